@@ -1,0 +1,126 @@
+"""HTTP routes of the offers service: organisations and listings (API v1)."""
+
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlmodel import Session, col, select
+
+from offers import service
+from offers.domain import RuleBroken
+from offers.models import (Listing, ListingAnonymised, ListingCreate, ListingCreated, ListingPublic,
+                           ListingUpdate, Organisation, OrganisationCreate, OrganisationCreated,
+                           OrganisationPublic, QuantityOut)
+from shared.geo import Gazetteer
+from shared.http import bearer_token, field_error
+from shared.service import ServiceRuntime
+from shared.units import quantity_text
+
+
+def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
+    """Routes bound to this process's database and gazetteer."""
+    router = APIRouter(prefix="/api/v1")
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+
+    def current_organisation(request: Request, session: SessionDep) -> Organisation:
+        org = service.organisation_by_token(session, bearer_token(request))
+        if org is None:
+            raise HTTPException(401, detail="Jeton d'accès invalide.", headers={"WWW-Authenticate": "Bearer"})
+        return org
+
+    OrgDep = Annotated[Organisation, Depends(current_organisation)]
+
+    def committed() -> None:
+        runtime.relay.notify()
+
+    @router.post("/organisations", status_code=201, response_model=OrganisationCreated, tags=["organisations"])
+    def register(data: OrganisationCreate, session: SessionDep) -> OrganisationCreated:
+        """Register an organisation; the token is shown once, only its hash is stored."""
+        try:
+            org, token = service.register_organisation(session, data, gazetteer)
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message) from exc
+        committed()
+        return OrganisationCreated(id=org.id, token=token)
+
+    @router.get("/organisations/me", response_model=OrganisationPublic, tags=["organisations"])
+    def me(org: OrgDep) -> Organisation:
+        """The caller's own organisation (also how other services check a token)."""
+        return org
+
+    @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
+    def publish(data: ListingCreate, org: OrgDep, session: SessionDep) -> ListingCreated:
+        """Publish an offer, need, share or pool request."""
+        try:
+            listing = service.publish_listing(session, org, data, date.today())
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message) from exc
+        committed()
+        return ListingCreated(id=listing.id, status=listing.status)
+
+    @router.get("/listings", tags=["annonces"])
+    def list_listings(org: OrgDep, session: SessionDep, mine: bool = False,
+                      kind: Annotated[str | None, Query(pattern="^(offer|need|share|pool)$")] = None,
+                      limit: Annotated[int, Query(ge=1, le=500)] = 100,
+                      offset: Annotated[int, Query(ge=0)] = 0) -> list[ListingPublic | ListingAnonymised]:
+        """Own listings in full (all statuses with `mine=true`); others' active ones anonymised."""
+        query = select(Listing, Organisation).join(Organisation)
+        if mine:
+            query = query.where(Listing.organisation_id == org.id)
+        else:
+            query = query.where(Listing.status == "active")
+        if kind:
+            query = query.where(Listing.kind == kind)
+        rows = session.exec(query.order_by(col(Listing.created_at).desc()).offset(offset).limit(limit)).all()
+        return [present(listing, owner, org) for listing, owner in rows]
+
+    @router.get("/listings/{listing_id}", tags=["annonces"])
+    def get_listing(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic | ListingAnonymised:
+        """One listing: in full if it is the caller's, anonymised if active and another's."""
+        listing = session.get(Listing, listing_id)
+        if listing is None or (listing.organisation_id != org.id and listing.status != "active"):
+            raise HTTPException(404, detail="Annonce introuvable.")
+        return present(listing, session.get(Organisation, listing.organisation_id), org)  # type: ignore[arg-type]
+
+    @router.patch("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
+    def update(listing_id: str, data: ListingUpdate, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Change one's own active listing."""
+        try:
+            listing = service.update_listing(session, org, listing_id, data, date.today())
+        except service.NotFound as exc:
+            raise HTTPException(404, detail="Annonce introuvable.") from exc
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message, status_code=409 if exc.field == "status" else 422) from exc
+        committed()
+        return full(listing)
+
+    @router.delete("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
+    def withdraw(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Withdraw one's own listing; its pending matches are dropped by matching."""
+        try:
+            listing = service.withdraw_listing(session, org, listing_id)
+        except service.NotFound as exc:
+            raise HTTPException(404, detail="Annonce introuvable.") from exc
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message, status_code=409) from exc
+        committed()
+        return full(listing)
+
+    return router
+
+
+def full(listing: Listing) -> ListingPublic:
+    quantity = (QuantityOut(value=listing.quantity_value, unit=listing.quantity_unit)
+                if listing.quantity_value is not None and listing.quantity_unit else None)
+    return ListingPublic(**listing.model_dump(exclude={"quantity_value", "quantity_unit"}), quantity=quantity)
+
+
+def present(listing: Listing, owner: Organisation, caller: Organisation) -> ListingPublic | ListingAnonymised:
+    """Confidentiality rule: only the owner sees name-level detail before a match is accepted."""
+    if owner.id == caller.id:
+        return full(listing)
+    return ListingAnonymised(
+        id=listing.id, kind=listing.kind, status=listing.status, title=listing.title, ewc_code=listing.ewc_code,
+        category=listing.category, frequency=listing.frequency, commune=owner.commune, expires_at=listing.expires_at,
+        quantity_approx=quantity_text(listing.quantity_value, listing.quantity_unit, approximate=True))

@@ -1,0 +1,93 @@
+"""Rules of organisations and listings, free of any framework.
+
+Raised errors are `RuleBroken(field, message)`: the adapters turn them into a 4xx that
+names the field, with the French message as is.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from shared.nomenclatures import activity_codes, normalise_ewc, normalise_naf, waste_codes
+
+ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
+LISTING_KINDS = ("offer", "need", "share", "pool")
+FREQUENCIES = ("once", "weekly", "monthly", "yearly")
+LISTING_STATUSES = ("active", "withdrawn", "expired")
+
+# Data must stay fresh (seed method: refresh every year or two): a listing not renewed
+# within its validity expires.
+DEFAULT_VALIDITY = timedelta(days=182)
+MAX_RADIUS_KM = 1000.0
+
+
+@dataclass
+class RuleBroken(Exception):
+    """An input that breaks a rule; `field` names it, `message` says why, in French."""
+
+    field: str
+    message: str
+
+
+def siret_is_valid(siret: str) -> bool:
+    """14 digits passing the Luhn check (La Poste's establishments use their own sum rule)."""
+    if not re.fullmatch(r"\d{14}", siret):
+        return False
+    if siret.startswith("356000000"):
+        return sum(int(d) for d in siret) % 5 == 0
+    total = 0
+    for i, digit in enumerate(int(d) for d in reversed(siret)):
+        doubled = digit * 2 if i % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+def check_siret(raw: str) -> str:
+    """The SIRET without spaces, or RuleBroken."""
+    siret = re.sub(r"\s", "", raw)
+    if not siret_is_valid(siret):
+        raise RuleBroken("siret", f"SIRET « {raw} » invalide : 14 chiffres attendus, avec une clé de contrôle juste.")
+    return siret
+
+
+def check_naf(raw: str) -> str:
+    """The NAF rév. 2 code in its dotted form (`38.21Z`), or RuleBroken."""
+    code = normalise_naf(raw)
+    if code not in activity_codes():
+        raise RuleBroken("naf_code", f"Code NAF « {raw} » inconnu de la nomenclature NAF rév. 2 (ex. : 38.21Z).")
+    return code
+
+
+def check_ewc(raw: str) -> str:
+    """The 6-digit code of the European List of Waste, or RuleBroken."""
+    code = normalise_ewc(raw)
+    if code not in waste_codes():
+        raise RuleBroken("ewc_code", f"Code déchet « {raw} » absent de la nomenclature européenne des déchets "
+                                     "(6 chiffres, ex. : 15 01 01).")
+    return code
+
+
+def check_dates(available_from: date | None, expires_at: date | None, today: date) -> tuple[date | None, date]:
+    """Validity of a listing: expiry after today and after the availability date."""
+    expiry = expires_at or max(today, available_from or today) + DEFAULT_VALIDITY
+    if expires_at is not None and expires_at <= today:
+        raise RuleBroken("expires_at", "La date d'expiration doit être postérieure à aujourd'hui.")
+    if available_from is not None and available_from > expiry:
+        raise RuleBroken("available_from", "La date de disponibilité doit précéder la date d'expiration.")
+    return available_from, expiry
+
+
+def check_radius(radius_km: float | None) -> float | None:
+    """A radius in (0, 1000] km, or None for the resource's default."""
+    if radius_km is not None and not 0 < radius_km <= MAX_RADIUS_KM:
+        raise RuleBroken("radius_km", f"Le rayon doit être compris entre 0 et {MAX_RADIUS_KM:g} km.")
+    return radius_km
+
+
+def check_transition(status: str, action: str) -> None:
+    """Only an active listing can be changed or withdrawn."""
+    if status != "active":
+        label = {"withdrawn": "retirée", "expired": "expirée"}.get(status, status)
+        raise RuleBroken("status", f"Impossible de {action} une annonce {label}.")

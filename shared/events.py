@@ -1,0 +1,185 @@
+"""The event envelope and the typed, versioned payload of every event.
+
+Every message on every topic is an `Envelope` (ARCHITECTURE.md, "Events"). Its `payload`
+travels as a plain dict; `payload_of()` turns it into the registered class for the
+event's type, upcasting old versions first, one version at a time. A breaking change adds
+a new class and version plus an upcaster; old classes are never edited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Envelope(BaseModel):
+    """One message on a Boucle topic."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    type: str
+    version: int = 1
+    occurred_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    producer: str
+    key: str
+    payload: dict[str, Any]
+
+    def to_bytes(self) -> bytes:
+        """Serialise as UTF-8 JSON."""
+        return self.model_dump_json().encode()
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> Envelope:
+        """Parse UTF-8 JSON; raises pydantic.ValidationError when malformed."""
+        return cls.model_validate_json(raw)
+
+
+class Payload(BaseModel):
+    """Base of every payload: immutable, tolerant of fields added later."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+ListingKind = Literal["offer", "need", "share", "pool"]
+Frequency = Literal["once", "weekly", "monthly", "yearly"]
+
+
+class ListingSnapshot(Payload):
+    """listing.published / listing.updated v1: the listing as matching needs it."""
+
+    listing_id: str
+    organisation_id: str
+    revision: int
+    kind: ListingKind
+    title: str
+    description: str | None = None
+    ewc_code: str | None = None
+    category: str | None = None
+    quantity_value: float | None = None
+    quantity_unit: str | None = None
+    frequency: Frequency | None = None
+    radius_km: float | None = None
+    available_from: date | None = None
+    expires_at: date | None = None
+    commune: str | None = None
+    postcode: str | None = None
+    insee: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
+class ListingClosed(Payload):
+    """listing.withdrawn / listing.expired v1: the listing is no longer available."""
+
+    listing_id: str
+    organisation_id: str
+    revision: int
+
+
+class OrganisationProfile(Payload):
+    """organisation.registered / organisation.updated v1: what matching and notifications need."""
+
+    organisation_id: str
+    name: str
+    kind: str
+    naf_code: str | None = None
+    commune: str | None = None
+    postcode: str | None = None
+    insee: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    contact_email: str
+
+
+class MatchParty(Payload):
+    """One side of a match, with what the other side may see before acceptance."""
+
+    organisation_id: str
+    listing_id: str
+    kind: ListingKind
+    title: str
+    commune: str | None = None
+    quantity_text: str | None = None
+
+
+class MatchProposed(Payload):
+    """match.proposed v1: complementary listings found; parties stay anonymous to each other."""
+
+    match_id: str
+    score: float
+    distance_km: float | None
+    explanation: str
+    parties: list[MatchParty]
+
+
+class MatchResponded(Payload):
+    """match.responded v1: one party accepted or declined."""
+
+    match_id: str
+    organisation_id: str
+    response: Literal["accepted", "declined"]
+
+
+class MatchConcluded(Payload):
+    """match.accepted / match.declined v1: the match's final outcome."""
+
+    match_id: str
+    parties: list[MatchParty]
+
+
+PAYLOADS: dict[tuple[str, int], type[Payload]] = {
+    ("listing.published", 1): ListingSnapshot,
+    ("listing.updated", 1): ListingSnapshot,
+    ("listing.withdrawn", 1): ListingClosed,
+    ("listing.expired", 1): ListingClosed,
+    ("organisation.registered", 1): OrganisationProfile,
+    ("organisation.updated", 1): OrganisationProfile,
+    ("match.proposed", 1): MatchProposed,
+    ("match.responded", 1): MatchResponded,
+    ("match.accepted", 1): MatchConcluded,
+    ("match.declined", 1): MatchConcluded,
+}
+
+# (type, version) -> function turning that version's payload dict into version + 1.
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+class UnknownEvent(ValueError):
+    """An event type or version this code has no payload class for."""
+
+
+def latest_version(event_type: str) -> int:
+    """The newest registered version of an event type."""
+    versions = [v for (t, v) in PAYLOADS if t == event_type]
+    if not versions:
+        raise UnknownEvent(f"unknown event type {event_type!r}")
+    return max(versions)
+
+
+def new_event(event_type: str, payload: Payload, *, producer: str, key: str) -> Envelope:
+    """Wrap a payload in a fresh envelope at the type's latest version."""
+    version = latest_version(event_type)
+    expected = PAYLOADS[(event_type, version)]
+    if not isinstance(payload, expected):
+        raise TypeError(f"{event_type} v{version} carries {expected.__name__}, not {type(payload).__name__}")
+    return Envelope(type=event_type, version=version, producer=producer, key=key,
+                    payload=payload.model_dump(mode="json"))
+
+
+def payload_of(envelope: Envelope) -> Payload:
+    """The envelope's payload as its typed class, upcast to the latest version."""
+    if (envelope.type, envelope.version) not in PAYLOADS:
+        raise UnknownEvent(f"unknown event {envelope.type!r} v{envelope.version}")
+    data, version = dict(envelope.payload), envelope.version
+    target = latest_version(envelope.type)
+    while version < target:
+        upcast = UPCASTERS.get((envelope.type, version))
+        if upcast is None:
+            raise UnknownEvent(f"no upcaster for {envelope.type!r} v{version}")
+        data, version = upcast(data), version + 1
+    return PAYLOADS[(envelope.type, version)].model_validate(data)

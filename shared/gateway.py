@@ -1,0 +1,93 @@
+"""The public entry on :8000: routes `/api/v1/*` to the service that owns it.
+
+Run: `uvicorn --factory shared.gateway:create_app --port 8000` (or `make run`).
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse
+
+from shared.settings import SERVICES, ServiceName, Settings
+
+# First path segment after /api/v1/ → owning service (ARCHITECTURE.md, "Public API v1").
+ROUTES: dict[str, ServiceName] = {
+    "organisations": "offers",
+    "listings": "offers",
+    "matches": "matching",
+    "notifications": "notifications",
+    "synergies": "reporting",
+    "reports": "reporting",
+}
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
+
+LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;color:#1f2933}
+a{color:#2f855a}</style></head><body><h1>Boucle</h1>
+<p>La bourse aux ressources de votre territoire : offres, besoins, équipements à partager
+et mutualisations, mis en relation en continu.</p>
+<ul><li><a href="/docs/offers">API des annonces et organisations</a></li>
+<li><a href="/healthz">État des services</a></li></ul></body></html>"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The routing app; one HTTP client pool for all forwarded calls."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        async with httpx.AsyncClient(timeout=30.0) as client:
+            app.state.client = client
+            yield
+
+    app = FastAPI(title="Boucle", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def landing() -> str:
+        return LANDING
+
+    @app.get("/healthz")
+    async def healthz(request: Request) -> JSONResponse:
+        """Each service's own /healthz; 200 only when all answer 200."""
+        report: dict[str, object] = {}
+        for name in SERVICES:
+            try:
+                answer = await request.app.state.client.get(f"{settings.service_url(name)}/healthz", timeout=3.0)
+                report[name] = answer.json() if answer.status_code in (200, 503) else answer.status_code
+                ok = answer.status_code == 200
+            except httpx.HTTPError:
+                report[name], ok = "injoignable", False
+            report.setdefault("ok", True)
+            report["ok"] = bool(report["ok"]) and ok
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    @app.get("/docs/{service}", include_in_schema=False)
+    async def docs(service: str, request: Request) -> Response:
+        if service not in SERVICES:
+            return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
+        return await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
+
+    @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
+    async def route(path: str, request: Request) -> Response:
+        service = ROUTES.get(path.split("/", 1)[0])
+        if service is None:
+            return JSONResponse({"detail": f"Aucune ressource « /api/v1/{path} »."}, status_code=404)
+        return await forward(request, settings.service_url(service), f"/api/v1/{path}")
+
+    return app
+
+
+async def forward(request: Request, base_url: str, path: str) -> Response:
+    """Send the request on unchanged and relay the answer."""
+    headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    try:
+        answer = await request.app.state.client.request(
+            request.method, f"{base_url}{path}", params=request.query_params, headers=headers,
+            content=await request.body())
+    except httpx.HTTPError:
+        return JSONResponse({"detail": "Service momentanément indisponible, réessayez."}, status_code=503)
+    kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP | {"content-encoding"}}
+    return Response(answer.content, status_code=answer.status_code, headers=kept)

@@ -1,0 +1,282 @@
+"""Offline geocoding of French communes (stdlib only).
+
+The gazetteer is `shared/data/communes.csv.gz`, derived from the etalab
+« découpage administratif » (INSEE codes, names, postcodes, EPCI) and GeoNames
+`cities1000` (coordinates); see `shared/data/SOURCES.md` and
+`scripts/build_communes.py`.
+
+    >>> gz = Gazetteer.load()
+    >>> gz.resolve(commune="nuits st georges").insee
+    '21464'
+
+Every error raised by `Gazetteer.resolve` is a `PlaceError` whose message is in
+French and can be shown to the user as is.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import gzip
+import io
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DEFAULT_PATH = Path(__file__).parent / "data" / "communes.csv.gz"
+
+# Paris, Lyon and Marseille are each one commune in the table (holding all their
+# postcodes); the INSEE codes of their arrondissements municipaux, which SIRENE
+# uses for establishments, resolve to the parent commune.
+_ARRONDISSEMENTS = (
+    ("751", range(1, 21), "75056"),   # 75101–75120 → Paris
+    ("6938", range(1, 10), "69123"),  # 69381–69389 → Lyon
+    ("132", range(1, 17), "13055"),   # 13201–13216 → Marseille
+)
+ARRONDISSEMENT_PARENT: dict[str, str] = {
+    f"{prefix}{n:0{5 - len(prefix)}d}": parent
+    for prefix, numbers, parent in _ARRONDISSEMENTS
+    for n in numbers
+}
+
+_INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
+_POSTCODE_RE = re.compile(r"^\d{5}$")
+# "Nuits-Saint-Georges (21)" / "Nuits-Saint-Georges (21700)"
+_NAME_PAREN_RE = re.compile(r"^(?P<name>.*?)\s*\(\s*(?P<code>\d{5}|\d{2,3}|2[AaBb])\s*\)\s*$")
+# "21700 Nuits-Saint-Georges" / "Nuits-Saint-Georges 21700"
+_PC_NAME_RE = re.compile(r"^(?P<pc>\d{5})\s+(?P<name>\D.*)$")
+_NAME_PC_RE = re.compile(r"^(?P<name>.*\D)\s+(?P<pc>\d{5})$")
+
+_ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+def normalise_name(name: str) -> str:
+    """Comparison key of a place name.
+
+    Case, accents, hyphens, apostrophes, dots and extra spaces are ignored and
+    the abbreviations St/Ste/Sts/Stes are expanded:
+    `"Nuits-St-Georges"` and `"nuits saint  georges"` → `"nuits saint georges"`.
+    """
+    text = name.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
+    text = re.sub(r"[^0-9a-z]+", " ", text)
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres (mean Earth radius 6371.0088 km)."""
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = phi2 - phi1
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(a)))
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """One commune (commune-actuelle of the Code officiel géographique)."""
+
+    insee: str
+    name: str
+    postcodes: tuple[str, ...]
+    departement: str
+    epci: str | None
+    lat: float
+    lon: float
+    # None: coordinates of the town itself (GeoNames). Otherwise how they were
+    # estimated: "commune_deleguee" (a former commune merged into it),
+    # "code_postal", "epci" or "departement" (mean of the towns sharing it).
+    approximation: str | None
+
+    def label(self) -> str:
+        """`Nuits-Saint-Georges (21700)` – for messages and drop-downs."""
+        return f"{self.name} ({', '.join(self.postcodes) if self.postcodes else self.departement})"
+
+
+class PlaceError(ValueError):
+    """A place could not be resolved; the message is in French and user-facing."""
+
+
+class PlaceNotFound(PlaceError):
+    """No commune matches."""
+
+
+class AmbiguousPlace(PlaceError):
+    """Several communes match; `candidates` lists them, sorted by name."""
+
+    def __init__(self, message: str, candidates: list[Place]):
+        super().__init__(message)
+        self.candidates = candidates
+
+
+def _names(places: list[Place], limit: int = 10) -> str:
+    shown = ", ".join(p.label() for p in places[:limit])
+    return shown + (", …" if len(places) > limit else "")
+
+
+class Gazetteer:
+    """In-memory index of the communes table. Build it once with `load`."""
+
+    def __init__(self, places: list[Place]):
+        self._places = sorted(places, key=lambda p: p.insee)
+        self._by_insee: dict[str, Place] = {}
+        self._by_postcode: dict[str, list[Place]] = {}
+        self._by_name: dict[str, list[Place]] = {}
+        for place in self._places:
+            self._by_insee[place.insee] = place
+            for pc in place.postcodes:
+                self._by_postcode.setdefault(pc, []).append(place)
+            self._by_name.setdefault(normalise_name(place.name), []).append(place)
+        for bucket in (*self._by_postcode.values(), *self._by_name.values()):
+            bucket.sort(key=lambda p: (normalise_name(p.name), p.insee))
+        self._name_keys: list[str] | None = None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Gazetteer:
+        """Read a table written by `scripts/build_communes.py` (default: the shipped one)."""
+        if path is None:
+            return _default()
+        with gzip.open(path, "rb") as f:
+            text = f.read().decode("utf-8")
+        reader = csv.reader(io.StringIO(text, newline=""))
+        header = next(reader)
+        expected = ["insee", "name", "postcodes", "departement", "epci", "lat", "lon", "approximation"]
+        if header != expected:
+            raise ValueError(f"{path}: unexpected header {header}")
+        return cls([
+            Place(insee, name, tuple(postcodes.split()), dep, epci or None,
+                  float(lat), float(lon), approx or None)
+            for insee, name, postcodes, dep, epci, lat, lon, approx in reader
+        ])
+
+    def __len__(self) -> int:
+        return len(self._places)
+
+    def __iter__(self):
+        return iter(self._places)
+
+    def by_insee(self, insee: str) -> Place | None:
+        """The commune with this INSEE code (an arrondissement of Paris, Lyon or
+        Marseille gives its city), or None."""
+        code = insee.strip().upper()
+        return self._by_insee.get(ARRONDISSEMENT_PARENT.get(code, code))
+
+    def by_postcode(self, postcode: str) -> list[Place]:
+        """The communes served by this postcode, sorted by name."""
+        return list(self._by_postcode.get(postcode.strip(), ()))
+
+    def by_name(self, name: str) -> list[Place]:
+        """The communes whose normalised name equals that of `name`."""
+        return list(self._by_name.get(normalise_name(name), ()))
+
+    def suggestions(self, name: str, n: int = 3) -> list[Place]:
+        """Up to `n` communes with a name close to `name` (difflib)."""
+        if self._name_keys is None:
+            self._name_keys = sorted(self._by_name)
+        close = difflib.get_close_matches(normalise_name(name), self._name_keys, n=n, cutoff=0.75)
+        return [p for key in close for p in self._by_name[key]][:n]
+
+    def resolve(self, commune: str | None = None, postcode: str | None = None,
+                insee: str | None = None) -> Place:
+        """The single commune designated by an INSEE code, a postcode, a name, or
+        a name and a postcode. Raises `PlaceNotFound` or `AmbiguousPlace`.
+
+        `commune` may also carry the postcode or département itself:
+        "21700 Nuits-Saint-Georges", "Nuits-Saint-Georges 21700",
+        "Nuits-Saint-Georges (21700)" or "Nuits-Saint-Georges (21)".
+        """
+        commune = (commune or "").strip() or None
+        postcode = (postcode or "").strip().replace(" ", "") or None
+        insee = (insee or "").strip().upper() or None
+
+        if insee is not None:
+            if not _INSEE_RE.match(insee):
+                raise PlaceNotFound(f"« {insee} » n'est pas un code INSEE de commune (5 caractères, "
+                                    "par exemple 21464 ou 2A004).")
+            place = self.by_insee(insee)
+            if place is None:
+                raise PlaceNotFound(f"Aucune commune n'a le code INSEE {insee}.")
+            return place
+
+        departement = None
+        if commune is not None:
+            commune, postcode, departement = _split_commune(commune, postcode)
+
+        if postcode is not None and not _POSTCODE_RE.match(postcode):
+            raise PlaceNotFound(f"« {postcode} » n'est pas un code postal (5 chiffres).")
+
+        if commune is None and postcode is None:
+            raise PlaceNotFound("Indiquez une commune, un code postal ou un code INSEE.")
+
+        if commune is None:
+            candidates = self.by_postcode(postcode)
+            if not candidates:
+                raise PlaceNotFound(f"Aucune commune n'a le code postal {postcode}.")
+            if len(candidates) > 1:
+                raise AmbiguousPlace(
+                    f"Le code postal {postcode} correspond à {len(candidates)} communes : "
+                    f"{', '.join(p.name for p in candidates)} ; précisez la commune.",
+                    candidates)
+            return candidates[0]
+
+        key = normalise_name(commune)
+        if not key:
+            raise PlaceNotFound(f"« {commune} » n'est pas un nom de commune.")
+
+        if postcode is not None:
+            in_postcode = self.by_postcode(postcode)
+            if not in_postcode:
+                raise PlaceNotFound(f"Aucune commune n'a le code postal {postcode}.")
+            matches = [p for p in in_postcode if normalise_name(p.name) == key]
+            if not matches:
+                raise PlaceNotFound(
+                    f"Aucune commune nommée « {commune} » n'a le code postal {postcode} "
+                    f"(ce code postal correspond à : {_names(in_postcode)}).")
+            if len(matches) > 1:  # not in the current data, but cheap to handle
+                raise AmbiguousPlace(
+                    f"Plusieurs communes nommées « {commune} » ont le code postal {postcode} : "
+                    f"{_names(matches)} ; précisez le code INSEE.", matches)
+            return matches[0]
+
+        matches = list(self._by_name.get(key, ()))
+        if departement is not None:
+            matches = [p for p in matches if p.departement == departement]
+        if not matches:
+            where = f" dans le département {departement}" if departement else ""
+            message = f"Aucune commune nommée « {commune} »{where}."
+            close = self.suggestions(commune)
+            if departement is not None:
+                close = [p for p in close if p.departement == departement] or close
+            if close:
+                message += f" Vouliez-vous dire : {_names(close)} ?"
+            raise PlaceNotFound(message)
+        if len(matches) > 1:
+            raise AmbiguousPlace(
+                f"{len(matches)} communes s'appellent « {commune} » : {_names(matches)} ; "
+                "précisez le code postal.", matches)
+        return matches[0]
+
+
+def _split_commune(commune: str, postcode: str | None) -> tuple[str | None, str | None, str | None]:
+    """Pull a postcode or département code out of the commune field, when present."""
+    departement = None
+    if (m := _NAME_PAREN_RE.match(commune)) is not None:
+        commune, code = m["name"], m["code"].upper()
+        if len(code) == 5:
+            postcode = postcode or code
+        else:
+            departement = code.zfill(2)
+    elif (m := _PC_NAME_RE.match(commune) or _NAME_PC_RE.match(commune)) is not None:
+        commune, postcode = m["name"], postcode or m["pc"]
+    elif _POSTCODE_RE.match(commune.replace(" ", "")):
+        commune, postcode = None, postcode or commune.replace(" ", "")
+    return (commune.strip() or None) if commune else None, postcode, departement
+
+
+@cache
+def _default() -> Gazetteer:
+    return Gazetteer.load(DEFAULT_PATH)

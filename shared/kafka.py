@@ -1,0 +1,71 @@
+"""Kafka I/O on kafka-python: producers, consumers, topic creation, reachability."""
+
+from __future__ import annotations
+
+import socket
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import TopicAlreadyExistsError
+
+from shared import topics
+from shared.settings import Settings
+
+
+def make_producer(settings: Settings) -> KafkaProducer:
+    """A producer that waits for all in-sync replicas and keeps per-key order on retry."""
+    return KafkaProducer(
+        bootstrap_servers=settings.bootstrap_servers,
+        acks="all",
+        retries=5,
+        max_in_flight_requests_per_connection=1,
+        linger_ms=2,
+        request_timeout_ms=10_000,
+        max_block_ms=10_000,
+    )
+
+
+def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:
+    """A consumer in `group_id` that commits offsets only when told to."""
+    poll_interval = settings.kafka_max_poll_interval_ms
+    return KafkaConsumer(
+        *topic_names,
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=group_id,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_interval_ms=poll_interval,
+        session_timeout_ms=max(6000, poll_interval),
+        heartbeat_interval_ms=1000,
+        max_poll_records=100,
+        fetch_max_wait_ms=100,
+        request_timeout_ms=max(poll_interval + 5000, 30_000),
+    )
+
+
+def ensure_topics(settings: Settings, names: tuple[str, ...] = topics.ALL_WITH_DLQ) -> None:
+    """Create the topics that do not exist yet (idempotent)."""
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=10_000)
+    try:
+        existing = set(admin.list_topics())
+        missing = [NewTopic(n, num_partitions=settings.kafka_partitions, replication_factor=1)
+                   for n in names if n not in existing]
+        if missing:
+            try:
+                admin.create_topics(missing)
+            except TopicAlreadyExistsError:
+                pass  # another process created them first
+    finally:
+        admin.close()
+
+
+def broker_reachable(settings: Settings, timeout: float = 1.0) -> bool:
+    """True when a TCP connection to one of the bootstrap servers succeeds."""
+    for server in settings.bootstrap_servers.split(","):
+        host, _, port = server.strip().rpartition(":")
+        try:
+            with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout):
+                return True
+        except OSError:
+            continue
+    return False

@@ -1,0 +1,55 @@
+"""Official code lists shipped in shared/data: European List of Waste and NAF rév. 2."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class WasteCode:
+    """One 6-digit entry of the European List of Waste."""
+
+    code: str
+    label: str
+    hazardous: bool
+    chapter: str
+
+
+@dataclass(frozen=True)
+class ActivityCode:
+    """One NAF rév. 2 sub-class (the APE code of an establishment)."""
+
+    code: str
+    label: str
+
+
+@cache
+def waste_codes() -> dict[str, WasteCode]:
+    """The 842 EWC entries by 6-digit code."""
+    with open(DATA / "ewc_fr.csv", encoding="utf-8", newline="") as f:
+        return {r["code"]: WasteCode(r["code"], r["label"], r["hazardous"] == "true", r["chapter"])
+                for r in csv.DictReader(f)}
+
+
+@cache
+def activity_codes() -> dict[str, ActivityCode]:
+    """The 732 NAF sub-classes by dotted code (`38.21Z`)."""
+    with open(DATA / "naf_rev2_fr.csv", encoding="utf-8", newline="") as f:
+        return {r["code"]: ActivityCode(r["code"], r["label"]) for r in csv.DictReader(f)}
+
+
+def normalise_ewc(raw: str) -> str:
+    """`15 01 01`, `150101*` or `15.01.01` → `150101` (format only; see `waste_codes`)."""
+    return re.sub(r"[\s.*]", "", raw)
+
+
+def normalise_naf(raw: str) -> str:
+    """`3821Z`, `38.21z` or `38 21Z` → `38.21Z` (format only; see `activity_codes`)."""
+    compact = re.sub(r"[\s.]", "", raw).upper()
+    return f"{compact[:2]}.{compact[2:]}" if len(compact) == 5 else compact

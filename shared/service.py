@@ -1,0 +1,112 @@
+"""What every service process runs besides its routes: database, outbox relay, consumer.
+
+A service builds one `ServiceRuntime`, registers its consumer (if any), and hands
+`runtime.lifespan` to FastAPI: the background threads start with the app and stop on
+shutdown (SIGTERM/SIGINT through uvicorn) by setting an event, never by killing threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+from sqlmodel import Session, SQLModel
+
+from shared.db import database_ok, init_db, make_engine
+from shared.inbox import Handler, IdempotentConsumer, ProcessedEvent
+from shared.kafka import broker_reachable
+from shared.outbox import OutboxMessage, OutboxRelay
+from shared.settings import ServiceName, Settings
+
+
+class ServiceRuntime:
+    """The database engine and background workers of one service process."""
+
+    def __init__(self, name: ServiceName, settings: Settings, tables: list[type[SQLModel]]):
+        self.name = name
+        self.settings = settings
+        self.engine: Engine = make_engine(settings.database_url(name))
+        self.tables = [*tables, OutboxMessage, ProcessedEvent]
+        self.relay = OutboxRelay(name, self.engine, settings)
+        self.consumer: IdempotentConsumer | None = None
+        self.workers: list[tuple[str, Callable[[threading.Event], None]]] = [("relay", self.relay.run)]
+        # Called after each event the consumer applies, to wake whoever acts on it.
+        self.on_commit: list[Callable[[], None]] = [self.relay.notify]
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def consume(self, topic_names: list[str], handlers: dict[str, Handler]) -> IdempotentConsumer:
+        """Register the service's consumer (group id = service name)."""
+        self.consumer = IdempotentConsumer(self.name, topic_names, handlers, self.engine, self.settings,
+                                           after_commit=self._committed)
+        self.workers.append(("consumer", self.consumer.run))
+        return self.consumer
+
+    def _committed(self) -> None:
+        for callback in self.on_commit:
+            callback()
+
+    def session(self) -> Iterator[Session]:
+        """FastAPI dependency: one session per request."""
+        with Session(self.engine) as session:
+            yield session
+
+    def start(self) -> None:
+        """Create tables and start the relay and consumer threads."""
+        init_db(self.engine, self.tables)
+        self._stop.clear()
+        for label, target in self.workers:
+            thread = threading.Thread(target=target, args=(self._stop,), name=f"{self.name}-{label}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self) -> None:
+        """Ask the workers to finish and wait for them."""
+        self._stop.set()
+        for thread in self._threads:
+            thread.join(timeout=15)
+        self._threads.clear()
+        self.engine.dispose()
+
+    @asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        self.start()
+        try:
+            yield
+        finally:
+            self.stop()
+
+    def health(self) -> dict[str, object]:
+        """What /healthz reports: database, broker, consumer readiness, outbox."""
+        report: dict[str, object] = {
+            "service": self.name,
+            "database": database_ok(self.engine),
+            "broker": broker_reachable(self.settings),
+            "outbox_published": self.relay.published,
+        }
+        if self.consumer is not None:
+            report["consumer"] = {
+                "joined": self.consumer.ready.is_set(),
+                "applied": self.consumer.applied,
+                "duplicates": self.consumer.duplicates,
+                "dead_lettered": self.consumer.dead_lettered,
+            }
+        return report
+
+
+def health_router(runtime: ServiceRuntime) -> APIRouter:
+    """`GET /healthz`: 200 when the database and the broker are reachable, else 503."""
+    router = APIRouter()
+
+    @router.get("/healthz", tags=["santé"])
+    def healthz(_request: Request) -> JSONResponse:
+        """State of the service: its database, the broker, its consumer and outbox."""
+        report = runtime.health()
+        ok = bool(report["database"]) and bool(report["broker"])
+        return JSONResponse(report, status_code=200 if ok else 503)
+
+    return router

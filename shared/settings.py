@@ -1,0 +1,72 @@
+"""Settings of every Boucle process, read once from the environment and passed down.
+
+The names follow the contract in ARCHITECTURE.md: `KAFKA_BOOTSTRAP_SERVERS`,
+`<SERVICE>_DATABASE_URL`, `SMTP_*`, `BOUCLE_PUBLIC_URL`. Unset infrastructure means
+"use the embedded one" (see shared.devstack).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ServiceName = Literal["offers", "matching", "notifications", "reporting"]
+SERVICES: tuple[ServiceName, ...] = ("offers", "matching", "notifications", "reporting")
+
+DEFAULT_BROKER = "127.0.0.1:9092"
+
+
+class Settings(BaseSettings):
+    """Environment-driven settings shared by all services."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), alias="BOUCLE_VAR_DIR")
+    public_url: str = Field(default="http://127.0.0.1:8000", alias="BOUCLE_PUBLIC_URL")
+
+    kafka_bootstrap_servers: str | None = Field(default=None, alias="KAFKA_BOOTSTRAP_SERVERS")
+    # Tansu makes a group's first join wait for the rebalance timeout, which kafka-python
+    # takes from max_poll_interval_ms: keep it short, or consumers idle for minutes.
+    kafka_max_poll_interval_ms: int = Field(default=5000, alias="KAFKA_MAX_POLL_INTERVAL_MS")
+    kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
+    consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
+
+    offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
+    matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")
+    notifications_database_url: str | None = Field(default=None, alias="NOTIFICATIONS_DATABASE_URL")
+    reporting_database_url: str | None = Field(default=None, alias="REPORTING_DATABASE_URL")
+
+    smtp_host: str | None = Field(default=None, alias="SMTP_HOST")
+    smtp_port: int = Field(default=1025, alias="SMTP_PORT")
+    smtp_user: str | None = Field(default=None, alias="SMTP_USER")
+    smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
+    smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
+
+    # Where each service listens; the gateway routes /api/v1/* to them.
+    offers_url: str = Field(default="http://127.0.0.1:8001", alias="OFFERS_URL")
+    matching_url: str = Field(default="http://127.0.0.1:8002", alias="MATCHING_URL")
+    notifications_url: str = Field(default="http://127.0.0.1:8003", alias="NOTIFICATIONS_URL")
+    reporting_url: str = Field(default="http://127.0.0.1:8004", alias="REPORTING_URL")
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The broker to use: the configured cluster, or the embedded one."""
+        return self.kafka_bootstrap_servers or DEFAULT_BROKER
+
+    @property
+    def smtp_server(self) -> tuple[str, int]:
+        """The SMTP relay to use: the configured one, or the embedded sink."""
+        return (self.smtp_host or "127.0.0.1", self.smtp_port)
+
+    def database_url(self, service: ServiceName) -> str:
+        """The service's own database: `<SERVICE>_DATABASE_URL` or a SQLite file under var/."""
+        url = getattr(self, f"{service}_database_url")
+        return url or f"sqlite:///{self.var_dir / f'{service}.db'}"
+
+    def service_url(self, service: ServiceName) -> str:
+        """Base URL of a service's own HTTP API."""
+        return getattr(self, f"{service}_url")

@@ -1,0 +1,16 @@
+"""Kafka topic names: the only place they are spelled out."""
+
+LISTINGS = "boucle.listings"
+ORGANISATIONS = "boucle.organisations"
+MATCHES = "boucle.matches"
+SYNERGIES = "boucle.synergies"
+
+ALL = (LISTINGS, ORGANISATIONS, MATCHES, SYNERGIES)
+
+
+def dead_letter(topic: str) -> str:
+    """The dead-letter topic of `topic`."""
+    return f"{topic}.dlq"
+
+
+ALL_WITH_DLQ = ALL + tuple(dead_letter(t) for t in ALL)

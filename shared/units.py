@@ -1,0 +1,53 @@
+"""Units a quantity may be given in, and how a quantity reads once anonymised."""
+
+from __future__ import annotations
+
+import math
+
+# unit code → French label (singular, plural)
+UNITS: dict[str, tuple[str, str]] = {
+    "kg": ("kg", "kg"),
+    "t": ("t", "t"),
+    "l": ("L", "L"),
+    "m3": ("m³", "m³"),
+    "m2": ("m²", "m²"),
+    "kwh": ("kWh", "kWh"),
+    "mwh": ("MWh", "MWh"),
+    "unit": ("unité", "unités"),
+    "pallet": ("palette", "palettes"),
+    "hour": ("heure", "heures"),
+    "day": ("jour", "jours"),
+}
+
+FREQUENCY_LABELS = {"once": "en une fois", "weekly": "par semaine", "monthly": "par mois", "yearly": "par an"}
+
+
+def normalise_unit(raw: str) -> str | None:
+    """The unit code for `raw` (case-insensitive, `m³`/`L`/`kWh` accepted), or None."""
+    code = raw.strip().lower().replace("³", "3").replace("²", "2")
+    return code if code in UNITS else None
+
+
+def format_number(value: float) -> str:
+    """French number format: thousands separated by a narrow space, decimal comma."""
+    if value == int(value):
+        return f"{int(value):,}".replace(",", "\u202f")
+    return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
+
+
+def quantity_text(value: float | None, unit: str | None, frequency: str | None = None,
+                  *, approximate: bool = False) -> str | None:
+    """`2 t par mois`; with `approximate`, one significant figure: `environ 2 000 kg`."""
+    if value is None or unit is None or unit not in UNITS:
+        return None
+    shown = value
+    if approximate and value > 0:
+        magnitude = 10 ** math.floor(math.log10(value))
+        shown = round(value / magnitude) * magnitude
+    singular, plural = UNITS[unit]
+    text = f"{format_number(shown)} {singular if shown <= 1 else plural}"
+    if approximate:
+        text = f"environ {text}"
+    if frequency in FREQUENCY_LABELS and frequency != "once":
+        text = f"{text} {FREQUENCY_LABELS[frequency]}"
+    return text
