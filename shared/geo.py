@@ -50,6 +50,7 @@ _NAME_PAREN_RE = re.compile(r"^(?P<name>.*?)\s*\(\s*(?P<code>\d{5}|\d{2,3}|2[AaB
 _PC_NAME_RE = re.compile(r"^(?P<pc>\d{5})\s+(?P<name>\D.*)$")
 _NAME_PC_RE = re.compile(r"^(?P<name>.*\D)\s+(?P<pc>\d{5})$")
 
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
 _ABBREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
 
@@ -61,10 +62,9 @@ def normalise_name(name: str) -> str:
     `"Nuits-St-Georges"` and `"nuits saint  georges"` → `"nuits saint georges"`.
     """
     text = name.replace("œ", "oe").replace("Œ", "OE").replace("æ", "ae").replace("Æ", "AE")
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch)).lower()
-    text = re.sub(r"[^0-9a-z]+", " ", text)
-    return " ".join(_ABBREVIATIONS.get(word, word) for word in text.split())
+    # NFKD splits "é" into "e" + combining accent, which the ASCII encoding drops.
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+    return " ".join(_ABBREVIATIONS.get(word, word) for word in _NON_ALNUM.sub(" ", text).split())
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
@@ -126,13 +126,16 @@ class Gazetteer:
         self._by_insee: dict[str, Place] = {}
         self._by_postcode: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
+        self._key: dict[str, str] = {}  # INSEE code → normalised name
         for place in self._places:
             self._by_insee[place.insee] = place
+            self._key[place.insee] = key = normalise_name(place.name)
             for pc in place.postcodes:
                 self._by_postcode.setdefault(pc, []).append(place)
-            self._by_name.setdefault(normalise_name(place.name), []).append(place)
-        for bucket in (*self._by_postcode.values(), *self._by_name.values()):
-            bucket.sort(key=lambda p: (normalise_name(p.name), p.insee))
+            self._by_name.setdefault(key, []).append(place)
+        for bucket in self._by_postcode.values():
+            if len(bucket) > 1:
+                bucket.sort(key=lambda p: (self._key[p.insee], p.insee))
         self._name_keys: list[str] | None = None
 
     @classmethod
@@ -217,9 +220,10 @@ class Gazetteer:
             if not candidates:
                 raise PlaceNotFound(f"Aucune commune n'a le code postal {postcode}.")
             if len(candidates) > 1:
+                shown = ", ".join(p.name for p in candidates[:15])
                 raise AmbiguousPlace(
                     f"Le code postal {postcode} correspond à {len(candidates)} communes : "
-                    f"{', '.join(p.name for p in candidates)} ; précisez la commune.",
+                    f"{shown}{', …' if len(candidates) > 15 else ''} ; précisez la commune.",
                     candidates)
             return candidates[0]
 
@@ -231,7 +235,7 @@ class Gazetteer:
             in_postcode = self.by_postcode(postcode)
             if not in_postcode:
                 raise PlaceNotFound(f"Aucune commune n'a le code postal {postcode}.")
-            matches = [p for p in in_postcode if normalise_name(p.name) == key]
+            matches = [p for p in in_postcode if self._key[p.insee] == key]
             if not matches:
                 raise PlaceNotFound(
                     f"Aucune commune nommée « {commune} » n'a le code postal {postcode} "

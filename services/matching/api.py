@@ -39,11 +39,14 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
 
     @router.get("/matches", response_model=list[MatchPublic], tags=["mises en relation"])
     def my_matches(caller: CallerDep, session: SessionDep, status: str | None = None) -> list[MatchPublic]:
-        """The caller's matches, best first; the counterpart stays anonymous."""
+        """The caller's matches, best first; the counterpart stays anonymous.
+
+        Retracted matches (a listing withdrawn or changed) are left out unless asked for
+        with `status=retracted`.
+        """
         me = caller.organisation_id
         query = select(Match).where(or_(Match.supply_organisation_id == me, Match.demand_organisation_id == me))
-        if status:
-            query = query.where(Match.status == status)
+        query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
         matches = session.exec(query.order_by(col(Match.score).desc())).all()
         return [present(session, match, me) for match in matches]
 

@@ -21,7 +21,7 @@ CHROMIUM_ARGS = [
 def chromium_browser():
     """A headless Debian chromium shared by the whole test session."""
     if not os.path.exists(CHROMIUM_PATH):
-        pytest.skip(f"chromium not found at {CHROMIUM_PATH}")
+        pytest.fail(f"chromium not found at {CHROMIUM_PATH}: `make test` installs it (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

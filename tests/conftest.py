@@ -1,0 +1,122 @@
+"""Fixtures for tests through real parts: Tansu broker, SMTP sink, SQLite and PostgreSQL.
+
+Nothing is opt-in: every run starts its own broker and sink on free ports and creates
+fresh PostgreSQL databases (dropped afterwards) on `BOUCLE_TEST_POSTGRES_URL`
+(default postgresql://postgres@127.0.0.1:5432/postgres).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from shared.devstack import Ports, Stack
+from shared.settings import SERVICES, Settings
+
+POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+BACKENDS = ("sqlite", "postgresql")
+
+
+class Databases:
+    """Creates fresh databases for one test run and drops them all at the end."""
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.created: list[str] = []
+        self.run = uuid.uuid4().hex[:8]
+
+    def url(self, backend: str, name: str) -> str:
+        if backend == "sqlite":
+            return f"sqlite:///{self.tmp / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
+        db = f"boucle_test_{self.run}_{name}_{len(self.created)}"
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{db}"')
+        self.created.append(db)
+        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
+
+    def drop_all(self) -> None:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            for db in self.created:
+                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"))
+    yield dbs
+    dbs.drop_all()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """One embedded Tansu broker for the session's integration tests (not the e2e stacks)."""
+    stack = Stack(tmp_path_factory.mktemp("broker"), Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": ""})
+    stack.start_broker()
+    yield stack
+    stack.stop()
+
+
+@pytest.fixture
+def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callable[..., Settings]:
+    """Settings of a service wired to the session broker and a fresh database of `backend`."""
+
+    def make(backend: str, **overrides: object) -> Settings:
+        values: dict[str, object] = {
+            "BOUCLE_VAR_DIR": str(tmp_path),
+            "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker.ports.broker}",
+            "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
+            **{f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES},
+        }
+        values.update(overrides)
+        return Settings(**values)  # type: ignore[arg-type]
+
+    return make
+
+
+def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Stack:
+    """A whole Boucle on free ports, with its own broker, sink and fresh databases."""
+    db_env = {f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES}
+    return Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "", **db_env, **env})
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+          databases: Databases) -> Iterator[Stack]:
+    """The full stack (broker, sink, four services, gateway) on SQLite, then on PostgreSQL."""
+    stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param)
+    try:
+        stack.start()
+        stack.wait_healthy(consumers_joined=True)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.1) -> object:
+    """Poll `condition` until it returns something truthy; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def mailbox(stack: Stack) -> list[dict]:
+    """Messages received by the stack's SMTP sink."""
+    return httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages", timeout=5).json()
