@@ -90,7 +90,7 @@ class IdempotentConsumer:
             except Exception as exc:
                 log.warning("consumer %s: %s; reconnecting in %.1fs", self.name, exc, backoff)
                 stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, 5.0)
             finally:
                 if consumer is not None:
                     try:

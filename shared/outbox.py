@@ -113,7 +113,7 @@ class OutboxRelay:
                     producer.close(timeout=1)
                     producer = None
                 stop.wait(backoff)
-                backoff = min(backoff * 2, 10.0)
+                backoff = min(backoff * 2, 5.0)
         if producer is not None:
             producer.close(timeout=5)
         self._release_leadership()

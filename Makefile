@@ -1,0 +1,45 @@
+# Boucle — entry points. `make run` and `make test` need nothing installed beforehand.
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-stamp
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: install run test bench demo lint fmt chromium clean
+
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Broker, SMTP sink, the four services and the gateway; prints the URL. Ctrl-C stops all.
+run: install
+	$(PY) -m shared.devstack
+
+## The whole suite, through real parts (broker, SMTP, SQLite, PostgreSQL, chromium).
+test: install chromium
+	$(PY) -m pytest
+
+## Debian's chromium for the browser tests (Playwright never downloads a browser here).
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium (or set CHROMIUM=/path)"; exit 1; fi; }
+
+## Figures named by the issues, measured on the running pieces.
+bench: install
+	$(PY) -m tests.bench.listing_to_email
+
+demo: install
+	$(PY) -m shared.devstack
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy shared services
+
+fmt: install
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf var .pytest_cache

@@ -1,0 +1,142 @@
+"""The offers API on SQLite and PostgreSQL: every rule answers 4xx naming the field at fault."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from offers.main import create_app
+
+TODAY = date.today()
+
+
+@pytest.fixture
+def client(backend: str, settings_for) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    with TestClient(create_app(settings_for(backend))) as test_client:
+        yield test_client
+
+
+def register(client: TestClient, **overrides: object) -> dict[str, str]:
+    body = {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
+            "contact_email": "roux@scierie.example", **overrides}
+    answer = client.post("/api/v1/organisations", json=body)
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}"}
+
+
+def error_locations(answer) -> list[list[str]]:  # type: ignore[no-untyped-def]
+    return [item["loc"] for item in answer.json()["detail"]]
+
+
+GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "unit": "t"}, "frequency": "monthly"}
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"kind": "gift"}, ["body", "kind"], "offer"),
+    ({"title": "ab"}, ["body", "title"], "3"),
+    ({"quantity": {"value": 0, "unit": "t"}}, ["body", "quantity", "value"], "greater than 0"),
+    ({"quantity": {"value": -2, "unit": "kg"}}, ["body", "quantity", "value"], "greater than 0"),
+    ({"quantity": {"value": 2, "unit": "barrels"}}, ["body", "quantity.unit"], "Unité « barrels » inconnue"),
+    ({"frequency": "daily"}, ["body", "frequency"], "monthly"),
+    ({"radius_km": 0}, ["body", "radius_km"], "rayon"),
+    ({"radius_km": 5000}, ["body", "radius_km"], "rayon"),
+    ({"expires_at": str(TODAY - timedelta(days=1))}, ["body", "expires_at"], "postérieure"),
+    ({"available_from": str(TODAY + timedelta(days=30)), "expires_at": str(TODAY + timedelta(days=10))},
+     ["body", "available_from"], "précéder"),
+    ({"ewc_code": "999999"}, ["body", "ewc_code"], "nomenclature européenne"),
+    ({"colour": "blue"}, ["body", "colour"], "Extra inputs"),
+])
+def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
+    answer = client.post("/api/v1/listings", headers=register(client), json={**GOOD, **change})
+    assert answer.status_code == 422
+    assert field in error_locations(answer)
+    assert message in str(answer.json()["detail"])
+
+
+def test_a_valid_listing_is_stored_in_full_for_its_owner(client: TestClient) -> None:
+    owner = register(client)
+    created = client.post("/api/v1/listings", headers=owner, json={**GOOD, "ewc_code": "03 01 05",
+                                                                    "description": "Sciure sèche, non traitée"})
+    assert created.status_code == 201 and created.json()["status"] == "active"
+    listing = client.get(f"/api/v1/listings/{created.json()['id']}", headers=owner).json()
+    assert listing["ewc_code"] == "030105"
+    assert listing["quantity"] == {"value": 3.0, "unit": "t"}
+    assert listing["expires_at"] == str(TODAY + timedelta(days=182))  # data stay fresh: 6 months by default
+    assert listing["mine"] is True
+
+
+def test_others_see_an_anonymised_listing(client: TestClient) -> None:
+    owner = register(client)
+    other = register(client, name="Ferme Morel", contact_email="morel@ferme.example")
+    created = client.post("/api/v1/listings", headers=owner, json={**GOOD, "quantity": {"value": 2300, "unit": "kg"},
+                                                                    "description": "Appeler M. Roux"}).json()
+    seen = client.get(f"/api/v1/listings/{created['id']}", headers=other).json()
+    assert seen["mine"] is False
+    assert seen["quantity_approx"] == "environ 2\u202f000 kg"
+    assert seen["commune"] == "Dole"
+    assert "description" not in seen and "organisation_id" not in seen
+    assert "Roux" not in str(seen)
+    listed = client.get("/api/v1/listings", headers=other).json()
+    assert [item["id"] for item in listed] == [created["id"]]
+    assert client.get("/api/v1/listings?mine=true", headers=other).json() == []
+
+
+def test_update_withdraw_and_their_refusals(client: TestClient) -> None:
+    owner = register(client)
+    other = register(client, name="Ferme Morel", contact_email="morel@ferme.example")
+    listing_id = client.post("/api/v1/listings", headers=owner, json=GOOD).json()["id"]
+
+    updated = client.patch(f"/api/v1/listings/{listing_id}", headers=owner, json={"title": "Sciure de chêne"})
+    assert updated.status_code == 200 and updated.json()["revision"] == 2
+    assert updated.json()["title"] == "Sciure de chêne"
+    assert client.patch(f"/api/v1/listings/{listing_id}", headers=owner, json={"kind": "need"}).status_code == 422
+    assert client.patch(f"/api/v1/listings/{listing_id}", headers=other, json={"title": "pris"}).status_code == 404
+    assert client.delete(f"/api/v1/listings/{listing_id}", headers=other).status_code == 404
+
+    assert client.delete(f"/api/v1/listings/{listing_id}", headers=owner).json()["status"] == "withdrawn"
+    again = client.patch(f"/api/v1/listings/{listing_id}", headers=owner, json={"title": "Sciure"})
+    assert again.status_code == 409 and "retirée" in str(again.json()["detail"])
+    assert client.get(f"/api/v1/listings/{listing_id}", headers=other).status_code == 404
+
+
+def test_authentication_is_required(client: TestClient) -> None:
+    assert client.post("/api/v1/listings", json=GOOD).status_code == 401
+    bad = client.get("/api/v1/listings", headers={"Authorization": "Bearer not-a-token"})
+    assert bad.status_code == 401 and bad.json()["detail"] == "Jeton d'accès invalide."
+
+
+def test_malformed_json_is_a_422_not_a_500(client: TestClient) -> None:
+    answer = client.post("/api/v1/listings", headers={**register(client), "content-type": "application/json"},
+                         content=b"{\"kind\": ")
+    assert answer.status_code == 422
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"commune": "Trifouillis-les-Oies", "postcode": None}, ["body", "commune"], "Aucune commune"),
+    ({"commune": None, "postcode": "21700"}, ["body", "postcode"], "précisez la commune"),
+    ({"commune": None, "postcode": None}, ["body", "commune"], "Indiquez la commune"),
+    ({"siret": "12345678901234"}, ["body", "siret"], "SIRET"),
+    ({"naf_code": "99.99Z"}, ["body", "naf_code"], "NAF"),
+    ({"contact_email": "pas-une-adresse"}, ["body", "contact_email"], "email"),
+    ({"kind": "spaceship"}, ["body", "kind"], "company"),
+])
+def test_each_organisation_rule_names_its_field(client: TestClient, change: dict, field: list[str],
+                                                message: str) -> None:
+    body = {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
+            "contact_email": "roux@scierie.example", **change}
+    answer = client.post("/api/v1/organisations", json={k: v for k, v in body.items() if v is not None})
+    assert answer.status_code == 422
+    assert field in error_locations(answer)
+    assert message in str(answer.json()["detail"])
+
+
+def test_organisation_location_is_resolved_offline(client: TestClient) -> None:
+    headers = register(client, commune="Nuits-Saint-Georges", postcode=None, siret="73282932000074",
+                       naf_code="3821Z")
+    me = client.get("/api/v1/organisations/me", headers=headers).json()
+    assert me["insee"] == "21464" and me["postcode"] == "21700"
+    assert 47.0 < me["lat"] < 47.3 and 4.8 < me["lon"] < 5.1
+    assert me["naf_code"] == "38.21Z"
