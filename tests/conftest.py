@@ -71,14 +71,14 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 
 @pytest.fixture
 def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callable[..., Settings]:
-    """Settings of a service wired to the session broker and a fresh database of `backend`."""
+    """Settings of `service` wired to the session broker and a fresh database of `backend`."""
 
-    def make(backend: str, **overrides: object) -> Settings:
+    def make(backend: str, service: str = "offers", **overrides: object) -> Settings:
         values: dict[str, object] = {
             "BOUCLE_VAR_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker.ports.broker}",
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
-            **{f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES},
+            f"{service.upper()}_DATABASE_URL": databases.url(backend, service),
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]

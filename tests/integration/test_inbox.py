@@ -34,7 +34,7 @@ def closed(listing_id: str) -> Envelope:
 
 @pytest.fixture
 def harness(backend: str, settings_for) -> Iterator[dict]:  # type: ignore[no-untyped-def]
-    settings = settings_for(backend, CONSUMER_MAX_ATTEMPTS=2)
+    settings = settings_for(backend, "matching", CONSUMER_MAX_ATTEMPTS=2)
     engine = make_engine(settings.database_url("matching"))
     init_db(engine, [Effect, ProcessedEvent])
     failing = {"ids": set()}

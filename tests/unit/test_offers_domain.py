@@ -1,0 +1,66 @@
+"""Rules of organisations and listings, without any framework."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from offers.domain import (RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret,
+                           check_transition, siret_is_valid)
+from shared.units import normalise_unit, quantity_text
+
+TODAY = date(2026, 11, 23)
+
+
+@pytest.mark.parametrize(("siret", "valid"), [
+    ("73282932000074", True), ("73282932000075", False), ("35600000000048", True), ("35600000000001", True), ("35600000000002", False), ("1234", False),
+    ("7328293200007A", False),
+])
+def test_siret_checksum(siret: str, valid: bool) -> None:
+    assert siret_is_valid(siret) is valid
+
+
+def test_siret_spaces_are_accepted_and_errors_name_the_field() -> None:
+    assert check_siret("732 829 320 00074") == "73282932000074"
+    with pytest.raises(RuleBroken) as broken:
+        check_siret("123")
+    assert broken.value.field == "siret"
+
+
+def test_codes_are_checked_against_the_official_lists() -> None:
+    assert check_ewc("15 01 01") == "150101"
+    assert check_ewc("160213*") == "160213"
+    assert check_naf("3821z") == "38.21Z"
+    for check, raw in ((check_ewc, "150199"), (check_naf, "38.21X")):
+        with pytest.raises(RuleBroken):
+            check(raw)
+
+
+def test_default_expiry_is_six_months_and_dates_must_be_in_order() -> None:
+    assert check_dates(None, None, TODAY) == (None, TODAY + timedelta(days=182))
+    later = TODAY + timedelta(days=30)
+    assert check_dates(later, None, TODAY) == (later, later + timedelta(days=182))
+    with pytest.raises(RuleBroken, match="postérieure"):
+        check_dates(None, TODAY, TODAY)
+    with pytest.raises(RuleBroken) as broken:
+        check_dates(TODAY + timedelta(days=20), TODAY + timedelta(days=10), TODAY)
+    assert broken.value.field == "available_from"
+
+
+def test_radius_bounds_and_lifecycle() -> None:
+    assert check_radius(None) is None and check_radius(30) == 30
+    for bad in (0, -5, 1001):
+        with pytest.raises(RuleBroken):
+            check_radius(bad)
+    check_transition("active", "modifier")
+    with pytest.raises(RuleBroken, match="annonce retirée"):
+        check_transition("withdrawn", "modifier")
+
+
+def test_units_and_quantities_read_in_french() -> None:
+    assert normalise_unit("m³") == "m3" and normalise_unit("KWh") == "kwh" and normalise_unit("barrel") is None
+    assert quantity_text(1.5, "t", "monthly") == "1,5 t par mois"
+    assert quantity_text(2300, "kg", "weekly", approximate=True) == "environ 2\u202f000 kg par semaine"
+    assert quantity_text(12, "pallet") == "12 palettes"
+    assert quantity_text(None, "t") is None
