@@ -29,7 +29,7 @@ from sqlmodel import Field, Session, SQLModel
 
 from shared import topics
 from shared.events import Envelope, Payload, payload_of
-from shared.kafka import ensure_topics, make_consumer, make_producer
+from shared.kafka import close_quietly, ensure_topics, make_consumer, make_producer
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -97,8 +97,7 @@ class IdempotentConsumer:
                         consumer.close(autocommit=False)
                     except Exception:
                         pass
-        if self._dlq is not None:
-            self._dlq.close(timeout=5)
+        close_quietly(self._dlq)
 
     def handle_record(self, record: ConsumerRecord) -> None:
         """Apply one record once, or dead-letter it; raises only on infrastructure errors."""
@@ -165,8 +164,13 @@ class IdempotentConsumer:
             ("source.offset", str(record.offset).encode()),
             ("attempts", str(attempts).encode()),
         ]
-        self._dlq.send(topics.dead_letter(record.topic), key=record.key, value=record.value,
-                       headers=headers).get(timeout=30)
+        try:
+            self._dlq.send(topics.dead_letter(record.topic), key=record.key, value=record.value,
+                           headers=headers).get(timeout=20)
+        except Exception:
+            close_quietly(self._dlq)  # a fresh producer next time; the record is redelivered
+            self._dlq = None
+            raise
         self.dead_lettered += 1
         log.error("consumer %s: dead-lettered %s[%d]@%d: %s", self.name, record.topic,
                   record.partition, record.offset, error)

@@ -17,12 +17,23 @@ def make_producer(settings: Settings) -> KafkaProducer:
     return KafkaProducer(
         bootstrap_servers=settings.bootstrap_servers,
         acks="all",
-        retries=5,
         max_in_flight_requests_per_connection=1,
         linger_ms=2,
-        request_timeout_ms=10_000,
-        max_block_ms=10_000,
+        # Fail fast when the broker is away: the outbox keeps the event and retries.
+        request_timeout_ms=5_000,
+        delivery_timeout_ms=15_000,
+        max_block_ms=5_000,
     )
+
+
+def close_quietly(producer: KafkaProducer | None) -> None:
+    """Close a producer whose broker may be gone, without raising."""
+    if producer is None:
+        return
+    try:
+        producer.close(timeout=1)
+    except Exception:
+        pass
 
 
 def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:

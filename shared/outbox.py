@@ -18,7 +18,7 @@ from sqlalchemy import Engine, text, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from shared.events import Envelope
-from shared.kafka import ensure_topics, make_producer
+from shared.kafka import close_quietly, ensure_topics, make_producer
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ class OutboxRelay:
         futures = [producer.send(topic, key=key.encode(), value=value, headers=[("type", kind.encode())])
                    for (_, topic, key, kind, value) in batch]
         for future in futures:
-            future.get(timeout=30)  # raises: nothing is marked, the batch is retried
+            future.get(timeout=20)  # raises: nothing is marked, the batch is retried
         with Session(self.engine) as session:
             session.exec(update(OutboxMessage)  # type: ignore[call-overload]
                          .where(OutboxMessage.id.in_([row_id for (row_id, *_ ) in batch]))  # type: ignore[union-attr]
@@ -109,13 +109,11 @@ class OutboxRelay:
                     self._wake.clear()
             except Exception as exc:  # broker or database away: retry, never give up
                 log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
-                if producer is not None:
-                    producer.close(timeout=1)
-                    producer = None
+                close_quietly(producer)
+                producer = None
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
-        if producer is not None:
-            producer.close(timeout=5)
+        close_quietly(producer)
         self._release_leadership()
 
     # On PostgreSQL, several instances of a service share one outbox: one relay at a time
