@@ -39,9 +39,9 @@ ones, the GeoNames country code). Each commune then gets, in order of preference
 
 A département with no located commune at all (Saint-Barthélemy, Saint-Martin)
 takes the mean of its GeoNames towns. Communes for which even that gives
-nothing (the uninhabited TAAF districts and Clipperton) are left out and listed. Arrondissements municipaux of Paris, Lyon and Marseille
-are not rows: their postcodes already belong to the city's row, and
-shared.geo maps their INSEE codes to the city.
+nothing (the uninhabited TAAF districts and Clipperton) are left out and listed.
+Arrondissements municipaux of Paris, Lyon and Marseille are not rows: their
+postcodes already belong to the city's row, and shared.geo maps their INSEE codes to the city.
 
 Output rows are sorted by INSEE code, written as gzip with a fixed header
 (mtime 0), so that identical sources give identical bytes.
@@ -260,7 +260,7 @@ def build(etalab: dict[str, object], geonames: list[dict[str, str]]) -> tuple[li
         if point is not None:
             coords[code], approximation[code] = point, ""
             used_towns.add((c["departement"], normalise_name(c["nom"])))
-    for code, c in communes.items():
+    for code in communes:
         if code in coords:
             continue
         matched = [(f["code"] == code, town(f["departement"], f["nom"])) for f in former.get(code, ())]

@@ -11,6 +11,7 @@ Tests use `Stack` with free ports and a temporary var/ (tests/conftest.py).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -30,10 +31,8 @@ PR_SET_PDEATHSIG = 1
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Children get SIGTERM if the stack process dies, so nothing is left behind."""
-    try:
+    with contextlib.suppress(OSError):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
 
 
 def free_port() -> int:
@@ -99,9 +98,10 @@ class Stack:
         return env
 
     def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
-        log = open(self.var_dir / "log" / f"{name}.log", "ab")
-        process = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
+        with open(self.var_dir / "log" / f"{name}.log", "ab") as log:  # the child keeps its own handle
+            process = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, start_new_session=True,
+                                       preexec_fn=_die_with_parent)
         self.processes[name] = process
         return process
 

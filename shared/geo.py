@@ -216,6 +216,7 @@ class Gazetteer:
             raise PlaceNotFound("Indiquez une commune, un code postal ou un code INSEE.")
 
         if commune is None:
+            assert postcode is not None
             candidates = self.by_postcode(postcode)
             if not candidates:
                 raise PlaceNotFound(f"Aucune commune n'a le code postal {postcode}.")
@@ -265,19 +266,20 @@ class Gazetteer:
         return matches[0]
 
 
-def _split_commune(commune: str, postcode: str | None) -> tuple[str | None, str | None, str | None]:
+def _split_commune(given: str, postcode: str | None) -> tuple[str | None, str | None, str | None]:
     """Pull a postcode or département code out of the commune field, when present."""
+    commune: str | None = given
     departement = None
-    if (m := _NAME_PAREN_RE.match(commune)) is not None:
+    if (m := _NAME_PAREN_RE.match(given)) is not None:
         commune, code = m["name"], m["code"].upper()
         if len(code) == 5:
             postcode = postcode or code
         else:
             departement = code.zfill(2)
-    elif (m := _PC_NAME_RE.match(commune) or _NAME_PC_RE.match(commune)) is not None:
+    elif (m := _PC_NAME_RE.match(given) or _NAME_PC_RE.match(given)) is not None:
         commune, postcode = m["name"], postcode or m["pc"]
-    elif _POSTCODE_RE.match(commune.replace(" ", "")):
-        commune, postcode = None, postcode or commune.replace(" ", "")
+    elif _POSTCODE_RE.match(given.replace(" ", "")):
+        commune, postcode = None, postcode or given.replace(" ", "")
     return (commune.strip() or None) if commune else None, postcode, departement
 
 

@@ -14,11 +14,12 @@ Failures, by kind:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
 from kafka import KafkaConsumer, KafkaProducer
@@ -55,7 +56,7 @@ class PoisonEvent(Exception):
 class IdempotentConsumer:
     """Applies events from `topic_names` with `handlers` (by event type); run with `run(stop)`."""
 
-    def __init__(self, name: str, topic_names: list[str], handlers: dict[str, Handler], engine: Engine,
+    def __init__(self, name: str, topic_names: list[str], handlers: Mapping[str, Handler], engine: Engine,
                  settings: Settings, *, after_commit: Callable[[], None] | None = None):
         self.name = name
         self.topic_names = topic_names
@@ -93,10 +94,8 @@ class IdempotentConsumer:
                 backoff = min(backoff * 2, 5.0)
             finally:
                 if consumer is not None:
-                    try:
+                    with contextlib.suppress(Exception):
                         consumer.close(autocommit=False)
-                    except Exception:
-                        pass
         close_quietly(self._dlq)
 
     def handle_record(self, record: ConsumerRecord) -> None:

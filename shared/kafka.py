@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import socket
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
@@ -30,10 +31,8 @@ def close_quietly(producer: KafkaProducer | None) -> None:
     """Close a producer whose broker may be gone, without raising."""
     if producer is None:
         return
-    try:
+    with contextlib.suppress(Exception):
         producer.close(timeout=1)
-    except Exception:
-        pass
 
 
 def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:
@@ -62,10 +61,8 @@ def ensure_topics(settings: Settings, names: tuple[str, ...] = topics.ALL_WITH_D
         missing = [NewTopic(n, num_partitions=settings.kafka_partitions, replication_factor=1)
                    for n in names if n not in existing]
         if missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics(missing)
-            except TopicAlreadyExistsError:
-                pass  # another process created them first
     finally:
         admin.close()
 

@@ -102,7 +102,7 @@ class MailStore:
         envelope = (
             f"{ENVELOPE_FROM_HEADER}: {_one_line(envelope_from)}\r\n"
             f"{ENVELOPE_TO_HEADER}: {', '.join(_one_line(rcpt) for rcpt in envelope_to)}\r\n"
-        ).encode("utf-8")
+        ).encode()
         partial = self.directory / f".{message_id}.part"
         partial.write_bytes(envelope + raw)
         partial.replace(self._path(message_id))  # atomic: list() never sees half a file
@@ -184,7 +184,8 @@ def _body(message: EmailMessage, subtype: str) -> str | None:
     try:
         content = part.get_content()
     except (LookupError, UnicodeError):  # unknown or lying charset
-        content = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        raw = part.get_payload(decode=True)
+        content = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else ""
     return content.replace("\r\n", "\n")  # SMTP line endings, shown as plain newlines
 
 

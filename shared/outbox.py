@@ -9,6 +9,7 @@ duplicate by event_id (see shared.inbox).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from datetime import datetime, timezone
@@ -141,8 +142,6 @@ class OutboxRelay:
 
     def _release_leadership(self) -> None:
         if self._leader_connection is not None:
-            try:
+            with contextlib.suppress(Exception):
                 self._leader_connection.close()
-            except Exception:
-                pass
             self._leader_connection = None

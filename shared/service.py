@@ -8,7 +8,7 @@ shutdown (SIGTERM/SIGINT through uvicorn) by setting an event, never by killing 
 from __future__ import annotations
 
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
@@ -30,7 +30,7 @@ class ServiceRuntime:
         self.name = name
         self.settings = settings
         self.engine: Engine = make_engine(settings.database_url(name))
-        self.tables = [*tables, OutboxMessage, ProcessedEvent]
+        self.tables: list[type[SQLModel]] = [*tables, OutboxMessage, ProcessedEvent]
         self.relay = OutboxRelay(name, self.engine, settings)
         self.consumer: IdempotentConsumer | None = None
         self.workers: list[tuple[str, Callable[[threading.Event], None]]] = [("relay", self.relay.run)]
@@ -39,7 +39,7 @@ class ServiceRuntime:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    def consume(self, topic_names: list[str], handlers: dict[str, Handler]) -> IdempotentConsumer:
+    def consume(self, topic_names: list[str], handlers: Mapping[str, Handler]) -> IdempotentConsumer:
         """Register the service's consumer (group id = service name)."""
         self.consumer = IdempotentConsumer(self.name, topic_names, handlers, self.engine, self.settings,
                                            after_commit=self._committed)

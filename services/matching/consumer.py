@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, or_, select
 
-from matching.engine import (COMPLEMENT, Candidate, bounding_box, explain, fit, normalise_category,
-                             supply_and_demand)
+from matching.engine import COMPLEMENT, Candidate, bounding_box, explain, fit, normalise_category, supply_and_demand
 from matching.models import IndexedListing, Match
 from shared import topics
 from shared.events import Envelope, ListingClosed, ListingSnapshot, MatchParty, MatchProposed, Payload, new_event

@@ -66,7 +66,8 @@ class Mailer:
         now = datetime.now(timezone.utc)
         with Session(self.engine) as session:
             rows = session.exec(
-                select(OutgoingEmail, Contact).join(Contact, col(Contact.organisation_id) == OutgoingEmail.organisation_id)
+                select(OutgoingEmail, Contact)
+                .join(Contact, col(Contact.organisation_id) == OutgoingEmail.organisation_id)
                 .where(OutgoingEmail.status == "pending", col(OutgoingEmail.next_attempt_at) <= now)
                 .order_by(col(OutgoingEmail.created_at)).limit(limit)).all()
             due = [(row.model_copy(), contact.model_copy()) for row, contact in rows]

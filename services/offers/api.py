@@ -9,9 +9,19 @@ from sqlmodel import Session, col, select
 
 from offers import service
 from offers.domain import RuleBroken
-from offers.models import (Listing, ListingAnonymised, ListingCreate, ListingCreated, ListingPublic,
-                           ListingUpdate, Organisation, OrganisationCreate, OrganisationCreated,
-                           OrganisationPublic, QuantityOut)
+from offers.models import (
+    Listing,
+    ListingAnonymised,
+    ListingCreate,
+    ListingCreated,
+    ListingPublic,
+    ListingUpdate,
+    Organisation,
+    OrganisationCreate,
+    OrganisationCreated,
+    OrganisationPublic,
+    QuantityOut,
+)
 from shared.geo import Gazetteer
 from shared.http import bearer_token, field_error
 from shared.service import ServiceRuntime
@@ -66,10 +76,7 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
                       offset: Annotated[int, Query(ge=0)] = 0) -> list[ListingPublic | ListingAnonymised]:
         """Own listings in full (all statuses with `mine=true`); others' active ones anonymised."""
         query = select(Listing, Organisation).join(Organisation)
-        if mine:
-            query = query.where(Listing.organisation_id == org.id)
-        else:
-            query = query.where(Listing.status == "active")
+        query = query.where(Listing.organisation_id == org.id) if mine else query.where(Listing.status == "active")
         if kind:
             query = query.where(Listing.kind == kind)
         rows = session.exec(query.order_by(col(Listing.created_at).desc()).offset(offset).limit(limit)).all()

@@ -6,7 +6,8 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field as PydanticField
+from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
 from shared.events import Frequency, ListingKind

@@ -7,8 +7,7 @@ from datetime import date, datetime, timezone
 
 from sqlmodel import Session, select
 
-from offers.domain import (RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret,
-                           check_transition)
+from offers.domain import RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret, check_transition
 from offers.models import Listing, ListingCreate, ListingUpdate, Organisation, OrganisationCreate
 from shared import topics
 from shared.events import ListingClosed, ListingSnapshot, OrganisationProfile, new_event

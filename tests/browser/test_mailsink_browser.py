@@ -38,7 +38,8 @@ def mailbox_url(tmp_path):
     sink = MailSink(store, "127.0.0.1", free_port())
     sink.start()
     http_port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_viewer_app(store), host="127.0.0.1", port=http_port, log_level="warning"))
+    config = uvicorn.Config(create_viewer_app(store), host="127.0.0.1", port=http_port, log_level="warning")
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

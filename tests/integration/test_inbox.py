@@ -71,7 +71,8 @@ def send(harness: dict, value: bytes, key: str = "k") -> None:
 
 def dead_letters(harness: dict, expected: int) -> list:
     """Read the DLQ from the start until `expected` records are seen."""
-    consumer = KafkaConsumer(topics.dead_letter(harness["topic"]), bootstrap_servers=harness["settings"].bootstrap_servers,
+    consumer = KafkaConsumer(topics.dead_letter(harness["topic"]),
+                             bootstrap_servers=harness["settings"].bootstrap_servers,
                              auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=1000)
     records: list = []
     wait_until(lambda: records.extend(consumer) or len(records) >= expected, timeout=20)

@@ -145,7 +145,7 @@ def test_clear_deletes_every_message(tmp_path):
     ],
 )
 def test_unknown_or_malicious_ids_are_404(tmp_path, path):
-    with running_sink(tmp_path / "mail") as (smtp_port, client):
+    with running_sink(tmp_path / "mail") as (_smtp_port, client):
         response = client.get(path)
         assert response.status_code == 404
         if not path.startswith("/api/"):

@@ -7,7 +7,6 @@ from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-
 from offers.main import create_app
 
 TODAY = date.today()

@@ -8,8 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared import events
-from shared.events import (Envelope, ListingClosed, OrganisationProfile, Payload, UnknownEvent, new_event,
-                           payload_of)
+from shared.events import Envelope, ListingClosed, OrganisationProfile, Payload, UnknownEvent, new_event, payload_of
 
 
 def test_envelope_round_trips_through_bytes() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from matching.engine import Candidate, explain, fit, haversine_km, normalise_category
 
 NUITS = (47.1368, 4.9490)

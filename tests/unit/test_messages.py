@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from notifications.messages import match_proposed_contexts, render
+
 from shared.events import MatchParty, MatchProposed
 
 EVENT = MatchProposed(match_id="m-1", score=0.82, distance_km=4.2, explanation="Même ressource.", parties=[

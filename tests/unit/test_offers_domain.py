@@ -5,16 +5,25 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from offers.domain import (
+    RuleBroken,
+    check_dates,
+    check_ewc,
+    check_naf,
+    check_radius,
+    check_siret,
+    check_transition,
+    siret_is_valid,
+)
 
-from offers.domain import (RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret,
-                           check_transition, siret_is_valid)
 from shared.units import normalise_unit, quantity_text
 
 TODAY = date(2026, 11, 23)
 
 
 @pytest.mark.parametrize(("siret", "valid"), [
-    ("73282932000074", True), ("73282932000075", False), ("35600000000048", True), ("35600000000001", True), ("35600000000002", False), ("1234", False),
+    ("73282932000074", True), ("73282932000075", False), ("35600000000048", True), ("35600000000001", True),
+    ("35600000000002", False), ("1234", False),
     ("7328293200007A", False),
 ])
 def test_siret_checksum(siret: str, valid: bool) -> None:
