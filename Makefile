@@ -29,7 +29,8 @@ chromium:
 
 ## Figures named by the issues, measured on the running pieces.
 bench: install
-	$(PY) -m tests.bench.listing_to_email
+	$(PY) -m tests.bench.matching_engine --listings 100000
+	$(PY) -m tests.bench.listing_to_email --pairs 200 --rate 10
 
 demo: install
 	$(PY) -m shared.devstack

@@ -80,6 +80,7 @@ class Stack:
         self.embedded_broker = not self.base_env.get("KAFKA_BOOTSTRAP_SERVERS")
         self.embedded_smtp = not self.base_env.get("SMTP_HOST")
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.instance_ports: dict[str, int] = {}
         (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
 
     @property
@@ -121,9 +122,13 @@ class Stack:
         wait_for_port(self.ports.smtp)
         wait_for_port(self.ports.mailbox)
 
-    def start_service(self, name: ServiceName) -> None:
-        self.spawn(name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
-                          "--host", "127.0.0.1", "--port", str(self.ports.services[name]), "--no-access-log"])
+    def start_service(self, name: ServiceName, instance: str | None = None) -> None:
+        """Start a service; `instance` names an extra instance of it (scale-out), on a port of its own."""
+        if instance is not None:
+            self.instance_ports[instance] = free_port()
+        port = self.instance_ports[instance] if instance else self.ports.services[name]
+        self.spawn(instance or name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
+                                      "--host", "127.0.0.1", "--port", str(port), "--no-access-log"])
 
     def start_gateway(self) -> None:
         self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",
@@ -142,10 +147,10 @@ class Stack:
         self.wait_healthy(services)
 
     def url(self, name: str) -> str:
-        port = self.ports.gateway if name == "gateway" else self.ports.services[name]
+        port = self.ports.gateway if name == "gateway" else self.instance_ports.get(name) or self.ports.services[name]
         return f"http://127.0.0.1:{port}"
 
-    def wait_healthy(self, services: tuple[ServiceName, ...] = SERVICES, timeout: float = 60.0,
+    def wait_healthy(self, services: tuple[str, ...] = SERVICES, timeout: float = 60.0,
                      consumers_joined: bool = False) -> None:
         """Wait for each service's /healthz (and, if asked, for its consumer to join its group)."""
         deadline = time.monotonic() + timeout
@@ -185,7 +190,7 @@ class Stack:
 
     def stop(self) -> None:
         """Stop services first, then the gateway, the sink and the broker."""
-        for name in [*SERVICES, "gateway", "mailsink", "broker"]:
+        for name in [*SERVICES, *self.instance_ports, "gateway", "mailsink", "broker"]:
             self.stop_process(name)
         for name in list(self.processes):
             self.stop_process(name)

@@ -108,13 +108,27 @@ class MatchParty(Payload):
 
 
 class MatchProposed(Payload):
-    """match.proposed v1: complementary listings found; parties stay anonymous to each other."""
+    """match.proposed v1: complementary listings found; parties stay anonymous to each other.
+
+    `kind` is "pair" (a supply and a demand) or "group" (a mutualisation of several
+    organisations); `explanations` gives, per listing id, the sentence its owner reads.
+    """
 
     match_id: str
     score: float
     distance_km: float | None
     explanation: str
     parties: list[MatchParty]
+    kind: Literal["pair", "group"] = "pair"
+    explanations: dict[str, str] = {}
+    flagged: bool = False  # matched on text alone: for the animateur to check
+
+
+class MatchRetracted(Payload):
+    """match.retracted v1: a listing was withdrawn, expired or changed; the proposal no longer stands."""
+
+    match_id: str
+    reason: str
 
 
 class MatchResponded(Payload):
@@ -140,6 +154,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
     ("match.proposed", 1): MatchProposed,
+    ("match.retracted", 1): MatchRetracted,
     ("match.responded", 1): MatchResponded,
     ("match.accepted", 1): MatchConcluded,
     ("match.declined", 1): MatchConcluded,

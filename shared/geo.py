@@ -159,6 +159,10 @@ class Gazetteer:
     def __len__(self) -> int:
         return len(self._places)
 
+    def places(self) -> tuple[Place, ...]:
+        """Every commune, by INSEE code."""
+        return tuple(self._places)
+
     def __iter__(self):
         return iter(self._places)
 

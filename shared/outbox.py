@@ -10,6 +10,7 @@ duplicate by event_id (see shared.inbox).
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import threading
 from datetime import datetime, timezone
@@ -117,11 +118,15 @@ class OutboxRelay:
         close_quietly(producer)
         self._release_leadership()
 
-    # On PostgreSQL, several instances of a service share one outbox: one relay at a time
-    # publishes, through a session-level advisory lock, so per-key order is kept.
+    # Several instances of a service share one outbox: one relay at a time publishes, so
+    # per-key order is kept and nothing is sent twice. PostgreSQL: a session-level advisory
+    # lock; SQLite (one machine by nature): an exclusive lock on a file beside the database.
     _leader_connection = None
+    _lock_file = None
 
     def _is_leader(self) -> bool:
+        if self.engine.dialect.name == "sqlite":
+            return self._holds_file_lock()
         if self.engine.dialect.name != "postgresql":
             return True
         if self._leader_connection is not None:
@@ -140,7 +145,25 @@ class OutboxRelay:
         connection.close()
         return False
 
+    def _holds_file_lock(self) -> bool:
+        if self._lock_file is not None:
+            return True
+        database = self.engine.url.database
+        if not database or database == ":memory:":
+            return True
+        handle = open(f"{database}.relay.lock", "a")  # noqa: SIM115 - held for the relay's life
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            return False
+        self._lock_file = handle
+        return True
+
     def _release_leadership(self) -> None:
+        if self._lock_file is not None:
+            self._lock_file.close()  # closing releases the lock
+            self._lock_file = None
         if self._leader_connection is not None:
             with contextlib.suppress(Exception):
                 self._leader_connection.close()

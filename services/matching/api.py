@@ -1,20 +1,24 @@
-"""HTTP routes of the matching service (API v1)."""
-
+"""HTTP routes of the matching service (API v1): the caller's matches and its answers."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel
-from sqlmodel import Session, col, or_, select
+from sqlmodel import Session, col, select
 
-from matching.models import IndexedListing, Match
+from matching.models import IndexedListing, Match, MatchMember
+from shared import topics
+from shared.events import MatchConcluded, MatchParty, MatchResponded, new_event
 from shared.http import Caller, RemoteAuthenticator
+from shared.outbox import add_event
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
+PRODUCER = "matching"
+
 
 class Counterpart(BaseModel):
-    """The other side of a match, anonymised until both sides accept."""
+    """Another side of a match, anonymised until every side accepts."""
 
     kind: str
     title: str
@@ -25,11 +29,14 @@ class Counterpart(BaseModel):
 
 class MatchPublic(BaseModel):
     id: str
+    kind: str  # pair | group
     score: float
-    explanation: str
+    explanation: str  # what this organisation reads
     listing_id: str
     status: str
-    counterpart: Counterpart
+    my_response: str | None
+    counterpart: Counterpart | None  # pairs
+    members: list[Counterpart]  # groups: the other members
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
@@ -39,27 +46,81 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
 
     @router.get("/matches", response_model=list[MatchPublic], tags=["mises en relation"])
     def my_matches(caller: CallerDep, session: SessionDep, status: str | None = None) -> list[MatchPublic]:
-        """The caller's matches, best first; the counterpart stays anonymous.
+        """The caller's matches, best first; the counterparts stay anonymous.
 
         Retracted matches (a listing withdrawn or changed) are left out unless asked for
         with `status=retracted`.
         """
-        me = caller.organisation_id
-        query = select(Match).where(or_(Match.supply_organisation_id == me, Match.demand_organisation_id == me))
+        query = select(Match, MatchMember).join(MatchMember).where(
+            MatchMember.organisation_id == caller.organisation_id)
         query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
-        matches = session.exec(query.order_by(col(Match.score).desc())).all()
-        return [present(session, match, me) for match in matches]
+        rows = session.exec(query.order_by(col(Match.score).desc())).all()
+        return [present(session, match, member) for match, member in rows]
+
+    @router.post("/matches/{match_id}/accept", response_model=MatchPublic, tags=["mises en relation"])
+    def accept(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
+        """Accept a match; when every side has accepted, it becomes `accepted`."""
+        return respond(session, match_id, caller, "accepted")
+
+    @router.post("/matches/{match_id}/decline", response_model=MatchPublic, tags=["mises en relation"])
+    def decline(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
+        """Decline a match; a declined pair is never proposed again."""
+        return respond(session, match_id, caller, "declined")
+
+    def respond(session: Session, match_id: str, caller: Caller, response: str) -> MatchPublic:
+        match = session.get(Match, match_id)
+        mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
+                                                      MatchMember.organisation_id == caller.organisation_id)).first()
+        if match is None or mine is None:
+            raise HTTPException(404, detail="Mise en relation introuvable.")
+        if match.status != "proposed":
+            raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")
+        mine.response = response
+        session.add(mine)
+        add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
+            match_id=match.id, organisation_id=caller.organisation_id, response=response),  # type: ignore[arg-type]
+            producer=PRODUCER, key=match.id))
+        members = session.exec(select(MatchMember).where(MatchMember.match_id == match_id)).all()
+        still_in = [m for m in members if m.response != "declined"]
+        outcome = None
+        if (match.kind == "pair" and response == "declined") or len(still_in) < 2:
+            outcome = "declined"
+        elif all(m.response == "accepted" for m in still_in):
+            outcome = "accepted"
+        if outcome:
+            match.status = outcome
+            session.add(match)
+            parties = [party(session, m) for m in members]
+            add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
+                match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
+        session.commit()
+        runtime.relay.notify()
+        session.refresh(mine)
+        return present(session, match, mine)
 
     return router
 
 
-def present(session: Session, match: Match, me: str) -> MatchPublic:
-    mine_is_supply = match.supply_organisation_id == me
-    own_id = match.supply_listing_id if mine_is_supply else match.demand_listing_id
-    other = session.get(IndexedListing, match.demand_listing_id if mine_is_supply else match.supply_listing_id)
-    counterpart = Counterpart(
-        kind=other.kind if other else "?", title=other.title if other else "", commune=other.commune if other else None,
-        quantity_approx=quantity_text(other.quantity_value, other.quantity_unit, other.frequency, approximate=True)
-        if other else None, distance_km=match.distance_km)
-    return MatchPublic(id=match.id, score=match.score, explanation=match.explanation, listing_id=own_id,
-                       status=match.status, counterpart=counterpart)
+def party(session: Session, member: MatchMember) -> MatchParty:
+    row = session.get(IndexedListing, member.listing_id)
+    return MatchParty(organisation_id=member.organisation_id, listing_id=member.listing_id,
+                      kind=row.kind if row else "offer", title=row.title if row else "",  # type: ignore[arg-type]
+                      commune=row.commune if row else None)
+
+
+def counterpart(session: Session, match: Match, member: MatchMember) -> Counterpart:
+    row = session.get(IndexedListing, member.listing_id)
+    return Counterpart(
+        kind=row.kind if row else "?", title=row.title if row else "", commune=row.commune if row else None,
+        quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
+        if row else None, distance_km=match.distance_km)
+
+
+def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
+    others = session.exec(select(MatchMember).where(MatchMember.match_id == match.id,
+                                                    MatchMember.listing_id != mine.listing_id)).all()
+    views = [counterpart(session, match, other) for other in others]
+    return MatchPublic(id=match.id, kind=match.kind, score=match.score, explanation=mine.explanation,
+                       listing_id=mine.listing_id, status=match.status, my_response=mine.response,
+                       counterpart=views[0] if match.kind == "pair" and views else None,
+                       members=views if match.kind == "group" else [])

@@ -1,128 +1,108 @@
-"""Applies `boucle.listings` to the matching index and proposes matches through the outbox."""
+"""Applies `boucle.listings` to the engine and records its proposals, once, in one transaction.
+
+Every instance of the service keeps the engine's index in memory and brings it up to date
+from the shared `indexed_listing` table (rows with `seq` above the last one it saw) before
+each event. Events are applied one at a time across instances (an advisory lock on
+PostgreSQL, the write lock on SQLite), so any number of instances sharing the topic's
+partitions proposes exactly what one instance would.
+"""
 
 from __future__ import annotations
 
-from sqlmodel import Session, col, or_, select
+import logging
+from datetime import date
 
-from matching.engine import COMPLEMENT, Candidate, bounding_box, explain, fit, normalise_category, supply_and_demand
-from matching.models import IndexedListing, Match
-from shared import topics
-from shared.events import Envelope, ListingClosed, ListingSnapshot, MatchParty, MatchProposed, Payload, new_event
-from shared.outbox import add_event
-from shared.units import quantity_text
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
 
-PRODUCER = "matching"
-MAX_RADIUS_KM = 1000.0
+from matching.engine import Engine
+from matching.engine.index import ListingIndex
+from matching.engine.model import ListingInput
+from matching.knowledge import Knowledge
+from matching.models import IndexedListing
+from matching.store import SqlProposals
+from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload
 
+log = logging.getLogger(__name__)
 
-def on_listing_changed(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """listing.published / listing.updated: index the revision, retract what no longer fits, propose."""
-    assert isinstance(payload, ListingSnapshot)
-    row = session.get(IndexedListing, payload.listing_id)
-    if row is not None and row.revision >= payload.revision:
-        return  # an older revision arriving late
-    row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
-                                revision=payload.revision, kind=payload.kind, title=payload.title)
-    row.revision, row.active, row.title = payload.revision, True, payload.title
-    row.category = normalise_category(payload.category)
-    row.ewc_code = payload.ewc_code
-    row.quantity_value, row.quantity_unit, row.frequency = (payload.quantity_value, payload.quantity_unit,
-                                                            payload.frequency)
-    row.radius_km, row.commune, row.lat, row.lon = payload.radius_km, payload.commune, payload.lat, payload.lon
-    session.add(row)
-    session.flush()
-    retract_stale(session, row)
-    for other in candidates(session, row):
-        propose(session, row, other)
+LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description", "category", "ewc_code",
+                  "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
+                  "available_from", "expires_at", "revision")
 
 
-def on_listing_closed(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """listing.withdrawn / listing.expired: leave the index and retract open proposals."""
-    assert isinstance(payload, ListingClosed)
-    row = session.get(IndexedListing, payload.listing_id)
-    if row is None:
-        row = IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
-                             revision=payload.revision, kind="offer", title="")
-    elif row.revision >= payload.revision:
-        return
-    row.revision, row.active = payload.revision, False
-    session.add(row)
-    for match in open_matches_of(session, row.listing_id):
-        match.status = "retracted"
-        session.add(match)
+def as_input(row: IndexedListing) -> ListingInput:
+    return ListingInput(**{name: getattr(row, name) for name in LISTING_FIELDS})  # type: ignore[arg-type]
 
 
-HANDLERS = {
-    "listing.published": on_listing_changed,
-    "listing.updated": on_listing_changed,
-    "listing.withdrawn": on_listing_closed,
-    "listing.expired": on_listing_closed,
-}
+class MatchingProcessor:
+    """The engine of this process, kept in step with the database."""
 
+    def __init__(self, knowledge: Knowledge):
+        self.engine = Engine(knowledge)
+        self.last_seq = 0
+        self.stale = True  # rebuild from the database before the next event
 
-def as_candidate(row: IndexedListing) -> Candidate:
-    return Candidate(row.listing_id, row.organisation_id, row.kind, row.category, row.ewc_code,
-                     row.lat, row.lon, row.radius_km)
+    @property
+    def handlers(self) -> dict[str, object]:
+        return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
+                "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed}
 
+    def on_listing_changed(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+        assert isinstance(payload, ListingSnapshot)
+        self._guarded(session, payload, closed=False)
 
-def candidates(session: Session, row: IndexedListing) -> list[IndexedListing]:
-    """Active complementary listings on the same resource inside the listing's box (index lookup)."""
-    if row.lat is None or row.lon is None or not (row.category or row.ewc_code):
-        return []
-    same_resource = []
-    if row.category:
-        same_resource.append(IndexedListing.category == row.category)
-    if row.ewc_code:
-        same_resource.append(IndexedListing.ewc_code == row.ewc_code)
-    min_lat, max_lat, min_lon, max_lon = bounding_box(row.lat, row.lon, min(row.radius_km or MAX_RADIUS_KM,
-                                                                            MAX_RADIUS_KM))
-    query = select(IndexedListing).where(
-        IndexedListing.kind == COMPLEMENT[row.kind], col(IndexedListing.active).is_(True),
-        IndexedListing.organisation_id != row.organisation_id, or_(*same_resource),
-        col(IndexedListing.lat).between(min_lat, max_lat), col(IndexedListing.lon).between(min_lon, max_lon))
-    return list(session.exec(query).all())
+    def on_listing_closed(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+        assert isinstance(payload, ListingClosed)
+        self._guarded(session, payload, closed=True)
 
+    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> None:
+        try:
+            self._apply(session, payload, closed=closed)
+        except Exception:
+            self.stale = True  # the transaction rolls back: the in-memory index must follow
+            raise
 
-def propose(session: Session, a: IndexedListing, b: IndexedListing) -> None:
-    """Record a match for a fitting pair not proposed before, and stage `match.proposed`."""
-    found = fit(as_candidate(a), as_candidate(b))
-    if found is None:
-        return
-    supply, demand = (a, b) if supply_and_demand(as_candidate(a), as_candidate(b))[0].listing_id == a.listing_id \
-        else (b, a)
-    existing = session.exec(select(Match).where(Match.supply_listing_id == supply.listing_id,
-                                                Match.demand_listing_id == demand.listing_id)).first()
-    if existing is not None:
-        return  # never proposed twice; a declined pair stays declined
-    match = Match(supply_listing_id=supply.listing_id, demand_listing_id=demand.listing_id,
-                  supply_organisation_id=supply.organisation_id, demand_organisation_id=demand.organisation_id,
-                  score=found.score, distance_km=found.distance_km,
-                  explanation=explain(supply.title, demand.title, found, demand.commune))
-    session.add(match)
-    session.flush()
-    event = MatchProposed(match_id=match.id, score=match.score, distance_km=match.distance_km,
-                          explanation=match.explanation, parties=[party(supply), party(demand)])
-    add_event(session, topics.MATCHES, new_event("match.proposed", event, producer=PRODUCER, key=match.id))
+    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> None:
+        if session.get_bind().dialect.name == "postgresql":
+            session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
+        self.catch_up(session)
+        self.engine.today = date.today()
+        row = session.get(IndexedListing, payload.listing_id)
+        if row is not None and row.revision >= payload.revision:
+            return  # an older revision arriving late
+        seq = (session.exec(select(func.max(IndexedListing.seq))).one() or 0) + 1
+        store = SqlProposals(session, reason="annonce retirée" if closed else "annonce modifiée")
+        self.engine.store = store
+        if closed:
+            row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
+                                        seq=seq, revision=payload.revision, kind="offer", title="")
+            row.seq, row.revision, row.active = seq, payload.revision, False
+            session.add(row)
+            session.flush()
+            self.engine.remove(payload.listing_id)
+        else:
+            assert isinstance(payload, ListingSnapshot)
+            values = payload.model_dump(include=set(LISTING_FIELDS) - {"listing_id"})
+            row = row or IndexedListing(listing_id=payload.listing_id, seq=seq, **values)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.seq, row.active = seq, True
+            session.add(row)
+            session.flush()  # the store reads the row when it records a proposal
+            self.engine.apply(as_input(row))
+        self.last_seq = seq
 
-
-def party(row: IndexedListing) -> MatchParty:
-    return MatchParty(organisation_id=row.organisation_id, listing_id=row.listing_id, kind=row.kind,  # type: ignore[arg-type]
-                      title=row.title, commune=row.commune,
-                      quantity_text=quantity_text(row.quantity_value, row.quantity_unit, row.frequency,
-                                                  approximate=True))
-
-
-def open_matches_of(session: Session, listing_id: str) -> list[Match]:
-    return list(session.exec(select(Match).where(
-        or_(Match.supply_listing_id == listing_id, Match.demand_listing_id == listing_id),
-        Match.status == "proposed")).all())
-
-
-def retract_stale(session: Session, row: IndexedListing) -> None:
-    """After a change, proposals the listing no longer fits are retracted."""
-    for match in open_matches_of(session, row.listing_id):
-        other_id = match.demand_listing_id if match.supply_listing_id == row.listing_id else match.supply_listing_id
-        other = session.get(IndexedListing, other_id)
-        if other is None or not other.active or fit(as_candidate(row), as_candidate(other)) is None:
-            match.status = "retracted"
-            session.add(match)
+    def catch_up(self, session: Session) -> None:
+        """Bring the index up to date with what other instances (or a past life) wrote."""
+        if self.stale:
+            self.engine.index = ListingIndex()
+            self.last_seq = 0
+            self.stale = False
+        rows = session.exec(select(IndexedListing).where(IndexedListing.seq > self.last_seq)
+                            .order_by(col(IndexedListing.seq))).all()
+        for row in rows:
+            if row.active:
+                self.engine.load(as_input(row))
+            else:
+                self.engine.index.remove(row.listing_id)
+            self.last_seq = row.seq

@@ -1,15 +1,14 @@
-"""The matching service: indexes listings from Kafka and proposes matches.
+"""The matching service: keeps an index of listings from Kafka and proposes matches.
 
 Run: `uvicorn --factory matching.main:create_app --port 8002` (or `make run` for the stack).
 """
 
-from __future__ import annotations
-
 from fastapi import FastAPI
 
 from matching.api import build_router
-from matching.consumer import HANDLERS
-from matching.models import IndexedListing, Match
+from matching.consumer import MatchingProcessor
+from matching.knowledge import Knowledge
+from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
 from shared.http import RemoteAuthenticator
 from shared.service import ServiceRuntime, health_router
@@ -19,10 +18,12 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; its consumer of `boucle.listings` runs alongside the routes."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("matching", settings, [IndexedListing, Match])
-    runtime.consume([topics.LISTINGS], HANDLERS)
+    runtime = ServiceRuntime("matching", settings, [IndexedListing, Match, MatchMember])
+    processor = MatchingProcessor(Knowledge.load())
+    runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
+    app.state.processor = processor
     app.include_router(health_router(runtime))
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
     return app

@@ -1,49 +1,67 @@
-"""Tables of the matching service: its own index of active listings, and matches."""
+"""Tables of the matching service: its copy of active listings, and matches with their members."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
-from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
 class IndexedListing(SQLModel, table=True):
-    """The latest known revision of a listing, as matching needs it."""
+    """The latest known revision of a listing. `seq` grows with every write, so each instance
+    of the service can bring its in-memory index up to date by reading `seq > last seen`."""
 
     __tablename__ = "indexed_listing"
 
     listing_id: str = Field(primary_key=True)
+    seq: int = Field(index=True)
     organisation_id: str = Field(index=True)
     revision: int
-    kind: str = Field(index=True)
-    active: bool = Field(default=True, index=True)
+    kind: str
+    active: bool = True
     title: str
-    category: str | None = Field(default=None, index=True)
-    ewc_code: str | None = Field(default=None, index=True)
+    description: str | None = None
+    category: str | None = None
+    ewc_code: str | None = None
     quantity_value: float | None = None
     quantity_unit: str | None = None
     frequency: str | None = None
     radius_km: float | None = None
+    available_from: date | None = None
+    expires_at: date | None = None
     commune: str | None = None
-    lat: float | None = Field(default=None, index=True)
+    lat: float | None = None
     lon: float | None = None
 
 
 class Match(SQLModel, table=True):
-    """A proposed pairing of a supply (offer, share) with a demand (need, pool)."""
-
-    __table_args__ = (UniqueConstraint("supply_listing_id", "demand_listing_id"),)
+    """A proposal: a pair (supply, demand) or a pooling group. `key` names its listings."""
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
-    supply_listing_id: str = Field(index=True)
-    demand_listing_id: str = Field(index=True)
-    supply_organisation_id: str = Field(index=True)
-    demand_organisation_id: str = Field(index=True)
+    key: str = Field(unique=True)
+    kind: str  # pair | group
     score: float
-    distance_km: float | None
+    distance_km: float | None = None
     explanation: str
-    # proposed → accepted/declined; retracted when a listing is withdrawn or no longer fits
+    flagged: bool = False
+    # proposed → accepted | declined; retracted when a listing is withdrawn or no longer fits
     status: str = Field(default="proposed", index=True)
-    created_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    created_at: datetime = Field(default_factory=_now)
+
+
+class MatchMember(SQLModel, table=True):
+    """One listing (and its organisation) in a match, with what its owner reads and answered."""
+
+    __tablename__ = "match_member"
+
+    match_id: str = Field(foreign_key="match.id", primary_key=True)
+    listing_id: str = Field(primary_key=True, index=True)
+    organisation_id: str = Field(index=True)
+    role: str  # supply | demand | member
+    explanation: str
+    response: str | None = None  # accepted | declined

@@ -32,9 +32,10 @@ def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, object]
         others = [p for p in event.parties if p.organisation_id != mine.organisation_id]
         contexts[mine.organisation_id] = {
             "match_id": event.match_id,
+            "kind": event.kind,
             "score_percent": round(event.score * 100),
             "distance_km": event.distance_km,
-            "explanation": event.explanation,
+            "explanation": event.explanations.get(mine.listing_id, event.explanation),
             "own": mine.model_dump(),
             "others": [o.model_dump() for o in others],
         }
@@ -44,12 +45,16 @@ def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, object]
 SUBJECTS = {
     "match_proposed": "Nouvelle piste de synergie pour « {own[title]} »",
 }
+GROUP_SUBJECTS = {
+    "match_proposed": "Mutualisation possible pour « {own[title]} »",
+}
 
 
 def render(kind: str, context: dict[str, object], *, recipient_name: str, public_url: str) -> Message:
     """The subject, plain text and HTML of a message of `kind`."""
     values = {**context, "recipient_name": recipient_name, "public_url": public_url.rstrip("/")}
     env = environment()
-    return Message(subject=SUBJECTS[kind].format(**values),
+    subjects = GROUP_SUBJECTS if context.get("kind") == "group" else SUBJECTS
+    return Message(subject=subjects[kind].format(**values),
                    text=env.get_template(f"email/{kind}.txt").render(values),
                    html=env.get_template(f"email/{kind}.html").render(values))

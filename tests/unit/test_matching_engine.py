@@ -1,70 +1,276 @@
-"""The first matching rule: complementary kinds, same resource, within both radii."""
+"""The matching engine on a small knowledge base written here, so each rule is visible."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
+
 import pytest
-from matching.engine import Candidate, explain, fit, haversine_km, normalise_category
+from matching.engine import Engine
+from matching.engine.model import ListingInput
+from matching.engine.text import Vocabulary, temperature_c, tokens
+from matching.knowledge import Knowledge
 
+TODAY = date(2026, 11, 23)
 NUITS = (47.1368, 4.9490)
-BEAUNE = (47.0260, 4.8400)  # about 15 km away
+BEAUNE = (47.0260, 4.8400)  # 14.8 km from Nuits
+DIJON = (47.3220, 5.0415)  # 22 km from Nuits
+
+TAXONOMY = """
+[families.paper_cardboard]
+label = "Papiers et cartons"
+default_radius_km = 50
+[families.wood]
+label = "Bois"
+default_radius_km = 60
+[families.energy_heat]
+label = "Chaleur"
+default_radius_km = 5
+[families.equipment]
+label = "Équipements"
+default_radius_km = 30
+[families.chemicals_solvents]
+label = "Produits chimiques"
+default_radius_km = 150
+
+[[resources]]
+id = "corrugated_cardboard"
+family = "paper_cardboard"
+label = "carton ondulé"
+synonyms = ["carton", "chutes de carton", "emballages carton"]
+ewc = ["150101"]
+density_kg_m3 = 50
+
+[[resources]]
+id = "sawdust"
+family = "wood"
+label = "sciure de bois"
+synonyms = ["sciure", "copeaux"]
+ewc = ["030105"]
+
+[[resources]]
+id = "waste_heat"
+family = "energy_heat"
+label = "chaleur fatale"
+synonyms = ["chaleur", "calories", "eau chaude"]
+energy = true
+
+[[resources]]
+id = "shredder"
+family = "equipment"
+label = "broyeur de végétaux"
+synonyms = ["broyeur"]
+
+[[resources]]
+id = "spent_solvent"
+family = "chemicals_solvents"
+label = "solvant usagé"
+synonyms = ["solvant"]
+ewc = ["140603"]
+hazardous = true
+
+[[uses]]
+id = "packing_material"
+label = "calage"
+synonyms = ["matériau de calage", "rembourrage"]
+excludes_hazardous = true
+
+[[uses]]
+id = "animal_bedding"
+label = "litière"
+synonyms = ["litière animale", "paillage de stabulation"]
+excludes_hazardous = true
+
+[[uses]]
+id = "greenhouse_heating"
+label = "chauffage de serre"
+synonyms = ["chauffer une serre", "serre"]
+"""
+
+CONDITIONS = """
+[conditions.dry]
+label = "sec"
+positive = ["sec", "séché"]
+negative = ["humide", "mouillé"]
+
+[conditions.untreated]
+label = "non traité"
+positive = ["non traité", "brut"]
+negative = ["traité", "peint"]
+"""
+
+RULES = """
+[[rules]]
+from = "corrugated_cardboard"
+to = "packing_material"
+strength = 0.9
+conditions = []
+why = "Les chutes de carton, découpées, remplacent le calage acheté."
+
+[[rules]]
+from = "sawdust"
+to = "animal_bedding"
+strength = 0.85
+conditions = ["dry", "untreated"]
+why = "La sciure sèche de bois brut est une litière absorbante."
+
+[[rules]]
+from = "waste_heat"
+to = "greenhouse_heating"
+strength = 0.9
+conditions = []
+why = "La chaleur fatale chauffe des serres voisines à moindre coût."
+"""
 
 
-def listing(kind: str, *, org: str = "a", category: str | None = "carton", ewc: str | None = None,
-            at: tuple[float, float] = NUITS, radius: float | None = None) -> Candidate:
-    return Candidate(f"{kind}-{org}", org, kind, category, ewc, at[0], at[1], radius)
+@pytest.fixture(scope="module")
+def knowledge(tmp_path_factory: pytest.TempPathFactory) -> Knowledge:
+    folder: Path = tmp_path_factory.mktemp("knowledge")
+    (folder / "taxonomy.toml").write_text(TAXONOMY, encoding="utf-8")
+    (folder / "conditions.toml").write_text(CONDITIONS, encoding="utf-8")
+    (folder / "rules.toml").write_text(RULES, encoding="utf-8")
+    return Knowledge.load(folder)
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("Cartons", "carton"), ("Chutes de Cartons", "chute de carton"), ("  Déchets   verts ", "dechet vert"),
-    ("Broyats", "broyat"), (None, None), ("", None),
-])
-def test_categories_are_normalised(raw: str | None, expected: str | None) -> None:
-    assert normalise_category(raw) == expected
+@pytest.fixture
+def engine(knowledge: Knowledge) -> Engine:
+    return Engine(knowledge, today=TODAY)
 
 
-def test_offer_meets_need_of_same_category_within_radii() -> None:
-    found = fit(listing("offer"), listing("need", org="b", at=BEAUNE))
-    assert found is not None and found.shared_on == "category"
-    assert found.distance_km == pytest.approx(15.0, abs=1.0)
-    assert 0.5 < found.score < 1
+def listing(listing_id: str, kind: str, title: str, *, org: str | None = None, at: tuple[float, float] = NUITS,
+            **extra: object) -> ListingInput:
+    return ListingInput(listing_id=listing_id, organisation_id=org or f"org-{listing_id}", kind=kind,  # type: ignore[arg-type]
+                        title=title, lat=at[0], lon=at[1], commune=extra.pop("commune", None),  # type: ignore[arg-type]
+                        expires_at=extra.pop("expires_at", TODAY + timedelta(days=180)), **extra)  # type: ignore[arg-type]
 
 
-def test_share_meets_pool_but_not_need() -> None:
-    assert fit(listing("share"), listing("pool", org="b")) is not None
-    assert fit(listing("share"), listing("need", org="b")) is None
-    assert fit(listing("offer"), listing("offer", org="b")) is None
+# -- free text ---------------------------------------------------------------------------
+def test_text_is_normalised_and_typos_are_forgiven() -> None:
+    assert tokens("Chutes de CARTONS ondulés") == ["chute", "carton", "ondule"]
+    assert tokens("Métaux") == ["metal"]
+    vocabulary = Vocabulary([("a", "carton ondulé"), ("b", "litière")])
+    assert [h.node_id for h in vocabulary.find(tokens("cartton ondule"))] == ["a"]
+    assert [h.node_id for h in vocabulary.find(tokens("litiere"))] == ["b"]
+    assert temperature_c("Chaleur fatale 45°C") == 45 and temperature_c("vapeur 180 degrés") == 180
 
 
-def test_same_organisation_never_matches_itself() -> None:
-    assert fit(listing("offer"), listing("need")) is None
+def test_a_title_resolves_to_nodes_and_an_explicit_code_wins(engine: Engine) -> None:
+    assert engine.resolver.profile(listing("o", "offer", "Chutes de cartons")).nodes == ("corrugated_cardboard",)
+    assert engine.resolver.profile(listing("n", "need", "Cherche litière pour chevaux")).nodes == ("animal_bedding",)
+    coded = engine.resolver.profile(listing("c", "offer", "Lot divers", ewc_code="03 01 05"))
+    assert coded.nodes == ("sawdust",)
+    assert not engine.resolver.profile(listing("u", "offer", "Trucs variés")).placed
 
 
-def test_distance_must_be_within_both_radii() -> None:
-    assert fit(listing("offer", radius=10), listing("need", org="b", at=BEAUNE)) is None
-    assert fit(listing("offer"), listing("need", org="b", at=BEAUNE, radius=10)) is None
-    assert fit(listing("offer", radius=20), listing("need", org="b", at=BEAUNE, radius=20)) is not None
+# -- pairs -------------------------------------------------------------------------------
+def test_substitution_with_a_concrete_french_explanation(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=2, quantity_unit="t",
+                         frequency="monthly", commune="Nuits-Saint-Georges"))
+    [proposal] = engine.apply(listing("n1", "need", "Matériau de calage", at=BEAUNE, quantity_value=1.5,
+                                      quantity_unit="t", frequency="monthly", commune="Beaune")).proposed
+    assert proposal.kind == "pair" and proposal.listing_ids == ("o1", "n1")
+    assert 0 < proposal.score <= 1 and proposal.distance_km == pytest.approx(14.8, abs=0.2)
+    assert proposal.explanations["o1"].startswith("Votre « Chutes de carton » (2 t par mois) peut servir de "
+                                                  "« calage » pour une organisation située à 14,8 km (Beaune)")
+    assert "environ 2 t par mois" in proposal.explanations["n1"]
+    assert "remplacent le calage acheté" in proposal.explanation
 
 
-def test_ewc_code_matches_even_when_categories_differ() -> None:
-    found = fit(listing("offer", category="papier", ewc="150101"), listing("need", org="b", category=None,
-                                                                             ewc="150101"))
-    assert found is not None and found.shared_on == "ewc"
-    assert fit(listing("offer", category="papier"), listing("need", org="b", category="verre")) is None
+def test_unmet_conditions_lower_the_score_and_are_named(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Sciure de bois sec non traité"))
+    engine.apply(listing("o2", "offer", "Sciure de bois", at=BEAUNE))
+    proposals = engine.apply(listing("n1", "need", "Litière pour box", at=(47.09, 4.90))).proposed
+    by_supply = {p.listing_ids[0]: p for p in proposals}
+    assert set(by_supply) == {"o1", "o2"}
+    assert by_supply["o1"].score > by_supply["o2"].score
+    assert "À vérifier : sec, non traité." in by_supply["o2"].explanation
 
 
-def test_closer_is_better() -> None:
-    near = fit(listing("offer"), listing("need", org="b", at=(47.14, 4.95)))
-    far = fit(listing("offer"), listing("need", org="b", at=BEAUNE))
-    assert near is not None and far is not None and near.score > far.score
+def test_contradicted_condition_hazard_and_same_organisation_never_match(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Sciure de bois traité"))
+    engine.apply(listing("o2", "offer", "Sciure humide"))
+    engine.apply(listing("o3", "offer", "Copeaux", org="farm"))
+    assert engine.apply(listing("n1", "need", "Litière", org="farm")).proposed == []
+    engine.apply(listing("o4", "offer", "Sciure de bois sec non traité", ewc_code="030104"))  # hazardous code
+    proposed = engine.apply(listing("n2", "need", "Litière", at=BEAUNE)).proposed
+    assert [p.listing_ids[0] for p in proposed] == ["o3"]  # the copeaux; never the hazardous sawdust
 
 
-def test_explanation_is_french_and_concrete() -> None:
-    found = fit(listing("offer"), listing("need", org="b", at=BEAUNE))
-    assert found is not None
-    text = explain("Chutes de carton", "Carton de calage", found, "Beaune")
-    assert text.startswith("« Chutes de carton » peut répondre à « Carton de calage » à 14,8 km")
-    assert "(Beaune)" in text and "même catégorie" in text
+def test_both_radii_and_the_family_default_apply(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Chutes de carton", radius_km=10))
+    assert engine.apply(listing("n1", "need", "Carton", at=BEAUNE)).proposed == []  # 14.8 km > 10
+    engine.apply(listing("h1", "offer", "Chaleur fatale 60°C"))
+    assert engine.apply(listing("n2", "need", "Chauffer une serre", at=BEAUNE)).proposed == []  # heat: 5 km
+    assert len(engine.apply(listing("n3", "need", "Chauffer une serre", at=(47.15, 4.95))).proposed) == 1
 
 
-def test_haversine_paris_lyon() -> None:
-    assert haversine_km(48.8566, 2.3522, 45.7640, 4.8357) == pytest.approx(392, abs=3)
+def test_heat_too_cold_quantity_too_small_and_expired_are_refused(engine: Engine) -> None:
+    engine.apply(listing("h1", "offer", "Eau chaude 30°C"))
+    assert engine.apply(listing("n1", "need", "Chaleur 90°C pour serre", at=(47.14, 4.95))).proposed == []
+    engine.apply(listing("o1", "offer", "Carton", quantity_value=10, quantity_unit="kg", frequency="yearly"))
+    assert engine.apply(listing("n2", "need", "Carton", at=BEAUNE, quantity_value=5, quantity_unit="t",
+                                frequency="monthly")).proposed == []
+    engine.apply(listing("o2", "offer", "Carton", expires_at=TODAY - timedelta(days=1)))
+    engine.apply(listing("o3", "offer", "Carton", available_from=TODAY + timedelta(days=90)))
+    assert engine.apply(listing("n3", "need", "Carton", at=BEAUNE, expires_at=TODAY + timedelta(days=30),
+                                quantity_value=1, quantity_unit="t", frequency="monthly")).proposed == []
+
+
+def test_volume_is_converted_with_the_density_for_coverage(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Carton", quantity_value=20, quantity_unit="m3", frequency="monthly"))
+    [proposal] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t",
+                                      frequency="monthly")).proposed
+    assert "couvrirait environ 50 % du besoin" in proposal.explanations["n1"]  # 20 m3 × 50 kg/m3 = 1 t
+
+
+def test_unplaced_listings_match_on_text_and_are_flagged(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Bobines de fil polyamide"))
+    [proposal] = engine.apply(listing("n1", "need", "Fil polyamide en bobines", at=BEAUNE)).proposed
+    assert proposal.flagged and "animateur" in proposal.explanation
+
+
+# -- dynamics ----------------------------------------------------------------------------
+def test_never_twice_declined_stays_declined_and_withdrawal_retracts(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Carton"))
+    [first] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE)).proposed
+    assert engine.apply(listing("n1", "need", "Carton", at=BEAUNE, revision=2)).proposed == []
+    engine.store.set_status(first.key, "declined")
+    assert engine.apply(listing("n1", "need", "Cartons d'emballage", at=BEAUNE, revision=3)).proposed == []
+    engine.apply(listing("n2", "need", "Carton", at=DIJON))
+    assert engine.remove("o1").retracted == ["pair:o1:n2"]
+
+
+def test_an_update_that_no_longer_fits_retracts_and_a_clearly_better_one_returns(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Carton", at=DIJON))
+    [proposal] = engine.apply(listing("n1", "need", "Carton", at=NUITS, radius_km=25)).proposed
+    changes = engine.apply(listing("n1", "need", "Carton", at=NUITS, radius_km=10, revision=2))
+    assert changes.retracted == [proposal.key] and changes.proposed == []
+    moved = engine.apply(listing("n1", "need", "Carton", at=(47.31, 5.03), radius_km=25, revision=3))
+    assert [p.key for p in moved.proposed] == [proposal.key]  # much closer: clearly better
+
+
+# -- mutualisation -----------------------------------------------------------------------
+def test_pool_requests_for_the_same_equipment_form_one_growing_group(engine: Engine) -> None:
+    engine.apply(listing("p1", "pool", "Broyeur à partager"))
+    assert engine.apply(listing("p2", "pool", "Besoin d'un broyeur", at=(47.15, 4.97))).proposed == []  # a pair
+    [group] = engine.apply(listing("p3", "pool", "Broyeur de végétaux en commun", at=(47.12, 4.93))).proposed
+    assert group.kind == "group" and group.listing_ids == ("p1", "p2", "p3")
+    assert "3 organisations" in group.explanations["p3"]
+    changes = engine.apply(listing("p4", "pool", "Broyeur", at=(47.14, 4.92)))
+    [grown] = [p for p in changes.proposed if p.kind == "group"]
+    assert grown.listing_ids == ("p1", "p2", "p3", "p4") and changes.retracted == [group.key]
+    assert engine.apply(listing("far", "pool", "Broyeur", at=BEAUNE)).proposed == []  # 15 km: not a neighbour
+    shares = engine.apply(listing("s1", "share", "Broyeur disponible le lundi", at=(47.13, 4.95))).proposed
+    assert {p.listing_ids[1] for p in shares} == {"p1", "p2", "p3", "p4", "far"}
+
+
+def test_small_producers_of_the_same_waste_are_offered_a_shared_collection(engine: Engine) -> None:
+    for i, at in enumerate([(47.13, 4.95), (47.15, 4.97), (47.12, 4.93)]):
+        proposed = engine.apply(listing(f"o{i}", "offer", "Chutes de carton", at=at, quantity_value=500,
+                                        quantity_unit="kg", frequency="monthly")).proposed
+    [group] = proposed
+    assert group.kind == "group" and group.listing_ids == ("o0", "o1", "o2")
+    assert "collecte mutualisée" in group.explanation
+    big = engine.apply(listing("big", "offer", "Carton", at=(47.14, 4.96), quantity_value=40, quantity_unit="t",
+                               frequency="monthly"))
+    assert big.proposed == []  # a big producer has its own collection

@@ -1,0 +1,269 @@
+"""The matching engine: incremental, explained, knowledge-based.
+
+`Engine.apply(listing)` profiles a listing (free text → taxonomy nodes), looks up only the
+complementary listings filed under the nodes it can serve or be served by, in the grid
+cells its radius reaches, checks each candidate (substitution rule and its conditions,
+both radii, hazard, dates, quantities) and returns new proposals and those to retract.
+Pooling groups (several organisations asking for the same service or equipment, or
+several small producers of the same waste) are proposed as one grouped match.
+
+The engine holds no I/O: proposals already made live behind `ProposalStore`, a port
+with an in-memory adapter here and a database adapter in the service.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Protocol
+
+from matching.engine.explain import group_explanations, pair_explanations
+from matching.engine.fit import PairFit, distance_km, pair_fit
+from matching.engine.index import ListingIndex
+from matching.engine.model import COMPLEMENT, ListingInput, Proposal
+from matching.engine.profile import Profile, Resolver
+from matching.knowledge import Knowledge
+
+__all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal", "ProposalStore"]
+
+CLEARLY_BETTER = 0.15  # a retracted pair comes back only with this much more score
+SMALL_PRODUCER_KG_PER_YEAR = 24_000  # below 2 t a month, a producer gains from a shared collection
+MIN_GROUP = 3  # two organisations make a pair; pooling starts at three
+GROUP_RADIUS_KM = 10.0  # neighbours: a business park, a commune and its surroundings
+NOT_COLLECTED = frozenset({"energy_heat", "water", "equipment", "services", "skills_staff"})
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the store remembers of a proposal."""
+
+    key: str
+    status: str  # proposed, accepted, declined, retracted
+    score: float
+    listing_ids: tuple[str, ...]
+
+
+class ProposalStore(Protocol):
+    """Proposals already made, whatever holds them."""
+
+    def get(self, key: str) -> Known | None: ...
+    def open_of(self, listing_id: str) -> list[Known]: ...
+    def add(self, proposal: Proposal) -> None: ...
+    def set_status(self, key: str, status: str) -> None: ...
+
+
+class InMemoryProposals:
+    """ProposalStore in a dict: for the library, the evaluation and the benchmark."""
+
+    def __init__(self) -> None:
+        self.known: dict[str, Known] = {}
+        self.by_listing: dict[str, set[str]] = {}
+
+    def get(self, key: str) -> Known | None:
+        return self.known.get(key)
+
+    def open_of(self, listing_id: str) -> list[Known]:
+        return [self.known[k] for k in sorted(self.by_listing.get(listing_id, ()))
+                if self.known[k].status == "proposed"]
+
+    def add(self, proposal: Proposal) -> None:
+        self.known[proposal.key] = Known(proposal.key, "proposed", proposal.score, proposal.listing_ids)
+        for listing_id in proposal.listing_ids:
+            self.by_listing.setdefault(listing_id, set()).add(proposal.key)
+
+    def set_status(self, key: str, status: str) -> None:
+        known = self.known[key]
+        self.known[key] = Known(key, status, known.score, known.listing_ids)
+
+
+@dataclass
+class Changes:
+    proposed: list[Proposal] = field(default_factory=list)
+    retracted: list[str] = field(default_factory=list)
+
+
+class Engine:
+    """Matches listings as they come; one instance holds the index of active listings."""
+
+    def __init__(self, knowledge: Knowledge, today: date | None = None, store: ProposalStore | None = None):
+        self.knowledge = knowledge
+        self.resolver = Resolver(knowledge)
+        self.index = ListingIndex()
+        self.store: ProposalStore = store if store is not None else InMemoryProposals()
+        self.today = today or date.today()
+        self.proposals: dict[str, Proposal] = {}  # open proposals made by this engine
+
+    # -- entry points ---------------------------------------------------------------
+    def upsert(self, listing: ListingInput) -> list[Proposal]:
+        """Add or change a listing; return the new proposals it takes part in."""
+        return self.apply(listing).proposed
+
+    def apply(self, listing: ListingInput) -> Changes:
+        """Add or change a listing: retract what no longer fits, propose what is new."""
+        profile = self.resolver.profile(listing)
+        self.index.add(profile)
+        changes = Changes()
+        self._retract_stale(profile, changes)
+        if listing.lat is None or listing.lon is None or not profile.active_on(self.today):
+            return changes
+        for fit in self.pair_fits(profile):
+            self._propose(self._pair(fit), changes)
+        group = self.group_for(profile)
+        if group is not None:
+            self._propose(group, changes)
+        return changes
+
+    def remove(self, listing_id: str) -> Changes:
+        """A listing withdrawn or expired: it leaves the index, its open proposals are retracted."""
+        self.index.remove(listing_id)
+        changes = Changes()
+        for known in self.store.open_of(listing_id):
+            self._retract(known.key, changes)
+        return changes
+
+    def load(self, listing: ListingInput) -> None:
+        """Index a listing without proposing (rebuilding the index at start-up)."""
+        self.index.add(self.resolver.profile(listing))
+
+    def open_proposals(self) -> list[Proposal]:
+        """Every proposal made by this engine and still open."""
+        return list(self.proposals.values())
+
+    # -- pairs ----------------------------------------------------------------------
+    def candidate_keys(self, profile: Profile) -> set[str]:
+        """Taxonomy keys of the complementary listings that could fit `profile`."""
+        keys: set[str] = set()
+        if profile.is_supply:
+            for node in profile.nodes:
+                keys.add(node)
+                keys.update(rule.target for rule in self.knowledge.rules_from(node))
+        else:
+            for node in profile.nodes:
+                keys.add(node)
+                keys.update(rule.source for rule in self.knowledge.rules_to(node))
+        return keys
+
+    def search_radius(self, profile: Profile) -> float:
+        """How far to look: the listing's radius; for a demand without one, its suppliers' reach."""
+        if profile.is_supply or profile.listing.radius_km:
+            return profile.radius_km
+        reach = [profile.radius_km]
+        for key in self.candidate_keys(profile):
+            family = key.removeprefix("family:") if key.startswith("family:") else self.knowledge.nodes[key].family
+            if family in self.knowledge.families:
+                reach.append(self.knowledge.families[family].default_radius_km)
+        return max(reach)
+
+    def pair_fits(self, profile: Profile) -> list[PairFit]:
+        listing = profile.listing
+        other_kind = COMPLEMENT[listing.kind]
+        radius = self.search_radius(profile)
+        if profile.placed:
+            ids = self.index.near(self.candidate_keys(profile), other_kind, listing.lat, listing.lon, radius)  # type: ignore[arg-type]
+            ids |= self.index.sharing_words(profile.words, other_kind, unplaced_only=True)
+        else:
+            ids = self.index.sharing_words(profile.words, other_kind, unplaced_only=False)
+        fits = []
+        for other_id in sorted(ids):
+            other = self.index.profiles.get(other_id)
+            if other is None:
+                continue
+            supply, demand = (profile, other) if profile.is_supply else (other, profile)
+            fit = pair_fit(self.knowledge, supply, demand, self.today)
+            if fit is not None:
+                fits.append(fit)
+        return fits
+
+    def _pair(self, fit: PairFit) -> Proposal:
+        general, per_side = pair_explanations(self.knowledge, fit)
+        return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
+                        listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
+                        explanations=per_side, distance_km=fit.distance_km, flagged=fit.text_only)
+
+    # -- groups (mutualisation) -------------------------------------------------------
+    def group_for(self, profile: Profile) -> Proposal | None:
+        """A pooling group around `profile`: pool requests for the same thing, or small producers.
+
+        Members are neighbours (all within `GROUP_RADIUS_KM` of each other), one listing per
+        organisation, sharing a taxonomy node with `profile`.
+        """
+        listing = profile.listing
+        if not profile.placed:
+            return None
+        if listing.kind == "pool":
+            purpose = "pool"
+        elif listing.kind == "offer" and self._small_waste(profile):
+            purpose = "collection"
+        else:
+            return None
+        radius = min(profile.radius_km, GROUP_RADIUS_KM)
+        for node in profile.nodes:
+            members = [profile]
+            seen_orgs = {listing.organisation_id}
+            for other_id in sorted(self.index.near({node}, listing.kind, listing.lat, listing.lon, radius)):  # type: ignore[arg-type]
+                other = self.index.profiles[other_id]
+                if other.id == profile.id or other.listing.organisation_id in seen_orgs \
+                        or not other.active_on(self.today):
+                    continue
+                if purpose == "collection" and not self._small_waste(other):
+                    continue
+                if all((distance_km(m, other) or radius + 1) <= radius for m in members):
+                    members.append(other)
+                    seen_orgs.add(other.listing.organisation_id)
+            if len(members) >= MIN_GROUP:
+                return self._group(purpose, node, members, radius)
+        return None
+
+    def _group(self, purpose: str, node: str, members: list[Profile], radius: float) -> Proposal:
+        spread = max(distance_km(a, b) or 0.0 for a in members for b in members)
+        ids = tuple(sorted(m.id for m in members))
+        general, per_member = group_explanations(self.knowledge, purpose, node, members, max(spread, 0.1))
+        score = round(min(1.0, 0.55 + 0.1 * len(members) + 0.15 * (1 - spread / radius)), 3)
+        return Proposal(key=f"group:{purpose}:{node}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
+                        explanation=general, explanations=per_member, distance_km=round(spread, 1))
+
+    def _small_waste(self, profile: Profile) -> bool:
+        """A producer of waste small enough to gain from a shared collection."""
+        family = self.knowledge.nodes[profile.nodes[0]].family if profile.nodes else None
+        if family is None or family in NOT_COLLECTED or self.knowledge.nodes[profile.nodes[0]].kind != "resource":
+            return False
+        flow = profile.flow
+        return flow is None or flow.dimension != "mass" or flow.amount <= SMALL_PRODUCER_KG_PER_YEAR
+
+    # -- bookkeeping --------------------------------------------------------------------
+    def _propose(self, proposal: Proposal, changes: Changes) -> None:
+        known = self.store.get(proposal.key)
+        if known is not None and not (known.status == "retracted" and proposal.score >= known.score + CLEARLY_BETTER):
+            return  # never twice; declined stays declined; a retracted pair returns only clearly better
+        if proposal.kind == "group":
+            self._supersede_groups(proposal, changes)
+        self.store.add(proposal)
+        self.proposals[proposal.key] = proposal
+        changes.proposed.append(proposal)
+
+    def _supersede_groups(self, group: Proposal, changes: Changes) -> None:
+        """A grown group replaces the smaller open groups of the same purpose and resource."""
+        prefix = group.key.rsplit(":", 1)[0] + ":"
+        members = set(group.listing_ids)
+        for listing_id in group.listing_ids:
+            for known in self.store.open_of(listing_id):
+                if known.key.startswith(prefix) and known.key != group.key and set(known.listing_ids) <= members:
+                    self._retract(known.key, changes)
+
+    def _retract(self, key: str, changes: Changes) -> None:
+        self.store.set_status(key, "retracted")
+        self.proposals.pop(key, None)
+        changes.retracted.append(key)
+
+    def _retract_stale(self, profile: Profile, changes: Changes) -> None:
+        """After a change, open proposals the listing no longer fits are retracted."""
+        for known in self.store.open_of(profile.id):
+            if known.key.startswith("group:"):
+                still = self.group_for(profile) if profile.active_on(self.today) else None
+                if still is None or profile.id not in still.listing_ids:
+                    self._retract(known.key, changes)
+                continue
+            supply_id, demand_id = known.listing_ids
+            supply, demand = self.index.profiles.get(supply_id), self.index.profiles.get(demand_id)
+            if supply is None or demand is None or pair_fit(self.knowledge, supply, demand, self.today) is None:
+                self._retract(known.key, changes)

@@ -1,0 +1,67 @@
+"""French sentences a company boss understands, for each side of a proposal."""
+
+from __future__ import annotations
+
+from matching.engine.fit import PairFit
+from matching.engine.profile import Profile
+from matching.knowledge import Knowledge
+from shared.units import format_number, quantity_text
+
+
+def km(value: float) -> str:
+    return f"{format_number(round(value, 1))} km"
+
+
+def amount(profile: Profile, *, approximate: bool) -> str:
+    listing = profile.listing
+    text = quantity_text(listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=approximate)
+    return f" ({text})" if text else ""
+
+
+def resource_label(knowledge: Knowledge, profile: Profile) -> str:
+    return knowledge.nodes[profile.nodes[0]].label if profile.nodes else profile.listing.title
+
+
+def use_phrase(knowledge: Knowledge, fit: PairFit) -> str:
+    if fit.rule is not None:
+        return f"servir de « {knowledge.nodes[fit.rule.target].label} »"
+    return "répondre à ce besoin"
+
+
+def pair_explanations(knowledge: Knowledge, fit: PairFit) -> tuple[str, dict[str, str]]:
+    """(general sentence, {listing id: sentence for its owner})."""
+    s, d = fit.supply, fit.demand
+    where = f"à {km(fit.distance_km)}" + (f" ({d.listing.commune})" if d.listing.commune else "")
+    use = use_phrase(knowledge, fit)
+    why = f" {fit.rule.why}" if fit.rule else ""
+    check = ""
+    if fit.unmet:
+        labels = ", ".join(knowledge.conditions[c].label for c in fit.unmet)
+        check = f" À vérifier : {labels}."
+    if fit.text_only:
+        why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
+    share = ""
+    if fit.coverage is not None and fit.coverage < 1:
+        share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."
+
+    to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} peut {use} "
+                 f"pour une organisation située {where} qui en cherche{amount(d, approximate=True)}.")
+    to_demand = (f"Une organisation située à {km(fit.distance_km)}"
+                 + (f" ({s.listing.commune})" if s.listing.commune else "")
+                 + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui peut {use} "
+                 f"pour votre besoin « {d.listing.title} »{amount(d, approximate=False)}.")
+    general = f"« {s.listing.title} » peut {use} pour « {d.listing.title} » {where}.{why}{check}"
+    return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{share}{why}{check}"}
+
+
+def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members: list[Profile],
+                       spread_km: float) -> tuple[str, dict[str, str]]:
+    label = knowledge.nodes[node_id].label
+    n = len(members)
+    if purpose == "collection":
+        general = (f"{n} organisations à moins de {km(spread_km)} les unes des autres ont « {label} » à évacuer : "
+                   "une collecte mutualisée réduirait les trajets de camions et les coûts.")
+    else:
+        general = (f"{n} organisations à moins de {km(spread_km)} les unes des autres cherchent « {label} » : "
+                   "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
+    return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}

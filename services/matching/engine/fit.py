@@ -1,0 +1,134 @@
+"""Whether a supply can serve a demand, and how well: pure rules, no state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from matching.engine.profile import Profile
+from matching.engine.quantities import TOO_SMALL, coverage
+from matching.knowledge import Knowledge, Rule
+from shared.geo import haversine_km
+
+UNMET_CONDITION_FACTOR = 0.9
+TEXT_ONLY_STRENGTH = 0.6
+TEXT_SIMILARITY_FLOOR = 0.5
+
+
+@dataclass(frozen=True)
+class PairFit:
+    """A supply that can serve a demand: through which rule, how far, how much, how well."""
+
+    supply: Profile
+    demand: Profile
+    strength: float
+    rule: Rule | None  # None: the same resource on both sides, or text similarity
+    unmet: tuple[str, ...]  # conditions to check (not asserted by the supply's text)
+    distance_km: float
+    coverage: float | None
+    score: float
+    text_only: bool = False
+
+
+def distance_km(a: Profile, b: Profile) -> float | None:
+    la, lb = a.listing, b.listing
+    if None in (la.lat, la.lon, lb.lat, lb.lon):
+        return None
+    return haversine_km(la.lat, la.lon, lb.lat, lb.lon)  # type: ignore[arg-type]
+
+
+def substitution(knowledge: Knowledge, supply: Profile, demand: Profile) -> tuple[float, Rule | None, tuple[str, ...]]:
+    """The best way the supply's resource serves the demand: (strength, rule, unmet conditions)."""
+    best: tuple[float, Rule | None, tuple[str, ...]] = (0.0, None, ())
+    if set(supply.nodes) & set(demand.nodes):
+        return (1.0, None, ())
+    targets = set(demand.nodes)
+    specified = specified_families(knowledge, demand)
+    for node in supply.nodes:
+        for rule in knowledge.rules_from(node):
+            if rule.target not in targets or set(rule.conditions) & supply.contradicted:
+                continue
+            if knowledge.nodes[node].family in specified and knowledge.nodes[rule.target].kind == "use":
+                # The need names the resource it wants in this family (« recycleur PVC »):
+                # another resource of the family does not serve it through a generic use.
+                continue
+            unmet = tuple(c for c in rule.conditions if c not in supply.asserted)
+            strength = rule.strength * UNMET_CONDITION_FACTOR ** len(unmet)
+            if strength > best[0]:
+                best = (strength, rule, unmet)
+    return best
+
+
+def specified_families(knowledge: Knowledge, demand: Profile) -> set[str]:
+    """Families in which the demand names a resource."""
+    return {knowledge.nodes[n].family for n in demand.nodes  # type: ignore[misc]
+            if knowledge.nodes[n].kind == "resource" and knowledge.nodes[n].family}
+
+
+def temperatures_clash(supply: Profile, demand: Profile) -> bool:
+    """Heat too cold for the use, or cold not cold enough (both below 15 °C: a cold chain)."""
+    s, d = supply.temperature, demand.temperature
+    if s is None or d is None:
+        return False
+    if s < 15 and d < 15:
+        return s > d + 2
+    return s < d - 5
+
+
+def text_similarity(a: Profile, b: Profile) -> float:
+    if not a.words or not b.words:
+        return 0.0
+    return len(a.words & b.words) / len(a.words | b.words)
+
+
+def pair_fit(knowledge: Knowledge, supply: Profile, demand: Profile, today: date) -> PairFit | None:
+    """The fit of a supply and a demand, or None when they must not be matched."""
+    s, d = supply.listing, demand.listing
+    if s.organisation_id == d.organisation_id:
+        return None
+    if not (supply.active_on(today) and demand.active_on(today)):
+        return None
+    if s.available_from and d.expires_at and s.available_from > d.expires_at:
+        return None  # available only after the need has lapsed
+    if supply.hazardous and demand.excludes_hazardous:
+        return None
+    if demand.asserted & supply.contradicted:
+        return None  # the need asks for what the offer says it is not
+    if temperatures_clash(supply, demand):
+        return None
+
+    text_only = False
+    if supply.placed and demand.placed:
+        strength, rule, unmet = substitution(knowledge, supply, demand)
+        if strength <= 0:
+            return None
+        if rule is not None and supply.hazardous and knowledge.nodes[rule.target].excludes_hazardous:
+            return None
+    else:
+        similarity = text_similarity(supply, demand)
+        if similarity < TEXT_SIMILARITY_FLOOR:
+            return None
+        strength, rule, unmet, text_only = TEXT_ONLY_STRENGTH * similarity, None, (), True
+
+    distance = distance_km(supply, demand)
+    if distance is None:
+        return None
+    limit = min(supply.radius_km, demand.radius_km if d.radius_km else supply.radius_km)
+    if distance > limit:
+        return None
+
+    covered = coverage(supply.flow, demand.flow)
+    if covered is not None and covered < TOO_SMALL:
+        return None
+
+    closeness = 1 - distance / limit if limit else 1.0
+    score = 0.5 * strength + 0.25 * closeness + 0.2 * (covered if covered is not None else 0.6) \
+        + 0.05 * freshness(supply, demand, today)
+    return PairFit(supply, demand, strength, rule, unmet, round(distance, 1), covered,
+                   round(min(1.0, max(0.0, score)), 3), text_only)
+
+
+def freshness(supply: Profile, demand: Profile, today: date) -> float:
+    """1 when both listings have months of validity left, less as either nears expiry."""
+    days = [(p.listing.expires_at - today).days for p in (supply, demand) if p.listing.expires_at]
+    return min([1.0, *(max(0.0, min(1.0, n / 60)) for n in days)])

@@ -1,0 +1,52 @@
+"""What the engine takes in and gives out: plain data, no framework."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+SUPPLY_KINDS = ("offer", "share")
+DEMAND_KINDS = ("need", "pool")
+COMPLEMENT = {"offer": "need", "need": "offer", "share": "pool", "pool": "share"}
+
+
+@dataclass(frozen=True)
+class ListingInput:
+    """A listing as the engine sees it (from `listing.published` / `listing.updated`)."""
+
+    listing_id: str
+    organisation_id: str
+    kind: Literal["offer", "need", "share", "pool"]
+    title: str
+    description: str | None = None
+    category: str | None = None
+    ewc_code: str | None = None
+    quantity_value: float | None = None
+    quantity_unit: str | None = None  # kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day
+    frequency: Literal["once", "weekly", "monthly", "yearly"] | None = None
+    radius_km: float | None = None
+    lat: float | None = None
+    lon: float | None = None
+    commune: str | None = None
+    available_from: date | None = None
+    expires_at: date | None = None
+    revision: int = 1
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A match the engine proposes: a pair (supply, demand) or a group (mutualisation).
+
+    `key` is stable for the same set of listings, so a proposal is never made twice.
+    `explanations` holds, per listing id, the French sentence its owner reads.
+    """
+
+    key: str
+    kind: Literal["pair", "group"]
+    listing_ids: tuple[str, ...]  # pairs: (supply, demand); groups: sorted
+    score: float
+    explanation: str
+    explanations: dict[str, str] = field(default_factory=dict)
+    distance_km: float | None = None
+    flagged: bool = False  # matched on text similarity only: the animateur should look

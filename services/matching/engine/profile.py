@@ -1,0 +1,115 @@
+"""A listing read through the knowledge base: what it is, where, how much, under which conditions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from matching.engine.model import SUPPLY_KINDS, ListingInput
+from matching.engine.quantities import Flow, yearly_flow
+from matching.engine.text import NEGATIONS, Vocabulary, temperature_c, tokens
+from matching.knowledge import Knowledge
+from shared.nomenclatures import normalise_ewc, waste_codes
+
+DEFAULT_RADIUS_KM = 30.0
+HAZARD_WORDS = frozenset({"dangereux", "dangereuse", "toxique", "amiante", "contamine", "pollue"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the engine knows of one listing."""
+
+    listing: ListingInput
+    nodes: tuple[str, ...]  # taxonomy nodes, most specific first; empty = unplaced
+    families: tuple[str, ...]
+    hazardous: bool
+    excludes_hazardous: bool
+    asserted: frozenset[str]  # condition ids the text asserts
+    contradicted: frozenset[str]  # condition ids the text contradicts
+    temperature: int | None
+    flow: Flow | None
+    radius_km: float  # the listing's own, or its resource's default
+    words: frozenset[str]
+
+    @property
+    def id(self) -> str:
+        return self.listing.listing_id
+
+    @property
+    def placed(self) -> bool:
+        return bool(self.nodes)
+
+    @property
+    def is_supply(self) -> bool:
+        return self.listing.kind in SUPPLY_KINDS
+
+    def active_on(self, today: date) -> bool:
+        return self.listing.expires_at is None or self.listing.expires_at >= today
+
+
+class Resolver:
+    """Turns listings into profiles; built once from the knowledge base."""
+
+    def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge
+        self.vocabulary = Vocabulary((node.id, phrase) for node in knowledge.nodes.values()
+                                     for phrase in (node.label, *node.synonyms))
+        marks = [(f"+{c.id}", p) for c in knowledge.conditions.values() for p in c.positive]
+        marks += [(f"-{c.id}", p) for c in knowledge.conditions.values() for p in c.negative]
+        self.condition_words = Vocabulary(marks)
+
+    def nodes_in(self, text: str | None, *, resources_only: bool) -> list[str]:
+        """Nodes a text names, longest phrase first; for a supply, resources first and uses
+        only when it names no resource (« paillage de miscanthus » offers mulch)."""
+        hits = sorted(self.vocabulary.find(tokens(text)), key=lambda h: (-h.length, h.start))
+        found = list(dict.fromkeys(hit.node_id for hit in hits))
+        if resources_only:
+            resources = [n for n in found if self.knowledge.nodes[n].kind == "resource"]
+            return resources or found
+        return found
+
+    def profile(self, listing: ListingInput) -> Profile:
+        supply = listing.kind in SUPPLY_KINDS
+        text = " ".join(filter(None, (listing.title, listing.description)))
+        text_nodes = self.nodes_in(text, resources_only=supply)
+        nodes: list[str] = []
+        code = normalise_ewc(listing.ewc_code) if listing.ewc_code else None
+        if code:  # an explicit code or category takes precedence over the free text
+            by_code = [n.id for n in self.knowledge.nodes_for_ewc(code)]
+            nodes = [n for n in text_nodes if n in by_code] or by_code
+        if not nodes and listing.category:
+            nodes = self.nodes_in(listing.category, resources_only=supply)
+        if not nodes:
+            nodes = text_nodes
+        elif not supply:  # a need keeps the uses its text names (e.g. « pour litière »)
+            nodes += [n for n in text_nodes if n not in nodes and self.knowledge.nodes[n].kind == "use"]
+
+        node_objs = [self.knowledge.nodes[n] for n in nodes]
+        families = tuple(dict.fromkeys(n.family for n in node_objs if n.family))
+        asserted, contradicted = self.conditions(text)
+        text_tokens = tokens(text)
+        words = set(text_tokens) | set(tokens(listing.category))
+        official = waste_codes().get(code) if code else None
+        hazardous = bool(official and official.hazardous) or (bool(node_objs) and node_objs[0].hazardous) \
+            or any(w in HAZARD_WORDS and (i == 0 or text_tokens[i - 1] not in NEGATIONS)
+                   for i, w in enumerate(text_tokens))
+        density = next((n.density_kg_m3 for n in node_objs if n.density_kg_m3), None)
+        words -= NEGATIONS
+        radius = listing.radius_km or (self.knowledge.radius_km(nodes[0]) if nodes else DEFAULT_RADIUS_KM)
+        return Profile(
+            listing=listing, nodes=tuple(nodes), families=families, hazardous=hazardous,
+            excludes_hazardous=any(n.excludes_hazardous for n in node_objs),
+            asserted=asserted, contradicted=contradicted, temperature=temperature_c(text),
+            flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
+            radius_km=radius, words=frozenset(words))
+
+    def conditions(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
+        """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité »."""
+        asserted, contradicted = set(), set()
+        text_tokens = tokens(text)
+        for hit in self.condition_words.find(text_tokens):
+            positive = hit.node_id[0] == "+"
+            if hit.start > 0 and text_tokens[hit.start - 1] in NEGATIONS:
+                positive = not positive
+            (asserted if positive else contradicted).add(hit.node_id[1:])
+        return frozenset(asserted), frozenset(contradicted - asserted)

@@ -1,0 +1,44 @@
+"""Quantities normalised for comparison: kilograms, kWh, units or hours, per year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# unit → (dimension, factor to the dimension's base unit)
+UNITS: dict[str, tuple[str, float]] = {
+    "kg": ("mass", 1.0), "t": ("mass", 1000.0),
+    "kwh": ("energy", 1.0), "mwh": ("energy", 1000.0),
+    "l": ("volume", 0.001), "m3": ("volume", 1.0),  # base: m3
+    "m2": ("area", 1.0),
+    "unit": ("count", 1.0), "pallet": ("count", 1.0),
+    "hour": ("time", 1.0), "day": ("time", 8.0),
+}
+PER_YEAR = {"weekly": 52.0, "monthly": 12.0, "yearly": 1.0, "once": 1.0, None: 1.0}
+TOO_SMALL = 0.05  # an offer covering less than 5 % of a need is no answer to it
+
+
+@dataclass(frozen=True)
+class Flow:
+    """An amount per year in a base unit of one dimension."""
+
+    amount: float
+    dimension: str
+
+
+def yearly_flow(value: float | None, unit: str | None, frequency: str | None,
+                density_kg_m3: float | None = None) -> Flow | None:
+    """`2 t monthly` → 24,000 kg/year; a volume becomes a mass when the resource's density is known."""
+    if value is None or unit not in UNITS:
+        return None
+    dimension, factor = UNITS[unit]  # type: ignore[index]
+    amount = value * factor
+    if dimension == "volume" and density_kg_m3:
+        dimension, amount = "mass", amount * density_kg_m3
+    return Flow(amount * PER_YEAR.get(frequency, 1.0), dimension)
+
+
+def coverage(supply: Flow | None, demand: Flow | None) -> float | None:
+    """Share of the demand the supply covers (capped at 1), or None when not comparable."""
+    if supply is None or demand is None or supply.dimension != demand.dimension or demand.amount <= 0:
+        return None
+    return min(1.0, supply.amount / demand.amount)

@@ -1,0 +1,137 @@
+"""French free text → taxonomy nodes: normalisation, synonyms, typos, conditions, temperatures."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+STOPWORDS = frozenset(["a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "chez", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "leur", "un", "une", "pour", "par", "sur", "sous", "ou", "dans", "notre", "nos", "votre", "vos", "son", "sa", "ses", "tout", "tous", "toute", "toutes", "tres", "plus", "moins", "environ", "cherche", "cherchons", "recherche", "recherchons", "besoin", "besoins", "propose", "proposons", "disponible", "disponibles", "donne", "donnons", "vend", "vendons", "cede", "cedons", "offre", "offrons", "stock", "lot", "lots", "quantite", "qualite", "avons", "dispose"])
+
+# Words kept as they are: folding their final s/x would merge them with another word.
+NO_FOLD = frozenset({"gaz", "bus", "jus", "pois", "bois", "mais", "tapis", "lys", "os", "chaux", "croix", "paix",
+                     "prix", "noix", "poix", "fax", "flux", "inox", "plexi", "silex", "latex", "pyrex", "dechets"})
+
+TEMPERATURE = re.compile(r"(-?\d{1,3})\s*(?:°|degr[eé]s?\b|deg\b)", re.IGNORECASE)
+STEAM_WORDS = frozenset({"vapeur", "vapeurs"})
+
+
+NEGATIONS = frozenset({"sans", "non", "pas", "aucun", "aucune", "ni", "exempt"})
+
+
+def strip_accents(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def fold(word: str) -> str:
+    """Singular form of a normalised word: `metaux` → `metal`, `cartons` → `carton`."""
+    if word == "dechets":
+        return "dechet"
+    if word in NO_FOLD or len(word) <= 3:
+        return word
+    if word.endswith(("eaux", "iaux", "yaux")):  # copeaux, matériaux, tuyaux
+        return word[:-1]
+    if word.endswith("aux") and len(word) > 4:  # métaux, végétaux
+        return word[:-3] + "al"
+    if word.endswith(("s", "x")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str | None) -> list[str]:
+    """Normalised, singular, meaningful words of a text."""
+    if not text:
+        return []
+    plain = strip_accents(text.replace("œ", "oe").replace("Œ", "oe")).lower()
+    plain = re.sub(r"(?<=[a-z])-(?=[a-z])", "", plain)  # auto-laveuse = autolaveuse, bio-déchets = biodéchets
+    words = re.findall(r"[a-z0-9]+", plain)
+    return [fold(w) for w in words if w not in STOPWORDS and not w.isdigit()]
+
+
+def temperature_c(text: str | None) -> int | None:
+    """The temperature a text states (`chaleur fatale 45°C` → 45, `-18 °C` → -18); steam means 100 °C at least."""
+    if not text:
+        return None
+    found = [int(n) for n in TEMPERATURE.findall(text)]
+    if found:
+        return max(found, key=abs)
+    if set(re.findall(r"[a-z]+", strip_accents(text).lower())) & STEAM_WORDS:
+        return 100
+    return None
+
+
+def edits1(word: str) -> set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A synonym found in a text: which node, over which words, exactly or through a typo."""
+
+    node_id: str
+    start: int
+    length: int
+    exact: bool
+
+
+class Vocabulary:
+    """Synonym phrases of every node, indexed for exact and one-typo lookup."""
+
+    def __init__(self, phrases: Iterable[tuple[str, str]]):
+        self.phrases: dict[tuple[str, ...], set[str]] = defaultdict(set)
+        for node_id, phrase in phrases:
+            # « bio-déchets » is found whether typed joined or apart
+            for variant in {phrase, phrase.replace("-", " ")}:
+                words = tuple(tokens(variant))
+                if words:
+                    self.phrases[words].add(node_id)
+        self.words = {w for phrase in self.phrases for w in phrase}
+        self.max_len = max((len(p) for p in self.phrases), default=1)
+        # Deletion neighbourhood (SymSpell): a typo and a word meet if one deletion of
+        # each (or of one) gives the same string: substitutions, insertions, deletions.
+        self._deletes: dict[str, set[str]] = defaultdict(set)
+        for word in self.words:
+            if len(word) >= 5:
+                for variant in edits1(word) | {word}:
+                    self._deletes[variant].add(word)
+
+    def correct(self, word: str) -> str | None:
+        """The vocabulary word one edit away from `word` (only words of 5+ letters), if unique."""
+        if word in self.words or len(word) < 5:
+            return word if word in self.words else None
+        found = set()
+        for variant in edits1(word) | {word}:
+            found |= self._deletes.get(variant, set())
+        found = {w for w in found if abs(len(w) - len(word)) <= 1}
+        return found.pop() if len(found) == 1 else None
+
+    def find(self, text_tokens: list[str]) -> list[Hit]:
+        """Longest synonym phrases covering the text, left to right, without overlap.
+
+        A word corrected for a typo counts only when nothing in the text matched exactly:
+        « tourneur » must not become « tournure » when « chêne » says what is meant.
+        """
+        hits = self._find(text_tokens)
+        exact = [h for h in hits if h.exact]
+        return exact or hits
+
+    def _find(self, text_tokens: list[str]) -> list[Hit]:
+        corrected = [(w, True) if w in self.words else (self.correct(w), False) for w in text_tokens]
+        hits: list[Hit] = []
+        i = 0
+        while i < len(corrected):
+            for length in range(min(self.max_len, len(corrected) - i), 0, -1):
+                window = corrected[i:i + length]
+                if any(w is None for w, _ in window):
+                    continue
+                key = tuple(w for w, _ in window)  # type: ignore[misc]
+                if key in self.phrases:
+                    exact = all(e for _, e in window)
+                    hits.extend(Hit(node, i, length, exact) for node in sorted(self.phrases[key]))
+                    i += length
+                    break
+            else:
+                i += 1
+        return hits

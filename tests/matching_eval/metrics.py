@@ -1,0 +1,238 @@
+"""Scores the matching engine against the labelled cases of `cases.json`.
+
+    python -m tests.matching_eval.metrics        # runs the real engine and prints the report
+
+Precision counts every proposal that is not expected as a false positive (matches across
+cases, inside a case but unlabelled, or explicitly forbidden); recall is the share of the
+expected proposals found. A pair is found when a pair proposal has the same (supply,
+demand); a group when a group proposal has exactly the same members. Group proposals that
+are a strict superset or subset of an expected group are reported apart, as partial (they
+still count as false positives).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+CASES_PATH = Path(__file__).resolve().parent / "cases.json"
+DATE_FIELDS = ("available_from", "expires_at")
+
+
+def load_cases(path: Path = CASES_PATH) -> tuple[date, list[dict[str, Any]]]:
+    """`today` and the cases, as stored (listings stay plain dicts)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return date.fromisoformat(data["today"]), data["cases"]
+
+
+def to_listing(row: dict[str, Any]):
+    """A stored listing as the engine's `ListingInput` (imported lazily)."""
+    from matching.engine.model import ListingInput
+
+    values = dict(row)
+    for name in DATE_FIELDS:
+        if values.get(name):
+            values[name] = date.fromisoformat(values[name])
+    return ListingInput(**values)
+
+
+def run_engine(engine_factory: Callable[[], Any], cases: list[dict[str, Any]]) -> list[Any]:
+    """Feeds every listing of every case, in file order, through one engine; all the proposals it returns."""
+    engine = engine_factory()
+    proposals: list[Any] = []
+    for case in cases:
+        for row in case["listings"]:
+            proposals.extend(engine.upsert(to_listing(row)))
+    return proposals
+
+
+def default_engine_factory(today: date) -> Callable[[], Any]:
+    """`Engine(Knowledge.load(), today=today)`, imported only when called."""
+
+    def factory():
+        from matching.engine import Engine
+        from matching.knowledge import Knowledge
+
+        return Engine(Knowledge.load(), today=today)
+
+    return factory
+
+
+# --------------------------------------------------------------------------- scoring
+
+
+def _identity(kind: str, ids: Iterable[str]) -> tuple:
+    ids = tuple(ids)
+    return ("pair", ids) if kind == "pair" else ("group", frozenset(ids))
+
+
+@dataclass
+class Item:
+    """One labelled item or one proposal, located in the cases."""
+
+    kind: str
+    listings: tuple[str, ...]
+    cases: tuple[str, ...]
+    note: str = ""
+    why: str | None = None
+    family: str | None = None
+    score: float | None = None
+    flagged: bool = False
+
+    def describe(self) -> str:
+        where = self.cases[0] if len(self.cases) == 1 else "+".join(self.cases) or "?"
+        head = f"[{where}] {self.kind} {' → '.join(self.listings) if self.kind == 'pair' else ', '.join(self.listings)}"
+        extra = [x for x in (self.why, self.note) if x]
+        if self.score is not None:
+            extra.append(f"score {self.score:.2f}{' (flagged)' if self.flagged else ''}")
+        return head + (f" — {' ; '.join(extra)}" if extra else "")
+
+
+@dataclass
+class Report:
+    n_expected: int
+    n_proposals: int
+    true_positives: list[Item] = field(default_factory=list)
+    misses: list[Item] = field(default_factory=list)
+    false_positives: list[Item] = field(default_factory=list)
+    forbidden_hits: list[Item] = field(default_factory=list)  # false positives that are labelled forbidden
+    partial_groups: list[tuple[Item, Item, str]] = field(default_factory=list)  # (proposal, expected, superset|subset)
+    cross_case: list[Item] = field(default_factory=list)  # false positives joining listings of several cases
+
+    @property
+    def tp(self) -> int:
+        return len(self.true_positives)
+
+    @property
+    def fp(self) -> int:
+        return len(self.false_positives)
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / self.n_expected if self.n_expected else 0.0
+
+    def other_false_positives(self) -> list[Item]:
+        """False positives neither forbidden, nor across cases, nor partial groups."""
+        apart = {id(i) for i in self.forbidden_hits} | {id(i) for i in self.cross_case}
+        apart |= {id(p) for p, _, _ in self.partial_groups}
+        return [f for f in self.false_positives if id(f) not in apart]
+
+    def forbidden_by_why(self) -> Counter:
+        return Counter(item.why for item in self.forbidden_hits)
+
+    def recall_by_family(self) -> dict[str, tuple[int, int]]:
+        found = Counter(item.family or "?" for item in self.true_positives)
+        total = found + Counter(item.family or "?" for item in self.misses)
+        return {family: (found[family], total[family]) for family in sorted(total)}
+
+    def render(self, limit: int = 60) -> str:
+        lines = [
+            f"proposals: {self.n_proposals}  expected: {self.n_expected}",
+            f"precision: {self.precision:.3f}  (TP {self.tp}, FP {self.fp})",
+            f"recall:    {self.recall:.3f}  ({self.tp}/{self.n_expected})",
+            "",
+            "recall by family:",
+        ]
+        lines += [f"  {family:20} {f}/{t}" for family, (f, t) in self.recall_by_family().items()]
+        by_why = self.forbidden_by_why()
+        lines += ["", f"false positives on forbidden items: {len(self.forbidden_hits)}"]
+        lines += [f"  {why:24} {n}" for why, n in by_why.most_common()]
+        lines += [f"false positives across cases: {len(self.cross_case)}",
+                  f"partial groups (superset/subset of an expected group): {len(self.partial_groups)}",
+                  f"other false positives: {len(self.other_false_positives())}"]
+
+        def section(title: str, items: list[str]) -> None:
+            lines.extend(["", f"{title} ({len(items)}):"])
+            lines.extend(f"  {text}" for text in items[:limit])
+            if len(items) > limit:
+                lines.append(f"  … and {len(items) - limit} more")
+
+        section("misses", [m.describe() for m in self.misses])
+        section("false positives on forbidden items", [f.describe() for f in self.forbidden_hits])
+        section("false positives across cases", [f.describe() for f in self.cross_case])
+        section("partial groups", [f"{p.describe()}  [{how} of {', '.join(e.listings)}]"
+                                   for p, e, how in self.partial_groups])
+        section("other false positives", [f.describe() for f in self.other_false_positives()])
+        return "\n".join(lines)
+
+
+def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
+    """Compares the proposals with the labels. The same proposal returned twice counts once."""
+    case_of = {row["listing_id"]: case["id"] for case in cases for row in case["listings"]}
+
+    def located(ids: Iterable[str]) -> tuple[str, ...]:
+        return tuple(sorted({case_of.get(i, "?") for i in ids}))
+
+    expected: dict[tuple, Item] = {}
+    forbidden: dict[tuple, Item] = {}
+    for case in cases:
+        for lab in case["expected"]:
+            item = Item(lab["kind"], tuple(lab["listings"]), (case["id"],), lab.get("note", ""),
+                        family=lab.get("family"))
+            expected[_identity(item.kind, item.listings)] = item
+        for lab in case["forbidden"]:
+            kind = lab.get("kind", "pair" if len(lab["listings"]) == 2 else "group")
+            item = Item(kind, tuple(lab["listings"]), (case["id"],), lab.get("note", ""), why=lab["why"],
+                        family=lab.get("family"))
+            forbidden[_identity(kind, item.listings)] = item
+            if kind == "pair":  # a forbidden pair is forbidden whichever way round
+                forbidden[_identity(kind, item.listings[::-1])] = item
+
+    report = Report(n_expected=len(expected), n_proposals=0)
+    seen: set[tuple] = set()
+    found: set[tuple] = set()
+    expected_groups = [(key, item) for key, item in expected.items() if item.kind == "group"]
+    for proposal in proposals:
+        key = _identity(proposal.kind, proposal.listing_ids)
+        if key in seen:
+            continue
+        seen.add(key)
+        report.n_proposals += 1
+        ids = tuple(proposal.listing_ids)
+        item = Item(proposal.kind, ids, located(ids), getattr(proposal, "explanation", "") or "",
+                    score=getattr(proposal, "score", None), flagged=bool(getattr(proposal, "flagged", False)))
+        if key in expected:
+            item.family = expected[key].family
+            report.true_positives.append(item)
+            found.add(key)
+            continue
+        report.false_positives.append(item)
+        if key in forbidden:
+            item.why, item.note, item.family = forbidden[key].why, forbidden[key].note, forbidden[key].family
+            report.forbidden_hits.append(item)
+        elif len(item.cases) > 1:
+            report.cross_case.append(item)
+        if proposal.kind == "group":
+            members = frozenset(ids)
+            for (_, exp_members), exp in expected_groups:
+                if members > exp_members:
+                    report.partial_groups.append((item, exp, "superset"))
+                elif members < exp_members:
+                    report.partial_groups.append((item, exp, "subset"))
+    report.misses = [item for key, item in expected.items() if key not in found]
+    return report
+
+
+def main() -> int:
+    today, cases = load_cases()
+    try:
+        proposals = run_engine(default_engine_factory(today), cases)
+    except ImportError as exc:
+        print(f"the matching engine cannot be imported yet: {exc}", file=sys.stderr)
+        return 2
+    print(score(cases, proposals).render())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
