@@ -27,6 +27,15 @@ class Counterpart(BaseModel):
     distance_km: float | None
 
 
+class UnplacedListing(BaseModel):
+    """A listing the engine could not place in its taxonomy: matched on text only."""
+
+    listing_id: str
+    kind: str
+    title: str
+    commune: str | None
+
+
 class MatchPublic(BaseModel):
     id: str
     kind: str  # pair | group
@@ -56,6 +65,15 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
         query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
         rows = session.exec(query.order_by(col(Match.score).desc())).all()
         return [present(session, match, member) for match, member in rows]
+
+    @router.get("/matches/unplaced", response_model=list[UnplacedListing], tags=["mises en relation"])
+    def unplaced(_caller: CallerDep, session: SessionDep) -> list[UnplacedListing]:
+        """Active listings the engine could not place: the animateur reviews them (and the
+        knowledge base learns from them)."""
+        rows = session.exec(select(IndexedListing).where(col(IndexedListing.active).is_(True),
+                                                         col(IndexedListing.placed).is_(False))
+                            .order_by(col(IndexedListing.seq).desc()).limit(500)).all()
+        return [UnplacedListing(listing_id=r.listing_id, kind=r.kind, title=r.title, commune=r.commune) for r in rows]
 
     @router.post("/matches/{match_id}/accept", response_model=MatchPublic, tags=["mises en relation"])
     def accept(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:

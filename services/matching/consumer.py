@@ -90,6 +90,8 @@ class MatchingProcessor:
             session.add(row)
             session.flush()  # the store reads the row when it records a proposal
             self.engine.apply(as_input(row))
+            row.placed = self.engine.index.profiles[row.listing_id].placed
+            session.add(row)
         self.last_seq = seq
 
     def catch_up(self, session: Session) -> None:

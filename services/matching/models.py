@@ -24,6 +24,7 @@ class IndexedListing(SQLModel, table=True):
     revision: int
     kind: str
     active: bool = True
+    placed: bool = True  # False: the engine could not place it in the taxonomy (for the animateur)
     title: str
     description: str | None = None
     category: str | None = None

@@ -75,7 +75,7 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
             "name": f"Fournisseur {i}", "kind": "company", "commune": "Dijon",
             "contact_email": f"offre{i}@bench.example"}).json()["token"]
         buyer = client.post("/api/v1/organisations", json={
-            "name": f"Preneur {i}", "kind": "company", "commune": "Beaune",
+            "name": f"Preneur {i}", "kind": "company", "commune": "Chenôve",
             "contact_email": f"besoin{i}@bench.example"}).json()["token"]
         tokens.append((supplier, buyer))
 
@@ -84,7 +84,7 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
     api_latencies: list[float] = []
     start = time.time()
     for i, (supplier, buyer) in enumerate(tokens):
-        category = f"ressource-{i}"  # one resource per pair: exactly one match each
+        category = f"lot{i}"  # a resource of its own per pair: exactly one match each (on text)
         for token, kind in ((supplier, "offer"), (buyer, "need")):
             t0 = time.time()
             answer = client.post("/api/v1/listings", headers={"Authorization": f"Bearer {token}"},
@@ -101,7 +101,8 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
     arrived: dict[str, float] = {}
     while time.time() < deadline and len(arrived) < 2 * pairs:
         for message in httpx.get(sink, timeout=30).json():
-            arrived[message["to"]] = datetime.fromisoformat(message["received_at"]).timestamp()
+            at = datetime.fromisoformat(message["received_at"]).timestamp()
+            arrived[message["to"]] = min(at, arrived.get(message["to"], at))
         time.sleep(0.5)
 
     stop.set()

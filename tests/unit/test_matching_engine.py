@@ -265,7 +265,7 @@ def test_pool_requests_for_the_same_equipment_form_one_growing_group(engine: Eng
 
 
 def test_small_producers_of_the_same_waste_are_offered_a_shared_collection(engine: Engine) -> None:
-    for i, at in enumerate([(47.13, 4.95), (47.15, 4.97), (47.12, 4.93)]):
+    for i, at in enumerate([(47.13, 4.95), (47.15, 4.97), (47.13, 4.95)]):  # two at the same address
         proposed = engine.apply(listing(f"o{i}", "offer", "Chutes de carton", at=at, quantity_value=500,
                                         quantity_unit="kg", frequency="monthly")).proposed
     [group] = proposed
@@ -274,3 +274,12 @@ def test_small_producers_of_the_same_waste_are_offered_a_shared_collection(engin
     big = engine.apply(listing("big", "offer", "Carton", at=(47.14, 4.96), quantity_value=40, quantity_unit="t",
                                frequency="monthly"))
     assert big.proposed == []  # a big producer has its own collection
+
+
+def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engine) -> None:
+    engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t", frequency="monthly"))
+    engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t", frequency="monthly"))
+    [second] = engine.apply(listing("o2", "offer", "Carton", at=DIJON, quantity_value=1.2, quantity_unit="t",
+                                    frequency="monthly")).proposed
+    assert "couvrirait environ 60 % du besoin" in second.explanations["n1"]
+    assert "2 offres ensemble en couvriraient environ 100 %" in second.explanations["n1"]

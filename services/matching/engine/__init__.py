@@ -22,6 +22,7 @@ from matching.engine.fit import PairFit, distance_km, pair_fit
 from matching.engine.index import ListingIndex
 from matching.engine.model import COMPLEMENT, ListingInput, Proposal
 from matching.engine.profile import Profile, Resolver
+from matching.engine.quantities import coverage
 from matching.knowledge import Knowledge
 
 __all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal", "ProposalStore"]
@@ -82,6 +83,11 @@ class Changes:
     retracted: list[str] = field(default_factory=list)
 
 
+def within(a: Profile, b: Profile, radius_km: float) -> bool:
+    distance = distance_km(a, b)
+    return distance is not None and distance <= radius_km
+
+
 class Engine:
     """Matches listings as they come; one instance holds the index of active listings."""
 
@@ -107,7 +113,7 @@ class Engine:
         if listing.lat is None or listing.lon is None or not profile.active_on(self.today):
             return changes
         for fit in self.pair_fits(profile):
-            self._propose(self._pair(fit), changes)
+            self._propose(self._pair(fit, self._combined_coverage(fit)), changes)
         group = self.group_for(profile)
         if group is not None:
             self._propose(group, changes)
@@ -174,8 +180,21 @@ class Engine:
                 fits.append(fit)
         return fits
 
-    def _pair(self, fit: PairFit) -> Proposal:
-        general, per_side = pair_explanations(self.knowledge, fit)
+    def _combined_coverage(self, fit: PairFit) -> tuple[int, float] | None:
+        """When this supply covers only part of the demand: how many open offers, together, cover how much."""
+        if fit.coverage is None or fit.coverage >= 1:
+            return None
+        total, count = fit.coverage, 1
+        for known in self.store.open_of(fit.demand.id):
+            if known.key.startswith("pair:") and known.listing_ids[0] != fit.supply.id:
+                other = self.index.profiles.get(known.listing_ids[0])
+                share = coverage(other.flow, fit.demand.flow) if other else None
+                if share:
+                    total, count = total + share, count + 1
+        return (count, min(total, 1.0)) if count > 1 else None
+
+    def _pair(self, fit: PairFit, combined: tuple[int, float] | None = None) -> Proposal:
+        general, per_side = pair_explanations(self.knowledge, fit, combined)
         return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
                         listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
                         explanations=per_side, distance_km=fit.distance_km, flagged=fit.text_only)
@@ -207,7 +226,7 @@ class Engine:
                     continue
                 if purpose == "collection" and not self._small_waste(other):
                     continue
-                if all((distance_km(m, other) or radius + 1) <= radius for m in members):
+                if all(within(m, other, radius) for m in members):
                     members.append(other)
                     seen_orgs.add(other.listing.organisation_id)
             if len(members) >= MIN_GROUP:

@@ -28,8 +28,10 @@ def use_phrase(knowledge: Knowledge, fit: PairFit) -> str:
     return "répondre à ce besoin"
 
 
-def pair_explanations(knowledge: Knowledge, fit: PairFit) -> tuple[str, dict[str, str]]:
-    """(general sentence, {listing id: sentence for its owner})."""
+def pair_explanations(knowledge: Knowledge, fit: PairFit,
+                      combined: tuple[int, float] | None = None) -> tuple[str, dict[str, str]]:
+    """(general sentence, {listing id: sentence for its owner}); `combined` = (offers, share of the
+    need they cover together) when several partial offers add up."""
     s, d = fit.supply, fit.demand
     where = f"à {km(fit.distance_km)}" + (f" ({d.listing.commune})" if d.listing.commune else "")
     use = use_phrase(knowledge, fit)
@@ -43,6 +45,9 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit) -> tuple[str, dict[str
     share = ""
     if fit.coverage is not None and fit.coverage < 1:
         share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."
+        if combined is not None:
+            share += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
+                      f"environ {round(combined[1] * 100)} %.")
 
     to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} peut {use} "
                  f"pour une organisation située {where} qui en cherche{amount(d, approximate=True)}.")

@@ -42,6 +42,9 @@ def substitution(knowledge: Knowledge, supply: Profile, demand: Profile) -> tupl
     best: tuple[float, Rule | None, tuple[str, ...]] = (0.0, None, ())
     if set(supply.nodes) & set(demand.nodes):
         return (1.0, None, ())
+    demand_resources = {n for n in demand.nodes if knowledge.nodes[n].kind == "resource"}
+    if supply.mentioned & demand_resources:
+        return (0.95, None, ())  # « chutes de carton ondulé » is carton, as the need asks
     targets = set(demand.nodes)
     specified = specified_families(knowledge, demand)
     for node in supply.nodes:

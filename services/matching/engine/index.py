@@ -28,8 +28,8 @@ def cells_within(lat: float, lon: float, radius_km: float) -> list[tuple[int, in
 
 
 def index_keys(profile: Profile) -> list[str]:
-    """Keys a listing is filed under: its nodes and their families."""
-    return [*profile.nodes, *(f"family:{f}" for f in profile.families)]
+    """Keys a listing is filed under: the nodes it names (even within longer phrases) and their families."""
+    return [*dict.fromkeys((*profile.nodes, *profile.mentioned)), *(f"family:{f}" for f in profile.families)]
 
 
 class ListingIndex:

@@ -30,6 +30,7 @@ class Profile:
     flow: Flow | None
     radius_km: float  # the listing's own, or its resource's default
     words: frozenset[str]
+    mentioned: frozenset[str] = frozenset()  # every node the text names, even within longer phrases
 
     @property
     def id(self) -> str:
@@ -101,7 +102,8 @@ class Resolver:
             excludes_hazardous=any(n.excludes_hazardous for n in node_objs),
             asserted=asserted, contradicted=contradicted, temperature=temperature_c(text),
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
-            radius_km=radius, words=frozenset(words))
+            radius_km=radius, words=frozenset(words),
+            mentioned=frozenset(self.vocabulary.mentioned(text_tokens)) | frozenset(nodes))
 
     def conditions(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité »."""

@@ -88,6 +88,9 @@ class Vocabulary:
                 if words:
                     self.phrases[words].add(node_id)
         self.words = {w for phrase in self.phrases for w in phrase}
+        self._phrases_with: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in self.phrases:
+            self._phrases_with[phrase[0]].append(phrase)
         self.max_len = max((len(p) for p in self.phrases), default=1)
         # Deletion neighbourhood (SymSpell): a typo and a word meet if one deletion of
         # each (or of one) gives the same string: substitutions, insertions, deletions.
@@ -96,6 +99,17 @@ class Vocabulary:
             if len(word) >= 5:
                 for variant in edits1(word) | {word}:
                     self._deletes[variant].add(word)
+
+    def mentioned(self, text_tokens: list[str]) -> set[str]:
+        """Every node a phrase of which appears in the text, even inside a longer phrase:
+        « chutes de carton ondulé » mentions « carton » too."""
+        words = set(text_tokens)
+        found: set[str] = set()
+        for word in words:
+            for phrase in self._phrases_with.get(word, ()):
+                if words.issuperset(phrase):
+                    found |= self.phrases[phrase]
+        return found
 
     def correct(self, word: str) -> str | None:
         """The vocabulary word one edit away from `word` (only words of 5+ letters), if unique."""

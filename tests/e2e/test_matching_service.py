@@ -1,0 +1,104 @@
+"""The matching engine through the running services: substitution, answers, retraction, pooling."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from shared.devstack import Stack
+from tests.conftest import mailbox, wait_until
+
+
+def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:
+    email = f"{uuid.uuid4().hex[:8]}@example.fr"
+    answer = client.post("/api/v1/organisations", json={"name": name, "kind": "company", "commune": commune,
+                                                        "postcode": postcode, "contact_email": email})
+    assert answer.status_code == 201, answer.text
+    return {"Authorization": f"Bearer {answer.json()['token']}", "email": email}
+
+
+def post(client: httpx.Client, org: dict[str, str], **listing: object) -> str:
+    answer = client.post("/api/v1/listings", headers=auth(org), json=listing)
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+def auth(org: dict[str, str]) -> dict[str, str]:
+    return {"Authorization": org["Authorization"]}
+
+
+def matches(client: httpx.Client, org: dict[str, str], **params: str) -> list[dict]:
+    return client.get("/api/v1/matches", headers=auth(org), params=params).json()
+
+
+def test_substitution_is_explained_answered_and_never_proposed_again_once_declined(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        sawmill = register(client, "Scierie du Doubs", "Dole", "39100")
+        farm = register(client, "Ferme des Tilleuls", "Tavaux", "39500")
+        post(client, sawmill, kind="offer", title="Sciure de bois sec non traité",
+             quantity={"value": 3, "unit": "t"}, frequency="monthly")
+        need = post(client, farm, kind="need", title="Cherche litière pour poulailler",
+                    quantity={"value": 1, "unit": "t"}, frequency="monthly")
+
+        [match] = wait_until(lambda: matches(client, farm), timeout=20)
+        assert match["listing_id"] == need and match["kind"] == "pair"
+        assert "litière" in match["explanation"].lower() and "km" in match["explanation"]
+        assert "Scierie" not in str(match)
+        assert wait_until(lambda: {farm["email"], sawmill["email"]} <= {m["to"] for m in mailbox(stack)})
+
+        answered = client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(sawmill))
+        assert answered.status_code == 200 and answered.json()["my_response"] == "accepted"
+        assert answered.json()["status"] == "proposed"  # the farm has not answered yet
+        declined = client.post(f"/api/v1/matches/{match['id']}/decline", headers=auth(farm))
+        assert declined.json()["status"] == "declined"
+        again = client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(farm))
+        assert again.status_code == 409
+        assert client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(register(
+            client, "Intrus", "Dole", "39100"))).status_code == 404
+
+        # The need changes: the declined pair stays declined; a new supplier is proposed.
+        client.patch(f"/api/v1/listings/{need}", headers=auth(farm), json={"title": "Litière pour volailles"})
+        other = register(client, "Menuiserie Vernier", "Dole", "39100")
+        post(client, other, kind="offer", title="Copeaux de rabotage secs, bois brut")
+        wait_until(lambda: len(matches(client, farm, status="proposed")) == 1, timeout=20)
+        assert [m["status"] for m in matches(client, farm)].count("declined") == 1
+
+
+def test_withdrawal_retracts_the_proposal(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        printer = register(client, "Imprimerie Morel", "Lons-le-Saunier", "39000")
+        shop = register(client, "Vaisselle Jura", "Perrigny", "39570")
+        offer = post(client, printer, kind="offer", title="Chutes de carton ondulé")
+        post(client, shop, kind="need", title="Carton pour calage de vaisselle")
+
+        def printers_match() -> list[str]:  # other suppliers (shavings…) may be proposed too
+            return [m["id"] for m in matches(client, printer)]
+
+        [match_id] = wait_until(printers_match, timeout=20)
+        assert match_id in [m["id"] for m in matches(client, shop)]
+        client.delete(f"/api/v1/listings/{offer}", headers=auth(printer))
+        wait_until(lambda: match_id not in [m["id"] for m in matches(client, shop)], timeout=20)
+        assert [m["id"] for m in matches(client, shop, status="retracted")] == [match_id]
+
+
+def test_three_neighbours_asking_for_the_same_equipment_get_one_grouped_match(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        gardeners = [register(client, f"Paysagiste {i}", "Poligny", "39800") for i in range(3)]
+        for gardener in gardeners:
+            post(client, gardener, kind="pool", title="Broyeur de végétaux à partager quelques jours par mois")
+        [group] = wait_until(lambda: matches(client, gardeners[0]), timeout=20)
+        assert group["kind"] == "group" and len(group["members"]) == 2
+        assert "3 organisations" in group["explanation"]
+        emails = {g["email"] for g in gardeners}
+        wait_until(lambda: emails <= {m["to"] for m in mailbox(stack)
+                                      if m["subject"].startswith("Mutualisation possible")}, timeout=20)
+
+
+def test_a_listing_the_engine_cannot_place_is_flagged_for_review(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        weaver = register(client, "Tissage du Revermont", "Saint-Amour", "39160")
+        listing = post(client, weaver, kind="offer", title="Bobines de fil bouclette mohair")
+        flagged = wait_until(lambda: [u for u in client.get("/api/v1/matches/unplaced", headers=auth(weaver)).json()
+                                      if u["listing_id"] == listing], timeout=20)
+        assert flagged[0]["title"] == "Bobines de fil bouclette mohair"
