@@ -46,7 +46,8 @@ def test_two_instances_share_the_work_and_propose_each_match_once(tmp_path: Path
 
         expected = set()
         for i, (supplier_place, buyer_place) in enumerate(PLACES):
-            supplier, buyer = organisation(f"Fournisseur {i}", supplier_place), organisation(f"Preneur {i}", buyer_place)
+            supplier = organisation(f"Fournisseur {i}", supplier_place)
+            buyer = organisation(f"Preneur {i}", buyer_place)
             offer = offers.post("/api/v1/listings", headers=supplier, json={
                 "kind": "offer", "title": "Chutes de carton ondulé", "quantity": {"value": 3, "unit": "t"},
                 "frequency": "monthly"}).json()

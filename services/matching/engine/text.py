@@ -8,7 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STOPWORDS = frozenset(["a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "chez", "d", "de", "des", "du", "en", "et", "l", "la", "le", "les", "leur", "un", "une", "pour", "par", "sur", "sous", "ou", "dans", "notre", "nos", "votre", "vos", "son", "sa", "ses", "tout", "tous", "toute", "toutes", "tres", "plus", "moins", "environ", "cherche", "cherchons", "recherche", "recherchons", "besoin", "besoins", "propose", "proposons", "disponible", "disponibles", "donne", "donnons", "vend", "vendons", "cede", "cedons", "offre", "offrons", "stock", "lot", "lots", "quantite", "qualite", "avons", "dispose"])
+STOPWORDS = frozenset({
+    "a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "chez", "d", "de", "des", "du", "en", "et", "l",
+    "la", "le", "les", "leur", "un", "une", "pour", "par", "sur", "sous", "ou", "dans", "notre", "nos", "votre",
+    "vos", "son", "sa", "ses", "tout", "tous", "toute", "toutes", "tres", "plus", "moins", "environ", "cherche",
+    "cherchons", "recherche", "recherchons", "besoin", "besoins", "propose", "proposons", "disponible",
+    "disponibles", "donne", "donnons", "vend", "vendons", "cede", "cedons", "offre", "offrons", "stock", "lot",
+    "lots", "quantite", "qualite", "avons", "dispose",
+})
 
 # Words kept as they are: folding their final s/x would merge them with another word.
 NO_FOLD = frozenset({"gaz", "bus", "jus", "pois", "bois", "mais", "tapis", "lys", "os", "chaux", "croix", "paix",
