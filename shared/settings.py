@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     kafka_max_poll_interval_ms: int = Field(default=5000, alias="KAFKA_MAX_POLL_INTERVAL_MS")
     kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
     consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
+    expiry_check_seconds: float = Field(default=300.0, alias="EXPIRY_CHECK_SECONDS", gt=0)
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")

@@ -5,10 +5,15 @@ Run: `uvicorn --factory offers.main:create_app --port 8001` (or `make run` for t
 
 from __future__ import annotations
 
+import threading
+from datetime import date
+
 from fastapi import FastAPI
+from sqlmodel import Session
 
 from offers.api import build_router
 from offers.models import Listing, Organisation
+from offers.service import expire_due_listings
 from shared.geo import Gazetteer
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
@@ -18,6 +23,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
     settings = settings or Settings()
     runtime = ServiceRuntime("offers", settings, [Organisation, Listing])
+
+    def expire_listings(stop: threading.Event) -> None:
+        """Every few minutes, listings past their validity expire."""
+        while not stop.wait(settings.expiry_check_seconds):
+            try:
+                with Session(runtime.engine) as session:
+                    if expire_due_listings(session, date.today()):
+                        runtime.relay.notify()
+            except Exception:  # the database may be away: try again at the next round
+                continue
+
+    runtime.workers.append(("expiry", expire_listings))
     app = FastAPI(title="Boucle — annonces", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))

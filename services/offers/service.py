@@ -110,6 +110,22 @@ def withdraw_listing(session: Session, org: Organisation, listing_id: str) -> Li
     return listing
 
 
+def expire_due_listings(session: Session, today: date, limit: int = 500) -> int:
+    """Listings past their validity expire (`listing.expired`): data must stay fresh."""
+    due = session.exec(select(Listing).where(Listing.status == "active", Listing.expires_at < today)
+                       .limit(limit)).all()
+    for listing in due:
+        listing.status = "expired"
+        listing.revision += 1
+        listing.updated_at = datetime.now(timezone.utc)
+        session.add(listing)
+        closed = ListingClosed(listing_id=listing.id, organisation_id=listing.organisation_id,
+                               revision=listing.revision)
+        add_event(session, topics.LISTINGS, new_event("listing.expired", closed, producer=PRODUCER, key=listing.id))
+    session.commit()
+    return len(due)
+
+
 def own_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
     listing = session.get(Listing, listing_id)
     if listing is None or listing.organisation_id != org.id:

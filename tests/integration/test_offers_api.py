@@ -8,6 +8,11 @@ from datetime import date, timedelta
 import pytest
 from fastapi.testclient import TestClient
 from offers.main import create_app
+from offers.models import Listing
+from offers.service import expire_due_listings
+from sqlmodel import Session, select
+
+from shared.outbox import OutboxMessage
 
 TODAY = date.today()
 
@@ -139,3 +144,18 @@ def test_organisation_location_is_resolved_offline(client: TestClient) -> None:
     assert me["insee"] == "21464" and me["postcode"] == "21700"
     assert 47.0 < me["lat"] < 47.3 and 4.8 < me["lon"] < 5.1
     assert me["naf_code"] == "38.21Z"
+
+
+def test_listings_past_their_validity_expire_with_an_event(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(settings_for(backend))
+    with TestClient(app) as client:
+        headers = register(client)
+        listing_id = client.post("/api/v1/listings", headers=headers, json=GOOD).json()["id"]
+        engine = app.state.runtime.engine
+        with Session(engine) as session:
+            assert expire_due_listings(session, TODAY) == 0
+            assert expire_due_listings(session, TODAY + timedelta(days=183)) == 1
+            assert session.get(Listing, listing_id).status == "expired"
+            events = session.exec(select(OutboxMessage).where(OutboxMessage.key == listing_id)).all()
+            assert [e.type for e in events] == ["listing.published", "listing.expired"]
+        assert client.get(f"/api/v1/listings/{listing_id}", headers=headers).json()["status"] == "expired"
