@@ -8,7 +8,7 @@ from datetime import date
 from matching.engine.model import SUPPLY_KINDS, ListingInput
 from matching.engine.quantities import Flow, yearly_flow
 from matching.engine.text import NEGATIONS, Vocabulary, temperature_c, tokens
-from matching.knowledge import Knowledge
+from matching.knowledge import Knowledge, Node
 from shared.nomenclatures import normalise_ewc, waste_codes
 
 DEFAULT_RADIUS_KM = 30.0
@@ -62,7 +62,10 @@ class Resolver:
     def nodes_in(self, text: str | None, *, resources_only: bool) -> list[str]:
         """Nodes a text names, longest phrase first; for a supply, resources first and uses
         only when it names no resource (« paillage de miscanthus » offers mulch)."""
-        hits = sorted(self.vocabulary.find(tokens(text)), key=lambda h: (-h.length, h.start))
+        text_tokens = tokens(text)
+        hits = sorted(self.vocabulary.find(text_tokens), key=lambda h: (-h.length, h.start))
+        # « pas de bois traité » does not ask for treated wood
+        hits = [h for h in hits if h.start == 0 or text_tokens[h.start - 1] not in NEGATIONS]
         found = list(dict.fromkeys(hit.node_id for hit in hits))
         if resources_only:
             resources = [n for n in found if self.knowledge.nodes[n].kind == "resource"]
@@ -103,7 +106,15 @@ class Resolver:
             asserted=asserted, contradicted=contradicted, temperature=temperature_c(text),
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
             radius_km=radius, words=frozenset(words),
-            mentioned=frozenset(self.vocabulary.mentioned(text_tokens)) | frozenset(nodes))
+            mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes))
+
+    def also_named(self, text_tokens: list[str], chosen: list[Node], hazardous: bool) -> frozenset[str]:
+        """Nodes named inside the text's longer phrases that it really is: « chutes de carton »
+        is carton (same family, same hazard), « huile de friture usagée » is no motor oil."""
+        families = {n.family for n in chosen}
+        return frozenset(n for n in self.vocabulary.mentioned(text_tokens)
+                         if self.knowledge.nodes[n].family in families
+                         and self.knowledge.nodes[n].hazardous == hazardous)
 
     def conditions(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité »."""

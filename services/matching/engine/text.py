@@ -21,7 +21,9 @@ STOPWORDS = frozenset({
 NO_FOLD = frozenset({"gaz", "bus", "jus", "pois", "bois", "mais", "tapis", "lys", "os", "chaux", "croix", "paix",
                      "prix", "noix", "poix", "fax", "flux", "inox", "plexi", "silex", "latex", "pyrex", "dechets"})
 
-TEMPERATURE = re.compile(r"(-?\d{1,3})\s*(?:°|degr[eé]s?\b|deg\b)", re.IGNORECASE)
+# A minus sign after a digit is a range (« 0-4 °C » reads 4), not a negative temperature.
+TEMPERATURE = re.compile(r"((?<![\d\s])-?\d{1,3}|(?<=\s)-?\d{1,3}|^-?\d{1,3})\s*(?:°|degr[eé]s?\b|deg\b)",
+                         re.IGNORECASE)
 STEAM_WORDS = frozenset({"vapeur", "vapeurs"})
 
 
