@@ -118,7 +118,8 @@ class Resolver:
 
     def conditions(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
         """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité »."""
-        asserted, contradicted = set(), set()
+        asserted: set[str] = set()
+        contradicted: set[str] = set()
         text_tokens = tokens(text)
         for hit in self.condition_words.find(text_tokens):
             positive = hit.node_id[0] == "+"

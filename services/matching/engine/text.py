@@ -98,8 +98,8 @@ class Vocabulary:
                     self.phrases[words].add(node_id)
         self.words = {w for phrase in self.phrases for w in phrase}
         self._phrases_with: dict[str, list[tuple[str, ...]]] = defaultdict(list)
-        for phrase in self.phrases:
-            self._phrases_with[phrase[0]].append(phrase)
+        for known in self.phrases:
+            self._phrases_with[known[0]].append(known)
         self.max_len = max((len(p) for p in self.phrases), default=1)
         # Deletion neighbourhood (SymSpell): a typo and a word meet if one deletion of
         # each (or of one) gives the same string: substitutions, insertions, deletions.
@@ -149,7 +149,7 @@ class Vocabulary:
                 window = corrected[i:i + length]
                 if any(w is None for w, _ in window):
                     continue
-                key = tuple(w for w, _ in window)  # type: ignore[misc]
+                key = tuple(w for w, _ in window if w is not None)
                 if key in self.phrases:
                     exact = all(e for _, e in window)
                     hits.extend(Hit(node, i, length, exact) for node in sorted(self.phrases[key]))
