@@ -9,6 +9,7 @@ partitions proposes exactly what one instance would.
 
 from __future__ import annotations
 
+import gc
 import logging
 from datetime import date
 
@@ -96,6 +97,7 @@ class MatchingProcessor:
 
     def catch_up(self, session: Session) -> None:
         """Bring the index up to date with what other instances (or a past life) wrote."""
+        rebuilding = self.stale
         if self.stale:
             self.engine.index = ListingIndex()
             self.last_seq = 0
@@ -108,3 +110,5 @@ class MatchingProcessor:
             else:
                 self.engine.index.remove(row.listing_id)
             self.last_seq = row.seq
+        if rebuilding:
+            gc.freeze()  # the index is long-lived: spare it the collector's full passes

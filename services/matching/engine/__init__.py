@@ -27,6 +27,7 @@ from matching.knowledge import Knowledge
 
 __all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal", "ProposalStore"]
 
+MAX_PAIRS_PER_LISTING = 10  # the best ten: more is noise for a company, and work for nothing
 CLEARLY_BETTER = 0.15  # a retracted pair comes back only with this much more score
 SMALL_PRODUCER_KG_PER_YEAR = 24_000  # below 2 t a month, a producer gains from a shared collection
 MIN_GROUP = 3  # two organisations make a pair; pooling starts at three
@@ -112,7 +113,8 @@ class Engine:
         self._retract_stale(profile, changes)
         if listing.lat is None or listing.lon is None or not profile.active_on(self.today):
             return changes
-        for fit in self.pair_fits(profile):
+        best = sorted(self.pair_fits(profile), key=lambda f: -f.score)[:MAX_PAIRS_PER_LISTING]
+        for fit in best:
             self._propose(self._pair(fit, self._combined_coverage(fit)), changes)
         group = self.group_for(profile)
         if group is not None:
