@@ -22,6 +22,7 @@ ROUTES: dict[str, ServiceName] = {
     "synergies": "reporting",
     "reports": "reporting",
 }
+LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
@@ -69,6 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if service not in SERVICES:
             return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
         return await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
+
+    @app.api_route("/liens/{kind}/{token}", methods=["GET", "POST"], include_in_schema=False)
+    async def signed_link(kind: str, token: str, request: Request) -> Response:
+        """Links in emails: answer a match (matching), unsubscribe (notifications)."""
+        service = LINKS.get(kind)
+        if service is None:
+            return HTMLResponse("<p>Lien inconnu.</p>", status_code=404)
+        return await forward(request, settings.service_url(service), f"/liens/{kind}/{token}")
 
     @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     async def route(path: str, request: Request) -> Response:

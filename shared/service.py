@@ -36,6 +36,7 @@ class ServiceRuntime:
         self.workers: list[tuple[str, Callable[[threading.Event], None]]] = [("relay", self.relay.run)]
         # Called after each event the consumer applies, to wake whoever acts on it.
         self.on_commit: list[Callable[[], None]] = [self.relay.notify]
+        self.on_start: list[Callable[[], None]] = []  # run once the tables exist
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -58,6 +59,8 @@ class ServiceRuntime:
     def start(self) -> None:
         """Create tables and start the relay and consumer threads."""
         init_db(self.engine, self.tables)
+        for callback in self.on_start:
+            callback()
         self._stop.clear()
         for label, target in self.workers:
             thread = threading.Thread(target=target, args=(self._stop,), name=f"{self.name}-{label}", daemon=True)

@@ -10,19 +10,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ServiceName = Literal["offers", "matching", "notifications", "reporting"]
 SERVICES: tuple[ServiceName, ...] = ("offers", "matching", "notifications", "reporting")
 
 DEFAULT_BROKER = "127.0.0.1:9092"
+DEV_SECRET = "boucle-dev-only-secret-change-me"
 
 
 class Settings(BaseSettings):
     """Environment-driven settings shared by all services."""
 
     model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    environment: Literal["development", "production"] = Field(default="development", alias="BOUCLE_ENV")
+    # Signs the links in emails; every service that verifies a link needs the same one.
+    secret_key: str = Field(default=DEV_SECRET, alias="BOUCLE_SECRET_KEY", min_length=16)
+    animateur_email: str | None = Field(default=None, alias="BOUCLE_ANIMATEUR_EMAIL")
 
     var_dir: Path = Field(default=Path("var"), alias="BOUCLE_VAR_DIR")
     public_url: str = Field(default="http://127.0.0.1:8000", alias="BOUCLE_PUBLIC_URL")
@@ -52,6 +58,12 @@ class Settings(BaseSettings):
     matching_url: str = Field(default="http://127.0.0.1:8002", alias="MATCHING_URL")
     notifications_url: str = Field(default="http://127.0.0.1:8003", alias="NOTIFICATIONS_URL")
     reporting_url: str = Field(default="http://127.0.0.1:8004", alias="REPORTING_URL")
+
+    @model_validator(mode="after")
+    def _no_placeholder_secret_in_production(self) -> Settings:
+        if self.environment == "production" and self.secret_key == DEV_SECRET:
+            raise ValueError("BOUCLE_SECRET_KEY must be set to a real secret in production")
+        return self
 
     @property
     def bootstrap_servers(self) -> str:

@@ -2,7 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -10,6 +12,7 @@ from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
 from shared.events import MatchConcluded, MatchParty, MatchResponded, new_event
 from shared.http import Caller, RemoteAuthenticator
+from shared.links import InvalidLink, LinkSigner
 from shared.outbox import add_event
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
@@ -78,45 +81,94 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
     @router.post("/matches/{match_id}/accept", response_model=MatchPublic, tags=["mises en relation"])
     def accept(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Accept a match; when every side has accepted, it becomes `accepted`."""
-        return respond(session, match_id, caller, "accepted")
+        return respond(session, runtime, match_id, caller, "accepted")
 
     @router.post("/matches/{match_id}/decline", response_model=MatchPublic, tags=["mises en relation"])
     def decline(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Decline a match; a declined pair is never proposed again."""
-        return respond(session, match_id, caller, "declined")
-
-    def respond(session: Session, match_id: str, caller: Caller, response: str) -> MatchPublic:
-        match = session.get(Match, match_id)
-        mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
-                                                      MatchMember.organisation_id == caller.organisation_id)).first()
-        if match is None or mine is None:
-            raise HTTPException(404, detail="Mise en relation introuvable.")
-        if match.status != "proposed":
-            raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")
-        mine.response = response
-        session.add(mine)
-        add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
-            match_id=match.id, organisation_id=caller.organisation_id, response=response),  # type: ignore[arg-type]
-            producer=PRODUCER, key=match.id))
-        members = session.exec(select(MatchMember).where(MatchMember.match_id == match_id)).all()
-        still_in = [m for m in members if m.response != "declined"]
-        outcome = None
-        if (match.kind == "pair" and response == "declined") or len(still_in) < 2:
-            outcome = "declined"
-        elif all(m.response == "accepted" for m in still_in):
-            outcome = "accepted"
-        if outcome:
-            match.status = outcome
-            session.add(match)
-            parties = [party(session, m) for m in members]
-            add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
-                match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
-        session.commit()
-        runtime.relay.notify()
-        session.refresh(mine)
-        return present(session, match, mine)
+        return respond(session, runtime, match_id, caller, "declined")
 
     return router
+
+
+def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
+    """The page an email's « Répondre » link opens: answer without a password, through a signed link.
+
+    GET only shows (mail scanners follow links); the answer is a POST from the page's buttons.
+    """
+    router = APIRouter(include_in_schema=False)
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    template = Environment(loader=PackageLoader("matching", "templates"),
+                           autoescape=select_autoescape()).get_template("pages/respond.html")
+
+    def page(session: Session, token: str, action: str | None) -> HTMLResponse:
+        try:
+            claims = signer.verify("match-response", token)
+            match_id, organisation_id = claims["m"], claims["o"]
+        except (InvalidLink, KeyError) as exc:
+            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
+            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+        caller = Caller(organisation_id=organisation_id, name="")
+        done = None
+        if action is not None:
+            if action not in ("accept", "decline"):
+                return HTMLResponse(template.render(title="Réponse", error="Réponse inconnue."), status_code=422)
+            try:
+                respond(session, runtime, match_id, caller, "accepted" if action == "accept" else "declined")
+            except HTTPException as exc:
+                return HTMLResponse(template.render(title="Réponse", error=exc.detail), status_code=exc.status_code)
+            done = "Merci, votre réponse est enregistrée."
+        match = session.get(Match, match_id)
+        mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
+                                                      MatchMember.organisation_id == organisation_id)).first()
+        if match is None or mine is None:
+            return HTMLResponse(template.render(title="Réponse", error="Mise en relation introuvable."),
+                                status_code=404)
+        return HTMLResponse(template.render(title="Mise en relation proposée", done=done,
+                                            match=present(session, match, mine)))
+
+    @router.get("/liens/reponse/{token}", response_class=HTMLResponse)
+    def show(token: str, session: SessionDep) -> HTMLResponse:
+        return page(session, token, None)
+
+    @router.post("/liens/reponse/{token}", response_class=HTMLResponse)
+    def answer(token: str, session: SessionDep, action: Annotated[str, Form()]) -> HTMLResponse:
+        return page(session, token, action)
+
+    return router
+
+
+def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Caller, response: str) -> MatchPublic:
+    """Record one organisation's answer; conclude the match when everyone has answered."""
+    match = session.get(Match, match_id)
+    mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
+                                                  MatchMember.organisation_id == caller.organisation_id)).first()
+    if match is None or mine is None:
+        raise HTTPException(404, detail="Mise en relation introuvable.")
+    if match.status != "proposed":
+        raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")
+    mine.response = response
+    session.add(mine)
+    add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
+        match_id=match.id, organisation_id=caller.organisation_id, response=response),  # type: ignore[arg-type]
+        producer=PRODUCER, key=match.id))
+    members = session.exec(select(MatchMember).where(MatchMember.match_id == match_id)).all()
+    still_in = [m for m in members if m.response != "declined"]
+    outcome = None
+    if (match.kind == "pair" and response == "declined") or len(still_in) < 2:
+        outcome = "declined"
+    elif all(m.response == "accepted" for m in still_in):
+        outcome = "accepted"
+    if outcome:
+        match.status = outcome
+        session.add(match)
+        parties = [party(session, m) for m in members]
+        add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
+            match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
+    session.commit()
+    runtime.relay.notify()
+    session.refresh(mine)
+    return present(session, match, mine)
 
 
 def party(session: Session, member: MatchMember) -> MatchParty:

@@ -5,12 +5,13 @@ Run: `uvicorn --factory matching.main:create_app --port 8002` (or `make run` for
 
 from fastapi import FastAPI
 
-from matching.api import build_router
+from matching.api import build_link_router, build_router
 from matching.consumer import MatchingProcessor
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
 from shared.http import RemoteAuthenticator
+from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
@@ -25,5 +26,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.state.processor = processor
     app.include_router(health_router(runtime))
+    signer = LinkSigner(settings.secret_key)
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
+    app.include_router(build_link_router(runtime, signer))
     return app

@@ -1,43 +1,121 @@
-"""Turns events into contacts and queued emails, in the transaction that records the event."""
+"""Turns events into in-app notifications and queued emails, in the transaction that records the event."""
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlmodel import Session, select
 
-from notifications.messages import match_proposed_contexts
-from notifications.models import Contact, OutgoingEmail
-from shared.events import Envelope, MatchProposed, OrganisationProfile, Payload
+from notifications.messages import SUMMARIES, match_proposed_contexts, party_context, subject
+from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
+from shared.events import (
+    Envelope,
+    MatchConcluded,
+    MatchProposed,
+    MatchResponded,
+    MatchRetracted,
+    OrganisationProfile,
+    Payload,
+)
+
+EMAILED = {"match_proposed", "match_responded", "match_accepted"}  # a retraction is shown in the app only
 
 
 def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """organisation.registered / organisation.updated: keep the contact address."""
+    """organisation.registered / organisation.updated: keep the contact; a new address lifts a bounce."""
     assert isinstance(payload, OrganisationProfile)
     contact = session.get(Contact, payload.organisation_id) or Contact(
         organisation_id=payload.organisation_id, name=payload.name, email=payload.contact_email)
-    contact.name, contact.email = payload.name, payload.contact_email
+    if contact.email != payload.contact_email:
+        contact.bounced_at = contact.bounce_reason = None
+    contact.name, contact.email, contact.commune = payload.name, payload.contact_email, payload.commune
     contact.updated_at = datetime.now(timezone.utc)
     session.add(contact)
 
 
 def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """match.proposed: one alert to each party, queued once per match and organisation."""
+    """match.proposed: each party is told, the counterpart anonymised."""
     assert isinstance(payload, MatchProposed)
+    if session.get(KnownMatch, payload.match_id) is None:
+        session.add(KnownMatch(match_id=payload.match_id, parties=[p.model_dump() for p in payload.parties]))
     for organisation_id, context in match_proposed_contexts(payload).items():
-        queue(session, f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id,
-              "match_proposed", context)
+        notify(session, f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id,
+               "match_proposed", context)
 
 
-def queue(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, object]) -> None:
-    """Queue a message unless one with the same key exists."""
-    if session.exec(select(OutgoingEmail.id).where(OutgoingEmail.dedup_key == dedup_key)).first():
+def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """match.responded: when one side accepts, the others are asked to answer."""
+    assert isinstance(payload, MatchResponded)
+    known = session.get(KnownMatch, payload.match_id)
+    if payload.response != "accepted" or known is None:
         return
-    session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind, context=context))
+    responder = [p for p in known.parties if p["organisation_id"] == payload.organisation_id]
+    for party in known.parties:
+        if party["organisation_id"] != payload.organisation_id:
+            notify(session, f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
+                   party["organisation_id"], "match_responded", party_context(payload.match_id, party, responder))
+
+
+def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """match.accepted: everyone accepted; each party now sees the others' names and contacts."""
+    assert isinstance(payload, MatchConcluded)
+    for mine in payload.parties:
+        others = []
+        for other in payload.parties:
+            if other.organisation_id == mine.organisation_id:
+                continue
+            contact = session.get(Contact, other.organisation_id)
+            others.append({**other.model_dump(), "name": contact.name if contact else "(organisation)",
+                           "email": contact.email if contact else "", "commune": other.commune})
+        notify(session, f"match.accepted:{payload.match_id}:{mine.organisation_id}", mine.organisation_id,
+               "match_accepted", party_context(payload.match_id, mine, others))
+
+
+def on_match_retracted(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """match.retracted: the parties see in the app that the lead no longer stands."""
+    assert isinstance(payload, MatchRetracted)
+    known = session.get(KnownMatch, payload.match_id)
+    for party in known.parties if known else []:
+        others = [p for p in known.parties if p["organisation_id"] != party["organisation_id"]]  # type: ignore[union-attr]
+        notify(session, f"match.retracted:{payload.match_id}:{party['organisation_id']}", party["organisation_id"],
+               "match_retracted", party_context(payload.match_id, party, others))
 
 
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
     "match.proposed": on_match_proposed,
+    "match.responded": on_match_responded,
+    "match.accepted": on_match_accepted,
+    "match.retracted": on_match_retracted,
 }
+
+
+def mode_of(session: Session, organisation_id: str, kind: str) -> str:
+    preference = session.get(Preference, (organisation_id, kind))
+    return preference.mode if preference else "instant"
+
+
+def notify(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:
+    """One in-app notification, and an email now, in the next digest, or none, as the organisation prefers.
+
+    `dedup_key` makes a redelivered or republished event a no-op.
+    """
+    if session.exec(select(InAppNotification.id).where(InAppNotification.dedup_key == dedup_key)).first():
+        return
+    session.add(InAppNotification(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
+                                  title=subject(kind, context), body=context.get("explanation") or SUMMARIES[kind],
+                                  link=f"/matches/{context['match_id']}"))
+    mode = mode_of(session, organisation_id, kind)
+    if kind not in EMAILED or mode == "off":
+        return
+    session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind, context=context,
+                              status="pending" if mode == "instant" else "digest"))
+
+
+def queue(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:
+    """Queue an email (outside preferences: alerts to the animateur) unless one with the same key exists."""
+    if session.exec(select(OutgoingEmail.id).where(OutgoingEmail.dedup_key == dedup_key)).first():
+        return
+    session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind, context=context))

@@ -1,16 +1,18 @@
-"""The notifications service: queues emails from events and sends them through SMTP.
+"""The notifications service: in-app notifications and emails from events, through SMTP.
 
 Run: `uvicorn --factory notifications.main:create_app --port 8003` (or `make run`).
 """
 
-from __future__ import annotations
-
 from fastapi import FastAPI
+from sqlmodel import Session
 
+from notifications.api import build_router
 from notifications.consumer import HANDLERS
-from notifications.models import Contact, OutgoingEmail
-from notifications.smtp import Mailer
+from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
+from notifications.smtp import ANIMATEUR, Mailer
 from shared import topics
+from shared.http import RemoteAuthenticator
+from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
@@ -18,13 +20,26 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the consumer and the mailer run alongside the routes."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("notifications", settings, [Contact, OutgoingEmail])
+    runtime = ServiceRuntime("notifications", settings,
+                             [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
     runtime.consume([topics.ORGANISATIONS, topics.MATCHES], HANDLERS)
     mailer = Mailer(runtime.engine, settings)
     runtime.workers.append(("mailer", mailer.run))
     runtime.on_commit.append(mailer.notify)
+
+    def animateur_contact() -> None:
+        """The animateur receives alerts (refused addresses) like any contact."""
+        if settings.animateur_email:
+            with Session(runtime.engine) as session:
+                session.merge(Contact(organisation_id=ANIMATEUR, name="Animateur du territoire",
+                                      email=settings.animateur_email))
+                session.commit()
+
+    runtime.on_start.append(animateur_contact)
     app = FastAPI(title="Boucle — notifications", version="1", lifespan=runtime.lifespan)
+
     app.state.runtime = runtime
     app.state.mailer = mailer
     app.include_router(health_router(runtime))
+    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), LinkSigner(settings.secret_key)))
     return app

@@ -13,13 +13,53 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted")
+MODES = ("instant", "daily", "weekly", "off")
+
+
 class Contact(SQLModel, table=True):
     """Where an organisation receives its messages (from `organisation.*` events)."""
 
     organisation_id: str = Field(primary_key=True)
     name: str
     email: str
+    commune: str | None = None
+    bounced_at: datetime | None = None  # the address was refused: no more email until it changes
+    bounce_reason: str | None = None
     updated_at: datetime = Field(default_factory=_now)
+
+
+class Preference(SQLModel, table=True):
+    """How an organisation wants one kind of message: instant, daily or weekly digest, or off."""
+
+    organisation_id: str = Field(primary_key=True)
+    kind: str = Field(primary_key=True)
+    mode: str = "instant"
+
+
+class KnownMatch(SQLModel, table=True):
+    """Who is in a match and what they offer, to address later answers to the right parties."""
+
+    __tablename__ = "known_match"
+
+    match_id: str = Field(primary_key=True)
+    parties: list = Field(default_factory=list, sa_column=Column(JSON))  # type: ignore[type-arg]
+
+
+class InAppNotification(SQLModel, table=True):
+    """What the organisation sees in the app, whatever its email preferences."""
+
+    __tablename__ = "in_app_notification"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
+    dedup_key: str = Field(unique=True)
+    organisation_id: str = Field(index=True)
+    kind: str
+    title: str
+    body: str
+    link: str | None = None
+    created_at: datetime = Field(default_factory=_now, index=True)
+    read_at: datetime | None = None
 
 
 class OutgoingEmail(SQLModel, table=True):
@@ -37,7 +77,8 @@ class OutgoingEmail(SQLModel, table=True):
     organisation_id: str = Field(index=True)
     kind: str
     context: dict = Field(default_factory=dict, sa_column=Column(JSON))  # type: ignore[type-arg]
-    status: str = Field(default="pending", index=True)  # pending → sent | failed
+    # pending → sent | failed; "digest": waits for the organisation's next digest (then "digested")
+    status: str = Field(default="pending", index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=_now, index=True)
     last_error: str | None = None

@@ -2,7 +2,8 @@
 
 A row is marked sent right after the server accepted it. A crash between the two can
 resend that single message on restart; its Message-ID is derived from the row, so the
-copy is recognisable (SMTP offers nothing stronger).
+copy is recognisable (SMTP offers nothing stronger). A refused address (5xx on RCPT) marks
+the contact as bounced, stops email to it, and tells the animateur.
 """
 
 from __future__ import annotations
@@ -17,15 +18,37 @@ from email.utils import formatdate
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from notifications.consumer import queue
+from notifications.digest import build_due_digests
 from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
+from shared.links import LinkSigner
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+ANIMATEUR = "animateur"  # the contact row of the territory's animateur (BOUCLE_ANIMATEUR_EMAIL)
 
 
-def build_email(row: OutgoingEmail, message: Message, to: str, settings: Settings) -> EmailMessage:
+def text_of(reply: bytes | str) -> str:
+    return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
+
+
+def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
+    """Signed action links of a message: answer the match, unsubscribe."""
+    base = settings.public_url.rstrip("/")
+    links = {}
+    if row.organisation_id != ANIMATEUR:
+        links["unsubscribe"] = f"{base}/liens/desabonnement/{signer.sign('unsubscribe', o=row.organisation_id)}"
+    match_id = row.context.get("match_id")
+    if match_id and row.kind in ("match_proposed", "match_responded"):
+        token = signer.sign("match-response", m=match_id, o=row.organisation_id)
+        links["respond"] = f"{base}/liens/reponse/{token}"
+    return links
+
+
+def build_email(row: OutgoingEmail, message: Message, to: str, settings: Settings,
+                links: dict[str, str]) -> EmailMessage:
     email = EmailMessage()
     email["Subject"] = message.subject
     email["From"] = settings.mail_from
@@ -33,6 +56,9 @@ def build_email(row: OutgoingEmail, message: Message, to: str, settings: Setting
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = f"<{row.id}@boucle>"
     email["X-Boucle-Kind"] = row.kind
+    if "unsubscribe" in links:  # RFC 2369 and RFC 8058 one-click
+        email["List-Unsubscribe"] = f"<{links['unsubscribe']}>"
+        email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     email.set_content(message.text)
     email.add_alternative(message.html, subtype="html")
     return email
@@ -44,6 +70,7 @@ class Mailer:
     def __init__(self, engine: Engine, settings: Settings, *, idle_wait: float = 1.0):
         self.engine = engine
         self.settings = settings
+        self.signer = LinkSigner(settings.secret_key)
         self.idle_wait = idle_wait
         self._wake = threading.Event()
         self.sent = 0
@@ -54,6 +81,8 @@ class Mailer:
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
+                with Session(self.engine) as session:
+                    build_due_digests(session, datetime.now(timezone.utc))
                 if self.send_due() == 0:
                     self._wake.wait(self.idle_wait)
                     self._wake.clear()
@@ -94,20 +123,44 @@ class Mailer:
         return smtp
 
     def send_one(self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact) -> None:
-        message = render(row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url)
-        try:
-            smtp.send_message(build_email(row, message, contact.email, self.settings))
-        except smtplib.SMTPResponseException as exc:
-            if 400 <= exc.smtp_code < 500:
-                self.postpone(row.id, f"{exc.smtp_code} {exc.smtp_error!r}")
-            else:
-                self.mark(row.id, "failed", error=f"{exc.smtp_code} {exc.smtp_error!r}")
+        if contact.bounced_at is not None:
+            self.mark(row.id, "failed", error=f"adresse en échec depuis le {contact.bounced_at:%d/%m/%Y}")
             return
+        links = links_for(row, self.settings, self.signer)
+        message = render(row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url,
+                         links=links)
+        try:
+            smtp.send_message(build_email(row, message, contact.email, self.settings, links))
         except smtplib.SMTPRecipientsRefused as exc:
-            self.mark(row.id, "failed", error=str(exc.recipients))
+            code, reason = next(iter(exc.recipients.values()))
+            self.refused(row, contact, f"{code} {text_of(reason)}", permanent=code >= 500)
+            return
+        except smtplib.SMTPResponseException as exc:
+            error = f"{exc.smtp_code} {text_of(exc.smtp_error)}"
+            if 400 <= exc.smtp_code < 500:
+                self.postpone(row.id, error)
+            else:
+                self.mark(row.id, "failed", error=error)
             return
         self.mark(row.id, "sent", recipient=contact.email)
         self.sent += 1
+
+    def refused(self, row: OutgoingEmail, contact: Contact, reason: str, *, permanent: bool) -> None:
+        """The server refused the address: retry later (4xx), or mark the contact bounced (5xx)."""
+        if not permanent:
+            self.postpone(row.id, reason)
+            return
+        self.mark(row.id, "failed", error=reason)
+        with Session(self.engine) as session:
+            stored = session.get(Contact, contact.organisation_id)
+            if stored is None or stored.bounced_at is not None:
+                return
+            stored.bounced_at, stored.bounce_reason = datetime.now(timezone.utc), reason
+            session.add(stored)
+            if self.settings.animateur_email and contact.organisation_id != ANIMATEUR:
+                queue(session, f"bounce:{contact.organisation_id}:{contact.email}", ANIMATEUR, "bounce_alert",
+                      {"organisation_name": contact.name, "address": contact.email, "reason": reason})
+            session.commit()
 
     def mark(self, email_id: str, status: str, *, error: str | None = None, recipient: str | None = None) -> None:
         with Session(self.engine) as session:

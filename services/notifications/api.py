@@ -1,0 +1,121 @@
+"""HTTP routes of the notifications service: in-app notifications, preferences, delivery log,
+and the unsubscribe page reached from every email."""
+
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel
+from sqlmodel import Session, col, select
+
+from notifications.models import MESSAGE_KINDS, MODES, Contact, InAppNotification, OutgoingEmail, Preference
+from shared.http import Caller, RemoteAuthenticator, field_error
+from shared.links import InvalidLink, LinkSigner
+from shared.service import ServiceRuntime
+
+
+class NotificationPublic(BaseModel):
+    id: str
+    kind: str
+    title: str
+    body: str
+    link: str | None
+    created_at: datetime
+    read: bool
+
+
+class Delivery(BaseModel):
+    """One email and what became of it."""
+
+    id: str
+    kind: str
+    status: str
+    recipient: str | None
+    attempts: int
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+
+
+def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, signer: LinkSigner) -> APIRouter:
+    router = APIRouter()
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    CallerDep = Annotated[Caller, Depends(authenticate)]
+    pages = Environment(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape())
+
+    @router.get("/api/v1/notifications", response_model=list[NotificationPublic], tags=["notifications"])
+    def my_notifications(caller: CallerDep, session: SessionDep, unread: bool = False) -> list[NotificationPublic]:
+        """The caller's notifications, newest first."""
+        query = select(InAppNotification).where(InAppNotification.organisation_id == caller.organisation_id)
+        if unread:
+            query = query.where(col(InAppNotification.read_at).is_(None))
+        rows = session.exec(query.order_by(col(InAppNotification.created_at).desc()).limit(200)).all()
+        return [NotificationPublic(id=r.id, kind=r.kind, title=r.title, body=r.body, link=r.link,
+                                   created_at=r.created_at, read=r.read_at is not None) for r in rows]
+
+    @router.post("/api/v1/notifications/{notification_id}/read", tags=["notifications"])
+    def mark_read(notification_id: str, caller: CallerDep, session: SessionDep) -> dict[str, str]:
+        """Mark one of the caller's notifications as read."""
+        row = session.get(InAppNotification, notification_id)
+        if row is None or row.organisation_id != caller.organisation_id:
+            raise HTTPException(404, detail="Notification introuvable.")
+        row.read_at = row.read_at or datetime.now(timezone.utc)
+        session.add(row)
+        session.commit()
+        return {"id": row.id, "status": "read"}
+
+    @router.get("/api/v1/notifications/preferences", tags=["notifications"])
+    def preferences(caller: CallerDep, session: SessionDep) -> dict[str, str]:
+        """How each kind of message reaches the caller: instant, daily, weekly or off."""
+        stored = {p.kind: p.mode for p in session.exec(
+            select(Preference).where(Preference.organisation_id == caller.organisation_id))}
+        return {kind: stored.get(kind, "instant") for kind in MESSAGE_KINDS}
+
+    @router.put("/api/v1/notifications/preferences", tags=["notifications"])
+    def set_preferences(changes: dict[str, str], caller: CallerDep, session: SessionDep) -> dict[str, str]:
+        """Change the mode of some kinds of message."""
+        for kind, mode in changes.items():
+            if kind not in MESSAGE_KINDS:
+                raise field_error(kind, f"Type de message inconnu ; attendus : {', '.join(MESSAGE_KINDS)}.")
+            if mode not in MODES:
+                raise field_error(kind, f"Mode « {mode} » inconnu ; attendus : {', '.join(MODES)}.")
+        for kind, mode in changes.items():
+            session.merge(Preference(organisation_id=caller.organisation_id, kind=kind, mode=mode))
+        session.commit()
+        return preferences(caller, session)
+
+    @router.get("/api/v1/notifications/deliveries", response_model=list[Delivery], tags=["notifications"])
+    def deliveries(caller: CallerDep, session: SessionDep) -> list[Delivery]:
+        """The delivery log of the caller's emails, newest first."""
+        rows = session.exec(select(OutgoingEmail).where(OutgoingEmail.organisation_id == caller.organisation_id)
+                            .order_by(col(OutgoingEmail.created_at).desc()).limit(200)).all()
+        return [Delivery(**row.model_dump(include=set(Delivery.model_fields))) for row in rows]
+
+    def unsubscribe_page(token: str, session: Session, *, confirm: bool) -> HTMLResponse:
+        template = pages.get_template("pages/unsubscribe.html")
+        try:
+            organisation_id = signer.verify("unsubscribe", token)["o"]
+        except (InvalidLink, KeyError) as exc:
+            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
+            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+        contact = session.get(Contact, organisation_id)
+        name = contact.name if contact else "votre organisation"
+        if confirm:
+            for kind in MESSAGE_KINDS:
+                session.merge(Preference(organisation_id=organisation_id, kind=kind, mode="off"))
+            session.commit()
+        return HTMLResponse(template.render(title="Désabonnement", name=name, done=confirm))
+
+    @router.get("/liens/desabonnement/{token}", response_class=HTMLResponse, include_in_schema=False)
+    def unsubscribe_form(token: str, session: SessionDep) -> HTMLResponse:
+        return unsubscribe_page(token, session, confirm=False)
+
+    @router.post("/liens/desabonnement/{token}", response_class=HTMLResponse, include_in_schema=False)
+    async def unsubscribe(token: str, request: Request, session: SessionDep) -> HTMLResponse:
+        """The page's button, or a mail client's one-click (RFC 8058) POST."""
+        await request.body()
+        return unsubscribe_page(token, session, confirm=True)
+
+    return router
