@@ -1,0 +1,160 @@
+"""The mailer against real SMTP on loopback: digests, refused addresses, a server that comes back."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from notifications.consumer import notify
+from notifications.digest import build_due_digests, next_digest
+from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
+from notifications.smtp import ANIMATEUR, Mailer
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from shared.db import init_db, make_engine
+from shared.devstack import free_port
+from shared.mailsink import MailStore, MailStoreHandler
+from tests.conftest import wait_until
+
+ANIMATEUR_EMAIL = "animation@territoire.example"
+
+
+class RefusingHandler(MailStoreHandler):
+    """Keeps what it accepts; refuses, like a real server, the mailboxes that do not exist."""
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
+        if address.startswith("inconnu@"):
+            return "550 5.1.1 Utilisateur inconnu"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class Sink:
+    def __init__(self, folder: Path, port: int):
+        self.store = MailStore(folder)
+        self.controller = Controller(RefusingHandler(self.store), hostname="127.0.0.1", port=port)
+
+    def start(self) -> Sink:
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def to(self, address: str) -> list:
+        return [m for m in self.store.list() if address in m.to]
+
+
+@pytest.fixture
+def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, Engine, int]]:  # type: ignore[no-untyped-def]
+    port = free_port()
+    settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                            BOUCLE_ANIMATEUR_EMAIL=ANIMATEUR_EMAIL)
+    engine = make_engine(settings.database_url("notifications"))
+    init_db(engine, [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
+    with Session(engine) as session:
+        session.add(Contact(organisation_id=ANIMATEUR, name="Animateur du territoire", email=ANIMATEUR_EMAIL))
+        session.add(Contact(organisation_id="org-a", name="Scierie Roux", email="roux@scierie.example"))
+        session.add(Contact(organisation_id="org-b", name="Ferme Morel", email="inconnu@ferme.example"))
+        session.commit()
+    yield Mailer(engine, settings), engine, port
+    engine.dispose()
+
+
+def alert(engine: Engine, organisation_id: str, match_id: str) -> None:
+    context = {"match_id": match_id, "kind": "pair", "score_percent": 80, "distance_km": 4.2,
+               "explanation": "Votre sciure peut servir de litière.",
+               "own": {"title": "Sciure de bois", "kind": "offer", "commune": "Dole", "quantity_text": None},
+               "others": [{"title": "Litière", "kind": "need", "commune": "Tavaux", "quantity_text": None}]}
+    with Session(engine) as session:
+        notify(session, f"match.proposed:{match_id}:{organisation_id}", organisation_id, "match_proposed", context)
+        session.commit()
+
+
+def rows(engine: Engine, organisation_id: str) -> list[OutgoingEmail]:
+    """Short transactions: SQLite lets one writer at a time, and the mailer writes too."""
+    with Session(engine) as session:
+        found = session.exec(select(OutgoingEmail).where(OutgoingEmail.organisation_id == organisation_id)
+                             .order_by(OutgoingEmail.created_at)).all()
+        return [row.model_copy() for row in found]
+
+
+def digests(engine: Engine, now: datetime) -> int:
+    with Session(engine) as session:
+        return build_due_digests(session, now)
+
+
+def test_digest_groups_the_waiting_messages_into_one_email(mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mailer, engine, port = mail
+    sink = Sink(tmp_path / "mail", port).start()
+    try:
+        with Session(engine) as session:
+            session.add(Preference(organisation_id="org-a", kind="match_proposed", mode="daily"))
+            session.commit()
+        alert(engine, "org-a", "m-1")
+        alert(engine, "org-a", "m-2")
+        assert [r.status for r in rows(engine, "org-a")] == ["digest", "digest"]
+        assert mailer.send_due() == 0  # nothing goes out one by one
+        now = datetime.now(timezone.utc)
+        assert digests(engine, now) == 0  # not yet 07:00 of the next day
+        assert digests(engine, now + timedelta(days=1, hours=8)) == 1
+        assert mailer.send_due() == 1
+        [digest] = sink.to("roux@scierie.example")
+        assert digest.subject == "Votre résumé Boucle : 2 nouveautés"
+        text = sink.store.get(digest.id).text or ""
+        assert text.count("Nouvelle piste de synergie pour « Sciure de bois »") == 2
+        with Session(engine) as session:  # the app shows them all the same
+            assert len(session.exec(select(InAppNotification)).all()) == 2
+    finally:
+        sink.stop()
+
+
+def test_next_digest_times() -> None:
+    monday_9h = datetime(2026, 11, 23, 9, 0, tzinfo=timezone.utc)
+    assert next_digest("daily", monday_9h) == datetime(2026, 11, 24, 7, 0, tzinfo=timezone.utc)
+    assert next_digest("daily", monday_9h.replace(hour=6)) == datetime(2026, 11, 23, 7, 0, tzinfo=timezone.utc)
+    assert next_digest("weekly", monday_9h) == datetime(2026, 11, 30, 7, 0, tzinfo=timezone.utc)
+
+
+def test_a_refused_address_is_marked_and_the_animateur_told(mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mailer, engine, port = mail
+    sink = Sink(tmp_path / "mail", port).start()
+    try:
+        alert(engine, "org-b", "m-1")
+        mailer.send_due()
+        [row] = rows(engine, "org-b")
+        assert row.status == "failed" and row.last_error.startswith("550")
+        with Session(engine) as session:
+            assert session.get(Contact, "org-b").bounced_at is not None
+        mailer.send_due()
+        [warning] = sink.to(ANIMATEUR_EMAIL)
+        assert warning.subject == "Adresse en échec : Ferme Morel"
+        assert "inconnu@ferme.example" in (sink.store.get(warning.id).text or "")
+
+        alert(engine, "org-b", "m-2")  # no more attempts to a bounced address
+        mailer.send_due()
+        assert [r.status for r in rows(engine, "org-b")] == ["failed", "failed"]
+        assert "adresse en échec" in (rows(engine, "org-b")[1].last_error or "")
+    finally:
+        sink.stop()
+
+
+def test_smtp_down_for_a_while_then_up_delivers_each_message_once(mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mailer, engine, port = mail
+    alert(engine, "org-a", "m-1")
+    mailer.send_due()  # nothing listens yet
+    [row] = rows(engine, "org-a")
+    assert row.status == "pending" and row.attempts == 1 and row.last_error
+    sink = Sink(tmp_path / "mail", port).start()
+    try:
+        wait_until(lambda: (mailer.send_due() and False) or rows(engine, "org-a")[0].status == "sent", timeout=15)
+        time.sleep(0.5)
+        mailer.send_due()
+        assert len(sink.to("roux@scierie.example")) == 1
+    finally:
+        sink.stop()
