@@ -33,6 +33,7 @@ LISTINGS ?= 100000
 bench: install
 	$(PY) -m tests.bench.matching_engine --listings $(LISTINGS)
 	$(PY) -m tests.bench.listing_to_email --pairs 200 --rate 10
+	$(PY) -m tests.bench.notifications --matches 1000 --rate 50
 
 demo: install
 	$(PY) -m shared.devstack

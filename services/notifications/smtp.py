@@ -11,11 +11,14 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from email.message import EmailMessage
-from email.utils import formatdate
+from email.header import Header
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, parseaddr
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
 from notifications.consumer import queue
@@ -27,6 +30,7 @@ from shared.settings import Settings
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
+SMTP_CONNECTIONS = 3
 ANIMATEUR = "animateur"  # the contact row of the territory's animateur (BOUCLE_ANIMATEUR_EMAIL)
 
 
@@ -48,10 +52,12 @@ def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dic
 
 
 def build_email(row: OutgoingEmail, message: Message, to: str, settings: Settings,
-                links: dict[str, str]) -> EmailMessage:
-    email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = settings.mail_from
+                links: dict[str, str]) -> MIMEMultipart:
+    """multipart/alternative, text then HTML. Built with the classic MIME classes: several times
+    cheaper than `EmailMessage`'s header parsing, which dominated the mailer's time."""
+    email = MIMEMultipart("alternative")
+    email["Subject"] = Header(message.subject, "utf-8")  # type: ignore[assignment]
+    email["From"] = formataddr(parseaddr(settings.mail_from), charset="utf-8")
     email["To"] = to
     email["Date"] = formatdate(localtime=False)
     email["Message-ID"] = f"<{row.id}@boucle>"
@@ -59,8 +65,8 @@ def build_email(row: OutgoingEmail, message: Message, to: str, settings: Setting
     if "unsubscribe" in links:  # RFC 2369 and RFC 8058 one-click
         email["List-Unsubscribe"] = f"<{links['unsubscribe']}>"
         email["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    email.set_content(message.text)
-    email.add_alternative(message.html, subtype="html")
+    email.attach(MIMEText(message.text, "plain", "utf-8"))
+    email.attach(MIMEText(message.html, "html", "utf-8"))
     return email
 
 
@@ -102,16 +108,22 @@ class Mailer:
             due = [(row.model_copy(), contact.model_copy()) for row, contact in rows]
         if not due:
             return 0
+        # A few SMTP connections at once: while one waits for the server, another builds its message.
+        chunks = [due[i::SMTP_CONNECTIONS] for i in range(SMTP_CONNECTIONS)]
+        with ThreadPoolExecutor(max_workers=SMTP_CONNECTIONS) as pool:
+            list(pool.map(self.send_chunk, [c for c in chunks if c]))
+        return len(due)
+
+    def send_chunk(self, chunk: list[tuple[OutgoingEmail, Contact]]) -> None:
         try:
             with self.connect() as smtp:
-                for row, contact in due:
+                for row, contact in chunk:
                     self.send_one(smtp, row, contact)
         except (OSError, smtplib.SMTPException) as exc:
             # Server unreachable or dropped the connection: the rows not sent wait their turn.
             log.warning("mailer: SMTP unavailable: %s", exc)
-            for row, _ in due:
+            for row, _ in chunk:
                 self.postpone(row.id, str(exc))
-        return len(due)
 
     def connect(self) -> smtplib.SMTP:
         host, port = self.settings.smtp_server
@@ -163,14 +175,15 @@ class Mailer:
             session.commit()
 
     def mark(self, email_id: str, status: str, *, error: str | None = None, recipient: str | None = None) -> None:
+        """Record the outcome at once (one UPDATE): the shorter the gap after SMTP accepted, the
+        smaller the chance that a crash resends."""
+        values: dict[str, object] = {"status": status, "last_error": error,
+                                     "attempts": OutgoingEmail.attempts + 1}  # type: ignore[operator]
+        if status == "sent":
+            values.update(sent_at=datetime.now(timezone.utc), recipient=recipient)
         with Session(self.engine) as session:
-            row = session.get(OutgoingEmail, email_id)
-            if row is None or row.status != "pending":
-                return
-            row.status, row.last_error, row.attempts = status, error, row.attempts + 1
-            if status == "sent":
-                row.sent_at, row.recipient = datetime.now(timezone.utc), recipient
-            session.add(row)
+            session.exec(update(OutgoingEmail).where(  # type: ignore[call-overload]
+                col(OutgoingEmail.id) == email_id, col(OutgoingEmail.status) == "pending").values(**values))
             session.commit()
 
     def postpone(self, email_id: str, error: str) -> None:

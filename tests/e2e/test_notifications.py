@@ -99,7 +99,7 @@ def test_one_click_unsubscribe_stops_email_but_not_in_app_notifications(stack: S
         post(client, printer, kind="offer", title="Chutes de carton ondulé")
         post(client, shop, kind="need", title="Carton pour calage")
         [alert] = wait_until(lambda: messages_to(stack, shop, "Nouvelle piste"), timeout=20)
-        unsubscribe = header(alert, "List-Unsubscribe").strip("<>")
+        unsubscribe = header(alert, "List-Unsubscribe").strip().strip("<>")
         assert "Me désabonner" in httpx.get(unsubscribe).text
         done = httpx.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
                           headers={"content-type": "application/x-www-form-urlencoded"})

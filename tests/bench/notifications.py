@@ -1,0 +1,87 @@
+"""Benchmark: `match.proposed` events at a steady rate → emails accepted by SMTP.
+
+Run: `python -m tests.bench.notifications --matches 1000 --rate 50` (part of `make bench`).
+Starts the broker, the SMTP sink and the notifications service (SQLite, free ports),
+registers the contacts, then publishes match events straight to the topic and reports
+the emails per second and the lag from publication to SMTP acceptance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from kafka import KafkaProducer
+
+from shared import topics
+from shared.devstack import Ports, Stack
+from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--matches", type=int, default=1000)
+    parser.add_argument("--rate", type=float, default=50.0, help="match.proposed events per second")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        stack = Stack(Path(tmp), Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
+                                                     "NOTIFICATIONS_DATABASE_URL": ""})
+        try:
+            stack.start(services=("notifications",), gateway=False)
+            stack.wait_healthy(("notifications",), consumers_joined=True)
+            run(stack, args.matches, args.rate)
+        finally:
+            stack.stop()
+
+
+def run(stack: Stack, matches: int, rate: float) -> None:
+    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{stack.ports.broker}", acks="all", linger_ms=2)
+    for side in ("a", "b"):
+        for i in range(matches):
+            org = f"{side}{i}"
+            event = new_event("organisation.registered", OrganisationProfile(
+                organisation_id=org, name=f"Organisation {org}", kind="company", contact_email=f"{org}@bench.example"),
+                producer="offers", key=org)
+            producer.send(topics.ORGANISATIONS, key=org.encode(), value=event.to_bytes())
+    producer.flush()
+    time.sleep(3)
+
+    published: dict[str, float] = {}
+    start = time.time()
+    for i in range(matches):
+        parties = [MatchParty(organisation_id=f"a{i}", listing_id=f"la{i}", kind="offer", title=f"Lot {i}"),
+                   MatchParty(organisation_id=f"b{i}", listing_id=f"lb{i}", kind="need", title=f"Besoin {i}")]
+        event = new_event("match.proposed", MatchProposed(match_id=f"m{i}", score=0.8, distance_km=3.0,
+                                                          explanation="Même ressource.", parties=parties),
+                          producer="matching", key=f"m{i}")
+        producer.send(topics.MATCHES, key=event.key.encode(), value=event.to_bytes())
+        published[f"a{i}@bench.example"] = published[f"b{i}@bench.example"] = time.time()
+        time.sleep(max(0.0, start + (i + 1) / rate - time.time()))
+    producer.flush()
+
+    sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
+    deadline, arrived = time.time() + 120, {}
+    while time.time() < deadline and len(arrived) < 2 * matches:
+        arrived = {m["to"]: datetime.fromisoformat(m["received_at"]).timestamp()
+                   for m in httpx.get(sink, timeout=60).json()}
+        time.sleep(1)
+    lags = [arrived[to] - published[to] for to in published if to in arrived]
+    span = max(arrived.values()) - start if arrived else 0
+    print(f"match.proposed at {rate:.0f}/s: {len(arrived)}/{2 * matches} emails, {len(arrived) / span:.0f} emails/s")
+    if lags:
+        print(f"publication → SMTP acceptance: p50 {1000 * statistics.median(lags):.0f} ms, "
+              f"p95 {1000 * percentile(lags, 95):.0f} ms, max {1000 * max(lags):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
