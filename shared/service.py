@@ -34,8 +34,9 @@ class ServiceRuntime:
         self.relay = OutboxRelay(name, self.engine, settings)
         self.consumer: IdempotentConsumer | None = None
         self.workers: list[tuple[str, Callable[[threading.Event], None]]] = [("relay", self.relay.run)]
-        # Called after each event the consumer applies, to wake whoever acts on it.
-        self.on_commit: list[Callable[[], None]] = [self.relay.notify]
+        # Called after each event the consumer applies, to wake whoever acts on it (a service whose
+        # consumer stages events adds `relay.notify`; waking the relay for nothing costs a lock).
+        self.on_commit: list[Callable[[], None]] = []
         self.on_start: list[Callable[[], None]] = []  # run once the tables exist
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []

@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("matching", settings, [IndexedListing, Match, MatchMember])
     processor = MatchingProcessor(Knowledge.load())
     runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
+    runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.state.processor = processor
