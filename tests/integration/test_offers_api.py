@@ -156,6 +156,7 @@ def test_listings_past_their_validity_expire_with_an_event(backend: str, setting
             assert expire_due_listings(session, TODAY) == 0
             assert expire_due_listings(session, TODAY + timedelta(days=183)) == 1
             assert session.get(Listing, listing_id).status == "expired"
-            events = session.exec(select(OutboxMessage).where(OutboxMessage.key == listing_id)).all()
+            events = session.exec(select(OutboxMessage).where(OutboxMessage.key == listing_id)
+                                  .order_by(OutboxMessage.id)).all()
             assert [e.type for e in events] == ["listing.published", "listing.expired"]
         assert client.get(f"/api/v1/listings/{listing_id}", headers=headers).json()["status"] == "expired"
