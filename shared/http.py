@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
-from typing import Annotated
 
 import httpx
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
 
 
 def field_error(field: str | tuple[str, ...], message: str, *, status_code: int = 422,
@@ -77,8 +76,3 @@ class RemoteAuthenticator:
         caller = Caller(organisation_id=body["id"], name=body["name"])
         self._cache[key] = (time.monotonic() + self.ttl, caller)
         return caller
-
-
-def caller_dependency(authenticate: RemoteAuthenticator):  # type: ignore[no-untyped-def]
-    """An `Annotated` alias for routes: `caller: CallerDep`."""
-    return Annotated[Caller, Depends(authenticate)]

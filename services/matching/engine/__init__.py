@@ -98,7 +98,6 @@ class Engine:
         self.index = ListingIndex()
         self.store: ProposalStore = store if store is not None else InMemoryProposals()
         self.today = today or date.today()
-        self.proposals: dict[str, Proposal] = {}  # open proposals made by this engine
 
     # -- entry points ---------------------------------------------------------------
     def upsert(self, listing: ListingInput) -> list[Proposal]:
@@ -132,10 +131,6 @@ class Engine:
     def load(self, listing: ListingInput) -> None:
         """Index a listing without proposing (rebuilding the index at start-up)."""
         self.index.add(self.resolver.profile(listing))
-
-    def open_proposals(self) -> list[Proposal]:
-        """Every proposal made by this engine and still open."""
-        return list(self.proposals.values())
 
     # -- pairs ----------------------------------------------------------------------
     def candidate_keys(self, profile: Profile) -> set[str]:
@@ -259,7 +254,6 @@ class Engine:
         if proposal.kind == "group":
             self._supersede_groups(proposal, changes)
         self.store.add(proposal)
-        self.proposals[proposal.key] = proposal
         changes.proposed.append(proposal)
 
     def _supersede_groups(self, group: Proposal, changes: Changes) -> None:
@@ -273,7 +267,6 @@ class Engine:
 
     def _retract(self, key: str, changes: Changes) -> None:
         self.store.set_status(key, "retracted")
-        self.proposals.pop(key, None)
         changes.retracted.append(key)
 
     def _retract_stale(self, profile: Profile, changes: Changes) -> None:

@@ -18,10 +18,6 @@ def amount(profile: Profile, *, approximate: bool) -> str:
     return f" ({text})" if text else ""
 
 
-def resource_label(knowledge: Knowledge, profile: Profile) -> str:
-    return knowledge.nodes[profile.nodes[0]].label if profile.nodes else profile.listing.title
-
-
 def use_phrase(knowledge: Knowledge, fit: PairFit) -> str:
     if fit.rule is not None:
         return f"servir de « {knowledge.nodes[fit.rule.target].label} »"
