@@ -23,11 +23,7 @@ from kafka import KafkaConsumer
 from shared import topics
 from shared.devstack import Ports, Stack
 from shared.events import Envelope
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from tests.bench import percentile
 
 
 def main() -> None:

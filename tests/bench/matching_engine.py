@@ -23,6 +23,7 @@ from matching.engine.model import COMPLEMENT, SUPPLY_KINDS, ListingInput
 from matching.knowledge import Knowledge
 
 from shared.geo import Gazetteer
+from tests.bench import percentile
 
 TODAY = date(2026, 11, 23)
 KINDS = ("offer", "need", "offer", "need", "share", "pool")
@@ -48,11 +49,6 @@ def synthetic_listings(n: int, seed: int = 7) -> list[ListingInput]:
             quantity_unit=unit, frequency=frequency, lat=place.lat, lon=place.lon, commune=place.name,  # type: ignore[arg-type]
             expires_at=TODAY + timedelta(days=rng.randrange(10, 360))))
     return listings
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def naive_fits(engine: Engine, listing: ListingInput) -> int:

@@ -21,11 +21,7 @@ from kafka import KafkaProducer
 from shared import topics
 from shared.devstack import Ports, Stack
 from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from tests.bench import percentile
 
 
 def main() -> None:

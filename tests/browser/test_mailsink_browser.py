@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import smtplib
-import socket
 import threading
 import time
 from email.message import EmailMessage
@@ -12,6 +11,7 @@ import pytest
 import uvicorn
 from playwright.sync_api import expect
 
+from shared.devstack import free_port
 from shared.mailsink import MailSink, MailStore, create_viewer_app
 
 SUBJECT = "Nouvelle piste de synergie : chutes de carton"
@@ -22,13 +22,6 @@ HTML_BODY = (
     "<script>document.body.innerHTML = 'script exécuté';</script>"
 )
 SCREENSHOT = "/tmp/mailsink.png"
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

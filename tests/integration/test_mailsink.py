@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import smtplib
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
+from shared.devstack import free_port
 from shared.mailsink import MailSink, MailStore, MessageNotFound, create_viewer_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -25,13 +25,6 @@ SUBJECT = "Nouvelle piste de synergie : chutes de carton"
 TEXT_BODY = "Bonjour,\n\nLa société Cartonnages Rhône propose 3 t/mois de chutes de carton.\n"
 HTML_BODY = "<p>Bonjour,</p><p>La société <strong>Cartonnages Rhône</strong> propose 3 t/mois de chutes de carton.</p>"
 BCC = "veille@boucle.test"
-
-
-def free_port() -> int:
-    """Return a TCP port that is free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def send_mail(smtp_port: int, subject: str = SUBJECT) -> None:
