@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import smtplib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from email.header import Header
@@ -31,6 +32,7 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(minutes=10)
 SMTP_CONNECTIONS = 3
+DIGEST_CHECK_SECONDS = 60.0
 ANIMATEUR = "animateur"  # the contact row of the territory's animateur (BOUCLE_ANIMATEUR_EMAIL)
 
 
@@ -85,10 +87,15 @@ class Mailer:
         self._wake.set()
 
     def run(self, stop: threading.Event) -> None:
+        next_digest_check = 0.0
         while not stop.is_set():
             try:
-                with Session(self.engine) as session:
-                    build_due_digests(session, datetime.now(timezone.utc))
+                # Digests go out at a fixed hour: checking once a minute is enough, and keeps a
+                # write transaction off the path of every wake-up (one per event consumed).
+                if time.monotonic() >= next_digest_check:
+                    with Session(self.engine) as session:
+                        build_due_digests(session, datetime.now(timezone.utc))
+                    next_digest_check = time.monotonic() + DIGEST_CHECK_SECONDS
                 if self.send_due() == 0:
                     self._wake.wait(self.idle_wait)
                     self._wake.clear()
