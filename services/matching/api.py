@@ -4,7 +4,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
@@ -14,6 +13,7 @@ from shared.events import MatchConcluded, MatchParty, MatchResponded, new_event
 from shared.http import Caller, RemoteAuthenticator
 from shared.links import InvalidLink, LinkSigner
 from shared.outbox import add_event
+from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
@@ -98,8 +98,7 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
     """
     router = APIRouter(include_in_schema=False)
     SessionDep = Annotated[Session, Depends(runtime.session)]
-    template = Environment(loader=PackageLoader("matching", "templates"),
-                           autoescape=select_autoescape()).get_template("pages/respond.html")
+    template = page_environment("matching").get_template("pages/respond.html")
 
     def page(session: Session, token: str, action: str | None) -> HTMLResponse:
         try:

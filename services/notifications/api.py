@@ -6,13 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, PackageLoader, select_autoescape
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from notifications.models import MESSAGE_KINDS, MODES, Contact, InAppNotification, OutgoingEmail, Preference
 from shared.http import Caller, RemoteAuthenticator, field_error
 from shared.links import InvalidLink, LinkSigner
+from shared.pages import page_environment
 from shared.service import ServiceRuntime
 
 
@@ -43,7 +43,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
     router = APIRouter()
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
-    pages = Environment(loader=PackageLoader("notifications", "templates"), autoescape=select_autoescape())
+    pages = page_environment("notifications")
 
     @router.get("/api/v1/notifications", response_model=list[NotificationPublic], tags=["notifications"])
     def my_notifications(caller: CallerDep, session: SessionDep, unread: bool = False) -> list[NotificationPublic]:
