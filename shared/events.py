@@ -146,6 +146,78 @@ class MatchConcluded(Payload):
     parties: list[MatchParty]
 
 
+SynergyStage = Literal["detected", "studied", "contractualised", "operating", "ended", "abandoned"]
+SynergyType = Literal["substitution", "mutualisation"]
+
+
+class SynergyPartyRef(Payload):
+    """One organisation taking part in a synergy (its listing when it came from a match)."""
+
+    organisation_id: str
+    listing_id: str | None = None
+    role: str = "member"  # the listing kind (offer, need, share, pool) or "member"
+
+
+class SynergyOpened(Payload):
+    """synergy.opened v1: a synergy starts, from a mutually accepted match or a piste."""
+
+    synergy_id: str
+    origin: Literal["match", "piste"]
+    match_id: str | None = None
+    synergy_type: SynergyType
+    resource: str
+    material: str | None = None  # key of the material factors (METHODOLOGY.md)
+    parties: list[SynergyPartyRef]
+    notes: str | None = None
+    actor_organisation_id: str | None = None  # None: opened by both sides accepting
+
+
+class SynergyMoved(Payload):
+    """synergy.stage_changed / synergy.contractualised / synergy.ended v1: who moved it, from where to where."""
+
+    synergy_id: str
+    from_stage: SynergyStage
+    to_stage: SynergyStage
+    reason: str | None = None  # why it was abandoned
+    note: str | None = None
+    actor_organisation_id: str
+    actor_name: str
+    parties: list[str]  # organisation ids, so a consumer can tell them without other state
+    resource: str = ""
+
+
+class TransportLeg(Payload):
+    trips_per_month: float
+    km_per_trip: float
+    vehicle: str
+
+
+class SynergyFlowReported(Payload):
+    """synergy.flow_reported v1: a flow (rate per period, from start to end) recorded on a synergy."""
+
+    synergy_id: str
+    flow_id: str
+    quantity: float
+    unit: str
+    period: Literal["week", "month", "year", "once"]
+    start: date
+    end: date | None = None
+    material: str | None = None
+    density_t_per_unit: float | None = None
+    transport_before: TransportLeg | None = None
+    transport_after: TransportLeg | None = None
+    disposal_cost_avoided_eur: float = 0.0
+    purchase_cost_avoided_eur: float = 0.0
+    shared_cost_saving_eur: float = 0.0
+    jobs: float = 0.0
+    diverted_from_disposal: bool = True
+    substitutes_virgin: bool = True
+    shared_what: str | None = None  # mutualisation: what is shared
+    members: list[str] = []  # mutualisation: organisation ids sharing it
+    note: str | None = None
+    actor_organisation_id: str
+
+
 PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.published", 1): ListingSnapshot,
     ("listing.updated", 1): ListingSnapshot,
@@ -158,6 +230,11 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("match.responded", 1): MatchResponded,
     ("match.accepted", 1): MatchConcluded,
     ("match.declined", 1): MatchConcluded,
+    ("synergy.opened", 1): SynergyOpened,
+    ("synergy.stage_changed", 1): SynergyMoved,
+    ("synergy.contractualised", 1): SynergyMoved,
+    ("synergy.ended", 1): SynergyMoved,
+    ("synergy.flow_reported", 1): SynergyFlowReported,
 }
 
 # (type, version) -> function turning that version's payload dict into version + 1.
