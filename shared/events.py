@@ -81,6 +81,17 @@ class ListingClosed(Payload):
     revision: int
 
 
+class ListingExpiring(Payload):
+    """listing.expiring v1: the listing expires soon; its owner is reminded to renew or close it."""
+
+    listing_id: str
+    organisation_id: str
+    revision: int
+    title: str
+    kind: ListingKind
+    expires_at: date
+
+
 class OrganisationProfile(Payload):
     """organisation.registered / organisation.updated v1: what matching and notifications need."""
 
@@ -223,6 +234,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.updated", 1): ListingSnapshot,
     ("listing.withdrawn", 1): ListingClosed,
     ("listing.expired", 1): ListingClosed,
+    ("listing.expiring", 1): ListingExpiring,
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
     ("match.proposed", 1): MatchProposed,

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
     consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
     expiry_check_seconds: float = Field(default=300.0, alias="EXPIRY_CHECK_SECONDS", gt=0)
+    # How many days before its expiry a listing's owner is reminded to renew or close it.
+    expiry_reminder_days: int = Field(default=14, alias="EXPIRY_REMINDER_DAYS", ge=0)
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")
