@@ -4,7 +4,8 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from offers import service
@@ -24,6 +25,8 @@ from offers.models import (
 )
 from shared.geo import Gazetteer
 from shared.http import bearer_token, field_error
+from shared.links import InvalidLink, LinkSigner
+from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
@@ -113,6 +116,69 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise field_error(exc.field, exc.message, status_code=409) from exc
         committed()
         return full(listing)
+
+    @router.post("/listings/{listing_id}/renew", response_model=ListingPublic, tags=["annonces"])
+    def renew(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Confirm one's own listing for a new validity period (6 months); an expired one comes back."""
+        try:
+            listing = service.renew_listing(session, org, listing_id, date.today())
+        except service.NotFound as exc:
+            raise HTTPException(404, detail="Annonce introuvable.") from exc
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message, status_code=409) from exc
+        committed()
+        return full(listing)
+
+    return router
+
+
+def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
+    """The page the expiry reminder links to: renew or close a listing without a password.
+
+    GET only shows (mail scanners follow links); renewing or closing is a POST from the page's
+    buttons. The token names the listing and its organisation; both must match.
+    """
+    router = APIRouter(include_in_schema=False)
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    template = page_environment("offers").get_template("pages/listing.html")
+
+    def render(status_code: int = 200, **values: object) -> HTMLResponse:
+        return HTMLResponse(template.render(title="Votre annonce", **values), status_code=status_code)
+
+    def page(session: Session, token: str, action: str | None) -> HTMLResponse:
+        try:
+            claims = signer.verify("listing-renewal", token)
+            listing_id, organisation_id = claims["l"], claims["o"]
+        except (InvalidLink, KeyError) as exc:
+            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
+            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+        org = session.get(Organisation, organisation_id)
+        listing = session.get(Listing, listing_id)
+        if org is None or listing is None or listing.organisation_id != org.id:
+            return render(404, error="Annonce introuvable.")
+        done = None
+        if action is not None:
+            try:
+                if action == "renew":
+                    listing = service.renew_listing(session, org, listing_id, date.today())
+                    done = f"C'est fait : votre annonce est en ligne jusqu'au {listing.expires_at:%d/%m/%Y}."
+                elif action == "close":
+                    listing = service.withdraw_listing(session, org, listing_id)
+                    done = "C'est fait : votre annonce est clôturée."
+                else:
+                    return render(422, error="Action inconnue.")
+            except RuleBroken as exc:
+                return render(409, error=exc.message)
+            runtime.relay.notify()
+        return render(listing=listing, done=done)
+
+    @router.get("/liens/annonce/{token}", response_class=HTMLResponse)
+    def show(token: str, session: SessionDep) -> HTMLResponse:
+        return page(session, token, None)
+
+    @router.post("/liens/annonce/{token}", response_class=HTMLResponse)
+    def act(token: str, session: SessionDep, action: Annotated[str, Form()]) -> HTMLResponse:
+        return page(session, token, action)
 
     return router
 

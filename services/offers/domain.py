@@ -86,6 +86,22 @@ def check_radius(radius_km: float | None) -> float | None:
     return radius_km
 
 
+def renewed_expiry(expires_at: date, available_from: date | None, today: date) -> date:
+    """A renewal gives a fresh validity from today (or availability); it never shortens a longer one."""
+    return max(expires_at, max(today, available_from or today) + DEFAULT_VALIDITY)
+
+
+def check_renewable(status: str) -> None:
+    """An active or expired listing can be renewed; a withdrawn one stays withdrawn."""
+    if status not in ("active", "expired"):
+        raise RuleBroken("status", "Impossible de renouveler une annonce retirée : publiez-en une nouvelle.")
+
+
+def expiry_reminder_due(status: str, expires_at: date, today: date, days: int, already_reminded: bool) -> bool:
+    """Remind once per validity period: an active listing expiring within `days`, not yet reminded for that date."""
+    return status == "active" and today <= expires_at <= today + timedelta(days=days) and not already_reminded
+
+
 def check_transition(status: str, action: str) -> None:
     """Only an active listing can be changed or withdrawn."""
     if status != "active":

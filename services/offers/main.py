@@ -11,10 +11,11 @@ from datetime import date
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from offers.api import build_router
-from offers.models import Listing, Organisation
-from offers.service import expire_due_listings
+from offers.api import build_link_router, build_router
+from offers.models import ExpiryReminder, Listing, Organisation
+from offers.service import expire_due_listings, remind_expiring_listings
 from shared.geo import Gazetteer
+from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
@@ -22,14 +23,17 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("offers", settings, [Organisation, Listing])
+    runtime = ServiceRuntime("offers", settings, [Organisation, Listing, ExpiryReminder])
 
     def expire_listings(stop: threading.Event) -> None:
-        """Every few minutes, listings past their validity expire."""
+        """Every few minutes, listings past their validity expire; owners of those about to are reminded."""
         while not stop.wait(settings.expiry_check_seconds):
             try:
                 with Session(runtime.engine) as session:
-                    if expire_due_listings(session, date.today()):
+                    today = date.today()
+                    staged = expire_due_listings(session, today)
+                    staged += remind_expiring_listings(session, today, settings.expiry_reminder_days)
+                    if staged:
                         runtime.relay.notify()
             except Exception:  # the database may be away: try again at the next round
                 continue
@@ -39,4 +43,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(build_router(runtime, Gazetteer.load()))
+    app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
     return app

@@ -67,6 +67,19 @@ class Listing(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_now)
 
 
+class ExpiryReminder(SQLModel, table=True):
+    """A listing's owner was reminded of the expiry on `expires_at`: once per validity period.
+
+    A table of its own (not a column of `listing`) so existing databases get it without a migration.
+    """
+
+    __tablename__ = "expiry_reminder"
+
+    listing_id: str = Field(foreign_key="listing.id", primary_key=True)
+    expires_at: date = Field(primary_key=True)
+    sent_at: datetime = Field(default_factory=_now)
+
+
 class Input(BaseModel):
     """API input: unknown fields are refused, so a typo is reported rather than ignored."""
 

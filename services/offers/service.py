@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import secrets
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from offers.domain import RuleBroken, check_dates, check_ewc, check_naf, check_radius, check_siret, check_transition
-from offers.models import Listing, ListingCreate, ListingUpdate, Organisation, OrganisationCreate
+from offers.domain import (
+    RuleBroken,
+    check_dates,
+    check_ewc,
+    check_naf,
+    check_radius,
+    check_renewable,
+    check_siret,
+    check_transition,
+    expiry_reminder_due,
+    renewed_expiry,
+)
+from offers.models import ExpiryReminder, Listing, ListingCreate, ListingUpdate, Organisation, OrganisationCreate
 from shared import topics
-from shared.events import ListingClosed, ListingSnapshot, OrganisationProfile, new_event
+from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, OrganisationProfile, new_event
 from shared.geo import Gazetteer, PlaceError
 from shared.http import hash_token
 from shared.outbox import add_event
@@ -124,6 +135,47 @@ def expire_due_listings(session: Session, today: date, limit: int = 500) -> int:
         add_event(session, topics.LISTINGS, new_event("listing.expired", closed, producer=PRODUCER, key=listing.id))
     session.commit()
     return len(due)
+
+
+def remind_expiring_listings(session: Session, today: date, days: int, limit: int = 500) -> int:
+    """Owners of listings expiring within `days` are reminded (`listing.expiring`), once per validity period.
+
+    The reminder is remembered with the expiry date it was for, in the transaction that stages
+    the event: a restart never sends it twice, and a renewed listing is reminded again later.
+    """
+    candidates = session.exec(
+        select(Listing, ExpiryReminder)
+        .join(ExpiryReminder, (col(ExpiryReminder.listing_id) == Listing.id)
+              & (col(ExpiryReminder.expires_at) == Listing.expires_at), isouter=True)
+        .where(Listing.status == "active", col(Listing.expires_at) >= today,
+               col(Listing.expires_at) <= today + timedelta(days=days))
+        .order_by(col(Listing.expires_at)).limit(limit)).all()
+    due = [listing for listing, reminder in candidates
+           if expiry_reminder_due(listing.status, listing.expires_at, today, days, reminder is not None)]
+    for listing in due:
+        session.add(ExpiryReminder(listing_id=listing.id, expires_at=listing.expires_at))
+        expiring = ListingExpiring(listing_id=listing.id, organisation_id=listing.organisation_id,
+                                   revision=listing.revision, title=listing.title, kind=listing.kind,  # type: ignore[arg-type]
+                                   expires_at=listing.expires_at)
+        add_event(session, topics.LISTINGS, new_event("listing.expiring", expiring, producer=PRODUCER,
+                                                      key=listing.id))
+    session.commit()
+    return len(due)
+
+
+def renew_listing(session: Session, org: Organisation, listing_id: str, today: date) -> Listing:
+    """Confirm a listing for a new validity period; an expired one becomes active again (`listing.updated`)."""
+    listing = own_listing(session, org, listing_id)
+    check_renewable(listing.status)
+    listing.expires_at = renewed_expiry(listing.expires_at, listing.available_from, today)
+    listing.status = "active"
+    listing.revision += 1
+    listing.updated_at = datetime.now(timezone.utc)
+    session.add(listing)
+    stage_snapshot(session, "listing.updated", listing, org)
+    session.commit()
+    session.refresh(listing)
+    return listing
 
 
 def own_listing(session: Session, org: Organisation, listing_id: str) -> Listing:

@@ -11,8 +11,11 @@ from offers.domain import (
     check_ewc,
     check_naf,
     check_radius,
+    check_renewable,
     check_siret,
     check_transition,
+    expiry_reminder_due,
+    renewed_expiry,
     siret_is_valid,
 )
 
@@ -65,6 +68,36 @@ def test_radius_bounds_and_lifecycle() -> None:
     check_transition("active", "modifier")
     with pytest.raises(RuleBroken, match="annonce retirée"):
         check_transition("withdrawn", "modifier")
+
+
+@pytest.mark.parametrize(("status", "days_left", "already_reminded", "due"), [
+    ("active", 20, False, False),  # not yet
+    ("active", 14, False, True),  # the first day of the window
+    ("active", 3, False, True),
+    ("active", 0, False, True),  # expires tonight
+    ("active", 3, True, False),  # reminded for this expiry date already
+    ("active", -1, False, False),  # past: it expires instead
+    ("withdrawn", 3, False, False),
+    ("expired", 3, False, False),
+])
+def test_expiry_reminder_is_due_once_within_the_window(status: str, days_left: int, already_reminded: bool,
+                                                      due: bool) -> None:
+    expires_at = TODAY + timedelta(days=days_left)
+    assert expiry_reminder_due(status, expires_at, TODAY, 14, already_reminded) is due
+
+
+def test_renewal_gives_six_months_from_today_and_only_active_or_expired_listings_renew() -> None:
+    assert renewed_expiry(TODAY + timedelta(days=5), None, TODAY) == TODAY + timedelta(days=182)
+    assert renewed_expiry(TODAY - timedelta(days=40), None, TODAY) == TODAY + timedelta(days=182)  # expired
+    available = TODAY + timedelta(days=30)  # not available yet: validity counts from availability
+    assert renewed_expiry(TODAY + timedelta(days=60), available, TODAY) == available + timedelta(days=182)
+    far = TODAY + timedelta(days=300)  # renewing never shortens a longer validity
+    assert renewed_expiry(far, None, TODAY) == far
+    check_renewable("active")
+    check_renewable("expired")
+    with pytest.raises(RuleBroken, match="retirée") as broken:
+        check_renewable("withdrawn")
+    assert broken.value.field == "status"
 
 
 def test_units_and_quantities_read_in_french() -> None:
