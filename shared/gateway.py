@@ -21,8 +21,9 @@ ROUTES: dict[str, ServiceName] = {
     "notifications": "notifications",
     "synergies": "reporting",
     "reports": "reporting",
+    "territories": "reporting",
 }
-LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications"}
+LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
@@ -73,7 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.api_route("/liens/{kind}/{token}", methods=["GET", "POST"], include_in_schema=False)
     async def signed_link(kind: str, token: str, request: Request) -> Response:
-        """Links in emails: answer a match (matching), unsubscribe (notifications)."""
+        """Links in emails: answer a match (matching), unsubscribe (notifications), renew or close a
+        listing (offers)."""
         service = LINKS.get(kind)
         if service is None:
             return HTMLResponse("<p>Lien inconnu.</p>", status_code=404)
