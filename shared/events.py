@@ -195,6 +195,7 @@ class SynergyMoved(Payload):
     actor_name: str
     parties: list[str]  # organisation ids, so a consumer can tell them without other state
     resource: str = ""
+    animateurs: list[str] = []  # organisation ids of the animateurs of the parties' territories
 
 
 class TransportLeg(Payload):

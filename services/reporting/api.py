@@ -1,39 +1,293 @@
-"""HTTP routes of the reporting service (API v1)."""
+"""HTTP routes of the reporting service (API v1): territories, synergies, flows, reports."""
 
 
+import uuid
+from datetime import date, datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from pydantic import BaseModel
-from sqlalchemy import func
+from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlmodel import Session, col, select
 
-from reporting.models import KnownListing, KnownMatch, KnownOrganisation
-from shared.http import Caller, RemoteAuthenticator
+from reporting import indicators, report, synergies
+from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act
+from reporting.models import (
+    KnownOrganisation,
+    Prospect,
+    Synergy,
+    SynergyFlow,
+    SynergyMove,
+    SynergyParty,
+    Territory,
+    TerritoryCommune,
+)
+from reporting.schemas import (
+    FlowIn,
+    MoveOut,
+    PartyOut,
+    PisteCreate,
+    ProspectCreate,
+    ProspectUpdate,
+    StageChange,
+    SynergyOut,
+    TerritoryCreate,
+    TerritoryOut,
+)
+from shared.events import SynergyFlowReported, TransportLeg
+from shared.geo import Gazetteer
+from shared.http import Caller, RemoteAuthenticator, field_error
 from shared.service import ServiceRuntime
 
-LISTING_KINDS = ("offer", "need", "share", "pool")
+ANIMATEUR_KINDS = ("public_body",)
+EARLIEST = date(2000, 1, 1)
 
 
-class ImpactReport(BaseModel):
-    organisations: int
-    active_listings: dict[str, int]
-    matches_proposed: int
-
-
-def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
+def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     SessionDep = Annotated[Session, Depends(runtime.session)]
+    CallerDep = Annotated[Caller, Depends(authenticate)]
 
-    @router.get("/reports/impact", response_model=ImpactReport, tags=["rapports"])
-    def impact(_caller: Annotated[Caller, Depends(authenticate)], session: SessionDep) -> ImpactReport:
-        """First counts of the territory: organisations, active listings by kind, matches proposed."""
-        organisations = session.exec(select(func.count()).select_from(KnownOrganisation)).one()
-        by_kind = dict(session.exec(select(KnownListing.kind, func.count()).where(col(KnownListing.active).is_(True))
-                                    .group_by(KnownListing.kind)).all())
-        matches = session.exec(select(func.count()).select_from(KnownMatch)).one()
-        return ImpactReport(organisations=organisations,
-                            active_listings={kind: by_kind.get(kind, 0) for kind in LISTING_KINDS},
-                            matches_proposed=matches)
+    def committed() -> None:
+        runtime.relay.notify()
+
+    # --- territories ---------------------------------------------------------------------------
+
+    @router.post("/territories", status_code=201, response_model=TerritoryOut, tags=["territoires"])
+    def create_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep) -> TerritoryOut:
+        """A collectivité declares the territory it animates: an EPCI or a list of communes."""
+        org = session.get(KnownOrganisation, caller.organisation_id)
+        if org is None or org.kind not in ANIMATEUR_KINDS:
+            raise HTTPException(403, detail="Seule une collectivité (organisation de type « public_body ») "
+                                            "peut animer un territoire.")
+        if data.epci:
+            communes = [p.insee for p in gazetteer if p.epci == data.epci]
+            if not communes:
+                raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
+            taken = session.exec(select(Territory).where(Territory.epci == data.epci)).first()
+            if taken is not None:
+                raise HTTPException(409, detail=f"L'EPCI {data.epci} est déjà animé (territoire « {taken.name} »).")
+        else:
+            communes = list(dict.fromkeys(data.communes or []))
+            for index, code in enumerate(communes):
+                if gazetteer.by_insee(code) is None:
+                    raise field_error(("communes", str(index)), f"Commune inconnue : code INSEE {code}.")
+        territory = Territory(territory_id=str(uuid.uuid4()), name=data.name, epci=data.epci,
+                              animateur_organisation_id=caller.organisation_id,
+                              created_at=datetime.now(timezone.utc))
+        session.add(territory)
+        for code in communes:
+            session.add(TerritoryCommune(territory_id=territory.territory_id, insee=code))
+        session.commit()
+        return territory_out(territory, len(communes))
+
+    @router.get("/territories", response_model=list[TerritoryOut], tags=["territoires"])
+    def my_territories(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
+        """The territories the caller animates."""
+        rows = session.exec(select(Territory).where(Territory.animateur_organisation_id == caller.organisation_id))
+        return [territory_out(t, commune_count(session, t)) for t in rows]
+
+    def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
+        """The territory the caller animates (the only one when not named), else 403/404."""
+        mine = session.exec(select(Territory).where(
+            Territory.animateur_organisation_id == caller.organisation_id)).all()
+        if territory_id is None:
+            if len(mine) == 1:
+                return mine[0]
+            if not mine:
+                raise HTTPException(403, detail="Les rapports sont réservés à l'animateur d'un territoire.")
+            raise field_error("territory", "Vous animez plusieurs territoires : précisez lequel.", where="query")
+        for territory in mine:
+            if territory.territory_id == territory_id:
+                return territory
+        raise HTTPException(404, detail="Territoire inconnu ou que vous n'animez pas.")
+
+    # --- synergies -----------------------------------------------------------------------------
+
+    @router.get("/synergies", response_model=list[SynergyOut], tags=["synergies"])
+    def list_synergies(caller: CallerDep, session: SessionDep, territory: str | None = None,
+                       stage: str | None = None) -> list[SynergyOut]:
+        """The caller's synergies; the animateur's whole territory with `territory=`."""
+        if territory is not None:
+            rows = synergies.territory_synergies(session, animated_territory(session, caller, territory).territory_id)
+        else:
+            ids = session.exec(select(SynergyParty.synergy_id)
+                               .where(SynergyParty.organisation_id == caller.organisation_id)).all()
+            rows = list(session.exec(select(Synergy).where(col(Synergy.synergy_id).in_(list(ids)))
+                                     .order_by(col(Synergy.opened_at))).all()) if ids else []
+        if stage is not None:
+            rows = [s for s in rows if s.stage == stage]
+        return [synergy_out(session, s) for s in rows]
+
+    @router.post("/synergies", status_code=201, response_model=SynergyOut, tags=["synergies"])
+    def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep) -> SynergyOut:
+        """A piste from a workshop, entered by the territory's animateur."""
+        if not session.exec(select(Territory).where(
+                Territory.animateur_organisation_id == caller.organisation_id)).first():
+            raise HTTPException(403, detail="Seul l'animateur d'un territoire crée une piste.")
+        for index, org_id in enumerate(data.parties):
+            if session.get(KnownOrganisation, org_id) is None:
+                raise field_error(("parties", str(index)), f"Organisation inconnue : {org_id}.")
+        if caller.organisation_id not in synergies.animateurs_of(session, data.parties):
+            raise field_error("parties", "Aucune de ces organisations n'est dans un territoire que vous animez.")
+        check_material(data.material, "material")
+        synergy = synergies.open_piste(session, actor_organisation_id=caller.organisation_id,
+                                       synergy_type=data.synergy_type, resource=data.resource,
+                                       parties=list(dict.fromkeys(data.parties)), material=data.material,
+                                       notes=data.notes)
+        session.commit()
+        committed()
+        return synergy_out(session, synergy)
+
+    def visible_synergy(session: Session, caller: Caller, synergy_id: str) -> Synergy:
+        """A synergy the caller is party to or animates, else 404 (its existence stays private)."""
+        synergy = session.get(Synergy, synergy_id)
+        if synergy is None:
+            raise HTTPException(404, detail="Synergie introuvable.")
+        parties = synergies.party_ids(session, synergy_id)
+        if not may_act(caller.organisation_id, parties, synergies.animateurs_of(session, parties)):
+            raise HTTPException(404, detail="Synergie introuvable.")
+        return synergy
+
+    @router.get("/synergies/{synergy_id}", response_model=SynergyOut, tags=["synergies"])
+    def get_synergy(synergy_id: str, caller: CallerDep, session: SessionDep) -> SynergyOut:
+        """One synergy with its history and recorded flows."""
+        return synergy_out(session, visible_synergy(session, caller, synergy_id), detail=True)
+
+    @router.post("/synergies/{synergy_id}/stage", response_model=SynergyOut, tags=["synergies"])
+    def change_stage(synergy_id: str, data: StageChange, caller: CallerDep, session: SessionDep) -> SynergyOut:
+        """Move a synergy (parties and the territory's animateur only), optionally recording its flow."""
+        synergy = visible_synergy(session, caller, synergy_id)
+        try:
+            synergies.move(session, synergy, target=data.stage, reason=data.reason, note=data.note,
+                           actor_organisation_id=caller.organisation_id, actor_name=caller.name)
+        except LifecycleError as exc:
+            raise field_error(exc.field, exc.message, status_code=409 if exc.field == "stage"
+                              and data.stage in STAGE_LABELS else 422) from exc
+        if data.flow is not None:
+            add_flow(session, synergy, data.flow, caller, prefix=("flow",))
+        session.commit()
+        committed()
+        return synergy_out(session, synergy, detail=True)
+
+    @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut, tags=["synergies"])
+    def report_flow(synergy_id: str, data: FlowIn, caller: CallerDep, session: SessionDep) -> SynergyOut:
+        """Record the flow of a synergy: quantity per period, dates, transport before and after, savings."""
+        synergy = visible_synergy(session, caller, synergy_id)
+        if synergy.stage == "abandoned":
+            raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
+        add_flow(session, synergy, data, caller, prefix=())
+        session.commit()
+        committed()
+        return synergy_out(session, synergy, detail=True)
+
+    def add_flow(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...]) -> None:
+        check_material(data.material, (*prefix, "material"))
+        for side in ("transport_before", "transport_after"):
+            leg = getattr(data, side)
+            vehicles = indicators.default_factors().vehicles
+            if leg is not None and leg.vehicle not in vehicles:
+                raise field_error((*prefix, side, "vehicle"), f"Véhicule inconnu « {leg.vehicle} » : attendu l'un de "
+                                  f"{', '.join(vehicles)}.")
+        for index, member in enumerate(data.members):
+            if session.get(KnownOrganisation, member) is None:
+                raise field_error((*prefix, "members", str(index)), f"Organisation inconnue : {member}.")
+        fields = data.model_dump(exclude={"transport_before", "transport_after"})
+        synergies.record_flow(session, SynergyFlowReported(
+            synergy_id=synergy.synergy_id, flow_id=str(uuid.uuid4()), actor_organisation_id=caller.organisation_id,
+            transport_before=TransportLeg(**data.transport_before.model_dump()) if data.transport_before else None,
+            transport_after=TransportLeg(**data.transport_after.model_dump()) if data.transport_after else None,
+            **fields))
+
+    # --- funnel: prospects recorded by the animateur ----------------------------------------------
+
+    @router.post("/territories/{territory_id}/prospects", status_code=201, tags=["territoires"])
+    def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep) -> dict:
+        """An organisation contacted (and perhaps met) by the animateur: the top of the funnel."""
+        territory = animated_territory(session, caller, territory_id)
+        prospect = Prospect(prospect_id=str(uuid.uuid4()), territory_id=territory.territory_id, **data.model_dump())
+        session.add(prospect)
+        session.commit()
+        return prospect.model_dump(mode="json")
+
+    @router.patch("/territories/{territory_id}/prospects/{prospect_id}", tags=["territoires"])
+    def update_prospect(territory_id: str, prospect_id: str, data: ProspectUpdate, caller: CallerDep,
+                        session: SessionDep) -> dict:
+        """Record the meeting, or link the prospect to the organisation it registered as."""
+        territory = animated_territory(session, caller, territory_id)
+        prospect = session.get(Prospect, prospect_id)
+        if prospect is None or prospect.territory_id != territory.territory_id:
+            raise HTTPException(404, detail="Contact introuvable.")
+        changes = data.model_dump(exclude_unset=True)
+        if changes.get("met_on") and changes["met_on"] < prospect.contacted_on:
+            raise field_error("met_on", "La rencontre précède le premier contact.")
+        for key, value in changes.items():
+            setattr(prospect, key, value)
+        session.add(prospect)
+        session.commit()
+        return prospect.model_dump(mode="json")
+
+    # --- reports -------------------------------------------------------------------------------
+
+    def period_of(first: date | None, last: date | None, default_first: date) -> report.Period:
+        last = last or date.today()
+        first = first or default_first
+        if first > last:
+            raise field_error("from", "La date de début (from) suit la date de fin (to).", where="query")
+        return report.Period(first, last)
+
+    FromQ = Annotated[date | None, Query(alias="from")]
+    ToQ = Annotated[date | None, Query(alias="to")]
+
+    @router.get("/reports/impact", tags=["rapports"])
+    def impact(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
+               last: ToQ = None) -> dict:
+        """Indicators of the territory for the period (this calendar year by default), with the previous period."""
+        scope = animated_territory(session, caller, territory)
+        return report.impact(session, scope, period_of(first, last, date(date.today().year, 1, 1)))
+
+    @router.get("/reports/funnel", tags=["rapports"])
+    def funnel(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
+               last: ToQ = None) -> dict:
+        """Organisations contacted → met → registered → … → with a contractualised synergy."""
+        scope = animated_territory(session, caller, territory)
+        return report.funnel(session, scope, period_of(first, last, EARLIEST))
 
     return router
+
+
+def check_material(material: str | None, field: str | tuple[str, ...]) -> None:
+    materials = indicators.default_factors().materials
+    if material is not None and material not in materials:
+        raise field_error(field, f"Matière inconnue « {material} » : attendu l'une de {', '.join(materials)}, "
+                          "ou rien.")
+
+
+def territory_out(territory: Territory, communes: int) -> TerritoryOut:
+    return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci, communes=communes,
+                        animateur_organisation_id=territory.animateur_organisation_id)
+
+
+def commune_count(session: Session, territory: Territory) -> int:
+    return len(session.exec(select(TerritoryCommune.insee)
+                            .where(TerritoryCommune.territory_id == territory.territory_id)).all())
+
+
+def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> SynergyOut:
+    parties = []
+    for party in session.exec(select(SynergyParty).where(SynergyParty.synergy_id == synergy.synergy_id)):
+        org = session.get(KnownOrganisation, party.organisation_id)
+        parties.append(PartyOut(organisation_id=party.organisation_id, name=org.name if org else "",
+                                role=party.role, commune_insee=org.insee if org else None))
+    out = SynergyOut(
+        id=synergy.synergy_id, origin=synergy.origin, match_id=synergy.match_id, synergy_type=synergy.synergy_type,
+        resource=synergy.resource, material=synergy.material, stage=synergy.stage,
+        stage_label=STAGE_LABELS[synergy.stage], abandon_reason=synergy.abandon_reason, notes=synergy.notes,
+        opened_at=report.aware(synergy.opened_at), updated_at=report.aware(synergy.updated_at), parties=parties)
+    if detail:
+        out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
+                               by=m.actor_name, at=report.aware(m.at))
+                       for m in session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id)
+                                             .order_by(col(SynergyMove.at)))]
+        out.flows = [{**row.data, "recorded_at": report.aware(row.recorded_at).isoformat()}
+                     for row in session.exec(select(SynergyFlow).where(SynergyFlow.synergy_id == synergy.synergy_id)
+                                             .order_by(col(SynergyFlow.recorded_at)))]
+    return out

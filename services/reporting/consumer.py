@@ -1,45 +1,88 @@
-"""Keeps reporting's own view of organisations, listings and matches from the topics."""
+"""Keeps reporting's view of organisations, listings and matches from the topics; opens synergies."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlmodel import Session
 
-from reporting.models import KnownListing, KnownMatch, KnownOrganisation
-from shared.events import Envelope, ListingClosed, ListingSnapshot, MatchProposed, OrganisationProfile, Payload
+from reporting import synergies
+from reporting.models import KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
+from shared.events import (
+    Envelope,
+    ListingClosed,
+    ListingSnapshot,
+    MatchConcluded,
+    MatchProposed,
+    MatchRetracted,
+    OrganisationProfile,
+    Payload,
+)
+from shared.inbox import Handler
+from shared.units import quantity_text
 
 
 def on_organisation(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, OrganisationProfile)
     row = session.get(KnownOrganisation, payload.organisation_id) or KnownOrganisation(
         organisation_id=payload.organisation_id, kind=payload.kind, registered_at=envelope.occurred_at)
-    row.kind, row.insee = payload.kind, payload.insee
+    row.name, row.kind, row.insee = payload.name, payload.kind, payload.insee
     session.add(row)
 
 
-def on_listing(session: Session, _envelope: Envelope, payload: Payload) -> None:
+def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, (ListingSnapshot, ListingClosed))
     row = session.get(KnownListing, payload.listing_id)
     if row is not None and row.revision >= payload.revision:
         return  # late, older revision
     kind = payload.kind if isinstance(payload, ListingSnapshot) else (row.kind if row else "offer")
     row = row or KnownListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id, kind=kind,
-                              revision=payload.revision, active=True)
+                              revision=payload.revision, active=True, published_at=envelope.occurred_at)
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
+    if isinstance(payload, ListingSnapshot):
+        row.title, row.insee = payload.title, payload.insee
+        row.quantity_text = quantity_text(payload.quantity_value, payload.quantity_unit, payload.frequency)
     session.add(row)
 
 
 def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, MatchProposed)
-    if session.get(KnownMatch, payload.match_id) is None:
-        session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at))
+    if session.get(KnownMatch, payload.match_id) is not None:
+        return
+    session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at))
+    for organisation_id in {party.organisation_id for party in payload.parties}:
+        session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id))
 
 
-HANDLERS = {
-    "organisation.registered": on_organisation,
-    "organisation.updated": on_organisation,
-    "listing.published": on_listing,
-    "listing.updated": on_listing,
-    "listing.withdrawn": on_listing,
-    "listing.expired": on_listing,
-    "match.proposed": on_match_proposed,
-}
+def conclude(status: str):
+    def on_match_concluded(session: Session, envelope: Envelope, payload: Payload) -> None:
+        assert isinstance(payload, (MatchConcluded, MatchRetracted))
+        row = session.get(KnownMatch, payload.match_id)
+        if row is None:  # the proposal was missed (e.g. topics trimmed): record what is known
+            row = KnownMatch(match_id=payload.match_id, status=status, proposed_at=envelope.occurred_at)
+        row.status, row.concluded_at = status, envelope.occurred_at
+        session.add(row)
+    return on_match_concluded
+
+
+def on_match_accepted_opening(session: Session, envelope: Envelope, payload: Payload) -> None:
+    """match.accepted: record it and open the synergy (this service owns the lifecycle)."""
+    conclude("accepted")(session, envelope, payload)
+    assert isinstance(payload, MatchConcluded)
+    synergies.open_from_match(session, payload)
+
+
+def handlers(*, open_synergies: bool = True) -> Mapping[str, Handler]:
+    """The live consumer opens synergies on match.accepted; a rebuild takes them from boucle.synergies instead."""
+    return {
+        "organisation.registered": on_organisation,
+        "organisation.updated": on_organisation,
+        "listing.published": on_listing,
+        "listing.updated": on_listing,
+        "listing.withdrawn": on_listing,
+        "listing.expired": on_listing,
+        "match.proposed": on_match_proposed,
+        "match.accepted": on_match_accepted_opening if open_synergies else conclude("accepted"),
+        "match.declined": conclude("declined"),
+        "match.retracted": conclude("retracted"),
+    }

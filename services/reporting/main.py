@@ -8,21 +8,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from reporting.api import build_router
-from reporting.consumer import HANDLERS
-from reporting.models import KnownListing, KnownMatch, KnownOrganisation
+from reporting.consumer import handlers
+from reporting.models import TABLES
 from shared import topics
+from shared.geo import Gazetteer
 from shared.http import RemoteAuthenticator
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; its consumer of listings, organisations and matches runs alongside."""
+    """Build the app; its consumer of listings, organisations and matches (which opens synergies) runs alongside."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("reporting", settings, [KnownOrganisation, KnownListing, KnownMatch])
-    runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], HANDLERS)
+    runtime = ServiceRuntime("reporting", settings, TABLES)
+    runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], handlers())
+    runtime.on_commit.append(runtime.relay.notify)  # an accepted match stages synergy.opened
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
-    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
+    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), Gazetteer.load()))
     return app

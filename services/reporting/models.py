@@ -1,9 +1,11 @@
-"""Tables of the reporting service: what it has learnt from the topics."""
+"""Tables of the reporting service: what it learns from the topics, and the synergies it owns."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -11,6 +13,7 @@ class KnownOrganisation(SQLModel, table=True):
     __tablename__ = "known_organisation"
 
     organisation_id: str = Field(primary_key=True)
+    name: str = ""
     kind: str
     insee: str | None = Field(default=None, index=True)
     registered_at: datetime
@@ -24,11 +27,119 @@ class KnownListing(SQLModel, table=True):
     kind: str = Field(index=True)
     revision: int
     active: bool = Field(index=True)
+    title: str = ""
+    insee: str | None = None
+    quantity_text: str | None = None
+    published_at: datetime | None = None
 
 
 class KnownMatch(SQLModel, table=True):
     __tablename__ = "known_match"
 
     match_id: str = Field(primary_key=True)
-    status: str = Field(index=True)
+    status: str = Field(index=True)  # proposed, accepted, declined, retracted
     proposed_at: datetime
+    concluded_at: datetime | None = None
+
+
+class MatchParticipant(SQLModel, table=True):
+    """Which organisations a match concerns (the funnel counts organisations, not matches)."""
+
+    __tablename__ = "match_participant"
+
+    match_id: str = Field(primary_key=True)
+    organisation_id: str = Field(primary_key=True, index=True)
+
+
+class Territory(SQLModel, table=True):
+    """An EPCI or a custom set of communes, followed by its animateur."""
+
+    __tablename__ = "territory"
+
+    territory_id: str = Field(primary_key=True)
+    name: str
+    epci: str | None = None
+    animateur_organisation_id: str = Field(index=True)
+    created_at: datetime
+
+
+class TerritoryCommune(SQLModel, table=True):
+    __tablename__ = "territory_commune"
+
+    territory_id: str = Field(primary_key=True)
+    insee: str = Field(primary_key=True, index=True)
+
+
+class Synergy(SQLModel, table=True):
+    __tablename__ = "synergy"
+
+    synergy_id: str = Field(primary_key=True)
+    origin: str  # match | piste
+    match_id: str | None = Field(default=None, unique=True)
+    synergy_type: str = Field(index=True)  # substitution | mutualisation
+    resource: str
+    material: str | None = None
+    stage: str = Field(index=True)
+    abandon_reason: str | None = None
+    notes: str | None = None
+    opened_at: datetime
+    updated_at: datetime
+    contractualised_at: datetime | None = None
+    opened_by: str | None = None  # organisation id; None when opened by mutual acceptance
+
+
+class SynergyParty(SQLModel, table=True):
+    __tablename__ = "synergy_party"
+
+    synergy_id: str = Field(primary_key=True)
+    organisation_id: str = Field(primary_key=True, index=True)
+    listing_id: str | None = None
+    role: str = "member"
+
+
+class SynergyMove(SQLModel, table=True):
+    """One stage change, kept for the history: who, when, from, to, why."""
+
+    __tablename__ = "synergy_move"
+    __table_args__ = (UniqueConstraint("event_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str
+    synergy_id: str = Field(index=True)
+    from_stage: str
+    to_stage: str
+    reason: str | None = None
+    note: str | None = None
+    actor_organisation_id: str
+    actor_name: str
+    at: datetime = Field(index=True)
+
+
+class SynergyFlow(SQLModel, table=True):
+    """A recorded flow: the `synergy.flow_reported` payload as reported, plus when and by whom."""
+
+    __tablename__ = "synergy_flow"
+
+    flow_id: str = Field(primary_key=True)
+    synergy_id: str = Field(index=True)
+    recorded_at: datetime
+    actor_organisation_id: str
+    data: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
+class Prospect(SQLModel, table=True):
+    """An organisation the animateur contacted (the top of the recruitment funnel)."""
+
+    __tablename__ = "prospect"
+
+    prospect_id: str = Field(primary_key=True)
+    territory_id: str = Field(index=True)
+    name: str
+    contacted_on: date
+    met_on: date | None = None
+    organisation_id: str | None = None  # once it registered
+    notes: str | None = None
+
+
+TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
+                                TerritoryCommune, Synergy, SynergyParty, SynergyMove, SynergyFlow, Prospect]

@@ -1,0 +1,84 @@
+"""The lifecycle of a synergy: its stages, the moves allowed between them, and who may move it.
+
+Plain rules, no framework: the API and the event projection both call them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+STAGES = ("detected", "studied", "contractualised", "operating", "ended", "abandoned")
+STAGE_LABELS = {
+    "detected": "détectée",
+    "studied": "à l'étude",
+    "contractualised": "contractualisée",
+    "operating": "en fonctionnement",
+    "ended": "terminée",
+    "abandoned": "abandonnée",
+}
+OPEN_STAGES = ("detected", "studied", "contractualised", "operating")
+FINAL_STAGES = ("ended", "abandoned")
+# Stages from which a synergy counts as contractualised (it reached a signed agreement).
+CONTRACTED_STAGES = ("contractualised", "operating", "ended")
+
+ABANDON_REASONS = {
+    "regulatory": "réglementaire",
+    "economic": "économique",
+    "logistic": "logistique",
+    "technical": "technique",
+    "lost_interest": "perte d'intérêt",
+    "other": "autre",
+}
+
+TYPE_LABELS = {"substitution": "substitution", "mutualisation": "mutualisation"}
+
+
+class LifecycleError(ValueError):
+    """A move the lifecycle does not allow; `field` names the request field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def check_move(current: str, target: str, reason: str | None) -> None:
+    """Raise LifecycleError unless `current` → `target` is allowed.
+
+    A synergy moves forward, possibly skipping stages (a piste may already be signed);
+    it can be abandoned from any open stage, with a reason; it ends only once it has
+    operated; ended and abandoned are final.
+    """
+    if target not in STAGES:
+        raise LifecycleError("stage", f"Étape inconnue « {target} » : attendu l'une de {', '.join(STAGES)}.")
+    if current in FINAL_STAGES:
+        raise LifecycleError("stage", f"La synergie est {STAGE_LABELS[current]} : elle ne peut plus changer d'étape.")
+    if target == current:
+        raise LifecycleError("stage", f"La synergie est déjà à l'étape « {STAGE_LABELS[current]} ».")
+    if target == "abandoned":
+        if reason not in ABANDON_REASONS:
+            raise LifecycleError("reason", "Indiquez la raison de l'abandon : "
+                                 + ", ".join(f"{k} ({v})" for k, v in ABANDON_REASONS.items()) + ".")
+        return
+    if reason is not None:
+        raise LifecycleError("reason", "Une raison ne s'indique que pour un abandon.")
+    if target == "ended" and current != "operating":
+        raise LifecycleError("stage", "Une synergie se termine après avoir fonctionné : passez-la d'abord "
+                             "« en fonctionnement », ou abandonnez-la.")
+    if STAGES.index(target) < STAGES.index(current):
+        raise LifecycleError("stage", f"Une synergie ne revient pas en arrière (de « {STAGE_LABELS[current]} » "
+                             f"à « {STAGE_LABELS[target]} »).")
+
+
+def event_type_for(target: str) -> str:
+    """The event a move publishes: contract and end have their own, the rest is a stage change."""
+    if target == "contractualised":
+        return "synergy.contractualised"
+    if target in FINAL_STAGES:
+        return "synergy.ended"
+    return "synergy.stage_changed"
+
+
+def may_act(organisation_id: str, parties: Iterable[str], animateurs: Iterable[str]) -> bool:
+    """Only the parties and the animateur of the synergy's territory may move it or record its flows."""
+    return organisation_id in set(parties) or organisation_id in set(animateurs)

@@ -1,0 +1,219 @@
+"""The territory's report: reads the tables, hands flows to the indicator formulas, counts the rest.
+
+Formulas live in `reporting.indicators` (pure, cited in METHODOLOGY.md); this module only
+chooses what to count for a territory and a period.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from reporting import indicators as ind
+from reporting.lifecycle import FINAL_STAGES, STAGES
+from reporting.models import (
+    KnownListing,
+    KnownMatch,
+    KnownOrganisation,
+    MatchParticipant,
+    Prospect,
+    Synergy,
+    SynergyFlow,
+    SynergyMove,
+    SynergyParty,
+    Territory,
+)
+from reporting.synergies import territory_organisations, territory_synergies
+
+LISTING_KINDS = ("offer", "need", "share", "pool")
+FUNNEL_STEPS = ("contacted", "met", "registered", "with_listing", "with_match", "with_accepted_match",
+                "with_contract")
+FUNNEL_LABELS = {
+    "contacted": "contactées", "met": "rencontrées", "registered": "inscrites", "with_listing": "avec une annonce",
+    "with_match": "avec une mise en relation", "with_accepted_match": "avec une mise en relation acceptée",
+    "with_contract": "avec une synergie contractualisée",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `first` to `last`, both included (as a user writes it); `end` is the day after."""
+
+    first: date
+    last: date
+
+    @property
+    def end(self) -> date:
+        return self.last + timedelta(days=1)
+
+    def previous(self) -> Period:
+        """The period of the same length just before, for the comparison."""
+        length = self.end - self.first
+        return Period(self.first - length, self.first - timedelta(days=1))
+
+    def contains(self, moment: datetime | date | None) -> bool:
+        if moment is None:
+            return False
+        day = moment.date() if isinstance(moment, datetime) else moment
+        return self.first <= day <= self.last
+
+
+def start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=timezone.utc)
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def flow_of(row: SynergyFlow, synergy: Synergy, ended_on: date | None) -> ind.Flow:
+    """The recorded flow as the formulas take it; a flow stops when its synergy ended or was abandoned."""
+    data = row.data
+    end = date.fromisoformat(data["end"]) if data.get("end") else None
+    if ended_on is not None and (end is None or ended_on < end):
+        end = max(ended_on, date.fromisoformat(data["start"]))
+
+    def leg(raw: dict | None) -> ind.Transport | None:
+        return ind.Transport(raw["trips_per_month"], raw["km_per_trip"], raw["vehicle"]) if raw else None
+
+    return ind.Flow(
+        synergy_id=synergy.synergy_id, synergy_type=synergy.synergy_type,
+        material=data.get("material") or synergy.material, quantity=data["quantity"], unit=data["unit"],
+        period=data["period"], start=date.fromisoformat(data["start"]), end=end,
+        transport_before=leg(data.get("transport_before")), transport_after=leg(data.get("transport_after")),
+        disposal_cost_avoided_eur=data.get("disposal_cost_avoided_eur", 0.0),
+        purchase_cost_avoided_eur=data.get("purchase_cost_avoided_eur", 0.0),
+        shared_cost_saving_eur=data.get("shared_cost_saving_eur", 0.0), jobs=data.get("jobs", 0.0),
+        diverted_from_disposal=data.get("diverted_from_disposal", True),
+        substitutes_virgin=data.get("substitutes_virgin", True),
+        density_t_per_unit=data.get("density_t_per_unit"))
+
+
+def ended_on(session: Session, synergy: Synergy) -> date | None:
+    """The day a synergy reached a final stage, if it did."""
+    if synergy.stage not in FINAL_STAGES:
+        return None
+    move = session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id,
+                                                  col(SynergyMove.to_stage).in_(FINAL_STAGES))).first()
+    return aware(move.at).date() if move else None
+
+
+def flows_for(session: Session, synergies: list[Synergy]) -> list[ind.Flow]:
+    by_id = {s.synergy_id: s for s in synergies}
+    if not by_id:
+        return []
+    rows = session.exec(select(SynergyFlow).where(col(SynergyFlow.synergy_id).in_(list(by_id)))
+                        .order_by(col(SynergyFlow.recorded_at))).all()
+    endings = {s.synergy_id: ended_on(session, s) for s in synergies}
+    return [flow_of(row, by_id[row.synergy_id], endings[row.synergy_id]) for row in rows]
+
+
+def stage_at(session: Session, synergy: Synergy, moment: datetime) -> str | None:
+    """The synergy's stage at `moment` (None when it did not exist yet), from its history."""
+    if aware(synergy.opened_at) >= moment:
+        return None
+    moves = session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id)
+                         .order_by(col(SynergyMove.at))).all()
+    stage = "detected"
+    for m in moves:
+        if aware(m.at) < moment:
+            stage = m.to_stage
+    return stage
+
+
+def impact(session: Session, territory: Territory, period: Period) -> dict[str, Any]:
+    """Every indicator of the territory for the period, with the previous period to compare."""
+    synergies = territory_synergies(session, territory.territory_id)
+    flows = flows_for(session, synergies)
+    current = ind.indicators(flows, period.first, period.end)
+    previous_period = period.previous()
+    previous = ind.indicators(flows, previous_period.first, previous_period.end)
+    end_moment = start_of(period.end)
+    stages = {s.synergy_id: stage_at(session, s, end_moment) for s in synergies}
+    existing = [s for s in synergies if stages[s.synergy_id] is not None]
+    by_stage = Counter(stages[s.synergy_id] for s in existing)
+    by_type = Counter(s.synergy_type for s in existing)
+    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    engaged = set(session.exec(select(SynergyParty.organisation_id).where(
+        col(SynergyParty.synergy_id).in_([s.synergy_id for s in existing]))).all()) if existing else set()
+    registered = [o for o in session.exec(select(KnownOrganisation).where(
+        col(KnownOrganisation.organisation_id).in_(list(members)))).all()
+        if aware(o.registered_at) < end_moment] if members else []
+    active = Counter(session.exec(select(KnownListing.kind).where(
+        col(KnownListing.active).is_(True), col(KnownListing.organisation_id).in_(list(members)))).all()) \
+        if members else Counter()
+    matched = _matches_in(session, members, period)
+    return {
+        "territory": {"id": territory.territory_id, "name": territory.name},
+        "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
+        "previous_period": {"from": previous_period.first.isoformat(), "to": previous_period.last.isoformat()},
+        "indicators": _plain(current),
+        "previous": _plain(previous),
+        "change": ind.compare(current, previous),
+        "synergies_by_stage": {stage: by_stage.get(stage, 0) for stage in STAGES},
+        "synergies_by_type": {kind: by_type.get(kind, 0) for kind in ("substitution", "mutualisation")},
+        "synergies": len(existing),
+        "organisations": len(registered),
+        "organisations_engaged": len(engaged),
+        "active_listings": {kind: active.get(kind, 0) for kind in LISTING_KINDS},
+        "matches_proposed": matched,
+    }
+
+
+def _plain(values: ind.Indicators) -> dict[str, Any]:
+    data = asdict(values)
+    data.pop("trace", None)
+    return data
+
+
+def _matches_in(session: Session, members: set[str], period: Period) -> int:
+    if not members:
+        return 0
+    ids = set(session.exec(select(MatchParticipant.match_id)
+                           .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
+    if not ids:
+        return 0
+    return sum(1 for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)))).all()
+               if period.contains(aware(m.proposed_at)))
+
+
+def funnel(session: Session, territory: Territory, period: Period) -> dict[str, Any]:
+    """Organisations reaching each step within the period (contacts and meetings recorded by the animateur)."""
+    prospects = session.exec(select(Prospect).where(Prospect.territory_id == territory.territory_id)).all()
+    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    orgs = session.exec(select(KnownOrganisation).where(
+        col(KnownOrganisation.organisation_id).in_(list(members)))).all() if members else []
+    listings = session.exec(select(KnownListing).where(
+        col(KnownListing.organisation_id).in_(list(members)))).all() if members else []
+    participations = session.exec(select(MatchParticipant, KnownMatch).join(
+        KnownMatch, col(KnownMatch.match_id) == col(MatchParticipant.match_id)).where(
+        col(MatchParticipant.organisation_id).in_(list(members)))).all() if members else []
+    contracted = session.exec(select(SynergyParty, Synergy).join(
+        Synergy, col(Synergy.synergy_id) == col(SynergyParty.synergy_id)).where(
+        col(SynergyParty.organisation_id).in_(list(members)))).all() if members else []
+    counts = {
+        "contacted": sum(1 for p in prospects if period.contains(p.contacted_on)),
+        "met": sum(1 for p in prospects if period.contains(p.met_on)),
+        "registered": sum(1 for o in orgs if period.contains(aware(o.registered_at))),
+        "with_listing": len({li.organisation_id for li in listings
+                             if li.published_at and period.contains(aware(li.published_at))}),
+        "with_match": len({p.organisation_id for p, m in participations if period.contains(aware(m.proposed_at))}),
+        "with_accepted_match": len({p.organisation_id for p, m in participations
+                                    if m.status == "accepted" and m.concluded_at
+                                    and period.contains(aware(m.concluded_at))}),
+        "with_contract": len({p.organisation_id for p, s in contracted
+                              if s.contractualised_at and period.contains(aware(s.contractualised_at))}),
+    }
+    steps = []
+    previous: int | None = None
+    for step in FUNNEL_STEPS:
+        rate = round(counts[step] / previous, 3) if previous else None
+        steps.append({"step": step, "label": FUNNEL_LABELS[step], "count": counts[step], "rate_from_previous": rate})
+        previous = counts[step]
+    return {"territory": {"id": territory.territory_id, "name": territory.name},
+            "period": {"from": period.first.isoformat(), "to": period.last.isoformat()}, "steps": steps}

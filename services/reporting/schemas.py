@@ -1,0 +1,161 @@
+"""Request and response bodies of the reporting API (validation messages in French)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.units import normalise_unit
+
+INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TerritoryCreate(Strict):
+    """An EPCI (by its SIREN) or a custom list of communes (INSEE codes)."""
+
+    name: str = Field(min_length=2, max_length=120)
+    epci: str | None = Field(default=None, pattern=r"^\d{9}$", description="SIREN de l'EPCI (9 chiffres)")
+    communes: list[str] | None = Field(default=None, max_length=2000)
+
+    @field_validator("communes")
+    @classmethod
+    def insee_codes(cls, value: list[str] | None) -> list[str] | None:
+        for code in value or []:
+            if not INSEE.match(code):
+                raise ValueError(f"« {code} » n'est pas un code INSEE de commune (5 caractères, ex. 21231)")
+        return value
+
+    @model_validator(mode="after")
+    def one_definition(self) -> TerritoryCreate:
+        if bool(self.epci) == bool(self.communes):
+            raise ValueError("Donnez soit « epci » (SIREN de l'intercommunalité), soit « communes » (codes INSEE)")
+        return self
+
+
+class TerritoryOut(BaseModel):
+    id: str
+    name: str
+    epci: str | None
+    communes: int
+    animateur_organisation_id: str
+
+
+class TransportIn(Strict):
+    trips_per_month: float = Field(ge=0, le=10_000)
+    km_per_trip: float = Field(ge=0, le=20_000)
+    vehicle: str = Field(min_length=1, max_length=40)
+
+
+class FlowIn(Strict):
+    """A flow as the parties or the animateur record it: a rate per period, from start to end."""
+
+    quantity: float = Field(gt=0, le=1e9)
+    unit: str
+    period: Literal["week", "month", "year", "once"]
+    start: date
+    end: date | None = None
+    material: str | None = Field(default=None, max_length=40)
+    density_t_per_unit: float | None = Field(default=None, gt=0, le=100)
+    transport_before: TransportIn | None = None
+    transport_after: TransportIn | None = None
+    disposal_cost_avoided_eur: float = Field(default=0.0, ge=0, le=1e9)
+    purchase_cost_avoided_eur: float = Field(default=0.0, ge=0, le=1e9)
+    shared_cost_saving_eur: float = Field(default=0.0, ge=0, le=1e9)
+    jobs: float = Field(default=0.0, ge=0, le=10_000)
+    diverted_from_disposal: bool = True
+    substitutes_virgin: bool = True
+    shared_what: str | None = Field(default=None, max_length=200)
+    members: list[str] = Field(default_factory=list, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+    @field_validator("unit")
+    @classmethod
+    def known_unit(cls, value: str) -> str:
+        code = normalise_unit(value)
+        if code is None:
+            raise ValueError(f"unité inconnue « {value} » (ex. t, kg, m3, MWh, unité)")
+        return code
+
+    @model_validator(mode="after")
+    def dates_in_order(self) -> FlowIn:
+        if self.end is not None and self.end < self.start:
+            raise ValueError("la date de fin (end) précède la date de début (start)")
+        return self
+
+
+class StageChange(Strict):
+    stage: str
+    reason: str | None = None
+    note: str | None = Field(default=None, max_length=2000)
+    flow: FlowIn | None = None
+
+
+class PisteCreate(Strict):
+    """A piste from a workshop: the animateur names the parties, the resource and notes."""
+
+    synergy_type: Literal["substitution", "mutualisation"]
+    resource: str = Field(min_length=2, max_length=200)
+    parties: list[str] = Field(min_length=1, max_length=200)
+    material: str | None = Field(default=None, max_length=40)
+    notes: str | None = Field(default=None, max_length=4000)
+
+
+class ProspectCreate(Strict):
+    name: str = Field(min_length=2, max_length=200)
+    contacted_on: date
+    met_on: date | None = None
+    organisation_id: str | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+    @model_validator(mode="after")
+    def met_after_contact(self) -> ProspectCreate:
+        if self.met_on is not None and self.met_on < self.contacted_on:
+            raise ValueError("la rencontre (met_on) précède le premier contact (contacted_on)")
+        return self
+
+
+class ProspectUpdate(Strict):
+    met_on: date | None = None
+    organisation_id: str | None = None
+    notes: str | None = Field(default=None, max_length=2000)
+
+
+class PartyOut(BaseModel):
+    organisation_id: str
+    name: str
+    role: str
+    commune_insee: str | None
+
+
+class MoveOut(BaseModel):
+    from_stage: str
+    to_stage: str
+    reason: str | None
+    note: str | None
+    by: str
+    at: datetime
+
+
+class SynergyOut(BaseModel):
+    id: str
+    origin: str
+    match_id: str | None
+    synergy_type: str
+    resource: str
+    material: str | None
+    stage: str
+    stage_label: str
+    abandon_reason: str | None
+    notes: str | None
+    opened_at: datetime
+    updated_at: datetime
+    parties: list[PartyOut]
+    history: list[MoveOut] = []
+    flows: list[dict] = []

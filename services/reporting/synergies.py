@@ -1,0 +1,179 @@
+"""Synergies: the commands that change them and the projection of their events into tables.
+
+A command checks the lifecycle rules, builds the event, applies it with `apply` and stages
+it in the outbox, all in the caller's transaction. `apply` is also what a rebuild replays
+from `boucle.synergies`, so the tables are always a function of the events.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlmodel import Session, col, select
+
+from reporting.lifecycle import CONTRACTED_STAGES, check_move, event_type_for
+from reporting.models import (
+    KnownOrganisation,
+    Synergy,
+    SynergyFlow,
+    SynergyMove,
+    SynergyParty,
+    Territory,
+    TerritoryCommune,
+)
+from shared import topics
+from shared.events import (
+    Envelope,
+    MatchConcluded,
+    SynergyFlowReported,
+    SynergyMoved,
+    SynergyOpened,
+    SynergyPartyRef,
+    new_event,
+    payload_of,
+)
+from shared.outbox import add_event
+
+PRODUCER = "reporting"
+_MATCH_SYNERGY = uuid.UUID("6c1f6f0e-3f5a-4c86-9d7e-0b8a5f1c2d3e")
+MUTUALISING_KINDS = {"share", "pool"}
+
+
+def synergy_id_for_match(match_id: str) -> str:
+    """The synergy a match opens has an id derived from the match: a redelivery opens nothing new."""
+    return str(uuid.uuid5(_MATCH_SYNERGY, match_id))
+
+
+def emit(session: Session, event_type: str, payload: SynergyOpened | SynergyMoved | SynergyFlowReported) -> Envelope:
+    """Apply the event to the tables and stage it for `boucle.synergies`, in one transaction."""
+    envelope = new_event(event_type, payload, producer=PRODUCER, key=payload.synergy_id)
+    apply(session, envelope)
+    add_event(session, topics.SYNERGIES, envelope)
+    return envelope
+
+
+def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None:
+    """match.accepted: both sides said yes, a synergy opens at « détectée » (once per match)."""
+    synergy_id = synergy_id_for_match(payload.match_id)
+    if session.get(Synergy, synergy_id) is not None:
+        return None
+    kinds = {party.kind for party in payload.parties}
+    synergy_type = "mutualisation" if kinds & MUTUALISING_KINDS or len(payload.parties) > 2 else "substitution"
+    offer = next((p for p in payload.parties if p.kind == "offer"), payload.parties[0])
+    emit(session, "synergy.opened", SynergyOpened(
+        synergy_id=synergy_id, origin="match", match_id=payload.match_id, synergy_type=synergy_type,
+        resource=offer.title,
+        parties=[SynergyPartyRef(organisation_id=p.organisation_id, listing_id=p.listing_id, role=p.kind)
+                 for p in payload.parties]))
+    return session.get(Synergy, synergy_id)
+
+
+def open_piste(session: Session, *, actor_organisation_id: str, synergy_type: str, resource: str,
+               parties: list[str], material: str | None = None, notes: str | None = None) -> Synergy:
+    """A piste from a workshop, created by the animateur: parties, resource, notes."""
+    synergy_id = str(uuid.uuid4())
+    emit(session, "synergy.opened", SynergyOpened(
+        synergy_id=synergy_id, origin="piste", synergy_type=synergy_type, resource=resource,  # type: ignore[arg-type]
+        material=material, notes=notes, actor_organisation_id=actor_organisation_id,
+        parties=[SynergyPartyRef(organisation_id=org_id) for org_id in parties]))
+    synergy = session.get(Synergy, synergy_id)
+    assert synergy is not None
+    return synergy
+
+
+def move(session: Session, synergy: Synergy, *, target: str, reason: str | None, note: str | None,
+         actor_organisation_id: str, actor_name: str) -> Envelope:
+    """Move the synergy to `target` (LifecycleError when the lifecycle forbids it)."""
+    check_move(synergy.stage, target, reason)
+    parties = party_ids(session, synergy.synergy_id)
+    return emit(session, event_type_for(target), SynergyMoved(
+        synergy_id=synergy.synergy_id, from_stage=synergy.stage, to_stage=target,  # type: ignore[arg-type]
+        reason=reason, note=note, actor_organisation_id=actor_organisation_id, actor_name=actor_name,
+        parties=parties, resource=synergy.resource, animateurs=sorted(animateurs_of(session, parties))))
+
+
+def record_flow(session: Session, flow: SynergyFlowReported) -> Envelope:
+    """Record a flow on a synergy (validated by the caller)."""
+    return emit(session, "synergy.flow_reported", flow)
+
+
+def apply(session: Session, envelope: Envelope) -> None:
+    """Project one `boucle.synergies` event into the tables; applying it twice changes nothing."""
+    payload = payload_of(envelope)
+    if isinstance(payload, SynergyOpened):
+        if session.get(Synergy, payload.synergy_id) is not None:
+            return
+        session.add(Synergy(
+            synergy_id=payload.synergy_id, origin=payload.origin, match_id=payload.match_id,
+            synergy_type=payload.synergy_type, resource=payload.resource, material=payload.material,
+            stage="detected", notes=payload.notes, opened_at=envelope.occurred_at, updated_at=envelope.occurred_at,
+            opened_by=payload.actor_organisation_id))
+        for party in payload.parties:
+            session.add(SynergyParty(synergy_id=payload.synergy_id, organisation_id=party.organisation_id,
+                                     listing_id=party.listing_id, role=party.role))
+        session.flush()
+    elif isinstance(payload, SynergyMoved):
+        event_id = str(envelope.event_id)
+        if session.exec(select(SynergyMove).where(SynergyMove.event_id == event_id)).first() is not None:
+            return
+        synergy = session.get(Synergy, payload.synergy_id)
+        if synergy is None:
+            raise LookupError(f"synergy {payload.synergy_id} moved before it was opened")
+        synergy.stage, synergy.updated_at = payload.to_stage, envelope.occurred_at
+        synergy.abandon_reason = payload.reason if payload.to_stage == "abandoned" else None
+        if payload.to_stage in CONTRACTED_STAGES and synergy.contractualised_at is None:
+            synergy.contractualised_at = envelope.occurred_at
+        session.add(synergy)
+        session.add(SynergyMove(
+            event_id=event_id, synergy_id=payload.synergy_id, from_stage=payload.from_stage,
+            to_stage=payload.to_stage, reason=payload.reason, note=payload.note,
+            actor_organisation_id=payload.actor_organisation_id, actor_name=payload.actor_name,
+            at=envelope.occurred_at))
+        session.flush()
+    elif isinstance(payload, SynergyFlowReported):
+        if session.get(SynergyFlow, payload.flow_id) is not None:
+            return
+        session.add(SynergyFlow(flow_id=payload.flow_id, synergy_id=payload.synergy_id,
+                                recorded_at=envelope.occurred_at,
+                                actor_organisation_id=payload.actor_organisation_id,
+                                data=payload.model_dump(mode="json")))
+        session.flush()
+
+
+def party_ids(session: Session, synergy_id: str) -> list[str]:
+    """The organisations taking part in a synergy."""
+    return list(session.exec(select(SynergyParty.organisation_id)
+                             .where(SynergyParty.synergy_id == synergy_id)).all())
+
+
+def animateurs_of(session: Session, organisation_ids: Iterable[str]) -> set[str]:
+    """The animateurs of every territory where one of these organisations is located."""
+    insees = [i for i in session.exec(select(KnownOrganisation.insee)
+                                      .where(col(KnownOrganisation.organisation_id).in_(list(organisation_ids))))
+              if i]
+    if not insees:
+        return set()
+    rows = session.exec(select(Territory.animateur_organisation_id)
+                        .join(TerritoryCommune, col(TerritoryCommune.territory_id) == col(Territory.territory_id))
+                        .where(col(TerritoryCommune.insee).in_(insees)))
+    return set(rows.all())
+
+
+def territory_organisations(session: Session, territory_id: str) -> set[str]:
+    """Organisations located in one of the territory's communes."""
+    rows = session.exec(select(KnownOrganisation.organisation_id)
+                        .join(TerritoryCommune, col(TerritoryCommune.insee) == col(KnownOrganisation.insee))
+                        .where(TerritoryCommune.territory_id == territory_id))
+    return set(rows.all())
+
+
+def territory_synergies(session: Session, territory_id: str) -> list[Synergy]:
+    """Synergies with at least one party in the territory."""
+    members = territory_organisations(session, territory_id)
+    if not members:
+        return []
+    ids = set(session.exec(select(SynergyParty.synergy_id)
+                           .where(col(SynergyParty.organisation_id).in_(list(members)))).all())
+    return list(session.exec(select(Synergy).where(col(Synergy.synergy_id).in_(list(ids)))
+                             .order_by(col(Synergy.opened_at))).all()) if ids else []

@@ -1,0 +1,182 @@
+"""A synergy followed from mutual acceptance to operation, through the gateway, broker and every service."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import httpx
+
+from shared.devstack import Stack
+from shared.geo import Gazetteer
+from tests.conftest import wait_until
+from tests.e2e.test_walking_skeleton import register
+
+CARDBOARD_FLOW = {
+    "quantity": 2, "unit": "t", "period": "month", "start": "2025-01-01", "material": "cardboard",
+    "transport_before": {"trips_per_month": 3, "km_per_trip": 360, "vehicle": "articulated_40t"},
+    "disposal_cost_avoided_eur": 4800, "purchase_cost_avoided_eur": 2400,
+}
+
+
+def insee(name: str) -> str:
+    place = Gazetteer.load().by_name(name)[0]
+    return place.insee
+
+
+def animateur(client: httpx.Client, communes: list[str]) -> tuple[str, dict[str, str], str]:
+    """A collectivité that declares its territory; returns its id, headers and the territory id."""
+    answer = client.post("/api/v1/organisations", json={
+        "name": "Communauté de communes de la Côte", "kind": "public_body", "commune": "Beaune",
+        "contact_email": "animation@cc-cote.example"})
+    assert answer.status_code == 201, answer.text
+    org_id, headers = answer.json()["id"], {"Authorization": f"Bearer {answer.json()['token']}"}
+
+    def declared() -> httpx.Response | None:
+        response = client.post("/api/v1/territories", headers=headers,
+                               json={"name": "Côte de Beaune et de Nuits", "communes": communes})
+        return response if response.status_code == 201 else None  # 403 until reporting knows the organisation
+
+    territory = wait_until(declared, timeout=15)
+    assert isinstance(territory, httpx.Response)
+    return org_id, headers, territory.json()["id"]
+
+
+def accepted_match(client: httpx.Client, a: dict[str, str], b: dict[str, str]) -> str:
+    def proposed() -> str | None:
+        found = client.get("/api/v1/matches", headers=a).json()
+        return found[0]["id"] if found else None
+
+    match_id = wait_until(proposed, timeout=15)
+    for side in (a, b):
+        answer = client.post(f"/api/v1/matches/{match_id}/accept", headers=side)
+        assert answer.status_code == 200, answer.text
+    return str(match_id)
+
+
+def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        _, cc, territory = animateur(client, [insee("Beaune"), insee("Nuits-Saint-Georges")])
+        dupont_id, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
+        martin_id, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
+        _, stranger = register(client, "Scierie Lointaine", "Dijon", "scierie@lointaine.example")
+        client.post("/api/v1/listings", headers=dupont, json={
+            "kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
+            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40})
+        client.post("/api/v1/listings", headers=martin, json={
+            "kind": "need", "title": "Carton pour calage", "category": "Cartons",
+            "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"})
+        match_id = accepted_match(client, dupont, martin)
+
+        # Both accepted: reporting opens the synergy at « détectée », visible to both parties.
+        def opened() -> list[dict]:
+            return client.get("/api/v1/synergies", headers=martin).json()
+
+        synergy = wait_until(opened, timeout=15)[0]  # type: ignore[index]
+        assert synergy["match_id"] == match_id and synergy["stage"] == "detected"
+        assert synergy["synergy_type"] == "substitution" and synergy["resource"] == "Chutes de carton ondulé"
+        assert {p["organisation_id"] for p in synergy["parties"]} == {dupont_id, martin_id}
+        sid = synergy["id"]
+
+        # Only the parties and the territory's animateur see or move it.
+        assert client.get(f"/api/v1/synergies/{sid}", headers=stranger).status_code == 404
+        assert client.post(f"/api/v1/synergies/{sid}/stage", headers=stranger,
+                           json={"stage": "studied"}).status_code == 404
+        assert client.get("/api/v1/synergies", headers=stranger).json() == []
+
+        studied = client.post(f"/api/v1/synergies/{sid}/stage", headers=martin, json={"stage": "studied"})
+        assert studied.status_code == 200 and studied.json()["stage_label"] == "à l'étude"
+        backwards = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "detected"})
+        assert backwards.status_code == 409 and backwards.json()["detail"][0]["loc"] == ["body", "stage"]
+        no_reason = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "abandoned"})
+        assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
+        bad_vehicle = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc, json={
+            "stage": "contractualised", "flow": {**CARDBOARD_FLOW, "transport_before": {
+                "trips_per_month": 3, "km_per_trip": 360, "vehicle": "fusée"}}})
+        assert bad_vehicle.status_code == 422
+        assert bad_vehicle.json()["detail"][0]["loc"] == ["body", "flow", "transport_before", "vehicle"]
+
+        # The animateur records the contract and its flow; the parties operate it.
+        contract = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc,
+                               json={"stage": "contractualised", "note": "Convention signée", "flow": CARDBOARD_FLOW})
+        assert contract.status_code == 200, contract.text
+        operating = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "operating"})
+        assert operating.status_code == 200
+        detail = client.get(f"/api/v1/synergies/{sid}", headers=cc).json()
+        assert [(m["from_stage"], m["to_stage"]) for m in detail["history"]] == [
+            ("detected", "studied"), ("studied", "contractualised"), ("contractualised", "operating")]
+        assert [m["by"] for m in detail["history"]] == [
+            "Emballages Martin", "Communauté de communes de la Côte", "Cartonnerie Dupont"]
+        assert detail["flows"][0]["transport_before"]["km_per_trip"] == 360
+
+        # 2025 as a whole: 3 trips a month of 360 km removed → 36 trips and 12,960 km avoided.
+        report = client.get("/api/v1/reports/impact", headers=cc,
+                            params={"territory": territory, "from": "2025-01-01", "to": "2025-12-31"}).json()
+        assert report["indicators"]["truck_trips_avoided"] == 36
+        assert report["indicators"]["km_avoided"] == 12960
+        assert report["indicators"]["tonnes_diverted"] == 24
+        assert report["indicators"]["euros_saved"] == 7200
+        assert report["previous"]["km_avoided"] == 0 and report["change"]["km_avoided"]["percent"] is None
+        # Stages are counted as they stood at the end of the period: this year, it operates.
+        this_year = client.get("/api/v1/reports/impact", headers=cc, params={"territory": territory}).json()
+        assert this_year["synergies_by_stage"]["operating"] == 1 and this_year["synergies"] == 1
+        assert this_year["organisations_engaged"] == 2 and this_year["matches_proposed"] == 1
+        assert this_year["organisations"] == 2  # Dijon's sawmill is outside; the collectivité is not counted
+        assert this_year["active_listings"] == {"offer": 1, "need": 1, "share": 0, "pool": 0}
+        assert this_year["change"]["km_avoided"]["previous"] > 0  # the flow ran through the previous period
+        # A party is not the animateur: the territory's report is not theirs to read.
+        assert client.get("/api/v1/reports/impact", headers=dupont).status_code == 403
+
+
+def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        _, cc, territory = animateur(client, [insee("Chenôve")])
+        girard_id, girard = register(client, "Paysagiste Girard", "Chenôve", "girard@paysage.example")
+        combes_id, _ = register(client, "Ferme des Combes", "Chenôve", "combes@ferme.example")
+        wait_until(lambda: client.post("/api/v1/synergies", headers=cc, json={
+            "synergy_type": "substitution", "resource": "Broyat de déchets verts",
+            "parties": [girard_id, combes_id], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=15)
+        # A company cannot open a piste; an unknown party is named in the error.
+        assert client.post("/api/v1/synergies", headers=girard, json={
+            "synergy_type": "substitution", "resource": "x y", "parties": [combes_id]}).status_code == 403
+        unknown = client.post("/api/v1/synergies", headers=cc, json={
+            "synergy_type": "substitution", "resource": "Broyat", "parties": [combes_id, "nope"]})
+        assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "parties", "1"]
+
+        pistes = client.get("/api/v1/synergies", headers=cc, params={"territory": territory}).json()
+        assert [p["origin"] for p in pistes] == ["piste"] and pistes[0]["notes"] == "Atelier du 12 mars"
+        sid = pistes[0]["id"]
+        abandoned = client.post(f"/api/v1/synergies/{sid}/stage", headers=girard,
+                                json={"stage": "abandoned", "reason": "logistic"})
+        assert abandoned.status_code == 200 and abandoned.json()["abandon_reason"] == "logistic"
+        final = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc, json={"stage": "studied"})
+        assert final.status_code == 409
+
+        for name, met in (("Garage Roux", "2026-02-03"), ("Boulangerie Petit", None), ("Ferme des Combes", None)):
+            answer = client.post(f"/api/v1/territories/{territory}/prospects", headers=cc, json={
+                "name": name, "contacted_on": "2026-01-15", "met_on": met})
+            assert answer.status_code == 201, answer.text
+        wrong = client.post(f"/api/v1/territories/{territory}/prospects", headers=cc, json={
+            "name": "Garage", "contacted_on": "2026-01-15", "met_on": "2025-12-01"})
+        assert wrong.status_code == 422
+        steps = {s["step"]: s["count"] for s in client.get(
+            "/api/v1/reports/funnel", headers=cc, params={"territory": territory}).json()["steps"]}
+        assert steps["contacted"] == 3 and steps["met"] == 1 and steps["registered"] == 2
+        assert steps["with_listing"] == 0 and steps["with_contract"] == 0
+
+
+def test_indicators_rebuilt_from_the_topics_equal_the_database(stack: Stack, tmp_path, monkeypatch) -> None:
+    """Replays the history the tests above recorded on the broker into an empty database and compares."""
+    from reporting import rebuild
+
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{stack.ports.broker}")
+    live_url = stack.env["REPORTING_DATABASE_URL"]
+    rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
+    assert rebuild.main(["--from-db", live_url, "--into", rebuilt_url, "--check"]) == 0
+    figures = rebuild.figures(rebuild.make_engine(rebuilt_url), date(2025, 1, 1), date(2025, 12, 31))
+    km = sorted(f["impact"]["indicators"]["km_avoided"] for f in figures.values())
+    assert km[-1] == 12960  # the cardboard synergy, rebuilt from synergy.flow_reported alone
+    today = date.today()
+    this_year = rebuild.figures(rebuild.make_engine(rebuilt_url), today.replace(month=1, day=1), today)
+    assert sum(f["impact"]["synergies"] for f in this_year.values()) == 2  # the operating one and the piste
+    assert sorted(s for f in this_year.values() for s, n in f["impact"]["synergies_by_stage"].items() if n) == [
+        "abandoned", "operating"]
