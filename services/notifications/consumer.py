@@ -7,10 +7,18 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from notifications.messages import SUMMARIES, match_proposed_contexts, party_context, subject
+from notifications.messages import (
+    SUMMARIES,
+    app_link,
+    listing_expiring_context,
+    match_proposed_contexts,
+    party_context,
+    subject,
+)
 from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
 from shared.events import (
     Envelope,
+    ListingExpiring,
     MatchConcluded,
     MatchProposed,
     MatchResponded,
@@ -19,7 +27,8 @@ from shared.events import (
     Payload,
 )
 
-EMAILED = {"match_proposed", "match_responded", "match_accepted"}  # a retraction is shown in the app only
+# a retraction is shown in the app only
+EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring"}
 
 
 def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -82,6 +91,13 @@ def on_match_retracted(session: Session, _envelope: Envelope, payload: Payload) 
                "match_retracted", party_context(payload.match_id, party, others))
 
 
+def on_listing_expiring(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """listing.expiring: the owner is reminded to renew or close its listing, once per expiry date."""
+    assert isinstance(payload, ListingExpiring)
+    notify(session, f"listing.expiring:{payload.listing_id}:{payload.expires_at}:{payload.organisation_id}",
+           payload.organisation_id, "listing_expiring", listing_expiring_context(payload))
+
+
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
@@ -89,6 +105,7 @@ HANDLERS = {
     "match.responded": on_match_responded,
     "match.accepted": on_match_accepted,
     "match.retracted": on_match_retracted,
+    "listing.expiring": on_listing_expiring,
 }
 
 
@@ -106,7 +123,7 @@ def notify(session: Session, dedup_key: str, organisation_id: str, kind: str, co
         return
     session.add(InAppNotification(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
                                   title=subject(kind, context), body=context.get("explanation") or SUMMARIES[kind],
-                                  link=f"/matches/{context['match_id']}"))
+                                  link=app_link(kind, context)))
     mode = mode_of(session, organisation_id, kind)
     if kind not in EMAILED or mode == "off":
         return

@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta, timezone
 from sqlmodel import Session, col, select
 
 from notifications.consumer import mode_of
-from notifications.messages import SUMMARIES, subject
+from notifications.messages import SUMMARIES, app_link, subject
 from notifications.models import OutgoingEmail
 
 DIGEST_HOUR = time(7, 0, tzinfo=timezone.utc)  # in the inbox before the working day starts
@@ -46,7 +46,8 @@ def build_due_digests(session: Session, now: datetime) -> int:
         if now < due:
             continue
         items = [{"subject": subject(r.kind, r.context), "summary": SUMMARIES[r.kind],
-                  "match_id": r.context.get("match_id", "")} for r in rows]
+                  "match_id": r.context.get("match_id", ""), "listing_id": r.context.get("listing_id"),
+                  "link": app_link(r.kind, r.context)} for r in rows]
         session.add(OutgoingEmail(
             dedup_key=f"digest:{organisation_id}:{mode}:{rows[0].id}", organisation_id=organisation_id,
             kind="digest", context={"items": items, "count": len(items), "plural": "s" if len(items) > 1 else ""}))

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from shared.events import MatchParty, MatchProposed
+from shared.events import ListingExpiring, MatchParty, MatchProposed
 
 
 @dataclass(frozen=True)
@@ -47,11 +47,30 @@ def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list
     return {"match_id": match_id, "own": own, "others": others}
 
 
+LISTING_LABELS = {"offer": "offre", "need": "demande", "share": "proposition de partage",
+                  "pool": "demande de mutualisation"}
+
+
+def listing_expiring_context(event: ListingExpiring) -> dict[str, Any]:
+    """What the owner's reminder shows: its listing and the date it expires."""
+    return {"listing_id": event.listing_id, "title": event.title, "kind": event.kind,
+            "label": LISTING_LABELS.get(event.kind, "annonce"), "expires_at": event.expires_at.isoformat(),
+            "expires_on": f"{event.expires_at:%d/%m/%Y}"}
+
+
+def app_link(kind: str, context: dict[str, Any]) -> str:
+    """Where the app shows what a message is about."""
+    if kind == "listing_expiring":
+        return f"/listings/{context['listing_id']}"
+    return f"/matches/{context['match_id']}"
+
+
 SUBJECTS = {
     "match_proposed": "Nouvelle piste de synergie pour « {own[title]} »",
     "match_responded": "« {own[title]} » : l'autre partie a accepté, à vous de répondre",
     "match_accepted": "Mise en relation confirmée pour « {own[title]} »",
     "match_retracted": "Piste retirée pour « {own[title]} »",
+    "listing_expiring": "Votre annonce « {title} » expire le {expires_on}",
     "bounce_alert": "Adresse en échec : {organisation_name}",
     "digest": "Votre résumé Boucle : {count} nouveauté{plural}",
 }
@@ -61,6 +80,7 @@ SUMMARIES = {
     "match_responded": "L'autre partie a accepté la mise en relation : à vous de répondre.",
     "match_accepted": "Vous avez tous accepté : les coordonnées sont maintenant visibles.",
     "match_retracted": "Une annonce a été retirée ou modifiée : cette piste n'est plus d'actualité.",
+    "listing_expiring": "Votre annonce arrive à expiration : renouvelez-la pour 6 mois ou clôturez-la.",
 }
 
 

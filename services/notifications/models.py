@@ -13,7 +13,7 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted")
+MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted", "listing_expiring")
 MODES = ("instant", "daily", "weekly", "off")
 
 

@@ -41,7 +41,7 @@ def text_of(reply: bytes | str) -> str:
 
 
 def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
-    """Signed action links of a message: answer the match, unsubscribe."""
+    """Signed action links of a message: answer the match, renew or close a listing, unsubscribe."""
     base = settings.public_url.rstrip("/")
     links = {}
     if row.organisation_id != ANIMATEUR:
@@ -50,6 +50,15 @@ def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dic
     if match_id and row.kind in ("match_proposed", "match_responded"):
         token = signer.sign("match-response", m=match_id, o=row.organisation_id)
         links["respond"] = f"{base}/liens/reponse/{token}"
+    # An expiry reminder, alone or in a digest: renew or close the listing without a password.
+    listing_ids: list[str] = []
+    if row.kind == "listing_expiring":
+        listing_ids = [row.context["listing_id"]]
+    elif row.kind == "digest":
+        listing_ids = [item["listing_id"] for item in row.context.get("items", []) if item.get("listing_id")]
+    for listing_id in listing_ids:
+        token = signer.sign("listing-renewal", l=listing_id, o=row.organisation_id)
+        links[f"listing:{listing_id}"] = f"{base}/liens/annonce/{token}"
     return links
 
 
