@@ -230,6 +230,30 @@ class SynergyFlowReported(Payload):
     actor_organisation_id: str
 
 
+class SummaryMove(Payload):
+    resource: str
+    from_stage: SynergyStage
+    to_stage: SynergyStage
+    by: str
+
+
+class TerritoryWeeklySummary(Payload):
+    """territory.weekly_summary v1: the week of a territory, for its animateur (boucle.territories)."""
+
+    territory_id: str
+    territory_name: str
+    animateur_organisation_id: str
+    week: str  # ISO week, e.g. 2026-W48
+    period_from: date
+    period_to: date  # included
+    new_organisations: list[str]  # names
+    new_listings: dict[str, int]  # by kind
+    matches_proposed: int
+    matches_accepted: int
+    synergies_opened: int
+    synergy_moves: list[SummaryMove]
+
+
 PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.published", 1): ListingSnapshot,
     ("listing.updated", 1): ListingSnapshot,
@@ -248,6 +272,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("synergy.contractualised", 1): SynergyMoved,
     ("synergy.ended", 1): SynergyMoved,
     ("synergy.flow_reported", 1): SynergyFlowReported,
+    ("territory.weekly_summary", 1): TerritoryWeeklySummary,
 }
 
 # (type, version) -> function turning that version's payload dict into version + 1.

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     expiry_check_seconds: float = Field(default=300.0, alias="EXPIRY_CHECK_SECONDS", gt=0)
     # How many days before its expiry a listing's owner is reminded to renew or close it.
     expiry_reminder_days: int = Field(default=14, alias="EXPIRY_REMINDER_DAYS", ge=0)
+    # How often reporting checks whether a territory's weekly summary is due (Mondays from 07:00 UTC).
+    summary_check_seconds: float = Field(default=600.0, alias="SUMMARY_CHECK_SECONDS", gt=0)
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")

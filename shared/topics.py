@@ -4,8 +4,9 @@ LISTINGS = "boucle.listings"
 ORGANISATIONS = "boucle.organisations"
 MATCHES = "boucle.matches"
 SYNERGIES = "boucle.synergies"
+TERRITORIES = "boucle.territories"  # reporting's news for each territory's animateur
 
-ALL = (LISTINGS, ORGANISATIONS, MATCHES, SYNERGIES)
+ALL = (LISTINGS, ORGANISATIONS, MATCHES, SYNERGIES, TERRITORIES)
 
 
 def dead_letter(topic: str) -> str:

@@ -5,11 +5,15 @@ Run: `uvicorn --factory reporting.main:create_app --port 8004` (or `make run`).
 
 from __future__ import annotations
 
+import threading
+
 from fastapi import FastAPI
+from sqlmodel import Session
 
 from reporting.api import build_router
 from reporting.consumer import handlers
 from reporting.models import TABLES
+from reporting.summary import stage_due_summaries
 from shared import topics
 from shared.geo import Gazetteer
 from shared.http import RemoteAuthenticator
@@ -23,6 +27,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("reporting", settings, TABLES)
     runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], handlers())
     runtime.on_commit.append(runtime.relay.notify)  # an accepted match stages synergy.opened
+
+    def weekly_summaries(stop: threading.Event) -> None:
+        """Each territory's weekly summary for its animateur, staged once per ISO week."""
+        while not stop.wait(settings.summary_check_seconds):
+            try:
+                with Session(runtime.engine) as session:
+                    if stage_due_summaries(session):
+                        runtime.relay.notify()
+            except Exception:  # the database may be away: try again at the next round
+                continue
+
+    runtime.workers.append(("summaries", weekly_summaries))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))

@@ -141,5 +141,16 @@ class Prospect(SQLModel, table=True):
     notes: str | None = None
 
 
+class TerritorySummarySent(SQLModel, table=True):
+    """One row per territory and week: the summary is staged once, whatever restarts."""
+
+    __tablename__ = "territory_summary_sent"
+
+    territory_id: str = Field(primary_key=True)
+    week: str = Field(primary_key=True)
+    staged_at: datetime
+
+
 TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
-                                TerritoryCommune, Synergy, SynergyParty, SynergyMove, SynergyFlow, Prospect]
+                                TerritoryCommune, Synergy, SynergyParty, SynergyMove, SynergyFlow, Prospect,
+                                TerritorySummarySent]
