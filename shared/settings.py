@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     expiry_reminder_days: int = Field(default=14, alias="EXPIRY_REMINDER_DAYS", ge=0)
     # How often reporting checks whether a territory's weekly summary is due (Mondays from 07:00 UTC).
     summary_check_seconds: float = Field(default=600.0, alias="SUMMARY_CHECK_SECONDS", gt=0)
+    summary_send_hour_utc: int = Field(default=7, alias="SUMMARY_SEND_HOUR_UTC", ge=0, le=23)
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")

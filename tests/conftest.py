@@ -96,7 +96,9 @@ def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Sta
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
           databases: Databases) -> Iterator[Stack]:
     """The full stack (broker, sink, four services, gateway) on SQLite, then on PostgreSQL."""
-    stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param)
+    # Weekly summaries checked every second and due at any hour, so the tests see them whatever the time.
+    stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param,
+                       SUMMARY_CHECK_SECONDS="1", SUMMARY_SEND_HOUR_UTC="0")
     try:
         stack.start()
         stack.wait_healthy(consumers_joined=True)

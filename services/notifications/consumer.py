@@ -14,6 +14,8 @@ from notifications.messages import (
     match_proposed_contexts,
     party_context,
     subject,
+    synergy_stage_context,
+    weekly_summary_context,
 )
 from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
 from shared.events import (
@@ -25,10 +27,13 @@ from shared.events import (
     MatchRetracted,
     OrganisationProfile,
     Payload,
+    SynergyMoved,
+    TerritoryWeeklySummary,
 )
 
 # a retraction is shown in the app only
-EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring"}
+EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring", "synergy_stage",
+           "weekly_summary"}
 
 
 def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -98,6 +103,23 @@ def on_listing_expiring(session: Session, _envelope: Envelope, payload: Payload)
            payload.organisation_id, "listing_expiring", listing_expiring_context(payload))
 
 
+def on_synergy_moved(session: Session, envelope: Envelope, payload: Payload) -> None:
+    """synergy.stage_changed / contractualised / ended: the parties and the animateur are told, not the mover."""
+    assert isinstance(payload, SynergyMoved)
+    context = synergy_stage_context(payload)
+    for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs]):
+        if organisation_id != payload.actor_organisation_id:
+            notify(session, f"{envelope.type}:{envelope.event_id}:{organisation_id}", organisation_id,
+                   "synergy_stage", context)
+
+
+def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """territory.weekly_summary: the animateur's week, once per territory and week."""
+    assert isinstance(payload, TerritoryWeeklySummary)
+    notify(session, f"territory.weekly_summary:{payload.territory_id}:{payload.week}",
+           payload.animateur_organisation_id, "weekly_summary", weekly_summary_context(payload))
+
+
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
@@ -106,6 +128,10 @@ HANDLERS = {
     "match.accepted": on_match_accepted,
     "match.retracted": on_match_retracted,
     "listing.expiring": on_listing_expiring,
+    "synergy.stage_changed": on_synergy_moved,
+    "synergy.contractualised": on_synergy_moved,
+    "synergy.ended": on_synergy_moved,
+    "territory.weekly_summary": on_weekly_summary,
 }
 
 

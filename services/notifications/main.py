@@ -22,7 +22,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime("notifications", settings,
                              [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
-    runtime.consume([topics.ORGANISATIONS, topics.MATCHES, topics.LISTINGS], HANDLERS)
+    runtime.consume([topics.ORGANISATIONS, topics.MATCHES, topics.LISTINGS, topics.SYNERGIES, topics.TERRITORIES],
+                    HANDLERS)
     mailer = Mailer(runtime.engine, settings)
     runtime.workers.append(("mailer", mailer.run))
     runtime.on_commit.append(mailer.notify)

@@ -8,7 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from shared.events import ListingExpiring, MatchParty, MatchProposed
+from shared.events import ListingExpiring, MatchParty, MatchProposed, SynergyMoved, TerritoryWeeklySummary
 
 
 @dataclass(frozen=True)
@@ -58,10 +58,48 @@ def listing_expiring_context(event: ListingExpiring) -> dict[str, Any]:
             "expires_on": f"{event.expires_at:%d/%m/%Y}"}
 
 
+STAGE_LABELS = {"detected": "détectée", "studied": "à l'étude", "contractualised": "contractualisée",
+                "operating": "en fonctionnement", "ended": "terminée", "abandoned": "abandonnée"}
+ABANDON_LABELS = {"regulatory": "réglementaire", "economic": "économique", "logistic": "logistique",
+                  "technical": "technique", "lost_interest": "perte d'intérêt", "other": "autre"}
+
+
+def synergy_stage_context(event: SynergyMoved) -> dict[str, Any]:
+    """What the parties and the animateur are told of a move: which synergy, from where to where, by whom."""
+    return {"synergy_id": event.synergy_id, "resource": event.resource, "by": event.actor_name,
+            "from_label": STAGE_LABELS[event.from_stage], "to_label": STAGE_LABELS[event.to_stage],
+            "to_stage": event.to_stage, "reason_label": ABANDON_LABELS.get(event.reason or "", ""),
+            "note": event.note or ""}
+
+
+def counted(label: str, n: int) -> str:
+    """« offre » → « offres » when there are several (the first word takes the plural)."""
+    first, _, rest = label.partition(" ")
+    return label if n <= 1 else f"{first}s {rest}".strip()
+
+
+def weekly_summary_context(event: TerritoryWeeklySummary) -> dict[str, Any]:
+    """The animateur's week: new actors and listings, matches, synergies opened and moved."""
+    listings = sum(event.new_listings.values())
+    return {"territory_id": event.territory_id, "territory_name": event.territory_name, "week": event.week,
+            "period_from": f"{event.period_from:%d/%m/%Y}", "period_to": f"{event.period_to:%d/%m/%Y}",
+            "new_organisations": event.new_organisations,
+            "new_listings": [{"label": counted(LISTING_LABELS.get(kind, kind), n), "count": n}
+                             for kind, n in sorted(event.new_listings.items())],
+            "listings_total": listings, "matches_proposed": event.matches_proposed,
+            "matches_accepted": event.matches_accepted, "synergies_opened": event.synergies_opened,
+            "moves": [{"resource": m.resource, "from_label": STAGE_LABELS[m.from_stage],
+                       "to_label": STAGE_LABELS[m.to_stage], "by": m.by} for m in event.synergy_moves]}
+
+
 def app_link(kind: str, context: dict[str, Any]) -> str:
     """Where the app shows what a message is about."""
     if kind == "listing_expiring":
         return f"/listings/{context['listing_id']}"
+    if kind == "synergy_stage":
+        return f"/synergies/{context['synergy_id']}"
+    if kind == "weekly_summary":
+        return f"/territoires/{context['territory_id']}"
     return f"/matches/{context['match_id']}"
 
 
@@ -71,6 +109,8 @@ SUBJECTS = {
     "match_accepted": "Mise en relation confirmée pour « {own[title]} »",
     "match_retracted": "Piste retirée pour « {own[title]} »",
     "listing_expiring": "Votre annonce « {title} » expire le {expires_on}",
+    "synergy_stage": "Synergie « {resource} » : {to_label}",
+    "weekly_summary": "{territory_name} : votre semaine sur Boucle ({week})",
     "bounce_alert": "Adresse en échec : {organisation_name}",
     "digest": "Votre résumé Boucle : {count} nouveauté{plural}",
 }
@@ -81,6 +121,8 @@ SUMMARIES = {
     "match_accepted": "Vous avez tous accepté : les coordonnées sont maintenant visibles.",
     "match_retracted": "Une annonce a été retirée ou modifiée : cette piste n'est plus d'actualité.",
     "listing_expiring": "Votre annonce arrive à expiration : renouvelez-la pour 6 mois ou clôturez-la.",
+    "synergy_stage": "Une synergie à laquelle vous participez a changé d'étape.",
+    "weekly_summary": "Nouveaux acteurs, annonces, mises en relation et synergies de votre territoire cette semaine.",
 }
 
 

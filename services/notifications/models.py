@@ -13,7 +13,8 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted", "listing_expiring")
+MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted", "listing_expiring",
+                 "synergy_stage", "weekly_summary")
 MODES = ("instant", "daily", "weekly", "off")
 
 

@@ -33,7 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         while not stop.wait(settings.summary_check_seconds):
             try:
                 with Session(runtime.engine) as session:
-                    if stage_due_summaries(session):
+                    if stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc):
                         runtime.relay.notify()
             except Exception:  # the database may be away: try again at the next round
                 continue

@@ -2,7 +2,7 @@
 
 Reporting holds the territory's data, so it writes the summary and stages it as an event;
 notifications turns it into the email (and the in-app notification). A territory gets one
-summary per ISO week, from Monday 07:00 UTC; its first one as soon as it is declared.
+summary per ISO week, from Monday 07:00 UTC (`SUMMARY_SEND_HOUR_UTC`); its first one as soon as it is declared.
 """
 
 from __future__ import annotations
@@ -28,17 +28,15 @@ from shared import topics
 from shared.events import SummaryMove, TerritoryWeeklySummary, new_event
 from shared.outbox import add_event
 
-SEND_HOUR_UTC = 7
-
 
 def iso_week(moment: datetime) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
 
 
-def summary_week(now: datetime) -> str | None:
-    """The week whose summary may go out at `now`: this week once Monday 07:00 UTC has passed."""
-    if now.weekday() == 0 and now.hour < SEND_HOUR_UTC:
+def summary_week(now: datetime, send_hour_utc: int = 7) -> str | None:
+    """The week whose summary may go out at `now`: this week once Monday `send_hour_utc` has passed."""
+    if now.weekday() == 0 and now.hour < send_hour_utc:
         return None
     return iso_week(now)
 
@@ -76,10 +74,10 @@ def build(session: Session, territory: Territory, now: datetime) -> TerritoryWee
                        for m in moves if recent(m.at)])
 
 
-def stage_due_summaries(session: Session, now: datetime | None = None) -> int:
+def stage_due_summaries(session: Session, now: datetime | None = None, send_hour_utc: int = 7) -> int:
     """Stage the summary of every territory that has not had this week's; returns how many."""
     now = now or datetime.now(timezone.utc)
-    week = summary_week(now)
+    week = summary_week(now, send_hour_utc)
     if week is None:
         return 0
     sent = set(session.exec(select(TerritorySummarySent.territory_id).where(TerritorySummarySent.week == week)))

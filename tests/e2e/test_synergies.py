@@ -8,7 +8,7 @@ import httpx
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import wait_until
+from tests.conftest import mailbox, wait_until
 from tests.e2e.test_walking_skeleton import register
 
 CARDBOARD_FLOW = {
@@ -107,6 +107,33 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert [m["by"] for m in detail["history"]] == [
             "Emballages Martin", "Communauté de communes de la Côte", "Cartonnerie Dupont"]
         assert detail["flows"][0]["transport_before"]["km_per_trip"] == 360
+
+        # Each move is emailed to the other parties and to the animateur, never to whoever made it.
+        def stage_mails() -> list[tuple[str, str]] | None:
+            got = sorted((m["to"], m["subject"]) for m in mailbox(stack)
+                         if m["subject"].startswith("Synergie « Chutes de carton ondulé »"))
+            return got if len(got) >= 6 else None
+
+        assert wait_until(stage_mails, timeout=15) == sorted([
+            ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
+            ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
+            ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
+            ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
+            ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
+            ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
+        ])
+        sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
+        contract_mail = next(m for m in mailbox(stack) if m["to"] == "martin@emballages.example"
+                             and m["subject"].endswith("contractualisée"))
+        text = httpx.get(f"{sink}/{contract_mail['id']}").json()["text"]
+        assert "Communauté de communes de la Côte" in text and "Convention signée" in text
+        # The animateur's weekly summary went out once for the territory.
+        summaries = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == "animation@cc-cote.example"
+                                        and "votre semaine sur Boucle" in m["subject"]], timeout=15)
+        assert len(summaries) == 1  # type: ignore[arg-type]
+        summary = httpx.get(f"{sink}/{summaries[0]['id']}").json()  # type: ignore[index]
+        assert summary["subject"].startswith("Côte de Beaune et de Nuits : votre semaine sur Boucle")
+        assert "Nouveaux acteurs" in summary["text"] and "Nouvelles annonces" in summary["text"]
 
         # 2025 as a whole: 3 trips a month of 360 km removed → 36 trips and 12,960 km avoided.
         report = client.get("/api/v1/reports/impact", headers=cc,

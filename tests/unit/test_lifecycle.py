@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from reporting.lifecycle import LifecycleError, check_move, event_type_for, may_act
 
 

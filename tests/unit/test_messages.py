@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from datetime import date
 
-from notifications.messages import app_link, listing_expiring_context, match_proposed_contexts, render
+from notifications.messages import (
+    app_link,
+    listing_expiring_context,
+    match_proposed_contexts,
+    render,
+    synergy_stage_context,
+    weekly_summary_context,
+)
 
-from shared.events import ListingExpiring, MatchParty, MatchProposed
+from shared.events import (
+    ListingExpiring,
+    MatchParty,
+    MatchProposed,
+    SummaryMove,
+    SynergyMoved,
+    TerritoryWeeklySummary,
+)
 
 EVENT = MatchProposed(match_id="m-1", score=0.82, distance_km=4.2, explanation="Même ressource.", parties=[
     MatchParty(organisation_id="a", listing_id="la", kind="offer", title="Chutes de carton <ondulé>",
@@ -53,3 +67,32 @@ def test_expiry_reminder_reads_in_french_with_the_signed_link() -> None:
         {"subject": "Nouvelle piste", "summary": "…", "match_id": "m-1"}]},  # queued before listing links existed
         recipient_name="Menuiserie Blanc", public_url="https://boucle.example", links={"listing:l-1": link})
     assert link in digest.text and "https://boucle.example/matches/m-1" in digest.text
+
+
+def test_synergy_abandon_says_who_and_why() -> None:
+    event = SynergyMoved(synergy_id="s-1", from_stage="studied", to_stage="abandoned", reason="logistic",
+                         note="Trop loin <vraiment>", actor_organisation_id="a", actor_name="Ferme des Combes",
+                         parties=["a", "b"], resource="Broyat vert", animateurs=["cc"])
+    message = render("synergy_stage", synergy_stage_context(event), recipient_name="CC de la Côte",
+                     public_url="https://boucle.example")
+    assert message.subject == "Synergie « Broyat vert » : abandonnée"
+    assert "de l'étape « à l'étude » à « abandonnée » (Ferme des Combes)" in message.text
+    assert "Raison de l'abandon : logistique." in message.text
+    assert "&lt;vraiment&gt;" in message.html and "<vraiment>" not in message.html
+    assert "https://boucle.example/synergies/s-1" in message.text
+
+
+def test_weekly_summary_lists_the_week_of_the_territory() -> None:
+    event = TerritoryWeeklySummary(
+        territory_id="t", territory_name="Côte", animateur_organisation_id="cc", week="2026-W48",
+        period_from=date(2026, 11, 16), period_to=date(2026, 11, 22), new_organisations=["Ferme neuve"],
+        new_listings={"offer": 2, "need": 1}, matches_proposed=3, matches_accepted=1, synergies_opened=1,
+        synergy_moves=[SummaryMove(resource="Palettes", from_stage="detected", to_stage="studied", by="CC")])
+    message = render("weekly_summary", weekly_summary_context(event), recipient_name="CC de la Côte",
+                     public_url="https://boucle.example", links={"dashboard": "https://boucle.example/liens/tableau/x"})
+    assert message.subject == "Côte : votre semaine sur Boucle (2026-W48)"
+    assert "du 16/11/2026 au 22/11/2026" in message.text
+    assert "Nouveaux acteurs : 1 (Ferme neuve)" in message.text
+    assert "Nouvelles annonces : 3 (1 demande, 2 offres)" in message.text
+    assert "« Palettes » : détectée → à l'étude (CC)" in message.text
+    assert "https://boucle.example/liens/tableau/x" in message.html
