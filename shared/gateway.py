@@ -23,7 +23,8 @@ ROUTES: dict[str, ServiceName] = {
     "reports": "reporting",
     "territories": "reporting",
 }
-LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers"}
+LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
+                                 "tableau": "reporting"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
@@ -72,12 +73,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
         return await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
 
-    @app.api_route("/liens/{kind}/{token}", methods=["GET", "POST"], include_in_schema=False)
+    @app.api_route("/liens/{kind}/{token:path}", methods=["GET", "POST"], include_in_schema=False)
     async def signed_link(kind: str, token: str, request: Request) -> Response:
         """Links in emails: answer a match (matching), unsubscribe (notifications), renew or close a
-        listing (offers)."""
+        listing (offers); the territory's dashboard and its exports, `/liens/tableau/<token>/…` (reporting)."""
         service = LINKS.get(kind)
-        if service is None:
+        if service is None or ".." in token.split("/"):  # a link's sub-path never climbs out of /liens/<kind>/
             return HTMLResponse("<p>Lien inconnu.</p>", status_code=404)
         return await forward(request, settings.service_url(service), f"/liens/{kind}/{token}")
 

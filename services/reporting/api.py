@@ -2,13 +2,13 @@
 
 
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlmodel import Session, col, select
 
-from reporting import indicators, report, synergies
+from reporting import indicators, pages, report, synergies
 from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act
 from reporting.models import (
     KnownOrganisation,
@@ -35,13 +35,15 @@ from reporting.schemas import (
 from shared.events import SynergyFlowReported, TransportLeg
 from shared.geo import Gazetteer
 from shared.http import Caller, RemoteAuthenticator, field_error
+from shared.links import LinkSigner
 from shared.service import ServiceRuntime
 
 ANIMATEUR_KINDS = ("public_body",)
 EARLIEST = date(2000, 1, 1)
 
 
-def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gazetteer: Gazetteer) -> APIRouter:
+def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gazetteer: Gazetteer,
+                 signer: LinkSigner) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
@@ -226,6 +228,15 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         return prospect.model_dump(mode="json")
 
     # --- reports -------------------------------------------------------------------------------
+
+    @router.post("/territories/{territory_id}/dashboard-link", tags=["territoires"])
+    def dashboard_link(territory_id: str, caller: CallerDep, session: SessionDep) -> dict:
+        """A link to the territory's dashboard (page, CSV export, PDF report) for its animateur, valid 30 days."""
+        territory = animated_territory(session, caller, territory_id)
+        token = pages.sign_dashboard_link(signer, territory)
+        expires = datetime.now(timezone.utc) + timedelta(seconds=signer.max_age)
+        return {"url": f"{runtime.settings.public_url.rstrip('/')}/liens/{pages.LINK_KIND}/{token}",
+                "expires_at": expires.isoformat(timespec="seconds")}
 
     def period_of(first: date | None, last: date | None, default_first: date) -> report.Period:
         last = last or date.today()

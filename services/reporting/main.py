@@ -13,10 +13,12 @@ from sqlmodel import Session
 from reporting.api import build_router
 from reporting.consumer import handlers
 from reporting.models import TABLES
+from reporting.pages import build_link_router
 from reporting.summary import stage_due_summaries
 from shared import topics
 from shared.geo import Gazetteer
 from shared.http import RemoteAuthenticator
+from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
@@ -42,5 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
-    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), Gazetteer.load()))
+    gazetteer, signer = Gazetteer.load(), LinkSigner(settings.secret_key)
+    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), gazetteer, signer))
+    app.include_router(build_link_router(runtime, signer, gazetteer))
     return app
