@@ -1,0 +1,111 @@
+"""Pure parts of the dashboard: French formats, chart and map geometry, the period of the form."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import pytest
+from reporting import charts, display
+from reporting.dashboard import MAX_MONTHS, PeriodError, month_starts, parse_period
+
+TODAY = date(2026, 11, 23)
+
+
+class TestDisplay:
+    def test_numbers_read_the_french_way(self) -> None:
+        assert display.number(12960.0) == "12\u202f960"
+        assert display.number(13.886) == "13,9"
+        assert display.number(-4320.0) == "−4\u202f320"
+        assert display.number(-0.01) == "0"  # no « −0 »
+        assert display.number(None) == "—"
+
+    def test_trend_arrows_and_sentences(self) -> None:
+        up = display.trend(12.5, 10.0)
+        assert (up["arrow"], up["text"], up["direction"]) == ("▲", "+12,5\u202f%", "up")
+        assert "en hausse de 12,5\u202f%" in up["sentence"]
+        down = display.trend(-50.0, -3.0)
+        assert (down["arrow"], down["text"]) == ("▼", "−50\u202f%") and "en baisse de 50\u202f%" in down["sentence"]
+        assert display.trend(None, 5.0)["text"] == "nouveau"  # nothing to compare with: previous was 0
+        assert display.trend(None, 0.0)["arrow"] == "="
+
+    def test_dates_and_months(self) -> None:
+        assert display.day(date(2025, 3, 12)) == "12/03/2025"
+        assert display.long_day(date(2025, 1, 1)) == "1er janvier 2025"
+        assert display.month(date(2025, 8, 1)) == "août 2025" and display.month(date(2025, 2, 1), short=True) == "févr."
+
+    def test_csv_cells(self) -> None:
+        assert display.csv_number(12960.0) == "12960"
+        assert display.csv_number(13.88611) == "13,886"
+        assert display.csv_number(-0.0001) == "0"
+        assert display.csv_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+        assert display.csv_text("Chutes de carton") == "Chutes de carton"
+
+
+class TestPeriod:
+    def test_this_calendar_year_by_default(self) -> None:
+        period = parse_period(None, "", TODAY)
+        assert (period.first, period.last) == (date(2026, 1, 1), TODAY)
+
+    @pytest.mark.parametrize(("first", "last", "field", "words"), [
+        ("2025-13-01", "2025-12-31", "from", "illisible « 2025-13-01 »"),
+        ("2025-01-01", "31/12/2025", "to", "Date de fin illisible"),
+        ("2025-12-31", "2025-01-01", "from", "suit la date de fin"),
+        ("2000-01-01", "2025-12-31", "to", "dépasse 10 ans"),
+    ])
+    def test_refused_in_french(self, first: str, last: str, field: str, words: str) -> None:
+        with pytest.raises(PeriodError) as refused:
+            parse_period(first, last, TODAY)
+        assert refused.value.field == field and words in refused.value.message
+
+    def test_months_of_a_period(self) -> None:
+        assert month_starts(date(2025, 11, 15), date(2026, 2, 1)) == [
+            date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+        assert len(month_starts(date(2016, 1, 1), date(2025, 12, 31))) == MAX_MONTHS
+
+
+class TestCharts:
+    def test_horizontal_bars_scale_to_the_longest(self) -> None:
+        chart = charts.hbars([("a", 4, "4", ""), ("b", 2, "2", "(50 %)"), ("c", 0, "0", "")], width=300,
+                             value_room=100)
+        assert [bar.width for bar in chart.bars] == [200.0, 100.0, 0.0]
+        assert chart.bars[1].bar_y > chart.bars[0].bar_y and chart.height > chart.bars[-1].bar_y
+
+    def test_columns_with_round_ticks_and_negative_values(self) -> None:
+        chart = charts.columns([("janv.", "janvier", 1080.0), ("févr.", "février", -200.0)], tick_text=display.number)
+        assert chart.ticks[0].text == "−500" and chart.ticks[-1].text == "1\u202f500"
+        positive, negative = chart.columns
+        assert positive.y + positive.height == pytest.approx(chart.zero_y) and not positive.negative
+        assert negative.y == pytest.approx(chart.zero_y) and negative.negative
+        assert positive.height / negative.height == pytest.approx(1080 / 200)
+
+    def test_nice_steps(self) -> None:
+        assert charts.nice_step(1080) == 500 and charts.nice_step(1.3) == 0.5 and charts.nice_step(0) == 1.0
+
+    def test_projection_keeps_distances_true_east_west(self) -> None:
+        # Beaune and Nuits-Saint-Georges, about 47° N: a degree of longitude is cos(47°) of a degree of latitude.
+        beaune, nuits = (47.0260, 4.8400), (47.1380, 4.9490)
+        project = charts.Projection([beaune, nuits], width=360, padding=20)
+        (x1, y1), (x2, y2) = project(*beaune), project(*nuits)
+        assert y2 < y1 and x2 > x1  # north is up, east is right
+        ratio = (x2 - x1) / (y1 - y2)
+        assert ratio == pytest.approx((4.9490 - 4.8400) * math.cos(math.radians(47.082)) / (47.1380 - 47.0260),
+                                      rel=1e-3)
+        for x, y in ((x1, y1), (x2, y2)):
+            assert 20 - 1e-6 <= x <= 340 + 1e-6 and 20 - 1e-6 <= y <= project.height - 20 + 1e-6
+
+    def test_one_commune_sits_in_the_middle(self) -> None:
+        project = charts.Projection([(47.0, 5.0)], width=360)
+        assert project(47.0, 5.0) == (180.0, round(project.height / 2, 2))
+
+    def test_markers_placed_at_their_commune_and_spread(self) -> None:
+        chart = charts.territory_map(
+            [("21054", "Beaune", 47.026, 4.84), ("21464", "Nuits-Saint-Georges", 47.138, 4.949)],
+            [("21054", "actor", "Martin"), ("21054", "actor", "Bernard"), ("21464", "gisement", "Carton"),
+             ("75056", "actor", "Hors du territoire")])
+        assert [m.title for m in chart.markers] == ["Martin", "Bernard", "Carton"]
+        beaune = next(c for c in chart.communes if c.title == "Beaune")
+        martin, bernard = chart.markers[:2]
+        assert (martin.x, martin.y) != (bernard.x, bernard.y)
+        assert math.dist((martin.x, martin.y), (beaune.x, beaune.y)) == pytest.approx(9.0, abs=0.02)
+        assert {c.label for c in chart.communes} == {"Beaune", "Nuits-Saint-Georges"}
