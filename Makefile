@@ -4,14 +4,21 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test bench demo lint fmt chromium clean
+.PHONY: install run test bench demo lint fmt chromium system-libs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) system-libs
+
+## What WeasyPrint (the PDF report) needs from the system: pango and a font.
+system-libs:
+	@{ ldconfig -p | grep -q libpangoft2-1.0 && test -n "$$(fc-list 2>/dev/null | head -1)"; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core fontconfig >/dev/null; \
+	  else echo "missing: sudo apt-get install libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core"; exit 1; fi; }
 
 ## Broker, SMTP sink, the four services and the gateway; prints the URL. Ctrl-C stops all.
 run: install
@@ -33,7 +40,7 @@ LISTINGS ?= 100000
 bench: install
 	$(PY) -m tests.bench.matching_engine --listings $(LISTINGS)
 	$(PY) -m tests.bench.listing_to_email --pairs 200 --rate 10
-	$(PY) -m tests.bench.notifications --matches 1000 --rate 50
+	$(PY) -m tests.bench.notifications --matches 1500 --rate 50
 
 demo: install
 	$(PY) -m shared.devstack

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from shared.settings import SERVICES, ServiceName
+from shared.settings import SERVICES, ServiceName, Settings
 
 PR_SET_PDEATHSIG = 1
 
@@ -129,6 +129,13 @@ class Stack:
         port = self.instance_ports[instance] if instance else self.ports.services[name]
         self.spawn(instance or name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
                                       "--host", "127.0.0.1", "--port", str(port), "--no-access-log"])
+        mailer_mode = self.env.get("NOTIFICATIONS_MAILER") or Settings.model_fields["notifications_mailer"].default
+        if name == "notifications" and mailer_mode == "process":
+            self.start_mailer(f"{instance or name}-mailer")
+
+    def start_mailer(self, name: str = "notifications-mailer") -> None:
+        """The notifications mailer as its own process (NOTIFICATIONS_MAILER=process)."""
+        self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"])
 
     def start_gateway(self) -> None:
         self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",

@@ -9,18 +9,17 @@ duplicate by event_id (see shared.inbox).
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
 import threading
 from datetime import datetime, timezone
 
 from kafka import KafkaProducer
-from sqlalchemy import Engine, text, update
+from sqlalchemy import Engine, update
 from sqlmodel import Field, Session, SQLModel, select
 
 from shared.events import Envelope
 from shared.kafka import close_quietly, ensure_topics, make_producer
+from shared.leadership import Leadership
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,6 +64,7 @@ class OutboxRelay:
         self.idle_wait = idle_wait
         self._wake = threading.Event()
         self.published = 0
+        self.leadership = Leadership(engine, f"outbox.{name}")  # one relay per service publishes
 
     def notify(self) -> None:
         """Wake the relay now rather than at its next idle poll (call after a commit)."""
@@ -98,7 +98,7 @@ class OutboxRelay:
         backoff = 0.5
         while not stop.is_set():
             try:
-                if not self._is_leader():
+                if not self.leadership.held():
                     stop.wait(self.idle_wait)
                     continue
                 if producer is None:
@@ -116,55 +116,4 @@ class OutboxRelay:
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
         close_quietly(producer)
-        self._release_leadership()
-
-    # Several instances of a service share one outbox: one relay at a time publishes, so
-    # per-key order is kept and nothing is sent twice. PostgreSQL: a session-level advisory
-    # lock; SQLite (one machine by nature): an exclusive lock on a file beside the database.
-    _leader_connection = None
-    _lock_file = None
-
-    def _is_leader(self) -> bool:
-        if self.engine.dialect.name == "sqlite":
-            return self._holds_file_lock()
-        if self.engine.dialect.name != "postgresql":
-            return True
-        if self._leader_connection is not None:
-            try:
-                self._leader_connection.execute(text("SELECT 1"))
-                return True
-            except Exception:  # the server restarted: the lock went with the connection
-                self._release_leadership()
-        connection = self.engine.connect()
-        got = connection.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"),
-                                 {"key": f"boucle.outbox.{self.name}"}).scalar()
-        if got:
-            connection.commit()
-            self._leader_connection = connection
-            return True
-        connection.close()
-        return False
-
-    def _holds_file_lock(self) -> bool:
-        if self._lock_file is not None:
-            return True
-        database = self.engine.url.database
-        if not database or database == ":memory:":
-            return True
-        handle = open(f"{database}.relay.lock", "a")  # noqa: SIM115 - held for the relay's life
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            handle.close()
-            return False
-        self._lock_file = handle
-        return True
-
-    def _release_leadership(self) -> None:
-        if self._lock_file is not None:
-            self._lock_file.close()  # closing releases the lock
-            self._lock_file = None
-        if self._leader_connection is not None:
-            with contextlib.suppress(Exception):
-                self._leader_connection.close()
-            self._leader_connection = None
+        self.leadership.release()

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(default=None, alias="SMTP_USER")
     smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    # "process": a mailer process of its own sends the emails (`python -m notifications.mailer_main`,
+    # started beside the service by `make run`); "thread": the notifications service sends them itself.
+    notifications_mailer: Literal["thread", "process"] = Field(default="process", alias="NOTIFICATIONS_MAILER")
+    mailer_poll_seconds: float = Field(default=0.05, alias="MAILER_POLL_SECONDS", gt=0)
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 
     # Where each service listens; the gateway routes /api/v1/* to them.

@@ -8,7 +8,7 @@ from sqlmodel import Session
 
 from notifications.api import build_router
 from notifications.consumer import HANDLERS
-from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
+from notifications.models import TABLES, Contact
 from notifications.smtp import ANIMATEUR, Mailer
 from shared import topics
 from shared.http import RemoteAuthenticator
@@ -18,15 +18,15 @@ from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; the consumer and the mailer run alongside the routes."""
+    """Build the app; the consumer (and, with NOTIFICATIONS_MAILER=thread, the mailer) run alongside the routes."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("notifications", settings,
-                             [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
+    runtime = ServiceRuntime("notifications", settings, TABLES)
     runtime.consume([topics.ORGANISATIONS, topics.MATCHES, topics.LISTINGS, topics.SYNERGIES, topics.TERRITORIES],
                     HANDLERS)
-    mailer = Mailer(runtime.engine, settings)
-    runtime.workers.append(("mailer", mailer.run))
-    runtime.on_commit.append(mailer.notify)
+    if settings.notifications_mailer == "thread":  # else `python -m notifications.mailer_main` sends
+        mailer = Mailer(runtime.engine, settings)
+        runtime.workers.append(("mailer", mailer.run))
+        runtime.on_commit.append(mailer.notify)
 
     def animateur_contact() -> None:
         """The animateur receives alerts (refused addresses) like any contact."""
@@ -40,7 +40,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Boucle — notifications", version="1", lifespan=runtime.lifespan)
 
     app.state.runtime = runtime
-    app.state.mailer = mailer
     app.include_router(health_router(runtime))
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), LinkSigner(settings.secret_key)))
     return app

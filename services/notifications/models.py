@@ -86,3 +86,6 @@ class OutgoingEmail(SQLModel, table=True):
     recipient: str | None = None
     created_at: datetime = Field(default_factory=_now)
     sent_at: datetime | None = None
+
+
+TABLES: list[type[SQLModel]] = [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification]

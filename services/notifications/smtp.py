@@ -27,6 +27,7 @@ from notifications.consumer import queue
 from notifications.digest import build_due_digests
 from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
+from shared.leadership import Leadership
 from shared.links import LinkSigner
 from shared.settings import Settings
 
@@ -52,7 +53,8 @@ def text_of(reply: bytes | str) -> str:
 
 
 def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
-    """Signed action links of a message: answer the match, renew or close a listing, unsubscribe."""
+    """Signed action links of a message: answer the match, renew or close a listing, open the
+    territory's dashboard, unsubscribe."""
     base = settings.public_url.rstrip("/")
     links = {}
     if row.organisation_id != ANIMATEUR:
@@ -61,6 +63,9 @@ def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dic
     if match_id and row.kind in ("match_proposed", "match_responded"):
         token = signer.sign("match-response", m=match_id, o=row.organisation_id)
         links["respond"] = f"{base}/liens/reponse/{token}"
+    if row.kind == "weekly_summary":  # the territory's dashboard (reporting checks it is still theirs)
+        token = signer.sign("dashboard", t=row.context["territory_id"], o=row.organisation_id)
+        links["dashboard"] = f"{base}/liens/tableau/{token}"
     # An expiry reminder, alone or in a digest: renew or close the listing without a password.
     listing_ids: list[str] = []
     if row.kind == "listing_expiring":
@@ -103,6 +108,8 @@ class Mailer:
         self.idle_wait = idle_wait
         self._wake = threading.Event()
         self.sent = 0
+        # However many instances or mailer processes run, one sends at a time: none sends a row twice.
+        self.leadership = Leadership(engine, "mailer")
 
     def notify(self) -> None:
         self._wake.set()
@@ -111,6 +118,9 @@ class Mailer:
         next_digest_check = 0.0
         while not stop.is_set():
             try:
+                if not self.leadership.held():
+                    stop.wait(self.idle_wait)
+                    continue
                 # Digests go out at a fixed hour: checking once a minute is enough, and keeps a
                 # write transaction off the path of every wake-up (one per event consumed).
                 if time.monotonic() >= next_digest_check:
@@ -123,6 +133,7 @@ class Mailer:
             except Exception as exc:  # database away: try again shortly
                 log.warning("mailer: %s", exc)
                 stop.wait(1.0)
+        self.leadership.release()
 
     def send_due(self, limit: int = 50) -> int:
         """Send the messages due now whose contact is known; return how many were attempted."""

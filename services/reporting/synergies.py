@@ -30,6 +30,7 @@ from shared.events import (
     SynergyMoved,
     SynergyOpened,
     SynergyPartyRef,
+    SynergyType,
     new_event,
     payload_of,
 )
@@ -59,7 +60,8 @@ def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None
     if session.get(Synergy, synergy_id) is not None:
         return None
     kinds = {party.kind for party in payload.parties}
-    synergy_type = "mutualisation" if kinds & MUTUALISING_KINDS or len(payload.parties) > 2 else "substitution"
+    synergy_type: SynergyType = (
+        "mutualisation" if kinds & MUTUALISING_KINDS or len(payload.parties) > 2 else "substitution")
     offer = next((p for p in payload.parties if p.kind == "offer"), payload.parties[0])
     emit(session, "synergy.opened", SynergyOpened(
         synergy_id=synergy_id, origin="match", match_id=payload.match_id, synergy_type=synergy_type,

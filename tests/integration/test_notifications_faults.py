@@ -42,11 +42,12 @@ def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(tmp_pat
         producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{stack.ports.broker}", acks="all")
         publish_contacts_and_matches(producer, 150)
         wait_until(lambda: len(httpx.get(sink).json()) >= 40, timeout=60)
-        stack.kill_process("notifications")  # kill -9 while the mailer is busy
+        stack.kill_process("notifications-mailer")  # kill -9 while it is sending…
+        stack.kill_process("notifications")  # …and the service, consuming the rest
         received_at_kill = len(httpx.get(sink).json())
         assert received_at_kill < 300, "the kill came too late to prove anything"
 
-        stack.start_service("notifications")
+        stack.start_service("notifications")  # and its mailer
         expected = {f"{side}{i}@faults.example" for i in range(150) for side in ("a", "b")}
         wait_until(lambda: {m["to"] for m in httpx.get(sink).json()} >= expected, timeout=120)
         counts = Counter(m["to"] for m in httpx.get(sink).json())

@@ -1,0 +1,34 @@
+"""The mailer as its own process: `python -m notifications.mailer_main`.
+
+With `NOTIFICATIONS_MAILER=process` the notifications service only consumes events and queues
+emails; this process sends them. Rendering and SMTP then run beside the consumer instead of
+sharing its interpreter lock, and mailers can be scaled on their own. It finds work by polling
+the queue (a cheap indexed query) every `MAILER_POLL_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from notifications.models import TABLES
+from notifications.smtp import Mailer
+from shared.db import init_db, make_engine
+from shared.settings import Settings
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s mailer %(levelname)s %(message)s")
+    settings = Settings()
+    engine = make_engine(settings.database_url("notifications"))
+    init_db(engine, TABLES)  # idempotent: whichever of service and mailer starts first creates them
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Mailer(engine, settings, idle_wait=settings.mailer_poll_seconds).run(stop)
+    engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
