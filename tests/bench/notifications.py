@@ -90,7 +90,8 @@ def run(stack: Stack, matches: int, rate: float, database_url: str = "", verbose
               f"p95 {1000 * percentile(lags, 95):.0f} ms, max {1000 * max(lags):.0f} ms")
     if lags and verbose:
         for second in range(0, int(max(published.values()) - start) + 1, 3):
-            window = [arrived[to] - t for to, t in published.items() if to in arrived and second <= t - start < second + 3]
+            window = [arrived[to] - t for to, t in published.items()
+                      if to in arrived and second <= t - start < second + 3]
             if window:
                 print(f"  t={second:3d}s  max lag {1000 * max(window):5.0f} ms")
     if database_url.startswith("sqlite") or not database_url:
