@@ -34,7 +34,7 @@ class KnownListing(SQLModel, table=True):
 
 
 class KnownMatch(SQLModel, table=True):
-    __tablename__ = "known_match"
+    __tablename__ = "reported_match"  # not "known_match": notifications has one, and tests import both
 
     match_id: str = Field(primary_key=True)
     status: str = Field(index=True)  # proposed, accepted, declined, retracted
