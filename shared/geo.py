@@ -15,6 +15,7 @@ French and can be shown to the user as is.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import difflib
 import gzip
@@ -186,6 +187,25 @@ class Gazetteer:
             self._name_keys = sorted(self._by_name)
         close = difflib.get_close_matches(normalise_name(name), self._name_keys, n=n, cutoff=0.75)
         return [p for key in close for p in self._by_name[key]][:n]
+
+    def complete(self, text: str, n: int = 10) -> list[Place]:
+        """Up to `n` communes for an autocompletion box: the name typed so far (the exact name
+        first, then alphabetical), or the first digits of a postcode."""
+        digits = text.strip().replace(" ", "")
+        if digits.isdigit():
+            codes = sorted(pc for pc in self._by_postcode if pc.startswith(digits))
+            return list(dict.fromkeys(p for pc in codes for p in self._by_postcode[pc]))[:n]
+        key = normalise_name(text)
+        if not key:
+            return []
+        if self._name_keys is None:
+            self._name_keys = sorted(self._by_name)
+        found: list[Place] = []
+        for name in self._name_keys[bisect.bisect_left(self._name_keys, key):]:
+            if not name.startswith(key) or len(found) >= n:
+                break
+            found += self._by_name[name]
+        return found[:n]
 
     def resolve(self, commune: str | None = None, postcode: str | None = None,
                 insee: str | None = None) -> Place:

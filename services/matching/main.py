@@ -9,6 +9,7 @@ from matching.api import build_link_router, build_router
 from matching.consumer import MatchingProcessor
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing, Match, MatchMember
+from matching.resources import build_resource_router
 from shared import topics
 from shared.http import RemoteAuthenticator
 from shared.links import LinkSigner
@@ -20,7 +21,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; its consumer of `boucle.listings` runs alongside the routes."""
     settings = settings or Settings()
     runtime = ServiceRuntime("matching", settings, [IndexedListing, Match, MatchMember])
-    processor = MatchingProcessor(Knowledge.load())
+    knowledge = Knowledge.load()
+    processor = MatchingProcessor(knowledge)
     runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
     runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
@@ -30,4 +32,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     signer = LinkSigner(settings.secret_key)
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
     app.include_router(build_link_router(runtime, signer))
+    app.include_router(build_resource_router(knowledge))
     return app

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from offers.api import build_link_router, build_router
+from offers.communes import build_commune_router
 from offers.models import ExpiryReminder, Listing, Organisation
 from offers.service import expire_due_listings, remind_expiring_listings
 from shared.geo import Gazetteer
@@ -43,5 +44,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     app.include_router(build_router(runtime, Gazetteer.load()))
+    app.include_router(build_commune_router(Gazetteer.load()))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
     return app
