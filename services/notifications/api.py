@@ -9,7 +9,15 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from notifications.models import MESSAGE_KINDS, MODES, Contact, InAppNotification, OutgoingEmail, Preference
+from notifications.models import (
+    MESSAGE_KINDS,
+    MODES,
+    Contact,
+    InAppNotification,
+    KnownMatch,
+    OutgoingEmail,
+    Preference,
+)
 from shared.http import Caller, RemoteAuthenticator, field_error
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
@@ -37,6 +45,17 @@ class Delivery(BaseModel):
     last_error: str | None
     created_at: datetime
     sent_at: datetime | None
+
+
+class RevealedContact(BaseModel):
+    """Another party of a match every side accepted: who it is and how to reach it."""
+
+    match_id: str
+    organisation_id: str
+    name: str
+    email: str
+    commune: str | None
+    title: str  # its listing
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, signer: LinkSigner) -> APIRouter:
@@ -85,6 +104,28 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
             session.merge(Preference(organisation_id=caller.organisation_id, kind=kind, mode=mode))
         session.commit()
         return preferences(caller, session)
+
+    @router.get("/api/v1/notifications/contacts", response_model=list[RevealedContact], tags=["notifications"])
+    def contacts(caller: CallerDep, session: SessionDep) -> list[RevealedContact]:
+        """The other parties of the caller's accepted matches and their contact, as the acceptance email gave them.
+
+        Only matches whose `match.accepted` reached the caller count: before that, nobody's name is shown.
+        """
+        keys = session.exec(select(InAppNotification.dedup_key).where(
+            InAppNotification.organisation_id == caller.organisation_id,
+            InAppNotification.kind == "match_accepted")).all()
+        revealed = []
+        for key in keys:
+            match_id = key.split(":")[1]  # consumer.on_match_accepted: match.accepted:<match>:<organisation>
+            known = session.get(KnownMatch, match_id)
+            for party in known.parties if known else []:
+                contact = session.get(Contact, party["organisation_id"])
+                if party["organisation_id"] != caller.organisation_id and contact is not None:
+                    revealed.append(RevealedContact(match_id=match_id, organisation_id=contact.organisation_id,
+                                                    name=contact.name, email=contact.email,
+                                                    commune=party.get("commune") or contact.commune,
+                                                    title=party.get("title", "")))
+        return revealed
 
     @router.get("/api/v1/notifications/deliveries", response_model=list[Delivery], tags=["notifications"])
     def deliveries(caller: CallerDep, session: SessionDep) -> list[Delivery]:

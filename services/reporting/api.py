@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from reporting import indicators, pages, report, synergies
 from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act
 from reporting.models import (
+    KnownListing,
     KnownOrganisation,
     Prospect,
     Synergy,
@@ -21,6 +22,8 @@ from reporting.models import (
     TerritoryCommune,
 )
 from reporting.schemas import (
+    ActorListingOut,
+    ActorOut,
     FlowIn,
     MoveOut,
     PartyOut,
@@ -198,6 +201,28 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             transport_before=TransportLeg(**data.transport_before.model_dump()) if data.transport_before else None,
             transport_after=TransportLeg(**data.transport_after.model_dump()) if data.transport_after else None,
             **fields))
+
+    @router.get("/territories/{territory_id}/actors", response_model=list[ActorOut], tags=["territoires"])
+    def territory_actors(territory_id: str, caller: CallerDep, session: SessionDep) -> list[ActorOut]:
+        """The organisations of the animateur's territory and their active listings, by name."""
+        territory = animated_territory(session, caller, territory_id)
+        members = synergies.territory_organisations(session, territory.territory_id)
+        if not members:
+            return []
+        organisations = session.exec(select(KnownOrganisation).where(
+            col(KnownOrganisation.organisation_id).in_(list(members))).order_by(col(KnownOrganisation.name))).all()
+        listings = session.exec(select(KnownListing).where(
+            col(KnownListing.organisation_id).in_(list(members)), col(KnownListing.active).is_(True))
+            .order_by(col(KnownListing.published_at))).all()
+        actors = {org.organisation_id: ActorOut(
+            organisation_id=org.organisation_id, name=org.name, kind=org.kind, insee=org.insee,
+            commune=place.name if org.insee and (place := gazetteer.by_insee(org.insee)) else None, listings=[])
+            for org in organisations}
+        for listing in listings:
+            actors[listing.organisation_id].listings.append(ActorListingOut(
+                listing_id=listing.listing_id, kind=listing.kind, title=listing.title,
+                quantity_text=listing.quantity_text, published_at=listing.published_at))
+        return list(actors.values())
 
     # --- funnel: prospects recorded by the animateur ----------------------------------------------
 

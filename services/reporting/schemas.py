@@ -159,3 +159,22 @@ class SynergyOut(BaseModel):
     parties: list[PartyOut]
     history: list[MoveOut] = []
     flows: list[dict] = []
+
+
+class ActorListingOut(BaseModel):
+    listing_id: str
+    kind: str
+    title: str
+    quantity_text: str | None
+    published_at: datetime | None
+
+
+class ActorOut(BaseModel):
+    """An organisation of the territory, as its animateur sees it."""
+
+    organisation_id: str
+    name: str
+    kind: str
+    insee: str | None
+    commune: str | None
+    listings: list[ActorListingOut]
