@@ -17,14 +17,16 @@ from shared.settings import SERVICES, ServiceName, Settings
 ROUTES: dict[str, ServiceName] = {
     "organisations": "offers",
     "listings": "offers",
+    "communes": "offers",
     "matches": "matching",
+    "resources": "matching",
     "notifications": "notifications",
     "synergies": "reporting",
     "reports": "reporting",
     "territories": "reporting",
 }
 LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
-                                 "tableau": "reporting"}
+                                 "tableau": "reporting", "compte": "offers"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
