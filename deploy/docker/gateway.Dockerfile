@@ -1,0 +1,14 @@
+# Boucle — gateway. Build from the repository root:
+#   docker build -f deploy/docker/gateway.Dockerfile -t boucle/gateway .
+FROM python:3.11-slim
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 BOUCLE_VAR_DIR=/var/lib/boucle
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY shared ./shared
+COPY services ./services
+RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+USER 10001
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
+CMD ["uvicorn", "--factory", "shared.gateway:create_app", "--host", "0.0.0.0", "--port", "8000"]

@@ -1,0 +1,100 @@
+"""deploy/ is checked here, since no Docker engine or cluster runs on these machines: the compose file
+against the Compose specification, the Kubernetes manifests against the API schemas, the Dockerfiles
+against the code they run, and every setting they name against the settings the code reads."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import kubernetes_validate
+import pytest
+import yaml
+from dockerfile_parse import DockerfileParser
+
+from shared.settings import Settings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004}
+PROCESSES = [*PORTS, "notifications-mailer"]
+KNOWN_SETTINGS = {field.alias for field in Settings.model_fields.values() if field.alias}
+KUBERNETES_VERSION = "1.30.0"
+
+
+def compose() -> dict:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def manifests() -> list[dict]:
+    return [doc for path in sorted((DEPLOY / "k8s").glob("*.yaml"))
+            for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def of_kind(kind: str) -> dict[str, dict]:
+    return {doc["metadata"]["name"]: doc for doc in manifests() if doc["kind"] == kind}
+
+
+def test_compose_file_follows_the_compose_specification() -> None:
+    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
+                             str(DEPLOY / "compose.yaml")], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_compose_runs_kafka_in_kraft_mode_postgres_mailpit_and_every_process() -> None:
+    services = compose()["services"]
+    assert set(PROCESSES) | {"kafka", "postgres", "mailpit"} <= set(services)
+    kafka = services["kafka"]
+    assert kafka["image"].startswith("apache/kafka:") and "zookeeper" not in services
+    assert "controller" in kafka["environment"]["KAFKA_PROCESS_ROLES"]
+    for name in PROCESSES:
+        assert services[name]["environment"]["KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+        assert (DEPLOY.parent / services[name]["build"]["dockerfile"]).is_file()
+
+
+def test_every_setting_named_by_a_deployment_is_one_the_code_reads() -> None:
+    named = set(compose()["services"]["offers"]["environment"])
+    named |= set(of_kind("ConfigMap")["boucle-config"]["data"])
+    named |= set(of_kind("Secret")["boucle-secrets"]["stringData"])
+    assert named - KNOWN_SETTINGS == set()
+    # Production refuses the development secret: a deployment must provide one.
+    assert compose()["services"]["offers"]["environment"]["BOUCLE_ENV"] == "production"
+
+
+@pytest.mark.parametrize("name", PROCESSES)
+def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name: str) -> None:
+    parser = DockerfileParser(path=str(DEPLOY / "docker" / f"{name}.Dockerfile"))
+    assert parser.baseimage.startswith("python:3.11")
+    users = [i["value"] for i in parser.structure if i["instruction"] == "USER"]
+    assert users and users[-1] not in ("root", "0")
+    command = yaml.safe_load(parser.cmd) if parser.cmd else []  # JSON form is valid YAML
+    module = command[command.index("--factory") + 1].split(":")[0] if "--factory" in command else command[-1]
+    assert importlib.util.find_spec(module) is not None, module
+    exposed = [i["value"] for i in parser.structure if i["instruction"] == "EXPOSE"]
+    assert exposed == ([str(PORTS[name])] if name in PORTS else [])
+
+
+def test_kubernetes_manifests_are_valid_for_the_api() -> None:
+    for doc in manifests():
+        kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
+
+
+def test_deployments_are_probed_on_healthz_and_ask_for_resources() -> None:
+    deployments = of_kind("Deployment")
+    assert set(PROCESSES) <= set(deployments)
+    for name, port in PORTS.items():
+        container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
+        assert container["ports"][0]["containerPort"] == port
+        for probe in ("readinessProbe", "livenessProbe"):
+            assert container[probe]["httpGet"]["path"] == "/healthz", (name, probe)
+        assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+
+
+def test_matching_and_notifications_scale_out_up_to_the_partitions() -> None:
+    partitions = int(of_kind("ConfigMap")["boucle-config"]["data"]["KAFKA_PARTITIONS"])
+    autoscalers = of_kind("HorizontalPodAutoscaler")
+    assert set(autoscalers) == {"matching", "notifications"}
+    for name, hpa in autoscalers.items():
+        assert hpa["spec"]["scaleTargetRef"]["name"] == name
+        assert 1 < hpa["spec"]["maxReplicas"] <= partitions
