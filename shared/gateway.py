@@ -1,4 +1,4 @@
-"""The public entry on :8000: routes `/api/v1/*` to the service that owns it.
+"""The public entry on :8000: the portal's pages (`shared.portal`), and `/api/v1/*` routed to the service that owns it.
 
 Run: `uvicorn --factory shared.gateway:create_app --port 8000` (or `make run`).
 """
@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from shared.portal import install as install_portal
 from shared.settings import SERVICES, ServiceName, Settings
 
 # First path segment after /api/v1/ → owning service (ARCHITECTURE.md, "Public API v1").
@@ -18,6 +19,9 @@ ROUTES: dict[str, ServiceName] = {
     "organisations": "offers",
     "listings": "offers",
     "communes": "offers",
+    "accounts": "offers",
+    "session": "offers",
+    "users": "offers",
     "matches": "matching",
     "resources": "matching",
     "notifications": "notifications",
@@ -28,14 +32,6 @@ ROUTES: dict[str, ServiceName] = {
 LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
                                  "tableau": "reporting", "compte": "offers"}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
-
-LANDING = """<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>Boucle</title>
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;color:#1f2933}
-a{color:#2f855a}</style></head><body><h1>Boucle</h1>
-<p>La bourse aux ressources de votre territoire : offres, besoins, équipements à partager
-et mutualisations, mis en relation en continu.</p>
-<ul><li><a href="/docs/offers">API des annonces et organisations</a></li>
-<li><a href="/healthz">État des services</a></li></ul></body></html>"""
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -50,9 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Boucle", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def landing() -> str:
-        return LANDING
+    install_portal(app, settings)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> JSONResponse:
@@ -97,11 +91,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def forward(request: Request, base_url: str, path: str) -> Response:
     """Send the request on unchanged and relay the answer."""
     headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+    if request.client:  # the last hop is the one offers trusts to throttle logins per client address
+        forwarded = request.headers.get("x-forwarded-for")
+        headers["x-forwarded-for"] = f"{forwarded}, {request.client.host}" if forwarded else request.client.host
     try:
         answer = await request.app.state.client.request(
             request.method, f"{base_url}{path}", params=request.query_params, headers=headers,
             content=await request.body())
     except httpx.HTTPError:
         return JSONResponse({"detail": "Service momentanément indisponible, réessayez."}, status_code=503)
-    kept = {k: v for k, v in answer.headers.items() if k.lower() not in HOP_BY_HOP | {"content-encoding"}}
-    return Response(answer.content, status_code=answer.status_code, headers=kept)
+    relayed = Response(answer.content, status_code=answer.status_code)
+    for name, value in answer.headers.multi_items():  # several Set-Cookie stay several
+        if name.lower() not in HOP_BY_HOP | {"content-encoding"}:
+            relayed.headers.append(name, value)
+    return relayed

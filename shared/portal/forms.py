@@ -1,0 +1,150 @@
+"""From page forms to API bodies, and from API errors back to the form's fields; pure functions.
+
+A 422 from a service lists `detail[].loc/msg/type`. Messages the services write are French
+already; pydantic's own (too short, not a number…) are in English and are put into French here
+by their `type`, so every error a visitor reads is French.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+FieldErrors = dict[str, str]
+
+
+def luhn_ok(siret: str) -> bool:
+    """14 digits whose Luhn key is right (La Poste's establishments: digit sum a multiple of 5).
+
+    The same rule as offers' `siret_is_valid`; the page checks it as one types, offers decides.
+    """
+    digits = re.sub(r"\s", "", siret)
+    if not re.fullmatch(r"\d{14}", digits):
+        return False
+    if digits.startswith("356000000") and sum(map(int, digits)) % 5 == 0:
+        return True
+    total = 0
+    for position, digit in enumerate(int(d) for d in reversed(digits)):
+        doubled = digit * 2 if position % 2 else digit
+        total += doubled - 9 if doubled > 9 else doubled
+    return total % 10 == 0
+
+
+def text(form: Mapping[str, Any], name: str) -> str:
+    value = form.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional(form: Mapping[str, Any], name: str) -> str | None:
+    return text(form, name) or None
+
+
+def number(raw: str) -> float | str | None:
+    """A French number (`1,5`, `1 500`) as a float; unreadable text is passed on for the API to refuse."""
+    if not raw:
+        return None
+    cleaned = re.sub(r"[\s\u00a0\u202f]", "", raw).replace(",", ".")
+    try:
+        return float(cleaned)
+    except ValueError:
+        return raw
+
+
+def signup_body(form: Mapping[str, Any]) -> dict[str, Any]:
+    """`POST /api/v1/accounts`: the organisation and its first user; no password → sign in by emailed link."""
+    email = text(form, "email")
+    organisation = {
+        "name": text(form, "organisation_name"),
+        "kind": text(form, "kind") or "company",
+        "siret": optional(form, "siret"),
+        "naf_code": optional(form, "naf_code"),
+        "commune": optional(form, "commune"),
+        "contact_email": text(form, "contact_email") or email,
+    }
+    body: dict[str, Any] = {"organisation": {k: v for k, v in organisation.items() if v is not None},
+                            "name": text(form, "name"), "email": email}
+    password = form.get("password") if isinstance(form.get("password"), str) else ""
+    if password:
+        body["password"] = password
+    return body
+
+
+def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str, Any]:
+    """`POST /api/v1/listings` (or the PATCH of an edit: every field sent, an empty one clears it)."""
+    quantity = number(text(form, "quantity_value"))
+    body: dict[str, Any] = {
+        "title": text(form, "title"),
+        "category": optional(form, "category"),
+        "quantity": {"value": quantity, "unit": text(form, "quantity_unit") or "t"} if quantity is not None else None,
+        "frequency": optional(form, "frequency"),
+        "radius_km": number(text(form, "radius_km")),
+        "description": optional(form, "description"),
+    }
+    if editing:
+        return body
+    body["kind"] = text(form, "kind")
+    return {k: v for k, v in body.items() if v is not None}
+
+
+SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": "kind",
+                 "organisation.siret": "siret", "organisation.naf_code": "naf_code",
+                 "organisation.commune": "commune", "organisation.postcode": "commune",
+                 "organisation.contact_email": "contact_email", "name": "name", "email": "email",
+                 "password": "password"}
+LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "quantity": "quantity_value",
+                  "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
+                  "radius_km": "radius_km", "description": "description", "ewc_code": "category"}
+LOGIN_FIELDS = {"email": "email", "password": "password"}
+
+
+def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, list[str]]:
+    """The API's error detail as messages per form field, and those that belong to no field."""
+    if isinstance(detail, str):
+        return {}, [detail]
+    errors: FieldErrors = {}
+    general: list[str] = []
+    for item in detail if isinstance(detail, list) else []:
+        if not isinstance(item, dict):
+            continue
+        loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
+        message = french(item)
+        field = next((fields[".".join(loc[:n])] for n in range(len(loc), 0, -1) if ".".join(loc[:n]) in fields),
+                     None)
+        if field is None:
+            general.append(message)
+        else:
+            errors.setdefault(field, message)
+    return errors, general
+
+
+def french(item: Mapping[str, Any]) -> str:
+    """One validation error in French: the service's own sentence, or pydantic's put into French."""
+    kind = str(item.get("type", ""))
+    ctx = item.get("ctx") or {}
+    message = str(item.get("msg", ""))
+    if kind == "missing":
+        return "Ce champ est obligatoire."
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        return "Ce champ est obligatoire." if least == 1 else f"{least} caractères au moins."
+    if kind == "string_too_long":
+        return f"{ctx.get('max_length')} caractères au plus."
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
+        return "Un nombre est attendu (par exemple 2,5)."
+    if kind in ("greater_than", "greater_than_equal"):
+        return "Indiquez une valeur plus grande que zéro." if ctx.get("gt") == 0 else \
+            f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("less_than", "less_than_equal"):
+        return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
+    if kind in ("literal_error", "enum"):
+        return "Choisissez l'une des valeurs proposées."
+    if kind == "string_pattern_mismatch":
+        return "Format inattendu."
+    if kind.startswith("date"):
+        return "Date attendue (jj/mm/aaaa)."
+    if kind == "extra_forbidden":
+        return "Champ inattendu."
+    if "email address" in message:
+        return "Adresse email invalide (par exemple prenom.nom@entreprise.fr)."
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,339 @@
+"""The portal's pages: each route reads the form, calls the owning service's API, and renders or redirects.
+
+The copy lives in the templates (`shared/templates/portal/`), the French words of the API's codes in
+`vocabulary`, the mapping between forms and API bodies in `forms`.
+"""
+
+
+import asyncio
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from shared.portal import forms, vocabulary
+from shared.portal.backend import Answer
+from shared.portal.visit import Pages, Visit, next_page, open_visit
+from shared.settings import Settings
+from shared.units import format_number
+
+EXPIRY_SOON = timedelta(days=30)  # « listings about to expire » on the visitor's space
+
+
+def build_router(settings: Settings) -> APIRouter:
+    """The pages, bound to the settings (where the services are)."""
+    router = APIRouter(include_in_schema=False)
+    pages = Pages(settings)
+
+    async def visit(request: Request) -> Visit:
+        return await open_visit(request, settings)
+
+    VisitDep = Annotated[Visit, Depends(visit)]
+
+    def listing_of(answer: Answer) -> list[dict[str, Any]]:
+        return answer.body if answer.ok and isinstance(answer.body, list) else []
+
+    # --- public pages --------------------------------------------------------------------------
+
+    @router.get("/", response_class=HTMLResponse)
+    async def home(v: VisitDep) -> Response:
+        """Boucle in one screen."""
+        return pages.render(v, "home", "La bourse aux ressources de votre territoire")
+
+    @router.get("/inscription", response_class=HTMLResponse)
+    async def signup_form(v: VisitDep) -> Response:
+        return pages.render(v, "signup", "Créer un compte", values={}, errors={}, general=[])
+
+    @router.post("/inscription", response_class=HTMLResponse)
+    async def signup(v: VisitDep) -> Response:
+        """`POST /api/v1/accounts`; the confirmation email goes out, the page says where to look."""
+        form = await v.form()
+        body = forms.signup_body(form)
+        answer = await v.backend.post("offers", "/accounts", body)
+        if answer.status == 201:
+            return pages.render(v, "check_mail", "Vérifiez votre boîte mail", email=body["email"])
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.SIGNUP_FIELDS)
+        if not errors and not general:
+            general = [answer.detail() or "Inscription impossible pour le moment, réessayez."]
+        values = {k: val for k, val in form.items() if k not in ("password", "csrf_token")}
+        return pages.render(v, "signup", "Créer un compte", status=422 if answer.status < 500 else answer.status,
+                            values=values, errors=errors, general=general)
+
+    @router.get("/connexion", response_class=HTMLResponse)
+    async def login_form(v: VisitDep, suite: str | None = None) -> Response:
+        if v.account:
+            return pages.redirect(v, next_page(suite))
+        return pages.render(v, "login", "Se connecter", values={}, errors={}, general=[], suite=next_page(suite))
+
+    @router.post("/connexion", response_class=HTMLResponse)
+    async def login(v: VisitDep) -> Response:
+        """`POST /api/v1/session`; its cookie is passed on to the browser."""
+        form = await v.form()
+        email, suite = forms.text(form, "email"), next_page(forms.optional(form, "suite"))
+        answer = await v.backend.post("offers", "/session", {"email": email, "password": form.get("password") or ""})
+        if answer.status == 200:
+            v.cookies = answer.cookies
+            return pages.redirect(v, suite)
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.LOGIN_FIELDS)
+        status = answer.status if answer.status in (401, 403, 429, 503) else 422
+        return pages.render(v, "login", "Se connecter", status=status, values={"email": email}, errors=errors,
+                            general=general or [answer.detail()], suite=suite, refused=answer.status)
+
+    @router.post("/connexion/lien", response_class=HTMLResponse)
+    async def login_link(v: VisitDep) -> Response:
+        """`POST /api/v1/session/link`: the same answer whether the address has an account or not."""
+        form = await v.form()
+        email = forms.text(form, "email")
+        answer = await v.backend.post("offers", "/session/link", {"email": email})
+        if answer.status == 422 or not email:
+            errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict)
+                                                 else None, {"email": "link_email"})
+            if not email:
+                errors = {"link_email": "Indiquez l'adresse de votre compte."}
+            return pages.render(v, "login", "Se connecter", status=422, values={"link_email": email},
+                                errors=errors, general=general, suite="/espace")
+        if not answer.ok:
+            return pages.render(v, "login", "Se connecter", status=answer.status, values={"link_email": email},
+                                errors={}, general=[answer.detail()], suite="/espace")
+        return pages.render(v, "link_sent", "Vérifiez votre boîte mail", email=email)
+
+    @router.post("/deconnexion")
+    async def logout(v: VisitDep) -> Response:
+        """`DELETE /api/v1/session`; the cleared cookie is passed on."""
+        await v.form()
+        if v.account:
+            answer = await v.backend.call("DELETE", "offers", "/session")
+            v.cookies = answer.cookies
+        return pages.redirect(v, "/?avis=deconnecte")
+
+    # --- my space --------------------------------------------------------------------------------
+
+    @router.get("/espace", response_class=HTMLResponse)
+    async def space(v: VisitDep) -> Response:
+        """Counts and what to do next: matches awaiting my answer, listings about to expire."""
+        v.require_account()
+        listings, matches, synergies = await asyncio.gather(
+            v.backend.get("offers", "/listings", mine="true"), v.backend.get("matching", "/matches"),
+            v.backend.get("reporting", "/synergies"))
+        mine, found, joined = listing_of(listings), listing_of(matches), listing_of(synergies)
+        titles = {listing["id"]: listing["title"] for listing in mine}
+        soon = (date.today() + EXPIRY_SOON).isoformat()
+        return pages.render(
+            v, "space", "Mon espace", titles=titles,
+            active=[x for x in mine if x["status"] == "active"],
+            waiting=[m for m in found if m["status"] == "proposed" and not m.get("my_response")],
+            accepted=[m for m in found if m["status"] == "accepted"],
+            open_synergies=[s for s in joined if s["stage"] not in ("ended", "abandoned")],
+            expiring=[x for x in mine if x["status"] == "expired"
+                      or (x["status"] == "active" and x["expires_at"] <= soon)],
+            unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1])
+
+    # --- listings --------------------------------------------------------------------------------
+
+    async def my_listings(v: Visit, *, status: int = 200, problem: str | None = None) -> Response:
+        answer = await v.backend.get("offers", "/listings", mine="true")
+        order = {"active": 0, "expired": 1, "withdrawn": 2}
+        found = sorted(listing_of(answer), key=lambda x: order.get(x["status"], 3))
+        return pages.render(v, "listings", "Mes annonces", status=status, listings=found,
+                            problem=problem or (answer.detail() if not answer.ok else None))
+
+    @router.get("/annonces", response_class=HTMLResponse)
+    async def listings(v: VisitDep) -> Response:
+        """My listings, with edit, renew and close."""
+        v.require_account()
+        return await my_listings(v)
+
+    @router.get("/annonces/nouvelle", response_class=HTMLResponse)
+    async def new_listing_form(v: VisitDep) -> Response:
+        v.require_account()
+        return pages.render(v, "listing_form", "Publier une annonce", listing=None,
+                            values={"kind": "offer", "quantity_unit": "t"}, errors={}, general=[])
+
+    @router.post("/annonces/nouvelle", response_class=HTMLResponse)
+    async def new_listing(v: VisitDep) -> Response:
+        """`POST /api/v1/listings`."""
+        v.require_account()
+        form = await v.form()
+        answer = await v.backend.post("offers", "/listings", forms.listing_body(form))
+        if answer.status == 201:
+            return pages.redirect(v, "/annonces?avis=publiee")
+        return listing_form_again(v, form, answer, None, "Publier une annonce")
+
+    @router.get("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
+    async def edit_listing_form(listing_id: str, v: VisitDep) -> Response:
+        v.require_account()
+        answer = await v.backend.get("offers", f"/listings/{listing_id}")
+        if not answer.ok or not answer.body.get("mine"):
+            return pages.render(v, "message", "Annonce introuvable", status=404,
+                                message="Cette annonce n'existe pas ou n'est pas la vôtre.")
+        listing = answer.body
+        quantity = listing.get("quantity") or {}
+        values = {**listing, "quantity_value": shown(quantity.get("value")), "quantity_unit": quantity.get("unit", "t"),
+                  "radius_km": shown(listing.get("radius_km"))}
+        return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
+                            general=[])
+
+    @router.post("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
+    async def edit_listing(listing_id: str, v: VisitDep) -> Response:
+        """`PATCH /api/v1/listings/{id}`."""
+        v.require_account()
+        form = await v.form()
+        answer = await v.backend.call("PATCH", "offers", f"/listings/{listing_id}",
+                                      json=forms.listing_body(form, editing=True))
+        if answer.ok:
+            return pages.redirect(v, "/annonces?avis=modifiee")
+        current = await v.backend.get("offers", f"/listings/{listing_id}")
+        return listing_form_again(v, form, answer, current.body if current.ok else {"id": listing_id},
+                                  "Modifier l'annonce")
+
+    def listing_form_again(v: Visit, form: Any, answer: Answer, listing: dict[str, Any] | None,
+                           title: str) -> Response:
+        """The form again, the visitor's values kept and the API's errors beside their fields."""
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.LISTING_FIELDS)
+        if not errors and not general:
+            general = [answer.detail() or "L'annonce n'a pas pu être enregistrée, réessayez."]
+        values = {k: val for k, val in form.items() if k != "csrf_token"}
+        status = 422 if answer.status in (400, 422) else answer.status
+        return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
+                            errors=errors, general=general)
+
+    @router.post("/annonces/{listing_id}/renouveler")
+    async def renew_listing(listing_id: str, v: VisitDep) -> Response:
+        """`POST /api/v1/listings/{id}/renew`: six more months."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.post("offers", f"/listings/{listing_id}/renew")
+        if answer.ok:
+            return pages.redirect(v, "/annonces?avis=renouvelee")
+        return await my_listings(v, status=answer.status, problem=problem_of(answer))
+
+    @router.post("/annonces/{listing_id}/cloturer")
+    async def close_listing(listing_id: str, v: VisitDep) -> Response:
+        """`DELETE /api/v1/listings/{id}`: withdrawn, its pending matches dropped."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.call("DELETE", "offers", f"/listings/{listing_id}")
+        if answer.ok:
+            return pages.redirect(v, "/annonces?avis=cloturee")
+        return await my_listings(v, status=answer.status, problem=problem_of(answer))
+
+    # --- matches and synergies -------------------------------------------------------------------
+
+    async def my_matches(v: Visit, *, status: int = 200, problem: str | None = None) -> Response:
+        matches, listings, contacts = await asyncio.gather(
+            v.backend.get("matching", "/matches"), v.backend.get("offers", "/listings", mine="true"),
+            v.backend.get("notifications", "/notifications/contacts"))
+        found = listing_of(matches)
+        waiting_first = sorted(found, key=lambda m: (m["status"] != "proposed" or bool(m.get("my_response")),
+                                                     m["status"] != "accepted"))
+        revealed: dict[str, list[dict[str, Any]]] = {}
+        for contact in listing_of(contacts):
+            revealed.setdefault(contact["match_id"], []).append(contact)
+        return pages.render(v, "matches", "Mes mises en relation", status=status, matches=waiting_first,
+                            titles={x["id"]: x["title"] for x in listing_of(listings)}, revealed=revealed,
+                            problem=problem or (matches.detail() if not matches.ok else None))
+
+    @router.get("/mises-en-relation", response_class=HTMLResponse)
+    async def matches(v: VisitDep) -> Response:
+        """My matches, the French explanation, the counterpart anonymous until everyone accepts."""
+        v.require_account()
+        return await my_matches(v)
+
+    @router.post("/mises-en-relation/{match_id}/{answer}")
+    async def respond(match_id: str, answer: str, v: VisitDep) -> Response:
+        """`POST /api/v1/matches/{id}/accept` or `/decline`."""
+        v.require_account()
+        await v.form()
+        action = {"accepter": "accept", "decliner": "decline"}.get(answer)
+        if action is None:
+            return pages.render(v, "message", "Réponse inconnue", status=404, message="Cette réponse n'existe pas.")
+        result = await v.backend.post("matching", f"/matches/{match_id}/{action}")
+        if result.ok:
+            return pages.redirect(v, f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}")
+        return await my_matches(v, status=result.status, problem=problem_of(result))
+
+    @router.get("/synergies", response_class=HTMLResponse)
+    async def synergies(v: VisitDep) -> Response:
+        """My synergies and the stage each has reached."""
+        v.require_account()
+        answer = await v.backend.get("reporting", "/synergies")
+        return pages.render(v, "synergies", "Mes synergies", synergies=listing_of(answer),
+                            problem=answer.detail() if not answer.ok else None)
+
+    # --- preferences -----------------------------------------------------------------------------
+
+    @router.get("/preferences", response_class=HTMLResponse)
+    async def preferences_form(v: VisitDep) -> Response:
+        """How each kind of message reaches me: at once, in a digest, or not at all."""
+        v.require_account()
+        answer = await v.backend.get("notifications", "/notifications/preferences")
+        return pages.render(v, "preferences", "Mes préférences de notification",
+                            preferences=answer.body if answer.ok else {}, errors={},
+                            problem=answer.detail() if not answer.ok else None)
+
+    @router.post("/preferences", response_class=HTMLResponse)
+    async def preferences(v: VisitDep) -> Response:
+        """`PUT /api/v1/notifications/preferences`."""
+        v.require_account()
+        form = await v.form()
+        changes = {kind: form.get(kind) for kind in vocabulary.MESSAGE_KINDS if isinstance(form.get(kind), str)}
+        answer = await v.backend.call("PUT", "notifications", "/notifications/preferences", json=changes)
+        if answer.ok:
+            return pages.redirect(v, "/preferences?avis=preferences")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             {kind: kind for kind in vocabulary.MESSAGE_KINDS})
+        return pages.render(v, "preferences", "Mes préférences de notification", status=422 if errors else
+                            answer.status, preferences=changes, errors=errors,
+                            problem=" ".join(general) or (answer.detail() if not errors else None))
+
+    # --- the animateur's area ---------------------------------------------------------------------
+
+    @router.get("/animation", response_class=HTMLResponse)
+    async def animation(v: VisitDep) -> Response:
+        """The territory I animate: its actors and their listings, pistes and synergies, the dashboard."""
+        v.require_account()
+        answer = await v.backend.get("reporting", "/territories")
+        territories = listing_of(answer)
+        if not territories and v.role not in vocabulary.ANIMATION_ROLES:
+            return pages.render(v, "message", "Espace réservé aux animateurs", status=403,
+                                message="Cet espace est celui de l'animateur d'un territoire (la collectivité).")
+        views = []
+        for territory in territories:
+            actors, synergies = await asyncio.gather(
+                v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
+                v.backend.get("reporting", "/synergies", territory=territory["id"]))
+            views.append({**territory, "actors": listing_of(actors), "synergies": listing_of(synergies)})
+        return pages.render(v, "animation", "Animation du territoire", territories=views,
+                            problem=answer.detail() if not answer.ok else None)
+
+    @router.post("/animation/tableau")
+    async def dashboard(v: VisitDep) -> Response:
+        """`POST /api/v1/territories/{id}/dashboard-link`, then off to the dashboard."""
+        v.require_account()
+        form = await v.form()
+        territory = forms.text(form, "territory_id")
+        answer = await v.backend.post("reporting", f"/territories/{territory}/dashboard-link")
+        if answer.ok and isinstance(answer.body, dict) and "url" in answer.body:
+            return pages.redirect(v, answer.body["url"])
+        return pages.render(v, "message", "Tableau de bord indisponible", status=answer.status,
+                            message=problem_of(answer))
+
+    return router
+
+
+def shown(value: float | None) -> str:
+    """A number as the visitor would type it back (`1,5`)."""
+    return format_number(value) if value is not None else ""
+
+
+def problem_of(answer: Answer) -> str:
+    """A refused action in one French sentence."""
+    detail = answer.body.get("detail") if isinstance(answer.body, dict) else None
+    if isinstance(detail, list):
+        _, general = forms.field_errors(detail, {})
+        return " ".join(general)
+    return answer.detail() or "Cette action n'a pas abouti, réessayez."

@@ -1,0 +1,57 @@
+"""The French words of the portal for the API's codes: kinds, units, frequencies, statuses, stages."""
+
+from __future__ import annotations
+
+from shared.units import UNITS
+
+ORGANISATION_KINDS = {
+    "company": "Entreprise",
+    "farm": "Exploitation agricole",
+    "hospital": "Établissement de santé",
+    "care_home": "EHPAD ou maison de retraite",
+    "association": "Association ou structure d'insertion",
+    "public_body": "Collectivité ou organisme public",
+    "other": "Autre",
+}
+
+# code → (what the owner says, short name in lists)
+LISTING_KINDS = {
+    "offer": ("J'ai un surplus à donner ou vendre", "Offre"),
+    "need": ("J'ai un besoin", "Besoin"),
+    "share": ("Je prête un équipement ou un local", "Partage"),
+    "pool": ("Je cherche à mutualiser", "Mutualisation"),
+}
+LISTING_KIND_HINTS = {
+    "offer": "Chutes, coproduits, chaleur, palettes… ce qui vous coûte à jeter.",
+    "need": "Une matière, de l'énergie ou un service que vous achetez aujourd'hui.",
+    "share": "Broyeur, chambre froide, engin, salle, compétence à temps partagé.",
+    "pool": "Collecte groupée, achats en commun, emploi partagé avec vos voisins.",
+}
+
+FREQUENCIES = {"once": "En une fois", "weekly": "Chaque semaine", "monthly": "Chaque mois", "yearly": "Chaque année"}
+UNIT_LABELS = {code: plural for code, (_singular, plural) in UNITS.items()}
+
+LISTING_STATUSES = {"active": "En ligne", "withdrawn": "Clôturée", "expired": "Expirée"}
+MATCH_STATUSES = {"proposed": "Proposée", "accepted": "Acceptée par tous", "declined": "Déclinée",
+                  "retracted": "Retirée"}
+
+STAGES = ("detected", "studied", "contractualised", "operating", "ended")
+STAGE_LABELS = {"detected": "Détectée", "studied": "À l'étude", "contractualised": "Contractualisée",
+                "operating": "En fonctionnement", "ended": "Terminée", "abandoned": "Abandonnée"}
+SYNERGY_TYPES = {"substitution": "Échange de matières", "mutualisation": "Mutualisation"}
+
+MESSAGE_KINDS = {
+    "match_proposed": "Une mise en relation vous est proposée",
+    "match_responded": "L'autre partie a accepté : à vous de répondre",
+    "match_accepted": "Mise en relation confirmée (avec les coordonnées)",
+    "match_retracted": "Une piste n'est plus d'actualité",
+    "listing_expiring": "Une de vos annonces arrive à expiration",
+    "synergy_stage": "Une de vos synergies change d'étape",
+    "weekly_summary": "Résumé de la semaine du territoire (animateurs)",
+}
+MODES = {"instant": "Tout de suite", "daily": "Un résumé par jour", "weekly": "Un résumé par semaine",
+         "off": "Jamais"}
+
+ROLES = {"member": "Membre", "org_admin": "Administrateur", "animateur": "Animateur du territoire",
+         "platform_admin": "Administrateur de Boucle"}
+ANIMATION_ROLES = ("animateur", "platform_admin")
