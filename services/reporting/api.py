@@ -29,6 +29,7 @@ from reporting.schemas import (
     PartyOut,
     PisteCreate,
     ProspectCreate,
+    ProspectOut,
     ProspectUpdate,
     StageChange,
     SynergyOut,
@@ -226,18 +227,20 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     # --- funnel: prospects recorded by the animateur ----------------------------------------------
 
-    @router.post("/territories/{territory_id}/prospects", status_code=201, tags=["territoires"])
-    def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep) -> dict:
+    @router.post("/territories/{territory_id}/prospects", status_code=201, response_model=ProspectOut,
+                 tags=["territoires"])
+    def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep) -> ProspectOut:
         """An organisation contacted (and perhaps met) by the animateur: the top of the funnel."""
         territory = animated_territory(session, caller, territory_id)
         prospect = Prospect(prospect_id=str(uuid.uuid4()), territory_id=territory.territory_id, **data.model_dump())
         session.add(prospect)
         session.commit()
-        return prospect.model_dump(mode="json")
+        return prospect_out(session, prospect)
 
-    @router.patch("/territories/{territory_id}/prospects/{prospect_id}", tags=["territoires"])
+    @router.patch("/territories/{territory_id}/prospects/{prospect_id}", response_model=ProspectOut,
+                  tags=["territoires"])
     def update_prospect(territory_id: str, prospect_id: str, data: ProspectUpdate, caller: CallerDep,
-                        session: SessionDep) -> dict:
+                        session: SessionDep) -> ProspectOut:
         """Record the meeting, or link the prospect to the organisation it registered as."""
         territory = animated_territory(session, caller, territory_id)
         prospect = session.get(Prospect, prospect_id)
@@ -250,7 +253,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             setattr(prospect, key, value)
         session.add(prospect)
         session.commit()
-        return prospect.model_dump(mode="json")
+        return prospect_out(session, prospect)
 
     # --- reports -------------------------------------------------------------------------------
 
@@ -295,6 +298,12 @@ def check_material(material: str | None, field: str | tuple[str, ...]) -> None:
     if material is not None and material not in materials:
         raise field_error(field, f"Matière inconnue « {material} » : attendu l'une de {', '.join(materials)}, "
                           "ou rien.")
+
+
+def prospect_out(session: Session, prospect: Prospect) -> ProspectOut:
+    """The prospect as stored (reloaded: a commit expires the row, whose dump would be empty)."""
+    session.refresh(prospect)
+    return ProspectOut.model_validate(prospect, from_attributes=True)
 
 
 def territory_out(territory: Territory, communes: int) -> TerritoryOut:

@@ -127,6 +127,18 @@ class ProspectUpdate(Strict):
     notes: str | None = Field(default=None, max_length=2000)
 
 
+class ProspectOut(BaseModel):
+    """A prospect of the territory's funnel, as recorded."""
+
+    prospect_id: str
+    territory_id: str
+    name: str
+    contacted_on: date
+    met_on: date | None
+    organisation_id: str | None
+    notes: str | None
+
+
 class PartyOut(BaseModel):
     organisation_id: str
     name: str
