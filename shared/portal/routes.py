@@ -55,6 +55,9 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.render(v, "check_mail", "Vérifiez votre boîte mail", email=body["email"])
         errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
                                              forms.SIGNUP_FIELDS)
+        siret = forms.text(form, "siret")
+        if errors and siret and not forms.luhn_ok(siret):  # offers checks it only once the rest is valid
+            errors.setdefault("siret", vocabulary.SIRET_INVALID)
         if not errors and not general:
             general = [answer.detail() or "Inscription impossible pour le moment, réessayez."]
         values = {k: val for k, val in form.items() if k not in ("password", "csrf_token")}
@@ -115,9 +118,9 @@ def build_router(settings: Settings) -> APIRouter:
     async def space(v: VisitDep) -> Response:
         """Counts and what to do next: matches awaiting my answer, listings about to expire."""
         v.require_account()
-        listings, matches, synergies = await asyncio.gather(
+        listings, matches, synergies, territories = await asyncio.gather(
             v.backend.get("offers", "/listings", mine="true"), v.backend.get("matching", "/matches"),
-            v.backend.get("reporting", "/synergies"))
+            v.backend.get("reporting", "/synergies"), v.backend.get("reporting", "/territories"))
         mine, found, joined = listing_of(listings), listing_of(matches), listing_of(synergies)
         titles = {listing["id"]: listing["title"] for listing in mine}
         soon = (date.today() + EXPIRY_SOON).isoformat()
@@ -129,6 +132,7 @@ def build_router(settings: Settings) -> APIRouter:
             open_synergies=[s for s in joined if s["stage"] not in ("ended", "abandoned")],
             expiring=[x for x in mine if x["status"] == "expired"
                       or (x["status"] == "active" and x["expires_at"] <= soon)],
+            territories=listing_of(territories),
             unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1])
 
     # --- listings --------------------------------------------------------------------------------

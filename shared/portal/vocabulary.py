@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from shared.units import UNITS
 
+SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé de contrôle ne correspond pas)."
+
 ORGANISATION_KINDS = {
     "company": "Entreprise",
     "farm": "Exploitation agricole",

@@ -1,0 +1,183 @@
+"""The portal's forms through the gateway, without a browser: a form posted without the token of its page is
+refused (403, in French) and changes nothing; pages behind a session send to the login page; bad values come back
+as a 422 page with the error beside its field.
+
+One stack on SQLite (the forms' checks do not depend on the database).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from shared.devstack import Stack
+from tests.conftest import Databases, mailbox, make_stack, wait_until
+
+PASSWORD = "un mot de passe solide"
+
+
+@pytest.fixture(scope="module")
+def portal_stack(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Stack]:
+    stack = make_stack(tmp_path_factory.mktemp("stack-portal-csrf"), databases, "sqlite")
+    try:
+        stack.start()
+        stack.wait_healthy(consumers_joined=True)
+        yield stack
+    finally:
+        stack.stop()
+
+
+def account_link(stack: Stack, email: str, seen: set[str] | None = None) -> str:
+    """The `/liens/compte/…` link of the latest account email to `email` not in `seen` (ids)."""
+    sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
+    seen = seen if seen is not None else set()
+
+    def find() -> str | None:
+        for message in mailbox(stack):
+            if message["to"] == email and message["id"] not in seen:
+                found = re.search(r"https?://\S+/liens/compte/\S+", httpx.get(f"{sink}/{message['id']}").json()["text"])
+                if found:
+                    seen.add(message["id"])
+                    return found.group(0)
+        return None
+
+    return str(wait_until(find, timeout=20))
+
+
+def session_cookie(response: httpx.Response) -> str:
+    """The value of the `boucle_session` cookie a response sets (httpx keeps no Secure cookie over http)."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith("boucle_session="):
+            return header.split(";", 1)[0].split("=", 1)[1]
+    raise AssertionError(f"no session cookie in {response.headers.get_list('set-cookie')}")
+
+
+def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str, email: str,
+              password: str | None = PASSWORD) -> str:
+    """An account created through the API and confirmed through its emailed link; returns its session cookie."""
+    body = {"organisation": organisation, "name": name, "email": email}
+    if password:
+        body["password"] = password
+    created = client.post("/api/v1/accounts", json=body)
+    assert created.status_code == 201, created.text
+    link = httpx.URL(account_link(stack, email))
+    confirmed = client.post(link.raw_path.decode())
+    assert confirmed.status_code == 303, confirmed.text
+    return session_cookie(confirmed)
+
+
+def form_token(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, "no CSRF field in the page"
+    return found.group(1)
+
+
+def test_anonymous_forms_carry_the_token_of_their_cookie(portal_stack: Stack) -> None:
+    with httpx.Client(base_url=portal_stack.url("gateway"), timeout=30) as client:
+        page = client.get("/inscription")
+        assert page.status_code == 200
+        cookie = page.headers["set-cookie"]
+        assert cookie.startswith("boucle_portail=") and "HttpOnly" in cookie and "SameSite=strict" in cookie
+        visitor = cookie.split(";", 1)[0]
+        assert visitor.split("=", 1)[1] == form_token(page)
+
+        signup = {"organisation_name": "Scierie Sans Jeton", "kind": "company", "commune": "Beaune (21200)",
+                  "name": "Léa Sans Jeton",
+                  "email": "lea@sans-jeton.example", "password": PASSWORD}
+        refused = client.post("/inscription", data=signup, headers={"Cookie": visitor})
+        assert refused.status_code == 403
+        assert "Formulaire refusé" in refused.text and "n'a pas été pris en compte" in refused.text
+        # another visitor's token does not fit this visitor's cookie
+        other = form_token(client.get("/inscription"))
+        assert client.post("/inscription", data={**signup, "csrf_token": other},
+                           headers={"Cookie": visitor}).status_code == 403
+        # nor does a token without its cookie
+        assert client.post("/inscription", data={**signup, "csrf_token": form_token(page)}).status_code == 403
+        assert client.post("/connexion", data={"email": "lea@sans-jeton.example", "password": PASSWORD},
+                           headers={"Cookie": visitor}).status_code == 403
+        assert client.post("/connexion/lien", data={"email": "lea@sans-jeton.example"},
+                           headers={"Cookie": visitor}).status_code == 403
+
+        # Nothing was created: the same sign-up with the page's token goes through (else: address taken).
+        accepted = client.post("/inscription", data={**signup, "csrf_token": form_token(page)},
+                               headers={"Cookie": visitor})
+        assert accepted.status_code == 200, accepted.text
+        assert "Vérifiez votre boîte mail" in accepted.text
+        time.sleep(1)
+        assert [m["to"] for m in mailbox(portal_stack)].count("lea@sans-jeton.example") == 1
+
+
+def test_signed_in_forms_carry_the_session_token(portal_stack: Stack) -> None:
+    with httpx.Client(base_url=portal_stack.url("gateway"), timeout=30) as client:
+        session = signed_up(portal_stack, client, {"name": "Cartonnerie Jeton", "kind": "company",
+                                                   "commune": "Beaune", "contact_email": "alertes@jeton.example"},
+                            "Jeanne Jeton", "jeanne@jeton.example")
+        cookie = {"Cookie": f"boucle_session={session}"}
+        csrf = client.get("/api/v1/session", headers=cookie).json()["csrf_token"]
+        page = client.get("/annonces/nouvelle", headers=cookie)
+        assert page.status_code == 200 and form_token(page) == csrf
+
+        listing = {"kind": "offer", "title": "Chutes de carton ondulé", "category": "Carton ondulé",
+                   "quantity_value": "2", "quantity_unit": "t", "frequency": "monthly"}
+        refused = client.post("/annonces/nouvelle", data=listing, headers=cookie)
+        assert refused.status_code == 403 and "Formulaire refusé" in refused.text
+        assert client.post("/annonces/nouvelle", data={**listing, "csrf_token": "pas-le-bon"},
+                           headers=cookie).status_code == 403
+        assert client.get("/api/v1/listings?mine=true", headers=cookie).json() == []
+
+        published = client.post("/annonces/nouvelle", data={**listing, "csrf_token": csrf}, headers=cookie)
+        assert published.status_code == 303 and published.headers["location"] == "/annonces?avis=publiee"
+        mine = client.get("/api/v1/listings?mine=true", headers=cookie).json()
+        assert [(x["title"], x["quantity"]) for x in mine] == [("Chutes de carton ondulé", {"value": 2.0, "unit": "t"})]
+
+        for path in (f"/annonces/{mine[0]['id']}/cloturer", f"/annonces/{mine[0]['id']}/renouveler",
+                     "/preferences", "/deconnexion"):
+            assert client.post(path, data={}, headers=cookie).status_code == 403, path
+        assert client.get("/api/v1/listings?mine=true", headers=cookie).json()[0]["status"] == "active"
+        assert client.get("/api/v1/session", headers=cookie).status_code == 200  # still signed in
+
+        out = client.post("/deconnexion", data={"csrf_token": csrf}, headers=cookie)
+        assert out.status_code == 303
+        assert any(c.startswith("boucle_session=") for c in out.headers.get_list("set-cookie"))
+        assert client.get("/api/v1/session", headers=cookie).status_code == 401
+
+
+def test_pages_behind_a_session_send_to_the_login_page(portal_stack: Stack) -> None:
+    with httpx.Client(base_url=portal_stack.url("gateway"), timeout=30) as client:
+        for path in ("/espace", "/annonces", "/annonces/nouvelle", "/mises-en-relation", "/synergies",
+                     "/preferences", "/animation"):
+            answer = client.get(path)
+            assert answer.status_code == 303, path
+            assert answer.headers["location"] == f"/connexion?suite={path}"
+        for path in ("/", "/inscription", "/connexion"):
+            assert client.get(path).status_code == 200, path
+
+
+def test_bad_values_come_back_beside_their_fields(portal_stack: Stack) -> None:
+    with httpx.Client(base_url=portal_stack.url("gateway"), timeout=30) as client:
+        page = client.get("/inscription")
+        visitor = {"Cookie": page.headers["set-cookie"].split(";", 1)[0]}
+        answer = client.post("/inscription", headers=visitor, data={
+            "csrf_token": form_token(page), "organisation_name": "Cartonnerie <b>Dupont</b>", "kind": "company",
+            "siret": "73282932000075", "commune": "Beaune", "name": "J", "email": "pas-une-adresse",
+            "password": "court"})
+        assert answer.status_code == 422
+        html = answer.text
+        assert re.search(r'<input type="text" id="siret" name="siret" value="73282932000075"\s+'
+                         r'aria-describedby="siret-error siret-hint" aria-invalid="true"', html)
+        assert 'id="siret-error">Ce SIRET n&#39;est pas valide' in html  # the page's own Luhn check
+        assert 'id="name-error">2 caractères au moins.' in html
+        assert 'id="email-error">Adresse email invalide' in html
+        assert 'value="Cartonnerie &lt;b&gt;Dupont&lt;/b&gt;"' in html  # kept, and inert
+        assert "court" not in html  # a password is never sent back
+
+        # the rest right: offers' own verdict on the SIRET, beside the field
+        answer = client.post("/inscription", headers=visitor, data={
+            "csrf_token": form_token(page), "organisation_name": "Cartonnerie Dupont", "kind": "company",
+            "siret": "73282932000075", "commune": "Beaune", "name": "Jeanne", "email": "jeanne@siret.example"})
+        assert answer.status_code == 422
+        assert re.search(r'id="siret-error">SIRET « 73282932000075 » invalide', answer.text)
