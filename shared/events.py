@@ -107,6 +107,21 @@ class OrganisationProfile(Payload):
     contact_email: str
 
 
+class AccountLinkRequested(Payload):
+    """account.link_requested v1: email a user a single-use link (confirm the address, log in, join).
+
+    On `boucle.organisations`, keyed by the organisation: it follows the organisation's
+    registration. The nonce is useless without the link's signature (BOUCLE_SECRET_KEY).
+    """
+
+    user_id: str
+    organisation_id: str
+    email: str
+    name: str
+    purpose: Literal["confirm", "login", "invite"]
+    nonce: str
+
+
 class MatchParty(Payload):
     """One side of a match, with what the other side may see before acceptance."""
 
@@ -262,6 +277,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.expiring", 1): ListingExpiring,
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
+    ("account.link_requested", 1): AccountLinkRequested,
     ("match.proposed", 1): MatchProposed,
     ("match.retracted", 1): MatchRetracted,
     ("match.responded", 1): MatchResponded,

@@ -4,11 +4,12 @@
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from offers import service
+from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate
 from offers.domain import RuleBroken
 from offers.models import (
     Listing,
@@ -20,11 +21,12 @@ from offers.models import (
     Organisation,
     OrganisationCreate,
     OrganisationCreated,
+    OrganisationMe,
     OrganisationPublic,
     QuantityOut,
 )
 from shared.geo import Gazetteer
-from shared.http import bearer_token, field_error
+from shared.http import field_error
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
@@ -36,10 +38,11 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     SessionDep = Annotated[Session, Depends(runtime.session)]
 
-    def current_organisation(request: Request, session: SessionDep) -> Organisation:
-        org = service.organisation_by_token(session, bearer_token(request))
-        if org is None:
-            raise HTTPException(401, detail="Jeton d'accès invalide.", headers={"WWW-Authenticate": "Bearer"})
+    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
+
+    def current_organisation(auth: AuthDep, session: SessionDep) -> Organisation:
+        org = session.get(Organisation, auth.principal.organisation_id)
+        assert org is not None  # users and tokens belong to an organisation
         return org
 
     OrgDep = Annotated[Organisation, Depends(current_organisation)]
@@ -57,10 +60,16 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         committed()
         return OrganisationCreated(id=org.id, token=token)
 
-    @router.get("/organisations/me", response_model=OrganisationPublic, tags=["organisations"])
-    def me(org: OrgDep) -> Organisation:
-        """The caller's own organisation (also how other services check a token)."""
-        return org
+    @router.get("/organisations/me", response_model=OrganisationMe, tags=["organisations"])
+    def me(request: Request, response: Response, session: SessionDep) -> OrganisationMe:
+        """The caller's own organisation, its role and user (null for an API token). Also how the other
+        services authenticate their callers: they forward the credentials, `X-CSRF-Token` and, in
+        `X-Boucle-Method`, the method of their request (a cookie request that changes something needs
+        its CSRF token: 403 otherwise)."""
+        auth = authenticate(session, request, response, request.headers.get(METHOD_HEADER, "GET"))
+        org = session.get(Organisation, auth.principal.organisation_id)
+        return OrganisationMe(**OrganisationPublic.model_validate(org, from_attributes=True).model_dump(),
+                              role=auth.principal.role, user_id=auth.principal.user_id)
 
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
     def publish(data: ListingCreate, org: OrgDep, session: SessionDep) -> ListingCreated:

@@ -11,9 +11,12 @@ from datetime import date
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from offers.accounts import LINK_LIFETIME
+from offers.accounts_api import build_account_link_router, build_account_router
+from offers.accounts_service import migrate_organisation_tokens
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
-from offers.models import ExpiryReminder, Listing, Organisation
+from offers.models import ACCOUNT_TABLES, ExpiryReminder, Listing, Organisation
 from offers.service import expire_due_listings, remind_expiring_listings
 from shared.geo import Gazetteer
 from shared.links import LinkSigner
@@ -24,7 +27,13 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("offers", settings, [Organisation, Listing, ExpiryReminder])
+    runtime = ServiceRuntime("offers", settings, [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES])
+
+    def migrate() -> None:
+        """A database from before `api_token`: each organisation's token becomes its first API token."""
+        migrate_organisation_tokens(runtime.engine)
+
+    runtime.on_start.append(migrate)
 
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded."""
@@ -43,7 +52,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Boucle — annonces", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
-    app.include_router(build_router(runtime, Gazetteer.load()))
-    app.include_router(build_commune_router(Gazetteer.load()))
+    gazetteer = Gazetteer.load()
+    app.include_router(build_router(runtime, gazetteer))
+    app.include_router(build_commune_router(gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
+    app.include_router(build_account_router(runtime, gazetteer))
+    link_lifetime = int(LINK_LIFETIME.total_seconds())
+    app.include_router(build_account_link_router(runtime, LinkSigner(settings.secret_key, link_lifetime)))
     return app

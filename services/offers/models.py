@@ -41,7 +41,8 @@ class Organisation(SQLModel, table=True):
     # None: coordinates given or of the town itself; else how they were approximated.
     location_approximation: str | None = None
     contact_email: str
-    token_hash: str = Field(unique=True, index=True)
+    # Its API tokens are in `api_token` (a database from before had one `token_hash` column here:
+    # `accounts_service.migrate_organisation_tokens` moves it there at start-up).
     created_at: datetime = Field(default_factory=_now)
 
 
@@ -78,6 +79,75 @@ class ExpiryReminder(SQLModel, table=True):
     listing_id: str = Field(foreign_key="listing.id", primary_key=True)
     expires_at: date = Field(primary_key=True)
     sent_at: datetime = Field(default_factory=_now)
+
+
+class UserAccount(SQLModel, table=True):
+    """A person acting for one organisation; `email` is stored lower-case, so unique whatever its case."""
+
+    __tablename__ = "user_account"
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    name: str
+    email: str = Field(unique=True, index=True)
+    password_hash: str | None = None  # None: signs in by emailed link only
+    role: str = "member"
+    confirmed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
+class WebSession(SQLModel, table=True):
+    """A browser session: the cookie holds a random token, only its SHA-256 is kept (`id`)."""
+
+    __tablename__ = "web_session"
+
+    id: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="user_account.id", index=True)
+    csrf_token: str
+    created_at: datetime = Field(default_factory=_now)
+    expires_at: datetime
+    revoked_at: datetime | None = None
+
+
+class LoginAttempt(SQLModel, table=True):
+    """A password login attempt, counted to throttle guessing per email and per client address."""
+
+    __tablename__ = "login_attempt"
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    email: str = Field(index=True)
+    address: str | None = Field(default=None, index=True)
+    succeeded: bool
+    attempted_at: datetime = Field(default_factory=_now, index=True)
+
+
+class LoginLink(SQLModel, table=True):
+    """An emailed link's single-use nonce (its SHA-256), for a user, valid an hour."""
+
+    __tablename__ = "login_link"
+
+    nonce_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="user_account.id", index=True)
+    purpose: str  # confirm | login | invite
+    created_at: datetime = Field(default_factory=_now, index=True)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class ApiToken(SQLModel, table=True):
+    """An organisation's API bearer token (its SHA-256); revoked tokens are kept, never reused."""
+
+    __tablename__ = "api_token"
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    token_hash: str = Field(unique=True, index=True)
+    label: str
+    created_at: datetime = Field(default_factory=_now)
+    revoked_at: datetime | None = None
+
+
+ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken]
 
 
 class Input(BaseModel):
@@ -119,6 +189,106 @@ class OrganisationPublic(BaseModel):
     lon: float | None
     location_approximation: str | None
     contact_email: str
+
+
+class OrganisationMe(OrganisationPublic):
+    """The caller's organisation and who calls: a user (`user_id`) or an API token (`user_id` null)."""
+
+    role: str
+    user_id: str | None
+
+
+AccountRole = Literal["member", "org_admin", "animateur", "platform_admin"]
+
+
+class AccountCreate(Input):
+    """Sign-up: a new organisation and its first user, its administrator."""
+
+    organisation: OrganisationCreate
+    name: str = PydanticField(min_length=2, max_length=200)
+    email: EmailStr
+    password: str | None = PydanticField(default=None, description="12 caractères au moins ; sans mot de passe, "
+                                                                    "connexion par lien envoyé par email")
+
+
+class AccountCreated(BaseModel):
+    organisation_id: str
+    user_id: str
+
+
+class Credentials(Input):
+    email: str = PydanticField(max_length=320)
+    password: str = PydanticField(max_length=1024)
+
+
+class LinkRequest(Input):
+    email: str = PydanticField(max_length=320)
+
+
+class SessionUser(BaseModel):
+    id: str
+    name: str
+    email: str
+    role: str
+
+
+class SessionOrganisation(BaseModel):
+    id: str
+    name: str
+
+
+class SessionInfo(BaseModel):
+    """Who is logged in; `csrf_token` goes in the `X-CSRF-Token` header of every unsafe request."""
+
+    user: SessionUser
+    organisation: SessionOrganisation
+    csrf_token: str
+
+
+class PasswordChange(Input):
+    password: str
+    current_password: str | None = PydanticField(default=None, max_length=1024)
+
+
+class TokenCreate(Input):
+    label: str = PydanticField(min_length=1, max_length=100)
+
+
+class TokenCreated(BaseModel):
+    """A new API token: `token` is shown this once, only its hash is kept."""
+
+    id: str
+    label: str
+    token: str
+
+
+class TokenPublic(BaseModel):
+    id: str
+    label: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class UserInvite(Input):
+    """A colleague joins the organisation: an email invites them to confirm their address."""
+
+    name: str = PydanticField(min_length=2, max_length=200)
+    email: EmailStr
+    role: Literal["member", "org_admin"] = "member"
+
+
+class UserPublic(BaseModel):
+    id: str
+    organisation_id: str
+    name: str
+    email: str
+    role: str
+    confirmed: bool
+    created_at: datetime
+
+
+class RoleChange(Input):
+    role: AccountRole
 
 
 class Quantity(Input):

@@ -19,7 +19,15 @@ from offers.domain import (
     expiry_reminder_due,
     renewed_expiry,
 )
-from offers.models import ExpiryReminder, Listing, ListingCreate, ListingUpdate, Organisation, OrganisationCreate
+from offers.models import (
+    ApiToken,
+    ExpiryReminder,
+    Listing,
+    ListingCreate,
+    ListingUpdate,
+    Organisation,
+    OrganisationCreate,
+)
 from shared import topics
 from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, OrganisationProfile, new_event
 from shared.geo import Gazetteer, PlaceError
@@ -34,22 +42,43 @@ class NotFound(Exception):
     """No such resource for this caller."""
 
 
+FIRST_TOKEN_LABEL = "Jeton d'inscription"
+
+
 def register_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> tuple[Organisation, str]:
-    """Create an organisation and return it with its bearer token (only its hash is kept)."""
-    token = secrets.token_urlsafe(32)
-    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email),
-                       token_hash=hash_token(token))
+    """Create an organisation with its first API token, returned once (only its hash is kept)."""
+    org = add_organisation(session, data, gazetteer)
+    session.flush()  # the token refers to the organisation
+    token = add_api_token(session, org.id, FIRST_TOKEN_LABEL)[1]
+    session.commit()
+    session.refresh(org)
+    return org, token
+
+
+def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> Organisation:
+    """Check and stage a new organisation with its `organisation.registered`; the caller commits."""
+    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email))
     if data.siret:
         org.siret = check_siret(data.siret)
     if data.naf_code:
         org.naf_code = check_naf(data.naf_code)
     locate(org, data, gazetteer)
+    stage_organisation(session, org)
+    return org
+
+
+def stage_organisation(session: Session, org: Organisation) -> None:
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.registered", profile(org),
                                                        producer=PRODUCER, key=org.id))
-    session.commit()
-    session.refresh(org)
-    return org, token
+
+
+def add_api_token(session: Session, organisation_id: str, label: str) -> tuple[ApiToken, str]:
+    """Stage a new API token of the organisation; the token itself is returned, never stored."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(organisation_id=organisation_id, token_hash=hash_token(token), label=label)
+    session.add(row)
+    return row, token
 
 
 def locate(org: Organisation, data: OrganisationCreate, gazetteer: Gazetteer) -> None:
@@ -78,7 +107,9 @@ def profile(org: Organisation) -> OrganisationProfile:
 
 
 def organisation_by_token(session: Session, token: str) -> Organisation | None:
-    return session.exec(select(Organisation).where(Organisation.token_hash == hash_token(token))).first()
+    """The organisation of a valid (not revoked) API token."""
+    return session.exec(select(Organisation).join(ApiToken, col(ApiToken.organisation_id) == Organisation.id)
+                        .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None))).first()
 
 
 def publish_listing(session: Session, org: Organisation, data: ListingCreate, today: date) -> Listing:

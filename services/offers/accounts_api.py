@@ -1,0 +1,303 @@
+"""HTTP routes of accounts (API v1), how offers tells who calls, and the page of emailed account links.
+
+A caller is an API token (`Authorization: Bearer …`) or a browser session (cookie
+`boucle_session`, HttpOnly, Secure, SameSite=Lax). A cookie request that changes something
+must carry the session's CSRF token in `X-CSRF-Token`. `GET /api/v1/organisations/me` applies
+the same rules for the other services, which forward the method in `X-Boucle-Method`.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlmodel import Session
+
+from offers import accounts
+from offers import accounts_service as service
+from offers.accounts import NotAllowed, Principal
+from offers.domain import RuleBroken
+from offers.models import (
+    AccountCreate,
+    AccountCreated,
+    ApiToken,
+    Credentials,
+    LinkRequest,
+    PasswordChange,
+    RoleChange,
+    SessionInfo,
+    SessionOrganisation,
+    SessionUser,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    UserAccount,
+    UserInvite,
+    UserPublic,
+)
+from offers.service import NotFound
+from shared.geo import Gazetteer
+from shared.http import bearer_token, field_error
+from shared.links import InvalidLink, LinkSigner
+from shared.pages import page_environment
+from shared.service import ServiceRuntime
+
+COOKIE = "boucle_session"
+CSRF_HEADER = "X-CSRF-Token"
+METHOD_HEADER = "X-Boucle-Method"  # the method of the request another service authenticates
+LINK_PURPOSE = "account"  # notifications signs the emailed links with it (smtp.links_for)
+AFTER_LOGIN = "/espace"
+CLEAR_COOKIE = f"{COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=lax"
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def set_session_cookie(response: Response, token: str) -> None:
+    response.set_cookie(COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), path="/",
+                        secure=True, httponly=True, samesite="lax")
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    """The caller, and its session when it came with the cookie (None for an API token)."""
+
+    principal: Principal
+    logged: service.LoggedIn | None = None
+
+
+def authenticate(session: Session, request: Request, response: Response, method: str) -> Authenticated:
+    """The caller of a request made with `method`, or 401 (no or bad credentials) / 403 (CSRF).
+
+    `Authorization` wins over the cookie when both are sent.
+    """
+    if "authorization" in request.headers:
+        principal = service.token_principal(session, bearer_token(request))
+        if principal is None:
+            raise HTTPException(401, detail="Jeton d'accès invalide.", headers={"WWW-Authenticate": "Bearer"})
+        return Authenticated(principal)
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        bearer_token(request)  # raises: no credentials at all
+    logged = service.current_session(session, cookie or "", now())
+    if logged is None:
+        raise HTTPException(401, detail="Session expirée ou invalide : reconnectez-vous.",
+                            headers={"WWW-Authenticate": "Bearer", "Set-Cookie": CLEAR_COOKIE})
+    if not accounts.csrf_ok(method, True, request.headers.get(CSRF_HEADER), logged.web.csrf_token):
+        raise HTTPException(403, detail="Jeton CSRF manquant ou invalide.")
+    if logged.slid:
+        set_session_cookie(response, cookie or "")  # the browser keeps it as long as the session lives
+    return Authenticated(logged.principal, logged)
+
+
+def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
+    """FastAPI dependency: the caller of this request, by its own method."""
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+
+    def authenticated(request: Request, response: Response, session: SessionDep) -> Authenticated:
+        return authenticate(session, request, response, request.method)
+
+    return authenticated
+
+
+def session_info(logged: service.LoggedIn) -> SessionInfo:
+    user, org = logged.user, logged.organisation
+    return SessionInfo(user=SessionUser(id=user.id, name=user.name, email=user.email, role=user.role),
+                       organisation=SessionOrganisation(id=org.id, name=org.name), csrf_token=logged.web.csrf_token)
+
+
+def user_public(user: UserAccount) -> UserPublic:
+    return UserPublic(id=user.id, organisation_id=user.organisation_id, name=user.name, email=user.email,
+                      role=user.role, confirmed=user.confirmed_at is not None, created_at=user.created_at)
+
+
+def token_public(row: ApiToken) -> TokenPublic:
+    return TokenPublic(id=row.id, label=row.label, created_at=row.created_at, revoked_at=row.revoked_at)
+
+
+def rule_error(exc: RuleBroken) -> HTTPException:
+    """A broken rule as a field error; `organisation.commune` names a nested field."""
+    status = 409 if isinstance(exc, service.Conflict) else 422
+    return field_error(tuple(exc.field.split(".")), exc.message, status_code=status)
+
+
+def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
+    """Sign-up, login and logout, emailed login links, API tokens, users and roles."""
+    router = APIRouter(prefix="/api/v1", tags=["comptes"])
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
+
+    def logged_in(auth: Authenticated) -> service.LoggedIn:
+        if auth.logged is None:
+            raise HTTPException(401, detail="Aucune session ouverte : connectez-vous.")
+        return auth.logged
+
+    @router.post("/accounts", status_code=201, response_model=AccountCreated)
+    def sign_up(data: AccountCreate, session: SessionDep) -> AccountCreated:
+        """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`."""
+        try:
+            user = service.sign_up(session, data, gazetteer, now())
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        runtime.relay.notify()
+        return AccountCreated(organisation_id=user.organisation_id, user_id=user.id)
+
+    @router.post("/session", response_model=SessionInfo)
+    def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
+        """Log in with email and password: sets the session cookie; answer 401, 403 (address not confirmed:
+        the link is sent again) or 429 (5 failures in 15 minutes for this email or this client)."""
+        address = accounts.client_address(request.headers.get("x-forwarded-for"),
+                                          request.client.host if request.client else None)
+        try:
+            logged = service.log_in(session, data.email, data.password, address, now())
+        except service.Throttled as exc:
+            raise HTTPException(429, detail=str(exc),
+                                headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}) from exc
+        except service.Unconfirmed as exc:
+            runtime.relay.notify()
+            raise HTTPException(403, detail=str(exc)) from exc
+        except service.LoginRefused as exc:
+            raise HTTPException(401, detail=str(exc)) from exc
+        set_session_cookie(response, logged.token or "")
+        return session_info(logged)
+
+    @router.post("/session/link", status_code=202)
+    def request_link(data: LinkRequest, session: SessionDep) -> dict[str, str]:
+        """Email a login link to this address if it has an account; the answer is the same either way."""
+        service.request_login_link(session, data.email, now())
+        runtime.relay.notify()
+        return {"detail": "Si un compte existe pour cette adresse, un lien de connexion vient d'y être envoyé."}
+
+    @router.get("/session", response_model=SessionInfo)
+    def current(auth: AuthDep) -> SessionInfo:
+        """The logged-in user, its organisation and the session's CSRF token (cookie only)."""
+        return session_info(logged_in(auth))
+
+    @router.delete("/session", status_code=204)
+    def log_out(auth: AuthDep, session: SessionDep) -> Response:
+        """Log out: the session ends everywhere and the cookie is cleared."""
+        service.log_out(session, logged_in(auth).web, now())
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        return response
+
+    @router.put("/session/password", status_code=204)
+    def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
+        """Set a password (or change it: `current_password` then required); the user's other sessions end."""
+        try:
+            service.change_password(session, logged_in(auth), data.password, data.current_password, now())
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        return Response(status_code=204)
+
+    @router.get("/organisations/me/tokens", response_model=list[TokenPublic])
+    def tokens(auth: AuthDep, session: SessionDep) -> list[TokenPublic]:
+        """The organisation's API tokens, revoked ones included (administrators only)."""
+        try:
+            return [token_public(row) for row in service.list_tokens(session, auth.principal)]
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+
+    @router.post("/organisations/me/tokens", status_code=201, response_model=TokenCreated)
+    def create_token(data: TokenCreate, auth: AuthDep, session: SessionDep) -> TokenCreated:
+        """A new API token for the organisation, shown this once (administrators only)."""
+        try:
+            row, token = service.create_token(session, auth.principal, data.label)
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        return TokenCreated(id=row.id, label=row.label, token=token)
+
+    @router.delete("/organisations/me/tokens/{token_id}", response_model=TokenPublic)
+    def revoke_token(token_id: str, auth: AuthDep, session: SessionDep) -> TokenPublic:
+        """Revoke an API token: every service refuses it from now on (administrators only)."""
+        try:
+            return token_public(service.revoke_token(session, auth.principal, token_id, now()))
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except NotFound as exc:
+            raise HTTPException(404, detail="Jeton introuvable.") from exc
+
+    @router.get("/organisations/me/users", response_model=list[UserPublic])
+    def users(auth: AuthDep, session: SessionDep) -> list[UserPublic]:
+        """The organisation's users (administrators only)."""
+        try:
+            return [user_public(user) for user in service.list_users(session, auth.principal)]
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+
+    @router.post("/organisations/me/users", status_code=201, response_model=UserPublic)
+    def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
+        """Add a colleague (member or org_admin); an emailed link lets them confirm and log in."""
+        try:
+            user = service.invite_user(session, auth.principal, data, now())
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        runtime.relay.notify()
+        return user_public(user)
+
+    @router.post("/users/{user_id}/role", response_model=UserPublic)
+    def set_role(user_id: str, data: RoleChange, auth: AuthDep, session: SessionDep) -> UserPublic:
+        """Change a user's role: a platform admin any user's and any role (animateur, platform_admin…);
+        an organisation's administrator its own users' between member and org_admin."""
+        try:
+            return user_public(service.set_role(session, auth.principal, user_id, data.role))
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except NotFound as exc:
+            raise HTTPException(404, detail="Utilisateur introuvable.") from exc
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+
+    return router
+
+
+def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
+    """`/liens/compte/{token}`: the page of an emailed account link (confirm the address, log in, join).
+
+    GET only shows a button (mail scanners follow links); the POST spends the single-use nonce,
+    confirms the address, opens the session and sends the browser to its space.
+    """
+    router = APIRouter(include_in_schema=False)
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    template = page_environment("offers").get_template("pages/account_link.html")
+    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle"}
+
+    def refused(message: str, status_code: int = 400) -> HTMLResponse:
+        return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=status_code)
+
+    def claims(token: str) -> tuple[str, str]:
+        found = signer.verify(LINK_PURPOSE, token)
+        if not isinstance(found.get("u"), str) or not isinstance(found.get("n"), str):
+            raise InvalidLink("Ce lien n'est pas valide.")
+        return found["u"], found["n"]
+
+    @router.get("/liens/compte/{token}", response_class=HTMLResponse)
+    def show(token: str, session: SessionDep) -> HTMLResponse:
+        try:
+            user_id, nonce = claims(token)
+            link = service.check_link(session, user_id, nonce, now())
+        except (InvalidLink, service.LinkRefused) as exc:
+            return refused(str(exc))
+        user = session.get(UserAccount, user_id)
+        return HTMLResponse(template.render(title=titles.get(link.purpose, "Boucle"), purpose=link.purpose,
+                                            name=user.name if user else ""))
+
+    @router.post("/liens/compte/{token}")
+    def use(token: str, request: Request, session: SessionDep) -> Response:
+        # Only our own page's button: another site must not log a visitor into an account of its choosing.
+        if request.headers.get("sec-fetch-site") == "cross-site":
+            return refused("Ce lien s'ouvre depuis votre messagerie, pas depuis un autre site.", 403)
+        try:
+            user_id, nonce = claims(token)
+            logged = service.use_link(session, user_id, nonce, now())
+        except (InvalidLink, service.LinkRefused) as exc:
+            return refused(str(exc))
+        response = RedirectResponse(AFTER_LOGIN, status_code=303)
+        set_session_cookie(response, logged.token or "")
+        return response
+
+    return router

@@ -1,0 +1,443 @@
+"""Use cases of accounts: sign-up, login by password or emailed link, sessions, API tokens, users and roles.
+
+Each use case changes its rows (and stages its event) in one transaction; the rules it
+applies are in `offers.accounts`. Passwords are hashed with argon2id (argon2-cffi's defaults);
+session cookies, emailed nonces and API tokens are random and only their SHA-256 is stored.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Engine, delete, func, insert, inspect, text, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from offers import accounts
+from offers.accounts import Principal
+from offers.domain import RuleBroken
+from offers.models import (
+    AccountCreate,
+    ApiToken,
+    LoginAttempt,
+    LoginLink,
+    Organisation,
+    UserAccount,
+    UserInvite,
+    WebSession,
+)
+from offers.service import (
+    FIRST_TOKEN_LABEL,
+    PRODUCER,
+    NotFound,
+    add_api_token,
+    add_organisation,
+    organisation_by_token,
+    stage_organisation,
+)
+from shared import topics
+from shared.events import AccountLinkRequested, new_event
+from shared.geo import Gazetteer
+from shared.http import hash_token
+from shared.outbox import add_event
+
+
+class Conflict(RuleBroken):
+    """The input clashes with what exists (an address already has an account)."""
+
+
+class LoginRefused(Exception):
+    """A login refused; the message is French and says no more than it should."""
+
+
+class BadCredentials(LoginRefused):
+    def __init__(self) -> None:
+        super().__init__("Identifiants incorrects.")  # the same whatever is wrong: no account enumeration
+
+
+class Unconfirmed(LoginRefused):
+    def __init__(self) -> None:
+        super().__init__("Adresse email pas encore confirmée : nous venons de vous renvoyer le lien de confirmation.")
+
+
+class Throttled(LoginRefused):
+    def __init__(self) -> None:
+        super().__init__(f"Trop de tentatives de connexion : réessayez dans {accounts.LOGIN_WINDOW.seconds // 60} "
+                         "minutes, ou recevez un lien de connexion par email.")
+
+
+class LinkRefused(Exception):
+    """An emailed link that is unknown, already used or expired (French message)."""
+
+
+@dataclass
+class LoggedIn:
+    """An open session: its row, its user and organisation; `token` (the cookie) only when just opened."""
+
+    web: WebSession
+    user: UserAccount
+    organisation: Organisation
+    token: str | None = None
+    slid: bool = False
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(organisation_id=self.organisation.id, name=self.organisation.name,
+                         role=accounts.check_role(self.user.role), user_id=self.user.id, session_id=self.web.id)
+
+
+def utc(moment: datetime) -> datetime:
+    """SQLite gives back naive datetimes; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+@cache
+def hasher() -> PasswordHasher:
+    return PasswordHasher()
+
+
+@cache
+def decoy_hash() -> str:
+    """Checked against when the address is unknown, so a miss costs what a wrong password costs."""
+    return hasher().hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return hasher().hash(password)
+
+
+def password_matches(stored: str | None, password: str) -> bool:
+    try:
+        return hasher().verify(stored or decoy_hash(), password) and stored is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def user_by_email(session: Session, raw_email: str) -> UserAccount | None:
+    return session.exec(select(UserAccount).where(UserAccount.email == accounts.normalise_email(raw_email))).first()
+
+
+def check_new_address(session: Session, email: str) -> None:
+    if user_by_email(session, email) is not None:
+        raise Conflict("email", "Un compte existe déjà avec cette adresse : connectez-vous, ou recevez un lien de "
+                                "connexion par email.")
+
+
+# --- sign-up and emailed links -------------------------------------------------------------------
+
+def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: datetime) -> UserAccount:
+    """A new organisation and its first user (its administrator, unconfirmed); the confirmation link is emailed."""
+    email = accounts.normalise_email(str(data.email))
+    if data.password is not None:
+        accounts.check_password(data.password, email)
+    try:
+        org = add_organisation(session, data.organisation, gazetteer)
+    except RuleBroken as exc:
+        raise RuleBroken(f"organisation.{exc.field}", exc.message) from exc
+    check_new_address(session, email)
+    user = UserAccount(organisation_id=org.id, name=data.name, email=email, role=accounts.FIRST_USER_ROLE,
+                       password_hash=hash_password(data.password) if data.password is not None else None,
+                       created_at=now)
+    session.add(user)
+    session.flush()  # rows referring to the user come after it
+    stage_link(session, user, "confirm", now)
+    commit_new_user(session)
+    return user
+
+
+def invite_user(session: Session, actor: Principal, data: UserInvite, now: datetime) -> UserAccount:
+    """An administrator adds a colleague to its organisation; the colleague confirms by the emailed link."""
+    accounts.check_can_manage_organisation(actor.role)
+    email = accounts.normalise_email(str(data.email))
+    check_new_address(session, email)
+    user = UserAccount(organisation_id=actor.organisation_id, name=data.name, email=email, role=data.role,
+                       created_at=now)
+    session.add(user)
+    session.flush()
+    stage_link(session, user, "invite", now)
+    commit_new_user(session)
+    return user
+
+
+def commit_new_user(session: Session) -> None:
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same address signed up at the same moment
+        session.rollback()
+        raise Conflict("email", "Un compte existe déjà avec cette adresse.") from exc
+
+
+def new_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> str:
+    """A single-use nonce for the user's emailed link, stored hashed; the caller commits."""
+    nonce = secrets.token_urlsafe(32)
+    session.add(LoginLink(nonce_hash=hash_token(nonce), user_id=user.id, purpose=purpose, created_at=now,
+                          expires_at=accounts.link_expiry(now)))
+    return nonce
+
+
+def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> bool:
+    """Have notifications email the user a link (`account.link_requested`), unless it had enough lately."""
+    recent = session.exec(select(func.count()).select_from(LoginLink).where(
+        LoginLink.user_id == user.id, col(LoginLink.created_at) >= accounts.window_start(now))).one()
+    if not accounts.may_send_link(recent):
+        return False
+    nonce = new_link(session, user, purpose, now)
+    payload = AccountLinkRequested(user_id=user.id, organisation_id=user.organisation_id, email=user.email,
+                                   name=user.name, purpose=purpose, nonce=nonce)  # type: ignore[arg-type]
+    add_event(session, topics.ORGANISATIONS, new_event("account.link_requested", payload, producer=PRODUCER,
+                                                       key=user.organisation_id))
+    return True
+
+
+def request_login_link(session: Session, raw_email: str, now: datetime) -> None:
+    """Email a login link if the address has an account (a confirmation link if not confirmed yet); say nothing."""
+    user = user_by_email(session, raw_email)
+    if user is not None and stage_link(session, user, "login" if user.confirmed_at else "confirm", now):
+        session.commit()
+
+
+def check_link(session: Session, user_id: str, nonce: str, now: datetime) -> LoginLink:
+    """The link's stored nonce if it can still be used, else LinkRefused saying why."""
+    link = session.get(LoginLink, hash_token(nonce))
+    if link is None or link.user_id != user_id:
+        raise LinkRefused("Ce lien n'est pas valide.")
+    if link.used_at is not None:
+        raise LinkRefused("Ce lien a déjà servi : demandez-en un nouveau depuis la page de connexion.")
+    if not accounts.link_usable(utc(link.expires_at), link.used_at, now):
+        raise LinkRefused("Ce lien a expiré : demandez-en un nouveau depuis la page de connexion.")
+    return link
+
+
+def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> LoggedIn:
+    """Spend the nonce (once, even under concurrent clicks), confirm the address, open a session."""
+    check_link(session, user_id, nonce, now)
+    spent = session.exec(update(LoginLink)  # type: ignore[call-overload]
+                         .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
+                         .values(used_at=now))
+    if spent.rowcount != 1:
+        session.rollback()
+        raise LinkRefused("Ce lien a déjà servi : demandez-en un nouveau depuis la page de connexion.")
+    user = session.get(UserAccount, user_id)
+    if user is None:
+        session.rollback()
+        raise LinkRefused("Ce lien n'est pas valide.")
+    if user.confirmed_at is None:
+        user.confirmed_at = now
+        session.add(user)
+    logged = open_session(session, user, now)
+    session.commit()
+    return logged
+
+
+# --- password login and sessions -----------------------------------------------------------------
+
+def log_in(session: Session, raw_email: str, password: str, address: str | None, now: datetime) -> LoggedIn:
+    """Check the password, throttled per email and per client address; open a session.
+
+    The attempt is recorded (as a failure) and committed before it is counted: concurrent guesses
+    see each other, so no burst gets past the limit.
+    """
+    email = accounts.normalise_email(raw_email)
+    attempt = LoginAttempt(email=email, address=address, succeeded=False, attempted_at=now)
+    session.add(attempt)
+    session.commit()
+    since = accounts.window_start(now)
+
+    def failures(column: str, value: str) -> int:
+        return session.exec(select(func.count()).select_from(LoginAttempt).where(
+            col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since,
+            col(getattr(LoginAttempt, column)) == value)).one()
+
+    by_email = failures("email", email) - 1  # the earlier ones: this attempt is not a failure yet
+    by_address = failures("address", address) - 1 if address else None
+    if accounts.login_blocked(by_email, by_address):
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.id) == attempt.id))  # type: ignore[call-overload]
+        session.commit()  # refused unheard: does not prolong the block
+        raise Throttled()
+    user = user_by_email(session, email)
+    if user is None or not password_matches(user.password_hash, password):
+        raise BadCredentials()
+    attempt.succeeded = True
+    session.add(attempt)
+    if user.confirmed_at is None:
+        stage_link(session, user, "confirm", now)
+        session.commit()
+        raise Unconfirmed()
+    if user.password_hash and hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    logged = open_session(session, user, now)
+    session.commit()
+    return logged
+
+
+def open_session(session: Session, user: UserAccount, now: datetime) -> LoggedIn:
+    """A new session of the user (the caller commits); the cookie token is returned, its hash kept."""
+    token = secrets.token_urlsafe(32)
+    web = WebSession(id=hash_token(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), created_at=now,
+                     expires_at=accounts.session_expiry(now))
+    session.add(web)
+    org = session.get(Organisation, user.organisation_id)
+    assert org is not None
+    return LoggedIn(web=web, user=user, organisation=org, token=token)
+
+
+def current_session(session: Session, cookie: str, now: datetime) -> LoggedIn | None:
+    """The open session of a cookie, slid forward when due; None when unknown, expired or revoked."""
+    row = session.exec(select(WebSession, UserAccount, Organisation)
+                       .join(UserAccount, col(UserAccount.id) == WebSession.user_id)
+                       .join(Organisation, col(Organisation.id) == UserAccount.organisation_id)
+                       .where(WebSession.id == hash_token(cookie))).first()
+    if row is None:
+        return None
+    web, user, org = row
+    if not accounts.session_active(utc(web.expires_at), web.revoked_at, now):
+        return None
+    slid = accounts.slid_expiry(utc(web.expires_at), now)
+    if slid is not None:
+        web.expires_at = slid
+        session.add(web)
+        session.commit()
+    return LoggedIn(web=web, user=user, organisation=org, slid=slid is not None)
+
+
+def log_out(session: Session, web: WebSession, now: datetime) -> None:
+    web.revoked_at = now
+    session.add(web)
+    session.commit()
+
+
+def change_password(session: Session, logged: LoggedIn, password: str, current: str | None, now: datetime) -> None:
+    """Set or change the user's password; the current one is asked when there is one. Other sessions end."""
+    user = logged.user
+    if user.password_hash is not None and not password_matches(user.password_hash, current or ""):
+        raise RuleBroken("current_password", "Mot de passe actuel incorrect.")
+    accounts.check_password(password, user.email)
+    user.password_hash = hash_password(password)
+    session.add(user)
+    session.exec(update(WebSession)  # type: ignore[call-overload]
+                 .where(col(WebSession.user_id) == user.id, col(WebSession.id) != logged.web.id,
+                        col(WebSession.revoked_at).is_(None))
+                 .values(revoked_at=now))
+    session.commit()
+
+
+def token_principal(session: Session, token: str) -> Principal | None:
+    """Who an API token acts for: its organisation, as its administrator."""
+    org = organisation_by_token(session, token)
+    return Principal(organisation_id=org.id, name=org.name, role=accounts.TOKEN_ROLE) if org else None
+
+
+# --- API tokens, users, roles --------------------------------------------------------------------
+
+def list_tokens(session: Session, actor: Principal) -> list[ApiToken]:
+    accounts.check_can_manage_organisation(actor.role)
+    return list(session.exec(select(ApiToken).where(ApiToken.organisation_id == actor.organisation_id)
+                             .order_by(col(ApiToken.created_at))).all())
+
+
+def create_token(session: Session, actor: Principal, label: str) -> tuple[ApiToken, str]:
+    """A new API token of the caller's organisation (shown once)."""
+    accounts.check_can_manage_organisation(actor.role)
+    row, token = add_api_token(session, actor.organisation_id, label)
+    session.commit()
+    session.refresh(row)
+    return row, token
+
+
+def revoke_token(session: Session, actor: Principal, token_id: str, now: datetime) -> ApiToken:
+    """Revoke one of the organisation's tokens: every service refuses it from now on."""
+    accounts.check_can_manage_organisation(actor.role)
+    row = session.get(ApiToken, token_id)
+    if row is None or row.organisation_id != actor.organisation_id:
+        raise NotFound(token_id)
+    row.revoked_at = row.revoked_at or now
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return row
+
+
+def list_users(session: Session, actor: Principal) -> list[UserAccount]:
+    accounts.check_can_manage_organisation(actor.role)
+    return list(session.exec(select(UserAccount).where(UserAccount.organisation_id == actor.organisation_id)
+                             .order_by(col(UserAccount.created_at))).all())
+
+
+def set_role(session: Session, actor: Principal, user_id: str, role: str) -> UserAccount:
+    """Give a user another role; another organisation's users are invisible (404) to all but platform admins."""
+    user = session.get(UserAccount, user_id)
+    if user is None or (actor.role != "platform_admin" and user.organisation_id != actor.organisation_id):
+        raise NotFound(user_id)
+    new_role = accounts.check_can_grant(actor.role, user.role, role,
+                                        same_organisation=user.organisation_id == actor.organisation_id)
+    other_admins = session.exec(select(func.count()).select_from(UserAccount).where(
+        UserAccount.organisation_id == user.organisation_id, UserAccount.id != user.id,
+        col(UserAccount.role).in_(accounts.MANAGING_ROLES))).one()
+    if not accounts.keeps_an_administrator(other_admins, new_role):
+        raise Conflict("role", "L'organisation doit garder au moins un administrateur : nommez-en un autre d'abord.")
+    user.role = new_role
+    session.add(user)
+    session.commit()
+    session.refresh(user)
+    return user
+
+
+def create_platform_admin(session: Session, raw_email: str, name: str, organisation_name: str,
+                          now: datetime) -> tuple[UserAccount, str]:
+    """The first platform admin (or an existing user made one), with a login link's nonce to print.
+
+    A new admin gets an organisation of its own (kind « other », no address): the platform's team.
+    """
+    email = accounts.normalise_email(raw_email)
+    user = user_by_email(session, email)
+    if user is None:
+        org = Organisation(name=organisation_name, kind="other", contact_email=email)
+        stage_organisation(session, org)
+        session.flush()
+        user = UserAccount(organisation_id=org.id, name=name, email=email, role="platform_admin", created_at=now)
+    user.role = "platform_admin"
+    session.add(user)
+    session.flush()
+    nonce = new_link(session, user, "login" if user.confirmed_at else "confirm", now)
+    session.commit()
+    session.refresh(user)
+    return user, nonce
+
+
+# --- start-up migration --------------------------------------------------------------------------
+
+def migrate_organisation_tokens(engine: Engine) -> int:
+    """Make each organisation's token of a database from before `api_token` its first API token.
+
+    Such a database kept one token hash per organisation in `organisation.token_hash`: it is
+    copied into `api_token` (so the token keeps working, and can now be revoked), then the
+    column is dropped. A no-op once done; returns how many tokens were moved.
+    """
+    if "token_hash" not in {column["name"] for column in inspect(engine).get_columns("organisation")}:
+        return 0
+    try:
+        with engine.begin() as connection:
+            rows = connection.execute(text(
+                "SELECT id, token_hash, created_at FROM organisation "
+                "WHERE token_hash NOT IN (SELECT token_hash FROM api_token)")
+                .columns(created_at=Organisation.__table__.c.created_at.type)).all()  # type: ignore[attr-defined]
+            for organisation_id, token_hash, created_at in rows:
+                connection.execute(insert(ApiToken.__table__).values(  # type: ignore[attr-defined]
+                    id=str(uuid.uuid4()), organisation_id=organisation_id, token_hash=token_hash,
+                    label=FIRST_TOKEN_LABEL, created_at=created_at, revoked_at=None))
+            connection.execute(text("DROP INDEX IF EXISTS ix_organisation_token_hash"))
+            connection.execute(text("ALTER TABLE organisation DROP COLUMN token_hash"))
+    except Exception:
+        # Another instance starting at the same moment may have done it first.
+        if "token_hash" in {column["name"] for column in inspect(engine).get_columns("organisation")}:
+            raise
+        return 0
+    return len(rows)
+

@@ -1,0 +1,65 @@
+"""Administration commands of the offers service.
+
+Run: `python -m offers.admin create-platform-admin --email alice@collectivite.fr --name "Alice Martin"`
+(with the offers database and `BOUCLE_SECRET_KEY` of the platform in the environment). It creates the
+first platform admin (or makes an existing user one) and prints a login link, valid an hour,
+that confirms the address and opens a session: no email is needed to get started.
+"""
+
+import argparse
+import sys
+from datetime import datetime, timezone
+
+from pydantic import EmailStr, TypeAdapter, ValidationError
+from sqlmodel import Session
+
+from offers.accounts import LINK_LIFETIME
+from offers.accounts_api import LINK_PURPOSE
+from offers.accounts_service import create_platform_admin, migrate_organisation_tokens
+from offers.models import ACCOUNT_TABLES, ExpiryReminder, Listing, Organisation
+from shared.db import init_db, make_engine
+from shared.links import LinkSigner
+from shared.outbox import OutboxMessage
+from shared.settings import Settings
+
+PLATFORM_ORGANISATION = "Équipe de la plateforme Boucle"
+
+
+def account_link(settings: Settings, user_id: str, nonce: str) -> str:
+    """The signed link to `/liens/compte/…`, as notifications builds it for emails."""
+    token = LinkSigner(settings.secret_key, int(LINK_LIFETIME.total_seconds())).sign(LINK_PURPOSE, u=user_id,
+                                                                                     n=nonce)
+    return f"{settings.public_url.rstrip('/')}/liens/compte/{token}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offers.admin", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create-platform-admin", help="crée un administrateur de la plateforme et "
+                                                               "affiche son lien de connexion")
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", required=True)
+    create.add_argument("--organisation", default=PLATFORM_ORGANISATION,
+                        help="nom de l'organisation créée pour lui s'il n'a pas encore de compte")
+    args = parser.parse_args(argv)
+
+    try:
+        email = str(TypeAdapter(EmailStr).validate_python(args.email))
+    except ValidationError:
+        print(f"Adresse email invalide : {args.email}", file=sys.stderr)
+        return 2
+    settings = Settings()
+    engine = make_engine(settings.database_url("offers"))
+    init_db(engine, [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES, OutboxMessage])
+    migrate_organisation_tokens(engine)
+    with Session(engine) as session:
+        user, nonce = create_platform_admin(session, email, args.name.strip(), args.organisation.strip(),
+                                            datetime.now(timezone.utc))
+    print(f"{user.name} <{user.email}> est administrateur de la plateforme.")
+    print(f"Lien de connexion (une seule fois, valable une heure) :\n{account_link(settings, user.id, nonce)}")
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

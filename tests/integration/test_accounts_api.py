@@ -1,0 +1,467 @@
+"""Accounts in the offers API on SQLite and PostgreSQL: sign-up, emailed links, password login and its
+throttling, sessions and CSRF, API tokens and their revocation, users and roles, the old token migrated."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from fastapi.testclient import TestClient
+from offers.accounts_service import create_platform_admin
+from offers.main import create_app
+from offers.models import LoginLink, Organisation, UserAccount, WebSession
+from sqlalchemy import Column, Index, MetaData, String, Table, inspect, select, update
+from sqlmodel import Session, col
+
+from shared.db import make_engine
+from shared.events import AccountLinkRequested, Envelope, payload_of
+from shared.http import hash_token
+from shared.links import LinkSigner
+from shared.outbox import OutboxMessage
+
+PASSWORD = "la sciure part le mardi"
+ORGANISATION = {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
+                "contact_email": "contact@scierie.example"}
+LISTING = {"kind": "offer", "title": "Sciure de bois", "category": "sciure"}
+
+
+class Offers:
+    """The offers app under test, with what a test needs to reach behind it: its database and secret."""
+
+    def __init__(self, client: TestClient, secret: str):
+        self.client = client
+        self.engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
+        self.signer = LinkSigner(secret)
+
+    def sign_up(self, email: str = "jean@scierie.example", password: str | None = PASSWORD,
+                **organisation: object) -> dict[str, str]:
+        body: dict[str, object] = {"organisation": {**ORGANISATION, **organisation}, "name": "Jean Roux",
+                                   "email": email}
+        if password is not None:
+            body["password"] = password
+        answer = self.client.post("/api/v1/accounts", json=body)
+        assert answer.status_code == 201, answer.text
+        return answer.json()
+
+    def links(self, email: str) -> list[AccountLinkRequested]:
+        """The account links requested for `email`, oldest first, as notifications receives them."""
+        with Session(self.engine) as session:
+            rows = session.exec(select(OutboxMessage).where(OutboxMessage.type == "account.link_requested")
+                                .order_by(OutboxMessage.id)).scalars().all()
+        found = [payload_of(Envelope.from_bytes(row.value)) for row in rows]
+        return [p for p in found if isinstance(p, AccountLinkRequested) and p.email == email]
+
+    def link_path(self, link: AccountLinkRequested) -> str:
+        return f"/liens/compte/{self.signer.sign('account', u=link.user_id, n=link.nonce)}"
+
+    def confirm(self, email: str) -> str:
+        """Follow the last emailed link: the session cookie it sets."""
+        answer = self.client.post(self.link_path(self.links(email)[-1]), follow_redirects=False)
+        assert answer.status_code == 303, answer.text
+        return session_cookie(answer)
+
+    def log_in(self, email: str = "jean@scierie.example", password: str = PASSWORD,
+               **headers: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+        answer = self.client.post("/api/v1/session", json={"email": email, "password": password}, headers=headers)
+        return answer.status_code, answer.json()
+
+    def session(self, email: str = "jean@scierie.example", password: str = PASSWORD) -> dict[str, str]:
+        """Headers of a logged-in browser: its cookie and its CSRF token."""
+        answer = self.client.post("/api/v1/session", json={"email": email, "password": password})
+        assert answer.status_code == 200, answer.text
+        return {"Cookie": session_cookie(answer), "X-CSRF-Token": answer.json()["csrf_token"]}
+
+
+def session_cookie(answer) -> str:  # type: ignore[no-untyped-def]
+    """`boucle_session=…` from Set-Cookie (sent back by hand: the test client is on plain http, and the
+    cookie is Secure)."""
+    return answer.headers["set-cookie"].split(";")[0]
+
+
+@pytest.fixture
+def offers(backend: str, settings_for) -> Iterator[Offers]:  # type: ignore[no-untyped-def]
+    settings = settings_for(backend)
+    with TestClient(create_app(settings)) as client:
+        yield Offers(client, settings.secret_key)
+
+
+def confirmed(offers: Offers, email: str = "jean@scierie.example", **organisation: object) -> dict[str, str]:
+    created = offers.sign_up(email, **organisation)
+    offers.confirm(email)
+    return created
+
+
+class TestSignUp:
+    def test_an_organisation_and_its_unconfirmed_administrator_with_a_confirmation_link(self, offers: Offers) -> None:
+        created = offers.sign_up("Jean@Scierie.Example")
+        with Session(offers.engine) as session:
+            user = session.get(UserAccount, created["user_id"])
+            assert user is not None and user.email == "jean@scierie.example"
+            assert user.role == "org_admin" and user.confirmed_at is None
+            assert user.password_hash and user.password_hash.startswith("$argon2id$")
+            assert session.get(Organisation, created["organisation_id"]) is not None
+            types = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == created["organisation_id"])
+                                 .order_by(OutboxMessage.id)).scalars().all()
+        assert types == ["organisation.registered", "account.link_requested"]  # the contact is known first
+        [link] = offers.links("jean@scierie.example")
+        assert (link.purpose, link.name, link.user_id) == ("confirm", "Jean Roux", created["user_id"])
+        assert link.organisation_id == created["organisation_id"]
+
+    def test_one_account_per_address_whatever_its_case(self, offers: Offers) -> None:
+        offers.sign_up("jean@scierie.example")
+        again = offers.client.post("/api/v1/accounts", json={"organisation": ORGANISATION, "name": "Autre",
+                                                              "email": "JEAN@scierie.example"})
+        assert again.status_code == 409
+        assert again.json()["detail"][0]["loc"] == ["body", "email"]
+
+    @pytest.mark.parametrize(("change", "loc", "message"), [
+        ({"password": "court"}, ["body", "password"], "12 caractères"),
+        ({"organisation": {**ORGANISATION, "commune": "Trifouillis-les-Oies", "postcode": None}},
+         ["body", "organisation", "commune"], "Aucune commune"),
+        ({"organisation": {**ORGANISATION, "siret": "12345678901234"}}, ["body", "organisation", "siret"], "SIRET"),
+        ({"email": "pas-une-adresse"}, ["body", "email"], "email"),
+        ({"role": "platform_admin"}, ["body", "role"], "Extra inputs"),
+    ])
+    def test_each_rule_names_its_field(self, offers: Offers, change: dict, loc: list[str], message: str) -> None:
+        body = {"organisation": ORGANISATION, "name": "Jean Roux", "email": "jean@scierie.example",
+                "password": PASSWORD, **change}
+        answer = offers.client.post("/api/v1/accounts", json=body)
+        assert answer.status_code == 422
+        assert loc in [item["loc"] for item in answer.json()["detail"]]
+        assert message in str(answer.json()["detail"])
+        with Session(offers.engine) as session:  # nothing half-made
+            assert session.exec(select(UserAccount)).first() is None
+
+
+class TestEmailedLinks:
+    def test_get_only_shows_post_confirms_logs_in_once_and_sets_a_safe_cookie(self, offers: Offers) -> None:
+        offers.sign_up()
+        path = offers.link_path(offers.links("jean@scierie.example")[-1])
+        page = offers.client.get(path)
+        assert page.status_code == 200 and "Confirmer mon adresse et me connecter" in page.text
+        assert offers.client.get(path).status_code == 200  # a mail scanner's visit spends nothing
+
+        answer = offers.client.post(path, follow_redirects=False)
+        assert answer.status_code == 303 and answer.headers["location"] == "/espace"
+        cookie = answer.headers["set-cookie"]
+        for attribute in ("HttpOnly", "Secure", "SameSite=lax", "Path=/", "Max-Age=1209600"):
+            assert attribute in cookie
+        me = offers.client.get("/api/v1/session", headers={"Cookie": session_cookie(answer)})
+        assert me.status_code == 200
+        assert me.json()["user"]["email"] == "jean@scierie.example" and me.json()["user"]["role"] == "org_admin"
+        assert me.json()["organisation"]["name"] == "Scierie Roux" and me.json()["csrf_token"]
+
+        again = offers.client.post(path, follow_redirects=False)
+        assert again.status_code == 400 and "déjà servi" in again.text
+        assert "déjà servi" in offers.client.get(path).text
+        assert offers.log_in()[0] == 200  # confirmed: the password works now
+
+    @pytest.mark.parametrize("tamper", ["forged", "other_user", "expired", "cross_site"])
+    def test_refused_links(self, offers: Offers, tamper: str) -> None:
+        offers.sign_up()
+        link = offers.links("jean@scierie.example")[-1]
+        path, headers = offers.link_path(link), {}
+        if tamper == "forged":
+            path = "/liens/compte/" + LinkSigner("une-autre-clef-secrete").sign("account", u=link.user_id,
+                                                                                  n=link.nonce)
+        elif tamper == "other_user":
+            path = "/liens/compte/" + offers.signer.sign("account", u="someone-else", n=link.nonce)
+        elif tamper == "expired":
+            with Session(offers.engine) as session:
+                session.exec(update(LoginLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+                session.commit()
+        else:
+            headers = {"Sec-Fetch-Site": "cross-site"}  # another site posting our form: login CSRF
+        answer = offers.client.post(path, headers=headers, follow_redirects=False)
+        assert answer.status_code in (400, 403) and "set-cookie" not in answer.headers
+        assert "lien" in answer.text.lower()
+        assert offers.log_in()[0] == 403  # still unconfirmed
+
+    def test_magic_link_login_answers_alike_for_unknown_addresses(self, offers: Offers) -> None:
+        confirmed(offers)
+        known = offers.client.post("/api/v1/session/link", json={"email": "Jean@scierie.example"})
+        unknown = offers.client.post("/api/v1/session/link", json={"email": "personne@nulle.example"})
+        assert known.status_code == unknown.status_code == 202
+        assert known.json() == unknown.json()
+        assert offers.links("personne@nulle.example") == []
+        link = offers.links("jean@scierie.example")[-1]
+        assert link.purpose == "login"
+        assert "Me connecter" in offers.client.get(offers.link_path(link)).text
+        cookie = offers.confirm("jean@scierie.example")
+        assert offers.client.get("/api/v1/session", headers={"Cookie": cookie}).status_code == 200
+
+    def test_a_few_links_per_quarter_hour_not_a_mail_bomb(self, offers: Offers) -> None:
+        offers.sign_up()  # the confirmation link is the first of five
+        for _ in range(7):
+            assert offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"}).status_code == 202
+        assert len(offers.links("jean@scierie.example")) == 5
+
+    def test_an_account_without_password_logs_in_by_link_only(self, offers: Offers) -> None:
+        offers.sign_up(password=None)
+        offers.confirm("jean@scierie.example")
+        status, body = offers.log_in(password="")
+        assert (status, body["detail"]) == (401, "Identifiants incorrects.")
+
+
+class TestPasswordLogin:
+    def test_the_same_answer_whatever_is_wrong(self, offers: Offers) -> None:
+        confirmed(offers)
+        assert offers.log_in(password="pas le bon mot de passe") == (401, {"detail": "Identifiants incorrects."})
+        assert offers.log_in(email="inconnu@nulle.example") == (401, {"detail": "Identifiants incorrects."})
+        status, body = offers.log_in(email=" JEAN@scierie.example ")
+        assert status == 200 and body["user"]["name"] == "Jean Roux"
+
+    def test_an_unconfirmed_address_is_told_and_sent_its_link_again(self, offers: Offers) -> None:
+        offers.sign_up()
+        status, body = offers.log_in()
+        assert status == 403 and "confirm" in body["detail"]
+        assert len(offers.links("jean@scierie.example")) == 2
+        assert offers.log_in(password="pas le bon mot de passe")[0] == 401  # the password first: nothing leaks
+
+    def test_five_failures_for_an_email_then_429_even_with_the_right_password(self, offers: Offers) -> None:
+        confirmed(offers)
+        for _ in range(5):
+            assert offers.log_in(password="pas le bon mot de passe")[0] == 401
+        answer = offers.client.post("/api/v1/session", json={"email": "jean@scierie.example", "password": PASSWORD})
+        assert answer.status_code == 429 and "réessayez" in answer.json()["detail"]
+        assert answer.headers["retry-after"] == "900"
+        assert offers.log_in(email="JEAN@scierie.example")[0] == 429  # the same address in other letters
+        # The emailed link still works: proving control of the mailbox is not guessing.
+        offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
+        assert offers.confirm("jean@scierie.example")
+
+    def test_five_failures_from_one_client_address_whatever_the_emails(self, offers: Offers) -> None:
+        confirmed(offers)
+        for i in range(5):
+            status, _ = offers.log_in(email=f"essai{i}@nulle.example", **{"X-Forwarded-For": "203.0.113.7"})
+            assert status == 401
+        assert offers.log_in(**{"X-Forwarded-For": "203.0.113.7"})[0] == 429
+        assert offers.log_in(**{"X-Forwarded-For": "198.51.100.2"})[0] == 200  # another client is not blocked
+        assert offers.log_in()[0] == 200  # nor the gateway itself (loopback: per email only)
+
+    def test_a_logged_out_or_expired_session_is_refused(self, offers: Offers) -> None:
+        confirmed(offers)
+        browser = offers.session()
+        assert offers.client.delete("/api/v1/session", headers={"Cookie": browser["Cookie"]}).status_code == 403
+        out = offers.client.delete("/api/v1/session", headers=browser)
+        assert out.status_code == 204 and "Max-Age=0" in out.headers["set-cookie"]
+        refused = offers.client.get("/api/v1/session", headers=browser)
+        assert refused.status_code == 401 and "reconnectez-vous" in refused.json()["detail"]
+
+        other = offers.session()
+        with Session(offers.engine) as session:
+            session.exec(update(WebSession).where(col(WebSession.revoked_at).is_(None))
+                         .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            session.commit()
+        assert offers.client.get("/api/v1/listings", headers=other).status_code == 401
+
+    def test_changing_the_password_ends_the_other_sessions(self, offers: Offers) -> None:
+        confirmed(offers)
+        here, elsewhere = offers.session(), offers.session()
+        wrong = offers.client.put("/api/v1/session/password", headers=here,
+                                  json={"password": "une toute nouvelle phrase", "current_password": "non"})
+        assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "current_password"]
+        changed = offers.client.put("/api/v1/session/password", headers=here,
+                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        assert changed.status_code == 204
+        assert offers.client.get("/api/v1/session", headers=here).status_code == 200
+        assert offers.client.get("/api/v1/session", headers=elsewhere).status_code == 401
+        assert offers.log_in()[0] == 401 and offers.log_in(password="une toute nouvelle phrase")[0] == 200
+
+
+class TestCookieRequests:
+    def test_unsafe_cookie_requests_need_the_csrf_token_bearer_ones_do_not(self, offers: Offers) -> None:
+        confirmed(offers)
+        browser = offers.session()
+        cookie_only = {"Cookie": browser["Cookie"]}
+        refused = offers.client.post("/api/v1/listings", headers=cookie_only, json=LISTING)
+        assert refused.status_code == 403 and refused.json() == {"detail": "Jeton CSRF manquant ou invalide."}
+        assert offers.client.post("/api/v1/listings", json=LISTING,
+                                  headers={**cookie_only, "X-CSRF-Token": "devine"}).status_code == 403
+        created = offers.client.post("/api/v1/listings", headers=browser, json=LISTING)
+        assert created.status_code == 201
+        assert offers.client.get("/api/v1/listings?mine=true", headers=cookie_only).json()[0]["id"] == \
+            created.json()["id"]  # reads need no token
+
+        token = offers.client.post("/api/v1/organisations/me/tokens", headers=browser, json={"label": "ERP"}).json()
+        bearer = {"Authorization": f"Bearer {token['token']}"}
+        assert offers.client.post("/api/v1/listings", headers=bearer, json=LISTING).status_code == 201
+
+    def test_organisations_me_tells_the_other_services_who_calls_and_checks_csrf_for_them(
+            self, offers: Offers) -> None:
+        created = confirmed(offers)
+        browser = offers.session()
+        cookie_only = {"Cookie": browser["Cookie"]}
+        me = offers.client.get("/api/v1/organisations/me", headers=cookie_only).json()
+        assert (me["id"], me["role"], me["user_id"]) == (created["organisation_id"], "org_admin", created["user_id"])
+        for method in ("POST", "PUT", "PATCH", "DELETE"):
+            refused = offers.client.get("/api/v1/organisations/me", headers={**cookie_only, "X-Boucle-Method": method})
+            assert refused.status_code == 403
+            assert offers.client.get("/api/v1/organisations/me",
+                                     headers={**browser, "X-Boucle-Method": method}).status_code == 200
+        assert offers.client.get("/api/v1/organisations/me",
+                                 headers={**cookie_only, "X-Boucle-Method": "GET"}).status_code == 200
+        garbage = offers.client.get("/api/v1/organisations/me", headers={"Cookie": "boucle_session=devine"})
+        assert garbage.status_code == 401
+
+    def test_the_token_wins_when_both_are_sent(self, offers: Offers) -> None:
+        confirmed(offers)
+        browser = offers.session()
+        answer = offers.client.get("/api/v1/organisations/me", headers={**browser, "Authorization": "Bearer faux"})
+        assert answer.status_code == 401
+
+
+class TestApiTokens:
+    def test_the_registration_token_is_the_first_api_token_and_can_be_revoked(self, offers: Offers) -> None:
+        registered = offers.client.post("/api/v1/organisations", json=ORGANISATION).json()
+        bearer = {"Authorization": f"Bearer {registered['token']}"}
+        me = offers.client.get("/api/v1/organisations/me", headers=bearer).json()
+        assert (me["role"], me["user_id"]) == ("org_admin", None)
+        [first] = offers.client.get("/api/v1/organisations/me/tokens", headers=bearer).json()
+        assert first["label"] == "Jeton d'inscription" and first["revoked_at"] is None
+
+        made = offers.client.post("/api/v1/organisations/me/tokens", headers=bearer, json={"label": "ERP"})
+        assert made.status_code == 201 and made.json()["label"] == "ERP"
+        revoked = offers.client.delete(f"/api/v1/organisations/me/tokens/{first['id']}", headers=bearer)
+        assert revoked.status_code == 200 and revoked.json()["revoked_at"] is not None
+        assert offers.client.get("/api/v1/listings", headers=bearer).status_code == 401
+        second = {"Authorization": f"Bearer {made.json()['token']}"}
+        assert offers.client.get("/api/v1/listings", headers=second).status_code == 200
+        tokens = offers.client.get("/api/v1/organisations/me/tokens", headers=second).json()
+        assert [t["label"] for t in tokens] == ["Jeton d'inscription", "ERP"]
+        assert "token" not in str(tokens).replace("tokens", "")  # shown once, never again
+
+    def test_another_organisations_token_is_out_of_reach(self, offers: Offers) -> None:
+        def register(**change: str) -> dict[str, str]:
+            token = offers.client.post("/api/v1/organisations", json={**ORGANISATION, **change}).json()["token"]
+            return {"Authorization": f"Bearer {token}"}
+
+        mine, theirs = register(), register(name="Ferme Morel")
+        [their_first] = offers.client.get("/api/v1/organisations/me/tokens", headers=theirs).json()
+        assert offers.client.delete(f"/api/v1/organisations/me/tokens/{their_first['id']}",
+                                    headers=mine).status_code == 404
+        assert offers.client.get("/api/v1/listings", headers=theirs).status_code == 200
+
+    def test_members_do_not_manage_tokens_or_users(self, offers: Offers) -> None:
+        confirmed(offers)
+        admin = offers.session()
+        invited = offers.client.post("/api/v1/organisations/me/users", headers=admin,
+                                     json={"name": "Léa Petit", "email": "lea@scierie.example"})
+        assert invited.status_code == 201 and invited.json()["role"] == "member"
+        assert invited.json()["confirmed"] is False
+        link = offers.links("lea@scierie.example")[-1]
+        assert link.purpose == "invite"
+        offers.confirm("lea@scierie.example")
+        member_cookie = offers.client.post(offers.link_path(offers.links("lea@scierie.example")[-1]))
+        assert member_cookie.status_code == 400  # spent already
+        offers.client.post("/api/v1/session/link", json={"email": "lea@scierie.example"})
+        cookie = offers.confirm("lea@scierie.example")
+        csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
+        member = {"Cookie": cookie, "X-CSRF-Token": csrf}
+        assert offers.client.get("/api/v1/organisations/me", headers=member).json()["role"] == "member"
+        assert offers.client.post("/api/v1/listings", headers=member, json=LISTING).status_code == 201
+        for method, path, body in [("GET", "/api/v1/organisations/me/tokens", None),
+                                   ("POST", "/api/v1/organisations/me/tokens", {"label": "x"}),
+                                   ("GET", "/api/v1/organisations/me/users", None),
+                                   ("POST", "/api/v1/organisations/me/users", {"name": "Zoé", "email": "z@s.example"})]:
+            answer = offers.client.request(method, path, headers=member, json=body)
+            assert answer.status_code == 403, (method, path)
+            assert "administrateurs" in answer.json()["detail"]
+        users = offers.client.get("/api/v1/organisations/me/users", headers=admin).json()
+        assert [(u["email"], u["role"], u["confirmed"]) for u in users] == [
+            ("jean@scierie.example", "org_admin", True), ("lea@scierie.example", "member", True)]
+
+
+class TestRoles:
+    def test_a_platform_admin_appoints_an_animateur_an_organisation_admin_cannot(self, offers: Offers) -> None:
+        created = confirmed(offers, kind="public_body", name="Communauté de communes")
+        admin = offers.session()
+        mine = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=admin, json={"role": "animateur"})
+        assert mine.status_code == 403
+
+        with Session(offers.engine) as session:
+            root, nonce = create_platform_admin(session, "root@boucle.example", "Alice Admin", "Équipe Boucle",
+                                                datetime.now(timezone.utc))
+        answer = offers.client.post(f"/liens/compte/{offers.signer.sign('account', u=root.id, n=nonce)}",
+                                    follow_redirects=False)
+        cookie = session_cookie(answer)
+        csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
+        platform = {"Cookie": cookie, "X-CSRF-Token": csrf}
+        assert offers.client.get("/api/v1/organisations/me", headers=platform).json()["role"] == "platform_admin"
+
+        granted = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform,
+                                     json={"role": "animateur"})
+        assert granted.status_code == 200 and granted.json()["role"] == "animateur"
+        assert offers.client.get("/api/v1/organisations/me", headers=admin).json()["role"] == "animateur"
+        unknown = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform,
+                                     json={"role": "roi"})
+        assert unknown.status_code == 422
+        assert offers.client.post("/api/v1/users/nobody/role", headers=platform,
+                                  json={"role": "member"}).status_code == 404
+
+    def test_organisation_admins_act_on_their_own_users_only_and_keep_one_admin(self, offers: Offers) -> None:
+        a = confirmed(offers)
+        b = confirmed(offers, "marie@ferme.example", name="Ferme Morel")
+        admin_a = offers.session()
+        admin_b = offers.session("marie@ferme.example")
+        # B's user does not exist for A.
+        assert offers.client.post(f"/api/v1/users/{b['user_id']}/role", headers=admin_a,
+                                  json={"role": "member"}).status_code == 404
+        last = offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a, json={"role": "member"})
+        assert last.status_code == 409 and "au moins un administrateur" in str(last.json()["detail"])
+        lea = offers.client.post("/api/v1/organisations/me/users", headers=admin_a,
+                                 json={"name": "Léa Petit", "email": "lea@scierie.example"}).json()
+        promoted = offers.client.post(f"/api/v1/users/{lea['id']}/role", headers=admin_a, json={"role": "org_admin"})
+        assert promoted.status_code == 200
+        assert offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a,
+                                  json={"role": "member"}).status_code == 200
+        assert offers.client.get("/api/v1/organisations/me/users", headers=admin_b).json()[0]["email"] == \
+            "marie@ferme.example"
+
+
+class TestIsolation:
+    def test_a_user_of_a_acts_only_for_a(self, offers: Offers) -> None:
+        confirmed(offers)
+        b = confirmed(offers, "marie@ferme.example", name="Ferme Morel")
+        user_a = offers.session()
+        user_b = offers.session("marie@ferme.example")
+        listing_b = offers.client.post("/api/v1/listings", headers=user_b, json=LISTING).json()["id"]
+        assert offers.client.patch(f"/api/v1/listings/{listing_b}", headers=user_a,
+                                   json={"title": "Pris"}).status_code == 404
+        assert offers.client.delete(f"/api/v1/listings/{listing_b}", headers=user_a).status_code == 404
+        assert offers.client.post(f"/api/v1/listings/{listing_b}/renew", headers=user_a).status_code == 404
+        seen = offers.client.get(f"/api/v1/listings/{listing_b}", headers=user_a).json()
+        assert seen["mine"] is False and "organisation_id" not in seen
+        assert offers.client.get("/api/v1/organisations/me", headers=user_a).json()["id"] != b["organisation_id"]
+        # B's CSRF token with A's cookie is no token at all.
+        crossed = {"Cookie": user_a["Cookie"], "X-CSRF-Token": user_b["X-CSRF-Token"]}
+        assert offers.client.post("/api/v1/listings", headers=crossed, json=LISTING).status_code == 403
+
+
+def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+    """The token an organisation got at registration, stored then in `organisation.token_hash`, still works."""
+    settings = settings_for(backend)
+    engine = make_engine(settings.database_url("offers"))
+    old = MetaData()
+    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+               for c in Organisation.__table__.columns]  # type: ignore[attr-defined]
+    table = Table("organisation", old, *columns, Column("token_hash", String, nullable=False))
+    Index("ix_organisation_token_hash", table.c.token_hash, unique=True)
+    old.create_all(engine)
+    with engine.begin() as connection:
+        connection.execute(table.insert().values(id="org-1", name="Scierie Roux", kind="company",
+                                                 contact_email="contact@scierie.example",
+                                                 token_hash=hash_token("ancien-jeton"),
+                                                 created_at=datetime(2025, 1, 6, tzinfo=timezone.utc)))
+    engine.dispose()
+
+    for _ in range(2):  # and a second start changes nothing
+        with TestClient(create_app(settings)) as client:
+            bearer = {"Authorization": "Bearer ancien-jeton"}
+            assert client.get("/api/v1/organisations/me", headers=bearer).json()["id"] == "org-1"
+            [token] = client.get("/api/v1/organisations/me/tokens", headers=bearer).json()
+            assert token["label"] == "Jeton d'inscription"
+            assert client.post("/api/v1/organisations", json=ORGANISATION).status_code == 201
+            columns_now = {c["name"] for c in inspect(client.app.state.runtime.engine).get_columns("organisation")}  # type: ignore[attr-defined]
+            assert "token_hash" not in columns_now
