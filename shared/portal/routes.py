@@ -55,6 +55,8 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.render(v, "check_mail", "Vérifiez votre boîte mail", email=body["email"])
         errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
                                              forms.SIGNUP_FIELDS)
+        if not forms.text(form, "contact_email"):  # it was the user's own address: its error is said there
+            errors.pop("contact_email", None)
         siret = forms.text(form, "siret")
         if errors and siret and not forms.luhn_ok(siret):  # offers checks it only once the rest is valid
             errors.setdefault("siret", vocabulary.SIRET_INVALID)

@@ -1,7 +1,8 @@
 // Boucle's portal: what helps while typing. Every page works without it (the server checks everything).
 //  - suggestions for communes and resources in a <datalist>, from /api/v1/communes and /api/v1/resources;
 //  - the resource's usual radius shown next to the radius field;
-//  - the SIRET's Luhn key checked as soon as the field is left.
+//  - the SIRET's Luhn key checked as soon as the field is left;
+//  - after a form came back with errors, the focus on their summary, whose links lead to the fields.
 "use strict";
 
 (function () {
@@ -107,6 +108,21 @@
     });
   }
 
+  // A form sent back with errors: the summary is read first, and its links put the cursor in the field.
+  function setupErrorSummary(summary) {
+    summary.focus();
+    summary.querySelectorAll("a[href^='#']").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        var field = document.getElementById(link.getAttribute("href").slice(1));
+        if (!field) { return; }
+        event.preventDefault();
+        field.scrollIntoView({ block: "center" });
+        field.focus();
+      });
+    });
+  }
+
+  document.querySelectorAll(".error-summary[tabindex]").forEach(setupErrorSummary);
   document.querySelectorAll("input[data-suggest]").forEach(setupSuggestions);
   document.querySelectorAll("input[data-luhn]").forEach(setupLuhn);
 })();

@@ -1,0 +1,373 @@
+"""The portal in headless Chromium, as two company bosses and an animateur use it.
+
+A new company signs up (the commune from the autocompletion), confirms through the link the SMTP sink caught,
+posts an offer; a second one signs up without a password and posts a need; both see the match, anonymous,
+accept, and then see each other's contact; bad values are explained beside their fields; the animateur sees
+the territory and opens its dashboard; a phone's width. No console error on any page (but the 422 status of
+a form sent back on purpose).
+
+Screenshots of every page: $BOUCLE_ARTIFACTS/portal (default /tmp/boucle-artifacts/portal), printed at the start.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+
+from shared.devstack import Stack
+from tests.conftest import Databases, make_stack, wait_until
+from tests.e2e.test_portal_csrf import PASSWORD, account_link, signed_up
+
+SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
+PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Stack]:
+    """A whole Boucle on SQLite; the screenshots' folder is emptied and printed."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SHOTS.glob("*.png"):
+        old.unlink()
+    print(f"\nCaptures d'écran du portail : {SHOTS}", flush=True)
+    stack = make_stack(tmp_path_factory.mktemp("stack-portal"), databases, "sqlite")
+    try:
+        stack.start()
+        stack.wait_healthy(consumers_joined=True)
+        yield stack
+    finally:
+        stack.stop()
+
+
+class Console:
+    """Errors pages log or throw. A page answered on purpose with an error status (a form sent back with its
+    errors) makes Chromium log « Failed to load resource … status of 422 » for the page itself: `allow` that."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.allowed: set[tuple[str, int]] = set()
+
+    def watch(self, page: Page) -> Page:
+        def on_console(message: ConsoleMessage) -> None:
+            if message.type == "error":
+                self.errors.append(f"{message.text} ({message.location.get('url')})")
+
+        page.on("console", on_console)
+        page.on("pageerror", lambda exc: self.errors.append(f"{exc} ({page.url})"))
+        return page
+
+    def allow(self, url: str, status: int) -> None:
+        self.allowed.add((url, status))
+
+    def unexpected(self) -> list[str]:
+        return [e for e in self.errors
+                if not any(e == f"Failed to load resource: the server responded with a status of {status} "
+                                f"({STATUS_TEXT[status]}) ({url})" for url, status in self.allowed)]
+
+
+STATUS_TEXT = {422: "Unprocessable Entity", 403: "Forbidden"}
+
+
+@pytest.fixture(scope="module")
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture(scope="module")
+def new_visitor(chromium_browser: Browser, console: Console) -> Iterator[Callable[..., Page]]:
+    """Fresh browser contexts (one per person), closed at the end of the module."""
+    contexts: list[BrowserContext] = []
+
+    def make(**options: object) -> Page:
+        context = chromium_browser.new_context(locale="fr-FR", **{"viewport": {"width": 1280, "height": 900},
+                                                                   **options})
+        contexts.append(context)
+        return console.watch(context.new_page())
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def shot(page: Page, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def until_shown(page: Page, url: str, locator: Callable[[], object], timeout: float = 30) -> None:
+    """Reload `url` until what `locator()` finds is there (matching and notifications work in the background)."""
+
+    def shown() -> bool:
+        page.goto(url)
+        return bool(locator())
+
+    wait_until(shown, timeout=timeout, interval=0.5)
+
+
+def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: str, email: str,
+            password: str | None, screenshot: str | None = None) -> None:
+    """Through the sign-up page, then the emailed link: ends signed in, on « Mon espace »."""
+    page.goto(stack.url("gateway") + "/inscription")
+    page.get_by_label("Nom de l'organisation").fill(organisation)
+    page.get_by_label("Type d'organisation").select_option(label="Entreprise")
+    page.get_by_label("Commune").fill(commune)
+    page.get_by_label("Votre nom").fill(name)
+    page.get_by_label("Votre adresse email").fill(email)
+    if password:
+        page.get_by_label("Mot de passe").fill(password)
+    page.get_by_role("button", name="Créer mon compte").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Vérifiez votre boîte mail")
+    expect(page.get_by_role("status")).to_contain_text(email)
+    if screenshot:
+        shot(page, screenshot)
+    page.goto(account_link(stack, email))
+    if screenshot:
+        shot(page, "confirmation-du-compte")
+    page.get_by_role("button", name=re.compile("Confirmer mon adresse")).click()
+    expect(page).to_have_url(re.compile(r"/espace$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
+
+
+def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: str, quantity: str = "",
+                 frequency: str | None = None) -> None:
+    page.goto(stack.url("gateway") + "/annonces/nouvelle")
+    page.get_by_label(kind).check()
+    page.get_by_label("Titre").fill(title)
+    page.get_by_label("Ressource").fill(resource)
+    if quantity:
+        page.get_by_label("Quantité").fill(quantity)
+    if frequency:
+        page.get_by_label("Fréquence").select_option(label=frequency)
+    page.get_by_role("button", name="Publier l'annonce").click()
+    expect(page).to_have_url(re.compile(r"/annonces\?avis=publiee$"))
+    expect(page.get_by_role("status")).to_contain_text("Votre annonce est en ligne")
+    expect(page.get_by_role("heading", name=title)).to_be_visible()
+
+
+def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_visitor: Callable[..., Page],
+                                                           console: Console) -> None:
+    gateway = portal.url("gateway")
+    dupont = new_visitor()
+    dupont.goto(gateway + "/")
+    expect(dupont.get_by_role("heading", level=1)).to_have_text("La bourse aux ressources de votre territoire")
+    expect(dupont.get_by_role("heading", name="Comment ça marche")).to_be_visible()
+    shot(dupont, "accueil")
+    dupont.get_by_role("main").get_by_role("link", name="Créer un compte").click()
+    expect(dupont).to_have_url(re.compile(r"/inscription$"))
+
+    # The commune comes from the offline table as one types; the SIRET's key is checked on leaving the field.
+    dupont.get_by_label("Commune").press_sequentially("Nuits-Sai", delay=30)
+    expect(dupont.locator("#communes-options option[value='Nuits-Saint-Georges (21700)']")).to_have_count(1)
+    dupont.get_by_label("SIRET").fill("73282932000075")
+    dupont.get_by_label("Code NAF (APE)").focus()
+    expect(dupont.locator("#siret-error")).to_have_text(re.compile("Ce SIRET n'est pas valide"))
+    expect(dupont.get_by_label("SIRET")).to_have_attribute("aria-invalid", "true")
+    dupont.get_by_label("SIRET").fill("73282932000074")
+    dupont.get_by_label("Code NAF (APE)").focus()
+    expect(dupont.locator("#siret-error")).to_be_hidden()
+    dupont.get_by_label("Code NAF (APE)").fill("17.21A")
+    shot(dupont, "inscription")
+    sign_up(dupont, portal, organisation="Cartonnerie Dupont", commune="Nuits-Saint-Georges (21700)",
+            name="Jeanne Dupont", email="jeanne@cartonnerie-dupont.example", password=PASSWORD,
+            screenshot="verifiez-votre-boite-mail")
+    shot(dupont, "espace")
+
+    # Posting an offer: the resource from the taxonomy as one types, its usual radius shown.
+    dupont.goto(gateway + "/annonces/nouvelle")
+    expect(dupont.get_by_label("J'ai un surplus à donner ou vendre")).to_be_checked()
+    dupont.get_by_label("Ressource").press_sequentially("carto", delay=30)
+    expect(dupont.locator("#resources-options option[value='Carton ondulé']")).to_have_count(1)
+    dupont.get_by_label("Ressource").fill("Carton ondulé")
+    expect(dupont.locator("#radius_km-hint")).to_have_text(re.compile(r"Par défaut : 50 km"))
+    shot(dupont, "annonce-nouvelle")
+    post_listing(dupont, portal, kind="J'ai un surplus à donner ou vendre", title="Chutes de carton ondulé",
+                 resource="Carton ondulé", quantity="2", frequency="Chaque mois")
+    expect(dupont.get_by_text("2 t, chaque mois")).to_be_visible()
+    shot(dupont, "annonces")
+
+    # A second company, without a password: its emailed link signs it in.
+    martin = new_visitor()
+    sign_up(martin, portal, organisation="Emballages Martin", commune="Beaune (21200)", name="Paul Martin",
+            email="paul@emballages-martin.example", password=None)
+    post_listing(martin, portal, kind="J'ai un besoin", title="Carton pour calage", resource="Carton ondulé",
+                 quantity="1,5", frequency="Chaque mois")
+
+    # Both see the match, the other side anonymous, with the French explanation.
+    accept = "Accepter la mise en relation"
+    for page in (martin, dupont):
+        until_shown(page, gateway + "/mises-en-relation", lambda p=page: p.get_by_role("button", name=accept).count())
+    card = dupont.locator(".card", has_text="Pour votre annonce « Chutes de carton ondulé »")
+    expect(card).to_contain_text("Besoin « Carton pour calage » à Beaune")
+    expect(card).to_contain_text("Pourquoi :")
+    expect(card).not_to_contain_text("Emballages Martin")
+    expect(martin.locator("main")).not_to_contain_text("Cartonnerie Dupont")
+    shot(dupont, "mises-en-relation")
+    dupont.goto(gateway + "/espace")
+    expect(dupont.locator(".figures li", has_text="à traiter").locator(".figure")).to_have_text("1")
+    dupont.get_by_role("link", name="Voir et répondre").click()
+
+    dupont.get_by_role("button", name=accept).click()
+    expect(dupont.get_by_role("status")).to_contain_text("Votre accord est enregistré")
+    expect(dupont.locator("main")).to_contain_text("Vous avez accepté, l'autre partie pas encore")
+    martin.get_by_role("button", name=accept).click()
+
+    # Once both have accepted, each sees who the other is and how to reach them.
+    until_shown(dupont, gateway + "/mises-en-relation", lambda: dupont.locator(".contact").count())
+    expect(dupont.locator(".contact")).to_contain_text("Emballages Martin")
+    expect(dupont.locator(".contact").get_by_role("link", name="paul@emballages-martin.example")).to_have_attribute(
+        "href", "mailto:paul@emballages-martin.example")
+    shot(dupont, "mises-en-relation-coordonnees")
+    until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
+    expect(martin.locator(".contact")).to_contain_text("Cartonnerie Dupont")
+    expect(martin.locator(".contact")).to_contain_text("jeanne@cartonnerie-dupont.example")
+
+    # The synergy that opened, at its first stage.
+    until_shown(dupont, gateway + "/synergies", lambda: dupont.locator(".card").count())
+    synergy = dupont.locator(".card").first
+    expect(synergy.get_by_role("list", name="Étapes de la synergie").locator("[aria-current=step]")).to_have_text(
+        "Détectée")
+    expect(synergy).to_contain_text("Avec : Emballages Martin")
+    shot(dupont, "synergies")
+
+    # Notification preferences.
+    dupont.goto(gateway + "/preferences")
+    group = dupont.get_by_role("group", name="Une mise en relation vous est proposée")
+    group.get_by_label("Un résumé par jour").check()
+    shot(dupont, "preferences")
+    dupont.get_by_role("button", name="Enregistrer mes préférences").click()
+    expect(dupont.get_by_role("status")).to_have_text("Vos préférences sont enregistrées.")
+    expect(dupont.get_by_role("group", name="Une mise en relation vous est proposée")
+           .get_by_label("Un résumé par jour")).to_be_checked()
+
+    # Renew from my listings; log out; log in again with the password.
+    dupont.goto(gateway + "/annonces")
+    dupont.get_by_role("button", name="Renouveler « Chutes de carton ondulé » pour six mois").click()
+    expect(dupont.get_by_role("status")).to_contain_text("renouvelée pour six mois")
+    dupont.get_by_role("button", name="Se déconnecter").click()
+    expect(dupont.get_by_role("status")).to_contain_text("Vous êtes déconnecté")
+    expect(dupont.get_by_role("navigation").get_by_role("link", name="Se connecter")).to_be_visible()
+    dupont.goto(gateway + "/espace")
+    expect(dupont).to_have_url(re.compile(r"/connexion\?suite=/espace$"))
+    dupont.get_by_label("Adresse email", exact=True).fill("jeanne@cartonnerie-dupont.example")
+    dupont.get_by_label("Mot de passe").fill(PASSWORD)
+    shot(dupont, "connexion")
+    dupont.get_by_role("button", name="Se connecter", exact=True).click()
+    expect(dupont).to_have_url(re.compile(r"/espace$"))
+    expect(dupont.locator("main")).to_contain_text("Bonjour Jeanne Dupont")
+    assert console.unexpected() == []
+
+
+def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor: Callable[..., Page],
+                                                      console: Console) -> None:
+    gateway = portal.url("gateway")
+    page = new_visitor()
+    page.goto(gateway + "/inscription")
+    page.get_by_label("Nom de l'organisation").fill("Scierie Girard")
+    page.get_by_label("SIRET").fill("12345678901234")
+    page.get_by_label("Commune").fill("Beaune")
+    page.get_by_label("Votre nom").fill("Luc Girard")
+    page.get_by_label("Votre adresse email").fill("luc.girard@")
+    page.get_by_label("Mot de passe").fill("court")
+    page.get_by_role("button", name="Créer mon compte").click()
+    console.allow(gateway + "/inscription", 422)
+    expect(page.get_by_role("alert")).to_contain_text("Quelque chose ne va pas")
+    for label, message in (("SIRET", "Ce SIRET n'est pas valide"), ("Votre adresse email", "Adresse email invalide")):
+        field = page.get_by_label(label)
+        expect(field).to_have_attribute("aria-invalid", "true")
+        expect(field).to_have_accessible_description(re.compile(message))
+    expect(page.get_by_label("Nom de l'organisation")).to_have_value("Scierie Girard")
+    expect(page.get_by_label("Mot de passe")).to_have_value("")
+    shot(page, "inscription-erreurs")
+
+    # The summary's links lead to the field at fault.
+    page.get_by_role("alert").get_by_role("link", name=re.compile("^SIRET")).click()
+    expect(page.get_by_label("SIRET")).to_be_focused()
+
+    # A listing with a title too short and a negative quantity.
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
+    page.goto(gateway + "/annonces/nouvelle")
+    page.get_by_label("Titre").fill("ab")
+    page.get_by_label("Quantité").fill("-2")
+    page.get_by_label("Description").fill("Sciure <script>alert(1)</script> sèche")
+    page.get_by_role("button", name="Publier l'annonce").click()
+    console.allow(gateway + "/annonces/nouvelle", 422)
+    expect(page.get_by_label("Titre")).to_have_accessible_description(re.compile("3 caractères au moins"))
+    expect(page.get_by_label("Quantité")).to_have_accessible_description(re.compile("plus grande que zéro"))
+    expect(page.get_by_label("Description")).to_have_value("Sciure <script>alert(1)</script> sèche")
+    expect(page.get_by_label("J'ai un surplus à donner ou vendre")).to_be_checked()
+    shot(page, "annonce-erreurs")
+    assert console.unexpected() == []
+
+
+def signed_up_session(stack: Stack) -> str:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        return signed_up(stack, client, {"name": "Scierie Girard", "kind": "company", "commune": "Beaune",
+                                         "contact_email": "scierie@girard.example"}, "Luc Girard",
+                         f"luc-{time.monotonic_ns()}@girard.example")
+
+
+def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack, new_visitor: Callable[..., Page],
+                                                                 console: Console) -> None:
+    gateway = portal.url("gateway")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Communauté de communes de la Côte", "kind": "public_body",
+                                             "commune": "Beaune", "contact_email": "animation@cc-cote.example"},
+                            "Anne Animatrice", "anne@cc-cote.example")
+        cookie = {"Cookie": f"boucle_session={session}"}
+        csrf = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
+        communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")
+                    for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()]
+
+        def declared() -> bool:  # 403 until reporting knows the organisation
+            answer = client.post("/api/v1/territories", headers=csrf,
+                                 json={"name": "Côte de Beaune et de Nuits", "communes": communes})
+            return answer.status_code == 201
+
+        wait_until(declared, timeout=20)
+        company = client.post("/api/v1/organisations", json={"name": "Menuiserie Bernard", "kind": "company",
+                                                             "commune": "Beaune",
+                                                             "contact_email": "bernard@menuiserie.example"}).json()
+        bearer = {"Authorization": f"Bearer {company['token']}"}
+        client.post("/api/v1/listings", headers=bearer, json={"kind": "offer", "title": "Sciure de chêne",
+                                                             "category": "Sciure de bois"})
+        wait_until(lambda: client.post("/api/v1/synergies", headers=csrf, json={
+            "synergy_type": "mutualisation", "resource": "Collecte mutualisée de palettes",
+            "parties": [company["id"]], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=20)
+
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/espace")
+    page.get_by_role("link", name=re.compile("acteurs, annonces, pistes")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Animation du territoire")
+    until_shown(page, gateway + "/animation",
+                lambda: page.get_by_role("row", name=re.compile("Menuiserie Bernard.*Sciure de chêne")).count())
+    actors = page.get_by_role("table", name=re.compile("Acteurs du territoire"))
+    expect(actors.get_by_role("row", name=re.compile("Menuiserie Bernard"))).to_contain_text("Beaune")
+    pistes = page.get_by_role("table", name=re.compile("Pistes et synergies"))
+    expect(pistes.get_by_role("row", name=re.compile("Collecte mutualisée de palettes"))).to_contain_text(
+        "piste d'atelier")
+    shot(page, "animation")
+    page.get_by_role("button", name="Ouvrir le tableau de bord").click()
+    expect(page).to_have_url(re.compile(r"/liens/tableau/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord — Côte de Beaune et de Nuits")
+    assert console.unexpected() == []
+
+
+def test_on_a_phone(portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
+    gateway = portal.url("gateway")
+    page = new_visitor(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True)
+    for path, name in (("/", "telephone-accueil"), ("/inscription", "telephone-inscription")):
+        page.goto(gateway + path)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        shot(page, name)
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
+    page.goto(gateway + "/annonces/nouvelle")
+    expect(page.get_by_role("button", name="Publier l'annonce")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-annonce-nouvelle")
+    assert console.unexpected() == []
