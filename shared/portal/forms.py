@@ -96,6 +96,7 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
                   "radius_km": "radius_km", "description": "description", "ewc_code": "category"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
+COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 
 
 def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, list[str]]:

@@ -137,6 +137,63 @@ def build_router(settings: Settings) -> APIRouter:
             territories=listing_of(territories),
             unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1])
 
+    # --- my organisation: profile, colleagues, API tokens -------------------------------------------
+
+    async def organisation_page(v: Visit, *, status: int = 200, **values: Any) -> Response:
+        profile, users, tokens = await asyncio.gather(
+            v.backend.get("offers", "/organisations/me"), v.backend.get("offers", "/organisations/me/users"),
+            v.backend.get("offers", "/organisations/me/tokens"))
+        values = {"values": {}, "errors": {}, "general": [], **values}
+        return pages.render(v, "organisation", "Mon organisation", status=status,
+                            profile=profile.body if profile.ok else {}, users=listing_of(users),
+                            tokens=listing_of(tokens), admin=users.ok, **values)
+
+    @router.get("/organisation", response_class=HTMLResponse)
+    async def organisation(v: VisitDep) -> Response:
+        """My organisation as the others will know it; its administrators add colleagues and API tokens."""
+        v.require_account()
+        return await organisation_page(v)
+
+    @router.post("/organisation/collegues", response_class=HTMLResponse)
+    async def invite(v: VisitDep) -> Response:
+        """`POST /api/v1/organisations/me/users`: the colleague confirms by an emailed link."""
+        v.require_account()
+        form = await v.form()
+        body = {"name": forms.text(form, "colleague_name"), "email": forms.text(form, "colleague_email"),
+                "role": forms.text(form, "colleague_role") or "member"}
+        answer = await v.backend.post("offers", "/organisations/me/users", body)
+        if answer.status == 201:
+            return pages.redirect(v, "/organisation?avis=invitation")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.COLLEAGUE_FIELDS)
+        return await organisation_page(v, status=422 if answer.status in (409, 422) else answer.status,
+                                       values={k: val for k, val in form.items() if k != "csrf_token"},
+                                       errors=errors, general=general or [problem_of(answer)])
+
+    @router.post("/organisation/jetons", response_class=HTMLResponse)
+    async def new_token(v: VisitDep) -> Response:
+        """`POST /api/v1/organisations/me/tokens`: the token is shown on this page, this once."""
+        v.require_account()
+        form = await v.form()
+        answer = await v.backend.post("offers", "/organisations/me/tokens", {"label": forms.text(form, "label")})
+        if answer.status == 201:
+            return await organisation_page(v, created=answer.body)
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             {"label": "label"})
+        return await organisation_page(v, status=422 if answer.status == 422 else answer.status,
+                                       values={"label": forms.text(form, "label")}, errors=errors,
+                                       general=general or ([] if errors else [problem_of(answer)]))
+
+    @router.post("/organisation/jetons/{token_id}/revoquer")
+    async def revoke_token(token_id: str, v: VisitDep) -> Response:
+        """`DELETE /api/v1/organisations/me/tokens/{id}`: refused by every service from now on."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.call("DELETE", "offers", f"/organisations/me/tokens/{token_id}")
+        if answer.ok:
+            return pages.redirect(v, "/organisation?avis=jeton-revoque")
+        return await organisation_page(v, status=answer.status, problem=problem_of(answer))
+
     # --- listings --------------------------------------------------------------------------------
 
     async def my_listings(v: Visit, *, status: int = 200, problem: str | None = None) -> Response:

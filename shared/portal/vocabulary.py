@@ -57,3 +57,4 @@ MODES = {"instant": "Tout de suite", "daily": "Un résumé par jour", "weekly": 
 ROLES = {"member": "Membre", "org_admin": "Administrateur", "animateur": "Animateur du territoire",
          "platform_admin": "Administrateur de Boucle"}
 ANIMATION_ROLES = ("animateur", "platform_admin")
+COLLEAGUE_ROLES = {"member": "Membre : publie et répond", "org_admin": "Administrateur : gère aussi les accès"}

@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -84,9 +85,9 @@ def new_visitor(chromium_browser: Browser, console: Console) -> Iterator[Callabl
     """Fresh browser contexts (one per person), closed at the end of the module."""
     contexts: list[BrowserContext] = []
 
-    def make(**options: object) -> Page:
-        context = chromium_browser.new_context(locale="fr-FR", **{"viewport": {"width": 1280, "height": 900},
-                                                                   **options})
+    def make(**options: Any) -> Page:
+        options.setdefault("viewport", {"width": 1280, "height": 900})
+        context = chromium_browser.new_context(locale="fr-FR", **options)
         contexts.append(context)
         return console.watch(context.new_page())
 
@@ -111,8 +112,9 @@ def until_shown(page: Page, url: str, locator: Callable[[], object], timeout: fl
 
 def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: str, email: str,
             password: str | None, screenshot: str | None = None) -> None:
-    """Through the sign-up page, then the emailed link: ends signed in, on « Mon espace »."""
-    page.goto(stack.url("gateway") + "/inscription")
+    """Through the sign-up page (the one open, if it is), then the emailed link: ends signed in, on « Mon espace »."""
+    if not page.url.endswith("/inscription"):
+        page.goto(stack.url("gateway") + "/inscription")
     page.get_by_label("Nom de l'organisation").fill(organisation)
     page.get_by_label("Type d'organisation").select_option(label="Entreprise")
     page.get_by_label("Commune").fill(commune)
@@ -200,7 +202,7 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     # Both see the match, the other side anonymous, with the French explanation.
     accept = "Accepter la mise en relation"
     for page in (martin, dupont):
-        until_shown(page, gateway + "/mises-en-relation", lambda p=page: p.get_by_role("button", name=accept).count())
+        until_shown(page, gateway + "/mises-en-relation", page.get_by_role("button", name=accept).count)
     card = dupont.locator(".card", has_text="Pour votre annonce « Chutes de carton ondulé »")
     expect(card).to_contain_text("Besoin « Carton pour calage » à Beaune")
     expect(card).to_contain_text("Pourquoi :")
@@ -243,6 +245,17 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(dupont.get_by_role("status")).to_have_text("Vos préférences sont enregistrées.")
     expect(dupont.get_by_role("group", name="Une mise en relation vous est proposée")
            .get_by_label("Un résumé par jour")).to_be_checked()
+
+    # My organisation: its profile, and an API token shown once.
+    dupont.goto(gateway + "/organisation")
+    expect(dupont.locator("main")).to_contain_text("73282932000074")
+    dupont.get_by_label("À quoi sert ce jeton").fill("ERP")
+    dupont.get_by_role("button", name="Créer un jeton").click()
+    expect(dupont.get_by_role("status")).to_contain_text("il ne sera plus jamais affiché")
+    token = dupont.get_by_role("status").locator("code").text_content() or ""
+    assert httpx.get(f"{gateway}/api/v1/organisations/me",
+                     headers={"Authorization": f"Bearer {token}"}).json()["name"] == "Cartonnerie Dupont"
+    shot(dupont, "organisation")
 
     # Renew from my listings; log out; log in again with the password.
     dupont.goto(gateway + "/annonces")

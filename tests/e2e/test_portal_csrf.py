@@ -135,10 +135,11 @@ def test_signed_in_forms_carry_the_session_token(portal_stack: Stack) -> None:
         assert [(x["title"], x["quantity"]) for x in mine] == [("Chutes de carton ondulé", {"value": 2.0, "unit": "t"})]
 
         for path in (f"/annonces/{mine[0]['id']}/cloturer", f"/annonces/{mine[0]['id']}/renouveler",
-                     "/preferences", "/deconnexion"):
+                     "/preferences", "/organisation/jetons", "/organisation/collegues", "/deconnexion"):
             assert client.post(path, data={}, headers=cookie).status_code == 403, path
         assert client.get("/api/v1/listings?mine=true", headers=cookie).json()[0]["status"] == "active"
         assert client.get("/api/v1/session", headers=cookie).status_code == 200  # still signed in
+        assert len(client.get("/api/v1/organisations/me/tokens", headers=cookie).json()) == 0
 
         out = client.post("/deconnexion", data={"csrf_token": csrf}, headers=cookie)
         assert out.status_code == 303
