@@ -38,41 +38,67 @@ def hash_token(token: str) -> str:
 
 @dataclass(frozen=True)
 class Caller:
-    """The organisation on whose behalf a request is made."""
+    """Who a request is made by: an organisation, through one of its users or an API token."""
 
     organisation_id: str
     name: str
+    role: str = "org_admin"  # member | org_admin | animateur | platform_admin; org_admin for an API token
+    user_id: str | None = None  # None for an API token
+
+
+SESSION_COOKIE = "boucle_session"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class RemoteAuthenticator:
-    """Resolves a bearer token through the offers service, which owns organisations.
+    """Resolves the caller through the offers service, which owns organisations, users and sessions.
 
-    Used by the services that do not hold credentials; answers are cached briefly so a
-    page of reads costs one call.
+    Forwards the credentials (`Authorization`, or the `boucle_session` cookie with `X-CSRF-Token`)
+    and the request's method in `X-Boucle-Method`: offers answers 401 for bad credentials and
+    403 for a cookie request that changes something without its CSRF token. Used by the
+    services that do not hold credentials. Answers to safe methods are cached a few seconds, so
+    a page of reads costs one call; an unsafe request always asks, so a revoked token or a closed
+    session changes nothing anywhere from the moment it is revoked.
     """
 
-    def __init__(self, offers_url: str, ttl_seconds: float = 30.0):
+    def __init__(self, offers_url: str, ttl_seconds: float = 5.0):
         self.offers_url = offers_url.rstrip("/")
         self.ttl = ttl_seconds
-        self._cache: dict[str, tuple[float, Caller]] = {}
+        self._cache: dict[tuple[str, str], tuple[float, Caller]] = {}
 
     async def __call__(self, request: Request) -> Caller:
-        token = bearer_token(request)
-        key = hash_token(token)
-        hit = self._cache.get(key)
+        headers = {"X-Boucle-Method": request.method.upper()}
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if cookie and "authorization" not in request.headers:
+            credential = headers["Cookie"] = f"{SESSION_COOKIE}={cookie}"
+            if request.headers.get("x-csrf-token"):
+                headers["X-CSRF-Token"] = request.headers["x-csrf-token"]
+        else:  # the token wins when both are sent, as in offers; 401 when there is neither
+            credential = headers["Authorization"] = f"Bearer {bearer_token(request)}"
+        safe = request.method.upper() in SAFE_METHODS
+        key = (hash_token(credential), hash_token(headers.get("X-CSRF-Token", "")))
+        hit = self._cache.get(key) if safe else None
         if hit and hit[0] > time.monotonic():
             return hit[1]
         try:
             async with httpx.AsyncClient(timeout=5.0) as client:
-                response = await client.get(f"{self.offers_url}/api/v1/organisations/me",
-                                            headers={"Authorization": f"Bearer {token}"})
+                response = await client.get(f"{self.offers_url}/api/v1/organisations/me", headers=headers)
         except httpx.HTTPError as exc:
             raise HTTPException(503, detail="Service des organisations injoignable, réessayez.") from exc
-        if response.status_code == 401:
-            raise HTTPException(401, detail="Jeton d'accès invalide.", headers={"WWW-Authenticate": "Bearer"})
+        if response.status_code in (401, 403):
+            detail = response.json().get("detail") if response.headers.get("content-type", "").startswith(
+                "application/json") else None
+            fallback = "Jeton d'accès invalide." if response.status_code == 401 else "Accès refusé."
+            raise HTTPException(response.status_code, detail=detail or fallback,
+                                headers={"WWW-Authenticate": "Bearer"} if response.status_code == 401 else None)
         if response.status_code != 200:
             raise HTTPException(503, detail="Service des organisations indisponible, réessayez.")
         body = response.json()
-        caller = Caller(organisation_id=body["id"], name=body["name"])
-        self._cache[key] = (time.monotonic() + self.ttl, caller)
+        caller = Caller(organisation_id=body["id"], name=body["name"], role=body.get("role", "org_admin"),
+                        user_id=body.get("user_id"))
+        if safe:
+            now = time.monotonic()
+            if len(self._cache) > 10_000:  # forget the stale entries now and then
+                self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
+            self._cache[key] = (now + self.ttl, caller)
         return caller

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from notifications.messages import (
     SUMMARIES,
+    account_link_context,
     app_link,
     listing_expiring_context,
     match_proposed_contexts,
@@ -19,6 +20,7 @@ from notifications.messages import (
 )
 from notifications.models import Contact, InAppNotification, KnownMatch, OutgoingEmail, Preference
 from shared.events import (
+    AccountLinkRequested,
     Envelope,
     ListingExpiring,
     MatchConcluded,
@@ -31,6 +33,7 @@ from shared.events import (
     TerritoryWeeklySummary,
 )
 
+ACCOUNT_LINK = "account_link"  # a user's confirmation, login or invitation link: email only, to the user
 # a retraction is shown in the app only
 EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring", "synergy_stage",
            "weekly_summary"}
@@ -46,6 +49,14 @@ def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> 
     contact.name, contact.email, contact.commune = payload.name, payload.contact_email, payload.commune
     contact.updated_at = datetime.now(timezone.utc)
     session.add(contact)
+
+
+def on_account_link(session: Session, envelope: Envelope, payload: Payload) -> None:
+    """account.link_requested: email the user its link at once, at its own address (asked for: outside
+    the organisation's preferences; once per event)."""
+    assert isinstance(payload, AccountLinkRequested)
+    queue(session, f"account.link_requested:{envelope.event_id}", payload.organisation_id, ACCOUNT_LINK,
+          account_link_context(payload))
 
 
 def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -123,6 +134,7 @@ def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
+    "account.link_requested": on_account_link,
     "match.proposed": on_match_proposed,
     "match.responded": on_match_responded,
     "match.accepted": on_match_accepted,

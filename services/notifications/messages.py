@@ -8,7 +8,14 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from shared.events import ListingExpiring, MatchParty, MatchProposed, SynergyMoved, TerritoryWeeklySummary
+from shared.events import (
+    AccountLinkRequested,
+    ListingExpiring,
+    MatchParty,
+    MatchProposed,
+    SynergyMoved,
+    TerritoryWeeklySummary,
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +52,17 @@ def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:
 def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
     own = mine.model_dump() if isinstance(mine, MatchParty) else mine
     return {"match_id": match_id, "own": own, "others": others}
+
+
+ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "Votre lien de connexion à Boucle",
+                    "invite": "Vous êtes invité·e sur Boucle"}
+
+
+def account_link_context(event: AccountLinkRequested) -> dict[str, Any]:
+    """What a user's account email needs: who, why, and the nonce its signed link carries."""
+    return {"user_id": event.user_id, "organisation_id": event.organisation_id, "email": event.email,
+            "name": event.name, "purpose": event.purpose, "nonce": event.nonce,
+            "headline": ACCOUNT_SUBJECTS[event.purpose]}
 
 
 LISTING_LABELS = {"offer": "offre", "need": "demande", "share": "proposition de partage",
@@ -112,6 +130,7 @@ SUBJECTS = {
     "synergy_stage": "Synergie « {resource} » : {to_label}",
     "weekly_summary": "{territory_name} : votre semaine sur Boucle ({week})",
     "bounce_alert": "Adresse en échec : {organisation_name}",
+    "account_link": "{headline}",
     "digest": "Votre résumé Boucle : {count} nouveauté{plural}",
 }
 GROUP_SUBJECTS = {"match_proposed": "Mutualisation possible pour « {own[title]} »"}

@@ -23,7 +23,7 @@ from email.utils import formataddr, formatdate, parseaddr
 from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, col, select
 
-from notifications.consumer import queue
+from notifications.consumer import ACCOUNT_LINK, queue
 from notifications.digest import build_due_digests
 from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
@@ -52,10 +52,18 @@ def text_of(reply: bytes | str) -> str:
     return reply.decode(errors="replace") if isinstance(reply, bytes) else reply
 
 
+def address_of(row: OutgoingEmail, contact: Contact) -> str:
+    """Where a message goes: a user's own address for its account links, else the organisation's contact."""
+    return str(row.context["email"]) if row.kind == ACCOUNT_LINK else contact.email
+
+
 def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
     """Signed action links of a message: answer the match, renew or close a listing, open the
-    territory's dashboard, unsubscribe."""
+    territory's dashboard, unsubscribe; or, for an account link, confirm or log in (valid an hour)."""
     base = settings.public_url.rstrip("/")
+    if row.kind == ACCOUNT_LINK:  # a user's own message: nothing to unsubscribe the organisation from
+        token = signer.sign("account", u=row.context["user_id"], n=row.context["nonce"])
+        return {"account": f"{base}/liens/compte/{token}"}
     links = {}
     if row.organisation_id != ANIMATEUR:
         links["unsubscribe"] = f"{base}/liens/desabonnement/{signer.sign('unsubscribe', o=row.organisation_id)}"
@@ -174,17 +182,21 @@ class Mailer:
         return smtp
 
     def send_one(self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact) -> None:
-        if contact.bounced_at is not None:
+        to = address_of(row, contact)
+        if contact.bounced_at is not None and to == contact.email:
             self.mark(row.id, "failed", error=f"adresse en échec depuis le {contact.bounced_at:%d/%m/%Y}")
             return
         links = links_for(row, self.settings, self.signer)
         message = render(row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url,
                          links=links)
         try:
-            smtp.send_message(build_email(row, message, contact.email, self.settings, links))
+            smtp.send_message(build_email(row, message, to, self.settings, links))
         except smtplib.SMTPRecipientsRefused as exc:
             code, reason = next(iter(exc.recipients.values()))
-            self.refused(row, contact, f"{code} {text_of(reason)}", permanent=code >= 500)
+            if to != contact.email and code >= 500:  # a user's own address: the organisation's contact is fine
+                self.mark(row.id, "failed", error=f"{code} {text_of(reason)}")
+            else:
+                self.refused(row, contact, f"{code} {text_of(reason)}", permanent=code >= 500)
             return
         except smtplib.SMTPResponseException as exc:
             error = f"{exc.smtp_code} {text_of(exc.smtp_error)}"
@@ -193,7 +205,7 @@ class Mailer:
             else:
                 self.mark(row.id, "failed", error=error)
             return
-        self.mark(row.id, "sent", recipient=contact.email)
+        self.mark(row.id, "sent", recipient=to)
         self.sent += 1
 
     def refused(self, row: OutgoingEmail, contact: Contact, reason: str, *, permanent: bool) -> None:
