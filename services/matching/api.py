@@ -1,6 +1,6 @@
 """HTTP routes of the matching service (API v1): the caller's matches and its answers."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse
@@ -18,6 +18,24 @@ from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
 PRODUCER = "matching"
+
+
+class Problem(BaseModel):
+    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
+            401: "Jeton d'accès manquant ou invalide.",
+            403: "Réservé à une autre organisation (l'animateur d'un territoire).",
+            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
+            409: "Contraire à l'état présent (déjà répondu, étape déjà passée…)."}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
 
 
 class Counterpart(BaseModel):
@@ -52,7 +70,7 @@ class MatchPublic(BaseModel):
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", responses=problems(401))
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
@@ -78,12 +96,14 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
                             .order_by(col(IndexedListing.seq).desc()).limit(500)).all()
         return [UnplacedListing(listing_id=r.listing_id, kind=r.kind, title=r.title, commune=r.commune) for r in rows]
 
-    @router.post("/matches/{match_id}/accept", response_model=MatchPublic, tags=["mises en relation"])
+    @router.post("/matches/{match_id}/accept", response_model=MatchPublic, responses=problems(404, 409),
+                 tags=["mises en relation"])
     def accept(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Accept a match; when every side has accepted, it becomes `accepted`."""
         return respond(session, runtime, match_id, caller, "accepted")
 
-    @router.post("/matches/{match_id}/decline", response_model=MatchPublic, tags=["mises en relation"])
+    @router.post("/matches/{match_id}/decline", response_model=MatchPublic, responses=problems(404, 409),
+                 tags=["mises en relation"])
     def decline(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Decline a match; a declined pair is never proposed again."""
         return respond(session, runtime, match_id, caller, "declined")

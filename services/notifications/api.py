@@ -2,7 +2,7 @@
 and the unsubscribe page reached from every email."""
 
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -22,6 +22,24 @@ from shared.http import Caller, RemoteAuthenticator, field_error
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
+
+
+class Problem(BaseModel):
+    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
+            401: "Jeton d'accès manquant ou invalide.",
+            403: "Réservé à une autre organisation (l'animateur d'un territoire).",
+            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
+            409: "Contraire à l'état présent (déjà répondu, étape déjà passée…)."}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
 
 
 class NotificationPublic(BaseModel):
@@ -59,7 +77,7 @@ class RevealedContact(BaseModel):
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, signer: LinkSigner) -> APIRouter:
-    router = APIRouter()
+    router = APIRouter(responses=problems(401))
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
     pages = page_environment("notifications")
@@ -74,7 +92,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
         return [NotificationPublic(id=r.id, kind=r.kind, title=r.title, body=r.body, link=r.link,
                                    created_at=r.created_at, read=r.read_at is not None) for r in rows]
 
-    @router.post("/api/v1/notifications/{notification_id}/read", tags=["notifications"])
+    @router.post("/api/v1/notifications/{notification_id}/read", responses=problems(404), tags=["notifications"])
     def mark_read(notification_id: str, caller: CallerDep, session: SessionDep) -> dict[str, str]:
         """Mark one of the caller's notifications as read."""
         row = session.get(InAppNotification, notification_id)
@@ -92,7 +110,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
             select(Preference).where(Preference.organisation_id == caller.organisation_id))}
         return {kind: stored.get(kind, "instant") for kind in MESSAGE_KINDS}
 
-    @router.put("/api/v1/notifications/preferences", tags=["notifications"])
+    @router.put("/api/v1/notifications/preferences", responses=problems(400), tags=["notifications"])
     def set_preferences(changes: dict[str, str], caller: CallerDep, session: SessionDep) -> dict[str, str]:
         """Change the mode of some kinds of message."""
         for kind, mode in changes.items():

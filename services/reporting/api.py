@@ -3,9 +3,10 @@
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query
+from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from reporting import indicators, pages, report, synergies
@@ -24,6 +25,7 @@ from reporting.models import (
 from reporting.schemas import (
     ActorListingOut,
     ActorOut,
+    Day,
     FlowIn,
     MoveOut,
     PartyOut,
@@ -46,9 +48,27 @@ ANIMATEUR_KINDS = ("public_body",)
 EARLIEST = date(2000, 1, 1)
 
 
+class Problem(BaseModel):
+    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
+            401: "Jeton d'accès manquant ou invalide.",
+            403: "Réservé à une autre organisation (l'animateur d'un territoire).",
+            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
+            409: "Contraire à l'état présent (déjà répondu, étape déjà passée…)."}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
+
+
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gazetteer: Gazetteer,
                  signer: LinkSigner) -> APIRouter:
-    router = APIRouter(prefix="/api/v1")
+    router = APIRouter(prefix="/api/v1", responses=problems(401))
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
@@ -57,7 +77,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     # --- territories ---------------------------------------------------------------------------
 
-    @router.post("/territories", status_code=201, response_model=TerritoryOut, tags=["territoires"])
+    @router.post("/territories", status_code=201, response_model=TerritoryOut, responses=problems(400, 403, 409),
+                 tags=["territoires"])
     def create_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep) -> TerritoryOut:
         """A collectivité declares the territory it animates: an EPCI or a list of communes."""
         org = session.get(KnownOrganisation, caller.organisation_id)
@@ -108,7 +129,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     # --- synergies -----------------------------------------------------------------------------
 
-    @router.get("/synergies", response_model=list[SynergyOut], tags=["synergies"])
+    @router.get("/synergies", response_model=list[SynergyOut], responses=problems(403, 404), tags=["synergies"])
     def list_synergies(caller: CallerDep, session: SessionDep, territory: str | None = None,
                        stage: str | None = None) -> list[SynergyOut]:
         """The caller's synergies; the animateur's whole territory with `territory=`."""
@@ -123,7 +144,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             rows = [s for s in rows if s.stage == stage]
         return [synergy_out(session, s) for s in rows]
 
-    @router.post("/synergies", status_code=201, response_model=SynergyOut, tags=["synergies"])
+    @router.post("/synergies", status_code=201, response_model=SynergyOut, responses=problems(400, 403),
+                 tags=["synergies"])
     def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """A piste from a workshop, entered by the territory's animateur."""
         if not session.exec(select(Territory).where(
@@ -153,12 +175,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             raise HTTPException(404, detail="Synergie introuvable.")
         return synergy
 
-    @router.get("/synergies/{synergy_id}", response_model=SynergyOut, tags=["synergies"])
+    @router.get("/synergies/{synergy_id}", response_model=SynergyOut, responses=problems(404), tags=["synergies"])
     def get_synergy(synergy_id: str, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """One synergy with its history and recorded flows."""
         return synergy_out(session, visible_synergy(session, caller, synergy_id), detail=True)
 
-    @router.post("/synergies/{synergy_id}/stage", response_model=SynergyOut, tags=["synergies"])
+    @router.post("/synergies/{synergy_id}/stage", response_model=SynergyOut, responses=problems(400, 404, 409),
+                 tags=["synergies"])
     def change_stage(synergy_id: str, data: StageChange, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """Move a synergy (parties and the territory's animateur only), optionally recording its flow."""
         synergy = visible_synergy(session, caller, synergy_id)
@@ -174,7 +197,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         committed()
         return synergy_out(session, synergy, detail=True)
 
-    @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut, tags=["synergies"])
+    @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut,
+                 responses=problems(400, 404, 409), tags=["synergies"])
     def report_flow(synergy_id: str, data: FlowIn, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """Record the flow of a synergy: quantity per period, dates, transport before and after, savings."""
         synergy = visible_synergy(session, caller, synergy_id)
@@ -203,7 +227,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             transport_after=TransportLeg(**data.transport_after.model_dump()) if data.transport_after else None,
             **fields))
 
-    @router.get("/territories/{territory_id}/actors", response_model=list[ActorOut], tags=["territoires"])
+    @router.get("/territories/{territory_id}/actors", response_model=list[ActorOut], responses=problems(403, 404),
+                tags=["territoires"])
     def territory_actors(territory_id: str, caller: CallerDep, session: SessionDep) -> list[ActorOut]:
         """The organisations of the animateur's territory and their active listings, by name."""
         territory = animated_territory(session, caller, territory_id)
@@ -228,7 +253,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     # --- funnel: prospects recorded by the animateur ----------------------------------------------
 
     @router.post("/territories/{territory_id}/prospects", status_code=201, response_model=ProspectOut,
-                 tags=["territoires"])
+                 responses=problems(400, 403, 404), tags=["territoires"])
     def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep) -> ProspectOut:
         """An organisation contacted (and perhaps met) by the animateur: the top of the funnel."""
         territory = animated_territory(session, caller, territory_id)
@@ -238,7 +263,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         return prospect_out(session, prospect)
 
     @router.patch("/territories/{territory_id}/prospects/{prospect_id}", response_model=ProspectOut,
-                  tags=["territoires"])
+                  responses=problems(400, 403, 404), tags=["territoires"])
     def update_prospect(territory_id: str, prospect_id: str, data: ProspectUpdate, caller: CallerDep,
                         session: SessionDep) -> ProspectOut:
         """Record the meeting, or link the prospect to the organisation it registered as."""
@@ -257,7 +282,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     # --- reports -------------------------------------------------------------------------------
 
-    @router.post("/territories/{territory_id}/dashboard-link", tags=["territoires"])
+    @router.post("/territories/{territory_id}/dashboard-link", responses=problems(403, 404), tags=["territoires"])
     def dashboard_link(territory_id: str, caller: CallerDep, session: SessionDep) -> dict:
         """A link to the territory's dashboard (page, CSV export, PDF report) for its animateur, valid 30 days."""
         territory = animated_territory(session, caller, territory_id)
@@ -269,21 +294,25 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     def period_of(first: date | None, last: date | None, default_first: date) -> report.Period:
         last = last or date.today()
         first = first or default_first
+        for name, day in (("from", first), ("to", last)):
+            if report.out_of_range(day):
+                raise field_error(name, f"Date hors des rapports : du {report.FIRST_DAY:%d/%m/%Y} au "
+                                        f"{report.LAST_DAY:%d/%m/%Y}.", where="query")
         if first > last:
             raise field_error("from", "La date de début (from) suit la date de fin (to).", where="query")
         return report.Period(first, last)
 
-    FromQ = Annotated[date | None, Query(alias="from")]
-    ToQ = Annotated[date | None, Query(alias="to")]
+    FromQ = Annotated[Day | None, Query(alias="from")]
+    ToQ = Annotated[Day | None, Query(alias="to")]
 
-    @router.get("/reports/impact", tags=["rapports"])
+    @router.get("/reports/impact", responses=problems(403, 404), tags=["rapports"])
     def impact(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
                last: ToQ = None) -> dict:
         """Indicators of the territory for the period (this calendar year by default), with the previous period."""
         scope = animated_territory(session, caller, territory)
         return report.impact(session, scope, period_of(first, last, date(date.today().year, 1, 1)))
 
-    @router.get("/reports/funnel", tags=["rapports"])
+    @router.get("/reports/funnel", responses=problems(403, 404), tags=["rapports"])
     def funnel(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
                last: ToQ = None) -> dict:
         """Organisations contacted → met → registered → … → with a contractualised synergy."""

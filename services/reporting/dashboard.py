@@ -65,6 +65,10 @@ def parse_period(first: str | None, last: str | None, today: date) -> report.Per
 
     start = parse("from", first, date(today.year, 1, 1))
     end = parse("to", last, today)
+    for name, day in (("from", start), ("to", end)):
+        if report.out_of_range(day):
+            raise PeriodError(name, f"Les tableaux de bord vont du {report.FIRST_DAY:%d/%m/%Y} au "
+                                    f"{report.LAST_DAY:%d/%m/%Y}.")
     if start > end:
         raise PeriodError("from", "La date de début suit la date de fin.")
     if len(month_starts(start, end, limit=MAX_MONTHS + 1)) > MAX_MONTHS:

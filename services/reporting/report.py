@@ -41,7 +41,11 @@ FUNNEL_LABELS = {
 
 @dataclass(frozen=True)
 class Period:
-    """From `first` to `last`, both included (as a user writes it); `end` is the day after."""
+    """From `first` to `last`, both included (as a user writes it); `end` is the day after.
+
+    Reports cover FIRST_DAY … LAST_DAY: the previous period of one starting in year 1 would start
+    before the calendar does (and the day after 9999-12-31 does not exist).
+    """
 
     first: date
     last: date
@@ -60,6 +64,14 @@ class Period:
             return False
         day = moment.date() if isinstance(moment, datetime) else moment
         return self.first <= day <= self.last
+
+
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def out_of_range(day: date) -> bool:
+    """Whether a report may not start or end on `day`."""
+    return not FIRST_DAY <= day <= LAST_DAY
 
 
 def start_of(day: date) -> datetime:

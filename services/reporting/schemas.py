@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from shared.units import normalise_unit
 
 INSEE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _written_day(value: object) -> object:
+    """A day is written `AAAA-MM-JJ`: a number (which pydantic would read as a Unix time) is refused."""
+    if isinstance(value, int | float) or (isinstance(value, str) and not ISO_DAY.match(value)):
+        raise ValueError("date attendue au format AAAA-MM-JJ (ex. 2026-01-15)")
+    return value
+
+
+Day = Annotated[date, BeforeValidator(_written_day)]
 
 
 class Strict(BaseModel):
@@ -59,8 +70,8 @@ class FlowIn(Strict):
     quantity: float = Field(gt=0, le=1e9)
     unit: str
     period: Literal["week", "month", "year", "once"]
-    start: date
-    end: date | None = None
+    start: Day
+    end: Day | None = None
     material: str | None = Field(default=None, max_length=40)
     density_t_per_unit: float | None = Field(default=None, gt=0, le=100)
     transport_before: TransportIn | None = None
@@ -109,8 +120,8 @@ class PisteCreate(Strict):
 
 class ProspectCreate(Strict):
     name: str = Field(min_length=2, max_length=200)
-    contacted_on: date
-    met_on: date | None = None
+    contacted_on: Day
+    met_on: Day | None = None
     organisation_id: str | None = None
     notes: str | None = Field(default=None, max_length=2000)
 
@@ -122,7 +133,7 @@ class ProspectCreate(Strict):
 
 
 class ProspectUpdate(Strict):
-    met_on: date | None = None
+    met_on: Day | None = None
     organisation_id: str | None = None
     notes: str | None = Field(default=None, max_length=2000)
 

@@ -1,0 +1,199 @@
+"""Schemathesis against each service's own OpenAPI document, on the live stack (issue 6, item 6).
+
+Every operation of every service gets generated input (schemathesis' examples, coverage and fuzzing
+phases; seeded, so a run is reproducible) with a valid bearer token of a collectivité that animates
+a territory, twice: with path parameters as generated (unknown ids), then pinned to the caller's own
+listing, territory, prospect and synergy, so that bodies reach the code behind the lookups.
+
+Checks, on every response:
+- no 5xx, whatever the input (`not_a_server_error`);
+- the status code is one the operation documents (`status_code_conformance`), and input that breaks
+  the schema is refused with a 4xx (`negative_data_rejection`, `missing_required_header`);
+- content type, headers and body conform to the documented response (`content_type_conformance`,
+  `response_headers_conformance`, `response_schema_conformance`).
+
+Not checked: `positive_data_acceptance` (schema-valid input may still break a rule the JSON Schema
+cannot say — an INSEE code that names no commune, a unit we do not know, « epci » or « communes » —
+and 404 for an unknown id is right), the OPTIONS/405 `Allow` header (`unsupported_method`,
+`allow_header_conformance`: Starlette lists one route's methods, reported), and the stateful phase
+(DELETE withdraws a listing, which its owner still reads: not a « use after free »).
+
+Known bugs outside this area are excluded from the generated runs by name (`KNOWN`) and each has a
+strict xfail test of its own below, which starts failing the day the bug is fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis.configuration import set_hypothesis_home_dir
+from schemathesis.engine import Status, events
+
+from shared.devstack import Stack
+from tests.conftest import wait_until
+from tests.e2e.test_synergies import insee
+from tests.security.support import Org, declare_territory, publish, register
+
+SEED = 20260611
+CHECKS = ("not_a_server_error", "status_code_conformance", "negative_data_rejection", "missing_required_header",
+          "content_type_conformance", "response_headers_conformance", "response_schema_conformance")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def hypothesis_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Hypothesis' caches in the test's temporary directory, not a `.hypothesis/` in the work tree."""
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+
+
+@dataclass
+class FuzzWorld:
+    caller: Org
+    objects: dict[str, str]  # path parameter → one of the caller's own objects
+
+
+@pytest.fixture(scope="module")
+def fuzz_world(stack: Stack) -> FuzzWorld:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        caller = register(client, "Communauté de communes Zêta", "Beaune", "animation@zeta.example",
+                          kind="public_body")
+        territory = declare_territory(client, caller, "Territoire Zêta", [insee("Beaune")])
+        company = register(client, "Menuiserie Êta", "Beaune", "contact@eta.example")
+        listing = publish(client, caller, kind="offer", title="Compost de déchets verts", category="compost",
+                          quantity={"value": 12, "unit": "t"}, frequency="yearly")
+        publish(client, company, kind="need", title="Amendement organique", category="compost")
+        piste = wait_until(lambda: (r := client.post("/api/v1/synergies", headers=caller.headers, json={
+            "synergy_type": "substitution", "resource": "Compost", "parties": [company.id]})).status_code == 201
+            and r, timeout=20)  # 422 until reporting has heard of the company
+        assert isinstance(piste, httpx.Response)
+        prospect = client.post(f"/api/v1/territories/{territory}/prospects", headers=caller.headers,
+                               json={"name": "Garage Thêta", "contacted_on": "2026-01-15"})
+        assert prospect.status_code == 201, prospect.text
+    return FuzzWorld(caller, {"listing_id": listing, "territory_id": territory, "synergy_id": piste.json()["id"],
+                              "prospect_id": prospect.json()["prospect_id"]})
+
+
+def load(stack: Stack, world: FuzzWorld, service: str, *, pinned: bool) -> Any:
+    """The service's schema, configured: seed, checks, the caller's token, pinned ids if asked."""
+    config = schemathesis.Config.from_dict({
+        "seed": SEED,
+        "workers": 1,
+        "cache": {"enabled": False},
+        "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
+        "phases": {"stateful": {"enabled": False}},
+        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS
+                                        if not (service in UNDOCUMENTED_ERRORS and name == "status_code_conformance")}},
+        "headers": world.caller.headers,
+        "parameters": {f"path.{name}": value for name, value in world.objects.items()} if pinned else {},
+    })
+    schema = schemathesis.openapi.from_url(f"{stack.url(service)}/openapi.json", config=config)
+    known = {label: applies for label, (service_of, _, applies) in KNOWN.items() if service_of == service}
+
+    def filter_case(ctx: Any, case: Any) -> bool:
+        """Leave out what only reproduces a known bug (each has its own xfail test below)."""
+        applies = known.get(f"{case.operation.method.upper()} {case.operation.path}")
+        return not (applies and applies(case))
+
+    schema.hook(filter_case)
+    return schema
+
+
+def _big_offset(case: Any) -> bool:
+    try:
+        return int((case.query or {}).get("offset", 0)) >= 2**63
+    except (TypeError, ValueError):
+        return False
+
+
+def _null_title(case: Any) -> bool:
+    return isinstance(case.body, dict) and "title" in case.body and case.body["title"] is None
+
+
+# Known bugs outside matching/notifications/reporting: operation → (service, bug, which cases reproduce it).
+# Each has its strict xfail test below; remove the entry with the mark once the bug is fixed.
+KNOWN: dict[str, tuple[str, str, Any]] = {
+    "GET /api/v1/listings": ("offers", "offset beyond 64 bits → 500", _big_offset),
+    "PATCH /api/v1/listings/{listing_id}": ("offers", "title: null → 500", _null_title),
+}
+# Offers documents none of the 4xx it answers but 422 (400, 401, 404, 409): its status codes are checked
+# by the strict xfail test `test_offers_documents_the_errors_it_answers` instead of by the generated runs.
+UNDOCUMENTED_ERRORS = {"offers"}
+
+
+def run(schema: Any) -> tuple[dict[str, int], list[str]]:
+    """Schemathesis' engine on `schema`: the cases tried per operation, and each failure with how to replay it."""
+    tried: dict[str, int] = {}
+    failures: list[str] = []
+    for event in schemathesis.engine.from_schema(schema).execute():
+        if isinstance(event, events.ScenarioFinished):
+            recorder = event.recorder
+            tried[recorder.label] = tried.get(recorder.label, 0) + len(recorder.cases)
+            for nodes in recorder.checks.values():
+                for node in nodes:
+                    if node.status == Status.FAILURE and node.failure_info is not None:
+                        failure = node.failure_info.failure
+                        failures.append(f"{recorder.label} [{event.phase.value}] {node.name}: {failure.title}\n"
+                                        f"    {failure.message.strip()[:300]}\n    {node.failure_info.code_sample}")
+        elif isinstance(event, events.NonFatalError):
+            failures.append(f"{event.label}: error {event.info.title}: {event.value!r}")
+        elif isinstance(event, events.FatalError):
+            raise event.exception
+    return tried, failures
+
+
+@pytest.mark.parametrize(("service", "pinned"), [
+    ("offers", False), ("offers", True), ("matching", False), ("notifications", False), ("reporting", False),
+    ("reporting", True)], ids=lambda value: {True: "own-objects", False: "any-ids"}.get(value, value))
+def test_generated_input_gets_no_5xx_and_answers_as_documented(stack: Stack, fuzz_world: FuzzWorld, service: str,
+                                                               pinned: bool) -> None:
+    tried, failures = run(load(stack, fuzz_world, service, pinned=pinned))
+    print(f"\n{service} ({'own objects' if pinned else 'generated ids'}): {sum(tried.values())} cases")
+    for label, count in sorted(tried.items()):
+        print(f"  {label:70} {count:5} cases")
+    assert len(tried) >= 3, tried  # the operations of the service were reached
+    assert not failures, "\n".join(dict.fromkeys(failures))
+
+
+# --- known bugs of offers, one strict xfail each (they fail the day the bug is fixed: then drop the mark) ---
+
+
+@pytest.mark.xfail(strict=True, reason="offers bug: GET /api/v1/listings?offset=2**70 → 500 (offset has no upper "
+                                       "bound; SQLite and PostgreSQL refuse an integer beyond 64 bits); expected 422")
+def test_offers_refuses_an_offset_beyond_64_bits(stack: Stack, fuzz_world: FuzzWorld) -> None:
+    answer = httpx.get(f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers,
+                       params={"offset": 2**70})
+    assert answer.status_code == 422, answer.text
+
+
+@pytest.mark.xfail(strict=True, reason="offers bug: PATCH /api/v1/listings/{id} {\"title\": null} → 500 (the title "
+                                       "column is NOT NULL); expected 422 naming body.title")
+def test_offers_refuses_a_null_title(stack: Stack, fuzz_world: FuzzWorld) -> None:
+    answer = httpx.patch(f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
+                         headers=fuzz_world.caller.headers, json={"title": None})
+    assert answer.status_code == 422, answer.text
+
+
+@pytest.mark.xfail(strict=True, reason="offers bug: its OpenAPI documents only 2xx and 422, but it answers 400 "
+                                       "(undecodable body), 401 (no token), 404 (another's or unknown listing) and "
+                                       "409 (renewing a withdrawn listing)")
+def test_offers_documents_the_errors_it_answers(stack: Stack, fuzz_world: FuzzWorld) -> None:
+    doc = httpx.get(f"{stack.url('offers')}/openapi.json").json()["paths"]
+    base, headers = stack.url("offers"), fuzz_world.caller.headers
+    withdrawn = httpx.post(f"{base}/api/v1/listings", headers=headers, json={"kind": "need", "title": "Bidons"})
+    httpx.delete(f"{base}/api/v1/listings/{withdrawn.json()['id']}", headers=headers)
+    seen = {
+        ("/api/v1/listings", "post"): httpx.post(f"{base}/api/v1/listings", headers={
+            **headers, "content-type": "application/json"}, content=b"\xff\xfe").status_code,
+        ("/api/v1/organisations/me", "get"): httpx.get(f"{base}/api/v1/organisations/me").status_code,
+        ("/api/v1/listings/{listing_id}", "get"): httpx.get(f"{base}/api/v1/listings/nope",
+                                                              headers=headers).status_code,
+        ("/api/v1/listings/{listing_id}/renew", "post"): httpx.post(
+            f"{base}/api/v1/listings/{withdrawn.json()['id']}/renew", headers=headers).status_code,
+    }
+    assert sorted(seen.values()) == [400, 401, 404, 409]
+    undocumented = {route: status for route, status in seen.items()
+                    if str(status) not in doc[route[0]][route[1]]["responses"]}
+    assert not undocumented, undocumented
