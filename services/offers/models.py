@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, timezone
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr
 from pydantic import Field as PydanticField
 from sqlmodel import Field, SQLModel
 
@@ -156,12 +156,21 @@ class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
 
+def _no_nul(value: str) -> str:
+    if "\x00" in value:  # PostgreSQL text cannot hold it: a 422 rather than a 500
+        raise ValueError("le caractère nul (U+0000) n'est pas accepté")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+
 class OrganisationCreate(Input):
-    name: str = PydanticField(min_length=2, max_length=200)
+    name: Text = PydanticField(min_length=2, max_length=200)
     kind: OrganisationKind
-    siret: str | None = None
-    naf_code: str | None = None
-    commune: str | None = PydanticField(default=None, max_length=120)
+    siret: Text | None = None
+    naf_code: Text | None = None
+    commune: Text | None = PydanticField(default=None, max_length=120)
     postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
     insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
     lat: float | None = PydanticField(default=None, ge=-90, le=90)
@@ -205,9 +214,9 @@ class AccountCreate(Input):
     """Sign-up: a new organisation and its first user, its administrator."""
 
     organisation: OrganisationCreate
-    name: str = PydanticField(min_length=2, max_length=200)
+    name: Text = PydanticField(min_length=2, max_length=200)
     email: EmailStr
-    password: str | None = PydanticField(default=None, description="12 caractères au moins ; sans mot de passe, "
+    password: Text | None = PydanticField(default=None, description="12 caractères au moins ; sans mot de passe, "
                                                                     "connexion par lien envoyé par email")
 
 
@@ -217,12 +226,12 @@ class AccountCreated(BaseModel):
 
 
 class Credentials(Input):
-    email: str = PydanticField(max_length=320)
-    password: str = PydanticField(max_length=1024)
+    email: Text = PydanticField(max_length=320)
+    password: Text = PydanticField(max_length=1024)
 
 
 class LinkRequest(Input):
-    email: str = PydanticField(max_length=320)
+    email: Text = PydanticField(max_length=320)
 
 
 class SessionUser(BaseModel):
@@ -246,12 +255,12 @@ class SessionInfo(BaseModel):
 
 
 class PasswordChange(Input):
-    password: str
-    current_password: str | None = PydanticField(default=None, max_length=1024)
+    password: Text = PydanticField(max_length=1024)
+    current_password: Text | None = PydanticField(default=None, max_length=1024)
 
 
 class TokenCreate(Input):
-    label: str = PydanticField(min_length=1, max_length=100)
+    label: Text = PydanticField(min_length=1, max_length=100)
 
 
 class TokenCreated(BaseModel):
@@ -272,7 +281,7 @@ class TokenPublic(BaseModel):
 class UserInvite(Input):
     """A colleague joins the organisation: an email invites them to confirm their address."""
 
-    name: str = PydanticField(min_length=2, max_length=200)
+    name: Text = PydanticField(min_length=2, max_length=200)
     email: EmailStr
     role: Literal["member", "org_admin"] = "member"
 

@@ -122,6 +122,9 @@ class TestSignUp:
         ({"organisation": {**ORGANISATION, "siret": "12345678901234"}}, ["body", "organisation", "siret"], "SIRET"),
         ({"email": "pas-une-adresse"}, ["body", "email"], "email"),
         ({"role": "platform_admin"}, ["body", "role"], "Extra inputs"),
+        ({"name": "Jean\x00Roux"}, ["body", "name"], "caractère nul"),  # PostgreSQL text cannot hold it
+        ({"organisation": {**ORGANISATION, "name": "Scierie\x00"}}, ["body", "organisation", "name"],
+         "caractère nul"),
     ])
     def test_each_rule_names_its_field(self, offers: Offers, change: dict, loc: list[str], message: str) -> None:
         body = {"organisation": ORGANISATION, "name": "Jean Roux", "email": "jean@scierie.example",
@@ -211,6 +214,12 @@ class TestPasswordLogin:
         assert offers.log_in(email="inconnu@nulle.example") == (401, {"detail": "Identifiants incorrects."})
         status, body = offers.log_in(email=" JEAN@scierie.example ")
         assert status == 200 and body["user"]["name"] == "Jean Roux"
+
+    def test_malformed_credentials_are_a_422_not_a_500(self, offers: Offers) -> None:
+        for body in ({"email": "jean\x00@scierie.example", "password": PASSWORD}, {"email": "x", "password": "\x00"},
+                     {"email": "x"}, {"email": "x", "password": "p" * 1025}):
+            assert offers.client.post("/api/v1/session", json=body).status_code == 422, body
+        assert offers.client.post("/api/v1/session/link", json={"email": "\x00"}).status_code == 422
 
     def test_an_unconfirmed_address_is_told_and_sent_its_link_again(self, offers: Offers) -> None:
         offers.sign_up()
