@@ -384,3 +384,28 @@ def test_on_a_phone(portal: Stack, new_visitor: Callable[..., Page], console: Co
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "telephone-annonce-nouvelle")
     assert console.unexpected() == []
+
+
+def test_keyboard_only(portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
+    """A listing posted without a mouse: the skip link first, the kinds by arrow keys, the form by Tab and Enter."""
+    gateway = portal.url("gateway")
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
+    page.goto(gateway + "/annonces/nouvelle")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Aller au contenu")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_label("J'ai un surplus à donner ou vendre").focus()
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_label("J'ai un besoin")).to_be_checked()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Titre")).to_be_focused()
+    page.keyboard.type("Palettes pour expédition")
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Ressource")).to_be_focused()
+    page.keyboard.type("Palettes réutilisables")
+    page.keyboard.press("Enter")  # submits the form from a text field
+    expect(page).to_have_url(re.compile(r"/annonces\?avis=publiee$"))
+    expect(page.get_by_role("heading", name="Palettes pour expédition")).to_be_visible()
+    expect(page.locator(".card", has_text="Palettes pour expédition")).to_contain_text("Besoin")
+    assert console.unexpected() == []
