@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test bench demo lint fmt chromium system-libs clean
+.PHONY: install run test bench load demo lint fmt chromium system-libs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -41,6 +41,12 @@ bench: install
 	$(PY) -m tests.bench.matching_engine --listings $(LISTINGS)
 	$(PY) -m tests.bench.listing_to_email --pairs 200 --rate 10
 	$(PY) -m tests.bench.notifications --matches 1500 --rate 50
+
+## Load: 50 listings/s for 5 minutes through a stack of its own (RATE=…, SECONDS=…); figures in BENCHMARKS.md.
+RATE ?= 50
+SECONDS ?= 300
+load: install
+	$(PY) -m tests.bench.load --rate $(RATE) --seconds $(SECONDS)
 
 demo: install
 	$(PY) -m shared.devstack

@@ -81,6 +81,7 @@ class Stack:
         self.embedded_smtp = not self.base_env.get("SMTP_HOST")
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.instance_ports: dict[str, int] = {}
+        self.mailer_metrics_ports: dict[str, int] = {}  # mailer process name → its /metrics port
         (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
 
     @property
@@ -98,9 +99,10 @@ class Stack:
         env.setdefault("KAFKA_MAX_POLL_INTERVAL_MS", "3000")
         return env
 
-    def spawn(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         with open(self.var_dir / "log" / f"{name}.log", "ab") as log:  # the child keeps its own handle
-            process = subprocess.Popen(argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            process = subprocess.Popen(argv, env={**self.env, **(extra_env or {})}, stdout=log,
+                                       stderr=subprocess.STDOUT,
                                        stdin=subprocess.DEVNULL, start_new_session=True,
                                        preexec_fn=_die_with_parent)
         self.processes[name] = process
@@ -134,8 +136,10 @@ class Stack:
             self.start_mailer(f"{instance or name}-mailer")
 
     def start_mailer(self, name: str = "notifications-mailer") -> None:
-        """The notifications mailer as its own process (NOTIFICATIONS_MAILER=process)."""
-        self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"])
+        """The notifications mailer as its own process (NOTIFICATIONS_MAILER=process), its /metrics on a free port."""
+        self.mailer_metrics_ports[name] = self.mailer_metrics_ports.get(name) or free_port()
+        self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"],
+                   {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name])})
 
     def start_gateway(self) -> None:
         self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",

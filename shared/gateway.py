@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 from shared.portal import install as install_portal
 from shared.settings import SERVICES, ServiceName, Settings
+from shared.status import status_router
 
 # First path segment after /api/v1/ → owning service (ARCHITECTURE.md, "Public API v1").
 ROUTES: dict[str, ServiceName] = {
@@ -28,6 +29,7 @@ ROUTES: dict[str, ServiceName] = {
     "synergies": "reporting",
     "reports": "reporting",
     "territories": "reporting",
+    "access-log": "reporting",
 }
 LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
                                  "tableau": "reporting", "compte": "offers"}
@@ -48,20 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_portal(app, settings)
 
-    @app.get("/healthz")
-    async def healthz(request: Request) -> JSONResponse:
-        """Each service's own /healthz; 200 only when all answer 200."""
-        report: dict[str, object] = {}
-        for name in SERVICES:
-            try:
-                answer = await request.app.state.client.get(f"{settings.service_url(name)}/healthz", timeout=3.0)
-                report[name] = answer.json() if answer.status_code in (200, 503) else answer.status_code
-                ok = answer.status_code == 200
-            except httpx.HTTPError:
-                report[name], ok = "injoignable", False
-            report.setdefault("ok", True)
-            report["ok"] = bool(report["ok"]) and ok
-        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+    app.include_router(status_router(settings))  # /healthz and the /etat page
 
     @app.get("/docs/{service}", include_in_schema=False)
     async def docs(service: str, request: Request) -> Response:

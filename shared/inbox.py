@@ -31,6 +31,7 @@ from sqlmodel import Field, Session, SQLModel
 from shared import topics
 from shared.events import Envelope, Payload, payload_of
 from shared.kafka import close_quietly, ensure_topics, make_consumer, make_producer
+from shared.observability import CONSUMER_LAG, ERRORS, EVENTS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ class IdempotentConsumer:
             try:
                 ensure_topics(self.settings)
                 consumer = make_consumer(self.settings, self.name, self.topic_names)
+                next_lag_report = 0.0
                 while not stop.is_set():
                     batch = consumer.poll(timeout_ms=200)
                     if consumer.assignment():
@@ -87,8 +89,12 @@ class IdempotentConsumer:
                             self.handle_record(record)
                     if batch:
                         consumer.commit()
+                    if time.monotonic() >= next_lag_report:
+                        self.report_lag(consumer)
+                        next_lag_report = time.monotonic() + 1.0
                     backoff = 0.5
             except Exception as exc:
+                ERRORS.labels(self.name, "consumer").inc()
                 log.warning("consumer %s: %s; reconnecting in %.1fs", self.name, exc, backoff)
                 stop.wait(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -98,12 +104,21 @@ class IdempotentConsumer:
                         consumer.close(autocommit=False)
         close_quietly(self._dlq)
 
+    def report_lag(self, consumer: KafkaConsumer) -> None:
+        """Records behind the end of each assigned partition (known once a fetch has answered)."""
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is not None:
+                CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(
+                    max(0, end - consumer.position(partition)))
+
     def handle_record(self, record: ConsumerRecord) -> None:
         """Apply one record once, or dead-letter it; raises only on infrastructure errors."""
         try:
             envelope = Envelope.from_bytes(record.value)
             handler = self.handlers.get(envelope.type)
             if handler is None:
+                EVENTS.labels(self.name, record.topic, envelope.type, "ignored").inc()
                 return  # tolerant reader: not an event this consumer cares about
             try:
                 payload = payload_of(envelope)
@@ -119,7 +134,11 @@ class IdempotentConsumer:
         attempts = self.settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                self.apply(envelope, payload, handler)
+                outcome = self.apply(envelope, payload, handler)
+                EVENTS.labels(self.name, record.topic, envelope.type, outcome).inc()
+                log.info("event %s", outcome, extra={"event_id": str(envelope.event_id), "event_type": envelope.type,
+                                                      "topic": record.topic, "partition": record.partition,
+                                                      "offset": record.offset, "consumer": self.name})
                 return
             except TRANSIENT_ERRORS:
                 raise
@@ -131,13 +150,13 @@ class IdempotentConsumer:
                     return
                 time.sleep(0.05 * 2 ** attempt)
 
-    def apply(self, envelope: Envelope, payload: Payload, handler: Handler) -> None:
+    def apply(self, envelope: Envelope, payload: Payload, handler: Handler) -> str:
         """Run the handler and record the event in one transaction, unless already done."""
         event_id = str(envelope.event_id)
         with Session(self.engine) as session:
             if session.get(ProcessedEvent, (self.name, event_id)) is not None:
                 self.duplicates += 1
-                return
+                return "duplicate"
             handler(session, envelope, payload)
             session.add(ProcessedEvent(consumer=self.name, event_id=event_id))
             try:
@@ -146,10 +165,11 @@ class IdempotentConsumer:
                 # Another instance applied the same event concurrently; its effect stands.
                 session.rollback()
                 self.duplicates += 1
-                return
+                return "duplicate"
         self.applied += 1
         if self.after_commit is not None:
             self.after_commit()
+        return "applied"
 
     def dead_letter(self, record: ConsumerRecord, error: str, attempts: int) -> None:
         """Publish the original record to `<topic>.dlq` with the error in its headers."""
@@ -171,5 +191,16 @@ class IdempotentConsumer:
             self._dlq = None
             raise
         self.dead_lettered += 1
+        EVENTS.labels(self.name, record.topic, record_type(record), "dead_lettered").inc()
         log.error("consumer %s: dead-lettered %s[%d]@%d: %s", self.name, record.topic,
-                  record.partition, record.offset, error)
+                  record.partition, record.offset, error,
+                  extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
+                         "consumer": self.name})
+
+
+def record_type(record: ConsumerRecord) -> str:
+    """The event type a record's headers name (set by the outbox relay), or "unknown"."""
+    for key, value in record.headers or []:
+        if key == "type":
+            return value.decode(errors="replace")
+    return "unknown"

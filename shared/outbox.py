@@ -20,6 +20,7 @@ from sqlmodel import Field, Session, SQLModel, select
 from shared.events import Envelope
 from shared.kafka import close_quietly, ensure_topics, make_producer
 from shared.leadership import Leadership
+from shared.observability import ERRORS, OUTBOX_PUBLISHED
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,7 @@ class OutboxRelay:
                          .values(sent_at=datetime.now(timezone.utc)))
             session.commit()
         self.published += len(batch)
+        OUTBOX_PUBLISHED.labels(self.name).inc(len(batch))
         return len(batch)
 
     def run(self, stop: threading.Event) -> None:
@@ -110,6 +112,7 @@ class OutboxRelay:
                     self._wake.wait(self.idle_wait)
                     self._wake.clear()
             except Exception as exc:  # broker or database away: retry, never give up
+                ERRORS.labels(self.name, "outbox").inc()
                 log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
                 close_quietly(producer)
                 producer = None

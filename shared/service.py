@@ -12,14 +12,15 @@ from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
 from shared.db import database_ok, init_db, make_engine
 from shared.inbox import Handler, IdempotentConsumer, ProcessedEvent
 from shared.kafka import broker_reachable
-from shared.outbox import OutboxMessage, OutboxRelay
+from shared.observability import OUTBOX_PENDING, configure_logging, metrics_text
+from shared.outbox import OutboxMessage, OutboxRelay, pending_count
 from shared.settings import ServiceName, Settings
 
 
@@ -59,6 +60,8 @@ class ServiceRuntime:
 
     def start(self) -> None:
         """Create tables and start the relay and consumer threads."""
+        if self.settings.log_format == "json":
+            configure_logging(self.name)
         init_db(self.engine, self.tables)
         for callback in self.on_start:
             callback()
@@ -103,8 +106,15 @@ class ServiceRuntime:
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:
-    """`GET /healthz`: 200 when the database and the broker are reachable, else 503."""
+    """`GET /healthz`: 200 when the database and the broker are reachable, else 503; `GET /metrics`."""
     router = APIRouter()
+
+    @router.get("/metrics", tags=["santé"], response_class=PlainTextResponse)
+    def metrics() -> Response:
+        """Prometheus metrics of this process (events consumed, lag, errors, emails, match latency)."""
+        OUTBOX_PENDING.labels(runtime.name).set(pending_count(runtime.engine))
+        body, content_type = metrics_text()
+        return Response(body, media_type=content_type)
 
     @router.get("/healthz", tags=["santé"])
     def healthz(_request: Request) -> JSONResponse:

@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     expiry_check_seconds: float = Field(default=300.0, alias="EXPIRY_CHECK_SECONDS", gt=0)
     # How many days before its expiry a listing's owner is reminded to renew or close it.
     expiry_reminder_days: int = Field(default=14, alias="EXPIRY_REMINDER_DAYS", ge=0)
+    # "json": one JSON object per log line on stdout (with event ids); "text": Python's default.
+    log_format: Literal["json", "text"] = Field(default="json", alias="BOUCLE_LOG_FORMAT")
     # How often reporting checks whether a territory's weekly summary is due (Mondays from 07:00 UTC).
     summary_check_seconds: float = Field(default=600.0, alias="SUMMARY_CHECK_SECONDS", gt=0)
     summary_send_hour_utc: int = Field(default=7, alias="SUMMARY_SEND_HOUR_UTC", ge=0, le=23)
@@ -60,6 +62,7 @@ class Settings(BaseSettings):
     # started beside the service by `make run`); "thread": the notifications service sends them itself.
     notifications_mailer: Literal["thread", "process"] = Field(default="process", alias="NOTIFICATIONS_MAILER")
     mailer_poll_seconds: float = Field(default=0.05, alias="MAILER_POLL_SECONDS", gt=0)
+    mailer_metrics_port: int | None = Field(default=None, alias="MAILER_METRICS_PORT")  # its /metrics, if set
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 
     # Where each service listens; the gateway routes /api/v1/* to them.

@@ -78,6 +78,7 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
             "BOUCLE_VAR_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker.ports.broker}",
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
+            "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
             f"{service.upper()}_DATABASE_URL": databases.url(backend, service),
         }
         values.update(overrides)

@@ -202,7 +202,7 @@ def counterpart(session: Session, match: Match, member: MatchMember) -> Counterp
     return Counterpart(
         kind=row.kind if row else "?", title=row.title if row else "", commune=row.commune if row else None,
         quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
-        if row else None, distance_km=match.distance_km)
+        if row and not row.quantity_private else None, distance_km=match.distance_km)
 
 
 def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from datetime import date
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -23,12 +23,13 @@ from matching.knowledge import Knowledge
 from matching.models import IndexedListing
 from matching.store import SqlProposals
 from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload
+from shared.observability import MATCH_LATENCY
 
 log = logging.getLogger(__name__)
 
 LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description", "category", "ewc_code",
                   "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
-                  "available_from", "expires_at", "revision")
+                  "available_from", "expires_at", "revision", "quantity_private")
 
 
 def as_input(row: IndexedListing) -> ListingInput:
@@ -48,29 +49,32 @@ class MatchingProcessor:
         return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
                 "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed}
 
-    def on_listing_changed(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+    def on_listing_changed(self, session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, ListingSnapshot)
-        self._guarded(session, payload, closed=False)
+        proposed = self._guarded(session, payload, closed=False)
+        if proposed:  # from the listing's event to its proposals staged
+            MATCH_LATENCY.observe((datetime.now(timezone.utc) - envelope.occurred_at).total_seconds())
 
     def on_listing_closed(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, ListingClosed)
         self._guarded(session, payload, closed=True)
 
-    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> None:
+    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> int:
+        """Apply the change; returns how many matches it proposed."""
         try:
-            self._apply(session, payload, closed=closed)
+            return self._apply(session, payload, closed=closed)
         except Exception:
             self.stale = True  # the transaction rolls back: the in-memory index must follow
             raise
 
-    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> None:
+    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> int:
         if session.get_bind().dialect.name == "postgresql":
             session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
         self.catch_up(session)
         self.engine.today = date.today()
         row = session.get(IndexedListing, payload.listing_id)
         if row is not None and row.revision >= payload.revision:
-            return  # an older revision arriving late
+            return 0  # an older revision arriving late
         seq = (session.exec(select(func.max(IndexedListing.seq))).one() or 0) + 1
         store = SqlProposals(session, reason="annonce retirée" if closed else "annonce modifiée")
         self.engine.store = store
@@ -88,12 +92,14 @@ class MatchingProcessor:
             for name, value in values.items():
                 setattr(row, name, value)
             row.seq, row.active = seq, True
+            row.quantity_private = "quantity" in payload.private_fields
             session.add(row)
             session.flush()  # the store reads the row when it records a proposal
             self.engine.apply(as_input(row))
             row.placed = self.engine.index.profiles[row.listing_id].placed
             session.add(row)
         self.last_seq = seq
+        return store.added
 
     def catch_up(self, session: Session) -> None:
         """Bring the index up to date with what other instances (or a past life) wrote."""

@@ -25,6 +25,7 @@ class IndexedListing(SQLModel, table=True):
     kind: str
     active: bool = True
     placed: bool = True  # False: the engine could not place it in the taxonomy (for the animateur)
+    quantity_private: bool = False  # its organisation keeps the quantity to itself: no band in any match
     title: str
     description: str | None = None
     category: str | None = None

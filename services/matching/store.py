@@ -21,6 +21,7 @@ class SqlProposals:
     def __init__(self, session: Session, reason: str = "listing changed"):
         self.session = session
         self.reason = reason
+        self.added = 0  # proposals recorded through this store
 
     def get(self, key: str) -> Known | None:
         match = self.session.exec(select(Match).where(Match.key == key)).first()
@@ -33,6 +34,7 @@ class SqlProposals:
         return [self._known(m) for m in matches]
 
     def add(self, proposal: Proposal) -> None:
+        self.added += 1
         match = self.session.exec(select(Match).where(Match.key == proposal.key)).first()
         if match is None:
             match = Match(key=proposal.key, kind=proposal.kind, score=proposal.score, explanation="")
@@ -54,7 +56,8 @@ class SqlProposals:
             parties.append(MatchParty(
                 organisation_id=row.organisation_id, listing_id=row.listing_id, kind=row.kind,  # type: ignore[arg-type]
                 title=row.title, commune=row.commune,
-                quantity_text=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)))
+                quantity_text=None if row.quantity_private else quantity_text(
+                    row.quantity_value, row.quantity_unit, row.frequency, approximate=True)))
         event = MatchProposed(match_id=match.id, score=match.score, distance_km=match.distance_km,
                               explanation=match.explanation, parties=parties, kind=proposal.kind,  # type: ignore[arg-type]
                               explanations=dict(proposal.explanations), flagged=proposal.flagged)

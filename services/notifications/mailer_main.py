@@ -12,15 +12,23 @@ import logging
 import signal
 import threading
 
+from prometheus_client import start_http_server
+
 from notifications.models import TABLES
 from notifications.smtp import Mailer
 from shared.db import init_db, make_engine
+from shared.observability import configure_logging
 from shared.settings import Settings
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s mailer %(levelname)s %(message)s")
     settings = Settings()
+    if settings.log_format == "json":
+        configure_logging("notifications-mailer")
+    else:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s mailer %(levelname)s %(message)s")
+    if settings.mailer_metrics_port:
+        start_http_server(settings.mailer_metrics_port)  # Prometheus: emails sent, postponed, failed
     engine = make_engine(settings.database_url("notifications"))
     init_db(engine, TABLES)  # idempotent: whichever of service and mailer starts first creates them
     stop = threading.Event()

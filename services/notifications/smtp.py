@@ -29,6 +29,7 @@ from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
 from shared.leadership import Leadership
 from shared.links import LinkSigner
+from shared.observability import EMAILS, ERRORS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class Mailer:
                     self._wake.wait(self.idle_wait)
                     self._wake.clear()
             except Exception as exc:  # database away: try again shortly
+                ERRORS.labels("notifications-mailer", "mailer").inc()
                 log.warning("mailer: %s", exc)
                 stop.wait(1.0)
         self.leadership.release()
@@ -207,6 +209,8 @@ class Mailer:
             return
         self.mark(row.id, "sent", recipient=to)
         self.sent += 1
+        EMAILS.labels("sent").inc()
+        log.info("email sent", extra={"email_id": row.id, "kind": row.kind, "dedup_key": row.dedup_key})
 
     def refused(self, row: OutgoingEmail, contact: Contact, reason: str, *, permanent: bool) -> None:
         """The server refused the address: retry later (4xx), or mark the contact bounced (5xx)."""
@@ -228,6 +232,8 @@ class Mailer:
     def mark(self, email_id: str, status: str, *, error: str | None = None, recipient: str | None = None) -> None:
         """Record the outcome at once (one UPDATE): the shorter the gap after SMTP accepted, the
         smaller the chance that a crash resends."""
+        if status == "failed":
+            EMAILS.labels("failed").inc()
         sent_at = datetime.now(timezone.utc) if status == "sent" else None
         with self.engine.begin() as connection:
             connection.execute(MARK, {"email_id": email_id, "new_status": status, "error": error,
@@ -235,6 +241,7 @@ class Mailer:
 
     def postpone(self, email_id: str, error: str) -> None:
         """Exponential backoff from 2 s up to 10 min."""
+        EMAILS.labels("postponed").inc()
         with Session(self.engine) as session:
             row = session.get(OutgoingEmail, email_id)
             if row is None or row.status != "pending":

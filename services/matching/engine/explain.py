@@ -13,7 +13,10 @@ def km(value: float) -> str:
 
 
 def amount(profile: Profile, *, approximate: bool) -> str:
+    """The listing's quantity in brackets: exact for its owner, a band for the others (nothing if kept private)."""
     listing = profile.listing
+    if approximate and listing.quantity_private:
+        return ""
     text = quantity_text(listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=approximate)
     return f" ({text})" if text else ""
 
@@ -39,7 +42,7 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
     share = ""
-    if fit.coverage is not None and fit.coverage < 1:
+    if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
         share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."
         if combined is not None:
             share += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "

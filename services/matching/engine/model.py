@@ -32,6 +32,7 @@ class ListingInput:
     available_from: date | None = None
     expires_at: date | None = None
     revision: int = 1
+    quantity_private: bool = False  # its organisation shows its quantity to no one: no band in explanations
 
 
 @dataclass(frozen=True)

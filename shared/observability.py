@@ -1,0 +1,59 @@
+"""What an operator sees of a process: JSON logs that carry event ids, and Prometheus metrics.
+
+Every process calls `configure_logging(name)` once; log records then go to stdout as one JSON
+object per line (`service`, `level`, `message`, and whatever `extra` a call gives, such as
+`event_id`, `event_type`, `topic`). Metrics are module-level prometheus_client collectors, labelled
+by service, served at `GET /metrics` by every service (`shared.service.health_router`) and by the
+mailer process on `MAILER_METRICS_PORT`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from pythonjsonlogger.json import JsonFormatter
+
+EVENTS = Counter("boucle_events_consumed", "Events read by a consumer, by outcome",
+                 ["service", "topic", "type", "outcome"])  # applied, duplicate, ignored, dead_lettered
+CONSUMER_LAG = Gauge("boucle_consumer_lag", "Records not yet consumed, per partition",
+                     ["service", "topic", "partition"])
+ERRORS = Counter("boucle_errors", "Failures a process recovered from, by where they happened", ["service", "where"])
+OUTBOX_PUBLISHED = Counter("boucle_outbox_published", "Events published from the outbox", ["service"])
+OUTBOX_PENDING = Gauge("boucle_outbox_pending", "Events in the outbox not yet published", ["service"])
+EMAILS = Counter("boucle_emails", "Emails handed to SMTP, by outcome", ["outcome"])  # sent, postponed, failed
+MATCH_LATENCY = Histogram("boucle_match_latency_seconds", "From a listing's event to its match.proposed staged",
+                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+
+class _ServiceFilter(logging.Filter):
+    def __init__(self, service: str):
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = self.service
+        return True
+
+
+def configure_logging(service: str) -> None:
+    """JSON lines on stdout for this process, uvicorn's loggers included; level from LOG_LEVEL."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.addFilter(_ServiceFilter(service))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(os.environ.get("LOG_LEVEL", "INFO").upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = []
+        logger.propagate = True
+    logging.getLogger("kafka").setLevel(logging.WARNING)  # kafka-python's connection chatter
+
+
+def metrics_text() -> tuple[bytes, str]:
+    """The Prometheus exposition of this process's metrics, and its content type."""
+    return generate_latest(), CONTENT_TYPE_LATEST

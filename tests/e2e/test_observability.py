@@ -1,0 +1,56 @@
+"""What an operator sees: /metrics of every process, JSON logs carrying event ids, the /etat page."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import httpx
+
+from shared.devstack import Stack
+from tests.conftest import mailbox, wait_until
+from tests.e2e.test_walking_skeleton import register
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The sum of the samples of `name` whose labels include `labels`."""
+    total = 0.0
+    for line in text.splitlines():
+        match = re.match(rf"^{name}(?:{{(.*)}})? (\S+)$", line)
+        if match and all(f'{k}="{v}"' in (match.group(1) or "") for k, v in labels.items()):
+            total += float(match.group(2))
+    return total
+
+
+def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        _, a = register(client, "Brasserie du Canal", "Dijon", "brasserie@canal.example")
+        _, b = register(client, "Ferme du Plateau", "Chenôve", "plateau@ferme.example")
+        client.post("/api/v1/listings", headers=a, json={"kind": "offer", "title": "Drêches de brasserie",
+                                                         "category": "drêches", "radius_km": 30})
+        client.post("/api/v1/listings", headers=b, json={"kind": "need", "title": "Aliment pour bovins",
+                                                         "category": "drêches"})
+        wait_until(lambda: any(m["to"] == "plateau@ferme.example" for m in mailbox(stack)), timeout=20)
+
+    matching = httpx.get(f"{stack.url('matching')}/metrics").text
+    assert metric(matching, "boucle_events_consumed_total", type="listing.published", outcome="applied") >= 2
+    assert metric(matching, "boucle_match_latency_seconds_count") >= 1
+    assert metric(matching, "boucle_outbox_published_total", service="matching") >= 1
+    assert "boucle_consumer_lag{" in matching
+    notifications = httpx.get(f"{stack.url('notifications')}/metrics").text
+    assert metric(notifications, "boucle_events_consumed_total", type="match.proposed", outcome="applied") >= 1
+    mailer_port = stack.mailer_metrics_ports["notifications-mailer"]
+    mailer = httpx.get(f"http://127.0.0.1:{mailer_port}/metrics").text
+    assert metric(mailer, "boucle_emails_total", outcome="sent") >= 2
+
+    # Logs: one JSON object per line, the applied events named by their ids.
+    lines = [json.loads(line) for line in (stack.var_dir / "log" / "matching.log").read_text().splitlines()
+             if line.startswith("{")]
+    applied = [line for line in lines if line.get("message") == "event applied"]
+    assert applied and all(line["service"] == "matching" and line["event_id"] for line in applied)
+    assert {line["event_type"] for line in applied} >= {"listing.published"}
+
+    page = httpx.get(f"{stack.url('gateway')}/etat")
+    assert page.status_code == 200 and "Tout fonctionne." in page.text
+    for name in ("offers", "matching", "notifications", "reporting", "bus Kafka"):
+        assert name in page.text
