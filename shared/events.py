@@ -71,6 +71,7 @@ class ListingSnapshot(Payload):
     insee: str | None = None
     lat: float | None = None
     lon: float | None = None
+    private_fields: list[str] = []  # kept from every other organisation and the animateur, for good
 
 
 class ListingClosed(Payload):

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr
 from pydantic import Field as PydanticField
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from shared.events import Frequency, ListingKind
@@ -64,6 +65,8 @@ class Listing(SQLModel, table=True):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date
+    # Fields the organisation keeps to itself for good, even from matched partners and the animateur.
+    private_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=_now)
     updated_at: datetime = Field(default_factory=_now)
 
@@ -305,6 +308,9 @@ class Quantity(Input):
     unit: str = PydanticField(description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day")
 
 
+PrivateField = Literal["quantity"]
+
+
 class ListingCreate(Input):
     kind: ListingKind
     title: str = PydanticField(min_length=3, max_length=200)
@@ -316,6 +322,8 @@ class ListingCreate(Input):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date | None = None
+    private_fields: list[PrivateField] | None = PydanticField(
+        default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
 
 class ListingUpdate(Input):
@@ -330,6 +338,8 @@ class ListingUpdate(Input):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date | None = None
+    private_fields: list[PrivateField] | None = PydanticField(
+        default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
 
 class ListingCreated(BaseModel):
@@ -359,6 +369,7 @@ class ListingPublic(BaseModel):
     radius_km: float | None
     available_from: date | None
     expires_at: date
+    private_fields: list[str] = []
     created_at: datetime
     updated_at: datetime
     mine: bool = True

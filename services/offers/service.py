@@ -235,6 +235,8 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
             listing.quantity_value, listing.quantity_unit = data.quantity.value, unit
     if "radius_km" in given:
         listing.radius_km = check_radius(data.radius_km)
+    if "private_fields" in given:
+        listing.private_fields = sorted(set(data.private_fields or []))
     if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
         available_from = data.available_from if "available_from" in given else listing.available_from
         expires_at = data.expires_at if "expires_at" in given else (
@@ -249,5 +251,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         category=listing.category, quantity_value=listing.quantity_value, quantity_unit=listing.quantity_unit,
         frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
         available_from=listing.available_from, expires_at=listing.expires_at,
-        commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon)
+        commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
+        private_fields=list(listing.private_fields))
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

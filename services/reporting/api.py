@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
-from reporting import indicators, pages, report, synergies
+from reporting import access, indicators, pages, report, synergies
 from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act
 from reporting.models import (
     KnownListing,
@@ -23,6 +23,7 @@ from reporting.models import (
     TerritoryCommune,
 )
 from reporting.schemas import (
+    AccessOut,
     ActorListingOut,
     ActorOut,
     Day,
@@ -248,7 +249,18 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             actors[listing.organisation_id].listings.append(ActorListingOut(
                 listing_id=listing.listing_id, kind=listing.kind, title=listing.title,
                 quantity_text=listing.quantity_text, published_at=listing.published_at))
+        access.record_access(session, owners=actors, reader_organisation_id=caller.organisation_id,
+                             reader_name=caller.name, reader_user_id=caller.user_id,
+                             what="annonces actives (liste des acteurs du territoire)",
+                             territory_id=territory.territory_id)
+        session.commit()
         return list(actors.values())
+
+    @router.get("/access-log", response_model=list[AccessOut], tags=["confidentialité"])
+    def access_log(caller: CallerDep, session: SessionDep) -> list[AccessOut]:
+        """Who read my organisation's records beyond their anonymised form (the animateur, exports), newest first."""
+        return [AccessOut(at=report.aware(entry.at), reader=entry.reader_name, what=entry.what)
+                for entry in access.accesses_to(session, caller.organisation_id)]
 
     # --- funnel: prospects recorded by the animateur ----------------------------------------------
 

@@ -41,7 +41,8 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
     if isinstance(payload, ListingSnapshot):
         row.title, row.insee = payload.title, payload.insee
-        row.quantity_text = quantity_text(payload.quantity_value, payload.quantity_unit, payload.frequency)
+        row.quantity_text = None if "quantity" in payload.private_fields else quantity_text(
+            payload.quantity_value, payload.quantity_unit, payload.frequency)
     session.add(row)
 
 

@@ -151,6 +151,22 @@ class TerritorySummarySent(SQLModel, table=True):
     staged_at: datetime
 
 
+class AccessLog(SQLModel, table=True):
+    """Someone read an organisation's records beyond the anonymised view (the animateur's actors list,
+    exports): who, when, what. The organisation can read its own entries (`GET /api/v1/access-log`)."""
+
+    __tablename__ = "access_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    owner_organisation_id: str = Field(index=True)
+    reader_organisation_id: str
+    reader_name: str
+    reader_user_id: str | None = None
+    what: str  # e.g. « annonces actives (liste des acteurs) », « export CSV des synergies »
+    territory_id: str | None = None
+
+
 TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
                                 TerritoryCommune, Synergy, SynergyParty, SynergyMove, SynergyFlow, Prospect,
-                                TerritorySummarySent]
+                                TerritorySummarySent, AccessLog]

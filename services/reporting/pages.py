@@ -18,8 +18,8 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlmodel import Session
 
-from reporting import dashboard, display, exports
-from reporting.models import Territory
+from reporting import access, dashboard, display, exports, synergies
+from reporting.models import KnownOrganisation, Territory
 from shared.geo import Gazetteer
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
@@ -87,6 +87,15 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
                         links={"self": f"/liens/{LINK_KIND}/{token}"})
         return dashboard.build(session, territory, period, gazetteer)
 
+    def log_export(session: Session, dash: dashboard.Dashboard, what: str) -> None:
+        """An export names the parties of the synergies it holds: each is told in its access log."""
+        owners = {o for row in dash.synergies for o in synergies.party_ids(session, row.synergy_id)}
+        animateur = session.get(KnownOrganisation, dash.territory.animateur_organisation_id)
+        access.record_access(session, owners=owners, reader_organisation_id=dash.territory.animateur_organisation_id,
+                             reader_name=animateur.name if animateur else "l'animateur du territoire", what=what,
+                             territory_id=dash.territory.territory_id)
+        session.commit()
+
     def links(token: str, dash: dashboard.Dashboard) -> dict[str, str]:
         query = f"from={dash.period.first.isoformat()}&to={dash.period.last.isoformat()}"
         base = f"/liens/{LINK_KIND}/{token}"
@@ -117,6 +126,7 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         dash = resolve(session, token, first, last)
         if isinstance(dash, Response):
             return dash
+        log_export(session, dash, "export CSV des synergies")
         return Response(exports.synergies_csv(dash), media_type="text/csv; charset=utf-8", headers={
             **PRIVATE, "Content-Disposition": f'attachment; filename="{file_name("synergies", dash, "csv")}"'})
 
@@ -134,6 +144,7 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         dash = resolve(session, token, first, last)
         if isinstance(dash, Response):
             return dash
+        log_export(session, dash, "bilan PDF pour le comité de pilotage")
         return Response(exports.pdf(report_html(dash)), media_type="application/pdf", headers={
             **PRIVATE, "Content-Disposition": f'inline; filename="{file_name("bilan", dash, "pdf")}"'})
 

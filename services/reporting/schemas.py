@@ -201,3 +201,11 @@ class ActorOut(BaseModel):
     insee: str | None
     commune: str | None
     listings: list[ActorListingOut]
+
+
+class AccessOut(BaseModel):
+    """One read of my organisation's records by someone else."""
+
+    at: datetime
+    reader: str
+    what: str

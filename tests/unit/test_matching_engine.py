@@ -283,3 +283,16 @@ def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engin
                                     frequency="monthly")).proposed
     assert "couvrirait environ 60 % du besoin" in second.explanations["n1"]
     assert "2 offres ensemble en couvriraient environ 100 %" in second.explanations["n1"]
+
+
+
+def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(engine: Engine) -> None:
+    engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t",
+                         frequency="monthly", quantity_private=True))
+    [proposal] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t",
+                                      frequency="monthly")).proposed
+    assert proposal.explanations["o1"].startswith("Votre « Chutes de carton » (1 t par mois)")  # its owner's
+    to_need = proposal.explanations["n1"]
+    assert "propose « Chutes de carton », qui peut" in to_need  # no band after the title
+    assert "couvrirait" not in to_need  # the share of the need covered would betray the quantity
+    assert "environ 2 t par mois" in proposal.explanations["o1"]  # the need's own band is not private
