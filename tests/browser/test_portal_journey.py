@@ -409,3 +409,28 @@ def test_keyboard_only(portal: Stack, new_visitor: Callable[..., Page], console:
     expect(page.get_by_role("heading", name="Palettes pour expédition")).to_be_visible()
     expect(page.locator(".card", has_text="Palettes pour expédition")).to_contain_text("Besoin")
     assert console.unexpected() == []
+
+
+def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
+    gateway = portal.url("gateway")
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
+    post_listing(page, portal, kind="Je prête un équipement ou un local", title="Broyeur de végétaux",
+                 resource="Broyeur", quantity="8", frequency="Chaque semaine")
+    page.get_by_role("link", name="Modifier « Broyeur de végétaux »").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Modifier l'annonce")
+    expect(page.get_by_label("Quantité")).to_have_value("8")
+    page.get_by_label("Titre").fill("Broyeur de végétaux thermique")
+    page.get_by_label("Unité").select_option(label="heures")
+    page.get_by_label("Rayon de recherche (km)").fill("12,5")
+    shot(page, "annonce-modifier")
+    page.get_by_role("button", name="Enregistrer les modifications").click()
+    expect(page.get_by_role("status")).to_have_text("Votre annonce est modifiée.")
+    card = page.locator(".card", has_text="Broyeur de végétaux thermique")
+    expect(card).to_contain_text("8 heures, chaque semaine")
+    expect(card).to_contain_text("12,5 km")
+    card.get_by_role("button", name="Clôturer « Broyeur de végétaux thermique »").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre annonce est clôturée")
+    expect(page.locator(".card", has_text="Broyeur de végétaux thermique")).to_contain_text("Clôturée")
+    expect(page.get_by_role("button", name=re.compile("Renouveler « Broyeur"))).to_have_count(0)
+    assert console.unexpected() == []
