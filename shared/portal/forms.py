@@ -80,11 +80,12 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "frequency": optional(form, "frequency"),
         "radius_km": number(text(form, "radius_km")),
         "description": optional(form, "description"),
+        "private_fields": ["quantity"] if form.get("quantity_private") else [],
     }
     if editing:
         return body
     body["kind"] = text(form, "kind")
-    return {k: v for k, v in body.items() if v is not None}
+    return {k: v for k, v in body.items() if v is not None and v != []}
 
 
 SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": "kind",
@@ -94,7 +95,8 @@ SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": 
                  "password": "password"}
 LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "quantity": "quantity_value",
                   "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
-                  "radius_km": "radius_km", "description": "description", "ewc_code": "category"}
+                  "radius_km": "radius_km", "description": "description", "ewc_code": "category",
+                  "private_fields": "quantity_private"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 

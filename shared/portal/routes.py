@@ -140,13 +140,13 @@ def build_router(settings: Settings) -> APIRouter:
     # --- my organisation: profile, colleagues, API tokens -------------------------------------------
 
     async def organisation_page(v: Visit, *, status: int = 200, **values: Any) -> Response:
-        profile, users, tokens = await asyncio.gather(
+        profile, users, tokens, accesses = await asyncio.gather(
             v.backend.get("offers", "/organisations/me"), v.backend.get("offers", "/organisations/me/users"),
-            v.backend.get("offers", "/organisations/me/tokens"))
+            v.backend.get("offers", "/organisations/me/tokens"), v.backend.get("reporting", "/access-log"))
         values = {"values": {}, "errors": {}, "general": [], **values}
         return pages.render(v, "organisation", "Mon organisation", status=status,
                             profile=profile.body if profile.ok else {}, users=listing_of(users),
-                            tokens=listing_of(tokens), admin=users.ok, **values)
+                            tokens=listing_of(tokens), accesses=listing_of(accesses), admin=users.ok, **values)
 
     @router.get("/organisation", response_class=HTMLResponse)
     async def organisation(v: VisitDep) -> Response:
@@ -235,7 +235,8 @@ def build_router(settings: Settings) -> APIRouter:
         listing = answer.body
         quantity = listing.get("quantity") or {}
         values = {**listing, "quantity_value": shown(quantity.get("value")), "quantity_unit": quantity.get("unit", "t"),
-                  "radius_km": shown(listing.get("radius_km"))}
+                  "radius_km": shown(listing.get("radius_km")),
+                  "quantity_private": "quantity" in listing.get("private_fields", [])}
         return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
                             general=[])
 

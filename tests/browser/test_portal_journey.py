@@ -342,15 +342,18 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
             return answer.status_code == 201
 
         wait_until(declared, timeout=20)
-        company = client.post("/api/v1/organisations", json={"name": "Menuiserie Bernard", "kind": "company",
-                                                             "commune": "Beaune",
-                                                             "contact_email": "bernard@menuiserie.example"}).json()
-        bearer = {"Authorization": f"Bearer {company['token']}"}
-        client.post("/api/v1/listings", headers=bearer, json={"kind": "offer", "title": "Sciure de chêne",
-                                                             "category": "Sciure de bois"})
+        bernard = signed_up(portal, client, {"name": "Menuiserie Bernard", "kind": "company", "commune": "Beaune",
+                                             "contact_email": "bernard@menuiserie.example"},
+                            "Marc Bernard", "marc@menuiserie-bernard.example")
+        bernard_cookie = {"Cookie": f"boucle_session={bernard}"}
+        bernard_account = client.get("/api/v1/session", headers=bernard_cookie).json()
+        posted = client.post("/api/v1/listings", headers={**bernard_cookie, "X-CSRF-Token": bernard_account[
+            "csrf_token"]}, json={"kind": "offer", "title": "Sciure de chêne", "category": "Sciure de bois"})
+        assert posted.status_code == 201, posted.text
         wait_until(lambda: client.post("/api/v1/synergies", headers=csrf, json={
             "synergy_type": "mutualisation", "resource": "Collecte mutualisée de palettes",
-            "parties": [company["id"]], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=20)
+            "parties": [bernard_account["organisation"]["id"]], "notes": "Atelier du 12 mars"}).status_code == 201,
+                   timeout=20)
 
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
@@ -368,6 +371,14 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
     page.get_by_role("button", name="Ouvrir le tableau de bord").click()
     expect(page).to_have_url(re.compile(r"/liens/tableau/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord — Côte de Beaune et de Nuits")
+
+    # The company sees that the animateur read its listings.
+    menuiserie = new_visitor()
+    menuiserie.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": bernard}])
+    menuiserie.goto(gateway + "/organisation")
+    reads = menuiserie.get_by_role("table", name=re.compile("Consultations des données de Menuiserie Bernard"))
+    expect(reads.get_by_role("row", name=re.compile("Communauté de communes de la Côte")).first).to_be_visible()
+    shot(menuiserie, "organisation-consultations")
     assert console.unexpected() == []
 
 
@@ -423,12 +434,14 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     page.get_by_label("Titre").fill("Broyeur de végétaux thermique")
     page.get_by_label("Unité").select_option(label="heures")
     page.get_by_label("Rayon de recherche (km)").fill("12,5")
+    page.get_by_label("Ne montrer ce chiffre à personne, même après un accord").check()
     shot(page, "annonce-modifier")
     page.get_by_role("button", name="Enregistrer les modifications").click()
     expect(page.get_by_role("status")).to_have_text("Votre annonce est modifiée.")
     card = page.locator(".card", has_text="Broyeur de végétaux thermique")
     expect(card).to_contain_text("8 heures, chaque semaine")
     expect(card).to_contain_text("12,5 km")
+    expect(card).to_contain_text("gardée privée")
     card.get_by_role("button", name="Clôturer « Broyeur de végétaux thermique »").click()
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est clôturée")
     expect(page.locator(".card", has_text="Broyeur de végétaux thermique")).to_contain_text("Clôturée")

@@ -46,7 +46,8 @@ def test_listing_body_reads_french_numbers() -> None:
     # an edit sends every field, so that emptying one clears it
     assert listing_body({"title": "Chutes"}, editing=True) == {
         "title": "Chutes", "category": None, "quantity": None, "frequency": None, "radius_km": None,
-        "description": None}
+        "description": None, "private_fields": []}
+    assert listing_body({"title": "Chutes", "quantity_private": "1"})["private_fields"] == ["quantity"]
 
 
 def test_api_errors_land_next_to_their_field_in_french() -> None:
