@@ -2,7 +2,7 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -38,6 +38,13 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
 
 
+def refuse_nul(request: Request) -> None:
+    """A NUL character in the path or the query is refused before any lookup: PostgreSQL cannot compare
+    text holding one (it was a 500 there)."""
+    if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
+        raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
+
+
 class Counterpart(BaseModel):
     """Another side of a match, anonymised until every side accepts."""
 
@@ -70,7 +77,7 @@ class MatchPublic(BaseModel):
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", responses=problems(401))
+    router = APIRouter(prefix="/api/v1", responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 

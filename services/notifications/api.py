@@ -42,6 +42,13 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
 
 
+def refuse_nul(request: Request) -> None:
+    """A NUL character in the path or the query is refused before any lookup: PostgreSQL cannot compare
+    text holding one (it was a 500 there)."""
+    if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
+        raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
+
+
 class NotificationPublic(BaseModel):
     id: str
     kind: str
@@ -77,7 +84,7 @@ class RevealedContact(BaseModel):
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, signer: LinkSigner) -> APIRouter:
-    router = APIRouter(responses=problems(401))
+    router = APIRouter(responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
     pages = page_environment("notifications")

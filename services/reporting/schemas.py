@@ -27,6 +27,15 @@ Day = Annotated[date, BeforeValidator(_written_day)]
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def no_nul(cls, value: object) -> object:
+        """A NUL character is refused: PostgreSQL cannot store it in text (it was a 500 there)."""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            raise ValueError("caractère NUL (\\u0000) interdit")
+        return value
+
 
 class TerritoryCreate(Strict):
     """An EPCI (by its SIREN) or a custom list of communes (INSEE codes)."""

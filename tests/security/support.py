@@ -22,11 +22,13 @@ from tests.conftest import mailbox, wait_until
 # A path or query parameter named like this takes the id of an object of that kind.
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
                  "synergy_id": "synergy", "territory_id": "territory", "prospect_id": "prospect",
-                 "territory": "territory"}
+                 "token_id": "token", "user_id": "user", "territory": "territory"}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
-# Sign-up, health, and the reference data of the forms (the offline commune table, the taxonomy).
-PUBLIC = {("GET", "/healthz"), ("POST", "/api/v1/organisations"), ("GET", "/api/v1/communes"),
+# Sign-up, logging in, health and metrics (checked below to hold nobody's data), and the reference data of
+# the forms (the offline commune table, the taxonomy).
+PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
+          ("POST", "/api/v1/session"), ("POST", "/api/v1/session/link"), ("GET", "/api/v1/communes"),
           ("GET", "/api/v1/resources")}
 
 
@@ -204,6 +206,10 @@ def sample_bodies(victims: dict[str, str]) -> dict[str, Any]:
         "ProspectCreate": {"name": "Prospect d'un intrus", "contacted_on": "2026-01-15"},
         "ProspectUpdate": {"notes": "modifié par un intrus"},
         "Changes": {"match_proposed": "off", "match_accepted": "off"},
+        "TokenCreate": {"label": "Jeton d'un intrus"},
+        "UserInvite": {"name": "Collègue d'un intrus", "email": "collegue@intrus.example"},
+        "RoleChange": {"role": "org_admin"},
+        "PasswordChange": {"password": "un mot de passe d'intrus"},
     }
 
 
