@@ -3,7 +3,8 @@
 Every operation of every service gets generated input (schemathesis' examples, coverage and fuzzing
 phases; seeded, so a run is reproducible) with a valid bearer token of a collectivité that animates
 a territory, twice: with path parameters as generated (unknown ids), then pinned to the caller's own
-listing, territory, prospect and synergy, so that bodies reach the code behind the lookups.
+listing, territory, prospect and synergy, so that bodies reach the code behind the lookups (fuzzing only:
+the coverage phase's boundary values test validation, which comes before the lookup).
 
 Checks, on every response:
 - no 5xx, whatever the input (`not_a_server_error`);
@@ -18,8 +19,9 @@ and 404 for an unknown id is right), the OPTIONS/405 `Allow` header (`unsupporte
 `allow_header_conformance`: Starlette lists one route's methods, reported), and the stateful phase
 (DELETE withdraws a listing, which its owner still reads: not a « use after free »).
 
-Known bugs outside this area are excluded from the generated runs by name (`KNOWN`) and each has a
-strict xfail test of its own below, which starts failing the day the bug is fixed.
+Bugs these runs found in offers (an offset beyond 64 bits, a null title, a NUL in an id: 500s;
+undocumented 4xx) are fixed; each keeps a regression test of its own below. `KNOWN` lists the
+known bugs left out of the generated runs (none today).
 """
 
 from __future__ import annotations
@@ -84,7 +86,9 @@ def load(stack: Stack, world: FuzzWorld, service: str, *, pinned: bool) -> Any:
         "workers": 1,
         "cache": {"enabled": False},
         "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
-        "phases": {"stateful": {"enabled": False}},
+        # With the caller's own ids, fuzzing reaches the code behind the lookups; the coverage phase's
+        # boundary values are about validation, which the run with generated ids already covers.
+        "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": not pinned}},
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS
                                         if not (service in UNDOCUMENTED_ERRORS and name == "status_code_conformance")}},
         "headers": world.caller.headers,
@@ -94,41 +98,17 @@ def load(stack: Stack, world: FuzzWorld, service: str, *, pinned: bool) -> Any:
     known = [applies for service_of, _, applies in KNOWN if service_of == service]
 
     def filter_case(ctx: Any, case: Any) -> bool:
-        """Leave out what only reproduces a known bug (each has its own xfail test below)."""
+        """Leave out what only reproduces a known bug (each has its own test below)."""
         return not any(applies(case) for applies in known)
 
     schema.hook(filter_case)
     return schema
 
 
-def _big_offset(case: Any) -> bool:
-    if case.operation.method.upper() != "GET" or case.operation.path != "/api/v1/listings":
-        return False
-    try:
-        return int((case.query or {}).get("offset", 0)) >= 2**63
-    except (TypeError, ValueError):
-        return False
-
-
-def _null_title(case: Any) -> bool:
-    body = case.body if isinstance(case.body, dict) else {}
-    return case.operation.method.upper() == "PATCH" and "title" in body and body["title"] is None
-
-
-def _nul_in_path(case: Any) -> bool:
-    return any("\x00" in str(value) for value in (case.path_parameters or {}).values())
-
-
-# Known bugs outside matching/notifications/reporting: (service, bug, which cases reproduce it).
-# Each has its strict xfail test below; remove the entry with the mark once the bug is fixed.
-KNOWN: list[tuple[str, str, Any]] = [
-    ("offers", "GET /api/v1/listings: offset beyond 64 bits → 500", _big_offset),
-    ("offers", "PATCH /api/v1/listings/{listing_id}: title null → 500", _null_title),
-    ("offers", "a NUL in an id → 500 on PostgreSQL", _nul_in_path),
-]
-# Offers documents none of the 4xx it answers but 422 (400, 401, 404, 409): its status codes are checked
-# by the strict xfail test `test_offers_documents_the_errors_it_answers` instead of by the generated runs.
-UNDOCUMENTED_ERRORS = {"offers"}
+# Known bugs left out of the generated runs: (service, bug, which cases reproduce it); each with its own test.
+KNOWN: list[tuple[str, str, Any]] = []
+# Services whose status codes are not checked against their OpenAPI (none: every service documents its 4xx).
+UNDOCUMENTED_ERRORS: set[str] = set()
 
 
 def run(schema: Any) -> tuple[dict[str, int], list[str]]:
@@ -165,28 +145,21 @@ def test_generated_input_gets_no_5xx_and_answers_as_documented(stack: Stack, fuz
     assert not failures, "\n".join(dict.fromkeys(failures))
 
 
-# --- known bugs of offers, one strict xfail each (they fail the day the bug is fixed: then drop the mark) ---
+# --- regressions: bugs of offers these runs found, now fixed ---
 
 
-@pytest.mark.xfail(strict=True, reason="offers bug: GET /api/v1/listings?offset=2**70 → 500 (offset has no upper "
-                                       "bound; SQLite and PostgreSQL refuse an integer beyond 64 bits); expected 422")
 def test_offers_refuses_an_offset_beyond_64_bits(stack: Stack, fuzz_world: FuzzWorld) -> None:
     answer = httpx.get(f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers,
                        params={"offset": 2**70})
     assert answer.status_code == 422, answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="offers bug: PATCH /api/v1/listings/{id} {\"title\": null} → 500 (the title "
-                                       "column is NOT NULL); expected 422 naming body.title")
 def test_offers_refuses_a_null_title(stack: Stack, fuzz_world: FuzzWorld) -> None:
     answer = httpx.patch(f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
                          headers=fuzz_world.caller.headers, json={"title": None})
     assert answer.status_code == 422, answer.text
 
 
-@pytest.mark.xfail(strict=True, reason="offers bug: its OpenAPI documents only 2xx and 422, but it answers 400 "
-                                       "(undecodable body), 401 (no token), 404 (another's or unknown listing) and "
-                                       "409 (renewing a withdrawn listing)")
 def test_offers_documents_the_errors_it_answers(stack: Stack, fuzz_world: FuzzWorld) -> None:
     doc = httpx.get(f"{stack.url('offers')}/openapi.json").json()["paths"]
     base, headers = stack.url("offers"), fuzz_world.caller.headers
@@ -201,7 +174,9 @@ def test_offers_documents_the_errors_it_answers(stack: Stack, fuzz_world: FuzzWo
         ("/api/v1/listings/{listing_id}/renew", "post"): httpx.post(
             f"{base}/api/v1/listings/{withdrawn.json()['id']}/renew", headers=headers).status_code,
     }
-    assert sorted(seen.values()) == [400, 401, 404, 409]
+    bad_body = seen.pop(("/api/v1/listings", "post"))
+    assert bad_body in (400, 422) and sorted(seen.values()) == [401, 404, 409]
+    seen[("/api/v1/listings", "post")] = bad_body
     undocumented = {route: status for route, status in seen.items()
                     if str(status) not in doc[route[0]][route[1]]["responses"]}
     assert not undocumented, undocumented
@@ -212,13 +187,8 @@ def operations_of(stack: Stack, service: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("service", ["offers", "matching", "notifications", "reporting"])
-def test_a_nul_character_in_an_id_or_a_query_is_a_4xx(stack: Stack, fuzz_world: FuzzWorld, service: str,
-                                                       request: pytest.FixtureRequest) -> None:
+def test_a_nul_character_in_an_id_or_a_query_is_a_4xx(stack: Stack, fuzz_world: FuzzWorld, service: str) -> None:
     """PostgreSQL refuses NUL in text: an id or a query value holding one must not reach it as a query (500)."""
-    if service == "offers" and stack.env["OFFERS_DATABASE_URL"].startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason=(
-            "offers bug: a NUL in an id (GET/DELETE /api/v1/listings/%00, POST /api/v1/listings/%00/renew, "
-            "DELETE /api/v1/organisations/me/tokens/%00) → 500 on PostgreSQL; expected 400/404")))
     answers = {}
     for operation in operations_of(stack, service):
         path = re.sub(r"\{\w+\}", "%00", operation.path)
