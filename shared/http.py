@@ -10,9 +10,37 @@ from __future__ import annotations
 import hashlib
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import httpx
 from fastapi import HTTPException, Request
+from pydantic import BaseModel
+
+
+class Problem(BaseModel):
+    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
+
+    detail: str | list[dict[str, Any]]
+
+
+PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
+            401: "Jeton d'accès ou session manquant ou invalide.",
+            403: "Pas permis à cet appelant (rôle, jeton CSRF, adresse non confirmée, territoire d'un autre).",
+            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
+            409: "Contraire à l'état présent (déjà répondu, étape passée, déjà existant…).",
+            429: "Trop de tentatives : réessayez plus tard."}
+
+
+def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
+    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
+
+
+def refuse_nul(request: Request) -> None:
+    """A NUL character in the path or the query is refused before any lookup: PostgreSQL cannot compare
+    text holding one (it was a 500 there). Routers add it as a dependency."""
+    if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
+        raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
 
 
 def field_error(field: str | tuple[str, ...], message: str, *, status_code: int = 422,

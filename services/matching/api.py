@@ -1,8 +1,8 @@
 """HTTP routes of the matching service (API v1): the caller's matches and its answers."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
 from shared.events import MatchConcluded, MatchParty, MatchResponded, new_event
-from shared.http import Caller, RemoteAuthenticator
+from shared.http import Caller, RemoteAuthenticator, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.outbox import add_event
 from shared.pages import page_environment
@@ -20,29 +20,6 @@ from shared.units import quantity_text
 PRODUCER = "matching"
 
 
-class Problem(BaseModel):
-    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
-
-    detail: str | list[dict[str, Any]]
-
-
-PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
-            401: "Jeton d'accès manquant ou invalide.",
-            403: "Réservé à une autre organisation (l'animateur d'un territoire).",
-            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
-            409: "Contraire à l'état présent (déjà répondu, étape déjà passée…)."}
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
-    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
-
-
-def refuse_nul(request: Request) -> None:
-    """A NUL character in the path or the query is refused before any lookup: PostgreSQL cannot compare
-    text holding one (it was a 500 there)."""
-    if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
-        raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
 
 
 class Counterpart(BaseModel):

@@ -2,7 +2,7 @@
 and the unsubscribe page reached from every email."""
 
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse
@@ -18,35 +18,10 @@ from notifications.models import (
     OutgoingEmail,
     Preference,
 )
-from shared.http import Caller, RemoteAuthenticator, field_error
+from shared.http import Caller, RemoteAuthenticator, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
-
-
-class Problem(BaseModel):
-    """An error: a French message, or the input fields at fault (`loc`, `msg`, `type`)."""
-
-    detail: str | list[dict[str, Any]]
-
-
-PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
-            401: "Jeton d'accès manquant ou invalide.",
-            403: "Réservé à une autre organisation (l'animateur d'un territoire).",
-            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
-            409: "Contraire à l'état présent (déjà répondu, étape déjà passée…)."}
-
-
-def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` for the errors a route may answer besides 422 (which FastAPI documents)."""
-    return {code: {"model": Problem, "description": PROBLEMS[code]} for code in codes}
-
-
-def refuse_nul(request: Request) -> None:
-    """A NUL character in the path or the query is refused before any lookup: PostgreSQL cannot compare
-    text holding one (it was a 500 there)."""
-    if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
-        raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
 
 
 class NotificationPublic(BaseModel):

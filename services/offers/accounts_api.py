@@ -8,11 +8,10 @@ the same rules for the other services, which forward the method in `X-Boucle-Met
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
-from pydantic import BaseModel
 from sqlmodel import Session
 
 from offers import accounts
@@ -39,7 +38,7 @@ from offers.models import (
 )
 from offers.service import NotFound
 from shared.geo import Gazetteer
-from shared.http import bearer_token, field_error
+from shared.http import bearer_token, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
@@ -124,23 +123,10 @@ def rule_error(exc: RuleBroken) -> HTTPException:
     return field_error(tuple(exc.field.split(".")), exc.message, status_code=status)
 
 
-class ErrorOut(BaseModel):
-    detail: str | list[dict[str, Any]]
-
-
-ERRORS = {401: "pas authentifié, ou identifiants incorrects", 403: "rôle insuffisant, jeton CSRF manquant ou adresse "
-          "non confirmée", 404: "introuvable pour cet appelant", 409: "en conflit avec l'existant",
-          429: "trop de tentatives : réessayer plus tard"}
-
-
-def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
-    """The 4xx a route answers, for its OpenAPI description."""
-    return {code: {"model": ErrorOut, "description": ERRORS[code]} for code in codes}
-
-
 def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     """Sign-up, login and logout, emailed login links, API tokens, users and roles."""
-    router = APIRouter(prefix="/api/v1", tags=["comptes"])
+    router = APIRouter(prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)],
+                       responses=problems(400))  # an unreadable body, or a NUL in the address
     SessionDep = Annotated[Session, Depends(runtime.session)]
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
@@ -149,7 +135,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(401, detail="Aucune session ouverte : connectez-vous.")
         return auth.logged
 
-    @router.post("/accounts", status_code=201, response_model=AccountCreated, responses=errors(409))
+    @router.post("/accounts", status_code=201, response_model=AccountCreated, responses=problems(409))
     def sign_up(data: AccountCreate, session: SessionDep) -> AccountCreated:
         """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`."""
         try:
@@ -159,7 +145,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         runtime.relay.notify()
         return AccountCreated(organisation_id=user.organisation_id, user_id=user.id)
 
-    @router.post("/session", response_model=SessionInfo, responses=errors(401, 403, 429))
+    @router.post("/session", response_model=SessionInfo, responses=problems(401, 403, 429))
     def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
         """Log in with email and password: sets the session cookie; answer 401, 403 (address not confirmed:
         the link is sent again) or 429 (5 failures in 15 minutes for this email or this client)."""
@@ -185,12 +171,12 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         runtime.relay.notify()
         return {"detail": "Si un compte existe pour cette adresse, un lien de connexion vient d'y être envoyé."}
 
-    @router.get("/session", response_model=SessionInfo, responses=errors(401))
+    @router.get("/session", response_model=SessionInfo, responses=problems(401))
     def current(auth: AuthDep) -> SessionInfo:
         """The logged-in user, its organisation and the session's CSRF token (cookie only)."""
         return session_info(logged_in(auth))
 
-    @router.delete("/session", status_code=204, responses=errors(401, 403))
+    @router.delete("/session", status_code=204, responses=problems(401, 403))
     def log_out(auth: AuthDep, session: SessionDep) -> Response:
         """Log out: the session ends everywhere and the cookie is cleared."""
         service.log_out(session, logged_in(auth).web, now())
@@ -198,7 +184,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
         return response
 
-    @router.put("/session/password", status_code=204, responses=errors(401, 403))
+    @router.put("/session/password", status_code=204, responses=problems(401, 403))
     def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
         """Set a password (or change it: `current_password` then required); the user's other sessions end."""
         try:
@@ -207,7 +193,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise rule_error(exc) from exc
         return Response(status_code=204)
 
-    @router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=errors(401, 403))
+    @router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=problems(401, 403))
     def tokens(auth: AuthDep, session: SessionDep) -> list[TokenPublic]:
         """The organisation's API tokens, revoked ones included (administrators only)."""
         try:
@@ -216,7 +202,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
 
     @router.post("/organisations/me/tokens", status_code=201, response_model=TokenCreated,
-                 responses=errors(401, 403))
+                 responses=problems(401, 403))
     def create_token(data: TokenCreate, auth: AuthDep, session: SessionDep) -> TokenCreated:
         """A new API token for the organisation, shown this once (administrators only)."""
         try:
@@ -226,7 +212,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         return TokenCreated(id=row.id, label=row.label, token=token)
 
     @router.delete("/organisations/me/tokens/{token_id}", response_model=TokenPublic,
-                   responses=errors(401, 403, 404))
+                   responses=problems(401, 403, 404))
     def revoke_token(token_id: str, auth: AuthDep, session: SessionDep) -> TokenPublic:
         """Revoke an API token: every service refuses it from now on (administrators only)."""
         try:
@@ -236,7 +222,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         except NotFound as exc:
             raise HTTPException(404, detail="Jeton introuvable.") from exc
 
-    @router.get("/organisations/me/users", response_model=list[UserPublic], responses=errors(401, 403))
+    @router.get("/organisations/me/users", response_model=list[UserPublic], responses=problems(401, 403))
     def users(auth: AuthDep, session: SessionDep) -> list[UserPublic]:
         """The organisation's users (administrators only)."""
         try:
@@ -245,7 +231,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
 
     @router.post("/organisations/me/users", status_code=201, response_model=UserPublic,
-                 responses=errors(401, 403, 409))
+                 responses=problems(401, 403, 409))
     def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
         """Add a colleague (member or org_admin); an emailed link lets them confirm and log in."""
         try:
@@ -257,7 +243,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         runtime.relay.notify()
         return user_public(user)
 
-    @router.post("/users/{user_id}/role", response_model=UserPublic, responses=errors(401, 403, 404, 409))
+    @router.post("/users/{user_id}/role", response_model=UserPublic, responses=problems(401, 403, 404, 409))
     def set_role(user_id: str, data: RoleChange, auth: AuthDep, session: SessionDep) -> UserPublic:
         """Change a user's role: a platform admin any user's and any role (animateur, platform_admin…);
         an organisation's administrator its own users' between member and org_admin."""

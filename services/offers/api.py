@@ -26,7 +26,7 @@ from offers.models import (
     QuantityOut,
 )
 from shared.geo import Gazetteer
-from shared.http import field_error
+from shared.http import field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
@@ -35,7 +35,9 @@ from shared.units import quantity_text
 
 def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     """Routes bound to this process's database and gazetteer."""
-    router = APIRouter(prefix="/api/v1")
+    # Every error these routes may answer besides 422: bad body, no caller, CSRF, not yours, wrong state.
+    router = APIRouter(prefix="/api/v1", responses=problems(400, 401, 403, 404, 409),
+                       dependencies=[Depends(refuse_nul)])
     SessionDep = Annotated[Session, Depends(runtime.session)]
 
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
@@ -85,7 +87,7 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     def list_listings(org: OrgDep, session: SessionDep, mine: bool = False,
                       kind: Annotated[str | None, Query(pattern="^(offer|need|share|pool)$")] = None,
                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                      offset: Annotated[int, Query(ge=0)] = 0) -> list[ListingPublic | ListingAnonymised]:
+                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[ListingPublic | ListingAnonymised]:
         """Own listings in full (all statuses with `mine=true`); others' active ones anonymised."""
         query = select(Listing, Organisation).join(Organisation)
         query = query.where(Listing.organisation_id == org.id) if mine else query.where(Listing.status == "active")

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime, timezone
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, field_validator
 from pydantic import Field as PydanticField
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -304,8 +304,8 @@ class RoleChange(Input):
 
 
 class Quantity(Input):
-    value: float = PydanticField(gt=0, description="strictement positive")
-    unit: str = PydanticField(description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day")
+    value: float = PydanticField(gt=0, le=1e12, description="strictement positive")
+    unit: Text = PydanticField(max_length=20, description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day")
 
 
 PrivateField = Literal["quantity"]
@@ -313,10 +313,10 @@ PrivateField = Literal["quantity"]
 
 class ListingCreate(Input):
     kind: ListingKind
-    title: str = PydanticField(min_length=3, max_length=200)
-    description: str | None = PydanticField(default=None, max_length=5000)
-    ewc_code: str | None = None
-    category: str | None = PydanticField(default=None, max_length=120)
+    title: Text = PydanticField(min_length=3, max_length=200)
+    description: Text | None = PydanticField(default=None, max_length=5000)
+    ewc_code: Text | None = None
+    category: Text | None = PydanticField(default=None, max_length=120)
     quantity: Quantity | None = None
     frequency: Frequency | None = None
     radius_km: float | None = None
@@ -329,10 +329,10 @@ class ListingCreate(Input):
 class ListingUpdate(Input):
     """Fields to change; the kind of a listing cannot change (withdraw and post anew)."""
 
-    title: str | None = PydanticField(default=None, min_length=3, max_length=200)
-    description: str | None = PydanticField(default=None, max_length=5000)
-    ewc_code: str | None = None
-    category: str | None = PydanticField(default=None, max_length=120)
+    title: Text | None = PydanticField(default=None, min_length=3, max_length=200)
+    description: Text | None = PydanticField(default=None, max_length=5000)
+    ewc_code: Text | None = None
+    category: Text | None = PydanticField(default=None, max_length=120)
     quantity: Quantity | None = None
     frequency: Frequency | None = None
     radius_km: float | None = None
@@ -340,6 +340,14 @@ class ListingUpdate(Input):
     expires_at: date | None = None
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
+
+    @field_validator("title")
+    @classmethod
+    def title_stays(cls, value: str | None) -> str | None:
+        """A listing always has a title: it may change, not go (other fields may be emptied with null)."""
+        if value is None:
+            raise ValueError("le titre ne peut pas être retiré (3 caractères au moins)")
+        return value
 
 
 class ListingCreated(BaseModel):
