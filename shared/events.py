@@ -75,7 +75,7 @@ class ListingSnapshot(Payload):
 
 
 class ListingClosed(Payload):
-    """listing.withdrawn / listing.expired v1: the listing is no longer available."""
+    """listing.withdrawn / listing.expired / listing.paused v1: the listing is (for now) no longer available."""
 
     listing_id: str
     organisation_id: str
@@ -275,6 +275,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.updated", 1): ListingSnapshot,
     ("listing.withdrawn", 1): ListingClosed,
     ("listing.expired", 1): ListingClosed,
+    ("listing.paused", 1): ListingClosed,
     ("listing.expiring", 1): ListingExpiring,
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,

@@ -1,6 +1,7 @@
 """HTTP routes of the offers service: organisations and listings (API v1)."""
 
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
@@ -104,11 +105,10 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise HTTPException(404, detail="Annonce introuvable.")
         return present(listing, session.get(Organisation, listing.organisation_id), org)  # type: ignore[arg-type]
 
-    @router.patch("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
-    def update(listing_id: str, data: ListingUpdate, org: OrgDep, session: SessionDep) -> ListingPublic:
-        """Change one's own active listing."""
+    def changed(change: Callable[[], Listing]) -> ListingPublic:
+        """Run a use case on one's own listing: 404 if it is not, 409 if its state forbids it, 422 for a value."""
         try:
-            listing = service.update_listing(session, org, listing_id, data, date.today())
+            listing = change()
         except service.NotFound as exc:
             raise HTTPException(404, detail="Annonce introuvable.") from exc
         except RuleBroken as exc:
@@ -116,29 +116,30 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         committed()
         return full(listing)
 
+    @router.patch("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
+    def update(listing_id: str, data: ListingUpdate, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Change one's own active or paused listing."""
+        return changed(lambda: service.update_listing(session, org, listing_id, data, date.today()))
+
     @router.delete("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
     def withdraw(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
         """Withdraw one's own listing; its pending matches are dropped by matching."""
-        try:
-            listing = service.withdraw_listing(session, org, listing_id)
-        except service.NotFound as exc:
-            raise HTTPException(404, detail="Annonce introuvable.") from exc
-        except RuleBroken as exc:
-            raise field_error(exc.field, exc.message, status_code=409) from exc
-        committed()
-        return full(listing)
+        return changed(lambda: service.withdraw_listing(session, org, listing_id))
 
     @router.post("/listings/{listing_id}/renew", response_model=ListingPublic, tags=["annonces"])
     def renew(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
         """Confirm one's own listing for a new validity period (6 months); an expired one comes back."""
-        try:
-            listing = service.renew_listing(session, org, listing_id, date.today())
-        except service.NotFound as exc:
-            raise HTTPException(404, detail="Annonce introuvable.") from exc
-        except RuleBroken as exc:
-            raise field_error(exc.field, exc.message, status_code=409) from exc
-        committed()
-        return full(listing)
+        return changed(lambda: service.renew_listing(session, org, listing_id, date.today()))
+
+    @router.post("/listings/{listing_id}/pause", response_model=ListingPublic, tags=["annonces"])
+    def pause(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Take one's own active listing out of matching for a while; its pending matches are dropped."""
+        return changed(lambda: service.pause_listing(session, org, listing_id))
+
+    @router.post("/listings/{listing_id}/resume", response_model=ListingPublic, tags=["annonces"])
+    def resume(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic:
+        """Put one's own paused listing back into matching."""
+        return changed(lambda: service.resume_listing(session, org, listing_id, date.today()))
 
     return router
 
@@ -172,7 +173,8 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
             try:
                 if action == "renew":
                     listing = service.renew_listing(session, org, listing_id, date.today())
-                    done = f"C'est fait : votre annonce est en ligne jusqu'au {listing.expires_at:%d/%m/%Y}."
+                    state = "en pause, valable" if listing.status == "paused" else "en ligne"
+                    done = f"C'est fait : votre annonce est {state} jusqu'au {listing.expires_at:%d/%m/%Y}."
                 elif action == "close":
                     listing = service.withdraw_listing(session, org, listing_id)
                     done = "C'est fait : votre annonce est clôturée."

@@ -15,7 +15,12 @@ from shared.nomenclatures import activity_codes, normalise_ewc, normalise_naf, w
 ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
 LISTING_KINDS = ("offer", "need", "share", "pool")
 FREQUENCIES = ("once", "weekly", "monthly", "yearly")
-LISTING_STATUSES = ("active", "withdrawn", "expired")
+LISTING_STATUSES = ("active", "paused", "withdrawn", "expired")
+STATUS_LABELS = {"active": "en ligne", "paused": "en pause", "withdrawn": "retirée", "expired": "expirée"}
+# What each action needs: a paused listing is out of matching but can still be edited, renewed or closed.
+ALLOWED_FROM = {"modifier": ("active", "paused"), "retirer": ("active", "paused"),
+                "mettre en pause": ("active",), "reprendre": ("paused",),
+                "renouveler": ("active", "paused", "expired")}
 
 # Data must stay fresh (seed method: refresh every year or two): a listing not renewed
 # within its validity expires.
@@ -91,19 +96,15 @@ def renewed_expiry(expires_at: date, available_from: date | None, today: date) -
     return max(expires_at, max(today, available_from or today) + DEFAULT_VALIDITY)
 
 
-def check_renewable(status: str) -> None:
-    """An active or expired listing can be renewed; a withdrawn one stays withdrawn."""
-    if status not in ("active", "expired"):
-        raise RuleBroken("status", "Impossible de renouveler une annonce retirée : publiez-en une nouvelle.")
-
-
 def expiry_reminder_due(status: str, expires_at: date, today: date, days: int, already_reminded: bool) -> bool:
     """Remind once per validity period: an active listing expiring within `days`, not yet reminded for that date."""
     return status == "active" and today <= expires_at <= today + timedelta(days=days) and not already_reminded
 
 
 def check_transition(status: str, action: str) -> None:
-    """Only an active listing can be changed or withdrawn."""
-    if status != "active":
-        label = {"withdrawn": "retirée", "expired": "expirée"}.get(status, status)
-        raise RuleBroken("status", f"Impossible de {action} une annonce {label}.")
+    """`action` (a French verb, as in ALLOWED_FROM) is allowed from `status`, or RuleBroken."""
+    if status in ALLOWED_FROM[action]:
+        return
+    if status == "withdrawn" and action == "renouveler":
+        raise RuleBroken("status", "Impossible de renouveler une annonce retirée : publiez-en une nouvelle.")
+    raise RuleBroken("status", f"Impossible de {action} une annonce {STATUS_LABELS.get(status, status)}.")

@@ -13,7 +13,6 @@ from offers.domain import (
     check_ewc,
     check_naf,
     check_radius,
-    check_renewable,
     check_siret,
     check_transition,
     expiry_reminder_due,
@@ -124,46 +123,69 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
 
 
 def update_listing(session: Session, org: Organisation, listing_id: str, data: ListingUpdate, today: date) -> Listing:
-    """Change an active listing; a new revision is published as `listing.updated`."""
+    """Change an active or paused listing; an active one's new revision is published as `listing.updated`."""
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "modifier")
     apply_fields(listing, data, today)
-    listing.revision += 1
-    listing.updated_at = datetime.now(timezone.utc)
-    session.add(listing)
-    stage_snapshot(session, "listing.updated", listing, org)
-    session.commit()
-    session.refresh(listing)
-    return listing
+    return commit_revision(session, listing, org, "listing.updated" if listing.status == "active" else None)
 
 
 def withdraw_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
-    """Withdraw an active listing (`listing.withdrawn`); it stays visible to its owner."""
+    """Withdraw a listing (`listing.withdrawn`); it stays visible to its owner."""
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "retirer")
     listing.status = "withdrawn"
+    return commit_revision(session, listing, org, "listing.withdrawn")
+
+
+def pause_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
+    """Take an active listing out of matching for a while (`listing.paused`): its pending matches drop."""
+    listing = own_listing(session, org, listing_id)
+    check_transition(listing.status, "mettre en pause")
+    listing.status = "paused"
+    return commit_revision(session, listing, org, "listing.paused")
+
+
+def resume_listing(session: Session, org: Organisation, listing_id: str, today: date) -> Listing:
+    """Put a paused listing back (`listing.updated`); past its expiry it expires instead."""
+    listing = own_listing(session, org, listing_id)
+    check_transition(listing.status, "reprendre")
+    if listing.expires_at < today:
+        raise RuleBroken("status", "Cette annonce a dépassé sa date d'expiration : renouvelez-la pour la "
+                                   "remettre en ligne.")
+    listing.status = "active"
+    return commit_revision(session, listing, org, "listing.updated")
+
+
+def commit_revision(session: Session, listing: Listing, org: Organisation, event_type: str | None) -> Listing:
+    """A new revision of the listing and its event (if any), committed together."""
     listing.revision += 1
     listing.updated_at = datetime.now(timezone.utc)
     session.add(listing)
-    closed = ListingClosed(listing_id=listing.id, organisation_id=org.id, revision=listing.revision)
-    add_event(session, topics.LISTINGS, new_event("listing.withdrawn", closed, producer=PRODUCER, key=listing.id))
+    if event_type in ("listing.published", "listing.updated"):
+        stage_snapshot(session, event_type, listing, org)
+    elif event_type is not None:
+        stage_closed(session, event_type, listing)
     session.commit()
     session.refresh(listing)
     return listing
+
+
+def stage_closed(session: Session, event_type: str, listing: Listing) -> None:
+    closed = ListingClosed(listing_id=listing.id, organisation_id=listing.organisation_id, revision=listing.revision)
+    add_event(session, topics.LISTINGS, new_event(event_type, closed, producer=PRODUCER, key=listing.id))
 
 
 def expire_due_listings(session: Session, today: date, limit: int = 500) -> int:
     """Listings past their validity expire (`listing.expired`): data must stay fresh."""
-    due = session.exec(select(Listing).where(Listing.status == "active", Listing.expires_at < today)
-                       .limit(limit)).all()
+    due = session.exec(select(Listing).where(col(Listing.status).in_(("active", "paused")),
+                                             Listing.expires_at < today).limit(limit)).all()
     for listing in due:
         listing.status = "expired"
         listing.revision += 1
         listing.updated_at = datetime.now(timezone.utc)
         session.add(listing)
-        closed = ListingClosed(listing_id=listing.id, organisation_id=listing.organisation_id,
-                               revision=listing.revision)
-        add_event(session, topics.LISTINGS, new_event("listing.expired", closed, producer=PRODUCER, key=listing.id))
+        stage_closed(session, "listing.expired", listing)
     session.commit()
     return len(due)
 
@@ -195,18 +217,15 @@ def remind_expiring_listings(session: Session, today: date, days: int, limit: in
 
 
 def renew_listing(session: Session, org: Organisation, listing_id: str, today: date) -> Listing:
-    """Confirm a listing for a new validity period; an expired one becomes active again (`listing.updated`)."""
+    """Confirm a listing for a new validity period; an expired one becomes active again (`listing.updated`).
+
+    A paused listing stays paused: matching learns its new expiry when it is resumed."""
     listing = own_listing(session, org, listing_id)
-    check_renewable(listing.status)
+    check_transition(listing.status, "renouveler")
     listing.expires_at = renewed_expiry(listing.expires_at, listing.available_from, today)
-    listing.status = "active"
-    listing.revision += 1
-    listing.updated_at = datetime.now(timezone.utc)
-    session.add(listing)
-    stage_snapshot(session, "listing.updated", listing, org)
-    session.commit()
-    session.refresh(listing)
-    return listing
+    if listing.status == "expired":
+        listing.status = "active"
+    return commit_revision(session, listing, org, "listing.updated" if listing.status == "active" else None)
 
 
 def own_listing(session: Session, org: Organisation, listing_id: str) -> Listing:

@@ -82,6 +82,7 @@ def handlers(*, open_synergies: bool = True) -> Mapping[str, Handler]:
         "listing.updated": on_listing,
         "listing.withdrawn": on_listing,
         "listing.expired": on_listing,
+        "listing.paused": on_listing,
         "match.proposed": on_match_proposed,
         "match.accepted": on_match_accepted_opening if open_synergies else conclude("accepted"),
         "match.declined": conclude("declined"),

@@ -6,6 +6,7 @@ The copy lives in the templates (`shared/templates/portal/`), the French words o
 
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
 
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from shared.portal import forms, vocabulary
 from shared.portal.backend import Answer
 from shared.portal.visit import Pages, Visit, next_page, open_visit
-from shared.settings import Settings
+from shared.settings import ServiceName, Settings
 from shared.units import format_number
 
 EXPIRY_SOON = timedelta(days=30)  # « listings about to expire » on the visitor's space
@@ -187,18 +188,14 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/organisation/jetons/{token_id}/revoquer")
     async def revoke_token(token_id: str, v: VisitDep) -> Response:
         """`DELETE /api/v1/organisations/me/tokens/{id}`: refused by every service from now on."""
-        v.require_account()
-        await v.form()
-        answer = await v.backend.call("DELETE", "offers", f"/organisations/me/tokens/{token_id}")
-        if answer.ok:
-            return pages.redirect(v, "/organisation?avis=jeton-revoque")
-        return await organisation_page(v, status=answer.status, problem=problem_of(answer))
+        return await act(v, "DELETE", "offers", f"/organisations/me/tokens/{token_id}",
+                         "/organisation?avis=jeton-revoque", organisation_page)
 
     # --- listings --------------------------------------------------------------------------------
 
     async def my_listings(v: Visit, *, status: int = 200, problem: str | None = None) -> Response:
         answer = await v.backend.get("offers", "/listings", mine="true")
-        order = {"active": 0, "expired": 1, "withdrawn": 2}
+        order = {"active": 0, "paused": 1, "expired": 2, "withdrawn": 3}
         found = sorted(listing_of(answer), key=lambda x: order.get(x["status"], 3))
         return pages.render(v, "listings", "Mes annonces", status=status, listings=found,
                             problem=problem or (answer.detail() if not answer.ok else None))
@@ -265,25 +262,30 @@ def build_router(settings: Settings) -> APIRouter:
         return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
                             errors=errors, general=general)
 
-    @router.post("/annonces/{listing_id}/renouveler")
-    async def renew_listing(listing_id: str, v: VisitDep) -> Response:
-        """`POST /api/v1/listings/{id}/renew`: six more months."""
+    async def act(v: Visit, method: str, service: ServiceName, path: str, done: str,
+                  refused: Callable[..., Awaitable[Response]]) -> Response:
+        """A button's action: the API call, then the page it leads to, or `refused` saying why not."""
         v.require_account()
         await v.form()
-        answer = await v.backend.post("offers", f"/listings/{listing_id}/renew")
+        answer = await v.backend.call(method, service, path)
         if answer.ok:
-            return pages.redirect(v, "/annonces?avis=renouvelee")
-        return await my_listings(v, status=answer.status, problem=problem_of(answer))
+            return pages.redirect(v, done)
+        return await refused(v, status=answer.status, problem=problem_of(answer))
 
-    @router.post("/annonces/{listing_id}/cloturer")
-    async def close_listing(listing_id: str, v: VisitDep) -> Response:
-        """`DELETE /api/v1/listings/{id}`: withdrawn, its pending matches dropped."""
-        v.require_account()
-        await v.form()
-        answer = await v.backend.call("DELETE", "offers", f"/listings/{listing_id}")
-        if answer.ok:
-            return pages.redirect(v, "/annonces?avis=cloturee")
-        return await my_listings(v, status=answer.status, problem=problem_of(answer))
+    # Each listing button: its API call on `/api/v1/listings/{id}` and the notice shown after.
+    listing_actions = {"renouveler": ("POST", "/renew", "renouvelee"),  # six more months
+                       "cloturer": ("DELETE", "", "cloturee"),  # withdrawn, its pending matches dropped
+                       "pause": ("POST", "/pause", "en-pause"),  # out of matching for a while
+                       "reprendre": ("POST", "/resume", "reprise")}
+
+    @router.post("/annonces/{listing_id}/{action}")
+    async def listing_action(listing_id: str, action: str, v: VisitDep) -> Response:
+        """Renew, close, pause or resume one of my listings."""
+        if action not in listing_actions:
+            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
+        method, suffix, notice = listing_actions[action]
+        return await act(v, method, "offers", f"/listings/{listing_id}{suffix}", f"/annonces?avis={notice}",
+                         my_listings)
 
     # --- matches and synergies -------------------------------------------------------------------
 
@@ -310,15 +312,11 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/mises-en-relation/{match_id}/{answer}")
     async def respond(match_id: str, answer: str, v: VisitDep) -> Response:
         """`POST /api/v1/matches/{id}/accept` or `/decline`."""
-        v.require_account()
-        await v.form()
         action = {"accepter": "accept", "decliner": "decline"}.get(answer)
         if action is None:
             return pages.render(v, "message", "Réponse inconnue", status=404, message="Cette réponse n'existe pas.")
-        result = await v.backend.post("matching", f"/matches/{match_id}/{action}")
-        if result.ok:
-            return pages.redirect(v, f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}")
-        return await my_matches(v, status=result.status, problem=problem_of(result))
+        return await act(v, "POST", "matching", f"/matches/{match_id}/{action}",
+                         f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}", my_matches)
 
     @router.get("/synergies", response_class=HTMLResponse)
     async def synergies(v: VisitDep) -> Response:

@@ -33,7 +33,15 @@ LISTING_KIND_HINTS = {
 FREQUENCIES = {"once": "En une fois", "weekly": "Chaque semaine", "monthly": "Chaque mois", "yearly": "Chaque année"}
 UNIT_LABELS = {code: plural for code, (_singular, plural) in UNITS.items()}
 
-LISTING_STATUSES = {"active": "En ligne", "withdrawn": "Clôturée", "expired": "Expirée"}
+LISTING_STATUSES = {"active": "En ligne", "paused": "En pause", "withdrawn": "Clôturée", "expired": "Expirée"}
+# The buttons of a listing, by its status: (action in the URL, label, button style, label for screen readers).
+_RENEW = ("renouveler", "Renouveler 6 mois", "secondary", "Renouveler « {title} » pour six mois")
+_CLOSE = ("cloturer", "Clôturer", "danger", "Clôturer « {title} »")
+LISTING_ACTIONS = {
+    "active": [_RENEW, ("pause", "Mettre en pause", "secondary", "Mettre « {title} » en pause"), _CLOSE],
+    "paused": [("reprendre", "Remettre en ligne", "", "Remettre « {title} » en ligne"), _RENEW, _CLOSE],
+    "expired": [_RENEW],
+}
 MATCH_STATUSES = {"proposed": "Proposée", "accepted": "Acceptée par tous", "declined": "Déclinée",
                   "retracted": "Retirée"}
 

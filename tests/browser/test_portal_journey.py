@@ -425,7 +425,8 @@ def test_keyboard_only(portal: Stack, new_visitor: Callable[..., Page], console:
 def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
     gateway = portal.url("gateway")
     page = new_visitor()
-    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
+    session = signed_up_session(portal)
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
     post_listing(page, portal, kind="Je prête un équipement ou un local", title="Broyeur de végétaux",
                  resource="Broyeur", quantity="8", frequency="Chaque semaine")
     page.get_by_role("link", name="Modifier « Broyeur de végétaux »").click()
@@ -442,6 +443,16 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     expect(card).to_contain_text("8 heures, chaque semaine")
     expect(card).to_contain_text("12,5 km")
     expect(card).to_contain_text("gardée privée")
+    card.get_by_role("button", name="Mettre « Broyeur de végétaux thermique » en pause").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre annonce est en pause")
+    card = page.locator(".card", has_text="Broyeur de végétaux thermique")
+    expect(card).to_contain_text("En pause")
+    mine = httpx.get(f"{gateway}/api/v1/listings", params={"mine": "true"},
+                     headers={"Cookie": f"boucle_session={session}"}).json()
+    assert [x["status"] for x in mine if x["title"] == "Broyeur de végétaux thermique"] == ["paused"]
+    card.get_by_role("button", name="Remettre « Broyeur de végétaux thermique » en ligne").click()
+    expect(page.get_by_role("status")).to_contain_text("de nouveau en ligne")
+    expect(card).to_contain_text("En ligne")
     card.get_by_role("button", name="Clôturer « Broyeur de végétaux thermique »").click()
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est clôturée")
     expect(page.locator(".card", has_text="Broyeur de végétaux thermique")).to_contain_text("Clôturée")

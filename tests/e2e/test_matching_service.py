@@ -82,6 +82,44 @@ def test_withdrawal_retracts_the_proposal(stack: Stack) -> None:
         assert [m["id"] for m in matches(client, shop, status="retracted")] == [match_id]
 
 
+def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) -> None:
+    """A pause stops new matches; those already proposed stand and can still be answered."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        cellar = register(client, "Cave de Château-Chalon", "Voiteur", "39210")
+        gardener = register(client, "Jardins de Voiteur", "Voiteur", "39210")
+        offer = post(client, cellar, kind="offer", title="Marc de raisin pour compost")
+        post(client, gardener, kind="need", title="Cherche marc de raisin pour compost")
+        [first] = wait_until(lambda: [m["id"] for m in matches(client, gardener)], timeout=20)
+
+        paused = client.post(f"/api/v1/listings/{offer}/pause", headers=auth(cellar))
+        assert paused.status_code == 200 and paused.json()["status"] == "paused"
+        assert client.get(f"/api/v1/listings/{offer}", headers=auth(gardener)).status_code == 404
+        assert offer not in [x["id"] for x in client.get("/api/v1/listings", headers=auth(gardener)).json()]
+        again = client.post(f"/api/v1/listings/{offer}/pause", headers=auth(cellar))
+        assert again.status_code == 409 and "en pause" in again.text
+        edited = client.patch(f"/api/v1/listings/{offer}", headers=auth(cellar),
+                              json={"title": "Marc de raisin égrappé pour compost"})
+        assert edited.status_code == 200 and edited.json()["status"] == "paused"
+        assert client.post(f"/api/v1/listings/{offer}/resume", headers=auth(gardener)).status_code == 404
+
+        # While paused, a newcomer is proposed another winery's marc, not the paused one (both matches
+        # would be staged when the newcomer's need is applied: seeing one proves the other absent).
+        winery = register(client, "Domaine de Voiteur", "Voiteur", "39210")
+        post(client, winery, kind="offer", title="Marc de raisin frais")
+        latecomer = register(client, "Maraîcher de Ménétru", "Ménétru-le-Vignoble", "39210")
+        post(client, latecomer, kind="need", title="Cherche marc de raisin pour compost")
+        found = wait_until(lambda: matches(client, latecomer), timeout=20)
+        assert [m["counterpart"]["title"] for m in found] == ["Marc de raisin frais"]
+        assert first in [m["id"] for m in matches(client, gardener, status="proposed")]
+
+        resumed = client.post(f"/api/v1/listings/{offer}/resume", headers=auth(cellar))
+        assert resumed.status_code == 200 and resumed.json()["status"] == "active"
+        wait_until(lambda: len(matches(client, latecomer)) == 2, timeout=20)
+        assert [m["id"] for m in matches(client, gardener) if m["counterpart"]["title"].startswith("Marc de raisin é")
+                ] == [first]  # not proposed twice
+        assert client.post(f"/api/v1/listings/{offer}/resume", headers=auth(cellar)).status_code == 409
+
+
 def test_three_neighbours_asking_for_the_same_equipment_get_one_grouped_match(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         gardeners = [register(client, f"Paysagiste {i}", "Poligny", "39800") for i in range(3)]

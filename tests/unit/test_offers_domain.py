@@ -11,7 +11,6 @@ from offers.domain import (
     check_ewc,
     check_naf,
     check_radius,
-    check_renewable,
     check_siret,
     check_transition,
     expiry_reminder_due,
@@ -93,11 +92,27 @@ def test_renewal_gives_six_months_from_today_and_only_active_or_expired_listings
     assert renewed_expiry(TODAY + timedelta(days=60), available, TODAY) == available + timedelta(days=182)
     far = TODAY + timedelta(days=300)  # renewing never shortens a longer validity
     assert renewed_expiry(far, None, TODAY) == far
-    check_renewable("active")
-    check_renewable("expired")
-    with pytest.raises(RuleBroken, match="retirée") as broken:
-        check_renewable("withdrawn")
+    check_transition("active", "renouveler")
+    check_transition("expired", "renouveler")
+    check_transition("paused", "renouveler")
+    with pytest.raises(RuleBroken, match="publiez-en une nouvelle") as broken:
+        check_transition("withdrawn", "renouveler")
     assert broken.value.field == "status"
+
+
+@pytest.mark.parametrize(("status", "action", "allowed"), [
+    ("active", "mettre en pause", True), ("paused", "mettre en pause", False),
+    ("paused", "reprendre", True), ("active", "reprendre", False), ("expired", "reprendre", False),
+    ("paused", "modifier", True), ("paused", "retirer", True), ("expired", "mettre en pause", False),
+    ("withdrawn", "reprendre", False),
+])
+def test_a_listing_is_paused_and_resumed_only_from_the_right_state(status: str, action: str, allowed: bool) -> None:
+    if allowed:
+        check_transition(status, action)
+    else:
+        with pytest.raises(RuleBroken, match=f"Impossible de {action} une annonce") as broken:
+            check_transition(status, action)
+        assert broken.value.field == "status"
 
 
 def test_units_and_quantities_read_in_french() -> None:

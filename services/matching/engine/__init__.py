@@ -120,11 +120,14 @@ class Engine:
             self._propose(group, changes)
         return changes
 
-    def remove(self, listing_id: str) -> Changes:
-        """A listing withdrawn or expired: it leaves the index, its open proposals are retracted."""
+    def remove(self, listing_id: str, *, retract: bool = True) -> Changes:
+        """A listing withdrawn or expired: it leaves the index, its open proposals are retracted.
+
+        A paused listing (`retract=False`) leaves the index only: the proposals already made
+        stand and can still be answered; once resumed, it is proposed to newcomers again."""
         self.index.remove(listing_id)
         changes = Changes()
-        for known in self.store.open_of(listing_id):
+        for known in self.store.open_of(listing_id) if retract else []:
             self._retract(known.key, changes)
         return changes
 
