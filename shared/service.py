@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 from sqlmodel import Session, SQLModel
 
-from shared.db import database_ok, init_db, make_engine
+from shared import migrations
+from shared.db import database_ok, make_engine
 from shared.inbox import Handler, IdempotentConsumer, ProcessedEvent
 from shared.kafka import broker_reachable
 from shared.observability import OUTBOX_PENDING, configure_logging, metrics_text
@@ -38,7 +39,7 @@ class ServiceRuntime:
         # Called after each event the consumer applies, to wake whoever acts on it (a service whose
         # consumer stages events adds `relay.notify`; waking the relay for nothing costs a lock).
         self.on_commit: list[Callable[[], None]] = []
-        self.on_start: list[Callable[[], None]] = []  # run once the tables exist
+        self.on_start: list[Callable[[], None]] = []  # run once the database is migrated
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -59,10 +60,10 @@ class ServiceRuntime:
             yield session
 
     def start(self) -> None:
-        """Create tables and start the relay and consumer threads."""
+        """Bring the database to the head revision and start the relay and consumer threads."""
         if self.settings.log_format == "json":
             configure_logging(self.name)
-        init_db(self.engine, self.tables)
+        migrations.upgrade(self.name, self.engine)  # services/<name>/migrations; the tables are <name>.models.TABLES
         for callback in self.on_start:
             callback()
         self._stop.clear()

@@ -67,3 +67,6 @@ class MatchMember(SQLModel, table=True):
     role: str  # supply | demand | member
     explanation: str
     response: str | None = None  # accepted | declined
+
+
+TABLES: list[type[SQLModel]] = [IndexedListing, Match, MatchMember]

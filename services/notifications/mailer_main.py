@@ -14,9 +14,9 @@ import threading
 
 from prometheus_client import start_http_server
 
-from notifications.models import TABLES
 from notifications.smtp import Mailer
-from shared.db import init_db, make_engine
+from shared import migrations
+from shared.db import make_engine
 from shared.observability import configure_logging
 from shared.settings import Settings
 
@@ -30,7 +30,7 @@ def main() -> None:
     if settings.mailer_metrics_port:
         start_http_server(settings.mailer_metrics_port)  # Prometheus: emails sent, postponed, failed
     engine = make_engine(settings.database_url("notifications"))
-    init_db(engine, TABLES)  # idempotent: whichever of service and mailer starts first creates them
+    migrations.upgrade("notifications", engine)  # whichever of service and mailer starts first migrates
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

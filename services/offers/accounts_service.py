@@ -8,14 +8,13 @@ session cookies, emailed nonces and API tokens are random and only their SHA-256
 from __future__ import annotations
 
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, delete, func, insert, inspect, text, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -33,7 +32,6 @@ from offers.models import (
     WebSession,
 )
 from offers.service import (
-    FIRST_TOKEN_LABEL,
     PRODUCER,
     NotFound,
     add_api_token,
@@ -409,35 +407,3 @@ def create_platform_admin(session: Session, raw_email: str, name: str, organisat
     session.commit()
     session.refresh(user)
     return user, nonce
-
-
-# --- start-up migration --------------------------------------------------------------------------
-
-def migrate_organisation_tokens(engine: Engine) -> int:
-    """Make each organisation's token of a database from before `api_token` its first API token.
-
-    Such a database kept one token hash per organisation in `organisation.token_hash`: it is
-    copied into `api_token` (so the token keeps working, and can now be revoked), then the
-    column is dropped. A no-op once done; returns how many tokens were moved.
-    """
-    if "token_hash" not in {column["name"] for column in inspect(engine).get_columns("organisation")}:
-        return 0
-    try:
-        with engine.begin() as connection:
-            rows = connection.execute(text(
-                "SELECT id, token_hash, created_at FROM organisation "
-                "WHERE token_hash NOT IN (SELECT token_hash FROM api_token)")
-                .columns(created_at=Organisation.__table__.c.created_at.type)).all()  # type: ignore[attr-defined]
-            for organisation_id, token_hash, created_at in rows:
-                connection.execute(insert(ApiToken.__table__).values(  # type: ignore[attr-defined]
-                    id=str(uuid.uuid4()), organisation_id=organisation_id, token_hash=token_hash,
-                    label=FIRST_TOKEN_LABEL, created_at=created_at, revoked_at=None))
-            connection.execute(text("DROP INDEX IF EXISTS ix_organisation_token_hash"))
-            connection.execute(text("ALTER TABLE organisation DROP COLUMN token_hash"))
-    except Exception:
-        # Another instance starting at the same moment may have done it first.
-        if "token_hash" in {column["name"] for column in inspect(engine).get_columns("organisation")}:
-            raise
-        return 0
-    return len(rows)
-

@@ -15,11 +15,10 @@ from sqlmodel import Session
 
 from offers.accounts import LINK_LIFETIME
 from offers.accounts_api import LINK_PURPOSE
-from offers.accounts_service import create_platform_admin, migrate_organisation_tokens
-from offers.models import ACCOUNT_TABLES, ExpiryReminder, Listing, Organisation
-from shared.db import init_db, make_engine
+from offers.accounts_service import create_platform_admin
+from shared import migrations
+from shared.db import make_engine
 from shared.links import LinkSigner
-from shared.outbox import OutboxMessage
 from shared.settings import Settings
 
 PLATFORM_ORGANISATION = "Équipe de la plateforme Boucle"
@@ -50,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     settings = Settings()
     engine = make_engine(settings.database_url("offers"))
-    init_db(engine, [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES, OutboxMessage])
-    migrate_organisation_tokens(engine)
+    migrations.upgrade("offers", engine)
     with Session(engine) as session:
         user, nonce = create_platform_admin(session, email, args.name.strip(), args.organisation.strip(),
                                             datetime.now(timezone.utc))

@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from offers.accounts import LINK_LIFETIME
 from offers.accounts_api import build_account_link_router, build_account_router
-from offers.accounts_service import migrate_organisation_tokens
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
 from offers.models import ACCOUNT_TABLES, ExpiryReminder, Listing, Organisation
@@ -28,12 +27,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
     settings = settings or Settings()
     runtime = ServiceRuntime("offers", settings, [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES])
-
-    def migrate() -> None:
-        """A database from before `api_token`: each organisation's token becomes its first API token."""
-        migrate_organisation_tokens(runtime.engine)
-
-    runtime.on_start.append(migrate)
 
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded."""

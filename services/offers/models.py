@@ -42,8 +42,7 @@ class Organisation(SQLModel, table=True):
     # None: coordinates given or of the town itself; else how they were approximated.
     location_approximation: str | None = None
     contact_email: str
-    # Its API tokens are in `api_token` (a database from before had one `token_hash` column here:
-    # `accounts_service.migrate_organisation_tokens` moves it there at start-up).
+    # Its API tokens are in `api_token` (until migration offers_0002, one `token_hash` column here).
     created_at: datetime = Field(default_factory=_now)
 
 
@@ -151,6 +150,8 @@ class ApiToken(SQLModel, table=True):
 
 
 ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken]
+# The service's tables (with the outbox and inbox): what its migrations bring a database to.
+TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES]
 
 
 class Input(BaseModel):

@@ -22,9 +22,9 @@ from sqlmodel import Session, select
 
 from reporting import report, synergies
 from reporting.consumer import handlers
-from reporting.models import TABLES, Prospect, Territory, TerritoryCommune
-from shared import topics
-from shared.db import init_db, make_engine
+from reporting.models import Prospect, Territory, TerritoryCommune
+from shared import migrations, topics
+from shared.db import make_engine
 from shared.events import Envelope, payload_of
 from shared.settings import Settings
 
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings()
     source, target = make_engine(args.from_db), make_engine(args.into)
-    init_db(target, TABLES)
+    migrations.upgrade("reporting", target)
     copy_own_records(source, target)
     applied = replay(settings, target)
     print(f"{applied} événements rejoués dans {args.into}")
