@@ -102,12 +102,22 @@ def _lock(connection: Connection) -> None:
 
 def upgrade(service: str, engine: Engine, revision: str = "head") -> None:
     """Bring the service's database to `revision` (adopting a database from before migrations)."""
-    with engine.begin() as connection:  # SQLite: BEGIN IMMEDIATE, the write lock until commit
-        _lock(connection)
-        cfg = config(service, connection)
-        if not inspect(connection).has_table(version_table(service)):
-            adopt(service, cfg, connection)
-        command.upgrade(cfg, revision)
+    with engine.connect() as connection:
+        sqlite = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
+        if sqlite is not None:  # a batch operation recreates a table: its referencing rows are checked at the end
+            sqlite.execute("PRAGMA foreign_keys=OFF")  # outside any transaction, or SQLite ignores it
+        try:
+            with connection.begin():  # SQLite: BEGIN IMMEDIATE, the write lock until commit
+                _lock(connection)
+                cfg = config(service, connection)
+                if not inspect(connection).has_table(version_table(service)):
+                    adopt(service, cfg, connection)
+                command.upgrade(cfg, revision)
+                if sqlite is not None and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                    raise RuntimeError(f"{service}: the migration breaks foreign keys: {broken[:5]}")
+        finally:
+            if sqlite is not None:
+                sqlite.execute("PRAGMA foreign_keys=ON")
 
 
 def current(service: str, engine: Engine) -> str | None:
