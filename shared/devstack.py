@@ -124,15 +124,16 @@ class Stack:
         wait_for_port(self.ports.smtp)
         wait_for_port(self.ports.mailbox)
 
-    def start_service(self, name: ServiceName, instance: str | None = None) -> None:
-        """Start a service; `instance` names an extra instance of it (scale-out), on a port of its own."""
+    def start_service(self, name: ServiceName, instance: str | None = None, *, mailer: bool = True) -> None:
+        """Start a service; `instance` names an extra instance of it (scale-out), on a port of its own.
+        `mailer=False`: notifications alone (restarting it after a crash that left its mailer running)."""
         if instance is not None:
             self.instance_ports[instance] = free_port()
         port = self.instance_ports[instance] if instance else self.ports.services[name]
         self.spawn(instance or name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
                                       "--host", "127.0.0.1", "--port", str(port), "--no-access-log"])
         mailer_mode = self.env.get("NOTIFICATIONS_MAILER") or Settings.model_fields["notifications_mailer"].default
-        if name == "notifications" and mailer_mode == "process":
+        if name == "notifications" and mailer_mode == "process" and mailer:
             self.start_mailer(f"{instance or name}-mailer")
 
     def start_mailer(self, name: str = "notifications-mailer") -> None:
