@@ -1,10 +1,11 @@
 """Applies `boucle.listings` to the engine and records its proposals, once, in one transaction.
 
 Every instance of the service keeps the engine's index in memory and brings it up to date
-from the shared `indexed_listing` table (rows with `seq` above the last one it saw) before
-each event. Events are applied one at a time across instances (an advisory lock on
-PostgreSQL, the write lock on SQLite), so any number of instances sharing the topic's
-partitions proposes exactly what one instance would.
+from the shared `indexed_listing` table (rows with `seq` above the last one it saw) at the
+start of each transaction (the consumer applies a polled batch per transaction). Events are
+applied one transaction at a time across instances (an advisory lock on PostgreSQL, the
+write lock on SQLite), so any number of instances sharing the topic's partitions proposes
+exactly what one instance would.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import gc
 import logging
 from datetime import date, datetime, timezone
 
-from sqlalchemy import func, text
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from matching.engine import Engine
@@ -43,6 +44,11 @@ class MatchingProcessor:
         self.engine = Engine(knowledge)
         self.last_seq = 0
         self.stale = True  # rebuild from the database before the next event
+        self.transaction: object | None = None  # the one holding the lock, caught up
+
+    def forget(self) -> None:
+        """The consumer's transaction rolled back: the in-memory index must follow (rebuilt next time)."""
+        self.stale = True
 
     @property
     def handlers(self) -> dict[str, object]:
@@ -68,14 +74,19 @@ class MatchingProcessor:
             raise
 
     def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> int:
-        if session.get_bind().dialect.name == "postgresql":
-            session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
-        self.catch_up(session)
+        transaction = session.get_transaction()
+        if self.stale or transaction is None or transaction is not self.transaction:
+            # Once per transaction: until it ends, no other instance writes, so the index stays
+            # caught up and the next seq is ours to take.
+            if session.get_bind().dialect.name == "postgresql":
+                session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
+            self.catch_up(session)
+            self.transaction = session.get_transaction()
         self.engine.today = date.today()
         row = session.get(IndexedListing, payload.listing_id)
         if row is not None and row.revision >= payload.revision:
             return 0  # an older revision arriving late
-        seq = (session.exec(select(func.max(IndexedListing.seq))).one() or 0) + 1
+        seq = self.last_seq + 1
         store = SqlProposals(session, reason="annonce retirée" if closed else "annonce modifiée")
         self.engine.store = store
         if closed:

@@ -23,7 +23,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("matching", settings, [IndexedListing, Match, MatchMember])
     knowledge = Knowledge.load()
     processor = MatchingProcessor(knowledge)
-    runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
+    consumer = runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
+    consumer.after_rollback = processor.forget  # its in-memory index follows the database
     runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     app.state.runtime = runtime

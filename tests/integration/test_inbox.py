@@ -8,6 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
 from sqlmodel import Field, Session, SQLModel, func, select
 
 from shared import topics
@@ -108,3 +109,47 @@ def test_poison_and_failing_events_go_to_the_dead_letter_topic_and_the_consumer_
     assert fails_headers["attempts"] == b"2"
     assert fails_headers["source.topic"] == harness["topic"].encode()
     assert effects(harness["engine"], "L-fails") == 0
+
+
+def record(harness: dict, envelope: Envelope | bytes, offset: int) -> ConsumerRecord:
+    value = envelope if isinstance(envelope, bytes) else envelope.to_bytes()
+    return ConsumerRecord(harness["topic"], 0, None, offset, 0, 0, str(offset).encode(), value, [], None,
+                          -1, len(value), -1)
+
+
+def test_a_polled_batch_is_applied_in_one_transaction_with_a_row_per_event(harness: dict) -> None:
+    sessions: list[int] = []
+
+    def apply(session: Session, _envelope: Envelope, payload) -> None:  # type: ignore[no-untyped-def]
+        sessions.append(id(session))
+        session.add(Effect(listing_id=payload.listing_id))
+
+    name = f"batch-{uuid.uuid4().hex[:6]}"
+    consumer = IdempotentConsumer(name, [harness["topic"]], {"listing.withdrawn": apply},
+                                  harness["engine"], harness["settings"])
+    first, twice = closed("B-1"), closed("B-twice")
+    consumer.handle_batch([record(harness, first, 0), record(harness, twice, 1),
+                           record(harness, closed("B-2"), 2), record(harness, twice, 3)])
+    consumer.handle_batch([record(harness, first, 0)])  # redelivered after a crash
+    assert len(sessions) == 3 and len(set(sessions)) == 1
+    assert [effects(harness["engine"], i) for i in ("B-1", "B-twice", "B-2")] == [1, 1, 1]
+    assert (consumer.applied, consumer.duplicates) == (3, 2)
+    with Session(harness["engine"]) as session:
+        assert session.exec(select(func.count()).select_from(ProcessedEvent)
+                            .where(ProcessedEvent.consumer == name)).one() == 3
+
+
+def test_a_failing_event_rolls_its_batch_back_and_alone_is_dead_lettered(harness: dict) -> None:
+    rollbacks: list[bool] = []
+    harness["failing"]["ids"].add("B-fails")
+    consumer = IdempotentConsumer(f"batch-{uuid.uuid4().hex[:6]}", [harness["topic"]],
+                                  harness["consumer"].handlers, harness["engine"], harness["settings"],
+                                  after_rollback=lambda: rollbacks.append(True))
+    consumer.handle_batch([record(harness, closed("B-before"), 0), record(harness, b"{not json", 1),
+                           record(harness, closed("B-fails"), 2), record(harness, closed("B-after"), 3)])
+    assert [effects(harness["engine"], i) for i in ("B-before", "B-fails", "B-after")] == [1, 0, 1]
+    assert (consumer.applied, consumer.dead_lettered) == (2, 2)
+    assert len(rollbacks) == 1 + harness["settings"].consumer_max_attempts  # the batch, then each attempt
+    records = {r.key.decode(): r for r in dead_letters(harness, 2)}
+    assert set(records) == {"1", "2"}
+    assert b"cannot apply B-fails" in dict(records["2"].headers)["error"]
