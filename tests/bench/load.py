@@ -1,6 +1,8 @@
 """Load: hold N listings per second for D seconds against a Boucle and report what it sustained.
 
-Run: `make load` (50 listings/s for 5 minutes on a stack of its own), or against a running one:
+Run: `make load` (50 listings/s for 5 minutes on a stack of its own, on PostgreSQL like production:
+fresh databases on `BOUCLE_LOAD_POSTGRES_URL`, dropped afterwards; `--database sqlite` for SQLite
+files), or against a running one:
 `python -m tests.bench.load --url http://127.0.0.1:8000 --mailbox http://127.0.0.1:8025 --rate 50 --seconds 300`.
 
 Organisations come in pairs, each pair with a resource of its own, and post an offer then a
@@ -13,15 +15,20 @@ dead-lettered, emails missing).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import re
 import tempfile
 import threading
 import time
+import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
 
 import httpx
+import psycopg
 
 from shared.devstack import Ports, Stack
 from shared.settings import SERVICES
@@ -29,6 +36,7 @@ from tests.bench import percentile
 from tests.bench.listing_to_email import watch_matches
 
 WORKERS = 16
+POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_LOAD_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 class Run:
@@ -156,6 +164,25 @@ def load(gateway: str, mailbox: str, broker: str, services: list[str], rate: flo
         print("  ", error)
 
 
+@contextlib.contextmanager
+def databases(backend: str, tmp: Path) -> Iterator[dict[str, str]]:
+    """`<SERVICE>_DATABASE_URL` for each service: fresh PostgreSQL databases (dropped afterwards) or SQLite files."""
+    if backend == "sqlite":
+        yield {f"{s.upper()}_DATABASE_URL": f"sqlite:///{tmp / f'{s}.db'}" for s in SERVICES}
+        return
+    names = {s: f"boucle_load_{uuid.uuid4().hex[:8]}_{s}" for s in SERVICES}
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        for name in names.values():
+            conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        yield {f"{s.upper()}_DATABASE_URL": f"{base}/{name}" for s, name in names.items()}
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+            for name in names.values():
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rate", type=float, default=50.0, help="listings per second")
@@ -163,14 +190,18 @@ def main() -> None:
     parser.add_argument("--url", help="a running gateway (default: start a stack of its own)")
     parser.add_argument("--mailbox", default="http://127.0.0.1:8025")
     parser.add_argument("--broker", default="127.0.0.1:9092")
+    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql",
+                        help="the services' databases, for a stack of its own (default: PostgreSQL, as in production)")
+    parser.add_argument("--var-dir", help="keep the stack's logs there (default: a temporary directory)")
     args = parser.parse_args()
     if args.url:
         services = [f"http://127.0.0.1:{port}" for port in (8001, 8002, 8003, 8004)]
         load(args.url, args.mailbox, args.broker, services, args.rate, args.seconds)
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp), Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
-                                                     **{f"{s.upper()}_DATABASE_URL": "" for s in SERVICES}})
+    with tempfile.TemporaryDirectory() as tmp, databases(args.database, Path(tmp)) as urls:
+        var_dir = Path(args.var_dir or tmp)
+        print(f"stack of its own on {args.database}, logs in {var_dir}/log", flush=True)
+        stack = Stack(var_dir, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "", **urls})
         try:
             stack.start()
             stack.wait_healthy(consumers_joined=True)
