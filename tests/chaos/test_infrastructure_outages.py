@@ -1,0 +1,75 @@
+"""Chaos: PostgreSQL restarted (crash and recovery) mid-stream, and the SMTP server away for 60 s.
+
+The stack runs on a PostgreSQL of the test's own (initdb + pg_ctl on a free port; the machine's
+server is shared and left alone), restarted with `pg_ctl restart -m immediate` while the listings
+stream in. The SMTP sink is stopped before the stream and started again on the same port 60 s later;
+the minute overlaps the stream, the restart and the matching. Afterwards every expected match is
+proposed once and every email delivered once.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from shared.devstack import Ports, Stack
+from shared.settings import SERVICES
+from tests.chaos.harness import (
+    ListingStream,
+    PrivatePostgres,
+    ServiceDatabases,
+    Sink,
+    check_exactly_once,
+    settle,
+    wait_until,
+)
+
+pytestmark = pytest.mark.chaos
+
+PAIRS = 150
+SMTP_OUTAGE = 60.0
+
+
+@pytest.mark.timeout(600)
+def test_postgresql_restarted_mid_stream_and_smtp_down_a_minute_lose_and_repeat_nothing(tmp_path: Path) -> None:
+    postgres = PrivatePostgres()
+    stack: Stack | None = None
+    dbs: ServiceDatabases | None = None
+    try:
+        postgres.start()
+        db_env = {f"{s.upper()}_DATABASE_URL": postgres.create(f"boucle_{s}") for s in SERVICES}
+        stack = Stack(tmp_path, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "", **db_env})
+        stack.start()
+        stack.wait_healthy(consumers_joined=True)
+        dbs = ServiceDatabases(stack)
+        sink = Sink(stack.var_dir / "mail")
+        stream = ListingStream(stack.url("gateway"), PAIRS, "outage", organisations=10)
+        stream.register()
+
+        stack.stop_process("mailsink")
+        smtp_down_at = time.monotonic()
+        thread = stream.start()
+        wait_until(lambda: stream.posted >= 0.3 * 2 * PAIRS or stream.failure, 120, "30 % posted", interval=0.1)
+        postgres.restart("immediate")  # every connection of every service cut; crash recovery
+        thread.join(timeout=300)
+        stream.check_posted()
+
+        # While SMTP is away the work goes on: every match proposed and both its emails queued.
+        queued = "SELECT count(*) FROM outgoing_email"
+        wait_until(lambda: dbs.scalar("notifications", queued) >= 2 * PAIRS,  # type: ignore[union-attr]
+                   max(10.0, SMTP_OUTAGE - (time.monotonic() - smtp_down_at)), "every email queued during the outage")
+        assert dbs.scalar("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'") == 0
+        assert dbs.scalar("notifications", "SELECT count(*) FROM outgoing_email WHERE attempts > 0") > 0  # tried
+
+        time.sleep(max(0.0, smtp_down_at + SMTP_OUTAGE - time.monotonic()))
+        stack.start_mailsink()  # same port, same store
+        settle(stack, dbs, sink, stream, timeout=240)
+        check_exactly_once(stack, dbs, sink, stream)
+    finally:
+        if stack is not None:
+            stack.stop()
+        if dbs is not None:
+            dbs.dispose()
+        postgres.stop()

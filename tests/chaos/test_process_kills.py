@@ -1,0 +1,87 @@
+"""Chaos: every process of the data path killed -9 in turn while 1,000 listings stream in, then restarted.
+
+The stack (PostgreSQL, as in production) runs offers, matching, notifications with its mailer process,
+reporting and the gateway the listings go through. Each process is killed once the part of the work it
+does is under way (and not finished), and started again; the client retries what got no 201. In the
+end every expected match is proposed once, each organisation gets one email per match, and reporting
+counts every organisation, listing and match once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from notifications.smtp import SMTP_CONNECTIONS
+
+from shared.devstack import Stack, wait_for_port
+from tests.chaos.harness import ListingStream, ServiceDatabases, Sink, check_exactly_once, settle, wait_until
+from tests.conftest import Databases, make_stack
+
+pytestmark = pytest.mark.chaos
+
+PAIRS = 500  # 1,000 listings
+
+
+def restart(stack: Stack, name: str) -> None:
+    """Start `name` again and wait until it works (a service: its consumer joined)."""
+    if name == "gateway":
+        stack.start_gateway()
+        stack.wait_healthy(("gateway",))
+    elif name == "notifications-mailer":
+        stack.start_mailer(name)
+        wait_for_port(stack.mailer_metrics_ports[name])
+    else:
+        stack.start_service(name, mailer=False)  # type: ignore[arg-type]
+        stack.wait_healthy((name,), consumers_joined=True)
+
+
+@pytest.mark.timeout(900)
+def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path,
+                                                                   databases: Databases) -> None:
+    stack = make_stack(tmp_path, databases, "postgresql")
+    dbs: ServiceDatabases | None = None
+    try:
+        stack.start()
+        stack.wait_healthy(consumers_joined=True)
+        dbs = ServiceDatabases(stack)
+        sink = Sink(stack.var_dir / "mail")
+        stream = ListingStream(stack.url("gateway"), PAIRS, "kill")
+        stream.register()
+
+        def share(service: str, sql: str, total: int) -> Callable[[], float]:
+            return lambda: dbs.scalar(service, sql) / total  # type: ignore[union-attr]
+
+        posted = lambda: stream.posted / (2 * PAIRS)  # noqa: E731
+        # Each kill waits until its process is part-way through its share of the work.
+        kills: list[tuple[str, Callable[[], float], float]] = [
+            ("offers", posted, 0.15),
+            ("reporting", share("reporting", "SELECT count(*) FROM known_listing", 2 * PAIRS), 0.3),
+            ("gateway", posted, 0.45),
+            ("matching", share("matching", "SELECT count(*) FROM match", PAIRS), 0.4),
+            ("notifications", share("notifications", "SELECT count(*) FROM outgoing_email", 2 * PAIRS), 0.6),
+            ("notifications-mailer",
+             share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS), 0.75),
+        ]
+        thread = stream.start(deadline_s=600)
+        done_at_kill = {}
+        for name, progress, threshold in kills:
+            wait_until(lambda: progress() >= threshold or stream.failure, 300, f"{name}: {threshold:.0%} done",  # noqa: B023
+                       interval=0.1)
+            done_at_kill[name] = progress()
+            stack.kill_process(name)
+            restart(stack, name)
+        thread.join(timeout=600)
+        stream.check_posted()
+        # Each kill hit its process in the middle of its work, not after it.
+        assert all(done < 1 for done in done_at_kill.values()), done_at_kill
+        assert stream.retries > 0  # offers and the gateway were away while the client posted
+        print(f"done at each kill: {done_at_kill}; {stream.retries} attempts without 201")
+
+        settle(stack, dbs, sink, stream, timeout=300)
+        check_exactly_once(stack, dbs, sink, stream, resent_at_most=SMTP_CONNECTIONS)
+    finally:
+        stack.stop()
+        if dbs is not None:
+            dbs.dispose()
