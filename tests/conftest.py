@@ -8,6 +8,9 @@ fresh PostgreSQL databases (dropped afterwards) on `BOUCLE_TEST_POSTGRES_URL`
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -123,6 +126,70 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval:
 def mailbox(stack: Stack) -> list[dict]:
     """Messages received by the stack's SMTP sink."""
     return httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages", timeout=5).json()
+
+
+# --- accounts through a running stack -----------------------------------------------------------------
+
+PASSWORD = "un mot de passe solide"
+
+
+def account_link(stack: Stack, email: str, seen: set[str] | None = None) -> str:
+    """The `/liens/compte/…` link of the latest account email to `email` not in `seen` (ids)."""
+    sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
+    seen = seen if seen is not None else set()
+
+    def find() -> str | None:
+        for message in mailbox(stack):
+            if message["to"] == email and message["id"] not in seen:
+                found = re.search(r"https?://\S+/liens/compte/\S+", httpx.get(f"{sink}/{message['id']}").json()["text"])
+                if found:
+                    seen.add(message["id"])
+                    return found.group(0)
+        return None
+
+    return str(wait_until(find, timeout=20))
+
+
+def session_cookie(response: httpx.Response) -> str:
+    """The value of the `boucle_session` cookie a response sets (httpx keeps no Secure cookie over http)."""
+    for header in response.headers.get_list("set-cookie"):
+        if header.startswith("boucle_session="):
+            return header.split(";", 1)[0].split("=", 1)[1]
+    raise AssertionError(f"no session cookie in {response.headers.get_list('set-cookie')}")
+
+
+def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str, email: str,
+              password: str | None = PASSWORD) -> str:
+    """An account created through the API and confirmed through its emailed link; returns its session cookie."""
+    body = {"organisation": organisation, "name": name, "email": email}
+    if password:
+        body["password"] = password
+    created = client.post("/api/v1/accounts", json=body)
+    assert created.status_code == 201, created.text
+    link = httpx.URL(account_link(stack, email))
+    confirmed = client.post(link.raw_path.decode())
+    assert confirmed.status_code == 303, confirmed.text
+    return session_cookie(confirmed)
+
+
+def appoint(stack: Stack, email: str, role: str = "animateur") -> None:
+    """Give the user `email` a role with the platform's command line, on the stack's offers database."""
+    done = subprocess.run([sys.executable, "-m", "offers.admin", "set-role", "--email", email, "--role", role],
+                          env=stack.env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+
+
+def animateur_of(stack: Stack, client: httpx.Client, organisation: dict[str, str], email: str) -> dict[str, str]:
+    """A user invited into the organisation whose API token headers are `organisation`, confirmed by the emailed
+    link, made its animateur by the platform: the headers of that user's browser (cookie, CSRF token)."""
+    invited = client.post("/api/v1/organisations/me/users", headers=organisation,
+                          json={"name": "Anne Animatrice", "email": email})
+    assert invited.status_code == 201, invited.text
+    confirmed = client.post(httpx.URL(account_link(stack, email)).raw_path.decode())
+    assert confirmed.status_code == 303, confirmed.text
+    appoint(stack, email)
+    cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
+    return {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
 
 
 # --- browser: Playwright driving Debian's chromium (no browser download); one for the whole session,

@@ -387,6 +387,15 @@ def set_role(session: Session, actor: Principal, user_id: str, role: str) -> Use
     return user
 
 
+def appoint(session: Session, raw_email: str, role: str) -> UserAccount:
+    """A role given by the platform's operators from the command line, as a platform admin would give it."""
+    user = user_by_email(session, accounts.normalise_email(raw_email))
+    if user is None:
+        raise NotFound(raw_email)
+    operator = accounts.Principal(organisation_id="", name="ligne de commande", role="platform_admin")
+    return set_role(session, operator, user.id, role)
+
+
 def create_platform_admin(session: Session, raw_email: str, name: str, organisation_name: str,
                           now: datetime) -> tuple[UserAccount, str]:
     """The first platform admin (or an existing user made one), with a login link's nonce to print.

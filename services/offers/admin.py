@@ -1,9 +1,11 @@
 """Administration commands of the offers service.
 
-Run: `python -m offers.admin create-platform-admin --email alice@collectivite.fr --name "Alice Martin"`
-(with the offers database and `BOUCLE_SECRET_KEY` of the platform in the environment). It creates the
-first platform admin (or makes an existing user one) and prints a login link, valid an hour,
-that confirms the address and opens a session: no email is needed to get started.
+Run (with the offers database and `BOUCLE_SECRET_KEY` of the platform in the environment):
+- `python -m offers.admin create-platform-admin --email alice@boucle.example --name "Alice Martin"` creates
+  the first platform admin (or makes an existing user one) and prints a login link, valid an hour, that
+  confirms the address and opens a session: no email is needed to get started;
+- `python -m offers.admin set-role --email anne@cc-cote.fr --role animateur` gives a user a role, as a
+  platform admin does with `POST /api/v1/users/{id}/role` (an animateur may then declare its territory).
 """
 
 import argparse
@@ -13,9 +15,9 @@ from datetime import datetime, timezone
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from offers.accounts import LINK_LIFETIME
+from offers.accounts import LINK_LIFETIME, ROLES
 from offers.accounts_api import LINK_PURPOSE
-from offers.accounts_service import create_platform_admin
+from offers.accounts_service import Conflict, NotFound, appoint, create_platform_admin
 from shared import migrations
 from shared.db import make_engine
 from shared.links import LinkSigner
@@ -40,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--name", required=True)
     create.add_argument("--organisation", default=PLATFORM_ORGANISATION,
                         help="nom de l'organisation créée pour lui s'il n'a pas encore de compte")
+    grant = commands.add_parser("set-role", help="donne un rôle à un utilisateur (animateur, org_admin…)")
+    grant.add_argument("--email", required=True)
+    grant.add_argument("--role", required=True, choices=ROLES)
     args = parser.parse_args(argv)
 
     try:
@@ -50,13 +55,25 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings()
     engine = make_engine(settings.database_url("offers"))
     migrations.upgrade("offers", engine)
-    with Session(engine) as session:
-        user, nonce = create_platform_admin(session, email, args.name.strip(), args.organisation.strip(),
-                                            datetime.now(timezone.utc))
-    print(f"{user.name} <{user.email}> est administrateur de la plateforme.")
-    print(f"Lien de connexion (une seule fois, valable une heure) :\n{account_link(settings, user.id, nonce)}")
-    engine.dispose()
-    return 0
+    try:
+        with Session(engine) as session:
+            if args.command == "set-role":
+                user = appoint(session, email, args.role)
+                print(f"{user.name} <{user.email}> a maintenant le rôle {user.role}.")
+                return 0
+            user, nonce = create_platform_admin(session, email, args.name.strip(), args.organisation.strip(),
+                                                datetime.now(timezone.utc))
+        print(f"{user.name} <{user.email}> est administrateur de la plateforme.")
+        print(f"Lien de connexion (une seule fois, valable une heure) :\n{account_link(settings, user.id, nonce)}")
+        return 0
+    except NotFound:
+        print(f"Aucun compte pour {email}.", file=sys.stderr)
+        return 1
+    except Conflict as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
 
 
 if __name__ == "__main__":

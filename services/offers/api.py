@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
 from offers import service
+from offers.accounts import NotAllowed, check_can_manage_organisation
 from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate
 from offers.domain import RuleBroken
 from offers.models import (
@@ -24,6 +25,7 @@ from offers.models import (
     OrganisationCreated,
     OrganisationMe,
     OrganisationPublic,
+    OrganisationUpdate,
     QuantityOut,
 )
 from shared.geo import Gazetteer
@@ -73,6 +75,20 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         org = session.get(Organisation, auth.principal.organisation_id)
         return OrganisationMe(**OrganisationPublic.model_validate(org, from_attributes=True).model_dump(),
                               role=auth.principal.role, user_id=auth.principal.user_id)
+
+    @router.patch("/organisations/me", response_model=OrganisationPublic, tags=["organisations"])
+    def update_profile(data: OrganisationUpdate, auth: AuthDep, org: OrgDep, session: SessionDep) -> OrganisationPublic:
+        """Change the organisation's profile (its administrators); a move republishes its active listings."""
+        try:
+            check_can_manage_organisation(auth.principal.role)
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        try:
+            org = service.update_organisation(session, org, data, gazetteer)
+        except RuleBroken as exc:
+            raise field_error(exc.field, exc.message) from exc
+        committed()
+        return OrganisationPublic.model_validate(org, from_attributes=True)
 
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
     def publish(data: ListingCreate, org: OrgDep, session: SessionDep) -> ListingCreated:

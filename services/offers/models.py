@@ -182,6 +182,30 @@ class OrganisationCreate(Input):
     contact_email: EmailStr
 
 
+class OrganisationUpdate(Input):
+    """Profile fields to change. Moving needs the commune, postcode or INSEE code (coordinates optional);
+    the SIRET and NAF code may be emptied with null, the name, kind and contact address may not."""
+
+    name: Text | None = PydanticField(default=None, min_length=2, max_length=200)
+    kind: OrganisationKind | None = None
+    siret: Text | None = None
+    naf_code: Text | None = None
+    commune: Text | None = PydanticField(default=None, max_length=120)
+    postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
+    insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
+    lat: float | None = PydanticField(default=None, ge=-90, le=90)
+    lon: float | None = PydanticField(default=None, ge=-180, le=180)
+    contact_email: EmailStr | None = None
+
+    @field_validator("name", "kind", "contact_email")
+    @classmethod
+    def stays(cls, value: object) -> object:
+        """An organisation always has a name, a kind and a contact address: they may change, not go."""
+        if value is None:
+            raise ValueError("ce champ peut changer mais pas être vidé")
+        return value
+
+
 class OrganisationCreated(BaseModel):
     id: str
     token: str

@@ -26,6 +26,7 @@ from offers.models import (
     ListingUpdate,
     Organisation,
     OrganisationCreate,
+    OrganisationUpdate,
 )
 from shared import topics
 from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, OrganisationProfile, new_event
@@ -72,6 +73,41 @@ def stage_organisation(session: Session, org: Organisation) -> None:
                                                        producer=PRODUCER, key=org.id))
 
 
+LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}
+
+
+def update_organisation(session: Session, org: Organisation, data: OrganisationUpdate,
+                        gazetteer: Gazetteer) -> Organisation:
+    """Change the profile (`organisation.updated`); after a move, active listings are published again from
+    the new place (`listing.updated`), so matching measures distances from there."""
+    given = data.model_fields_set
+    for name in ("name", "kind"):
+        if name in given:
+            setattr(org, name, getattr(data, name))
+    if "contact_email" in given:
+        org.contact_email = str(data.contact_email)
+    if "siret" in given:
+        org.siret = check_siret(data.siret) if data.siret else None
+    if "naf_code" in given:
+        org.naf_code = check_naf(data.naf_code) if data.naf_code else None
+    moved = bool(LOCATION_FIELDS & given)
+    if moved:
+        locate(org, data, gazetteer)
+    session.add(org)
+    add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
+                                                       key=org.id))
+    if moved:
+        for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
+                                                          Listing.status == "active")).all():
+            listing.revision += 1
+            listing.updated_at = datetime.now(timezone.utc)
+            session.add(listing)
+            stage_snapshot(session, "listing.updated", listing, org)
+    session.commit()
+    session.refresh(org)
+    return org
+
+
 def add_api_token(session: Session, organisation_id: str, label: str) -> tuple[ApiToken, str]:
     """Stage a new API token of the organisation; the token itself is returned, never stored."""
     token = secrets.token_urlsafe(32)
@@ -80,7 +116,7 @@ def add_api_token(session: Session, organisation_id: str, label: str) -> tuple[A
     return row, token
 
 
-def locate(org: Organisation, data: OrganisationCreate, gazetteer: Gazetteer) -> None:
+def locate(org: Organisation, data: OrganisationCreate | OrganisationUpdate, gazetteer: Gazetteer) -> None:
     """Resolve the commune offline; given coordinates win over the commune's."""
     if (data.lat is None) != (data.lon is None):
         raise RuleBroken("lat" if data.lat is None else "lon", "Latitude et longitude vont ensemble.")

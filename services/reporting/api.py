@@ -64,7 +64,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     @router.post("/territories", status_code=201, response_model=TerritoryOut, responses=problems(400, 403, 409),
                  tags=["territoires"])
     def create_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep) -> TerritoryOut:
-        """A collectivité declares the territory it animates: an EPCI or a list of communes."""
+        """The animateur of a collectivité declares the territory it animates: an EPCI or a list of communes.
+
+        The role is given by a platform admin (`POST /api/v1/users/{id}/role`, or `python -m offers.admin
+        set-role`): signing up as a public body is not enough to read a territory's actors."""
+        if caller.role != "animateur":
+            raise HTTPException(403, detail="Seul un animateur déclare un territoire : demandez ce rôle à "
+                                            "l'équipe de la plateforme.")
         org = session.get(KnownOrganisation, caller.organisation_id)
         if org is None or org.kind not in ANIMATEUR_KINDS:
             raise HTTPException(403, detail="Seule une collectivité (organisation de type « public_body ») "

@@ -88,6 +88,20 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
     return {k: v for k, v in body.items() if v is not None and v != []}
 
 
+def profile_body(form: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
+    """`PATCH /api/v1/organisations/me`: every field of the form; the commune only when it changed (sent again,
+    a homonym could move the organisation). An emptied SIRET or NAF code is removed."""
+    body: dict[str, Any] = {"name": text(form, "organisation_name"), "kind": text(form, "kind"),
+                            "siret": optional(form, "siret"), "naf_code": optional(form, "naf_code"),
+                            "contact_email": text(form, "contact_email")}
+    commune = text(form, "commune")
+    if commune != (current.get("commune") or ""):
+        body["commune"] = commune or None
+    return body
+
+
+PROFILE_FIELDS = {"name": "organisation_name", "kind": "kind", "siret": "siret", "naf_code": "naf_code",
+                  "commune": "commune", "postcode": "commune", "insee": "commune", "contact_email": "contact_email"}
 SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": "kind",
                  "organisation.siret": "siret", "organisation.naf_code": "naf_code",
                  "organisation.commune": "commune", "organisation.postcode": "commune",

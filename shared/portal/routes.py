@@ -155,6 +155,39 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         return await organisation_page(v)
 
+    async def profile_form(v: Visit, *, status: int = 200, values: dict[str, Any] | None = None,
+                           errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
+        if values is None:
+            answer = await v.backend.get("offers", "/organisations/me")
+            current = answer.body if answer.ok else {}
+            values = {**current, "organisation_name": current.get("name", "")}
+        return pages.render(v, "profile", "Profil de l'organisation", status=status, values=values,
+                            errors=errors or {}, general=general or [])
+
+    @router.get("/organisation/profil", response_class=HTMLResponse)
+    async def profile(v: VisitDep) -> Response:
+        """The profile, as a form (its administrators may change it)."""
+        v.require_account()
+        return await profile_form(v)
+
+    @router.post("/organisation/profil", response_class=HTMLResponse)
+    async def update_profile(v: VisitDep) -> Response:
+        """`PATCH /api/v1/organisations/me`."""
+        v.require_account()
+        form = await v.form()
+        current = await v.backend.get("offers", "/organisations/me")
+        answer = await v.backend.call("PATCH", "offers", "/organisations/me",
+                                      json=forms.profile_body(form, current.body if current.ok else {}))
+        if answer.ok:
+            return pages.redirect(v, "/organisation?avis=profil")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.PROFILE_FIELDS)
+        if not errors and not general:
+            general = [problem_of(answer)]
+        return await profile_form(v, status=422 if answer.status in (400, 422) else answer.status,
+                                  values={k: val for k, val in form.items() if k != "csrf_token"},
+                                  errors=errors, general=general)
+
     @router.post("/organisation/collegues", response_class=HTMLResponse)
     async def invite(v: VisitDep) -> Response:
         """`POST /api/v1/organisations/me/users`: the colleague confirms by an emailed link."""
@@ -318,13 +351,29 @@ def build_router(settings: Settings) -> APIRouter:
         return await act(v, "POST", "matching", f"/matches/{match_id}/{action}",
                          f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}", my_matches)
 
+    async def my_synergies(v: Visit, *, status: int = 200, refused: dict[str, str] | None = None) -> Response:
+        answer = await v.backend.get("reporting", "/synergies")
+        return pages.render(v, "synergies", "Mes synergies", status=status, synergies=listing_of(answer),
+                            refused=refused or {}, problem=answer.detail() if not answer.ok else None)
+
     @router.get("/synergies", response_class=HTMLResponse)
     async def synergies(v: VisitDep) -> Response:
-        """My synergies and the stage each has reached."""
+        """My synergies, the stage each has reached, and a form to move it on."""
         v.require_account()
-        answer = await v.backend.get("reporting", "/synergies")
-        return pages.render(v, "synergies", "Mes synergies", synergies=listing_of(answer),
-                            problem=answer.detail() if not answer.ok else None)
+        return await my_synergies(v)
+
+    @router.post("/synergies/{synergy_id}/etape", response_class=HTMLResponse)
+    async def move_synergy(synergy_id: str, v: VisitDep) -> Response:
+        """`POST /api/v1/synergies/{id}/stage`; a refusal is said in the synergy's own card."""
+        v.require_account()
+        form = await v.form()
+        body = {"stage": forms.text(form, "stage"), "reason": forms.optional(form, "reason"),
+                "note": forms.optional(form, "note")}
+        answer = await v.backend.post("reporting", f"/synergies/{synergy_id}/stage", body)
+        if answer.ok:
+            return pages.redirect(v, "/synergies?avis=etape")
+        status = 422 if answer.status in (400, 409, 422) else answer.status
+        return await my_synergies(v, status=status, refused={synergy_id: problem_of(answer)})
 
     # --- preferences -----------------------------------------------------------------------------
 

@@ -23,8 +23,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
-from tests.conftest import Databases, make_stack, wait_until
-from tests.e2e.test_portal_csrf import PASSWORD, account_link, signed_up
+from tests.conftest import PASSWORD, Databases, account_link, appoint, make_stack, signed_up, wait_until
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
@@ -236,6 +235,21 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(synergy).to_contain_text("Avec : Emballages Martin")
     shot(dupont, "synergies")
 
+    # Moved on from the page: an abandonment without its reason is refused in the card, then « à l'étude ».
+    synergy.get_by_label("Nouvelle étape").select_option(label="Abandonnée")
+    console.allow(gateway + (synergy.locator("form").get_attribute("action") or ""), 422)
+    synergy.get_by_role("button", name="Changer d'étape").click()
+    synergy = dupont.locator(".card").first
+    expect(synergy.get_by_role("alert")).to_contain_text("raison de l'abandon")
+    expect(synergy.get_by_label("Nouvelle étape")).to_have_attribute("aria-invalid", "true")
+    synergy.get_by_label("Nouvelle étape").select_option(label="À l'étude")
+    synergy.get_by_label("Note").fill("Essai de 3 palettes en janvier")
+    synergy.get_by_role("button", name="Changer d'étape").click()
+    expect(dupont.get_by_role("status")).to_contain_text("L'étape de la synergie est enregistrée")
+    expect(dupont.locator(".card").first.locator("[aria-current=step]")).to_have_text("À l'étude")
+    until_shown(martin, gateway + "/synergies",
+                lambda: martin.locator("[aria-current=step]", has_text="À l'étude").count())
+
     # Notification preferences.
     dupont.goto(gateway + "/preferences")
     group = dupont.get_by_role("group", name="Une mise en relation vous est proposée")
@@ -256,6 +270,20 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     assert httpx.get(f"{gateway}/api/v1/organisations/me",
                      headers={"Authorization": f"Bearer {token}"}).json()["name"] == "Cartonnerie Dupont"
     shot(dupont, "organisation")
+
+    # The profile: a bad NAF code is said beside its field; a good one is saved.
+    dupont.get_by_role("link", name="Modifier le profil").click()
+    expect(dupont.get_by_label("Nom de l'organisation")).to_have_value("Cartonnerie Dupont")
+    dupont.get_by_label("Code NAF (APE)").fill("99.99Z")
+    console.allow(gateway + "/organisation/profil", 422)
+    dupont.get_by_role("button", name="Enregistrer le profil").click()
+    expect(dupont.locator("#naf_code-error")).to_contain_text("inconnu")
+    expect(dupont.get_by_label("Code NAF (APE)")).to_have_attribute("aria-invalid", "true")
+    shot(dupont, "profil-erreur")
+    dupont.get_by_label("Code NAF (APE)").fill("17.21A")
+    dupont.get_by_role("button", name="Enregistrer le profil").click()
+    expect(dupont.get_by_role("status")).to_contain_text("profil de votre organisation est enregistré")
+    expect(dupont.locator("main")).to_contain_text("17.21A")
 
     # Renew from my listings; log out; log in again with the password.
     dupont.goto(gateway + "/annonces")
@@ -331,6 +359,7 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
         session = signed_up(portal, client, {"name": "Communauté de communes de la Côte", "kind": "public_body",
                                              "commune": "Beaune", "contact_email": "animation@cc-cote.example"},
                             "Anne Animatrice", "anne@cc-cote.example")
+        appoint(portal, "anne@cc-cote.example")  # the platform makes her the animateur
         cookie = {"Cookie": f"boucle_session={session}"}
         csrf = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
         communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")

@@ -12,7 +12,7 @@ from tests.e2e.test_walking_skeleton import register
 
 def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_logged(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        _, cc, territory = animateur(client, [insee("Dole"), insee("Tavaux")])
+        _, cc, territory = animateur(stack, client, [insee("Dole"), insee("Tavaux")])
         secret_id, secret = register(client, "Fonderie Discrète", "Dole", "fonderie@discrete.example")
         open_id, public = register(client, "Menuiserie Ouverte", "Tavaux", "menuiserie@ouverte.example")
         _, buyer = register(client, "Pépinière du Doubs", "Tavaux", "pepiniere@doubs.example")

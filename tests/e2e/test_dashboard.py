@@ -20,7 +20,7 @@ from reporting.exports import CSV_HEADER
 from shared.devstack import Stack
 from shared.links import LinkSigner
 from shared.settings import DEV_SECRET
-from tests.conftest import wait_until
+from tests.conftest import animateur_of, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, animateur, insee
 from tests.e2e.test_walking_skeleton import register
 
@@ -29,9 +29,9 @@ NNBSP = "\u202f"  # thousands separator of shared.units.format_number
 ACTORS, GISEMENTS = 4, 2  # Dupont, Martin, Bernard, the sawmill; Dupont's and the sawmill's offers
 
 
-def build_scenario(client: httpx.Client) -> dict[str, Any]:
+def build_scenario(stack: Stack, client: httpx.Client) -> dict[str, Any]:
     """The territory, its synergies and listings; returns the ids, the animateur's headers and the dashboard URL."""
-    cc_id, cc, territory = animateur(client, [insee("Beaune"), insee("Nuits-Saint-Georges")])
+    cc_id, cc, territory = animateur(stack, client, [insee("Beaune"), insee("Nuits-Saint-Georges")])
     dupont_id, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
     martin_id, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
     bernard_id, _ = register(client, "Menuiserie Bernard", "Beaune", "bernard@menuiserie.example")
@@ -67,7 +67,7 @@ def build_scenario(client: httpx.Client) -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def scenario(stack: Stack) -> dict[str, Any]:
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        return build_scenario(client)
+        return build_scenario(stack, client)
 
 
 def path_of(url: str) -> str:
@@ -204,9 +204,10 @@ def test_tampered_or_foreign_tokens_are_refused(stack: Stack, scenario: dict[str
             "name": "Dijon Métropole", "kind": "public_body", "commune": "Dijon",
             "contact_email": "animation@dijon.example"}).json()
         other_headers = {"Authorization": f"Bearer {other['token']}"}
+        other_animateur = animateur_of(stack, client, other_headers, "anne@dijon.example")
 
         def declared() -> httpx.Response | None:
-            answer = client.post("/api/v1/territories", headers=other_headers,
+            answer = client.post("/api/v1/territories", headers=other_animateur,
                                  json={"name": "Dijon", "communes": [insee("Dijon")]})
             return answer if answer.status_code == 201 else None
 

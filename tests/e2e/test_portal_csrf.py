@@ -15,9 +15,7 @@ import httpx
 import pytest
 
 from shared.devstack import Stack
-from tests.conftest import Databases, mailbox, make_stack, wait_until
-
-PASSWORD = "un mot de passe solide"
+from tests.conftest import PASSWORD, Databases, mailbox, make_stack, signed_up
 
 
 @pytest.fixture(scope="module")
@@ -29,45 +27,6 @@ def portal_stack(tmp_path_factory: pytest.TempPathFactory, databases: Databases)
         yield stack
     finally:
         stack.stop()
-
-
-def account_link(stack: Stack, email: str, seen: set[str] | None = None) -> str:
-    """The `/liens/compte/…` link of the latest account email to `email` not in `seen` (ids)."""
-    sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-    seen = seen if seen is not None else set()
-
-    def find() -> str | None:
-        for message in mailbox(stack):
-            if message["to"] == email and message["id"] not in seen:
-                found = re.search(r"https?://\S+/liens/compte/\S+", httpx.get(f"{sink}/{message['id']}").json()["text"])
-                if found:
-                    seen.add(message["id"])
-                    return found.group(0)
-        return None
-
-    return str(wait_until(find, timeout=20))
-
-
-def session_cookie(response: httpx.Response) -> str:
-    """The value of the `boucle_session` cookie a response sets (httpx keeps no Secure cookie over http)."""
-    for header in response.headers.get_list("set-cookie"):
-        if header.startswith("boucle_session="):
-            return header.split(";", 1)[0].split("=", 1)[1]
-    raise AssertionError(f"no session cookie in {response.headers.get_list('set-cookie')}")
-
-
-def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str, email: str,
-              password: str | None = PASSWORD) -> str:
-    """An account created through the API and confirmed through its emailed link; returns its session cookie."""
-    body = {"organisation": organisation, "name": name, "email": email}
-    if password:
-        body["password"] = password
-    created = client.post("/api/v1/accounts", json=body)
-    assert created.status_code == 201, created.text
-    link = httpx.URL(account_link(stack, email))
-    confirmed = client.post(link.raw_path.decode())
-    assert confirmed.status_code == 303, confirmed.text
-    return session_cookie(confirmed)
 
 
 def form_token(page: httpx.Response) -> str:

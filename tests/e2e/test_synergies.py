@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date
 
 import httpx
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import mailbox, wait_until
+from tests.conftest import animateur_of, mailbox, wait_until
 from tests.e2e.test_walking_skeleton import register
 
 CARDBOARD_FLOW = {
@@ -24,16 +25,17 @@ def insee(name: str) -> str:
     return place.insee
 
 
-def animateur(client: httpx.Client, communes: list[str]) -> tuple[str, dict[str, str], str]:
-    """A collectivité that declares its territory; returns its id, headers and the territory id."""
+def animateur(stack: Stack, client: httpx.Client, communes: list[str]) -> tuple[str, dict[str, str], str]:
+    """A collectivité whose animateur declares its territory; returns its id, API token headers and the territory id."""
     answer = client.post("/api/v1/organisations", json={
         "name": "Communauté de communes de la Côte", "kind": "public_body", "commune": "Beaune",
         "contact_email": "animation@cc-cote.example"})
     assert answer.status_code == 201, answer.text
     org_id, headers = answer.json()["id"], {"Authorization": f"Bearer {answer.json()['token']}"}
+    user = animateur_of(stack, client, headers, f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example")
 
     def declared() -> httpx.Response | None:
-        response = client.post("/api/v1/territories", headers=headers,
+        response = client.post("/api/v1/territories", headers=user,
                                json={"name": "Côte de Beaune et de Nuits", "communes": communes})
         return response if response.status_code == 201 else None  # 403 until reporting knows the organisation
 
@@ -56,7 +58,7 @@ def accepted_match(client: httpx.Client, a: dict[str, str], b: dict[str, str]) -
 
 def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        _, cc, territory = animateur(client, [insee("Beaune"), insee("Nuits-Saint-Georges")])
+        _, cc, territory = animateur(stack, client, [insee("Beaune"), insee("Nuits-Saint-Georges")])
         dupont_id, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
         martin_id, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
         _, stranger = register(client, "Scierie Lointaine", "Dijon", "scierie@lointaine.example")
@@ -161,7 +163,7 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
 
 def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        _, cc, territory = animateur(client, [insee("Chenôve")])
+        _, cc, territory = animateur(stack, client, [insee("Chenôve")])
         girard_id, girard = register(client, "Paysagiste Girard", "Chenôve", "girard@paysage.example")
         combes_id, _ = register(client, "Ferme des Combes", "Chenôve", "combes@ferme.example")
         wait_until(lambda: client.post("/api/v1/synergies", headers=cc, json={
@@ -210,7 +212,10 @@ def test_a_territory_by_epci_takes_its_communes_from_the_offline_table(stack: St
         answer = client.post("/api/v1/organisations", json={
             "name": "Communauté d'agglomération Beaune Côte et Sud", "kind": "public_body", "commune": "Beaune",
             "contact_email": "animation@beaune-agglo.example"})
-        headers = {"Authorization": f"Bearer {answer.json()['token']}"}
+        token = {"Authorization": f"Bearer {answer.json()['token']}"}
+        refused = client.post("/api/v1/territories", headers=token, json={"name": "Beaune", "epci": beaune.epci})
+        assert refused.status_code == 403 and "animateur" in refused.json()["detail"]  # a public body is not enough
+        headers = animateur_of(stack, client, token, "animation@beaune-agglo.example")
         unknown = wait_until(lambda: (r := client.post("/api/v1/territories", headers=headers, json={
             "name": "Nulle part", "epci": "000000000"})).status_code == 422 and r, timeout=15)
         assert unknown.json()["detail"][0]["loc"] == ["body", "epci"]  # type: ignore[union-attr]

@@ -373,7 +373,8 @@ class TestApiTokens:
         for method, path, body in [("GET", "/api/v1/organisations/me/tokens", None),
                                    ("POST", "/api/v1/organisations/me/tokens", {"label": "x"}),
                                    ("GET", "/api/v1/organisations/me/users", None),
-                                   ("POST", "/api/v1/organisations/me/users", {"name": "Zoé", "email": "z@s.example"})]:
+                                   ("POST", "/api/v1/organisations/me/users", {"name": "Zoé", "email": "z@s.example"}),
+                                   ("PATCH", "/api/v1/organisations/me", {"name": "Scierie Petit"})]:
             answer = offers.client.request(method, path, headers=member, json=body)
             assert answer.status_code == 403, (method, path)
             assert "administrateurs" in answer.json()["detail"]

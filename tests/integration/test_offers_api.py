@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import date, timedelta
 
@@ -144,6 +145,59 @@ def test_organisation_location_is_resolved_offline(client: TestClient) -> None:
     assert me["insee"] == "21464" and me["postcode"] == "21700"
     assert 47.0 < me["lat"] < 47.3 and 4.8 < me["lon"] < 5.1
     assert me["naf_code"] == "38.21Z"
+
+
+def test_the_profile_changes_and_a_move_republishes_active_listings(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+    app = create_app(settings_for(backend))
+    with TestClient(app) as client:
+        headers = register(client)
+        active = client.post("/api/v1/listings", headers=headers, json=GOOD).json()["id"]
+        paused = client.post("/api/v1/listings", headers=headers, json=GOOD).json()["id"]
+        client.post(f"/api/v1/listings/{paused}/pause", headers=headers)
+
+        renamed = client.patch("/api/v1/organisations/me", headers=headers,
+                               json={"name": "Scierie Roux et fils", "naf_code": "1610A", "siret": "732 829 320 00074"})
+        assert renamed.status_code == 200, renamed.text
+        assert (renamed.json()["name"], renamed.json()["naf_code"], renamed.json()["siret"]) == (
+            "Scierie Roux et fils", "16.10A", "73282932000074")
+        assert renamed.json()["commune"] == "Dole"
+        moved = client.patch("/api/v1/organisations/me", headers=headers,
+                             json={"commune": "Nuits-Saint-Georges", "siret": None})
+        assert moved.status_code == 200, moved.text
+        me = client.get("/api/v1/organisations/me", headers=headers).json()
+        assert (me["insee"], me["postcode"], me["siret"]) == ("21464", "21700", None)
+
+        with Session(app.state.runtime.engine) as session:
+            events = session.exec(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert [e.type for e in events if e.topic == "boucle.organisations"] == [
+            "organisation.registered", "organisation.updated", "organisation.updated"]
+        last = payload(events[-2])
+        assert last["name"] == "Scierie Roux et fils" and last["insee"] == "21464"
+        republished = [payload(e) for e in events if e.type == "listing.updated"]
+        assert [(p["listing_id"], p["insee"], p["revision"]) for p in republished] == [(active, "21464", 2)]
+
+
+def payload(message: OutboxMessage) -> dict:
+    return json.loads(message.value)["payload"]
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    ({"name": None}, ["body", "name"], "pas être vidé"),
+    ({"contact_email": None}, ["body", "contact_email"], "pas être vidé"),
+    ({"siret": "12345678901234"}, ["body", "siret"], "SIRET"),
+    ({"naf_code": "99.99Z"}, ["body", "naf_code"], "NAF"),
+    ({"commune": "Trifouillis-les-Oies"}, ["body", "commune"], "Aucune commune"),
+    ({"lat": 47.0}, ["body", "lon"], "vont ensemble"),
+    ({"lat": 47.0, "lon": 5.0}, ["body", "commune"], "Indiquez la commune"),
+    ({"website": "x"}, ["body", "website"], "Extra inputs"),
+])
+def test_each_profile_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
+    headers = register(client)
+    answer = client.patch("/api/v1/organisations/me", headers=headers, json=change)
+    assert answer.status_code == 422, answer.text
+    assert field in error_locations(answer)
+    assert message in str(answer.json()["detail"])
+    assert client.get("/api/v1/organisations/me", headers=headers).json()["name"] == "Scierie Roux"
 
 
 def test_listings_past_their_validity_expire_with_an_event(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]

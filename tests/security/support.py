@@ -17,7 +17,7 @@ import httpx
 
 from shared.devstack import Stack
 from shared.settings import DEV_SECRET, SERVICES
-from tests.conftest import mailbox, wait_until
+from tests.conftest import animateur_of, mailbox, wait_until
 
 # A path or query parameter named like this takes the id of an object of that kind.
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
@@ -81,10 +81,13 @@ def publish(client: httpx.Client, org: Org, **listing: Any) -> str:
     return answer.json()["id"]
 
 
-def declare_territory(client: httpx.Client, org: Org, name: str, communes: list[str]) -> str:
-    """The territory `org` (a public body) animates; retried until reporting knows the organisation."""
+def declare_territory(stack: Stack, client: httpx.Client, org: Org, name: str, communes: list[str]) -> str:
+    """The territory `org` (a public body) animates, declared by its animateur (a user the platform appointed);
+    retried until reporting knows the organisation."""
+    user = animateur_of(stack, client, org.headers, f"animateur-{org.id[:8]}@{org.email.split('@')[1]}")
+
     def declared() -> str | None:
-        answer = client.post("/api/v1/territories", headers=org.headers, json={"name": name, "communes": communes})
+        answer = client.post("/api/v1/territories", headers=user, json={"name": name, "communes": communes})
         return answer.json()["id"] if answer.status_code == 201 else None
 
     return str(wait_until(declared, timeout=20))

@@ -81,7 +81,7 @@ class World:
 def build_world(stack: Stack, client: httpx.Client) -> World:
     beaune, nuits = insee("Beaune"), insee("Nuits-Saint-Georges")
     d = register(client, "Communauté de communes Delta", "Beaune", "animation@delta.example", kind="public_body")
-    territory = declare_territory(client, d, "Territoire Delta", [beaune, nuits])
+    territory = declare_territory(stack, client, d, "Territoire Delta", [beaune, nuits])
     a = register(client, "Cartonnerie Alpha", "Nuits-Saint-Georges", "direction@alpha-secret.example",
                  siret=luhn_siret("8123456780001"))
     a.secrets = [*EXACT_QUANTITY, "Description confidentielle d'Alpha"]

@@ -63,7 +63,7 @@ def fuzz_world(stack: Stack) -> FuzzWorld:
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
         caller = register(client, "Communauté de communes Zêta", "Beaune", "animation@zeta.example",
                           kind="public_body")
-        territory = declare_territory(client, caller, "Territoire Zêta", [insee("Beaune")])
+        territory = declare_territory(stack, client, caller, "Territoire Zêta", [insee("Beaune")])
         company = register(client, "Menuiserie Êta", "Beaune", "contact@eta.example")
         listing = publish(client, caller, kind="offer", title="Compost de déchets verts", category="compost",
                           quantity={"value": 12, "unit": "t"}, frequency="yearly")

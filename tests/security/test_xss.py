@@ -48,7 +48,8 @@ class XssWorld:
 def xss(stack: Stack) -> XssWorld:
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
         d = register(client, f"Collectivité {SCRIPT}", "Beaune", "animation@xss-d.example", kind="public_body")
-        territory = declare_territory(client, d, f"Territoire {IMG}", [insee("Beaune"), insee("Nuits-Saint-Georges")])
+        territory = declare_territory(stack, client, d, f"Territoire {IMG}",
+                                      [insee("Beaune"), insee("Nuits-Saint-Georges")])
         a = register(client, f"Alpha {IMG}", "Nuits-Saint-Georges", "alpha@xss-a.example")
         c = register(client, f"{FORMULAS[0]} Gamma {SCRIPT}", "Beaune", "gamma@xss-c.example")
         listing = publish(client, a, kind="offer", title=f"{SCRIPT} Chutes de carton ondulé", category="carton",
