@@ -40,3 +40,11 @@ class LinkSigner:
         if not isinstance(claims, dict):
             raise InvalidLink("Ce lien n'est pas valide.")
         return claims
+
+    def claims(self, purpose: str, token: str, *names: str) -> tuple[str, ...]:
+        """The named claims of a valid token for `purpose`, each a string, or InvalidLink."""
+        found = self.verify(purpose, token)
+        values = tuple(found.get(name) for name in names)
+        if not all(isinstance(value, str) for value in values):
+            raise InvalidLink("Ce lien n'est pas valide.")
+        return values  # type: ignore[return-value]

@@ -106,11 +106,9 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
 
     def page(session: Session, token: str, action: str | None) -> HTMLResponse:
         try:
-            claims = signer.verify("match-response", token)
-            match_id, organisation_id = claims["m"], claims["o"]
-        except (InvalidLink, KeyError) as exc:
-            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
-            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+            match_id, organisation_id = signer.claims("match-response", token, "m", "o")
+        except InvalidLink as exc:
+            return HTMLResponse(template.render(title="Lien invalide", error=str(exc)), status_code=400)
         caller = Caller(organisation_id=organisation_id, name="")
         done = None
         if action is not None:

@@ -137,10 +137,9 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
     def unsubscribe_page(token: str, session: Session, *, confirm: bool) -> HTMLResponse:
         template = pages.get_template("pages/unsubscribe.html")
         try:
-            organisation_id = signer.verify("unsubscribe", token)["o"]
-        except (InvalidLink, KeyError) as exc:
-            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
-            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+            [organisation_id] = signer.claims("unsubscribe", token, "o")
+        except InvalidLink as exc:
+            return HTMLResponse(template.render(title="Lien invalide", error=str(exc)), status_code=400)
         contact = session.get(Contact, organisation_id)
         name = contact.name if contact else "votre organisation"
         if confirm:

@@ -273,11 +273,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     def refused(message: str, status_code: int = 400) -> HTMLResponse:
         return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=status_code)
 
-    def claims(token: str) -> tuple[str, str]:
-        found = signer.verify(LINK_PURPOSE, token)
-        if not isinstance(found.get("u"), str) or not isinstance(found.get("n"), str):
-            raise InvalidLink("Ce lien n'est pas valide.")
-        return found["u"], found["n"]
+    def claims(token: str) -> tuple[str, ...]:
+        return signer.claims(LINK_PURPOSE, token, "u", "n")
 
     @router.get("/liens/compte/{token}", response_class=HTMLResponse)
     def show(token: str, session: SessionDep) -> HTMLResponse:

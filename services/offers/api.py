@@ -175,11 +175,9 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
 
     def page(session: Session, token: str, action: str | None) -> HTMLResponse:
         try:
-            claims = signer.verify("listing-renewal", token)
-            listing_id, organisation_id = claims["l"], claims["o"]
-        except (InvalidLink, KeyError) as exc:
-            message = str(exc) if isinstance(exc, InvalidLink) else "Ce lien n'est pas valide."
-            return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=400)
+            listing_id, organisation_id = signer.claims("listing-renewal", token, "l", "o")
+        except InvalidLink as exc:
+            return HTMLResponse(template.render(title="Lien invalide", error=str(exc)), status_code=400)
         org = session.get(Organisation, organisation_id)
         listing = session.get(Listing, listing_id)
         if org is None or listing is None or listing.organisation_id != org.id:

@@ -61,12 +61,9 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
 
     def territory_of(session: Session, token: str) -> Territory:
         try:
-            claims = signer.verify(PURPOSE, token)
-            territory_id, organisation_id = claims["t"], claims["o"]
+            territory_id, organisation_id = signer.claims(PURPOSE, token, "t", "o")
         except InvalidLink as exc:
             raise LinkRefused(400, str(exc)) from exc
-        except KeyError as exc:
-            raise LinkRefused(400, "Ce lien n'est pas valide.") from exc
         territory = session.get(Territory, territory_id)
         if territory is None or territory.animateur_organisation_id != organisation_id:
             raise LinkRefused(403, "Ce lien ne donne plus accès à ce territoire : demandez-en un nouveau à "

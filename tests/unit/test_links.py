@@ -27,3 +27,11 @@ def test_tampered_foreign_purpose_other_secret_and_expired_links_are_refused() -
             verifier.verify(purpose, candidate)
     with pytest.raises(InvalidLink, match="expiré"):
         LinkSigner("a-secret-of-sixteen-chars", max_age_seconds=-1).verify("match-response", token)
+
+
+def test_named_claims_are_strings_or_the_link_is_refused() -> None:
+    signer = LinkSigner("secret")
+    assert signer.claims("match-response", signer.sign("match-response", m="m1", o="o1"), "m", "o") == ("m1", "o1")
+    for claims in ({"m": "m1"}, {"m": "m1", "o": 7}, {"m": "m1", "o": None}):
+        with pytest.raises(InvalidLink, match="pas valide"):
+            signer.claims("match-response", signer.sign("match-response", **claims), "m", "o")
