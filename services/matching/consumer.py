@@ -53,7 +53,8 @@ class MatchingProcessor:
     @property
     def handlers(self) -> dict[str, object]:
         return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
-                "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed}
+                "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed,
+                "listing.paused": self.on_listing_paused}
 
     def on_listing_changed(self, session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, ListingSnapshot)
@@ -65,15 +66,22 @@ class MatchingProcessor:
         assert isinstance(payload, ListingClosed)
         self._guarded(session, payload, closed=True)
 
-    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> int:
+    def on_listing_paused(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+        """Out of the index for a while; the proposals already made stand (see Engine.remove)."""
+        assert isinstance(payload, ListingClosed)
+        self._guarded(session, payload, closed=True, retract=False)
+
+    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool,
+                 retract: bool = True) -> int:
         """Apply the change; returns how many matches it proposed."""
         try:
-            return self._apply(session, payload, closed=closed)
+            return self._apply(session, payload, closed=closed, retract=retract)
         except Exception:
             self.stale = True  # the transaction rolls back: the in-memory index must follow
             raise
 
-    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool) -> int:
+    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool,
+               retract: bool = True) -> int:
         transaction = session.get_transaction()
         if self.stale or transaction is None or transaction is not self.transaction:
             # Once per transaction: until it ends, no other instance writes, so the index stays
@@ -95,7 +103,7 @@ class MatchingProcessor:
             row.seq, row.revision, row.active = seq, payload.revision, False
             session.add(row)
             session.flush()
-            self.engine.remove(payload.listing_id)
+            self.engine.remove(payload.listing_id, retract=retract)
         else:
             assert isinstance(payload, ListingSnapshot)
             values = payload.model_dump(include=set(LISTING_FIELDS) - {"listing_id"})
