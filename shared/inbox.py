@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime, timezone
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
@@ -88,10 +88,13 @@ class IdempotentConsumer:
                 ensure_topics(self.settings)
                 consumer = make_consumer(self.settings, self.name, self.topic_names)
                 next_lag_report = 0.0
+                ends_seen: dict[TopicPartition, int] = {}
                 while not stop.is_set():
                     batch = consumer.poll(timeout_ms=200)
                     if consumer.assignment():
                         self.ready.set()
+                    if self.rewind_lost_logs(consumer, ends_seen):
+                        continue  # what was polled sits beyond a lost log: read it again from the start
                     if batch:
                         self.handle_batch([record for records in batch.values() for record in records])
                     if batch:
@@ -110,6 +113,28 @@ class IdempotentConsumer:
                     with contextlib.suppress(Exception):
                         consumer.close(autocommit=False)
         close_quietly(self._dlq)
+
+    def rewind_lost_logs(self, consumer: KafkaConsumer, ends_seen: dict[TopicPartition, int]) -> bool:
+        """Read again from the start any partition whose log the broker lost; True if one was rewound.
+
+        A broker that loses its log (the embedded one keeps it in memory) starts each partition again at
+        offset 0, and a lenient group coordinator lets this consumer go on from its old positions, past
+        the new log's first events. A partition's end falling below the highest seen, or below our
+        position, gives it away: seek to its beginning. What was applied already is dropped by event id;
+        the outboxes' replay (`python -m shared.replay`) refills what the broker lost.
+        """
+        rewound = False
+        for partition in consumer.assignment():
+            end = consumer.highwater(partition)
+            if end is None:
+                continue
+            if end < ends_seen.get(partition, 0) or end < consumer.position(partition):
+                log.warning("consumer %s: %s-%d restarted at offset 0 (end %d, seen %d): reading it again",
+                            self.name, partition.topic, partition.partition, end, ends_seen.get(partition, 0))
+                consumer.seek_to_beginning(partition)
+                rewound = True
+            ends_seen[partition] = end
+        return rewound
 
     def report_lag(self, consumer: KafkaConsumer) -> None:
         """Records behind the end of each assigned partition (known once a fetch has answered)."""
