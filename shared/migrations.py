@@ -22,12 +22,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import time
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from shared.db import make_engine
 from shared.inbox import ProcessedEvent
@@ -100,8 +102,22 @@ def _lock(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": LOCK_KEY})
 
 
-def upgrade(service: str, engine: Engine, revision: str = "head") -> None:
-    """Bring the service's database to `revision` (adopting a database from before migrations)."""
+def upgrade(service: str, engine: Engine, revision: str = "head", attempts: int = 5) -> None:
+    """Bring the service's database to `revision` (adopting a database from before migrations).
+
+    SQLite may answer « database is locked » at once, without waiting, to instances starting together
+    on a new file: the migration rolled back, try again (the winner's work is then found done)."""
+    for attempt in range(1, attempts + 1):
+        try:
+            _upgrade(service, engine, revision)
+            return
+        except OperationalError as exc:
+            if engine.dialect.name != "sqlite" or "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
+
+
+def _upgrade(service: str, engine: Engine, revision: str) -> None:
     with engine.connect() as connection:
         sqlite = connection.connection.driver_connection if connection.dialect.name == "sqlite" else None
         if sqlite is not None:  # a batch operation recreates a table: its referencing rows are checked at the end

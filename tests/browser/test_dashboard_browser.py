@@ -30,7 +30,7 @@ def dashboard_url(tmp_path_factory: pytest.TempPathFactory, databases: Databases
         stack.start()
         stack.wait_healthy(consumers_joined=True)
         with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-            yield build_scenario(client)["url"]
+            yield build_scenario(stack, client)["url"]
     finally:
         stack.stop()
 

@@ -135,21 +135,25 @@ class ListingStream:
                 self.retries += 1
             assert time.monotonic() < deadline, f"no 201 for {body['title']} before the deadline"
             time.sleep(0.3)
-            existing = self.mine(auth, body)
+            existing = self.mine(auth, body, deadline)
             if existing:  # committed, but the answer was lost in the crash
                 with self.lock:
                     self.posted += 1
                 return existing
 
-    def mine(self, auth: dict[str, str], body: dict) -> str | None:
-        """The caller's listing like `body`, if one was committed; None if none was or the API is away."""
-        try:
-            answer = self.client.get("/api/v1/listings", params={"mine": "true", "kind": body["kind"], "limit": 500},
-                                     headers=auth)
-        except httpx.HTTPError:
-            return None
-        if answer.status_code != 200:
-            return None
+    def mine(self, auth: dict[str, str], body: dict, deadline: float) -> str | None:
+        """The caller's listing like `body` if one was committed, None if none was. Asks until the API answers:
+        posting again while it is away could post twice a listing whose 201 was lost."""
+        while True:
+            try:
+                answer = self.client.get("/api/v1/listings", headers=auth,
+                                         params={"mine": "true", "kind": body["kind"], "limit": 500})
+                if answer.status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, f"offers away too long to check {body['title']}"
+            time.sleep(0.3)
         same = [x for x in answer.json() if x["title"] == body["title"]]
         assert len(same) <= 1, f"a listing was posted twice: {same}"
         return str(same[0]["id"]) if same else None
