@@ -29,6 +29,12 @@ from shared.settings import SERVICES, ServiceName, Settings
 PR_SET_PDEATHSIG = 1
 
 
+# uvicorn closes an idle kept-alive connection after 5 s: a client pausing about that long (a test waiting
+# for an email, an operator's command) could send its next request on a socket being closed, and get
+# « server disconnected ». Longer than any such pause here.
+KEEP_ALIVE = ("--timeout-keep-alive", "65")
+
+
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child
     """Children get SIGTERM if the stack process dies, so nothing is left behind."""
     with contextlib.suppress(OSError):
@@ -131,7 +137,8 @@ class Stack:
             self.instance_ports[instance] = free_port()
         port = self.instance_ports[instance] if instance else self.ports.services[name]
         self.spawn(instance or name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
-                                      "--host", "127.0.0.1", "--port", str(port), "--no-access-log"])
+                                      "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
+                                      *KEEP_ALIVE])
         mailer_mode = self.env.get("NOTIFICATIONS_MAILER") or Settings.model_fields["notifications_mailer"].default
         if name == "notifications" and mailer_mode == "process" and mailer:
             self.start_mailer(f"{instance or name}-mailer")
@@ -144,7 +151,8 @@ class Stack:
 
     def start_gateway(self) -> None:
         self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",
-                               "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log"])
+                               "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log",
+                               *KEEP_ALIVE])
 
     def start(self, services: tuple[ServiceName, ...] = SERVICES, gateway: bool = True) -> None:
         """Start everything and wait until every /healthz answers 200."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 from shared.devstack import Stack
@@ -36,7 +38,8 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
         assert matches[0]["counterpart"]["quantity_approx"] is None  # type: ignore[index]
         alert = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == "pepiniere@doubs.example"], timeout=20)
         text = httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages/{alert[0]['id']}").json()["text"]  # type: ignore[index]
-        assert "Sable de fonderie" in text and "37" not in text and "environ 40 t" not in text
+        words = re.sub(r"https?://\S+", "", text)  # links carry ports and tokens, where « 37 » may well appear
+        assert "Sable de fonderie" in text and "37" not in words and "environ 40 t" not in words
 
         # The animateur sees the territory's listings, without the private quantity, and each read is logged.
         def actors() -> list[dict]:
