@@ -32,7 +32,7 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
         own = client.get(f"/api/v1/listings/{private.json()['id']}", headers=secret).json()
         assert own["quantity"] == {"value": 37, "unit": "t"} and own["private_fields"] == ["quantity"]
         seen = client.get(f"/api/v1/listings/{private.json()['id']}", headers=buyer).json()
-        assert seen["quantity_approx"] is None and "37" not in str(seen)
+        assert seen["quantity_approx"] is None and "37" not in str({k: v for k, v in seen.items() if k != "id"})
 
         matches = wait_until(lambda: client.get("/api/v1/matches", headers=buyer).json(), timeout=20)
         assert matches[0]["counterpart"]["quantity_approx"] is None  # type: ignore[index]
