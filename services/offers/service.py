@@ -99,10 +99,7 @@ def update_organisation(session: Session, org: Organisation, data: OrganisationU
     if moved:
         for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
                                                           Listing.status == "active")).all():
-            listing.revision += 1
-            listing.updated_at = datetime.now(timezone.utc)
-            session.add(listing)
-            stage_snapshot(session, "listing.updated", listing, org)
+            stage_revision(session, listing, org, "listing.updated")
     session.commit()
     session.refresh(org)
     return org
@@ -175,7 +172,7 @@ def withdraw_listing(session: Session, org: Organisation, listing_id: str) -> Li
 
 
 def pause_listing(session: Session, org: Organisation, listing_id: str) -> Listing:
-    """Take an active listing out of matching for a while (`listing.paused`): its pending matches drop."""
+    """Take an active listing out of matching for a while (`listing.paused`); the matches already proposed stand."""
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "mettre en pause")
     listing.status = "paused"
@@ -183,7 +180,7 @@ def pause_listing(session: Session, org: Organisation, listing_id: str) -> Listi
 
 
 def resume_listing(session: Session, org: Organisation, listing_id: str, today: date) -> Listing:
-    """Put a paused listing back (`listing.updated`); past its expiry it expires instead."""
+    """Put a paused listing back (`listing.updated`); past its expiry it must be renewed first."""
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "reprendre")
     if listing.expires_at < today:
@@ -195,6 +192,14 @@ def resume_listing(session: Session, org: Organisation, listing_id: str, today: 
 
 def commit_revision(session: Session, listing: Listing, org: Organisation, event_type: str | None) -> Listing:
     """A new revision of the listing and its event (if any), committed together."""
+    stage_revision(session, listing, org, event_type)
+    session.commit()
+    session.refresh(listing)
+    return listing
+
+
+def stage_revision(session: Session, listing: Listing, org: Organisation, event_type: str | None) -> None:
+    """Stage a new revision of the listing and its event (if any); the caller commits."""
     listing.revision += 1
     listing.updated_at = datetime.now(timezone.utc)
     session.add(listing)
@@ -202,9 +207,6 @@ def commit_revision(session: Session, listing: Listing, org: Organisation, event
         stage_snapshot(session, event_type, listing, org)
     elif event_type is not None:
         stage_closed(session, event_type, listing)
-    session.commit()
-    session.refresh(listing)
-    return listing
 
 
 def stage_closed(session: Session, event_type: str, listing: Listing) -> None:
