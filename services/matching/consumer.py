@@ -45,6 +45,9 @@ class MatchingProcessor:
         self.last_seq = 0
         self.stale = True  # rebuild from the database before the next event
         self.transaction: object | None = None  # the one holding the lock, caught up
+        self.store: SqlProposals | None = None  # that transaction's
+        self.rows: dict[str, IndexedListing] = {}  # written in that transaction, by listing id
+        self.revisions: dict[str, int] = {}  # of every listing in `indexed_listing`, active or not
 
     def forget(self) -> None:
         """The consumer's transaction rolled back: the in-memory index must follow (rebuilt next time)."""
@@ -82,27 +85,23 @@ class MatchingProcessor:
 
     def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool,
                retract: bool = True) -> int:
-        transaction = session.get_transaction()
-        if self.stale or transaction is None or transaction is not self.transaction:
-            # Once per transaction: until it ends, no other instance writes, so the index stays
-            # caught up and the next seq is ours to take.
-            if session.get_bind().dialect.name == "postgresql":
-                session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
-            self.catch_up(session)
-            self.transaction = session.get_transaction()
+        store = self._store_for(session)
         self.engine.today = date.today()
-        row = session.get(IndexedListing, payload.listing_id)
-        if row is not None and row.revision >= payload.revision:
+        known_revision = self.revisions.get(payload.listing_id)
+        if known_revision is not None and known_revision >= payload.revision:
             return 0  # an older revision arriving late
+        # A listing never indexed has no row to read, and no proposal in the database.
+        row = self.rows.get(payload.listing_id) or (
+            session.get(IndexedListing, payload.listing_id) if known_revision is not None else None)
+        if known_revision is None:
+            store.fresh.add(payload.listing_id)
         seq = self.last_seq + 1
-        store = SqlProposals(session, reason="annonce retirée" if closed else "annonce modifiée")
-        self.engine.store = store
+        store.reason = "annonce retirée" if closed else "annonce modifiée"
+        added_before = store.added
         if closed:
             row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
                                         seq=seq, revision=payload.revision, kind="offer", title="")
             row.seq, row.revision, row.active = seq, payload.revision, False
-            session.add(row)
-            session.flush()
             self.engine.remove(payload.listing_id, retract=retract)
         else:
             assert isinstance(payload, ListingSnapshot)
@@ -112,13 +111,34 @@ class MatchingProcessor:
                 setattr(row, name, value)
             row.seq, row.active = seq, True
             row.quantity_private = "quantity" in payload.private_fields
-            session.add(row)
-            session.flush()  # the store reads the row when it records a proposal
             self.engine.apply(as_input(row))
             row.placed = self.engine.index.profiles[row.listing_id].placed
-            session.add(row)
+        session.add(row)
+        self.rows[row.listing_id], self.revisions[row.listing_id] = row, row.revision
         self.last_seq = seq
-        return store.added
+        return store.added - added_before
+
+    def _store_for(self, session: Session) -> SqlProposals:
+        """The store of this transaction; at its start, the lock is taken and the index caught up.
+
+        Until the transaction ends no other instance writes, so the index stays caught up and the
+        next seq is ours to take. Its writes are flushed at commit: the store and `rows` remember them.
+        """
+        transaction = session.get_transaction()
+        if self.stale or self.store is None or transaction is None or transaction is not self.transaction:
+            session.autoflush = False
+            if session.get_bind().dialect.name == "postgresql":
+                session.exec(text("SELECT pg_advisory_xact_lock(hashtext('boucle.matching'))"))  # type: ignore[call-overload]
+            self.catch_up(session)
+            self.transaction = session.get_transaction()
+            self.rows = {}
+            self.store = SqlProposals(session, self.listing_of)
+            self.engine.store = self.store
+        return self.store
+
+    def listing_of(self, listing_id: str) -> ListingInput | None:
+        profile = self.engine.index.profiles.get(listing_id)
+        return profile.listing if profile else None
 
     def catch_up(self, session: Session) -> None:
         """Bring the index up to date with what other instances (or a past life) wrote."""
@@ -126,6 +146,7 @@ class MatchingProcessor:
         if self.stale:
             self.engine.index = ListingIndex()
             self.last_seq = 0
+            self.revisions = {}
             self.stale = False
         rows = session.exec(select(IndexedListing).where(IndexedListing.seq > self.last_seq)
                             .order_by(col(IndexedListing.seq))).all()
@@ -134,6 +155,7 @@ class MatchingProcessor:
                 self.engine.load(as_input(row))
             else:
                 self.engine.index.remove(row.listing_id)
+            self.revisions[row.listing_id] = row.revision
             self.last_seq = row.seq
         if rebuilding:
             gc.freeze()  # the index is long-lived: spare it the collector's full passes
