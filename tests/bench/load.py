@@ -35,7 +35,7 @@ from shared.settings import SERVICES
 from tests.bench import percentile
 from tests.bench.listing_to_email import watch_matches
 
-WORKERS = 16
+WORKERS = 48
 POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_LOAD_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 

@@ -65,7 +65,7 @@ def apply(engine: Engine, processor: MatchingProcessor, events: list[tuple[str, 
     with Session(engine) as session:
         for event_type, payload in events:
             handler: Callable = processor.handlers[event_type]  # type: ignore[assignment]
-            handler(session, new_event(event_type, payload, producer="offers", key=payload.listing_id), payload)
+            handler(session, new_event(event_type, payload, producer="offers", key=payload.listing_id), payload)  # type: ignore[attr-defined]
         session.commit()
 
 
