@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,7 +89,13 @@ class Stack:
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.instance_ports: dict[str, int] = {}
         self.mailer_metrics_ports: dict[str, int] = {}  # mailer process name → its /metrics port
+        self.on_stop: list[Callable[[], None]] = []  # run once by stop(): e.g. a broker container of its own
         (self.var_dir / "log").mkdir(parents=True, exist_ok=True)
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The Kafka broker the services use: the embedded one, or `KAFKA_BOOTSTRAP_SERVERS`."""
+        return self.env["KAFKA_BOOTSTRAP_SERVERS"]
 
     @property
     def env(self) -> dict[str, str]:
@@ -214,6 +221,8 @@ class Stack:
             self.stop_process(name)
         for name in list(self.processes):
             self.stop_process(name)
+        while self.on_stop:
+            self.on_stop.pop()()
 
 
 def main() -> None:

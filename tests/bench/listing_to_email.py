@@ -62,7 +62,7 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
     client = httpx.Client(base_url=stack.url("gateway"), timeout=30)
     matched_at: dict[str, float] = {}
     stop = threading.Event()
-    watcher = threading.Thread(target=watch_matches, args=(f"127.0.0.1:{stack.ports.broker}", matched_at, stop))
+    watcher = threading.Thread(target=watch_matches, args=(stack.bootstrap_servers, matched_at, stop))
     watcher.start()
     time.sleep(2)  # the watcher's partitions are assigned
     tokens = []

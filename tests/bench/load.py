@@ -205,7 +205,7 @@ def main() -> None:
         try:
             stack.start()
             stack.wait_healthy(consumers_joined=True)
-            load(stack.url("gateway"), f"http://127.0.0.1:{stack.ports.mailbox}", f"127.0.0.1:{stack.ports.broker}",
+            load(stack.url("gateway"), f"http://127.0.0.1:{stack.ports.mailbox}", stack.bootstrap_servers,
                  [stack.url(s) for s in SERVICES], args.rate, args.seconds)
         finally:
             stack.stop()

@@ -46,7 +46,7 @@ def main() -> None:
 
 
 def run(stack: Stack, matches: int, rate: float, database_url: str = "", verbose: bool = True) -> None:
-    producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{stack.ports.broker}", acks="all", linger_ms=2)
+    producer = KafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all", linger_ms=2)
     for side in ("a", "b"):
         for i in range(matches):
             org = f"{side}{i}"

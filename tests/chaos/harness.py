@@ -296,7 +296,7 @@ def check_exactly_once(stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: 
         f"unexpected {len(set(found.values()) - stream.expected_matches())}")
     # the topic: one match.proposed (one event id) per match; a relay retry repeats the same event id
     proposed: dict[str, set[str]] = {}
-    for event in events(f"127.0.0.1:{stack.ports.broker}", topics.MATCHES):
+    for event in events(stack.bootstrap_servers, topics.MATCHES):
         if event.type == "match.proposed" and event.key in found:
             proposed.setdefault(event.key, set()).add(str(event.event_id))
     assert set(proposed) == set(found), "a match of matching's database never reached the topic"

@@ -107,7 +107,7 @@ def test_a_poison_record_on_every_topic_is_dead_lettered_by_each_consumer_which_
         stack.start(services=("matching", "notifications", "reporting"), gateway=False)
         stack.wait_healthy(("matching", "notifications", "reporting"), consumers_joined=True)
         dbs = ServiceDatabases(stack)
-        bootstrap = f"127.0.0.1:{stack.ports.broker}"
+        bootstrap = stack.bootstrap_servers
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
         for p in range(PARTITIONS):
             for topic in CONSUMERS:  # the poison first on each partition…

@@ -232,7 +232,7 @@ def test_indicators_rebuilt_from_the_topics_equal_the_database(stack: Stack, tmp
     """Replays the history the tests above recorded on the broker into an empty database and compares."""
     from reporting import rebuild
 
-    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", f"127.0.0.1:{stack.ports.broker}")
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", stack.bootstrap_servers)
     live_url = stack.env["REPORTING_DATABASE_URL"]
     rebuilt_url = f"sqlite:///{tmp_path / 'rebuilt.db'}"
     assert rebuild.main(["--from-db", live_url, "--into", rebuilt_url, "--check"]) == 0

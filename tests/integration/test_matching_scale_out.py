@@ -74,7 +74,7 @@ def test_two_instances_share_the_work_and_propose_each_match_once(tmp_path: Path
                    for name in ("matching", "matching-2")]
         assert all(n > 0 for n in applied), f"both instances should have worked: {applied}"
 
-        consumer = KafkaConsumer(topics.MATCHES, bootstrap_servers=f"127.0.0.1:{stack.ports.broker}",
+        consumer = KafkaConsumer(topics.MATCHES, bootstrap_servers=stack.bootstrap_servers,
                                  auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=2000)
         events = [Envelope.from_bytes(r.value) for r in consumer]
         consumer.close()

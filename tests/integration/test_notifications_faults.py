@@ -39,7 +39,7 @@ def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(tmp_pat
     try:
         stack.start(services=("notifications",), gateway=False)
         stack.wait_healthy(("notifications",), consumers_joined=True)
-        producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{stack.ports.broker}", acks="all")
+        producer = KafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all")
         publish_contacts_and_matches(producer, 150)
         wait_until(lambda: len(httpx.get(sink).json()) >= 40, timeout=60)
         stack.kill_process("notifications-mailer")  # kill -9 while it is sending…
@@ -67,7 +67,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_is_sent(tmp_p
     try:
         stack.start(services=("notifications",), gateway=False)
         stack.wait_healthy(("notifications",), consumers_joined=True)
-        bootstrap = f"127.0.0.1:{stack.ports.broker}"
+        bootstrap = stack.bootstrap_servers
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
         poison = new_event("match.proposed", MatchProposed(match_id="m-x", score=0.5, distance_km=1.0,
                                                            explanation="x", parties=[]), producer="matching", key="m-x")

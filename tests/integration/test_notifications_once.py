@@ -21,7 +21,7 @@ def test_redelivered_and_republished_match_gives_one_email_per_side(tmp_path: Pa
     try:
         stack.start(services=("notifications",), gateway=False)
         stack.wait_healthy(("notifications",), consumers_joined=True)
-        producer = KafkaProducer(bootstrap_servers=f"127.0.0.1:{stack.ports.broker}", acks="all")
+        producer = KafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all")
 
         def publish(topic: str, event) -> None:  # type: ignore[no-untyped-def]
             producer.send(topic, key=event.key.encode(), value=event.to_bytes()).get(timeout=10)
