@@ -3,6 +3,10 @@
 Nothing is opt-in: every run starts its own broker and sink on free ports and creates
 fresh PostgreSQL databases (dropped afterwards) on `BOUCLE_TEST_POSTGRES_URL`
 (default postgresql://postgres@127.0.0.1:5432/postgres).
+
+`BOUCLE_TEST_CONTAINERS=1`, where a Docker engine runs: PostgreSQL in a container for the
+session, and Apache Kafka (KRaft) in a container of its own for each stack and for the
+session's broker, instead of the local server and the embedded Tansu (through testcontainers).
 """
 
 from __future__ import annotations
@@ -20,18 +24,72 @@ import httpx
 import psycopg
 import pytest
 
-from shared.devstack import Ports, Stack
+from shared.devstack import Ports, Stack, free_port
 from shared.settings import SERVICES, Settings
 
 POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
+CONTAINERS = os.environ.get("BOUCLE_TEST_CONTAINERS") == "1"
+KAFKA_IMAGE = "apache/kafka:3.9.1"  # as in deploy/compose.yaml
+POSTGRES_IMAGE = "postgres:16"
+needs_embedded_broker = pytest.mark.skipif(
+    CONTAINERS, reason="stops and restarts the embedded broker, whose memory storage loses the log; "
+                       "a Kafka container keeps it")
+
+
+def kafka_container():  # type: ignore[no-untyped-def]
+    """Apache Kafka in KRaft mode, one node, in a container; its listener on the same free port
+    inside and outside, so that the address it advertises works from the host."""
+    from testcontainers.core.container import DockerContainer
+    from testcontainers.core.waiting_utils import wait_for_logs
+
+    port = free_port()
+    container = DockerContainer(KAFKA_IMAGE).with_bind_ports(port, port)
+    for name, value in {
+        "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
+        "KAFKA_LISTENERS": f"PLAINTEXT://:{port},CONTROLLER://:9093",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://127.0.0.1:{port}",
+        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
+        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
+        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
+        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1", "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
+    }.items():
+        container.with_env(name, value)
+    container.start()
+    wait_for_logs(container, "Kafka Server started", timeout=120)
+    return container, f"127.0.0.1:{port}"
+
+
+def with_kafka_container(stack: Stack) -> Stack:
+    """In containers mode, give `stack` a Kafka container of its own, removed when the stack stops."""
+    if CONTAINERS:
+        container, bootstrap = kafka_container()
+        stack.base_env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        stack.embedded_broker = False
+        stack.on_stop.append(container.stop)
+    return stack
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """The PostgreSQL server that test databases are created on: local, or a container of the session."""
+    if not CONTAINERS:
+        yield POSTGRES_ADMIN_URL
+        return
+    from testcontainers.community.postgres import PostgresContainer
+
+    with PostgresContainer(POSTGRES_IMAGE, username="postgres", password="postgres", dbname="postgres",
+                           driver=None) as postgres:
+        yield postgres.get_connection_url()
 
 
 class Databases:
     """Creates fresh databases for one test run and drops them all at the end."""
 
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, admin_url: str = POSTGRES_ADMIN_URL):
         self.tmp = tmp
+        self.admin_url = admin_url
         self.created: list[str] = []
         self.run = uuid.uuid4().hex[:8]
 
@@ -39,20 +97,20 @@ class Databases:
         if backend == "sqlite":
             return f"sqlite:///{self.tmp / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
         db = f"boucle_test_{self.run}_{name}_{len(self.created)}"
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
             conn.execute(f'CREATE DATABASE "{db}"')
         self.created.append(db)
-        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{db}"
+        return self.admin_url.rsplit("/", 1)[0] + f"/{db}"
 
     def drop_all(self) -> None:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        with psycopg.connect(self.admin_url, autocommit=True) as conn:
             for db in self.created:
                 conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session")
-def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Databases]:
-    dbs = Databases(tmp_path_factory.mktemp("db"))
+def databases(tmp_path_factory: pytest.TempPathFactory, postgres_admin_url: str) -> Iterator[Databases]:
+    dbs = Databases(tmp_path_factory.mktemp("db"), postgres_admin_url)
     yield dbs
     dbs.drop_all()
 
@@ -65,9 +123,11 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    """One embedded Tansu broker for the session's integration tests (not the e2e stacks)."""
-    stack = Stack(tmp_path_factory.mktemp("broker"), Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": ""})
-    stack.start_broker()
+    """One broker for the session's integration tests (not the e2e stacks): embedded Tansu, or a container."""
+    stack = with_kafka_container(Stack(tmp_path_factory.mktemp("broker"), Ports.free(),
+                                       env={"KAFKA_BOOTSTRAP_SERVERS": ""}))
+    if stack.embedded_broker:
+        stack.start_broker()
     yield stack
     stack.stop()
 
@@ -79,7 +139,7 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
     def make(backend: str, service: str = "offers", **overrides: object) -> Settings:
         values: dict[str, object] = {
             "BOUCLE_VAR_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": f"127.0.0.1:{broker.ports.broker}",
+            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
             "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
             f"{service.upper()}_DATABASE_URL": databases.url(backend, service),
@@ -93,7 +153,8 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
 def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Stack:
     """A whole Boucle on free ports, with its own broker, sink and fresh databases."""
     db_env = {f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES}
-    return Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "", **db_env, **env})
+    return with_kafka_container(Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
+                                                              **db_env, **env}))
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

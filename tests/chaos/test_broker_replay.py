@@ -16,7 +16,7 @@ from shared import topics
 from shared.devstack import Stack
 from shared.settings import SERVICES
 from tests.chaos.harness import ListingStream, ServiceDatabases, Sink, check_exactly_once, events, settle, wait_until
-from tests.conftest import Databases, make_stack
+from tests.conftest import Databases, make_stack, needs_embedded_broker
 
 pytestmark = pytest.mark.chaos
 
@@ -49,6 +49,7 @@ def duplicates_dropped(stack: Stack) -> int:
 
 
 @pytest.mark.timeout(600)
+@needs_embedded_broker
 def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_changes_nothing(
         tmp_path: Path, databases: Databases) -> None:
     stack = make_stack(tmp_path, databases, "postgresql")
@@ -58,7 +59,7 @@ def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_ch
         stack.wait_healthy(consumers_joined=True)
         dbs = ServiceDatabases(stack)
         sink = Sink(stack.var_dir / "mail")
-        bootstrap = f"127.0.0.1:{stack.ports.broker}"
+        bootstrap = stack.bootstrap_servers
         stream = ListingStream(stack.url("gateway"), PAIRS, "replay", organisations=10)
         stream.register()
 

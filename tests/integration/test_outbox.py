@@ -11,7 +11,7 @@ from shared import topics
 from shared.db import make_engine
 from shared.events import Envelope
 from shared.outbox import pending_count
-from tests.conftest import Databases, make_stack, wait_until
+from tests.conftest import Databases, make_stack, needs_embedded_broker, wait_until
 
 
 def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
@@ -25,9 +25,10 @@ def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
     return [e for e in events if e.key == listing_id]
 
 
+@needs_embedded_broker
 def test_events_wait_in_the_outbox_while_the_broker_is_down(tmp_path: Path, databases: Databases, backend: str) -> None:
     stack = make_stack(tmp_path, databases, backend)
-    bootstrap = f"127.0.0.1:{stack.ports.broker}"
+    bootstrap = stack.bootstrap_servers
     engine = make_engine(stack.env["OFFERS_DATABASE_URL"])
     try:
         stack.start_service("offers")  # no broker yet
