@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from notifications.messages import (
     SUMMARIES,
@@ -64,9 +64,9 @@ def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -
     assert isinstance(payload, MatchProposed)
     if session.get(KnownMatch, payload.match_id) is None:
         session.add(KnownMatch(match_id=payload.match_id, parties=[p.model_dump() for p in payload.parties]))
-    for organisation_id, context in match_proposed_contexts(payload).items():
-        notify(session, f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id,
-               "match_proposed", context)
+    notify_all(session, "match_proposed", [
+        Notice(f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id, context)
+        for organisation_id, context in match_proposed_contexts(payload).items()])
 
 
 def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -76,15 +76,16 @@ def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) 
     if payload.response != "accepted" or known is None:
         return
     responder = [p for p in known.parties if p["organisation_id"] == payload.organisation_id]
-    for party in known.parties:
-        if party["organisation_id"] != payload.organisation_id:
-            notify(session, f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
-                   party["organisation_id"], "match_responded", party_context(payload.match_id, party, responder))
+    notify_all(session, "match_responded", [
+        Notice(f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
+               party["organisation_id"], party_context(payload.match_id, party, responder))
+        for party in known.parties if party["organisation_id"] != payload.organisation_id])
 
 
 def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """match.accepted: everyone accepted; each party now sees the others' names and contacts."""
     assert isinstance(payload, MatchConcluded)
+    notices = []
     for mine in payload.parties:
         others = []
         for other in payload.parties:
@@ -93,18 +94,21 @@ def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -
             contact = session.get(Contact, other.organisation_id)
             others.append({**other.model_dump(), "name": contact.name if contact else "(organisation)",
                            "email": contact.email if contact else "", "commune": other.commune})
-        notify(session, f"match.accepted:{payload.match_id}:{mine.organisation_id}", mine.organisation_id,
-               "match_accepted", party_context(payload.match_id, mine, others))
+        notices.append(Notice(f"match.accepted:{payload.match_id}:{mine.organisation_id}", mine.organisation_id,
+                              party_context(payload.match_id, mine, others)))
+    notify_all(session, "match_accepted", notices)
 
 
 def on_match_retracted(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """match.retracted: the parties see in the app that the lead no longer stands."""
     assert isinstance(payload, MatchRetracted)
     known = session.get(KnownMatch, payload.match_id)
-    for party in known.parties if known else []:
-        others = [p for p in known.parties if p["organisation_id"] != party["organisation_id"]]  # type: ignore[union-attr]
-        notify(session, f"match.retracted:{payload.match_id}:{party['organisation_id']}", party["organisation_id"],
-               "match_retracted", party_context(payload.match_id, party, others))
+    parties = known.parties if known else []
+    notify_all(session, "match_retracted", [
+        Notice(f"match.retracted:{payload.match_id}:{party['organisation_id']}", party["organisation_id"],
+               party_context(payload.match_id, party,
+                             [p for p in parties if p["organisation_id"] != party["organisation_id"]]))
+        for party in parties])
 
 
 def on_listing_expiring(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -118,10 +122,10 @@ def on_synergy_moved(session: Session, envelope: Envelope, payload: Payload) -> 
     """synergy.stage_changed / contractualised / ended: the parties and the animateur are told, not the mover."""
     assert isinstance(payload, SynergyMoved)
     context = synergy_stage_context(payload)
-    for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs]):
-        if organisation_id != payload.actor_organisation_id:
-            notify(session, f"{envelope.type}:{envelope.event_id}:{organisation_id}", organisation_id,
-                   "synergy_stage", context)
+    notify_all(session, "synergy_stage", [
+        Notice(f"{envelope.type}:{envelope.event_id}:{organisation_id}", organisation_id, context)
+        for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])
+        if organisation_id != payload.actor_organisation_id])
 
 
 def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -152,21 +156,41 @@ def mode_of(session: Session, organisation_id: str, kind: str) -> str:
     return preference.mode if preference else "instant"
 
 
-def notify(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:
-    """One in-app notification, and an email now, in the next digest, or none, as the organisation prefers.
+class Notice(NamedTuple):
+    """What one organisation is told of one event."""
 
-    `dedup_key` makes a redelivered or republished event a no-op.
-    """
-    if session.exec(select(InAppNotification.id).where(InAppNotification.dedup_key == dedup_key)).first():
+    dedup_key: str  # makes a redelivered or republished event a no-op
+    organisation_id: str
+    context: dict[str, Any]
+
+
+def notify(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:
+    notify_all(session, kind, [Notice(dedup_key, organisation_id, context)])
+
+
+def notify_all(session: Session, kind: str, notices: list[Notice]) -> None:
+    """For each notice not given before: an in-app notification, and an email now, in the next digest,
+    or none, as the organisation prefers. One query for what was given, one for the preferences,
+    whatever the number of parties."""
+    given = set(session.exec(select(InAppNotification.dedup_key).where(
+        col(InAppNotification.dedup_key).in_([n.dedup_key for n in notices])))) if notices else set()
+    fresh: dict[str, Notice] = {}  # an organisation with two listings in a group is told once
+    for notice in notices:
+        if notice.dedup_key not in given:
+            fresh.setdefault(notice.dedup_key, notice)
+    if not fresh:
         return
-    session.add(InAppNotification(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
-                                  title=subject(kind, context), body=context.get("explanation") or SUMMARIES[kind],
-                                  link=app_link(kind, context)))
-    mode = mode_of(session, organisation_id, kind)
-    if kind not in EMAILED or mode == "off":
-        return
-    session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind, context=context,
-                              status="pending" if mode == "instant" else "digest"))
+    modes = {p.organisation_id: p.mode for p in session.exec(select(Preference).where(
+        Preference.kind == kind, col(Preference.organisation_id).in_([n.organisation_id for n in fresh.values()])))}
+    for dedup_key, organisation_id, context in fresh.values():
+        session.add(InAppNotification(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
+                                      title=subject(kind, context),
+                                      body=context.get("explanation") or SUMMARIES[kind],
+                                      link=app_link(kind, context)))
+        mode = modes.get(organisation_id, "instant")
+        if kind in EMAILED and mode != "off":
+            session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
+                                      context=context, status="pending" if mode == "instant" else "digest"))
 
 
 def queue(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:

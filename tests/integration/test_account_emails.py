@@ -37,7 +37,9 @@ def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, E
             session.add(Preference(organisation_id="org-a", kind=kind, mode="off"))
         session.commit()
     sink = Sink(tmp_path / "mail", port).start()
-    yield Mailer(engine, settings), engine, sink
+    mailer = Mailer(engine, settings)
+    yield mailer, engine, sink
+    mailer.close()
     sink.stop()
     engine.dispose()
 
