@@ -8,6 +8,7 @@ the contact as bounced, stops email to it, and tells the animateur.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import threading
@@ -45,6 +46,7 @@ MARK = (update(OutgoingEmail)
                 attempts=OutgoingEmail.attempts + 1,  # type: ignore[operator]
                 sent_at=bindparam("sent_at"), recipient=bindparam("to")))
 SMTP_CONNECTIONS = 3
+SMTP_IDLE_CHECK_SECONDS = 10.0  # a kept connection unused this long is checked before use
 DIGEST_CHECK_SECONDS = 60.0
 ANIMATEUR = "animateur"  # the contact row of the territory's animateur (BOUCLE_ANIMATEUR_EMAIL)
 
@@ -117,6 +119,12 @@ class Mailer:
         self.idle_wait = idle_wait
         self._wake = threading.Event()
         self.sent = 0
+        # Sending threads, each keeping its SMTP connection between batches: a connection per batch
+        # cost the mailer and the server a handshake for every two or three messages under load.
+        self._senders = ThreadPoolExecutor(max_workers=SMTP_CONNECTIONS, thread_name_prefix="smtp")
+        self._local = threading.local()
+        self._connections: set[smtplib.SMTP] = set()
+        self._connections_lock = threading.Lock()
         # However many instances or mailer processes run, one sends at a time: none sends a row twice.
         self.leadership = Leadership(engine, "mailer")
 
@@ -144,6 +152,16 @@ class Mailer:
                 log.warning("mailer: %s", exc)
                 stop.wait(1.0)
         self.leadership.release()
+        self.close()
+
+    def close(self) -> None:
+        """Say goodbye to the SMTP server on every kept connection."""
+        self._senders.shutdown(wait=True)
+        with self._connections_lock:
+            connections, self._connections = list(self._connections), set()
+        for smtp in connections:
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.quit()
 
     def send_due(self, limit: int = 50) -> int:
         """Send the messages due now whose contact is known; return how many were attempted."""
@@ -159,20 +177,49 @@ class Mailer:
             return 0
         # A few SMTP connections at once: while one waits for the server, another builds its message.
         chunks = [due[i::SMTP_CONNECTIONS] for i in range(SMTP_CONNECTIONS)]
-        with ThreadPoolExecutor(max_workers=SMTP_CONNECTIONS) as pool:
-            list(pool.map(self.send_chunk, [c for c in chunks if c]))
+        list(self._senders.map(self.send_chunk, [c for c in chunks if c]))
         return len(due)
 
     def send_chunk(self, chunk: list[tuple[OutgoingEmail, Contact]]) -> None:
         try:
-            with self.connect() as smtp:
-                for row, contact in chunk:
-                    self.send_one(smtp, row, contact)
+            smtp = self.connection()
+            for row, contact in chunk:
+                self.send_one(smtp, row, contact)
+            self._local.last_used = time.monotonic()
         except (OSError, smtplib.SMTPException) as exc:
             # Server unreachable or dropped the connection: the rows not sent wait their turn.
             log.warning("mailer: SMTP unavailable: %s", exc)
+            self.drop_connection()
             for row, _ in chunk:
                 self.postpone(row.id, str(exc))
+
+    def connection(self) -> smtplib.SMTP:
+        """This sending thread's SMTP connection, opened on first use and kept; after a pause, a NOOP
+        checks that the server has not closed it meanwhile."""
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        if smtp is not None and time.monotonic() - self._local.last_used > SMTP_IDLE_CHECK_SECONDS:
+            try:
+                if smtp.noop()[0] != 250:
+                    raise smtplib.SMTPServerDisconnected("NOOP refused")
+                self._local.last_used = time.monotonic()
+            except (OSError, smtplib.SMTPException):
+                self.drop_connection()
+                smtp = None
+        if smtp is None:
+            smtp = self.connect()
+            self._local.smtp, self._local.last_used = smtp, time.monotonic()
+            with self._connections_lock:
+                self._connections.add(smtp)
+        return smtp
+
+    def drop_connection(self) -> None:
+        smtp: smtplib.SMTP | None = getattr(self._local, "smtp", None)
+        self._local.smtp = None
+        if smtp is not None:
+            with self._connections_lock:
+                self._connections.discard(smtp)
+            with contextlib.suppress(OSError, smtplib.SMTPException):
+                smtp.close()
 
     def connect(self) -> smtplib.SMTP:
         host, port = self.settings.smtp_server

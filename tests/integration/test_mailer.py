@@ -34,10 +34,21 @@ class RefusingHandler(MailStoreHandler):
         return "250 OK"
 
 
+class CountingHandler(RefusingHandler):
+    """Counts the connections opened to it (one EHLO each)."""
+
+    ehlos = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        CountingHandler.ehlos += 1
+        session.host_name = hostname
+        return responses
+
+
 class Sink:
     def __init__(self, folder: Path, port: int):
         self.store = MailStore(folder)
-        self.controller = Controller(RefusingHandler(self.store), hostname="127.0.0.1", port=port)
+        self.controller = Controller(CountingHandler(self.store), hostname="127.0.0.1", port=port)
 
     def start(self) -> Sink:
         self.controller.start()
@@ -62,7 +73,9 @@ def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, E
         session.add(Contact(organisation_id="org-a", name="Scierie Roux", email="roux@scierie.example"))
         session.add(Contact(organisation_id="org-b", name="Ferme Morel", email="inconnu@ferme.example"))
         session.commit()
-    yield Mailer(engine, settings), engine, port
+    mailer = Mailer(engine, settings)
+    yield mailer, engine, port
+    mailer.close()
     engine.dispose()
 
 
@@ -156,5 +169,28 @@ def test_smtp_down_for_a_while_then_up_delivers_each_message_once(mail, tmp_path
         time.sleep(0.5)
         mailer.send_due()
         assert len(sink.to("roux@scierie.example")) == 1
+    finally:
+        sink.stop()
+
+
+def test_connections_are_kept_between_batches_and_replaced_when_the_server_closed_them(
+        mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    mailer, engine, port = mail
+    sink = Sink(tmp_path / "mail", port).start()
+    try:
+        CountingHandler.ehlos = 0
+        for batch in range(4):
+            alert(engine, "org-a", f"m-{batch}")
+            assert mailer.send_due() == 1
+        assert len(sink.to("roux@scierie.example")) == 4
+        assert CountingHandler.ehlos == 1, "one connection for the four batches"
+    finally:
+        sink.stop()
+    sink = Sink(tmp_path / "mail-2", port).start()  # a new server: the kept connection is dead
+    try:
+        alert(engine, "org-a", "m-after")
+        wait_until(lambda: (mailer.send_due() and False) or rows(engine, "org-a")[-1].status == "sent", timeout=15)
+        assert [m.subject for m in sink.to("roux@scierie.example")] == \
+            ["Nouvelle piste de synergie pour « Sciure de bois »"]
     finally:
         sink.stop()
