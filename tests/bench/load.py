@@ -1,8 +1,9 @@
 """Load: hold N listings per second for D seconds against a Boucle and report what it sustained.
 
 Run: `make load` (50 listings/s for 5 minutes on a stack of its own, on PostgreSQL like production:
-fresh databases on `BOUCLE_LOAD_POSTGRES_URL`, dropped afterwards; `--database sqlite` for SQLite
-files), or against a running one:
+a PostgreSQL server of its own with initdb's defaults, autovacuum on, unless `BOUCLE_LOAD_POSTGRES_URL`
+names one to create fresh databases on (dropped afterwards); `--database sqlite` for SQLite files),
+or against a running one:
 `python -m tests.bench.load --url http://127.0.0.1:8000 --mailbox http://127.0.0.1:8025 --rate 50 --seconds 300`.
 
 Organisations come in pairs, each pair with a resource of its own, and post an offer then a
@@ -34,9 +35,12 @@ from shared.devstack import Ports, Stack
 from shared.settings import SERVICES
 from tests.bench import percentile
 from tests.bench.listing_to_email import watch_matches
+from tests.private_postgres import PrivatePostgres
 
 WORKERS = 48
-POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_LOAD_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+# The machine's shared server runs with autovacuum off (fine for tests, not for a queue table under
+# five minutes of updates): by default the load runs on a server of its own, configured as production.
+POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_LOAD_POSTGRES_URL")
 
 
 class Run:
@@ -170,17 +174,26 @@ def databases(backend: str, tmp: Path) -> Iterator[dict[str, str]]:
     if backend == "sqlite":
         yield {f"{s.upper()}_DATABASE_URL": f"sqlite:///{tmp / f'{s}.db'}" for s in SERVICES}
         return
+    server = None if POSTGRES_ADMIN_URL else PrivatePostgres()
+    admin_url = POSTGRES_ADMIN_URL
+    if server is not None:
+        server.start()
+        admin_url = server.url()
+    assert admin_url is not None
     names = {s: f"boucle_load_{uuid.uuid4().hex[:8]}_{s}" for s in SERVICES}
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+    with psycopg.connect(admin_url, autocommit=True) as conn:
         for name in names.values():
             conn.execute(f'CREATE DATABASE "{name}"')
     try:
-        base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+        base = admin_url.rsplit("/", 1)[0]
         yield {f"{s.upper()}_DATABASE_URL": f"{base}/{name}" for s, name in names.items()}
     finally:
-        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-            for name in names.values():
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if server is not None:
+            server.stop()
+        else:
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                for name in names.values():
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

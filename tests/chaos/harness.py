@@ -13,13 +13,8 @@ an answer it did not get (connection refused, 5xx, timeout), it first asks for i
 
 from __future__ import annotations
 
-import contextlib
 import email.parser
 import email.policy
-import os
-import shutil
-import subprocess
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -29,13 +24,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import psycopg
 from kafka import KafkaConsumer
 from sqlalchemy import Engine, text
 
 from shared import topics
 from shared.db import make_engine
-from shared.devstack import Stack, free_port
+from shared.devstack import Stack
 from shared.events import Envelope
 from shared.settings import SERVICES
 
@@ -350,55 +344,3 @@ def reporting_counts(dbs: ServiceDatabases, stream: ListingStream) -> dict[str, 
             "listings": count("SELECT listing_id FROM known_listing", stream.listings()),
             "matches": count("SELECT match_id FROM reported_match", ours),
             "participants": count("SELECT match_id FROM match_participant", ours)}
-
-
-# --- a PostgreSQL of the test's own, to restart without disturbing anyone else's --------------------
-
-
-class PrivatePostgres:
-    """initdb + pg_ctl on a free port in a temporary directory (as the `postgres` user when run as root)."""
-
-    def __init__(self) -> None:
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
-                          key=lambda p: int(p.parent.parent.name))
-        assert versions, "PostgreSQL's server binaries not found under /usr/lib/postgresql"
-        self.bin = versions[-1].parent
-        self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="boucle-chaos-pg-"))
-        self.data = self.root / "data"
-        if os.geteuid() == 0:  # initdb refuses root
-            shutil.chown(self.root, "postgres")
-            self.prefix = ["runuser", "-u", "postgres", "--"]
-        else:
-            self.prefix = []
-
-    def run(self, *argv: str) -> None:
-        subprocess.run([*self.prefix, *argv], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       timeout=120)
-
-    def pg_ctl(self, *args: str) -> None:
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                 "-t", "60", *args)
-
-    def start(self) -> None:
-        self.run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                 "--no-sync")
-        # fsync off: a test database need not survive the machine; a crash of the server it survives.
-        self.pg_ctl("-o", f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                          "-c max_connections=200", "start")
-
-    def url(self, database: str = "postgres") -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
-
-    def create(self, database: str) -> str:
-        with psycopg.connect(self.url(), autocommit=True) as connection:
-            connection.execute(f'CREATE DATABASE "{database}"')
-        return self.url(database)
-
-    def restart(self, mode: str = "immediate") -> None:
-        self.pg_ctl("-m", mode, "restart")
-
-    def stop(self) -> None:
-        with contextlib.suppress(Exception):
-            self.pg_ctl("-m", "immediate", "stop")
-        shutil.rmtree(self.root, ignore_errors=True)

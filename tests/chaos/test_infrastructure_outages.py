@@ -18,13 +18,13 @@ from shared.devstack import Ports, Stack
 from shared.settings import SERVICES
 from tests.chaos.harness import (
     ListingStream,
-    PrivatePostgres,
     ServiceDatabases,
     Sink,
     check_exactly_once,
     settle,
     wait_until,
 )
+from tests.private_postgres import PrivatePostgres
 
 pytestmark = pytest.mark.chaos
 
@@ -34,7 +34,8 @@ SMTP_OUTAGE = 60.0
 
 @pytest.mark.timeout(600)
 def test_postgresql_restarted_mid_stream_and_smtp_down_a_minute_lose_and_repeat_nothing(tmp_path: Path) -> None:
-    postgres = PrivatePostgres()
+    # fsync off: a test database need not survive the machine; a crash of the server it survives.
+    postgres = PrivatePostgres(fsync="off")
     stack: Stack | None = None
     dbs: ServiceDatabases | None = None
     try:
