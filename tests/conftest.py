@@ -61,12 +61,12 @@ def kafka_container():  # type: ignore[no-untyped-def]
     return container, f"127.0.0.1:{port}"
 
 
-def with_kafka_container(stack: Stack) -> Stack:
-    """In containers mode, give `stack` a Kafka container of its own, removed when the stack stops."""
-    if CONTAINERS:
-        container, bootstrap = kafka_container()
-        stack.base_env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
-        stack.embedded_broker = False
+def new_stack(tmp: Path, **env: str) -> Stack:
+    """A Stack on free ports with a broker of its own: the embedded Tansu, or in containers mode a Kafka
+    container, removed when the stack stops."""
+    container, bootstrap = kafka_container() if CONTAINERS else (None, "")
+    stack = Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": bootstrap, **env})
+    if container is not None:
         stack.on_stop.append(container.stop)
     return stack
 
@@ -124,8 +124,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture(scope="session")
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One broker for the session's integration tests (not the e2e stacks): embedded Tansu, or a container."""
-    stack = with_kafka_container(Stack(tmp_path_factory.mktemp("broker"), Ports.free(),
-                                       env={"KAFKA_BOOTSTRAP_SERVERS": ""}))
+    stack = new_stack(tmp_path_factory.mktemp("broker"))
     if stack.embedded_broker:
         stack.start_broker()
     yield stack
@@ -153,8 +152,7 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
 def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Stack:
     """A whole Boucle on free ports, with its own broker, sink and fresh databases."""
     db_env = {f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES}
-    return with_kafka_container(Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
-                                                              **db_env, **env}))
+    return new_stack(tmp, SMTP_HOST="", **db_env, **env)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

@@ -40,7 +40,7 @@ class CountingHandler(RefusingHandler):
     ehlos = 0
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
-        CountingHandler.ehlos += 1
+        self.ehlos += 1
         session.host_name = hostname
         return responses
 
@@ -48,7 +48,8 @@ class CountingHandler(RefusingHandler):
 class Sink:
     def __init__(self, folder: Path, port: int):
         self.store = MailStore(folder)
-        self.controller = Controller(CountingHandler(self.store), hostname="127.0.0.1", port=port)
+        self.handler = CountingHandler(self.store)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
 
     def start(self) -> Sink:
         self.controller.start()
@@ -178,12 +179,11 @@ def test_connections_are_kept_between_batches_and_replaced_when_the_server_close
     mailer, engine, port = mail
     sink = Sink(tmp_path / "mail", port).start()
     try:
-        CountingHandler.ehlos = 0
         for batch in range(4):
             alert(engine, "org-a", f"m-{batch}")
             assert mailer.send_due() == 1
         assert len(sink.to("roux@scierie.example")) == 4
-        assert CountingHandler.ehlos == 1, "one connection for the four batches"
+        assert sink.handler.ehlos == 1, "one connection for the four batches"
     finally:
         sink.stop()
     sink = Sink(tmp_path / "mail-2", port).start()  # a new server: the kept connection is dead
