@@ -42,11 +42,20 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+def free_ports(count: int) -> list[int]:
+    """`count` distinct TCP ports nothing listens on right now. They are held together while chosen:
+    asked one at a time, the system may hand out the same port twice (two parts of a stack then
+    fought for it, and the loser could not listen)."""
+    with contextlib.ExitStack() as held:
+        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+
+
 def free_port() -> int:
     """A TCP port nothing listens on right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    return free_ports(1)[0]
 
 
 def wait_for_port(port: int, timeout: float = 20.0, host: str = "127.0.0.1") -> None:
@@ -73,8 +82,9 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        return cls(broker=free_port(), smtp=free_port(), mailbox=free_port(), gateway=free_port(),
-                   services={name: free_port() for name in SERVICES})
+        broker, smtp, mailbox, gateway, *services = free_ports(4 + len(SERVICES))
+        return cls(broker=broker, smtp=smtp, mailbox=mailbox, gateway=gateway,
+                   services=dict(zip(SERVICES, services, strict=True)))
 
 
 class Stack:

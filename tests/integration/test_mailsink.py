@@ -17,7 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
-from shared.devstack import free_port
+from shared.devstack import free_port, free_ports
 from shared.mailsink import MailSink, MailStore, MessageNotFound, create_viewer_app
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -167,7 +167,7 @@ def wait_until_serving(base_url: str, process: subprocess.Popen) -> None:
 
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_cli_runs_smtp_and_viewer_and_stops_cleanly(tmp_path, stop_signal):
-    smtp_port, http_port = free_port(), free_port()
+    smtp_port, http_port = free_ports(2)
     command = [
         sys.executable, "-m", "shared.mailsink",
         "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
