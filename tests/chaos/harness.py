@@ -81,11 +81,17 @@ class ListingStream:
             self.suppliers = list(pool.map(lambda n: one("offre", "Dijon", n), range(self.size)))
             self.buyers = list(pool.map(lambda n: one("besoin", "Chenôve", n), range(self.size)))
 
-    def post_all(self, deadline_s: float = 300.0) -> None:
-        """Post every pair's offer then need; returns once each was acknowledged with 201."""
-        deadline = time.monotonic() + deadline_s
+    def post_all(self, deadline_s: float = 300.0, pairs_per_second: float | None = None) -> None:
+        """Post every pair's offer then need; returns once each was acknowledged with 201.
+
+        With `pairs_per_second`, pair `i` is not begun before `i / pairs_per_second` seconds: the stream
+        lasts as long as the faults injected meanwhile need, however fast the stack answers."""
+        started = time.monotonic()
+        deadline = started + deadline_s
 
         def one(pair: Pair) -> None:
+            if pairs_per_second:
+                time.sleep(max(0.0, started + pair.index / pairs_per_second - time.monotonic()))
             title, resource = f"Lot {self.tag} {pair.index}", f"{self.tag}{pair.index}"
             pair.offer_id = self.post(self.suppliers[pair.offer_org], {
                 "kind": "offer", "title": title, "category": resource}, deadline)
@@ -95,11 +101,11 @@ class ListingStream:
         with ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(one, self.items))
 
-    def start(self, deadline_s: float = 300.0) -> threading.Thread:
+    def start(self, deadline_s: float = 300.0, pairs_per_second: float | None = None) -> threading.Thread:
         """`post_all` in a thread of its own (the test injects faults meanwhile); join it, then `check_posted`."""
         def run() -> None:
             try:
-                self.post_all(deadline_s)
+                self.post_all(deadline_s, pairs_per_second)
             except BaseException as exc:  # surfaced by check_posted
                 self.failure = exc
 

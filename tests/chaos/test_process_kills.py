@@ -64,7 +64,9 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
             ("notifications-mailer",
              share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS), 0.75),
         ]
-        thread = stream.start(deadline_s=600)
+        # Paced (100 s for the 1,000 listings): unpaced, the stack took them all while the first
+        # processes killed were starting again, and the later kills came after the work was done.
+        thread = stream.start(deadline_s=600, pairs_per_second=PAIRS / 100)
         done_at_kill = {}
         for name, progress, threshold in kills:
             wait_until(lambda: progress() >= threshold or stream.failure, 300, f"{name}: {threshold:.0%} done",  # noqa: B023
