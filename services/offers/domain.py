@@ -25,6 +25,9 @@ ALLOWED_FROM = {"modifier": ("active", "paused"), "retirer": ("active", "paused"
 # Data must stay fresh (seed method: refresh every year or two): a listing not renewed
 # within its validity expires.
 DEFAULT_VALIDITY = timedelta(days=182)
+# Dates further ahead are refused: a bourse's data go stale within a year or two (the method guides
+# ask for a refresh that often), so a listing is renewed rather than posted for ever.
+MAX_AHEAD = timedelta(days=730)
 MAX_RADIUS_KM = 1000.0
 
 
@@ -75,10 +78,16 @@ def check_ewc(raw: str) -> str:
 
 
 def check_dates(available_from: date | None, expires_at: date | None, today: date) -> tuple[date | None, date]:
-    """Validity of a listing: expiry after today and after the availability date."""
+    """Validity of a listing: expiry after today and after the availability date, neither over two years ahead."""
+    if available_from is not None and available_from > today + MAX_AHEAD:
+        raise RuleBroken("available_from", "La date de disponibilité ne peut dépasser deux ans à partir "
+                                           "d'aujourd'hui ; publiez l'annonce plus près de l'échéance.")
     expiry = expires_at or max(today, available_from or today) + DEFAULT_VALIDITY
     if expires_at is not None and expires_at <= today:
         raise RuleBroken("expires_at", "La date d'expiration doit être postérieure à aujourd'hui.")
+    if expires_at is not None and expires_at > today + MAX_AHEAD:
+        raise RuleBroken("expires_at", "La date d'expiration ne peut dépasser deux ans à partir d'aujourd'hui ; "
+                                       "renouvelez l'annonce à son échéance.")
     if available_from is not None and available_from > expiry:
         raise RuleBroken("available_from", "La date de disponibilité doit précéder la date d'expiration.")
     return available_from, expiry

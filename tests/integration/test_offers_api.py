@@ -51,6 +51,8 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"expires_at": str(TODAY - timedelta(days=1))}, ["body", "expires_at"], "postérieure"),
     ({"available_from": str(TODAY + timedelta(days=30)), "expires_at": str(TODAY + timedelta(days=10))},
      ["body", "available_from"], "précéder"),
+    ({"expires_at": "9999-12-31"}, ["body", "expires_at"], "deux ans"),
+    ({"available_from": str(TODAY + timedelta(days=731))}, ["body", "available_from"], "deux ans"),
     ({"ewc_code": "999999"}, ["body", "ewc_code"], "nomenclature européenne"),
     ({"colour": "blue"}, ["body", "colour"], "Extra inputs"),
 ])

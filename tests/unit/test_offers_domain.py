@@ -59,6 +59,17 @@ def test_default_expiry_is_six_months_and_dates_must_be_in_order() -> None:
     assert broken.value.field == "available_from"
 
 
+def test_dates_more_than_two_years_ahead_are_refused() -> None:
+    two_years = TODAY + timedelta(days=730)
+    assert check_dates(None, two_years, TODAY) == (None, two_years)
+    assert check_dates(two_years, None, TODAY) == (two_years, two_years + timedelta(days=182))
+    for available_from, expires_at, field in ((None, date(9999, 12, 31), "expires_at"),
+                                              (two_years + timedelta(days=1), None, "available_from")):
+        with pytest.raises(RuleBroken, match="deux ans") as broken:
+            check_dates(available_from, expires_at, TODAY)
+        assert broken.value.field == field
+
+
 def test_radius_bounds_and_lifecycle() -> None:
     assert check_radius(None) is None and check_radius(30) == 30
     for bad in (0, -5, 1001):
