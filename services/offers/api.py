@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
@@ -34,6 +34,10 @@ from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
+
+# A client's own name for one POST (a UUID, say); printable ASCII, as in the IETF Idempotency-Key draft.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
+                                              pattern=r"^[!-~]+$")]
 
 
 def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
@@ -91,13 +95,24 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         return OrganisationPublic.model_validate(org, from_attributes=True)
 
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
-    def publish(data: ListingCreate, org: OrgDep, session: SessionDep) -> ListingCreated:
-        """Publish an offer, need, share or pool request."""
+    def publish(data: ListingCreate, org: OrgDep, session: SessionDep, response: Response,
+                idempotency_key: IdempotencyKey = None) -> ListingCreated:
+        """Publish an offer, need, share or pool request.
+
+        With an `Idempotency-Key` header, the same request sent again (after a lost answer) gives back
+        the same listing, marked `Idempotent-Replayed: true`, instead of publishing it twice."""
         try:
-            listing = service.publish_listing(session, org, data, date.today())
+            listing, published = service.publish_listing(session, org, data, date.today(), idempotency_key)
         except RuleBroken as exc:
             raise field_error(exc.field, exc.message) from exc
-        committed()
+        except service.KeyReused as exc:
+            raise field_error("Idempotency-Key", "Cette clé d'idempotence a déjà servi à publier une autre annonce ; "
+                                                 "choisissez-en une nouvelle pour chaque annonce.",
+                              where="header") from exc
+        if published:
+            committed()
+        else:
+            response.headers["Idempotent-Replayed"] = "true"
         return ListingCreated(id=listing.id, status=listing.status)
 
     @router.get("/listings", tags=["annonces"])

@@ -15,7 +15,7 @@ from offers.accounts import LINK_LIFETIME
 from offers.accounts_api import build_account_link_router, build_account_router
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
-from offers.models import ACCOUNT_TABLES, ExpiryReminder, Listing, Organisation
+from offers.models import TABLES
 from offers.service import expire_due_listings, remind_expiring_listings
 from shared.geo import Gazetteer
 from shared.links import LinkSigner
@@ -26,7 +26,7 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("offers", settings, [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES])
+    runtime = ServiceRuntime("offers", settings, TABLES)
 
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded."""

@@ -83,6 +83,21 @@ class ExpiryReminder(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=_now)
 
 
+class ListingRequest(SQLModel, table=True):
+    """A `POST /listings` made with an `Idempotency-Key`: the same key again gives back the same listing.
+
+    `fingerprint` is a hash of the request's body, so a key reused for another listing is refused.
+    """
+
+    __tablename__ = "listing_request"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True)
+    idempotency_key: str = Field(primary_key=True)
+    listing_id: str = Field(foreign_key="listing.id")
+    fingerprint: str
+    created_at: datetime = Field(default_factory=_now)
+
+
 class UserAccount(SQLModel, table=True):
     """A person acting for one organisation; `email` is stored lower-case, so unique whatever its case."""
 
@@ -151,7 +166,7 @@ class ApiToken(SQLModel, table=True):
 
 ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
-TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, *ACCOUNT_TABLES]
+TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, ListingRequest, *ACCOUNT_TABLES]
 
 
 class Input(BaseModel):

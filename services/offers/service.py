@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import date, datetime, timedelta, timezone
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from offers.domain import (
@@ -23,6 +25,7 @@ from offers.models import (
     ExpiryReminder,
     Listing,
     ListingCreate,
+    ListingRequest,
     ListingUpdate,
     Organisation,
     OrganisationCreate,
@@ -144,15 +147,51 @@ def organisation_by_token(session: Session, token: str) -> Organisation | None:
                         .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None))).first()
 
 
-def publish_listing(session: Session, org: Organisation, data: ListingCreate, today: date) -> Listing:
-    """Validate and publish a listing; matching learns of it through `listing.published`."""
+class KeyReused(Exception):
+    """An `Idempotency-Key` already used by the organisation for a request with another body."""
+
+
+def publish_listing(session: Session, org: Organisation, data: ListingCreate, today: date,
+                    idempotency_key: str | None = None) -> tuple[Listing, bool]:
+    """Validate and publish a listing; matching learns of it through `listing.published`.
+
+    With an idempotency key, a request made again (its answer lost, say) gives back the listing the
+    first one published, and False: (listing, published now?).
+    """
+    fingerprint = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    if idempotency_key is not None:
+        earlier = earlier_request(session, org, idempotency_key, fingerprint)
+        if earlier is not None:
+            return earlier, False
     listing = Listing(organisation_id=org.id, kind=data.kind, title=data.title, expires_at=today)
     apply_fields(listing, data, today)
     session.add(listing)
     stage_snapshot(session, "listing.published", listing, org)
-    session.commit()
+    if idempotency_key is not None:
+        session.add(ListingRequest(organisation_id=org.id, idempotency_key=idempotency_key,
+                                   listing_id=listing.id, fingerprint=fingerprint))
+    try:
+        session.commit()
+    except IntegrityError:  # the same request, at the same time, committed first
+        session.rollback()
+        if idempotency_key is None:
+            raise
+        earlier = earlier_request(session, org, idempotency_key, fingerprint)
+        if earlier is None:
+            raise
+        return earlier, False
     session.refresh(listing)
-    return listing
+    return listing, True
+
+
+def earlier_request(session: Session, org: Organisation, key: str, fingerprint: str) -> Listing | None:
+    """The listing an earlier request with this key published, or None; KeyReused if its body was another."""
+    earlier = session.get(ListingRequest, (org.id, key))
+    if earlier is None:
+        return None
+    if earlier.fingerprint != fingerprint:
+        raise KeyReused
+    return session.get_one(Listing, earlier.listing_id)
 
 
 def update_listing(session: Session, org: Organisation, listing_id: str, data: ListingUpdate, today: date) -> Listing:

@@ -79,7 +79,8 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
         # Each kill hit its process in the middle of its work, not after it.
         assert all(done < 1 for done in done_at_kill.values()), done_at_kill
         assert stream.retries > 0  # offers and the gateway were away while the client posted
-        print(f"done at each kill: {done_at_kill}; {stream.retries} attempts without 201")
+        print(f"done at each kill: {done_at_kill}; {stream.retries} attempts without 201, "
+              f"{stream.replayed} answered by the listing an earlier attempt had published")
 
         settle(stack, dbs, sink, stream, timeout=300)
         check_exactly_once(stack, dbs, sink, stream, resent_at_most=SMTP_CONNECTIONS)

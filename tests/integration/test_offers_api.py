@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
 import pytest
@@ -216,3 +217,47 @@ def test_listings_past_their_validity_expire_with_an_event(backend: str, setting
                                   .order_by(OutboxMessage.id)).all()
             assert [e.type for e in events] == ["listing.published", "listing.expired"]
         assert client.get(f"/api/v1/listings/{listing_id}", headers=headers).json()["status"] == "expired"
+
+
+def test_a_request_sent_again_with_its_idempotency_key_publishes_once(client: TestClient) -> None:
+    owner = register(client)
+    once = {**owner, "Idempotency-Key": "lot-sciure-2026-11"}
+    first = client.post("/api/v1/listings", headers=once, json=GOOD)
+    again = client.post("/api/v1/listings", headers=once, json=GOOD)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert "idempotent-replayed" not in first.headers and again.headers["idempotent-replayed"] == "true"
+    other_key = client.post("/api/v1/listings", headers={**owner, "Idempotency-Key": "lot-2"}, json=GOOD)
+    assert other_key.status_code == 201 and other_key.json()["id"] != first.json()["id"]
+    # The key is the organisation's own: another one using the same name publishes its listing.
+    stranger = client.post("/api/v1/listings", headers={**register(client, name="Ferme Bio"),
+                                                        "Idempotency-Key": "lot-sciure-2026-11"}, json=GOOD)
+    assert stranger.status_code == 201 and stranger.json()["id"] != first.json()["id"]
+
+    mine = client.get("/api/v1/listings", headers=owner, params={"mine": "true"}).json()
+    assert sorted(x["id"] for x in mine) == sorted((first.json()["id"], other_key.json()["id"]))
+    with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+        published = session.exec(select(OutboxMessage).where(OutboxMessage.key == first.json()["id"])).all()
+    assert [m.type for m in published] == ["listing.published"]
+
+
+def test_an_idempotency_key_reused_for_another_listing_or_malformed_is_refused(client: TestClient) -> None:
+    owner = register(client)
+    assert client.post("/api/v1/listings", headers={**owner, "Idempotency-Key": "k1"}, json=GOOD).status_code == 201
+    reused = client.post("/api/v1/listings", headers={**owner, "Idempotency-Key": "k1"},
+                         json={**GOOD, "title": "Copeaux de bois"})
+    assert reused.status_code == 422
+    assert error_locations(reused) == [["header", "Idempotency-Key"]]
+    assert "déjà servi" in reused.json()["detail"][0]["msg"]
+    too_long = client.post("/api/v1/listings", headers={**owner, "Idempotency-Key": "k" * 256}, json=GOOD)
+    assert too_long.status_code == 422 and error_locations(too_long) == [["header", "Idempotency-Key"]]
+    assert len(client.get("/api/v1/listings", headers=owner, params={"mine": "true"}).json()) == 1
+
+
+def test_the_same_request_sent_at_once_from_many_clients_publishes_once(client: TestClient) -> None:
+    owner = {**register(client), "Idempotency-Key": "rafale"}
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: client.post("/api/v1/listings", headers=owner, json=GOOD), range(16)))
+    assert {a.status_code for a in answers} == {201}
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert len(client.get("/api/v1/listings", headers=owner, params={"mine": "true"}).json()) == 1
