@@ -63,11 +63,12 @@ class Backend:
         return headers
 
     async def call(self, method: str, service: ServiceName, path: str, *, json: Any = None,
-                   params: dict[str, Any] | None = None) -> Answer:
+                   params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Answer:
         """`method` on `/api/v1<path>` of `service`."""
         try:
             response = await self.client.request(method, f"{self.settings.service_url(service)}/api/v1{path}",
-                                                 json=json, params=params, headers=self.headers(method))
+                                                 json=json, params=params,
+                                                 headers={**self.headers(method), **(headers or {})})
         except httpx.HTTPError:
             return Answer(503, {"detail": UNAVAILABLE}, httpx.Headers())
         try:

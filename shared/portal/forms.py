@@ -88,6 +88,19 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
     return {k: v for k, v in body.items() if v is not None and v != []}
 
 
+def request_key(form: Mapping[str, Any]) -> str | None:
+    """The `Idempotency-Key` of a new listing's form: the id its page was given, if it is one of ours."""
+    key = text(form, "request_id")
+    return key if re.fullmatch(r"[0-9a-f]{32}", key) else None
+
+
+def key_reused(answer_body: Any) -> bool:
+    """Offers refused the form's key as used for another listing (the page sent again after a change)."""
+    detail = answer_body.get("detail") if isinstance(answer_body, dict) else None
+    return isinstance(detail, list) and any(
+        isinstance(item, dict) and item.get("loc") == ["header", "Idempotency-Key"] for item in detail)
+
+
 def profile_body(form: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """`PATCH /api/v1/organisations/me`: every field of the form; the commune only when it changed (sent again,
     a homonym could move the organisation). An emptied SIRET or NAF code is removed."""

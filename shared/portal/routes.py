@@ -6,6 +6,7 @@ The copy lives in the templates (`shared/templates/portal/`), the French words o
 
 
 import asyncio
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
@@ -243,14 +244,21 @@ def build_router(settings: Settings) -> APIRouter:
     async def new_listing_form(v: VisitDep) -> Response:
         v.require_account()
         return pages.render(v, "listing_form", "Publier une annonce", listing=None,
-                            values={"kind": "offer", "quantity_unit": "t"}, errors={}, general=[])
+                            values={"kind": "offer", "quantity_unit": "t", "request_id": uuid.uuid4().hex},
+                            errors={}, general=[])
 
     @router.post("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing(v: VisitDep) -> Response:
-        """`POST /api/v1/listings`."""
+        """`POST /api/v1/listings`, with the page's id as its Idempotency-Key: a form sent twice (a double
+        click, a reload, the back button) publishes one listing; sent again after a change, a new one."""
         v.require_account()
         form = await v.form()
-        answer = await v.backend.post("offers", "/listings", forms.listing_body(form))
+        body, key = forms.listing_body(form), forms.request_key(form)
+        answer = await v.backend.call("POST", "offers", "/listings", json=body,
+                                      headers={"Idempotency-Key": key} if key else None)
+        if answer.status == 422 and forms.key_reused(answer.body):
+            answer = await v.backend.call("POST", "offers", "/listings", json=body,
+                                          headers={"Idempotency-Key": uuid.uuid4().hex})
         if answer.status == 201:
             return pages.redirect(v, "/annonces?avis=publiee")
         return listing_form_again(v, form, answer, None, "Publier une annonce")

@@ -141,3 +141,30 @@ def test_bad_values_come_back_beside_their_fields(portal_stack: Stack) -> None:
             "siret": "73282932000075", "commune": "Beaune", "name": "Jeanne", "email": "jeanne@siret.example"})
         assert answer.status_code == 422
         assert re.search(r'id="siret-error">SIRET « 73282932000075 » invalide', answer.text)
+
+
+def test_a_new_listing_form_sent_twice_publishes_once(portal_stack: Stack) -> None:
+    """A double click or a reload sends the page's form again: one listing. Changed, then sent: a second one."""
+    with httpx.Client(base_url=portal_stack.url("gateway"), timeout=30) as client:
+        session = signed_up(portal_stack, client, {"name": "Menuiserie Double", "kind": "company",
+                                                   "commune": "Beaune", "contact_email": "alertes@double.example"},
+                            "Paul Double", "paul@double.example")
+        cookie = {"Cookie": f"boucle_session={session}"}
+        page = client.get("/annonces/nouvelle", headers=cookie)
+        found = re.search(r'name="request_id" value="([0-9a-f]{32})"', page.text)
+        assert found, "no request id in the new listing's page"
+        form = {"csrf_token": form_token(page), "request_id": found.group(1), "kind": "offer",
+                "title": "Chutes de chêne", "category": "Bois", "quantity_value": "3", "quantity_unit": "t"}
+        for _ in range(2):
+            sent = client.post("/annonces/nouvelle", data=form, headers=cookie)
+            assert sent.status_code == 303 and sent.headers["location"] == "/annonces?avis=publiee"
+        assert [x["title"] for x in client.get("/api/v1/listings?mine=true", headers=cookie).json()] == [
+            "Chutes de chêne"]
+
+        changed = client.post("/annonces/nouvelle", data={**form, "title": "Chutes de hêtre"}, headers=cookie)
+        assert changed.status_code == 303
+        assert sorted(x["title"] for x in client.get("/api/v1/listings?mine=true", headers=cookie).json()) == [
+            "Chutes de chêne", "Chutes de hêtre"]
+        # Another page, another id: the same values make a second listing on purpose.
+        assert re.search(r'name="request_id" value="([0-9a-f]{32})"',
+                         client.get("/annonces/nouvelle", headers=cookie).text).group(1) != found.group(1)  # type: ignore[union-attr]
