@@ -239,13 +239,18 @@ def commit_revision(session: Session, listing: Listing, org: Organisation, event
 
 def stage_revision(session: Session, listing: Listing, org: Organisation, event_type: str | None) -> None:
     """Stage a new revision of the listing and its event (if any); the caller commits."""
-    listing.revision += 1
-    listing.updated_at = datetime.now(timezone.utc)
-    session.add(listing)
+    next_revision(session, listing)
     if event_type in ("listing.published", "listing.updated"):
         stage_snapshot(session, event_type, listing, org)
     elif event_type is not None:
         stage_closed(session, event_type, listing)
+
+
+def next_revision(session: Session, listing: Listing) -> None:
+    """Each change of a listing is a new revision: consumers keep the highest they have seen."""
+    listing.revision += 1
+    listing.updated_at = datetime.now(timezone.utc)
+    session.add(listing)
 
 
 def stage_closed(session: Session, event_type: str, listing: Listing) -> None:
@@ -259,9 +264,7 @@ def expire_due_listings(session: Session, today: date, limit: int = 500) -> int:
                                              Listing.expires_at < today).limit(limit)).all()
     for listing in due:
         listing.status = "expired"
-        listing.revision += 1
-        listing.updated_at = datetime.now(timezone.utc)
-        session.add(listing)
+        next_revision(session, listing)
         stage_closed(session, "listing.expired", listing)
     session.commit()
     return len(due)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlmodel import Session, col, select
 
 from reporting import access, indicators, pages, report, synergies
-from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act
+from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act, next_stages
 from reporting.models import (
     KnownListing,
     KnownOrganisation,
@@ -355,8 +355,9 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> 
     out = SynergyOut(
         id=synergy.synergy_id, origin=synergy.origin, match_id=synergy.match_id, synergy_type=synergy.synergy_type,
         resource=synergy.resource, material=synergy.material, stage=synergy.stage,
-        stage_label=STAGE_LABELS[synergy.stage], abandon_reason=synergy.abandon_reason, notes=synergy.notes,
-        opened_at=report.aware(synergy.opened_at), updated_at=report.aware(synergy.updated_at), parties=parties)
+        stage_label=STAGE_LABELS[synergy.stage], next_stages=next_stages(synergy.stage),
+        abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=report.aware(synergy.opened_at),
+        updated_at=report.aware(synergy.updated_at), parties=parties)
     if detail:
         out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
                                by=m.actor_name, at=report.aware(m.at))

@@ -70,6 +70,18 @@ def check_move(current: str, target: str, reason: str | None) -> None:
                              f"à « {STAGE_LABELS[target]} »).")
 
 
+def next_stages(current: str) -> list[str]:
+    """The stages `current` may move to, in order (`abandoned` last, with a reason): what `check_move` allows."""
+    def allowed(target: str) -> bool:
+        try:
+            check_move(current, target, "other" if target == "abandoned" else None)
+        except LifecycleError:
+            return False
+        return True
+
+    return [target for target in STAGES if allowed(target)]
+
+
 def event_type_for(target: str) -> str:
     """The event a move publishes: contract and end have their own, the rest is a stage change."""
     if target == "contractualised":

@@ -184,6 +184,7 @@ class SynergyOut(BaseModel):
     material: str | None
     stage: str
     stage_label: str
+    next_stages: list[str] = []  # where the lifecycle lets it move from `stage` ("abandoned" with a reason)
     abandon_reason: str | None
     notes: str | None
     opened_at: datetime

@@ -51,15 +51,6 @@ STAGE_LABELS = {"detected": "Détectée", "studied": "À l'étude", "contractual
 ABANDON_REASONS = {"regulatory": "Réglementaire", "economic": "Économique", "logistic": "Logistique",
                    "technical": "Technique", "lost_interest": "Perte d'intérêt", "other": "Autre"}
 
-
-def next_stages(stage: str) -> list[str]:
-    """Where a synergy may go from `stage` (reporting's lifecycle decides): forward, skipping stages if need be;
-    it ends only once operating; ended and abandoned are final (abandoning is offered apart)."""
-    if stage not in STAGES or stage == "ended":
-        return []
-    return [s for s in STAGES[STAGES.index(stage) + 1:] if s != "ended" or stage == "operating"]
-
-
 SYNERGY_TYPES = {"substitution": "Échange de matières", "mutualisation": "Mutualisation"}
 
 MESSAGE_KINDS = {

@@ -76,6 +76,7 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
 
         synergy = wait_until(opened, timeout=15)[0]  # type: ignore[index]
         assert synergy["match_id"] == match_id and synergy["stage"] == "detected"
+        assert synergy["next_stages"] == ["studied", "contractualised", "operating", "abandoned"]
         assert synergy["synergy_type"] == "substitution" and synergy["resource"] == "Chutes de carton ondulé"
         assert {p["organisation_id"] for p in synergy["parties"]} == {dupont_id, martin_id}
         sid = synergy["id"]
@@ -88,6 +89,7 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
 
         studied = client.post(f"/api/v1/synergies/{sid}/stage", headers=martin, json={"stage": "studied"})
         assert studied.status_code == 200 and studied.json()["stage_label"] == "à l'étude"
+        assert studied.json()["next_stages"] == ["contractualised", "operating", "abandoned"]
         backwards = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "detected"})
         assert backwards.status_code == 409 and backwards.json()["detail"][0]["loc"] == ["body", "stage"]
         no_reason = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "abandoned"})

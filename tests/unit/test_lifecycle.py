@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from reporting.lifecycle import LifecycleError, check_move, event_type_for, may_act
+from reporting.lifecycle import LifecycleError, check_move, event_type_for, may_act, next_stages
 
 
 @pytest.mark.parametrize(("current", "target"), [
@@ -48,3 +48,13 @@ def test_only_parties_and_the_territory_animateur_may_act() -> None:
     assert may_act("a", ["a", "b"], [])
     assert may_act("cc", ["a", "b"], ["cc"])
     assert not may_act("c", ["a", "b"], ["cc"])
+
+
+@pytest.mark.parametrize(("current", "expected"), [
+    ("detected", ["studied", "contractualised", "operating", "abandoned"]),
+    ("contractualised", ["operating", "abandoned"]),
+    ("operating", ["ended", "abandoned"]),  # it ends only once it has operated
+    ("ended", []), ("abandoned", []),
+])
+def test_next_stages_are_the_moves_the_lifecycle_allows(current: str, expected: list[str]) -> None:
+    assert next_stages(current) == expected
