@@ -8,5 +8,10 @@ COPY shared ./shared
 COPY services ./services
 RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
 USER 10001
-# No HTTP port: it sends the queued emails; one mailer leads at a time (advisory lock).
+# It sends the queued emails; one mailer leads at a time (advisory lock). Its only HTTP port serves
+# /metrics and /healthz (200 while its sending loop goes round), for probes, not for traffic.
+ENV MAILER_METRICS_PORT=9100
+EXPOSE 9100
+HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:9100/healthz', timeout=2)"
 CMD ["python", "-m", "notifications.mailer_main"]

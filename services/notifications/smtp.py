@@ -127,6 +127,7 @@ class Mailer:
         self._connections_lock = threading.Lock()
         # However many instances or mailer processes run, one sends at a time: none sends a row twice.
         self.leadership = Leadership(engine, "mailer")
+        self.last_round = time.monotonic()
 
     def notify(self) -> None:
         self._wake.set()
@@ -134,6 +135,7 @@ class Mailer:
     def run(self, stop: threading.Event) -> None:
         next_digest_check = 0.0
         while not stop.is_set():
+            self.last_round = time.monotonic()  # the process's /healthz: is this loop still going round?
             try:
                 if not self.leadership.held():
                     stop.wait(self.idle_wait)

@@ -17,8 +17,9 @@ from dockerfile_parse import DockerfileParser
 from shared.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004}
-PROCESSES = [*PORTS, "notifications-mailer"]
+PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004,
+         "notifications-mailer": 9100}  # the mailer's port serves only /metrics and /healthz
+PROCESSES = list(PORTS)
 KNOWN_SETTINGS = {field.alias for field in Settings.model_fields.values() if field.alias}
 KUBERNETES_VERSION = "1.30.0"
 
@@ -72,7 +73,9 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     module = command[command.index("--factory") + 1].split(":")[0] if "--factory" in command else command[-1]
     assert importlib.util.find_spec(module) is not None, module
     exposed = [i["value"] for i in parser.structure if i["instruction"] == "EXPOSE"]
-    assert exposed == ([str(PORTS[name])] if name in PORTS else [])
+    assert exposed == [str(PORTS[name])]
+    healthcheck = [i["value"] for i in parser.structure if i["instruction"] == "HEALTHCHECK"]
+    assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}/healthz" in healthcheck[0]
 
 
 def test_kubernetes_manifests_are_valid_for_the_api() -> None:
