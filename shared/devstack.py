@@ -79,11 +79,12 @@ class Ports:
     gateway: int = 8000
     services: dict[str, int] = field(default_factory=lambda: {"offers": 8001, "matching": 8002,
                                                                  "notifications": 8003, "reporting": 8004})
+    mailer: int | None = None  # the mailer process's /metrics and /healthz; None: a free port when it starts
 
     @classmethod
     def free(cls) -> Ports:
-        broker, smtp, mailbox, gateway, *services = free_ports(4 + len(SERVICES))
-        return cls(broker=broker, smtp=smtp, mailbox=mailbox, gateway=gateway,
+        broker, smtp, mailbox, gateway, mailer, *services = free_ports(5 + len(SERVICES))
+        return cls(broker=broker, smtp=smtp, mailbox=mailbox, gateway=gateway, mailer=mailer,
                    services=dict(zip(SERVICES, services, strict=True)))
 
 
@@ -162,7 +163,9 @@ class Stack:
 
     def start_mailer(self, name: str = "notifications-mailer") -> None:
         """The notifications mailer as its own process (NOTIFICATIONS_MAILER=process), its /metrics on a free port."""
-        self.mailer_metrics_ports[name] = self.mailer_metrics_ports.get(name) or free_port()
+        if name not in self.mailer_metrics_ports:  # chosen with the stack's other ports if it can be
+            default = self.ports.mailer if name == "notifications-mailer" else None
+            self.mailer_metrics_ports[name] = default or free_port()
         self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"],
                    {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name])})
 

@@ -18,5 +18,5 @@ def test_ports_chosen_together_are_distinct_and_free() -> None:
 def test_a_stack_gets_a_port_of_its_own_for_each_part() -> None:
     for _ in range(200):
         ports = Ports.free()
-        every = [ports.broker, ports.smtp, ports.mailbox, ports.gateway, *ports.services.values()]
+        every = [ports.broker, ports.smtp, ports.mailbox, ports.gateway, ports.mailer, *ports.services.values()]
         assert len(set(every)) == len(every)
