@@ -253,12 +253,15 @@ def build_router(settings: Settings) -> APIRouter:
         click, a reload, the back button) publishes one listing; sent again after a change, a new one."""
         v.require_account()
         form = await v.form()
-        body, key = forms.listing_body(form), forms.request_key(form)
-        answer = await v.backend.call("POST", "offers", "/listings", json=body,
-                                      headers={"Idempotency-Key": key} if key else None)
+        body = forms.listing_body(form)
+
+        async def publish(key: str | None) -> Answer:
+            return await v.backend.call("POST", "offers", "/listings", json=body,
+                                        headers={"Idempotency-Key": key} if key else None)
+
+        answer = await publish(forms.request_key(form))
         if answer.status == 422 and forms.key_reused(answer.body):
-            answer = await v.backend.call("POST", "offers", "/listings", json=body,
-                                          headers={"Idempotency-Key": uuid.uuid4().hex})
+            answer = await publish(uuid.uuid4().hex)
         if answer.status == 201:
             return pages.redirect(v, "/annonces?avis=publiee")
         return listing_form_again(v, form, answer, None, "Publier une annonce")
