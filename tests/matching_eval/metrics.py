@@ -1,6 +1,8 @@
 """Scores the matching engine against the labelled cases of `cases.json`.
 
     python -m tests.matching_eval.metrics        # runs the real engine and prints the report
+    python -m tests.matching_eval.metrics --cases tests/matching_eval/blind_2026_12/cases.json --isolated
+                                                 # a blind exam: each case in an engine of its own
 
 Precision counts every proposal that is not expected as a false positive (matches across
 cases, inside a case but unlabelled, or explicitly forbidden); recall is the share of the
@@ -50,6 +52,11 @@ def run_engine(engine_factory: Callable[[], Any], cases: list[dict[str, Any]]) -
         for row in case["listings"]:
             proposals.extend(engine.upsert(to_listing(row)))
     return proposals
+
+
+def run_engine_per_case(engine_factory: Callable[[], Any], cases: list[dict[str, Any]]) -> list[Any]:
+    """Each case through a fresh engine: a blind exam's cases share towns, so they must not meet."""
+    return [proposal for case in cases for proposal in run_engine(engine_factory, [case])]
 
 
 def default_engine_factory(today: date) -> Callable[[], Any]:
@@ -223,10 +230,17 @@ def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
     return report
 
 
-def main() -> int:
-    today, cases = load_cases()
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Scores the matching engine on a labelled exam.")
+    parser.add_argument("--cases", type=Path, default=CASES_PATH, help="the exam's cases.json")
+    parser.add_argument("--isolated", action="store_true", help="each case in an engine of its own")
+    args = parser.parse_args(argv)
+    today, cases = load_cases(args.cases)
+    run = run_engine_per_case if args.isolated else run_engine
     try:
-        proposals = run_engine(default_engine_factory(today), cases)
+        proposals = run(default_engine_factory(today), cases)
     except ImportError as exc:
         print(f"the matching engine cannot be imported yet: {exc}", file=sys.stderr)
         return 2
