@@ -75,6 +75,7 @@ class ServiceRuntime:
     def stop(self) -> None:
         """Ask the workers to finish and wait for them."""
         self._stop.set()
+        self.relay.notify()  # an idle relay waits to be woken, not for `_stop`
         for thread in self._threads:
             thread.join(timeout=15)
         self._threads.clear()
