@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # started beside the service by `make run`); "thread": the notifications service sends them itself.
     notifications_mailer: Literal["thread", "process"] = Field(default="process", alias="NOTIFICATIONS_MAILER")
     mailer_poll_seconds: float = Field(default=0.05, alias="MAILER_POLL_SECONDS", gt=0)
+    # An email the SMTP server refused or could not take is retried after 2 s, 4 s, 8 s… up to this.
+    mailer_max_backoff_seconds: float = Field(default=600.0, alias="MAILER_MAX_BACKOFF_SECONDS", gt=0)
     mailer_metrics_port: int | None = Field(default=None, alias="MAILER_METRICS_PORT")  # its /metrics, if set
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 

@@ -34,7 +34,6 @@ from shared.observability import EMAILS, ERRORS
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(minutes=10)
 # Encoded words in base64 rather than "shortest of quoted-printable and base64": the choice
 # measured every character of every header twice, a third of the mailer's time.
 HEADER_CHARSET = Charset("utf-8")
@@ -289,14 +288,14 @@ class Mailer:
                                       "sent_at": sent_at, "to": recipient})
 
     def postpone(self, email_id: str, error: str) -> None:
-        """Exponential backoff from 2 s up to 10 min."""
+        """Exponential backoff from 2 s up to `MAILER_MAX_BACKOFF_SECONDS` (10 min by default)."""
         EMAILS.labels("postponed").inc()
         with Session(self.engine) as session:
             row = session.get(OutgoingEmail, email_id)
             if row is None or row.status != "pending":
                 return
             row.attempts += 1
-            delay = min(timedelta(seconds=2 ** row.attempts), MAX_BACKOFF)
+            delay = timedelta(seconds=min(2 ** row.attempts, self.settings.mailer_max_backoff_seconds))
             row.next_attempt_at, row.last_error = datetime.now(timezone.utc) + delay, error
             session.add(row)
             session.commit()
