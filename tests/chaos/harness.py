@@ -68,6 +68,19 @@ class ListingStream:
         self.suppliers: list[Organisation] = []
         self.buyers: list[Organisation] = []
         self.items = [Pair(i, i % organisations, i % organisations) for i in range(pairs)]
+        self.gate = threading.Condition()
+        self.opened = pairs  # pairs that may be begun; `close_gate` and `open_until` hold the rest back
+
+    def close_gate(self) -> None:
+        """No pair is begun until `open_until` lets it: the test sends the stream in waves of its choosing."""
+        with self.gate:
+            self.opened = 0
+
+    def open_until(self, pairs: int) -> None:
+        """Pairs below `pairs` may be begun."""
+        with self.gate:
+            self.opened = max(self.opened, pairs)
+            self.gate.notify_all()
 
     def register(self) -> None:
         """Before any fault: every organisation registered, its token kept."""
@@ -94,6 +107,8 @@ class ListingStream:
         def one(pair: Pair) -> None:
             if pairs_per_second:
                 time.sleep(max(0.0, started + pair.index / pairs_per_second - time.monotonic()))
+            with self.gate:
+                assert self.gate.wait_for(lambda: pair.index < self.opened, max(0.0, deadline - time.monotonic()))
             title, resource = f"Lot {self.tag} {pair.index}", f"{self.tag}{pair.index}"
             pair.offer_id = self.post(self.suppliers[pair.offer_org], {
                 "kind": "offer", "title": title, "category": resource}, deadline)

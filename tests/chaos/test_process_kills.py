@@ -1,10 +1,12 @@
-"""Chaos: every process of the data path killed -9 in turn while 1,000 listings stream in, then restarted.
+"""Chaos: every process of the data path killed -9 in turn while 720 listings stream in, then restarted.
 
 The stack (PostgreSQL, as in production) runs offers, matching, notifications with its mailer process,
-reporting and the gateway the listings go through. Each process is killed once the part of the work it
-does is under way (and not finished), and started again; the client retries what got no 201. In the
-end every expected match is proposed once, each organisation gets one email per match, and reporting
-counts every organisation, listing and match once.
+reporting and the gateway the listings go through. The listings go in six waves, one per process, sent
+as fast as the stack takes them; each process is killed once its part of its wave's work is under way
+(and not finished), and started again before the next wave; the client retries what got no 201. The
+kills are placed by counting the work done, not by the clock, so a faster or slower machine changes
+nothing. In the end every expected match is proposed once, each organisation gets one email per match,
+and reporting counts every organisation, listing and match once.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from tests.conftest import Databases, make_stack
 
 pytestmark = pytest.mark.chaos
 
-PAIRS = 500  # 1,000 listings
+WAVE = 60  # pairs per process killed
+PAIRS = 6 * WAVE  # six processes: 720 listings in all
 
 
 def restart(stack: Stack, name: str) -> None:
@@ -54,32 +57,34 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
             return lambda: dbs.scalar(service, sql) / total  # type: ignore[union-attr]
 
         posted = lambda: stream.posted / (2 * PAIRS)  # noqa: E731
-        # Each kill waits until its process is part-way through its share of the work.
-        kills: list[tuple[str, Callable[[], float], float]] = [
-            ("offers", posted, 0.15),
-            ("reporting", share("reporting", "SELECT count(*) FROM known_listing", 2 * PAIRS), 0.3),
-            ("gateway", posted, 0.45),
-            ("matching", share("matching", "SELECT count(*) FROM match", PAIRS), 0.4),
-            ("notifications", share("notifications", "SELECT count(*) FROM outgoing_email", 2 * PAIRS), 0.6),
+        # What share of all its work each process has done; each is killed a quarter into its wave.
+        kills: list[tuple[str, Callable[[], float]]] = [
+            ("offers", posted),
+            ("reporting", share("reporting", "SELECT count(*) FROM known_listing", 2 * PAIRS)),
+            ("gateway", posted),
+            ("matching", share("matching", "SELECT count(*) FROM match", PAIRS)),
+            ("notifications", share("notifications", "SELECT count(*) FROM outgoing_email", 2 * PAIRS)),
             ("notifications-mailer",
-             share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS), 0.75),
+             share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS)),
         ]
-        # Paced (100 s for the 1,000 listings): unpaced, the stack took them all while the first
-        # processes killed were starting again, and the later kills came after the work was done.
-        thread = stream.start(deadline_s=600, pairs_per_second=PAIRS / 100)
-        done_at_kill = {}
-        for name, progress, threshold in kills:
+        stream.close_gate()
+        thread = stream.start(deadline_s=600)
+        done_at_kill: dict[str, tuple[float, float]] = {}
+        for wave, (name, progress) in enumerate(kills):
+            wave_end = (wave + 1) / len(kills)
+            stream.open_until((wave + 1) * WAVE)
+            threshold = wave_end - 0.75 / len(kills)
             wait_until(lambda: progress() >= threshold or stream.failure, 300, f"{name}: {threshold:.0%} done",  # noqa: B023
-                       interval=0.1)
-            done_at_kill[name] = progress()
+                       interval=0.05)
+            done_at_kill[name] = (progress(), wave_end)
             stack.kill_process(name)
             restart(stack, name)
         thread.join(timeout=600)
         stream.check_posted()
-        # Each kill hit its process in the middle of its work, not after it.
-        assert all(done < 1 for done in done_at_kill.values()), done_at_kill
+        # Each kill hit its process in the middle of its wave's work, not after it.
+        assert all(done < wave_end for done, wave_end in done_at_kill.values()), done_at_kill
         assert stream.retries > 0  # offers and the gateway were away while the client posted
-        print(f"done at each kill: {done_at_kill}; {stream.retries} attempts without 201, "
+        print(f"done at each kill (and the end of its wave): {done_at_kill}; {stream.retries} attempts without 201, "
               f"{stream.replayed} answered by the listing an earlier attempt had published")
 
         settle(stack, dbs, sink, stream, timeout=300)
