@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test bench load demo lint fmt chromium system-libs clean
+.PHONY: install run test test-unit test-integration test-e2e test-chaos bench load demo lint fmt chromium system-libs clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -24,9 +24,25 @@ system-libs:
 run: install
 	$(PY) -m shared.devstack
 
-## The whole suite, through real parts (broker, SMTP, SQLite, PostgreSQL, chromium).
+## The whole suite, through real parts (broker, SMTP, SQLite, PostgreSQL, chromium), in TEST_WORKERS
+## processes (each takes whole test files, so a file's stacks start once); the slowest steps are listed.
+## The tiers below run one part of it, for quick local loops.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 test: install chromium
-	$(PY) -m pytest
+	$(PYTEST)
+
+test-unit: install
+	$(PYTEST) tests/unit tests/deploy
+
+test-integration: install
+	$(PYTEST) tests/integration
+
+test-e2e: install chromium
+	$(PYTEST) tests/e2e tests/security tests/browser
+
+test-chaos: install
+	$(PYTEST) tests/chaos
 
 ## Debian's chromium for the browser tests (Playwright never downloads a browser here).
 chromium:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ import httpx
 import psycopg
 import pytest
 
+from shared import migrations
+from shared.db import make_engine
 from shared.devstack import Ports, Stack, free_port
 from shared.settings import SERVICES, Settings
 
@@ -85,22 +88,43 @@ def postgres_admin_url() -> Iterator[str]:
 
 
 class Databases:
-    """Creates fresh databases for one test run and drops them all at the end."""
+    """Creates fresh databases for one test run and drops them all at the end.
+
+    `url` gives an empty database; `migrated` a copy of a template brought once to the service's head
+    revision (PostgreSQL's `CREATE DATABASE … TEMPLATE`, a file copy for SQLite), so that each test's
+    service starts on a ready schema instead of running its whole history again."""
 
     def __init__(self, tmp: Path, admin_url: str = POSTGRES_ADMIN_URL):
         self.tmp = tmp
         self.admin_url = admin_url
         self.created: list[str] = []
         self.run = uuid.uuid4().hex[:8]
+        self.templates: dict[tuple[str, str], str] = {}  # (backend, service) → SQLite file or PostgreSQL name
 
-    def url(self, backend: str, name: str) -> str:
+    def url(self, backend: str, name: str, template: str | None = None) -> str:
         if backend == "sqlite":
-            return f"sqlite:///{self.tmp / f'{name}-{uuid.uuid4().hex[:6]}.db'}"
+            path = self.tmp / f"{name}-{uuid.uuid4().hex[:6]}.db"
+            if template:
+                shutil.copyfile(template, path)
+            return f"sqlite:///{path}"
         db = f"boucle_test_{self.run}_{name}_{len(self.created)}"
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{db}"')
+            conn.execute(f'CREATE DATABASE "{db}"' + (f' TEMPLATE "{template}"' if template else ""))
         self.created.append(db)
         return self.admin_url.rsplit("/", 1)[0] + f"/{db}"
+
+    def migrated(self, backend: str, service: str) -> str:
+        """A fresh database of `backend` with `service`'s schema at its head revision."""
+        if (backend, service) not in self.templates:
+            url = self.url(backend, f"template_{service}")
+            engine = make_engine(url)
+            try:
+                migrations.upgrade(service, engine)
+            finally:
+                engine.dispose()
+            self.templates[backend, service] = url.removeprefix("sqlite:///") if backend == "sqlite" \
+                else url.rsplit("/", 1)[1]
+        return self.url(backend, service, template=self.templates[backend, service])
 
     def drop_all(self) -> None:
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
@@ -135,13 +159,15 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callable[..., Settings]:
     """Settings of `service` wired to the session broker and a fresh database of `backend`."""
 
-    def make(backend: str, service: str = "offers", **overrides: object) -> Settings:
+    def make(backend: str, service: str = "offers", *, migrated: bool = True, **overrides: object) -> Settings:
+        """`migrated=False`: an empty database (a test that builds one from before migrations)."""
+        url = databases.migrated(backend, service) if migrated else databases.url(backend, service)
         values: dict[str, object] = {
             "BOUCLE_VAR_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
             "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
-            f"{service.upper()}_DATABASE_URL": databases.url(backend, service),
+            f"{service.upper()}_DATABASE_URL": url,
         }
         values.update(overrides)
         return Settings(**values)  # type: ignore[arg-type]
@@ -150,24 +176,125 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
 
 
 def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Stack:
-    """A whole Boucle on free ports, with its own broker, sink and fresh databases."""
-    db_env = {f"{s.upper()}_DATABASE_URL": databases.url(backend, s) for s in SERVICES}
-    return new_stack(tmp, SMTP_HOST="", **db_env, **env)
+    """A whole Boucle on free ports, with its own broker, sink and fresh databases. Its mailer looks for due
+    emails four times a second (not twenty): an idle stack then costs little, and the suite runs several."""
+    db_env = {f"{s.upper()}_DATABASE_URL": databases.migrated(backend, s) for s in SERVICES}
+    return new_stack(tmp, SMTP_HOST="", **{"MAILER_POLL_SECONDS": "0.25", **db_env, **env})
+
+
+# Every worker that runs a shared stack's tests runs it with these settings: weekly summaries checked every
+# second and due at any hour, the expiry worker checking twice a second, a secret the tests can sign links with.
+SHARED_STACK_ENV = {"SUMMARY_CHECK_SECONDS": "1", "SUMMARY_SEND_HOUR_UTC": "0", "EXPIRY_CHECK_SECONDS": "0.5",
+                    "BOUCLE_SECRET_KEY": "e2e-shared-stack-secret-0123456789"}
+
+
+class SharedStacks:
+    """One whole Boucle per database for the whole run (started on first use, stopped at the end).
+
+    Tests that can share a stack do: each makes its own organisations, with addresses of its own, and
+    reads only what concerns them. Tests that change a stack (kill, restart, reconfigure) make their own."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, databases: Databases):
+        self.tmp_path_factory = tmp_path_factory
+        self.databases = databases
+        self.stacks: dict[str, Stack] = {}
+
+    def get(self, backend: str) -> Stack:
+        if backend not in self.stacks:
+            stack = make_stack(self.tmp_path_factory.mktemp(f"stack-{backend}"), self.databases, backend,
+                               **SHARED_STACK_ENV)
+            self.stacks[backend] = stack
+            stack.start()
+            stack.wait_healthy(consumers_joined=True)
+        return self.stacks[backend]
+
+    def stop(self) -> None:
+        for stack in self.stacks.values():
+            stack.stop()
+
+
+@pytest.fixture(scope="session")
+def shared_stacks(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[SharedStacks]:
+    stacks = SharedStacks(tmp_path_factory, databases)
+    try:
+        yield stacks
+    finally:
+        stacks.stop()
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          databases: Databases) -> Iterator[Stack]:
-    """The full stack (broker, sink, four services, gateway) on SQLite, then on PostgreSQL."""
-    # Weekly summaries checked every second and due at any hour, so the tests see them whatever the time.
+def stack(request: pytest.FixtureRequest, shared_stacks: SharedStacks) -> Stack:
+    """The full stack (broker, sink, four services, gateway) on SQLite, then on PostgreSQL: shared by the run."""
+    return shared_stacks.get(request.param)
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def own_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+              databases: Databases) -> Iterator[Stack]:
+    """A full stack for one module, on SQLite then on PostgreSQL: for scenarios that count everything in
+    their communes (a territory's dashboard, what an organisation may see), which others' listings would change."""
     stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param,
-                       SUMMARY_CHECK_SECONDS="1", SUMMARY_SEND_HOUR_UTC="0")
+                       **SHARED_STACK_ENV)
     try:
         stack.start()
         stack.wait_healthy(consumers_joined=True)
         yield stack
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+def sqlite_stack(shared_stacks: SharedStacks) -> Stack:
+    """The run's full stack on SQLite, for tests that need one database only (pages in a browser)."""
+    return shared_stacks.get("sqlite")
+
+
+# How `make test` shares the work between its workers (pytest-xdist, `--dist loadfile`): a file goes whole to
+# one worker, so its module's stacks start once; the files on the run's shared stacks go together to one worker,
+# so those stacks start once in the run (xdist's controller does not collect, hence a list: a file using
+# `stack` or `sqlite_stack` that is missing here is refused at collection). The longest files come first: the
+# last worker to finish is then not one that drew one of them at the end.
+SHARED_STACK_FILES = frozenset({
+    "tests/e2e/test_accounts.py", "tests/e2e/test_confidentiality.py", "tests/e2e/test_listing_expiry.py",
+    "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
+    "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
+})
+LONGEST_FIRST = ("tests/chaos/test_process_kills.py", "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
+                 "tests/chaos/test_infrastructure_outages.py", "tests/security/test_isolation.py")
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadfile`, with the shared stacks' files as one unit and the files in the order collected."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Scheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::")[0]
+            return "shared stacks" if path in SHARED_STACK_FILES else path
+
+    config.option.loadscopereorder = False  # xdist would otherwise put the files with most tests first
+    return Scheduling(config, log)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The longest files first, then those on the shared stacks, then the rest; each file's tests keep their order."""
+    def path_of(item: pytest.Item) -> str:
+        return item.nodeid.split("::")[0]
+
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "shared_stacks" in fixtures and "own_stack" not in fixtures and path_of(item) not in SHARED_STACK_FILES:
+            raise pytest.UsageError(f"{path_of(item)} uses the run's shared stacks: add it to SHARED_STACK_FILES "
+                                    "in tests/conftest.py")
+
+    def rank(item: pytest.Item) -> int:
+        if path_of(item) in LONGEST_FIRST:
+            return LONGEST_FIRST.index(path_of(item))
+        return len(LONGEST_FIRST) + (0 if path_of(item) in SHARED_STACK_FILES else 1)
+
+    items.sort(key=rank)
 
 
 def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval: float = 0.1) -> object:

@@ -23,26 +23,20 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
-from tests.conftest import PASSWORD, Databases, account_link, appoint, make_stack, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, appoint, signed_up, wait_until
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
 
 
 @pytest.fixture(scope="module")
-def portal(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Stack]:
+def portal(sqlite_stack: Stack) -> Stack:
     """A whole Boucle on SQLite; the screenshots' folder is emptied and printed."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in SHOTS.glob("*.png"):
         old.unlink()
     print(f"\nCaptures d'écran du portail : {SHOTS}", flush=True)
-    stack = make_stack(tmp_path_factory.mktemp("stack-portal"), databases, "sqlite")
-    try:
-        stack.start()
-        stack.wait_healthy(consumers_joined=True)
-        yield stack
-    finally:
-        stack.stop()
+    return sqlite_stack
 
 
 class Console:

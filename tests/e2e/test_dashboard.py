@@ -24,6 +24,13 @@ from tests.conftest import animateur_of, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, animateur, insee
 from tests.e2e.test_walking_skeleton import register
 
+
+@pytest.fixture(scope="module")
+def stack(own_stack: Stack) -> Stack:
+    """A stack of this module's own: the dashboard counts everything in the territory's communes."""
+    return own_stack
+
+
 YEAR_2025 = {"from": "2025-01-01", "to": "2025-12-31"}
 NNBSP = "\u202f"  # thousands separator of shared.units.format_number
 ACTORS, GISEMENTS = 4, 2  # Dupont, Martin, Bernard, the sawmill; Dupont's and the sawmill's offers

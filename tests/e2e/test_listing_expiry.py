@@ -5,33 +5,16 @@ cannot be tampered with or turned on another organisation's listing."""
 from __future__ import annotations
 
 import html
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import httpx
-import pytest
 
 from shared.devstack import Stack
 from shared.links import LinkSigner
-from tests.conftest import BACKENDS, Databases, make_stack, wait_until
+from tests.conftest import SHARED_STACK_ENV, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
 
-SECRET = "e2e-expiry-secret-0123456789"
 REMINDER = "Votre annonce « "
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-          databases: Databases) -> Iterator[Stack]:
-    """The full stack, with the expiry worker checking twice a second."""
-    stack = make_stack(tmp_path_factory.mktemp(f"expiry-{request.param}"), databases, request.param,
-                       EXPIRY_CHECK_SECONDS="0.5", BOUCLE_SECRET_KEY=SECRET)
-    try:
-        stack.start()
-        stack.wait_healthy(consumers_joined=True)
-        yield stack
-    finally:
-        stack.stop()
 
 
 def listing(client: httpx.Client, org: dict[str, str], listing_id: str) -> dict:
@@ -98,7 +81,8 @@ def test_tampered_or_foreign_listing_links_are_refused(stack: Stack) -> None:
                        client.get("/liens/annonce/pas-un-jeton")):
             assert answer.status_code == 400 and "Lien invalide" in answer.text
         # Signed with the platform's key, but for A: it cannot act on B's listing.
-        foreign = LinkSigner(SECRET).sign("listing-renewal", l=theirs, o=organisation_id(client, a))
+        signer = LinkSigner(SHARED_STACK_ENV["BOUCLE_SECRET_KEY"])
+        foreign = signer.sign("listing-renewal", l=theirs, o=organisation_id(client, a))
         refused = client.post(f"/liens/annonce/{foreign}", data={"action": "close"})
         assert refused.status_code == 404 and "Annonce introuvable" in refused.text
         assert listing(client, b, theirs)["status"] == "active"

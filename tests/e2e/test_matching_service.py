@@ -5,9 +5,16 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 
 from shared.devstack import Stack
 from tests.conftest import mailbox, wait_until
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack: Stack) -> Stack:
+    """A stack of this module's own: it counts the matches the engine proposes."""
+    return own_stack
 
 
 def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:

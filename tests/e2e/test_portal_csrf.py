@@ -9,24 +9,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from shared.devstack import Stack
-from tests.conftest import PASSWORD, Databases, mailbox, make_stack, signed_up
+from tests.conftest import PASSWORD, mailbox, signed_up
 
 
 @pytest.fixture(scope="module")
-def portal_stack(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[Stack]:
-    stack = make_stack(tmp_path_factory.mktemp("stack-portal-csrf"), databases, "sqlite")
-    try:
-        stack.start()
-        stack.wait_healthy(consumers_joined=True)
-        yield stack
-    finally:
-        stack.stop()
+def portal_stack(sqlite_stack: Stack) -> Stack:
+    return sqlite_stack
 
 
 def form_token(page: httpx.Response) -> str:

@@ -7,11 +7,19 @@ import uuid
 from datetime import date
 
 import httpx
+import pytest
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
 from tests.conftest import animateur_of, mailbox, wait_until
 from tests.e2e.test_walking_skeleton import register
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack: Stack) -> Stack:
+    """A stack of this module's own: the territory's figures count every synergy in its communes."""
+    return own_stack
+
 
 CARDBOARD_FLOW = {
     "quantity": 2, "unit": "t", "period": "month", "start": "2025-01-01", "material": "cardboard",

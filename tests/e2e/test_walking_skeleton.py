@@ -1,4 +1,7 @@
-"""End to end through the gateway, the broker, every service and real SMTP."""
+"""End to end through the gateway, the broker, every service and real SMTP.
+
+The run's stack is shared with other test files: this file's organisations sit in communes no other file
+uses (Lannion, Perros-Guirec: far from the others, beyond any radius), so that the matches it counts are its own."""
 
 from __future__ import annotations
 
@@ -18,8 +21,8 @@ def register(client: httpx.Client, name: str, commune: str, email: str) -> tuple
 
 def test_offer_and_complementary_need_alert_both_sides_by_email(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        _, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@cartonnerie.example")
-        _, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
+        _, dupont = register(client, "Cartonnerie Dupont", "Lannion", "dupont@cartonnerie-lannion.example")
+        _, martin = register(client, "Emballages Martin", "Perros-Guirec", "martin@emballages-perros.example")
         offer = client.post("/api/v1/listings", headers=dupont, json={
             "kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
             "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40})
@@ -29,17 +32,19 @@ def test_offer_and_complementary_need_alert_both_sides_by_email(stack: Stack) ->
         assert offer.status_code == need.status_code == 201
 
         def alerts() -> list[dict]:
-            got = [m for m in mailbox(stack) if m["to"] in ("dupont@cartonnerie.example", "martin@emballages.example")]
+            got = [m for m in mailbox(stack)
+                   if m["to"] in ("dupont@cartonnerie-lannion.example", "martin@emballages-perros.example")]
             return got if len(got) >= 2 else []
 
         received = wait_until(alerts, timeout=15)
-        assert sorted(m["to"] for m in received) == ["dupont@cartonnerie.example", "martin@emballages.example"]
+        assert sorted(m["to"] for m in received) == ["dupont@cartonnerie-lannion.example",
+                                                     "martin@emballages-perros.example"]
 
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
         for message in received:
             detail = httpx.get(f"{sink}/{message['id']}").json()
             assert detail["subject"].startswith("Nouvelle piste de synergie")
-            assert "Nuits-Saint-Georges" in detail["text"] or "Beaune" in detail["text"]
+            assert "Lannion" in detail["text"] or "Perros-Guirec" in detail["text"]
             assert detail["html"] and "km" in detail["text"]
             # Confidentiality: the other party's name never appears before acceptance.
             other = "Emballages Martin" if message["to"].startswith("dupont") else "Cartonnerie Dupont"
@@ -48,7 +53,7 @@ def test_offer_and_complementary_need_alert_both_sides_by_email(stack: Stack) ->
         matches = client.get("/api/v1/matches", headers=martin).json()
         assert len(matches) == 1
         assert matches[0]["listing_id"] == need.json()["id"]
-        assert matches[0]["counterpart"]["commune"] == "Nuits-Saint-Georges"
+        assert matches[0]["counterpart"]["commune"] == "Lannion"
         assert matches[0]["counterpart"]["quantity_approx"] == "environ 2 t par mois"
         assert "Cartonnerie" not in str(matches[0])
         assert 0 <= matches[0]["score"] <= 1

@@ -451,7 +451,7 @@ class TestIsolation:
 
 def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
     """The token an organisation got at registration, stored then in `organisation.token_hash`, still works."""
-    settings = settings_for(backend)
+    settings = settings_for(backend, migrated=False)
     engine = make_engine(settings.database_url("offers"))
     old = MetaData()
     columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)

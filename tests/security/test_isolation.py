@@ -50,6 +50,13 @@ from tests.security.support import (
     secret_key,
 )
 
+
+@pytest.fixture(scope="module")
+def stack(own_stack: Stack) -> Stack:
+    """A stack of this module's own: it checks what each organisation sees of everyone else's."""
+    return own_stack
+
+
 EXACT_QUANTITY = ("31.415", "31,415")  # A's cardboard per month: only « environ 30 t » may show
 
 

@@ -132,6 +132,9 @@ def run(schema: Any) -> tuple[dict[str, int], list[str]]:
     return tried, failures
 
 
+# In depth on PostgreSQL, the stricter database (a NUL in text, 64-bit integers); the targeted checks below
+# run on both databases.
+@pytest.mark.parametrize("stack", ["postgresql"], indirect=True)
 @pytest.mark.parametrize(("service", "pinned"), [
     ("offers", False), ("offers", True), ("matching", False), ("notifications", False), ("reporting", False),
     ("reporting", True)], ids=lambda value: {True: "own-objects", False: "any-ids"}.get(value, value))

@@ -26,6 +26,16 @@ from tests.conftest import wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, insee
 from tests.security.support import Org, declare_territory, match_between, messages_to, publish, register, secret_key
 
+# Escaping is the templates' and the exports' work, the same whatever the database: on PostgreSQL only.
+pytestmark = pytest.mark.parametrize("own_stack", ["postgresql"], indirect=True)
+
+
+@pytest.fixture(scope="module")
+def stack(own_stack: Stack) -> Stack:
+    """A stack of this module's own: its checks read every email and page its world gives rise to."""
+    return own_stack
+
+
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 JS_URL = "javascript:alert(1)"
