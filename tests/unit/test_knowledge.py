@@ -119,6 +119,19 @@ def test_no_hazardous_resource_reaches_a_use_that_excludes_it(kb: Knowledge) -> 
         assert kb.nodes[use].excludes_hazardous, use
 
 
+def test_every_official_ewc_code_resolves_and_no_hazardous_code_reaches_an_excluding_use(kb: Knowledge) -> None:
+    """A listing that gives only its List of Waste code is understood, whatever the code; a
+    hazardous code (marked *) never resolves to a resource with a rule to a use excluding it."""
+    official = waste_codes()
+    unresolved = sorted(code for code in official if not kb.nodes_for_ewc(code))
+    assert unresolved == [], f"{len(unresolved)} EWC codes resolve to no resource: {', '.join(unresolved)}"
+    unsafe = sorted({f"{code} ({node.id} → {r.target})"
+                     for code, waste in official.items() if waste.hazardous
+                     for node in kb.nodes_for_ewc(code)
+                     for r in kb.rules_from(node.id) if kb.nodes[r.target].excludes_hazardous})
+    assert unsafe == [], f"hazardous EWC codes reach a use that excludes hazardous waste: {', '.join(unsafe)}"
+
+
 # -- real synergies ------------------------------------------------------------------------
 @pytest.mark.parametrize(("source", "target", "conditions"), [
     ("sawdust", "animal_bedding", {"dry", "untreated"}),
