@@ -228,12 +228,26 @@ class Stack:
         process.kill()
         process.wait()
 
+    def stop_processes(self, names: list[str], timeout: float = 15.0) -> None:
+        """SIGTERM to each of `names` at once, then wait for them all (kill -9 after `timeout`)."""
+        stopping = [(name, process) for name in names
+                    if (process := self.processes.pop(name, None)) is not None and process.poll() is None]
+        for _, process in stopping:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for _, process in stopping:
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
     def stop(self) -> None:
-        """Stop services first, then the gateway, the sink and the broker."""
-        for name in [*SERVICES, *self.instance_ports, "gateway", "mailsink", "broker"]:
-            self.stop_process(name)
-        for name in list(self.processes):
-            self.stop_process(name)
+        """Stop the services (and their mailers, instances) together, then the gateway, the sink and the
+        broker together: the services still reach the broker while they stop."""
+        infrastructure = ["gateway", "mailsink", "broker"]
+        self.stop_processes([name for name in self.processes if name not in infrastructure])
+        self.stop_processes(list(self.processes))
         while self.on_stop:
             self.on_stop.pop()()
 
