@@ -117,6 +117,6 @@ class OutboxRelay:
                 close_quietly(producer)
                 producer = None
                 stop.wait(backoff)
-                backoff = min(backoff * 2, 5.0)
+                backoff = min(backoff * 2, self.settings.outbox_max_backoff_seconds)
         close_quietly(producer)
         self.leadership.release()

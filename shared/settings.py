@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     # takes from max_poll_interval_ms: keep it short, or consumers idle for minutes.
     kafka_max_poll_interval_ms: int = Field(default=5000, alias="KAFKA_MAX_POLL_INTERVAL_MS")
     kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
+    # While the broker is away, the outbox relay tries again after 0.5 s, 1 s, 2 s… up to this.
+    outbox_max_backoff_seconds: float = Field(default=5.0, alias="OUTBOX_MAX_BACKOFF_SECONDS", gt=0)
     consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
     expiry_check_seconds: float = Field(default=300.0, alias="EXPIRY_CHECK_SECONDS", gt=0)
     # How many days before its expiry a listing's owner is reminded to renew or close it.

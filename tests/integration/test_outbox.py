@@ -27,7 +27,7 @@ def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
 
 @needs_embedded_broker
 def test_events_wait_in_the_outbox_while_the_broker_is_down(tmp_path: Path, databases: Databases, backend: str) -> None:
-    stack = make_stack(tmp_path, databases, backend)
+    stack = make_stack(tmp_path, databases, backend, OUTBOX_MAX_BACKOFF_SECONDS="1")  # back soon after the broker
     bootstrap = stack.bootstrap_servers
     engine = make_engine(stack.env["OFFERS_DATABASE_URL"])
     try:
