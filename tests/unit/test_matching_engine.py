@@ -154,6 +154,15 @@ def test_text_is_normalised_and_typos_are_forgiven() -> None:
     assert temperature_c("Chaleur fatale 45°C") == 45 and temperature_c("vapeur 180 degrés") == 180
 
 
+def test_negations_and_hazard_words_are_read_in_every_form(engine: Engine) -> None:
+    """Word lists are compared with tokens: « sans » (token « san ») negates, « dangereux » and « polluées » warn."""
+    resolver = engine.resolver
+    for title in ("Sciure de bois dangereux", "Sciure polluée", "Sciures polluées", "Sciure contaminée"):
+        assert resolver.profile(listing("o", "offer", title)).hazardous, title
+    for title in ("Sciure de bois non polluée", "Sciure non dangereuse", "Sciure sans amiante"):
+        assert not resolver.profile(listing("o", "offer", title)).hazardous, title
+
+
 def test_a_title_resolves_to_nodes_and_an_explicit_code_wins(engine: Engine) -> None:
     assert engine.resolver.profile(listing("o", "offer", "Chutes de cartons")).nodes == ("corrugated_cardboard",)
     assert engine.resolver.profile(listing("n", "need", "Cherche litière pour chevaux")).nodes == ("animal_bedding",)

@@ -12,7 +12,9 @@ from matching.knowledge import Knowledge, Node
 from shared.nomenclatures import normalise_ewc, waste_codes
 
 DEFAULT_RADIUS_KM = 30.0
-HAZARD_WORDS = frozenset({"dangereux", "dangereuse", "toxique", "amiante", "contamine", "pollue"})
+# As tokens (« dangereux » reads « dangereu »), in every gender and number.
+HAZARD_WORDS = frozenset(tokens("dangereux dangereuse dangereuses toxique toxiques amiante contaminé contaminée "
+                                "contaminés contaminées pollué polluée pollués polluées"))
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,6 @@ TEMPERATURE = re.compile(r"((?<![\d\s])-?\d{1,3}|(?<=\s)-?\d{1,3}|^-?\d{1,3})\s*
 STEAM_WORDS = frozenset({"vapeur", "vapeurs"})
 
 
-NEGATIONS = frozenset({"sans", "non", "pas", "aucun", "aucune", "ni", "exempt"})
-
-
 def strip_accents(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -57,6 +54,10 @@ def tokens(text: str | None) -> list[str]:
     plain = re.sub(r"(?<=[a-z])-(?=[a-z])", "", plain)  # auto-laveuse = autolaveuse, bio-déchets = biodéchets
     words = re.findall(r"[a-z0-9]+", plain)
     return [fold(w) for w in words if w not in STOPWORDS and not w.isdigit()]
+
+
+# Word lists are compared with tokens, so they go through `tokens` too (« sans » reads « san »).
+NEGATIONS = frozenset(tokens("sans non pas aucun aucune ni exempt"))
 
 
 def temperature_c(text: str | None) -> int | None:
