@@ -1,20 +1,16 @@
-"""The matching engine through the running services: substitution, answers, retraction, pooling."""
+"""The matching engine through the running services: substitution, answers, retraction, pooling.
+
+The run's stack is shared with other test files: these organisations sit in Jura communes that no other file
+uses and that lie beyond the radius of the others' listings (Saint-Claude, Lons-le-Saunier, Voiteur, Poligny…)."""
 
 from __future__ import annotations
 
 import uuid
 
 import httpx
-import pytest
 
 from shared.devstack import Stack
 from tests.conftest import mailbox, wait_until
-
-
-@pytest.fixture(scope="module")
-def stack(own_stack: Stack) -> Stack:
-    """A stack of this module's own: it counts the matches the engine proposes."""
-    return own_stack
 
 
 def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:
@@ -41,8 +37,8 @@ def matches(client: httpx.Client, org: dict[str, str], **params: str) -> list[di
 
 def test_substitution_is_explained_answered_and_never_proposed_again_once_declined(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        sawmill = register(client, "Scierie du Doubs", "Dole", "39100")
-        farm = register(client, "Ferme des Tilleuls", "Tavaux", "39500")
+        sawmill = register(client, "Scierie du Haut-Jura", "Saint-Claude", "39200")
+        farm = register(client, "Ferme des Tilleuls", "Moirans-en-Montagne", "39260")
         post(client, sawmill, kind="offer", title="Sciure de bois sec non traité",
              quantity={"value": 3, "unit": "t"}, frequency="monthly")
         need = post(client, farm, kind="need", title="Cherche litière pour poulailler",
@@ -62,11 +58,11 @@ def test_substitution_is_explained_answered_and_never_proposed_again_once_declin
         again = client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(farm))
         assert again.status_code == 409
         assert client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(register(
-            client, "Intrus", "Dole", "39100"))).status_code == 404
+            client, "Intrus", "Saint-Claude", "39200"))).status_code == 404
 
         # The need changes: the declined pair stays declined; a new supplier is proposed.
         client.patch(f"/api/v1/listings/{need}", headers=auth(farm), json={"title": "Litière pour volailles"})
-        other = register(client, "Menuiserie Vernier", "Dole", "39100")
+        other = register(client, "Menuiserie Vernier", "Saint-Claude", "39200")
         post(client, other, kind="offer", title="Copeaux de rabotage secs, bois brut")
         wait_until(lambda: len(matches(client, farm, status="proposed")) == 1, timeout=20)
         assert [m["status"] for m in matches(client, farm)].count("declined") == 1
