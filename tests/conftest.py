@@ -182,9 +182,9 @@ def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Sta
     return new_stack(tmp, SMTP_HOST="", **{"MAILER_POLL_SECONDS": "0.25", **db_env, **env})
 
 
-# Every worker that runs a shared stack's tests runs it with these settings: weekly summaries checked every
-# second and due at any hour, the expiry worker checking twice a second, a secret the tests can sign links with.
-SHARED_STACK_ENV = {"SUMMARY_CHECK_SECONDS": "1", "SUMMARY_SEND_HOUR_UTC": "0", "EXPIRY_CHECK_SECONDS": "0.5",
+# The settings of the tests' full stacks (shared or a module's own): weekly summaries checked every second and
+# due at any hour, the expiry worker checking twice a second, a secret the tests can sign links with.
+TEST_STACK_ENV = {"SUMMARY_CHECK_SECONDS": "1", "SUMMARY_SEND_HOUR_UTC": "0", "EXPIRY_CHECK_SECONDS": "0.5",
                     "BOUCLE_SECRET_KEY": "e2e-shared-stack-secret-0123456789"}
 
 
@@ -202,7 +202,7 @@ class SharedStacks:
     def get(self, backend: str) -> Stack:
         if backend not in self.stacks:
             stack = make_stack(self.tmp_path_factory.mktemp(f"stack-{backend}"), self.databases, backend,
-                               **SHARED_STACK_ENV)
+                               **TEST_STACK_ENV)
             self.stacks[backend] = stack
             stack.start()
             stack.wait_healthy(consumers_joined=True)
@@ -234,7 +234,7 @@ def own_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     """A full stack for one module, on SQLite then on PostgreSQL: for scenarios that count everything in
     their communes (a territory's dashboard, what an organisation may see), which others' listings would change."""
     stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param,
-                       **SHARED_STACK_ENV)
+                       **TEST_STACK_ENV)
     try:
         stack.start()
         stack.wait_healthy(consumers_joined=True)

@@ -11,7 +11,7 @@ import httpx
 
 from shared.devstack import Stack
 from shared.links import LinkSigner
-from tests.conftest import SHARED_STACK_ENV, wait_until
+from tests.conftest import TEST_STACK_ENV, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
 
 REMINDER = "Votre annonce « "
@@ -81,7 +81,7 @@ def test_tampered_or_foreign_listing_links_are_refused(stack: Stack) -> None:
                        client.get("/liens/annonce/pas-un-jeton")):
             assert answer.status_code == 400 and "Lien invalide" in answer.text
         # Signed with the platform's key, but for A: it cannot act on B's listing.
-        signer = LinkSigner(SHARED_STACK_ENV["BOUCLE_SECRET_KEY"])
+        signer = LinkSigner(TEST_STACK_ENV["BOUCLE_SECRET_KEY"])
         foreign = signer.sign("listing-renewal", l=theirs, o=organisation_id(client, a))
         refused = client.post(f"/liens/annonce/{foreign}", data={"action": "close"})
         assert refused.status_code == 404 and "Annonce introuvable" in refused.text
