@@ -192,7 +192,7 @@ class SharedStacks:
     """One whole Boucle per database for the whole run (started on first use, stopped at the end).
 
     Tests that can share a stack do: each makes its own organisations, with addresses of its own, and
-    reads only what concerns them. Tests that change a stack (kill, restart, reconfigure) make their own."""
+    reads only what concerns them. Tests that kill processes or need other settings make their own."""
 
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, databases: Databases):
         self.tmp_path_factory = tmp_path_factory
