@@ -212,15 +212,7 @@ class Stack:
                 time.sleep(0.1)
 
     def stop_process(self, name: str, timeout: float = 15.0) -> None:
-        process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        self.stop_processes([name], timeout)
 
     def kill_process(self, name: str) -> None:
         """kill -9: a crash, for fault tests."""

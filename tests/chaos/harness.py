@@ -96,17 +96,12 @@ class ListingStream:
             self.suppliers = list(pool.map(lambda n: one("offre", "Dijon", n), range(self.size)))
             self.buyers = list(pool.map(lambda n: one("besoin", "Chenôve", n), range(self.size)))
 
-    def post_all(self, deadline_s: float = 300.0, pairs_per_second: float | None = None) -> None:
-        """Post every pair's offer then need; returns once each was acknowledged with 201.
-
-        With `pairs_per_second`, pair `i` is not begun before `i / pairs_per_second` seconds: the stream
-        lasts as long as the faults injected meanwhile need, however fast the stack answers."""
-        started = time.monotonic()
-        deadline = started + deadline_s
+    def post_all(self, deadline_s: float = 300.0) -> None:
+        """Post every pair's offer then need, each pair once the gate lets it; returns once each was
+        acknowledged with 201."""
+        deadline = time.monotonic() + deadline_s
 
         def one(pair: Pair) -> None:
-            if pairs_per_second:
-                time.sleep(max(0.0, started + pair.index / pairs_per_second - time.monotonic()))
             with self.gate:
                 assert self.gate.wait_for(lambda: pair.index < self.opened, max(0.0, deadline - time.monotonic()))
             title, resource = f"Lot {self.tag} {pair.index}", f"{self.tag}{pair.index}"
@@ -118,11 +113,11 @@ class ListingStream:
         with ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(one, self.items))
 
-    def start(self, deadline_s: float = 300.0, pairs_per_second: float | None = None) -> threading.Thread:
+    def start(self, deadline_s: float = 300.0) -> threading.Thread:
         """`post_all` in a thread of its own (the test injects faults meanwhile); join it, then `check_posted`."""
         def run() -> None:
             try:
-                self.post_all(deadline_s, pairs_per_second)
+                self.post_all(deadline_s)
             except BaseException as exc:  # surfaced by check_posted
                 self.failure = exc
 
