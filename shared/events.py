@@ -72,6 +72,10 @@ class ListingSnapshot(Payload):
     lat: float | None = None
     lon: float | None = None
     private_fields: list[str] = []  # kept from every other organisation and the animateur, for good
+    # Declared legal status (shared.nomenclatures); absent from events published before they existed.
+    waste_status: str | None = None
+    abp_category: int | None = None
+    organic_farming: bool | None = None
 
 
 class ListingClosed(Payload):
@@ -134,6 +138,22 @@ class MatchParty(Payload):
     quantity_text: str | None = None
 
 
+class LegalTextRef(Payload):
+    """An official text an obligation rests on."""
+
+    title: str
+    url: str
+
+
+class MatchObligation(Payload):
+    """What an exchange requires under the law (matching's regulatory knowledge base)."""
+
+    id: str
+    title: str  # a few words
+    label: str  # the full sentence
+    texts: list[LegalTextRef] = []
+
+
 class MatchProposed(Payload):
     """match.proposed v1: complementary listings found; parties stay anonymous to each other.
 
@@ -149,6 +169,7 @@ class MatchProposed(Payload):
     kind: Literal["pair", "group"] = "pair"
     explanations: dict[str, str] = {}
     flagged: bool = False  # matched on text alone: for the animateur to check
+    obligations: list[MatchObligation] = []  # what the exchange requires under the law, for both sides
 
 
 class MatchRetracted(Payload):

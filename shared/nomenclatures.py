@@ -1,4 +1,5 @@
-"""Official code lists shipped in shared/data: European List of Waste and NAF rév. 2."""
+"""Official code lists shipped in shared/data (European List of Waste, NAF rév. 2), and the legal
+statuses a flow may declare (Code de l'environnement, Regulation (EC) 1069/2009)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,15 @@ from functools import cache
 from pathlib import Path
 
 DATA = Path(__file__).parent / "data"
+
+# What a flow is in law: a waste; a by-product (L541-4-2); a waste that left that status (L541-4-3);
+# or a product that never was a waste.
+WASTE_STATUSES = {"waste": "déchet", "by_product": "sous-produit", "end_of_waste": "sortie du statut de déchet",
+                  "product": "produit"}
+# Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.
+ABP_CATEGORIES = {1: "catégorie 1 (risque le plus élevé : incinération ou combustible)",
+                  2: "catégorie 2 (lisiers, fumiers, animaux morts…)",
+                  3: "catégorie 3 (issue d'animaux propres à la consommation)"}
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.nomenclatures import activity_codes, normalise_ewc, normalise_naf, waste_codes
+from shared.nomenclatures import WASTE_STATUSES, activity_codes, normalise_ewc, normalise_naf, waste_codes
 
 ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
 LISTING_KINDS = ("offer", "need", "share", "pool")
@@ -75,6 +75,27 @@ def check_ewc(raw: str) -> str:
         raise RuleBroken("ewc_code", f"Code déchet « {raw} » absent de la nomenclature européenne des déchets "
                                      "(6 chiffres, ex. : 15 01 01).")
     return code
+
+
+def check_waste_status(raw: str | None) -> str | None:
+    """One of WASTE_STATUSES (the French label is accepted too), or RuleBroken; None: not declared."""
+    if raw is None or raw == "":
+        return None
+    for code, label in WASTE_STATUSES.items():
+        if raw.strip().lower() in (code, label):
+            return code
+    choices = ", ".join(f"« {code} » ({label})" for code, label in WASTE_STATUSES.items())
+    raise RuleBroken("waste_status", f"Statut « {raw} » inconnu : {choices}.")
+
+
+def check_abp_category(raw: int | str | None) -> int | None:
+    """1, 2 or 3 (Regulation (EC) 1069/2009), or RuleBroken; None: not an animal by-product, or not declared."""
+    if raw is None or raw == "":
+        return None
+    if str(raw).strip() in ("1", "2", "3"):
+        return int(str(raw).strip())
+    raise RuleBroken("abp_category", f"Catégorie de sous-produits animaux « {raw} » inconnue : 1, 2 ou 3 "
+                                     f"(règlement (CE) n° 1069/2009).")
 
 
 def check_dates(available_from: date | None, expires_at: date | None, today: date) -> tuple[date | None, date]:

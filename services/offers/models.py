@@ -64,6 +64,10 @@ class Listing(SQLModel, table=True):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date
+    # What the flow is in law, as its organisation declares it (None: not said); see shared.nomenclatures.
+    waste_status: str | None = None
+    abp_category: int | None = None
+    organic_farming: bool | None = None  # offer: usable in organic farming; need: for an organic farm
     # Fields the organisation keeps to itself for good, even from matched partners and the animateur.
     private_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=_now)
@@ -362,6 +366,13 @@ class ListingCreate(Input):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date | None = None
+    waste_status: Text | None = PydanticField(
+        default=None, description="statut déclaré : waste (déchet), by_product (sous-produit), end_of_waste "
+                                  "(sortie du statut de déchet), product (produit) ; pour un besoin, le statut exigé")
+    abp_category: int | Text | None = PydanticField(
+        default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
+    organic_farming: bool | None = PydanticField(
+        default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
@@ -378,6 +389,13 @@ class ListingUpdate(Input):
     radius_km: float | None = None
     available_from: date | None = None
     expires_at: date | None = None
+    waste_status: Text | None = PydanticField(
+        default=None, description="statut déclaré : waste (déchet), by_product (sous-produit), end_of_waste "
+                                  "(sortie du statut de déchet), product (produit) ; pour un besoin, le statut exigé")
+    abp_category: int | Text | None = PydanticField(
+        default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
+    organic_farming: bool | None = PydanticField(
+        default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
@@ -417,6 +435,9 @@ class ListingPublic(BaseModel):
     radius_km: float | None
     available_from: date | None
     expires_at: date
+    waste_status: str | None = None
+    abp_category: int | None = None
+    organic_farming: bool | None = None
     private_fields: list[str] = []
     created_at: datetime
     updated_at: datetime
@@ -436,4 +457,7 @@ class ListingAnonymised(BaseModel):
     frequency: str | None
     commune: str | None
     expires_at: date
+    waste_status: str | None = None  # what the flow is in law is no secret: the partner's obligations follow from it
+    abp_category: int | None = None
+    organic_farming: bool | None = None
     mine: bool = False

@@ -11,12 +11,14 @@ from sqlmodel import Session, col, select
 
 from offers.domain import (
     RuleBroken,
+    check_abp_category,
     check_dates,
     check_ewc,
     check_naf,
     check_radius,
     check_siret,
     check_transition,
+    check_waste_status,
     expiry_reminder_due,
     renewed_expiry,
 )
@@ -334,6 +336,12 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
             listing.quantity_value, listing.quantity_unit = data.quantity.value, unit
     if "radius_km" in given:
         listing.radius_km = check_radius(data.radius_km)
+    if "waste_status" in given:
+        listing.waste_status = check_waste_status(data.waste_status)
+    if "abp_category" in given:
+        listing.abp_category = check_abp_category(data.abp_category)
+    if "organic_farming" in given:
+        listing.organic_farming = data.organic_farming
     if "private_fields" in given:
         listing.private_fields = sorted(set(data.private_fields or []))
     if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
@@ -351,5 +359,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
         available_from=listing.available_from, expires_at=listing.expires_at,
         commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
-        private_fields=list(listing.private_fields))
+        waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
+        organic_farming=listing.organic_farming, private_fields=list(listing.private_fields))
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

@@ -55,6 +55,9 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"expires_at": "9999-12-31"}, ["body", "expires_at"], "deux ans"),
     ({"available_from": str(TODAY + timedelta(days=731))}, ["body", "available_from"], "deux ans"),
     ({"ewc_code": "999999"}, ["body", "ewc_code"], "nomenclature européenne"),
+    ({"waste_status": "recyclé"}, ["body", "waste_status"], "Statut « recyclé » inconnu : « waste » (déchet)"),
+    ({"abp_category": 4}, ["body", "abp_category"], "1, 2 ou 3"),
+    ({"abp_category": "C3"}, ["body", "abp_category"], "Catégorie de sous-produits animaux « C3 » inconnue"),
     ({"colour": "blue"}, ["body", "colour"], "Extra inputs"),
 ])
 def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
@@ -74,6 +77,31 @@ def test_a_valid_listing_is_stored_in_full_for_its_owner(client: TestClient) -> 
     assert listing["quantity"] == {"value": 3.0, "unit": "t"}
     assert listing["expires_at"] == str(TODAY + timedelta(days=182))  # data stay fresh: 6 months by default
     assert listing["mine"] is True
+
+
+def test_a_declared_legal_status_is_kept_shown_and_published(backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+    """Status (its French name accepted), animal by-product category and organic use: stored, shown to others
+    (the partner's obligations follow from them), sent to matching, and emptied with null."""
+    app = create_app(settings_for(backend))
+    with TestClient(app) as client:
+        owner, other = register(client), register(client, name="Ferme Morel", contact_email="morel@ferme.example")
+        created = client.post("/api/v1/listings", headers=owner, json={
+            **GOOD, "title": "Lactosérum", "waste_status": "Sous-produit", "abp_category": "3", "organic_farming": True})
+        assert created.status_code == 201, created.text
+        listing_id = created.json()["id"]
+        for reader in (owner, other):
+            seen = client.get(f"/api/v1/listings/{listing_id}", headers=reader).json()
+            assert (seen["waste_status"], seen["abp_category"], seen["organic_farming"]) == ("by_product", 3, True)
+        changed = client.patch(f"/api/v1/listings/{listing_id}", headers=owner,
+                               json={"waste_status": None, "abp_category": None})
+        assert (changed.json()["waste_status"], changed.json()["abp_category"]) == (None, None)
+        with Session(app.state.runtime.engine) as session:
+            events = session.exec(select(OutboxMessage).where(OutboxMessage.topic == "boucle.listings")
+                                  .order_by(OutboxMessage.id)).all()
+        published, updated = payload(events[0]), payload(events[-1])
+        assert (published["waste_status"], published["abp_category"], published["organic_farming"]) == (
+            "by_product", 3, True)
+        assert (updated["waste_status"], updated["abp_category"], updated["organic_farming"]) == (None, None, True)
 
 
 def test_others_see_an_anonymised_listing(client: TestClient) -> None:
