@@ -59,7 +59,7 @@ def naive_fits(engine: Engine, listing: ListingInput) -> int:
         if other.listing.kind != COMPLEMENT[listing.kind]:
             continue
         supply, demand = (profile, other) if listing.kind in SUPPLY_KINDS else (other, profile)
-        if pair_fit(engine.knowledge, supply, demand, engine.today) is not None:
+        if pair_fit(engine.knowledge, engine.law, supply, demand, engine.today) is not None:
             found += 1
     return found
 

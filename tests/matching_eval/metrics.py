@@ -9,11 +9,13 @@ cases, inside a case but unlabelled, or explicitly forbidden); recall is the sha
 expected proposals found. A pair is found when a pair proposal has the same (supply,
 demand); a group when a group proposal has exactly the same members. Group proposals that
 are a strict superset or subset of an expected group are reported apart, as partial (they
-still count as false positives).
+still count as false positives). When an expected pair lists `obligations` (ids of what the law
+requires, as in the law exam), the report also says how many of them the found pairs name.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from collections import Counter
@@ -34,10 +36,11 @@ def load_cases(path: Path = CASES_PATH) -> tuple[date, list[dict[str, Any]]]:
 
 
 def to_listing(row: dict[str, Any]):
-    """A stored listing as the engine's `ListingInput` (imported lazily)."""
+    """A stored listing as the engine's `ListingInput` (imported lazily); fields an older engine lacks are left out."""
     from matching.engine.model import ListingInput
 
-    values = dict(row)
+    known = {f.name for f in dataclasses.fields(ListingInput)}
+    values = {name: value for name, value in row.items() if name in known}
     for name in DATE_FIELDS:
         if values.get(name):
             values[name] = date.fromisoformat(values[name])
@@ -91,6 +94,7 @@ class Item:
     family: str | None = None
     score: float | None = None
     flagged: bool = False
+    obligations: frozenset[str] | None = None  # expected: what the law requires; proposed: what it names
 
     def describe(self) -> str:
         where = self.cases[0] if len(self.cases) == 1 else "+".join(self.cases) or "?"
@@ -111,6 +115,8 @@ class Report:
     forbidden_hits: list[Item] = field(default_factory=list)  # false positives that are labelled forbidden
     partial_groups: list[tuple[Item, Item, str]] = field(default_factory=list)  # (proposal, expected, superset|subset)
     cross_case: list[Item] = field(default_factory=list)  # false positives joining listings of several cases
+    # (expected item, proposal) of the found pairs whose label lists the obligations the law requires
+    obligation_pairs: list[tuple[Item, Item]] = field(default_factory=list)
 
     @property
     def tp(self) -> int:
@@ -142,11 +148,27 @@ class Report:
         total = found + Counter(item.family or "?" for item in self.misses)
         return {family: (found[family], total[family]) for family in sorted(total)}
 
+    def obligation_lines(self) -> list[str]:
+        if not self.obligation_pairs:
+            return []
+        pairs = [(e.obligations or frozenset(), p.obligations or frozenset()) for e, p in self.obligation_pairs]
+        required = sum(len(wanted) for wanted, _ in pairs)
+        named = sum(len(wanted & got) for wanted, got in pairs)
+        complete = sum(1 for wanted, got in pairs if wanted <= got)
+        lacking = Counter(o for wanted, got in pairs for o in wanted - got)
+        extra = Counter(o for wanted, got in pairs for o in got - wanted)
+        lines = [f"obligations named: {named}/{required} ({named / required if required else 1:.3f}); "
+                 f"found pairs naming all they require: {complete}/{len(pairs)}"]
+        lines += [f"  lacking {o:28} {n}" for o, n in lacking.most_common()]
+        lines += [f"  beyond the label {o:20} {n}" for o, n in extra.most_common()]
+        return lines
+
     def render(self, limit: int = 60) -> str:
         lines = [
             f"proposals: {self.n_proposals}  expected: {self.n_expected}",
             f"precision: {self.precision:.3f}  (TP {self.tp}, FP {self.fp})",
             f"recall:    {self.recall:.3f}  ({self.tp}/{self.n_expected})",
+            *self.obligation_lines(),
             "",
             "recall by family:",
         ]
@@ -185,7 +207,8 @@ def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
     for case in cases:
         for lab in case["expected"]:
             item = Item(lab["kind"], tuple(lab["listings"]), (case["id"],), lab.get("note", ""),
-                        family=lab.get("family"))
+                        family=lab.get("family") or case.get("family"),
+                        obligations=frozenset(lab["obligations"]) if "obligations" in lab else None)
             expected[_identity(item.kind, item.listings)] = item
         for lab in case["forbidden"]:
             kind = lab.get("kind", "pair" if len(lab["listings"]) == 2 else "group")
@@ -207,10 +230,13 @@ def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
         report.n_proposals += 1
         ids = tuple(proposal.listing_ids)
         item = Item(proposal.kind, ids, located(ids), getattr(proposal, "explanation", "") or "",
-                    score=getattr(proposal, "score", None), flagged=bool(getattr(proposal, "flagged", False)))
+                    score=getattr(proposal, "score", None), flagged=bool(getattr(proposal, "flagged", False)),
+                    obligations=frozenset(o.id for o in getattr(proposal, "obligations", ())))
         if key in expected:
             item.family = expected[key].family
             report.true_positives.append(item)
+            if expected[key].obligations is not None:
+                report.obligation_pairs.append((expected[key], item))
             found.add(key)
             continue
         report.false_positives.append(item)

@@ -24,6 +24,7 @@ from matching.engine.model import COMPLEMENT, ListingInput, Proposal
 from matching.engine.profile import Profile, Resolver
 from matching.engine.quantities import coverage
 from matching.knowledge import Knowledge
+from matching.knowledge.law import Regulation
 
 __all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal", "ProposalStore"]
 
@@ -92,9 +93,11 @@ def within(a: Profile, b: Profile, radius_km: float) -> bool:
 class Engine:
     """Matches listings as they come; one instance holds the index of active listings."""
 
-    def __init__(self, knowledge: Knowledge, today: date | None = None, store: ProposalStore | None = None):
+    def __init__(self, knowledge: Knowledge, today: date | None = None, store: ProposalStore | None = None,
+                 regulation: Regulation | None = None):
         self.knowledge = knowledge
-        self.resolver = Resolver(knowledge)
+        self.resolver = Resolver(knowledge, regulation)
+        self.law = self.resolver.law
         self.index = ListingIndex()
         self.store: ProposalStore = store if store is not None else InMemoryProposals()
         self.today = today or date.today()
@@ -175,7 +178,7 @@ class Engine:
             if other is None:
                 continue
             supply, demand = (profile, other) if profile.is_supply else (other, profile)
-            fit = pair_fit(self.knowledge, supply, demand, self.today)
+            fit = pair_fit(self.knowledge, self.law, supply, demand, self.today)
             if fit is not None:
                 fits.append(fit)
         return fits
@@ -197,7 +200,8 @@ class Engine:
         general, per_side = pair_explanations(self.knowledge, fit, combined)
         return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
                         listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
-                        explanations=per_side, distance_km=fit.distance_km, flagged=fit.text_only)
+                        explanations=per_side, distance_km=fit.distance_km, flagged=fit.text_only,
+                        obligations=fit.obligations)
 
     # -- groups (mutualisation) -------------------------------------------------------
     def group_for(self, profile: Profile) -> Proposal | None:
@@ -282,5 +286,6 @@ class Engine:
                 continue
             supply_id, demand_id = known.listing_ids
             supply, demand = self.index.profiles.get(supply_id), self.index.profiles.get(demand_id)
-            if supply is None or demand is None or pair_fit(self.knowledge, supply, demand, self.today) is None:
+            if supply is None or demand is None \
+                    or pair_fit(self.knowledge, self.law, supply, demand, self.today) is None:
                 self._retract(known.key, changes)

@@ -41,6 +41,8 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
         check = f" À vérifier : {labels}."
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
+    if fit.obligations:  # in full, with their texts, on the match page and in the email
+        check += f" Ce que la loi demande : {', '.join(o.title for o in fit.obligations)}."
     share = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
         share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."

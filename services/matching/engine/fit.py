@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from matching.engine.law import Law, Obligation
 from matching.engine.profile import Profile
 from matching.engine.quantities import TOO_SMALL, coverage
 from matching.knowledge import Knowledge, Rule
@@ -28,6 +29,7 @@ class PairFit:
     coverage: float | None
     score: float
     text_only: bool = False
+    obligations: tuple[Obligation, ...] = ()  # what the exchange requires under the law
 
 
 def distance_km(a: Profile, b: Profile) -> float | None:
@@ -84,8 +86,8 @@ def text_similarity(a: Profile, b: Profile) -> float:
     return len(a.words & b.words) / len(a.words | b.words)
 
 
-def pair_fit(knowledge: Knowledge, supply: Profile, demand: Profile, today: date) -> PairFit | None:
-    """The fit of a supply and a demand, or None when they must not be matched."""
+def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, today: date) -> PairFit | None:
+    """The fit of a supply and a demand, or None when they must not be matched (the law first)."""
     s, d = supply.listing, demand.listing
     if s.organisation_id == d.organisation_id:
         return None
@@ -113,6 +115,10 @@ def pair_fit(knowledge: Knowledge, supply: Profile, demand: Profile, today: date
             return None
         strength, rule, unmet, text_only = TEXT_ONLY_STRENGTH * similarity, None, (), True
 
+    contexts = law.contexts_for(demand.contexts, rule.target if rule else None)
+    if law.forbids(supply.traits, contexts) is not None:
+        return None  # whatever the similarity or the score
+
     distance = distance_km(supply, demand)
     if distance is None:
         return None
@@ -128,7 +134,7 @@ def pair_fit(knowledge: Knowledge, supply: Profile, demand: Profile, today: date
     score = 0.5 * strength + 0.25 * closeness + 0.2 * (covered if covered is not None else 0.6) \
         + 0.05 * freshness(supply, demand, today)
     return PairFit(supply, demand, strength, rule, unmet, round(distance, 1), covered,
-                   round(min(1.0, max(0.0, score)), 3), text_only)
+                   round(min(1.0, max(0.0, score)), 3), text_only, law.obligations(supply.traits, contexts))
 
 
 def freshness(supply: Profile, demand: Profile, today: date) -> float:

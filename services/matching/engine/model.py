@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from matching.engine.law import Obligation
 
 SUPPLY_KINDS = ("offer", "share")
 DEMAND_KINDS = ("need", "pool")
@@ -33,6 +36,12 @@ class ListingInput:
     expires_at: date | None = None
     revision: int = 1
     quantity_private: bool = False  # its organisation shows its quantity to no one: no band in explanations
+    # Declared legal status (None: not said): waste, by_product, end_of_waste or product; for a need,
+    # the status it requires. Animal by-product category 1–3. Offer: usable in organic farming;
+    # need: for an organic farm.
+    waste_status: str | None = None
+    abp_category: int | None = None
+    organic_farming: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -51,3 +60,4 @@ class Proposal:
     explanations: dict[str, str] = field(default_factory=dict)
     distance_km: float | None = None
     flagged: bool = False  # matched on text similarity only: the animateur should look
+    obligations: tuple[Obligation, ...] = ()  # what the exchange requires under the law

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from matching.engine.law import Law, mass_per_load_kg
 from matching.engine.model import SUPPLY_KINDS, ListingInput
 from matching.engine.quantities import Flow, yearly_flow
 from matching.engine.text import NEGATIONS, Vocabulary, temperature_c, tokens
 from matching.knowledge import Knowledge, Node
+from matching.knowledge.law import Regulation
 from shared.nomenclatures import normalise_ewc, waste_codes
 
 DEFAULT_RADIUS_KM = 30.0
@@ -33,6 +35,8 @@ class Profile:
     radius_km: float  # the listing's own, or its resource's default
     words: frozenset[str]
     mentioned: frozenset[str] = frozenset()  # every node the text names, even within longer phrases
+    traits: frozenset[str] = frozenset()  # a supply: what the law sees in it (matching.engine.law)
+    contexts: frozenset[str] = frozenset()  # a demand: where it puts the resource
 
     @property
     def id(self) -> str:
@@ -53,8 +57,9 @@ class Profile:
 class Resolver:
     """Turns listings into profiles; built once from the knowledge base."""
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, regulation: Regulation | None = None):
         self.knowledge = knowledge
+        self.law = Law(knowledge, regulation or Regulation.load(knowledge))
         self.vocabulary = Vocabulary((node.id, phrase) for node in knowledge.nodes.values()
                                      for phrase in (node.label, *node.synonyms))
         marks = [(f"+{c.id}", p) for c in knowledge.conditions.values() for p in c.positive]
@@ -102,13 +107,21 @@ class Resolver:
         density = next((n.density_kg_m3 for n in node_objs if n.density_kg_m3), None)
         words -= NEGATIONS
         radius = listing.radius_km or (self.knowledge.radius_km(nodes[0]) if nodes else DEFAULT_RADIUS_KM)
+        traits: frozenset[str]
+        contexts: frozenset[str]
+        if supply:
+            load = mass_per_load_kg(listing.quantity_value, listing.quantity_unit, listing.frequency, density)
+            traits, contexts = self.law.offer_traits(listing, tuple(nodes), text_tokens, hazardous, load), frozenset()
+        else:
+            traits, contexts = frozenset(), self.law.need_contexts(listing, tuple(nodes), text_tokens)
         return Profile(
             listing=listing, nodes=tuple(nodes), families=families, hazardous=hazardous,
             excludes_hazardous=any(n.excludes_hazardous for n in node_objs),
             asserted=asserted, contradicted=contradicted, temperature=temperature_c(text),
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
             radius_km=radius, words=frozenset(words),
-            mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes))
+            mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes),
+            traits=traits, contexts=contexts)
 
     def also_named(self, text_tokens: list[str], chosen: list[Node], hazardous: bool) -> frozenset[str]:
         """Nodes named inside the text's longer phrases that it really is: « chutes de carton »
