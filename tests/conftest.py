@@ -256,7 +256,7 @@ def sqlite_stack(shared_stacks: SharedStacks) -> Stack:
 # last worker to finish is then not one that drew one of them at the end.
 SHARED_STACK_FILES = frozenset({
     "tests/e2e/test_accounts.py", "tests/e2e/test_confidentiality.py", "tests/e2e/test_listing_expiry.py",
-    "tests/e2e/test_matching_service.py",
+    "tests/e2e/test_matching_law.py", "tests/e2e/test_matching_service.py",
     "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
     "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
 })

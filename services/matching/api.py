@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
-from shared.events import MatchConcluded, MatchParty, MatchResponded, new_event
+from shared.events import MatchConcluded, MatchObligation, MatchParty, MatchResponded, new_event
 from shared.http import Caller, RemoteAuthenticator, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.outbox import add_event
@@ -51,6 +51,7 @@ class MatchPublic(BaseModel):
     my_response: str | None
     counterpart: Counterpart | None  # pairs
     members: list[Counterpart]  # groups: the other members
+    obligations: list[MatchObligation] = []  # what the exchange requires under the law, with its texts
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
@@ -194,4 +195,5 @@ def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
     return MatchPublic(id=match.id, kind=match.kind, score=match.score, explanation=mine.explanation,
                        listing_id=mine.listing_id, status=match.status, my_response=mine.response,
                        counterpart=views[0] if match.kind == "pair" and views else None,
-                       members=views if match.kind == "group" else [])
+                       members=views if match.kind == "group" else [],
+                       obligations=[MatchObligation.model_validate(o) for o in match.obligations])

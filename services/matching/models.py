@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timezone
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 
@@ -39,6 +40,9 @@ class IndexedListing(SQLModel, table=True):
     commune: str | None = None
     lat: float | None = None
     lon: float | None = None
+    waste_status: str | None = None
+    abp_category: int | None = None
+    organic_farming: bool | None = None
 
 
 class Match(SQLModel, table=True):
@@ -51,6 +55,8 @@ class Match(SQLModel, table=True):
     distance_km: float | None = None
     explanation: str
     flagged: bool = False
+    # What the exchange requires under the law, for each side (`matching.engine.law.Obligation` as dicts).
+    obligations: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # proposed → accepted | declined; retracted when a listing is withdrawn or no longer fits
     status: str = Field(default="proposed", index=True)
     created_at: datetime = Field(default_factory=_now)

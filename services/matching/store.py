@@ -20,7 +20,7 @@ from matching.engine import Known
 from matching.engine.model import ListingInput, Proposal
 from matching.models import Match, MatchMember
 from shared import topics
-from shared.events import MatchParty, MatchProposed, MatchRetracted, new_event
+from shared.events import MatchObligation, MatchParty, MatchProposed, MatchRetracted, new_event
 from shared.outbox import add_event
 from shared.units import quantity_text
 
@@ -61,6 +61,7 @@ class SqlProposals:
             self.session.exec(delete(MatchMember).where(col(MatchMember.match_id) == match.id))  # type: ignore[call-overload]
         match.score, match.distance_km, match.flagged = proposal.score, proposal.distance_km, proposal.flagged
         match.explanation, match.status = proposal.explanation, "proposed"
+        match.obligations = [obligation.as_dict() for obligation in proposal.obligations]
         self.session.add(match)
         self._remember(match, proposal.listing_ids)
         parties = []
@@ -78,7 +79,8 @@ class SqlProposals:
                     listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=True)))
         event = MatchProposed(match_id=match.id, score=match.score, distance_km=match.distance_km,
                               explanation=match.explanation, parties=parties, kind=proposal.kind,  # type: ignore[arg-type]
-                              explanations=dict(proposal.explanations), flagged=proposal.flagged)
+                              explanations=dict(proposal.explanations), flagged=proposal.flagged,
+                              obligations=[MatchObligation.model_validate(o) for o in match.obligations])
         add_event(self.session, topics.MATCHES, new_event("match.proposed", event, producer=PRODUCER, key=match.id))
 
     def set_status(self, key: str, status: str) -> None:

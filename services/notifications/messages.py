@@ -45,6 +45,7 @@ def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:
             "explanation": event.explanations.get(mine.listing_id, event.explanation),
             "own": mine.model_dump(),
             "others": [o.model_dump() for o in event.parties if o.organisation_id != mine.organisation_id],
+            "obligations": [o.model_dump() for o in event.obligations],
         }
     return contexts
 

@@ -199,6 +199,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     card = dupont.locator(".card", has_text="Pour votre annonce « Chutes de carton ondulé »")
     expect(card).to_contain_text("Besoin « Carton pour calage » à Beaune")
     expect(card).to_contain_text("Pourquoi :")
+    # 2 t of cardboard a month is a waste: the register, and a declared transporter above 0.5 t a load.
+    expect(card.locator(".obligations")).to_contain_text("registre chronologique des déchets")
+    expect(card.locator(".obligations a").first).to_have_attribute("href", re.compile(r"^https://"))
     expect(card).not_to_contain_text("Emballages Martin")
     expect(martin.locator("main")).not_to_contain_text("Cartonnerie Dupont")
     shot(dupont, "mises-en-relation")
