@@ -33,6 +33,7 @@ from reporting.schemas import (
     ProspectCreate,
     ProspectOut,
     ProspectUpdate,
+    RegulatoryOut,
     StageChange,
     SynergyOut,
     TerritoryCreate,
@@ -357,7 +358,8 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> 
         resource=synergy.resource, material=synergy.material, stage=synergy.stage,
         stage_label=STAGE_LABELS[synergy.stage], next_stages=next_stages(synergy.stage),
         abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=report.aware(synergy.opened_at),
-        updated_at=report.aware(synergy.updated_at), parties=parties)
+        updated_at=report.aware(synergy.updated_at), parties=parties,
+        regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)))
     if detail:
         out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
                                by=m.actor_name, at=report.aware(m.at))

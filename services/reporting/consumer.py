@@ -40,7 +40,7 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
                               revision=payload.revision, active=True, published_at=envelope.occurred_at)
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
     if isinstance(payload, ListingSnapshot):
-        row.title, row.insee = payload.title, payload.insee
+        row.title, row.insee, row.waste_status = payload.title, payload.insee, payload.waste_status
         row.quantity_text = None if "quantity" in payload.private_fields else quantity_text(
             payload.quantity_value, payload.quantity_unit, payload.frequency)
     session.add(row)
@@ -50,7 +50,8 @@ def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) ->
     assert isinstance(payload, MatchProposed)
     if session.get(KnownMatch, payload.match_id) is not None:
         return
-    session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at))
+    session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at,
+                           obligations=[o.model_dump() for o in payload.obligations]))
     for organisation_id in {party.organisation_id for party in payload.parties}:
         session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id))
 

@@ -19,8 +19,9 @@ from reporting import charts, display, report
 from reporting import indicators as ind
 from reporting.lifecycle import STAGE_LABELS, STAGES, TYPE_LABELS
 from reporting.models import KnownListing, KnownOrganisation, SynergyParty, Territory, TerritoryCommune
-from reporting.synergies import territory_organisations, territory_synergies
+from reporting.synergies import supply_statuses, territory_organisations, territory_synergies
 from shared.geo import Gazetteer
+from shared.nomenclatures import WASTE_STATUSES
 
 MAX_MONTHS = 120  # the monthly chart stays readable, and a period of ten years is already a long one
 
@@ -97,6 +98,7 @@ class SynergyRow:
     stage_label: str
     opened_on: date
     figures: ind.Indicators
+    status_label: str = ""  # the offer's declared legal status (exchanges of matter)
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class Dashboard:
     monthly: list[dict[str, Any]]
     funnel: list[dict[str, Any]]
     stages: list[dict[str, Any]]
+    statuses: list[dict[str, Any]]  # exchanges of matter by the offer's declared legal status
     synergies: list[SynergyRow]
     map: charts.MapChart
     method: list[dict[str, Any]]
@@ -156,6 +159,9 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
 
     steps = report.funnel(session, territory, period)["steps"]
     stages = [{"stage": s, "label": STAGE_LABELS[s], "count": impact["synergies_by_stage"][s]} for s in STAGES]
+    statuses = [{"status": s, "label": WASTE_STATUSES.get(s, "non déclaré"), "count": count}
+                for s, count in impact["exchanges_by_status"].items()]
+    declared = supply_statuses(session, [s for s in synergies if s.synergy_type == "substitution"])
 
     counted = {trace["synergy_id"] for trace in current.trace}
     names = organisation_names(session, [s.synergy_id for s in synergies])
@@ -169,14 +175,16 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
             synergy_id=synergy.synergy_id, resource=synergy.resource, synergy_type=synergy.synergy_type,
             type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type),
             parties=names.get(synergy.synergy_id, []), stage=synergy.stage, stage_label=STAGE_LABELS[synergy.stage],
-            opened_on=opened_on, figures=ind.indicators(own, period.first, period.end, factors=factors)))
+            opened_on=opened_on, figures=ind.indicators(own, period.first, period.end, factors=factors),
+            status_label="" if synergy.synergy_id not in declared
+            else WASTE_STATUSES.get(declared[synergy.synergy_id] or "", "non déclaré")))
 
     resources = {s.synergy_id: s.resource for s in synergies}
     method = [method_line(trace, resources, factors) for trace in current.trace]
     cited = sorted({source for trace in current.trace for source in trace["sources"]})
     return Dashboard(
         territory=territory, period=period, previous_period=period.previous(), impact=impact, current=current,
-        tiles=tiles, monthly=monthly, funnel=steps, stages=stages, synergies=rows,
+        tiles=tiles, monthly=monthly, funnel=steps, stages=stages, statuses=statuses, synergies=rows,
         map=territory_map(session, territory, gazetteer), method=method,
         sources=[factors.sources[key] for key in cited],
         unconverted=[resources.get(s, s) for s in current.unconverted],

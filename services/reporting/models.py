@@ -31,6 +31,7 @@ class KnownListing(SQLModel, table=True):
     insee: str | None = None
     quantity_text: str | None = None
     published_at: datetime | None = None
+    waste_status: str | None = None  # declared by its organisation (shared.nomenclatures.WASTE_STATUSES)
 
 
 class KnownMatch(SQLModel, table=True):
@@ -40,6 +41,8 @@ class KnownMatch(SQLModel, table=True):
     status: str = Field(index=True)  # proposed, accepted, declined, retracted
     proposed_at: datetime
     concluded_at: datetime | None = None
+    # What the exchange requires under the law, as matching proposed it (MatchObligation as dicts).
+    obligations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class MatchParticipant(SQLModel, table=True):

@@ -27,7 +27,8 @@ from reporting.models import (
     SynergyParty,
     Territory,
 )
-from reporting.synergies import territory_organisations, territory_synergies
+from reporting.synergies import supply_statuses, territory_organisations, territory_synergies
+from shared.nomenclatures import WASTE_STATUSES
 
 LISTING_KINDS = ("offer", "need", "share", "pool")
 FUNNEL_STEPS = ("contacted", "met", "registered", "with_listing", "with_match", "with_accepted_match",
@@ -150,6 +151,8 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
     existing = [s for s in synergies if stages[s.synergy_id] is not None]
     by_stage = Counter(stages[s.synergy_id] for s in existing)
     by_type = Counter(s.synergy_type for s in existing)
+    statuses = supply_statuses(session, [s for s in existing if s.synergy_type == "substitution"])
+    by_status = Counter(status or "undeclared" for status in statuses.values())
     members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
     engaged = set(session.exec(select(SynergyParty.organisation_id).where(
         col(SynergyParty.synergy_id).in_([s.synergy_id for s in existing]))).all()) if existing else set()
@@ -169,6 +172,8 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
         "change": ind.compare(current, previous),
         "synergies_by_stage": {stage: by_stage.get(stage, 0) for stage in STAGES},
         "synergies_by_type": {kind: by_type.get(kind, 0) for kind in ("substitution", "mutualisation")},
+        # Exchanges of matter by the status the offer declared: what the law asks of them follows from it.
+        "exchanges_by_status": {status: by_status.get(status, 0) for status in (*WASTE_STATUSES, "undeclared")},
         "synergies": len(existing),
         "organisations": len(registered),
         "organisations_engaged": len(engaged),

@@ -175,6 +175,27 @@ class MoveOut(BaseModel):
     at: datetime
 
 
+class LegalTextOut(BaseModel):
+    title: str
+    url: str
+
+
+class ObligationOut(BaseModel):
+    id: str
+    title: str
+    label: str
+    texts: list[LegalTextOut] = []
+
+
+class RegulatoryOut(BaseModel):
+    """The regulatory side of a synergy: the offer's declared status, what the exchange requires, what is missing."""
+
+    declared_status: str | None
+    declared_status_label: str
+    obligations: list[ObligationOut]
+    missing: list[str]
+
+
 class SynergyOut(BaseModel):
     id: str
     origin: str
@@ -192,6 +213,7 @@ class SynergyOut(BaseModel):
     parties: list[PartyOut]
     history: list[MoveOut] = []
     flows: list[dict] = []
+    regulatory: RegulatoryOut | None = None
 
 
 class ActorListingOut(BaseModel):

@@ -14,6 +14,8 @@ from sqlmodel import Session, col, select
 
 from reporting.lifecycle import CONTRACTED_STAGES, check_move, event_type_for
 from reporting.models import (
+    KnownListing,
+    KnownMatch,
     KnownOrganisation,
     Synergy,
     SynergyFlow,
@@ -34,6 +36,7 @@ from shared.events import (
     new_event,
     payload_of,
 )
+from shared.nomenclatures import WASTE_STATUSES
 from shared.outbox import add_event
 
 PRODUCER = "reporting"
@@ -179,3 +182,30 @@ def territory_synergies(session: Session, territory_id: str) -> list[Synergy]:
                            .where(col(SynergyParty.organisation_id).in_(list(members)))).all())
     return list(session.exec(select(Synergy).where(col(Synergy.synergy_id).in_(list(ids)))
                              .order_by(col(Synergy.opened_at))).all()) if ids else []
+
+
+def supply_statuses(session: Session, synergies: list[Synergy]) -> dict[str, str | None]:
+    """The legal status the supplying party declared for each synergy's listing (None: not declared)."""
+    ids = [s.synergy_id for s in synergies]
+    if not ids:
+        return {}
+    rows = session.exec(select(SynergyParty.synergy_id, KnownListing.waste_status)
+                        .join(KnownListing, col(KnownListing.listing_id) == col(SynergyParty.listing_id))
+                        .where(col(SynergyParty.synergy_id).in_(ids), SynergyParty.role == "supply")).all()
+    found = dict(rows)
+    return {synergy_id: found.get(synergy_id) for synergy_id in ids}
+
+
+def regulatory_view(session: Session, synergy: Synergy) -> dict[str, object]:
+    """What the law asks of the exchange and what is still missing, for the parties and the animateur."""
+    status = supply_statuses(session, [synergy])[synergy.synergy_id]
+    match = session.get(KnownMatch, synergy.match_id) if synergy.match_id else None
+    obligations = list(match.obligations) if match else []
+    missing = []
+    if synergy.synergy_type == "substitution" and status is None:
+        missing.append("Statut de la matière non déclaré par l'offre (déchet, sous-produit, sortie du statut de "
+                       "déchet ou produit) : il décide des obligations.")
+    if match is None:
+        missing.append("Piste ouverte par l'animateur : obligations réglementaires à établir avec les parties.")
+    return {"declared_status": status, "declared_status_label": WASTE_STATUSES.get(status or "", "non déclaré"),
+            "obligations": obligations, "missing": missing}

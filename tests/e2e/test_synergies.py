@@ -120,6 +120,12 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert [m["by"] for m in detail["history"]] == [
             "Emballages Martin", "Communauté de communes de la Côte", "Cartonnerie Dupont"]
         assert detail["flows"][0]["transport_before"]["km_per_trip"] == 360
+        # The regulatory side: 2 t of cardboard a month, a waste unless declared otherwise.
+        law = detail["regulatory"]
+        assert (law["declared_status"], law["declared_status_label"]) == (None, "non déclaré")
+        assert {o["id"] for o in law["obligations"]} == {"waste_register", "transporter_declaration"}
+        assert all(o["texts"] and o["texts"][0]["url"].startswith("https://") for o in law["obligations"])
+        assert law["missing"][0].startswith("Statut de la matière non déclaré")
 
         # Each move is emailed to the other parties and to the animateur, never to whoever made it.
         def stage_mails() -> list[tuple[str, str]] | None:
@@ -151,6 +157,7 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert dashboard is not None  # the summary opens the territory's dashboard without a password
         page = httpx.get(dashboard.group(0))
         assert page.status_code == 200 and "Côte de Beaune et de Nuits" in page.text
+        assert "Échanges de matières par statut réglementaire" in page.text
 
         # 2025 as a whole: 3 trips a month of 360 km removed → 36 trips and 12,960 km avoided.
         report = client.get("/api/v1/reports/impact", headers=cc,
@@ -163,6 +170,8 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         # Stages are counted as they stood at the end of the period: this year, it operates.
         this_year = client.get("/api/v1/reports/impact", headers=cc, params={"territory": territory}).json()
         assert this_year["synergies_by_stage"]["operating"] == 1 and this_year["synergies"] == 1
+        assert this_year["exchanges_by_status"] == {"waste": 0, "by_product": 0, "end_of_waste": 0, "product": 0,
+                                                    "undeclared": 1}
         assert this_year["organisations_engaged"] == 2 and this_year["matches_proposed"] == 1
         assert this_year["organisations"] == 2  # Dijon's sawmill is outside; the collectivité is not counted
         assert this_year["active_listings"] == {"offer": 1, "need": 1, "share": 0, "pool": 0}
@@ -188,6 +197,8 @@ def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
 
         pistes = client.get("/api/v1/synergies", headers=cc, params={"territory": territory}).json()
         assert [p["origin"] for p in pistes] == ["piste"] and pistes[0]["notes"] == "Atelier du 12 mars"
+        assert pistes[0]["regulatory"]["obligations"] == []
+        assert pistes[0]["regulatory"]["missing"][-1].startswith("Piste ouverte par l'animateur")
         sid = pistes[0]["id"]
         abandoned = client.post(f"/api/v1/synergies/{sid}/stage", headers=girard,
                                 json={"stage": "abandoned", "reason": "logistic"})
