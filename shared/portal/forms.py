@@ -81,6 +81,9 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "radius_km": number(text(form, "radius_km")),
         "description": optional(form, "description"),
         "private_fields": ["quantity"] if form.get("quantity_private") else [],
+        "waste_status": optional(form, "waste_status"),
+        "abp_category": optional(form, "abp_category"),
+        "organic_farming": True if form.get("organic_farming") else None,
     }
     if editing:
         return body
@@ -123,7 +126,8 @@ SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": 
 LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "quantity": "quantity_value",
                   "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
                   "radius_km": "radius_km", "description": "description", "ewc_code": "category",
-                  "private_fields": "quantity_private"}
+                  "private_fields": "quantity_private", "waste_status": "waste_status",
+                  "abp_category": "abp_category", "organic_farming": "organic_farming"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 

@@ -277,7 +277,8 @@ def build_router(settings: Settings) -> APIRouter:
         quantity = listing.get("quantity") or {}
         values = {**listing, "quantity_value": shown(quantity.get("value")), "quantity_unit": quantity.get("unit", "t"),
                   "radius_km": shown(listing.get("radius_km")),
-                  "quantity_private": "quantity" in listing.get("private_fields", [])}
+                  "quantity_private": "quantity" in listing.get("private_fields", []),
+                  "abp_category": shown(listing.get("abp_category"))}
         return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
                             general=[])
 
