@@ -86,7 +86,8 @@ def test_a_declared_legal_status_is_kept_shown_and_published(backend: str, setti
     with TestClient(app) as client:
         owner, other = register(client), register(client, name="Ferme Morel", contact_email="morel@ferme.example")
         created = client.post("/api/v1/listings", headers=owner, json={
-            **GOOD, "title": "Lactosérum", "waste_status": "Sous-produit", "abp_category": "3", "organic_farming": True})
+            **GOOD, "title": "Lactosérum", "waste_status": "Sous-produit", "abp_category": "3",
+            "organic_farming": True})
         assert created.status_code == 201, created.text
         listing_id = created.json()["id"]
         for reader in (owner, other):

@@ -65,6 +65,13 @@ FORBIDDEN = [
                  id="treated-wood-never-bedding"),
     pytest.param(offer("Fûts de 200 L ayant contenu de l'huile moteur, vidés"), need("Fûts pour stocker notre vin"),
                  id="chemical-drums-never-food"),
+    pytest.param(offer("Cendres volantes de la chaufferie bois (électrofiltre)"),
+                 need("Cendres de bois pour amendement de mes parcelles"), id="fly-ash-never-on-land"),
+    pytest.param(offer("Boues de station d'épuration chaulées"),
+                 need("Boues pour amendement de mes parcelles", organic_farming=True),
+                 id="sewage-sludge-never-organic"),
+    pytest.param(offer("Solvants usagés (acétone)", ewc_code="14 06 03*"), need("Solvant pour nettoyer nos pièces"),
+                 id="hazardous-waste-only-to-treatment"),
     pytest.param(offer("Fumier de volailles d'un élevage hors-sol"), need("Fumier pour mes parcelles",
                                                                           organic_farming=True),
                  id="industrial-livestock-never-organic"),
@@ -149,3 +156,15 @@ def test_every_rule_cites_an_official_text_and_a_bad_reference_is_refused(tmp_pa
                                                              'supply_any = ["cantine"]'), encoding="utf-8")
     with pytest.raises(KnowledgeError, match="unknown trait 'cantine'"):
         Regulation.load(Knowledge.load(), tmp_path)
+
+
+def test_a_shared_collection_of_hazardous_waste_says_what_each_producer_owes() -> None:
+    engine = Engine(Knowledge.load(), today=TODAY)
+    proposals: list = []
+    for n in range(3):
+        proposals += engine.upsert(offer("Chiffons souillés d'atelier", listing_id=f"rags-{n}",
+                                         organisation_id=f"garage-{n}", quantity_value=50, quantity_unit="kg",
+                                         frequency="monthly", lat=AURILLAC[0] + n * 0.01))
+    [group] = [p for p in proposals if p.kind == "group"]
+    assert {o.id for o in group.obligations} == {"tracking_slip", "waste_register"}
+    assert "Ce que la loi demande : bordereau de suivi Trackdéchets" in group.explanation

@@ -51,7 +51,8 @@ def test_listing_body_reads_french_numbers() -> None:
     assert listing_body({"title": "Chutes", "quantity_private": "1"})["private_fields"] == ["quantity"]
     declared = listing_body({"kind": "offer", "title": "Lactosérum", "waste_status": "by_product", "abp_category": "3",
                              "organic_farming": "1"})
-    assert (declared["waste_status"], declared["abp_category"], declared["organic_farming"]) == ("by_product", "3", True)
+    assert (declared["waste_status"], declared["abp_category"], declared["organic_farming"]) == (
+        "by_product", "3", True)
 
 
 def test_api_errors_land_next_to_their_field_in_french() -> None:

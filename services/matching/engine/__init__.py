@@ -240,10 +240,14 @@ class Engine:
     def _group(self, purpose: str, node: str, members: list[Profile], radius: float) -> Proposal:
         spread = max(distance_km(a, b) or 0.0 for a in members for b in members)
         ids = tuple(sorted(m.id for m in members))
-        general, per_member = group_explanations(self.knowledge, purpose, node, members, max(spread, 0.1))
+        # A shared collection moves each producer's waste: what the law asks of any of them, once.
+        obligations = {o.id: o for m in members for o in self.law.obligations(m.traits, frozenset())}
+        general, per_member = group_explanations(self.knowledge, purpose, node, members, max(spread, 0.1),
+                                                 tuple(obligations.values()))
         score = round(min(1.0, 0.55 + 0.1 * len(members) + 0.15 * (1 - spread / radius)), 3)
         return Proposal(key=f"group:{purpose}:{node}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
-                        explanation=general, explanations=per_member, distance_km=round(spread, 1))
+                        explanation=general, explanations=per_member, distance_km=round(spread, 1),
+                        obligations=tuple(obligations.values()))
 
     def _small_waste(self, profile: Profile) -> bool:
         """A producer of waste small enough to gain from a shared collection."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from matching.engine.fit import PairFit
+from matching.engine.law import Obligation
 from matching.engine.profile import Profile
 from matching.knowledge import Knowledge
 from shared.units import format_number, quantity_text
@@ -41,8 +42,7 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
         check = f" À vérifier : {labels}."
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
-    if fit.obligations:  # in full, with their texts, on the match page and in the email
-        check += f" Ce que la loi demande : {', '.join(o.title for o in fit.obligations)}."
+    check += legal_sentence(fit.obligations)
     share = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
         share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."
@@ -60,8 +60,13 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
     return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{share}{why}{check}"}
 
 
+def legal_sentence(obligations: tuple[Obligation, ...]) -> str:
+    """The obligations' short names (in full, with their texts, on the match page and in the email)."""
+    return f" Ce que la loi demande : {', '.join(o.title for o in obligations)}." if obligations else ""
+
+
 def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members: list[Profile],
-                       spread_km: float) -> tuple[str, dict[str, str]]:
+                       spread_km: float, obligations: tuple[Obligation, ...] = ()) -> tuple[str, dict[str, str]]:
     label = knowledge.nodes[node_id].label
     n = len(members)
     if purpose == "collection":
@@ -70,4 +75,5 @@ def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members
     else:
         general = (f"{n} organisations à moins de {km(spread_km)} les unes des autres cherchent « {label} » : "
                    "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
+    general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}

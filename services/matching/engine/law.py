@@ -48,7 +48,8 @@ class Law:
     # -- reading listings --------------------------------------------------------------------
     def offer_traits(self, listing: ListingInput, nodes: tuple[str, ...], text_tokens: list[str],
                      hazardous: bool, mass_per_load_kg: float | None) -> frozenset[str]:
-        """What the law sees in an offer: from its resource, its words and what it declares."""
+        """What the law sees in an offer (or a share: a collection service says what it collects): from its
+        resource, its words and what it declares."""
         found: set[str] = set()
         node_set = set(nodes)
         families = {self.knowledge.nodes[n].family for n in nodes}
@@ -120,7 +121,9 @@ class Law:
     def forbids(self, traits: frozenset[str], contexts: frozenset[str]) -> Prohibition | None:
         """The first prohibition the exchange falls under, or None."""
         for rule in self.regulation.prohibitions:
-            if traits & rule.supply_any and not traits & rule.supply_none and contexts & rule.demand_any:
+            if not traits & rule.supply_any or traits & rule.supply_none or contexts & rule.demand_none:
+                continue
+            if not rule.demand_any or contexts & rule.demand_any:
                 return rule
         return None
 

@@ -65,7 +65,8 @@ class Prohibition:
     family: str
     supply_any: frozenset[str]
     supply_none: frozenset[str]
-    demand_any: frozenset[str]
+    demand_any: frozenset[str]  # empty: whatever the need…
+    demand_none: frozenset[str]  # …unless it has one of these contexts
     why: str
     texts: tuple[LegalText, ...]
 
@@ -129,17 +130,18 @@ def _load(knowledge: Knowledge, directory: Path) -> Regulation:
     prohibitions, obligations = [], []
     for position, table in enumerate(_array(doc, "prohibitions"), start=1):
         entry = _Entry(f"{FILE} [[prohibitions]] #{position}", table)
-        entry.unknown_keys({"id", "family", "supply_any", "supply_none", "demand_any", "why", "texts"})
+        entry.unknown_keys({"id", "family", "supply_any", "supply_none", "demand_any", "demand_none", "why", "texts"})
         family = entry.text("family") or ""
         if family not in RULE_FAMILIES:
             raise KnowledgeError(f"{entry.where}: `family` must be one of {', '.join(RULE_FAMILIES)}")
-        supply_any, supply_none, demand_any = (_refs(entry, key, ids, kind) for key, ids, kind in (
+        supply_any, supply_none, demand_any, demand_none = (_refs(entry, key, ids, kind) for key, ids, kind in (
             ("supply_any", trait_ids, "trait"), ("supply_none", trait_ids, "trait"),
-            ("demand_any", context_ids, "context")))
-        if not supply_any or not demand_any:
-            raise KnowledgeError(f"{entry.where}: needs `supply_any` and `demand_any`")
+            ("demand_any", context_ids, "context"), ("demand_none", context_ids, "context")))
+        if not supply_any or not (demand_any or demand_none):
+            raise KnowledgeError(f"{entry.where}: needs `supply_any`, and `demand_any` or `demand_none`")
         prohibitions.append(Prohibition(_identifier(entry.where, entry.text("id") or ""), family, supply_any,
-                                        supply_none, demand_any, entry.text("why") or "", _cited(entry, texts)))
+                                        supply_none, demand_any, demand_none, entry.text("why") or "",
+                                        _cited(entry, texts)))
     for position, table in enumerate(_array(doc, "obligations"), start=1):
         entry = _Entry(f"{FILE} [[obligations]] #{position}", table)
         entry.unknown_keys({"id", "title", "label", "supply_all", "supply_none", "demand_any", "texts"})
