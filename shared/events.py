@@ -46,7 +46,7 @@ class Payload(BaseModel):
 
 
 ListingKind = Literal["offer", "need", "share", "pool"]
-Frequency = Literal["once", "weekly", "monthly", "yearly"]
+Frequency = Literal["once", "daily", "weekly", "monthly", "yearly", "continuous", "seasonal"]
 
 
 class ListingSnapshot(Payload):
@@ -76,6 +76,12 @@ class ListingSnapshot(Payload):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    # Qualities (None: not said): an offer's, or the need's requirement (minimum temperature, pressure and
+    # purity, maximum moisture; for cold, the maximum temperature).
+    temperature_c: float | None = None
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
 
 
 class ListingClosed(Payload):

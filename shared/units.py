@@ -17,14 +17,26 @@ UNITS: dict[str, tuple[str, str]] = {
     "pallet": ("palette", "palettes"),
     "hour": ("heure", "heures"),
     "day": ("jour", "jours"),
+    "nm3": ("Nm³", "Nm³"),  # a gas at normal conditions
+    # Rates: a continuous flow as industry states it (heat, steam, water, gas, bulk matter).
+    "kw": ("kW", "kW"),
+    "mw": ("MW", "MW"),
+    "m3h": ("m³/h", "m³/h"),
+    "th": ("t/h", "t/h"),
 }
+RATE_UNITS = frozenset({"kw", "mw", "m3h", "th"})
+ALIASES = {"m3/h": "m3h", "t/h": "th", "nm3/h": "m3h", "kwth": "kw", "mwth": "mw"}
 
-FREQUENCY_LABELS = {"once": "en une fois", "weekly": "par semaine", "monthly": "par mois", "yearly": "par an"}
+FREQUENCY_LABELS = {"once": "en une fois", "daily": "par jour", "weekly": "par semaine", "monthly": "par mois",
+                    "yearly": "par an", "continuous": "en continu", "seasonal": "par saison"}
+# A rate runs this many hours a year: all year round, or over a season (about six months).
+RATE_HOURS_PER_YEAR = {None: 8760.0, "continuous": 8760.0, "seasonal": 4380.0}
 
 
 def normalise_unit(raw: str) -> str | None:
     """The unit code for `raw` (case-insensitive, `m³`/`L`/`kWh` accepted), or None."""
-    code = raw.strip().lower().replace("³", "3").replace("²", "2")
+    code = raw.strip().lower().replace("³", "3").replace("²", "2").replace(" ", "")
+    code = ALIASES.get(code, code)
     return code if code in UNITS else None
 
 

@@ -31,7 +31,8 @@ log = logging.getLogger(__name__)
 LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description", "category", "ewc_code",
                   "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
                   "available_from", "expires_at", "revision", "quantity_private", "waste_status",
-                  "abp_category", "organic_farming")
+                  "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
+                  "moisture_percent")
 
 
 def as_input(row: IndexedListing) -> ListingInput:

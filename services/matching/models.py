@@ -43,6 +43,10 @@ class IndexedListing(SQLModel, table=True):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    temperature_c: float | None = None
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
 
 
 class Match(SQLModel, table=True):

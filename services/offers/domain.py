@@ -11,10 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.nomenclatures import WASTE_STATUSES, activity_codes, normalise_ewc, normalise_naf, waste_codes
+from shared.units import FREQUENCY_LABELS, RATE_UNITS, UNITS
 
 ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
 LISTING_KINDS = ("offer", "need", "share", "pool")
-FREQUENCIES = ("once", "weekly", "monthly", "yearly")
+FREQUENCIES = ("once", "daily", "weekly", "monthly", "yearly", "continuous", "seasonal")
+# Qualities a listing may state: (lowest, highest, French name with its unit).
+QUALITIES = {"temperature_c": (-60.0, 1500.0, "La température (°C)"), "pressure_bar": (0.0, 400.0, "La pression (bar)"),
+             "purity_percent": (0.0, 100.0, "La pureté (%)"), "moisture_percent": (0.0, 100.0, "L'humidité (%)")}
 LISTING_STATUSES = ("active", "paused", "withdrawn", "expired")
 STATUS_LABELS = {"active": "en ligne", "paused": "en pause", "withdrawn": "retirée", "expired": "expirée"}
 # What each action needs: a paused listing is out of matching but can still be edited, renewed or closed.
@@ -96,6 +100,24 @@ def check_abp_category(raw: int | str | None) -> int | None:
         return int(str(raw).strip())
     raise RuleBroken("abp_category", f"Catégorie de sous-produits animaux « {raw} » inconnue : 1, 2 ou 3 "
                                      f"(règlement (CE) n° 1069/2009).")
+
+
+def check_flow(unit: str | None, frequency: str | None) -> None:
+    """A rate (kW, m³/h…) runs continuously or over a season; « en continu » needs a rate."""
+    if unit in RATE_UNITS and frequency not in (None, "continuous", "seasonal"):
+        raise RuleBroken("frequency", f"Un débit en {UNITS[unit][0]} court en continu ou sur une saison, pas "
+                                      f"« {FREQUENCY_LABELS.get(frequency or '', frequency)} » : choisissez « en "
+                                      "continu » ou « par saison », ou donnez une quantité (kWh, m³, t…).")
+    if frequency == "continuous" and unit not in RATE_UNITS:
+        raise RuleBroken("frequency", "« En continu » va avec un débit : kW, MW, m³/h ou t/h.")
+
+
+def check_quality(name: str, value: float | None) -> float | None:
+    """A quality within its physical range (QUALITIES), or RuleBroken naming it."""
+    low, high, label = QUALITIES[name]
+    if value is not None and not low <= value <= high:
+        raise RuleBroken(name, f"{label} doit être comprise entre {low:g} et {high:g}.")
+    return value
 
 
 def check_dates(available_from: date | None, expires_at: date | None, today: date) -> tuple[date | None, date]:

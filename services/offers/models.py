@@ -68,6 +68,11 @@ class Listing(SQLModel, table=True):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None  # offer: usable in organic farming; need: for an organic farm
+    # Qualities (offers.domain.QUALITIES): an offer's, or what a need requires (see shared.events).
+    temperature_c: float | None = None
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
     # Fields the organisation keeps to itself for good, even from matched partners and the animateur.
     private_fields: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=_now)
@@ -349,7 +354,8 @@ class RoleChange(Input):
 
 class Quantity(Input):
     value: float = PydanticField(gt=0, le=1e12, description="strictement positive")
-    unit: Text = PydanticField(max_length=20, description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day")
+    unit: Text = PydanticField(max_length=20, description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day, "
+                                                          "nm3 ; débits : kw, mw, m3h, th")
 
 
 PrivateField = Literal["quantity"]
@@ -373,6 +379,11 @@ class ListingCreate(Input):
         default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
     organic_farming: bool | None = PydanticField(
         default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
+    temperature_c: float | None = PydanticField(
+        default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
+    pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
+    purity_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le minimum")
+    moisture_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le maximum")
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
@@ -396,6 +407,11 @@ class ListingUpdate(Input):
         default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
     organic_farming: bool | None = PydanticField(
         default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
+    temperature_c: float | None = PydanticField(
+        default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
+    pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
+    purity_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le minimum")
+    moisture_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le maximum")
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
@@ -438,6 +454,10 @@ class ListingPublic(BaseModel):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    temperature_c: float | None = None
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
     private_fields: list[str] = []
     created_at: datetime
     updated_at: datetime
@@ -460,4 +480,8 @@ class ListingAnonymised(BaseModel):
     waste_status: str | None = None  # what the flow is in law is no secret: the partner's obligations follow from it
     abp_category: int | None = None
     organic_farming: bool | None = None
+    temperature_c: float | None = None  # qualities are what a partner needs to know, not a secret
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
     mine: bool = False

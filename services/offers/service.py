@@ -10,11 +10,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from offers.domain import (
+    QUALITIES,
     RuleBroken,
     check_abp_category,
     check_dates,
     check_ewc,
+    check_flow,
     check_naf,
+    check_quality,
     check_radius,
     check_siret,
     check_transition,
@@ -38,7 +41,7 @@ from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, Organ
 from shared.geo import Gazetteer, PlaceError
 from shared.http import hash_token
 from shared.outbox import add_event
-from shared.units import normalise_unit
+from shared.units import UNITS, normalise_unit
 
 PRODUCER = "offers"
 
@@ -331,9 +334,14 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         else:
             unit = normalise_unit(data.quantity.unit)
             if unit is None:
-                raise RuleBroken("quantity.unit", f"Unité « {data.quantity.unit} » inconnue : kg, t, l, m3, m2, "
-                                                  "kwh, mwh, unit, pallet, hour ou day.")
+                raise RuleBroken("quantity.unit", f"Unité « {data.quantity.unit} » inconnue : "
+                                                  f"{', '.join(UNITS)}.")
             listing.quantity_value, listing.quantity_unit = data.quantity.value, unit
+    if {"quantity", "frequency"} & given:
+        check_flow(listing.quantity_unit, listing.frequency)
+    for name in QUALITIES:
+        if name in given:
+            setattr(listing, name, check_quality(name, getattr(data, name)))
     if "radius_km" in given:
         listing.radius_km = check_radius(data.radius_km)
     if "waste_status" in given:
@@ -360,5 +368,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         available_from=listing.available_from, expires_at=listing.expires_at,
         commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
         waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
-        organic_farming=listing.organic_farming, private_fields=list(listing.private_fields))
+        organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
+        **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

@@ -81,6 +81,10 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "radius_km": number(text(form, "radius_km")),
         "description": optional(form, "description"),
         "private_fields": ["quantity"] if form.get("quantity_private") else [],
+        "temperature_c": number(text(form, "temperature_c")),
+        "pressure_bar": number(text(form, "pressure_bar")),
+        "purity_percent": number(text(form, "purity_percent")),
+        "moisture_percent": number(text(form, "moisture_percent")),
         "waste_status": optional(form, "waste_status"),
         "abp_category": optional(form, "abp_category"),
         "organic_farming": True if form.get("organic_farming") else None,
@@ -127,6 +131,8 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
                   "radius_km": "radius_km", "description": "description", "ewc_code": "category",
                   "private_fields": "quantity_private", "waste_status": "waste_status",
+                  "temperature_c": "temperature_c", "pressure_bar": "pressure_bar",
+                  "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
                   "abp_category": "abp_category", "organic_farming": "organic_farming"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}

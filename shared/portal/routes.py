@@ -278,7 +278,9 @@ def build_router(settings: Settings) -> APIRouter:
         values = {**listing, "quantity_value": shown(quantity.get("value")), "quantity_unit": quantity.get("unit", "t"),
                   "radius_km": shown(listing.get("radius_km")),
                   "quantity_private": "quantity" in listing.get("private_fields", []),
-                  "abp_category": shown(listing.get("abp_category"))}
+                  "abp_category": shown(listing.get("abp_category")),
+                  **{name: shown(listing.get(name)) for name in ("temperature_c", "pressure_bar", "purity_percent",
+                                                                  "moisture_percent")}}
         return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
                             general=[])
 

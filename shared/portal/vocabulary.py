@@ -31,7 +31,9 @@ LISTING_KIND_HINTS = {
     "pool": "Collecte groupée, achats en commun, emploi partagé avec vos voisins.",
 }
 
-FREQUENCIES = {"once": "En une fois", "weekly": "Chaque semaine", "monthly": "Chaque mois", "yearly": "Chaque année"}
+FREQUENCIES = {"once": "En une fois", "daily": "Chaque jour", "weekly": "Chaque semaine", "monthly": "Chaque mois",
+               "yearly": "Chaque année", "continuous": "En continu (débit : kW, m³/h, t/h)",
+               "seasonal": "Sur une saison"}
 UNIT_LABELS = {code: plural for code, (_singular, plural) in UNITS.items()}
 
 LISTING_STATUSES = {"active": "En ligne", "paused": "En pause", "withdrawn": "Clôturée", "expired": "Expirée"}

@@ -1,7 +1,8 @@
 """The matching engine through the running services: substitution, answers, retraction, pooling.
 
 The run's stack is shared with other test files: these organisations sit in Jura communes that no other file
-uses and that lie beyond the radius of the others' listings (Saint-Claude, Lons-le-Saunier, Voiteur, Poligny…)."""
+uses and that lie beyond the radius of the others' listings (Saint-Claude, Lons-le-Saunier, Voiteur, Poligny…),
+and around Le Puy-en-Velay for heat."""
 
 from __future__ import annotations
 
@@ -143,3 +144,23 @@ def test_a_listing_the_engine_cannot_place_is_flagged_for_review(stack: Stack) -
         flagged = wait_until(lambda: [u for u in client.get("/api/v1/matches/unplaced", headers=auth(weaver)).json()
                                       if u["listing_id"] == listing], timeout=20)
         assert flagged[0]["title"] == "Bobines de fil bouclette mohair"
+
+
+def test_heat_in_kilowatts_all_year_round_goes_where_its_temperature_is_enough(stack: Stack) -> None:
+    """A rate with its frequency and a temperature, through the services: the greenhouse (45 °C asked) gets the
+    compressors' 60 °C; the dryer asking 90 °C, weighed in the same transaction, does not."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        plant = register(client, "Fonderie du Velay", "Le Puy-en-Velay", "43000")
+        greenhouse = register(client, "Serres d'Espaly", "Espaly-Saint-Marcel", "43000")
+        dryer = register(client, "Séchoir à lentilles d'Aiguilhe", "Aiguilhe", "43000")
+        post(client, greenhouse, kind="need", title="Chauffage de serres", quantity={"value": 200, "unit": "kW"},
+             frequency="seasonal", temperature_c=45)
+        post(client, dryer, kind="need", title="Chaleur de séchage", quantity={"value": 200, "unit": "kW"},
+             frequency="continuous", temperature_c=90)
+        post(client, plant, kind="offer", title="Chaleur fatale de compresseurs", quantity={"value": 500, "unit": "kW"},
+             frequency="continuous", temperature_c=60)
+
+        [match] = wait_until(lambda: matches(client, greenhouse), timeout=20)
+        assert "Qualité : 60 °C pour 45 °C demandés" in match["explanation"]
+        assert match["counterpart"]["quantity_approx"] == "environ 500 kW en continu"
+        assert matches(client, dryer) == []

@@ -46,7 +46,7 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"quantity": {"value": 0, "unit": "t"}}, ["body", "quantity", "value"], "greater than 0"),
     ({"quantity": {"value": -2, "unit": "kg"}}, ["body", "quantity", "value"], "greater than 0"),
     ({"quantity": {"value": 2, "unit": "barrels"}}, ["body", "quantity.unit"], "Unité « barrels » inconnue"),
-    ({"frequency": "daily"}, ["body", "frequency"], "monthly"),
+    ({"frequency": "hourly"}, ["body", "frequency"], "monthly"),
     ({"radius_km": 0}, ["body", "radius_km"], "rayon"),
     ({"radius_km": 5000}, ["body", "radius_km"], "rayon"),
     ({"expires_at": str(TODAY - timedelta(days=1))}, ["body", "expires_at"], "postérieure"),
@@ -57,6 +57,12 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"ewc_code": "999999"}, ["body", "ewc_code"], "nomenclature européenne"),
     ({"waste_status": "recyclé"}, ["body", "waste_status"], "Statut « recyclé » inconnu : « waste » (déchet)"),
     ({"abp_category": 4}, ["body", "abp_category"], "1, 2 ou 3"),
+    ({"frequency": "continuous"}, ["body", "frequency"], "« En continu » va avec un débit : kW, MW, m³/h ou t/h"),
+    ({"quantity": {"value": 500, "unit": "kW"}, "frequency": "monthly"}, ["body", "frequency"],
+     "Un débit en kW court en continu ou sur une saison"),
+    ({"temperature_c": 2000}, ["body", "temperature_c"], "La température (°C) doit être comprise entre -60 et 1500"),
+    ({"moisture_percent": 120}, ["body", "moisture_percent"], "L'humidité (%) doit être comprise entre 0 et 100"),
+    ({"pressure_bar": -1}, ["body", "pressure_bar"], "La pression (bar) doit être comprise"),
     ({"abp_category": "C3"}, ["body", "abp_category"], "Catégorie de sous-produits animaux « C3 » inconnue"),
     ({"colour": "blue"}, ["body", "colour"], "Extra inputs"),
 ])
@@ -65,6 +71,22 @@ def test_each_listing_rule_names_its_field(client: TestClient, change: dict, fie
     assert answer.status_code == 422
     assert field in error_locations(answer)
     assert message in str(answer.json()["detail"])
+
+
+def test_a_continuous_flow_and_its_qualities_are_stored_and_shown(client: TestClient) -> None:
+    """500 kW of heat all year round at 60 °C, 4 bar: a rate with « en continu », qualities shown to others too."""
+    owner, other = register(client), register(client, name="Serres Morel", contact_email="morel@serres.example")
+    created = client.post("/api/v1/listings", headers=owner, json={
+        "kind": "offer", "title": "Chaleur fatale", "quantity": {"value": 500, "unit": "kW"}, "frequency": "continuous",
+        "temperature_c": 60, "pressure_bar": 4})
+    assert created.status_code == 201, created.text
+    mine = client.get(f"/api/v1/listings/{created.json()['id']}", headers=owner).json()
+    assert (mine["quantity"], mine["frequency"]) == ({"value": 500.0, "unit": "kw"}, "continuous")
+    seen = client.get(f"/api/v1/listings/{created.json()['id']}", headers=other).json()
+    assert (seen["quantity_approx"], seen["temperature_c"], seen["pressure_bar"]) == ("environ 500 kW", 60.0, 4.0)
+    seasonal = client.patch(f"/api/v1/listings/{created.json()['id']}", headers=owner,
+                            json={"quantity": {"value": 2, "unit": "m³/h"}, "frequency": "seasonal"})
+    assert seasonal.status_code == 200 and seasonal.json()["quantity"]["unit"] == "m3h"
 
 
 def test_a_valid_listing_is_stored_in_full_for_its_owner(client: TestClient) -> None:

@@ -37,9 +37,11 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
     use = use_phrase(knowledge, fit)
     why = f" {fit.rule.why}" if fit.rule else ""
     check = ""
-    if fit.unmet:
-        labels = ", ".join(knowledge.conditions[c].label for c in fit.unmet)
-        check = f" À vérifier : {labels}."
+    if fit.qualities:
+        check += f" Qualité : {', '.join(fit.qualities)}."
+    if fit.unmet or fit.to_check:
+        labels = ", ".join([*(knowledge.conditions[c].label for c in fit.unmet), *fit.to_check])
+        check += f" À vérifier : {labels}."
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
     check += legal_sentence(fit.obligations)

@@ -10,6 +10,7 @@ from matching.engine.profile import Profile
 from matching.engine.quantities import TOO_SMALL, coverage
 from matching.knowledge import Knowledge, Rule
 from shared.geo import haversine_km
+from shared.units import format_number
 
 UNMET_CONDITION_FACTOR = 0.9
 TEXT_ONLY_STRENGTH = 0.6
@@ -30,6 +31,8 @@ class PairFit:
     score: float
     text_only: bool = False
     obligations: tuple[Obligation, ...] = ()  # what the exchange requires under the law
+    qualities: tuple[str, ...] = ()  # how the offer meets what the need requires (« humidité 12 % pour 20 % au plus »)
+    to_check: tuple[str, ...] = ()  # what the need requires and the offer does not say
 
 
 def distance_km(a: Profile, b: Profile) -> float | None:
@@ -80,6 +83,33 @@ def temperatures_clash(supply: Profile, demand: Profile) -> bool:
     return s < d - 5
 
 
+# quality field → (French name, unit, the need's value is a minimum (True) or a maximum)
+QUALITIES = {"pressure_bar": ("pression", "bar", True), "purity_percent": ("pureté", "%", True),
+             "moisture_percent": ("humidité", "%", False)}
+
+
+def qualities_fit(supply: Profile, demand: Profile) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
+    """(the offer fails a stated requirement, requirements met, requirements to check) for pressure, purity
+    and moisture; temperature is weighed by `temperatures_clash`, and said here when both state it."""
+    met: list[str] = []
+    to_check: list[str] = []
+    for name, (label, unit, minimum) in QUALITIES.items():
+        wanted, offered = getattr(demand.listing, name), getattr(supply.listing, name)
+        if wanted is None:
+            continue
+        bound = "au moins" if minimum else "au plus"
+        if offered is None:
+            to_check.append(f"{label} {bound} {format_number(wanted)} {unit}")
+        elif (offered < wanted) if minimum else (offered > wanted):
+            return True, (), ()
+        else:
+            met.append(f"{label} {format_number(offered)} {unit} pour {format_number(wanted)} {unit} {bound}")
+    if supply.temperature is not None and demand.listing.temperature_c is not None:
+        met.insert(0, f"{format_number(supply.temperature)} °C pour {format_number(demand.temperature or 0)} °C "
+                      "demandés")
+    return False, tuple(met), tuple(to_check)
+
+
 def text_similarity(a: Profile, b: Profile) -> float:
     if not a.words or not b.words:
         return 0.0
@@ -101,6 +131,9 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
         return None  # the need asks for what the offer says it is not
     if temperatures_clash(supply, demand):
         return None
+    fails, qualities, to_check = qualities_fit(supply, demand)
+    if fails:
+        return None  # the need states a pressure, purity or moisture the offer does not meet
 
     text_only = False
     if supply.placed and demand.placed:
@@ -114,6 +147,7 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
         if similarity < TEXT_SIMILARITY_FLOOR:
             return None
         strength, rule, unmet, text_only = TEXT_ONLY_STRENGTH * similarity, None, (), True
+    strength *= UNMET_CONDITION_FACTOR ** len(to_check)
 
     contexts = law.contexts_for(demand.contexts, rule.target if rule else None)
     if law.forbids(supply.traits, contexts) is not None:
@@ -134,7 +168,8 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     score = 0.5 * strength + 0.25 * closeness + 0.2 * (covered if covered is not None else 0.6) \
         + 0.05 * freshness(supply, demand, today)
     return PairFit(supply, demand, strength, rule, unmet, round(distance, 1), covered,
-                   round(min(1.0, max(0.0, score)), 3), text_only, law.obligations(supply.traits, contexts))
+                   round(min(1.0, max(0.0, score)), 3), text_only, law.obligations(supply.traits, contexts),
+                   qualities, to_check)
 
 
 def freshness(supply: Profile, demand: Profile, today: date) -> float:

@@ -15,10 +15,11 @@ from matching.engine.text import NEGATIONS, Vocabulary
 from matching.knowledge import Knowledge
 from matching.knowledge.law import LegalText, Prohibition, Regulation
 from shared.nomenclatures import WASTE_STATUSES
+from shared.units import RATE_UNITS
 
 HAZARDOUS_LOAD_KG = 100.0  # R541-50: a transporter's declaration above 0.1 t of hazardous waste per load
 LOAD_KG = 500.0  # and above 0.5 t of other waste
-COLLECTIONS_PER_YEAR = {"once": 1.0, "weekly": 1.0, "monthly": 1.0, "yearly": 12.0, None: 1.0}
+COLLECTIONS_PER_YEAR = {"yearly": 12.0, "seasonal": 6.0}  # else the amount as written comes in one collection
 
 
 @dataclass(frozen=True)
@@ -142,8 +143,8 @@ class Law:
 def mass_per_load_kg(value: float | None, unit: str | None, frequency: str | None,
                      density_kg_m3: float | None) -> float | None:
     """The quantity per collection in kg (a yearly amount is taken as twelve collections; a litre of
-    unknown density as a kilogram); None when it is no mass or volume."""
-    if value is None or unit not in UNITS:
+    unknown density as a kilogram); None when it is no mass or volume, or a rate."""
+    if value is None or unit not in UNITS or unit in RATE_UNITS:
         return None
     dimension, factor = UNITS[unit]  # type: ignore[index]
     if dimension == "mass":
@@ -152,6 +153,6 @@ def mass_per_load_kg(value: float | None, unit: str | None, frequency: str | Non
         kg = value * factor * (density_kg_m3 or 1000.0)
     else:
         return None
-    return kg / COLLECTIONS_PER_YEAR.get(frequency, 1.0)
+    return kg / COLLECTIONS_PER_YEAR.get(frequency or "", 1.0)
 
 

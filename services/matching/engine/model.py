@@ -26,8 +26,8 @@ class ListingInput:
     category: str | None = None
     ewc_code: str | None = None
     quantity_value: float | None = None
-    quantity_unit: str | None = None  # kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day
-    frequency: Literal["once", "weekly", "monthly", "yearly"] | None = None
+    quantity_unit: str | None = None  # shared.units.UNITS; kw, mw, m3h and th are rates
+    frequency: Literal["once", "daily", "weekly", "monthly", "yearly", "continuous", "seasonal"] | None = None
     radius_km: float | None = None
     lat: float | None = None
     lon: float | None = None
@@ -42,6 +42,12 @@ class ListingInput:
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    # Qualities: an offer's; for a need, what it requires (minimum temperature — maximum for cold —,
+    # pressure and purity; maximum moisture).
+    temperature_c: float | None = None
+    pressure_bar: float | None = None
+    purity_percent: float | None = None
+    moisture_percent: float | None = None
 
 
 @dataclass(frozen=True)

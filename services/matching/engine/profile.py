@@ -30,7 +30,7 @@ class Profile:
     excludes_hazardous: bool
     asserted: frozenset[str]  # condition ids the text asserts
     contradicted: frozenset[str]  # condition ids the text contradicts
-    temperature: int | None
+    temperature: float | None  # the listing's field, else the degrees its text states
     flow: Flow | None
     radius_km: float  # the listing's own, or its resource's default
     words: frozenset[str]
@@ -97,7 +97,8 @@ class Resolver:
 
         node_objs = [self.knowledge.nodes[n] for n in nodes]
         families = tuple(dict.fromkeys(n.family for n in node_objs if n.family))
-        asserted, contradicted = self.conditions(text)
+        stated_temperature = listing.temperature_c if listing.temperature_c is not None else temperature_c(text)
+        asserted, contradicted = self.conditions(text, stated_temperature, listing.frequency)
         text_tokens = tokens(text)
         words = set(text_tokens) | set(tokens(listing.category))
         official = waste_codes().get(code) if code else None
@@ -117,7 +118,7 @@ class Resolver:
         return Profile(
             listing=listing, nodes=tuple(nodes), families=families, hazardous=hazardous,
             excludes_hazardous=any(n.excludes_hazardous for n in node_objs),
-            asserted=asserted, contradicted=contradicted, temperature=temperature_c(text),
+            asserted=asserted, contradicted=contradicted, temperature=stated_temperature,
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
             radius_km=radius, words=frozenset(words),
             mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes),
@@ -131,8 +132,10 @@ class Resolver:
                          if self.knowledge.nodes[n].family in families
                          and self.knowledge.nodes[n].hazardous == hazardous)
 
-    def conditions(self, text: str) -> tuple[frozenset[str], frozenset[str]]:
-        """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité »."""
+    def conditions(self, text: str, temperature: float | None = None,
+                   frequency: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
+        """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité ».
+        A stated temperature or frequency settles the conditions that have a threshold or a frequency."""
         asserted: set[str] = set()
         contradicted: set[str] = set()
         text_tokens = tokens(text)
@@ -141,4 +144,13 @@ class Resolver:
             if hit.start > 0 and text_tokens[hit.start - 1] in NEGATIONS:
                 positive = not positive
             (asserted if positive else contradicted).add(hit.node_id[1:])
+        for condition in self.knowledge.conditions.values():
+            if condition.min_temperature_c is not None and temperature is not None:
+                settled = asserted if temperature >= condition.min_temperature_c else contradicted
+                asserted.discard(condition.id)
+                contradicted.discard(condition.id)
+                settled.add(condition.id)
+            if frequency in condition.frequencies:
+                asserted.add(condition.id)
+                contradicted.discard(condition.id)
         return frozenset(asserted), frozenset(contradicted - asserted)

@@ -67,6 +67,8 @@ class Condition:
     label: str
     positive: tuple[str, ...]
     negative: tuple[str, ...]
+    min_temperature_c: float | None = None  # a stated temperature at or above asserts it, below contradicts it
+    frequencies: tuple[str, ...] = ()  # a listing of one of these frequencies asserts it
 
 
 @dataclass(frozen=True)
@@ -269,12 +271,13 @@ def _conditions(doc: Mapping[str, Any]) -> dict[str, Condition]:
     conditions = {}
     for condition_id, table in tables.items():
         entry = _Entry(f"conditions.toml [conditions.{condition_id}]", table)
-        entry.unknown_keys({"label", "positive", "negative"})
+        entry.unknown_keys({"label", "positive", "negative", "min_temperature_c", "frequencies"})
         positive, negative = entry.texts("positive"), entry.texts("negative")
         if not positive and not negative:
             raise KnowledgeError(f"{entry.where}: needs `positive` or `negative` words")
         conditions[_identifier(entry.where, condition_id)] = Condition(
-            condition_id, entry.text("label") or "", positive, negative)
+            condition_id, entry.text("label") or "", positive, negative,
+            entry.number("min_temperature_c", required=False), entry.texts("frequencies"))
     return conditions
 
 
