@@ -113,6 +113,7 @@ class Dashboard:
     funnel: list[dict[str, Any]]
     stages: list[dict[str, Any]]
     statuses: list[dict[str, Any]]  # exchanges of matter by the offer's declared legal status
+    outcomes: dict[str, Any]  # what became of the period's proposals (report.proposal_outcomes)
     synergies: list[SynergyRow]
     map: charts.MapChart
     method: list[dict[str, Any]]
@@ -184,7 +185,8 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
     cited = sorted({source for trace in current.trace for source in trace["sources"]})
     return Dashboard(
         territory=territory, period=period, previous_period=period.previous(), impact=impact, current=current,
-        tiles=tiles, monthly=monthly, funnel=steps, stages=stages, statuses=statuses, synergies=rows,
+        tiles=tiles, monthly=monthly, funnel=steps, stages=stages, statuses=statuses,
+        outcomes=impact["proposal_outcomes"], synergies=rows,
         map=territory_map(session, territory, gazetteer), method=method,
         sources=[factors.sources[key] for key in cited],
         unconverted=[resources.get(s, s) for s in current.unconverted],

@@ -163,6 +163,7 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
         col(KnownListing.active).is_(True), col(KnownListing.organisation_id).in_(list(members)))).all()) \
         if members else Counter()
     matched = _matches_in(session, members, period)
+    outcomes = proposal_outcomes(session, members, period)
     return {
         "territory": {"id": territory.territory_id, "name": territory.name},
         "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
@@ -179,6 +180,7 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
         "organisations_engaged": len(engaged),
         "active_listings": {kind: active.get(kind, 0) for kind in LISTING_KINDS},
         "matches_proposed": matched,
+        "proposal_outcomes": outcomes,
     }
 
 
@@ -197,6 +199,27 @@ def _matches_in(session: Session, members: set[str], period: Period) -> int:
         return 0
     return sum(1 for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)))).all()
                if period.contains(aware(m.proposed_at)))
+
+
+def proposal_outcomes(session: Session, members: set[str], period: Period) -> dict[str, Any]:
+    """What became of the proposals made in the period to the territory's organisations: accepted by every
+    side, then contracted (a synergy that reached « contractualisée » or beyond, by now). The quality of
+    the matching as the field judges it (in the best French programme about a quarter of the
+    opportunities detected become synergies; a few percent elsewhere)."""
+    if not members:
+        return {"proposed": 0, "accepted": 0, "contracted": 0, "accepted_share": None, "contracted_share": None}
+    ids = set(session.exec(select(MatchParticipant.match_id)
+                           .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
+    proposed = [m for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)))).all()
+                if period.contains(aware(m.proposed_at))] if ids else []
+    accepted = [m.match_id for m in proposed if m.status == "accepted"]
+    contracted = session.exec(select(Synergy).where(col(Synergy.match_id).in_(accepted),
+                                                    col(Synergy.contractualised_at).is_not(None))).all() \
+        if accepted else []
+    count = len(proposed)
+    return {"proposed": count, "accepted": len(accepted), "contracted": len(contracted),
+            "accepted_share": round(len(accepted) / count, 3) if count else None,
+            "contracted_share": round(len(contracted) / count, 3) if count else None}
 
 
 def funnel(session: Session, territory: Territory, period: Period) -> dict[str, Any]:

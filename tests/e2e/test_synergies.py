@@ -157,7 +157,7 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert dashboard is not None  # the summary opens the territory's dashboard without a password
         page = httpx.get(dashboard.group(0))
         assert page.status_code == 200 and "Côte de Beaune et de Nuits" in page.text
-        assert "Échanges de matières par statut réglementaire" in page.text
+        assert "Échanges de matières par statut réglementaire" in page.text and "Devenir des propositions" in page.text
 
         # 2025 as a whole: 3 trips a month of 360 km removed → 36 trips and 12,960 km avoided.
         report = client.get("/api/v1/reports/impact", headers=cc,
@@ -172,6 +172,8 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert this_year["synergies_by_stage"]["operating"] == 1 and this_year["synergies"] == 1
         assert this_year["exchanges_by_status"] == {"waste": 0, "by_product": 0, "end_of_waste": 0, "product": 0,
                                                     "undeclared": 1}
+        assert this_year["proposal_outcomes"] == {"proposed": 1, "accepted": 1, "contracted": 1,
+                                                  "accepted_share": 1.0, "contracted_share": 1.0}
         assert this_year["organisations_engaged"] == 2 and this_year["matches_proposed"] == 1
         assert this_year["organisations"] == 2  # Dijon's sawmill is outside; the collectivité is not counted
         assert this_year["active_listings"] == {"offer": 1, "need": 1, "share": 0, "pool": 0}
