@@ -70,6 +70,8 @@ FORBIDDEN = [
     pytest.param(offer("Boues de station d'épuration chaulées"),
                  need("Boues pour amendement de mes parcelles", organic_farming=True),
                  id="sewage-sludge-never-organic"),
+    pytest.param(offer("Boues de papeterie"), need("Amendement pour mes parcelles", organic_farming=True),
+                 id="organic-farms-take-annex-ii-inputs-only"),
     pytest.param(offer("Solvants usagés (acétone)", ewc_code="14 06 03*"), need("Solvant pour nettoyer nos pièces"),
                  id="hazardous-waste-only-to-treatment"),
     pytest.param(offer("Fumier de volailles d'un élevage hors-sol"), need("Fumier pour mes parcelles",
