@@ -8,12 +8,16 @@ the same list form as request validation, so clients read both the same way:
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from fastapi import HTTPException, Request
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 
@@ -48,6 +52,84 @@ def field_error(field: str | tuple[str, ...], message: str, *, status_code: int 
     """An HTTP error naming the input field at fault."""
     path = (field,) if isinstance(field, str) else field
     return HTTPException(status_code, detail=[{"loc": [where, *path], "msg": message, "type": "value_error"}])
+
+
+def french(item: Mapping[str, Any], *, form: bool = False) -> str:
+    """One validation error in French: the service's own sentence, or pydantic's put into French.
+
+    `form`: worded for a person filling the portal's form (« Choisissez l'une des valeurs proposées »)
+    rather than for an API client (which is told the values allowed)."""
+    kind = str(item.get("type", ""))
+    ctx = item.get("ctx") or {}
+    message = str(item.get("msg", ""))
+    if kind == "missing":
+        return "Ce champ est obligatoire."
+    if kind == "string_too_short":
+        least = ctx.get("min_length", 1)
+        return "Ce champ est obligatoire." if least == 1 else f"{least} caractères au moins."
+    if kind == "string_too_long":
+        return f"{ctx.get('max_length')} caractères au plus."
+    if kind == "too_long":  # a constrained text's length is checked after its validators: also « too_long »
+        what = "caractères" if isinstance(item.get("input"), str) else "éléments"
+        return f"{ctx.get('max_length')} {what} au plus."
+    if kind in ("float_parsing", "float_type"):
+        return "Un nombre est attendu (par exemple 2,5)."
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "Un nombre entier est attendu."
+    if kind in ("bool_parsing", "bool_type"):
+        return "Oui ou non attendu (true ou false)."
+    if kind in ("string_type", "string_sub_type"):
+        return "Un texte est attendu."
+    if kind in ("list_type", "tuple_type", "set_type"):
+        return "Une liste est attendue."
+    if kind in ("dict_type", "model_type", "model_attributes_type"):
+        return "Un objet JSON est attendu ({…})."
+    if kind in ("greater_than", "greater_than_equal"):
+        return "Indiquez une valeur plus grande que zéro." if ctx.get("gt") == 0 else \
+            f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+    if kind in ("less_than", "less_than_equal"):
+        return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
+    if kind in ("literal_error", "enum"):
+        if form:
+            return "Choisissez l'une des valeurs proposées."
+        expected = re.sub(r"\bor\b", "ou", str(ctx.get("expected", "")))
+        return f"Valeur inconnue : attendu {expected}." if expected else "Valeur inconnue."
+    if kind == "string_pattern_mismatch":
+        return "Format inattendu."
+    if kind.startswith("date"):
+        return "Date attendue (jj/mm/aaaa)." if form else "Date attendue au format AAAA-MM-JJ."
+    if kind.startswith("datetime"):
+        return "Date et heure attendues (AAAA-MM-JJTHH:MM:SS)."
+    if kind == "extra_forbidden":
+        return "Champ inattendu." if form else "Champ inconnu : retirez-le ou vérifiez son nom."
+    if kind in ("json_invalid", "json_type"):
+        return "JSON illisible."
+    if "email address" in message:
+        return "Adresse email invalide (par exemple prenom.nom@entreprise.fr)."
+    if kind in ("value_error", "assertion_error"):
+        return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")  # the service's own French
+    if form or not message.isascii():
+        return message  # already French (a service's answer, read by the portal)
+    return "Valeur invalide."
+
+
+async def french_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's 422 with every message in French (same shape: `loc`, `msg`, `type`)."""
+    detail = []
+    for error in exc.errors():
+        item: dict[str, Any] = {"loc": list(error.get("loc", ())), "msg": french(error),
+                                "type": error.get("type", "value_error")}
+        ctx = {key: value for key, value in (error.get("ctx") or {}).items()
+               if isinstance(value, str | int | float | bool)}  # the limits (min_length, gt…) a form may word
+        if ctx:
+            item["ctx"] = ctx
+        detail.append(item)
+    return JSONResponse(status_code=422, content={"detail": detail})
+
+
+def speak_french(app: FastAPI) -> None:
+    """Every request validation error of `app` answers in French, never pydantic's English."""
+    app.add_exception_handler(RequestValidationError, french_validation_error)  # type: ignore[arg-type]
 
 
 def bearer_token(request: Request) -> str:

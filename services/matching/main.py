@@ -11,7 +11,7 @@ from matching.knowledge import Knowledge
 from matching.models import IndexedListing, Match, MatchMember
 from matching.resources import build_resource_router
 from shared import topics
-from shared.http import RemoteAuthenticator
+from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
@@ -27,6 +27,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
     runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
+    speak_french(app)  # never pydantic's English
     app.state.runtime = runtime
     app.state.processor = processor
     app.include_router(health_router(runtime))

@@ -11,7 +11,7 @@ from notifications.consumer import HANDLERS
 from notifications.models import TABLES, Contact
 from notifications.smtp import ANIMATEUR, Mailer
 from shared import topics
-from shared.http import RemoteAuthenticator
+from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
@@ -38,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     runtime.on_start.append(animateur_contact)
     app = FastAPI(title="Boucle — notifications", version="1", lifespan=runtime.lifespan)
+    speak_french(app)  # never pydantic's English
 
     app.state.runtime = runtime
     app.include_router(health_router(runtime))

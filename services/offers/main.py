@@ -18,6 +18,7 @@ from offers.communes import build_commune_router
 from offers.models import TABLES
 from offers.service import expire_due_listings, remind_expiring_listings
 from shared.geo import Gazetteer
+from shared.http import speak_french
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     runtime.workers.append(("expiry", expire_listings))
     app = FastAPI(title="Boucle — annonces", version="1", lifespan=runtime.lifespan)
+    speak_french(app)  # never pydantic's English
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     gazetteer = Gazetteer.load()

@@ -17,7 +17,7 @@ from reporting.pages import build_link_router
 from reporting.summary import stage_due_summaries
 from shared import topics
 from shared.geo import Gazetteer
-from shared.http import RemoteAuthenticator
+from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     runtime.workers.append(("summaries", weekly_summaries))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
+    speak_french(app)  # never pydantic's English
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     gazetteer, signer = Gazetteer.load(), LinkSigner(settings.secret_key)

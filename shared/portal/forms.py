@@ -11,6 +11,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from shared import http
+
 FieldErrors = dict[str, str]
 
 
@@ -159,32 +161,5 @@ def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, l
 
 
 def french(item: Mapping[str, Any]) -> str:
-    """One validation error in French: the service's own sentence, or pydantic's put into French."""
-    kind = str(item.get("type", ""))
-    ctx = item.get("ctx") or {}
-    message = str(item.get("msg", ""))
-    if kind == "missing":
-        return "Ce champ est obligatoire."
-    if kind == "string_too_short":
-        least = ctx.get("min_length", 1)
-        return "Ce champ est obligatoire." if least == 1 else f"{least} caractères au moins."
-    if kind == "string_too_long":
-        return f"{ctx.get('max_length')} caractères au plus."
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type"):
-        return "Un nombre est attendu (par exemple 2,5)."
-    if kind in ("greater_than", "greater_than_equal"):
-        return "Indiquez une valeur plus grande que zéro." if ctx.get("gt") == 0 else \
-            f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
-    if kind in ("less_than", "less_than_equal"):
-        return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
-    if kind in ("literal_error", "enum"):
-        return "Choisissez l'une des valeurs proposées."
-    if kind == "string_pattern_mismatch":
-        return "Format inattendu."
-    if kind.startswith("date"):
-        return "Date attendue (jj/mm/aaaa)."
-    if kind == "extra_forbidden":
-        return "Champ inattendu."
-    if "email address" in message:
-        return "Adresse email invalide (par exemple prenom.nom@entreprise.fr)."
-    return message.removeprefix("Value error, ")
+    """One error of the API, worded for the person filling the form (shared.http.french)."""
+    return http.french(item, form=True)

@@ -121,7 +121,7 @@ class TestSignUp:
          ["body", "organisation", "commune"], "Aucune commune"),
         ({"organisation": {**ORGANISATION, "siret": "12345678901234"}}, ["body", "organisation", "siret"], "SIRET"),
         ({"email": "pas-une-adresse"}, ["body", "email"], "email"),
-        ({"role": "platform_admin"}, ["body", "role"], "Extra inputs"),
+        ({"role": "platform_admin"}, ["body", "role"], "Champ inconnu"),
         ({"name": "Jean\x00Roux"}, ["body", "name"], "caractère nul"),  # PostgreSQL text cannot hold it
         ({"organisation": {**ORGANISATION, "name": "Scierie\x00"}}, ["body", "organisation", "name"],
          "caractère nul"),

@@ -41,10 +41,10 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
-    ({"kind": "gift"}, ["body", "kind"], "offer"),
+    ({"kind": "gift"}, ["body", "kind"], "Valeur inconnue : attendu 'offer', 'need', 'share' ou 'pool'"),
     ({"title": "ab"}, ["body", "title"], "3"),
-    ({"quantity": {"value": 0, "unit": "t"}}, ["body", "quantity", "value"], "greater than 0"),
-    ({"quantity": {"value": -2, "unit": "kg"}}, ["body", "quantity", "value"], "greater than 0"),
+    ({"quantity": {"value": 0, "unit": "t"}}, ["body", "quantity", "value"], "plus grande que zéro"),
+    ({"quantity": {"value": -2, "unit": "kg"}}, ["body", "quantity", "value"], "plus grande que zéro"),
     ({"quantity": {"value": 2, "unit": "barrels"}}, ["body", "quantity.unit"], "Unité « barrels » inconnue"),
     ({"frequency": "hourly"}, ["body", "frequency"], "monthly"),
     ({"radius_km": 0}, ["body", "radius_km"], "rayon"),
@@ -64,7 +64,7 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"moisture_percent": 120}, ["body", "moisture_percent"], "L'humidité (%) doit être comprise entre 0 et 100"),
     ({"pressure_bar": -1}, ["body", "pressure_bar"], "La pression (bar) doit être comprise"),
     ({"abp_category": "C3"}, ["body", "abp_category"], "Catégorie de sous-produits animaux « C3 » inconnue"),
-    ({"colour": "blue"}, ["body", "colour"], "Extra inputs"),
+    ({"colour": "blue"}, ["body", "colour"], "Champ inconnu : retirez-le"),
 ])
 def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
     answer = client.post("/api/v1/listings", headers=register(client), json={**GOOD, **change})
@@ -167,6 +167,27 @@ def test_authentication_is_required(client: TestClient) -> None:
     assert bad.status_code == 401 and bad.json()["detail"] == "Jeton d'accès invalide."
 
 
+def test_every_validation_error_is_in_french(client: TestClient) -> None:
+    """Pydantic's own checks too: types, lengths, lists, dates, booleans, unknown fields — never its English."""
+    answer = client.post("/api/v1/listings", headers=register(client), json={
+        "title": "x" * 300, "description": "d" * 5001, "quantity": {"value": "beaucoup", "unit": "t"},
+        "expires_at": "demain", "organic_farming": "peut-être", "private_fields": "quantity", "colour": "bleu",
+        "radius_km": [1]})
+    assert answer.status_code == 422
+    detail = answer.json()["detail"]
+    by_field = {tuple(item["loc"][1:]): item["msg"] for item in detail}
+    assert by_field[("kind",)] == "Ce champ est obligatoire."
+    assert by_field[("title",)] == "200 caractères au plus."
+    assert by_field[("description",)] == "5000 caractères au plus."
+    assert by_field[("quantity", "value")] == "Un nombre est attendu (par exemple 2,5)."
+    assert by_field[("expires_at",)] == "Date attendue au format AAAA-MM-JJ."
+    assert by_field[("organic_farming",)] == "Oui ou non attendu (true ou false)."
+    assert by_field[("private_fields",)] == "Une liste est attendue."
+    assert by_field[("colour",)].startswith("Champ inconnu")
+    for item in detail:
+        assert not any(word in item["msg"] for word in ("Input", "should", "Field", "valid", "required")), item
+
+
 def test_malformed_json_is_a_422_not_a_500(client: TestClient) -> None:
     answer = client.post("/api/v1/listings", headers={**register(client), "content-type": "application/json"},
                          content=b"{\"kind\": ")
@@ -243,7 +264,7 @@ def payload(message: OutboxMessage) -> dict:
     ({"commune": "Trifouillis-les-Oies"}, ["body", "commune"], "Aucune commune"),
     ({"lat": 47.0}, ["body", "lon"], "vont ensemble"),
     ({"lat": 47.0, "lon": 5.0}, ["body", "commune"], "Indiquez la commune"),
-    ({"website": "x"}, ["body", "website"], "Extra inputs"),
+    ({"website": "x"}, ["body", "website"], "Champ inconnu : retirez-le"),
 ])
 def test_each_profile_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
     headers = register(client)
