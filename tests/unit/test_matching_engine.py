@@ -178,9 +178,9 @@ def test_substitution_with_a_concrete_french_explanation(engine: Engine) -> None
     [proposal] = engine.apply(listing("n1", "need", "Matériau de calage", at=BEAUNE, quantity_value=1.5,
                                       quantity_unit="t", frequency="monthly", commune="Beaune")).proposed
     assert proposal.kind == "pair" and proposal.listing_ids == ("o1", "n1")
-    assert 0 < proposal.score <= 1 and proposal.distance_km == pytest.approx(14.8, abs=0.2)
+    assert 0 < proposal.score <= 1 and proposal.distance_km == 15.0  # 14.8 km, shown to the km
     assert proposal.explanations["o1"].startswith("Votre « Chutes de carton » (2 t par mois) peut servir de "
-                                                  "« calage » pour une organisation située à 14,8 km (Beaune)")
+                                                  "« calage » pour une organisation située à 15 km (Beaune)")
     assert "environ 2 t par mois" in proposal.explanations["n1"]
     assert "remplacent le calage acheté" in proposal.explanation
 
@@ -229,7 +229,7 @@ def test_volume_is_converted_with_the_density_for_coverage(engine: Engine) -> No
     engine.apply(listing("o1", "offer", "Carton", quantity_value=20, quantity_unit="m3", frequency="monthly"))
     [proposal] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t",
                                       frequency="monthly")).proposed
-    assert "couvrirait environ 50 % du besoin" in proposal.explanations["n1"]  # 20 m3 × 50 kg/m3 = 1 t
+    assert "couvrirait environ la moitié du besoin" in proposal.explanations["n1"]  # 20 m3 × 50 kg/m3 = 1 t
 
 
 def test_unplaced_listings_match_on_text_and_are_flagged(engine: Engine) -> None:
@@ -290,8 +290,9 @@ def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engin
     engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t", frequency="monthly"))
     [second] = engine.apply(listing("o2", "offer", "Carton", at=DIJON, quantity_value=1.2, quantity_unit="t",
                                     frequency="monthly")).proposed
-    assert "couvrirait environ 60 % du besoin" in second.explanations["n1"]
-    assert "2 offres ensemble en couvriraient environ 100 %" in second.explanations["n1"]
+    # 60 % and 100 %, in quarters: a percentage of a need shown in a band would give the offer's quantity
+    assert "couvrirait environ la moitié du besoin" in second.explanations["n1"]
+    assert "2 offres ensemble en couvriraient presque tout" in second.explanations["n1"]
 
 
 
@@ -305,3 +306,20 @@ def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(en
     assert "propose « Chutes de carton », qui peut" in to_need  # no band after the title
     assert "couvrirait" not in to_need  # the share of the need covered would betray the quantity
     assert "environ 2 t par mois" in proposal.explanations["o1"]  # the need's own band is not private
+
+
+def test_distances_are_shown_to_the_km_and_a_private_quantity_leaves_the_score_alone(engine: Engine) -> None:
+    """Trilateration and read-back: a distance to 0.1 km, or a score moving with a private quantity, would betray
+    a site's place or a quantity kept private (penetration test, issue 18)."""
+    engine.apply(listing("n1", "need", "Carton", at=(47.1400, 4.9530), quantity_value=2, quantity_unit="t",
+                         frequency="monthly"))
+    scores = []
+    for tonnes in (0.5, 1.5):
+        engine.apply(listing(f"o{tonnes}", "offer", "Chutes de carton", org=f"org-{tonnes}", quantity_value=tonnes,
+                             quantity_unit="t", frequency="monthly", quantity_private=True))
+        [proposal] = engine.store.open_of(f"o{tonnes}")
+        scores.append(proposal.score)
+    assert scores[0] == scores[1]
+    [near] = [p for p in engine.apply(listing("n2", "need", "Carton pour calage", org="org-n2", at=(47.1380, 4.9500)))
+              .proposed if p.listing_ids[0] == "o0.5"]
+    assert near.distance_km == 1.0 and "moins d'1 km" in near.explanations["o0.5"]

@@ -13,11 +13,12 @@ with an in-memory adapter here and a database adapter in the service.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from matching.engine.explain import group_explanations, pair_explanations
+from matching.engine.explain import group_explanations, pair_explanations, shown_km
 from matching.engine.fit import PairFit, distance_km, pair_fit
 from matching.engine.index import ListingIndex
 from matching.engine.model import COMPLEMENT, ListingInput, Proposal
@@ -200,7 +201,7 @@ class Engine:
         general, per_side = pair_explanations(self.knowledge, fit, combined)
         return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
                         listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
-                        explanations=per_side, distance_km=fit.distance_km, flagged=fit.text_only,
+                        explanations=per_side, distance_km=shown_km(fit.distance_km), flagged=fit.text_only,
                         obligations=fit.obligations)
 
     # -- groups (mutualisation) -------------------------------------------------------
@@ -242,11 +243,11 @@ class Engine:
         ids = tuple(sorted(m.id for m in members))
         # A shared collection moves each producer's waste: what the law asks of any of them, once.
         obligations = {o.id: o for m in members for o in self.law.obligations(m.traits, frozenset())}
-        general, per_member = group_explanations(self.knowledge, purpose, node, members, max(spread, 0.1),
-                                                 tuple(obligations.values()))
+        general, per_member = group_explanations(self.knowledge, purpose, node, members,
+                                                 float(max(1, math.ceil(spread))), tuple(obligations.values()))
         score = round(min(1.0, 0.55 + 0.1 * len(members) + 0.15 * (1 - spread / radius)), 3)
         return Proposal(key=f"group:{purpose}:{node}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
-                        explanation=general, explanations=per_member, distance_km=round(spread, 1),
+                        explanation=general, explanations=per_member, distance_km=shown_km(spread),
                         obligations=tuple(obligations.values()))
 
     def _small_waste(self, profile: Profile) -> bool:

@@ -10,7 +10,22 @@ from shared.units import format_number, quantity_text
 
 
 def km(value: float) -> str:
-    return f"{format_number(round(value, 1))} km"
+    """A distance to the km (« moins d'1 km » below): finer, two throw-away accounts would place a site
+    by trilateration."""
+    return "moins d'1 km" if value < 1 else f"{format_number(round(value))} km"
+
+
+def shown_km(value: float) -> float:
+    """The distance a proposal shows (API, pages, emails): to the km, 1 at least."""
+    return float(max(1, round(value)))
+
+
+def share(value: float) -> str:
+    """A share of a need, in quarters: a percentage of a need whose size is shown would give the offer's."""
+    if value < 0.125:
+        return "une petite part"
+    return {1: "environ un quart", 2: "environ la moitié", 3: "environ les trois quarts"}.get(
+        round(value * 4), "presque tout")
 
 
 def amount(profile: Profile, *, approximate: bool) -> str:
@@ -45,12 +60,12 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
     check += legal_sentence(fit.obligations)
-    share = ""
+    covered = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
-        share = f" Cela couvrirait environ {round(fit.coverage * 100)} % du besoin."
+        covered = f" Cela couvrirait {share(fit.coverage)} du besoin."
         if combined is not None:
-            share += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
-                      f"environ {round(combined[1] * 100)} %.")
+            covered += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
+                        f"{share(combined[1])}.")
 
     to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} peut {use} "
                  f"pour une organisation située {where} qui en cherche{amount(d, approximate=True)}.")
@@ -59,7 +74,7 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
                  + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui peut {use} "
                  f"pour votre besoin « {d.listing.title} »{amount(d, approximate=False)}.")
     general = f"« {s.listing.title} » peut {use} pour « {d.listing.title} » {where}.{why}{check}"
-    return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{share}{why}{check}"}
+    return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{covered}{why}{check}"}
 
 
 def legal_sentence(obligations: tuple[Obligation, ...]) -> str:
@@ -72,10 +87,10 @@ def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members
     label = knowledge.nodes[node_id].label
     n = len(members)
     if purpose == "collection":
-        general = (f"{n} organisations à moins de {km(spread_km)} les unes des autres ont « {label} » à évacuer : "
+        general = (f"{n} organisations à {km(spread_km)} au plus les unes des autres ont « {label} » à évacuer : "
                    "une collecte mutualisée réduirait les trajets de camions et les coûts.")
     else:
-        general = (f"{n} organisations à moins de {km(spread_km)} les unes des autres cherchent « {label} » : "
+        general = (f"{n} organisations à {km(spread_km)} au plus les unes des autres cherchent « {label} » : "
                    "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
     general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}

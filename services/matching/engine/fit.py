@@ -165,7 +165,9 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
         return None
 
     closeness = 1 - distance / limit if limit else 1.0
-    score = 0.5 * strength + 0.25 * closeness + 0.2 * (covered if covered is not None else 0.6) \
+    # A quantity kept private must not be read back from the score: its coverage counts as unknown.
+    weighed = None if s.quantity_private or d.quantity_private else covered
+    score = 0.5 * strength + 0.25 * closeness + 0.2 * (weighed if weighed is not None else 0.6) \
         + 0.05 * freshness(supply, demand, today)
     return PairFit(supply, demand, strength, rule, unmet, round(distance, 1), covered,
                    round(min(1.0, max(0.0, score)), 3), text_only, law.obligations(supply.traits, contexts),
