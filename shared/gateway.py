@@ -54,27 +54,44 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.get("/docs/{service}", include_in_schema=False)
     async def docs(service: str, request: Request) -> Response:
+        """A service's API documentation, reading its OpenAPI document through the gateway too."""
         if service not in SERVICES:
             return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
-        return await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
+        page = await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
+        if page.status_code != 200:
+            return page
+        body = bytes(page.body).replace(b"'/openapi.json'", f"'/docs/{service}/openapi.json'".encode())
+        return HTMLResponse(body)
+
+    @app.get("/docs/{service}/openapi.json", include_in_schema=False)
+    async def openapi(service: str, request: Request) -> Response:
+        if service not in SERVICES:
+            return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
+        return await forward(request, settings.service_url(service), "/openapi.json")  # type: ignore[arg-type]
 
     @app.api_route("/liens/{kind}/{token:path}", methods=["GET", "POST"], include_in_schema=False)
     async def signed_link(kind: str, token: str, request: Request) -> Response:
         """Links in emails: answer a match (matching), unsubscribe (notifications), renew or close a
         listing (offers); the territory's dashboard and its exports, `/liens/tableau/<token>/…` (reporting)."""
         service = LINKS.get(kind)
-        if service is None or ".." in token.split("/"):  # a link's sub-path never climbs out of /liens/<kind>/
+        if service is None or climbs_out(token):  # a link's sub-path never climbs out of /liens/<kind>/
             return HTMLResponse("<p>Lien inconnu.</p>", status_code=404)
         return await forward(request, settings.service_url(service), f"/liens/{kind}/{token}")
 
     @app.api_route("/api/v1/{path:path}", methods=["GET", "POST", "PATCH", "PUT", "DELETE"])
     async def route(path: str, request: Request) -> Response:
         service = ROUTES.get(path.split("/", 1)[0])
-        if service is None:
+        if service is None or climbs_out(path):
             return JSONResponse({"detail": f"Aucune ressource « /api/v1/{path} »."}, status_code=404)
         return await forward(request, settings.service_url(service), f"/api/v1/{path}")
 
     return app
+
+
+def climbs_out(path: str) -> bool:
+    """A decoded path with a « . » or « .. » segment (`%2e%2e`) or a control character: the client would
+    reach the service's internal routes (/metrics, /healthz), so the gateway answers 404 itself."""
+    return any(part in (".", "..") for part in path.split("/")) or any(ord(c) < 32 or c == "\x7f" for c in path)
 
 
 async def forward(request: Request, base_url: str, path: str) -> Response:

@@ -57,3 +57,23 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     assert page.status_code == 200 and "Tout fonctionne." in page.text
     for name in ("offers", "matching", "notifications", "reporting", "bus Kafka"):
         assert name in page.text
+
+
+def test_the_gateway_never_lets_a_path_climb_to_a_service_s_internal_routes(stack: Stack) -> None:
+    """Issue 18, finding 7: `/api/v1/listings/%2e%2e/%2e%2e/%2e%2e/metrics` reached offers' /metrics."""
+    gateway = stack.url("gateway")
+    for path in ("/api/v1/listings/%2e%2e/%2e%2e/%2e%2e/metrics", "/api/v1/matches/%2E%2E/%2E%2E/healthz",
+                 "/api/v1/listings/%2e%2e%2f%2e%2e%2f%2e%2e%2fmetrics",
+                 "/api/v1/listings/%01", "/liens/reponse/%2e%2e/%2e%2e/metrics"):
+        answer = httpx.get(gateway + path, timeout=10)
+        assert answer.status_code == 404, (path, answer.status_code)
+        assert "boucle_" not in answer.text and "process_" not in answer.text  # no metrics leaked
+
+
+def test_each_service_s_api_documentation_loads_its_openapi_document_through_the_gateway(stack: Stack) -> None:
+    gateway = stack.url("gateway")
+    page = httpx.get(f"{gateway}/docs/offers", timeout=10)
+    assert page.status_code == 200 and "'/docs/offers/openapi.json'" in page.text
+    document = httpx.get(f"{gateway}/docs/offers/openapi.json", timeout=10)
+    assert document.status_code == 200 and "/api/v1/listings" in document.json()["paths"]
+    assert httpx.get(f"{gateway}/docs/inconnu/openapi.json", timeout=10).status_code == 404
