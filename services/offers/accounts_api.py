@@ -184,13 +184,17 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
         return response
 
-    @router.put("/session/password", status_code=204, responses=problems(401, 403))
+    @router.put("/session/password", status_code=204, responses=problems(401, 403, 429))
     def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
-        """Set a password (or change it: `current_password` then required); the user's other sessions end."""
+        """Set a password (or change it: `current_password` then required, throttled as a login: 429 after 5
+        failures in 15 minutes); the user's other sessions and unused login links end."""
         try:
             service.change_password(session, logged_in(auth), data.password, data.current_password, now())
         except RuleBroken as exc:
             raise rule_error(exc) from exc
+        except service.Throttled as exc:
+            raise HTTPException(429, detail=str(exc),
+                                headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}) from exc
         return Response(status_code=204)
 
     @router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=problems(401, 403))

@@ -8,6 +8,7 @@ session cookies, emailed nonces and API tokens are random and only their SHA-256
 from __future__ import annotations
 
 import secrets
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
@@ -100,6 +101,11 @@ def hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
+# Each argon2 hash takes 64 MiB and a core for ~0.1 s: a burst of password checks must queue, not
+# exhaust the pod's memory and starve every other request (penetration test, issue 18).
+HASHING = threading.BoundedSemaphore(2)
+
+
 @cache
 def decoy_hash() -> str:
     """Checked against when the address is unknown, so a miss costs what a wrong password costs."""
@@ -107,12 +113,14 @@ def decoy_hash() -> str:
 
 
 def hash_password(password: str) -> str:
-    return hasher().hash(password)
+    with HASHING:
+        return hasher().hash(password)
 
 
 def password_matches(stored: str | None, password: str) -> bool:
     try:
-        return hasher().verify(stored or decoy_hash(), password) and stored is not None
+        with HASHING:
+            return hasher().verify(stored or decoy_hash(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -242,6 +250,27 @@ def log_in(session: Session, raw_email: str, password: str, address: str | None,
     see each other, so no burst gets past the limit.
     """
     email = accounts.normalise_email(raw_email)
+    attempt = password_attempt(session, email, address, now)
+    user = user_by_email(session, email)
+    if user is None or not password_matches(user.password_hash, password):
+        raise BadCredentials()
+    attempt.succeeded = True
+    session.add(attempt)
+    if user.confirmed_at is None:
+        stage_link(session, user, "confirm", now)
+        session.commit()
+        raise Unconfirmed()
+    if user.password_hash and hasher().check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        session.add(user)
+    logged = open_session(session, user, now)
+    session.commit()
+    return logged
+
+
+def password_attempt(session: Session, email: str, address: str | None, now: datetime) -> LoginAttempt:
+    """A password check about to happen, recorded as a failure and committed before it is counted (concurrent
+    guesses see each other); Throttled after 5 failures in the window for the email or the client address."""
     attempt = LoginAttempt(email=email, address=address, succeeded=False, attempted_at=now)
     session.add(attempt)
     session.commit()
@@ -258,21 +287,7 @@ def log_in(session: Session, raw_email: str, password: str, address: str | None,
         session.exec(delete(LoginAttempt).where(col(LoginAttempt.id) == attempt.id))  # type: ignore[call-overload]
         session.commit()  # refused unheard: does not prolong the block
         raise Throttled()
-    user = user_by_email(session, email)
-    if user is None or not password_matches(user.password_hash, password):
-        raise BadCredentials()
-    attempt.succeeded = True
-    session.add(attempt)
-    if user.confirmed_at is None:
-        stage_link(session, user, "confirm", now)
-        session.commit()
-        raise Unconfirmed()
-    if user.password_hash and hasher().check_needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
-        session.add(user)
-    logged = open_session(session, user, now)
-    session.commit()
-    return logged
+    return attempt
 
 
 def open_session(session: Session, user: UserAccount, now: datetime) -> LoggedIn:
@@ -312,13 +327,20 @@ def log_out(session: Session, web: WebSession, now: datetime) -> None:
 
 
 def change_password(session: Session, logged: LoggedIn, password: str, current: str | None, now: datetime) -> None:
-    """Set or change the user's password; the current one is asked when there is one. Other sessions end."""
+    """Set or change the user's password; the current one is asked when there is one, throttled as a login.
+    Other sessions end, and so do unused login links."""
     user = logged.user
-    if user.password_hash is not None and not password_matches(user.password_hash, current or ""):
-        raise RuleBroken("current_password", "Mot de passe actuel incorrect.")
+    if user.password_hash is not None:
+        attempt = password_attempt(session, user.email, None, now)
+        if not password_matches(user.password_hash, current or ""):
+            raise RuleBroken("current_password", "Mot de passe actuel incorrect.")
+        attempt.succeeded = True
+        session.add(attempt)
     accounts.check_password(password, user.email)
     user.password_hash = hash_password(password)
     session.add(user)
+    session.exec(update(LoginLink)  # type: ignore[call-overload]
+                 .where(col(LoginLink.user_id) == user.id, col(LoginLink.used_at).is_(None)).values(used_at=now))
     session.exec(update(WebSession)  # type: ignore[call-overload]
                  .where(col(WebSession.user_id) == user.id, col(WebSession.id) != logged.web.id,
                         col(WebSession.revoked_at).is_(None))

@@ -77,3 +77,21 @@ def test_each_service_s_api_documentation_loads_its_openapi_document_through_the
     document = httpx.get(f"{gateway}/docs/offers/openapi.json", timeout=10)
     assert document.status_code == 200 and "/api/v1/listings" in document.json()["paths"]
     assert httpx.get(f"{gateway}/docs/inconnu/openapi.json", timeout=10).status_code == 404
+
+
+def test_a_body_too_large_is_refused_before_anyone_buffers_it(stack: Stack) -> None:
+    """Issue 18, finding 9: a 100 MB body was buffered by the gateway and echoed back in the 422."""
+    gateway = stack.url("gateway")
+    declared = httpx.post(f"{gateway}/api/v1/listings", content=b"x" * (2 * 1024 * 1024),
+                          headers={"content-type": "application/json"}, timeout=10)
+    assert declared.status_code == 413 and declared.json()["detail"].startswith("Requête trop volumineuse")
+
+    def chunks():  # no Content-Length: counted as it comes
+        for _ in range(40):
+            yield b"y" * 65536
+
+    streamed = httpx.post(f"{gateway}/api/v1/listings", content=chunks(),
+                          headers={"content-type": "application/json"}, timeout=10)
+    assert streamed.status_code == 413 and "yyyy" not in streamed.text
+    small = httpx.post(f"{gateway}/api/v1/listings", json={"kind": "offer"}, timeout=10)
+    assert small.status_code == 401  # an ordinary body still reaches offers

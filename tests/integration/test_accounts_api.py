@@ -3,14 +3,16 @@ throttling, sessions and CSRF, API tokens and their revocation, users and roles,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 from offers.accounts_service import create_platform_admin
 from offers.main import create_app
-from offers.models import LoginLink, Organisation, UserAccount, WebSession
+from offers.models import LoginAttempt, LoginLink, Organisation, UserAccount, WebSession
 from sqlalchemy import Column, Index, MetaData, String, Table, inspect, select, update
 from sqlmodel import Session, col
 
@@ -277,6 +279,52 @@ class TestPasswordLogin:
         assert offers.client.get("/api/v1/session", headers=here).status_code == 200
         assert offers.client.get("/api/v1/session", headers=elsewhere).status_code == 401
         assert offers.log_in()[0] == 401 and offers.log_in(password="une toute nouvelle phrase")[0] == 200
+
+    def test_password_changes_are_throttled_and_kill_unused_login_links(self, offers: Offers) -> None:
+        """Issue 18: a wrong current password was never throttled (a CPU denial of service), and an unused
+        login link survived a password change."""
+        confirmed(offers)
+        here = offers.session()
+        offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
+        pending = offers.links("jean@scierie.example")[-1]
+        for _ in range(5):
+            wrong = offers.client.put("/api/v1/session/password", headers=here,
+                                      json={"password": "une toute nouvelle phrase", "current_password": "non"})
+            assert wrong.status_code == 422
+        blocked = offers.client.put("/api/v1/session/password", headers=here,
+                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        assert blocked.status_code == 429 and blocked.headers["retry-after"] == "900"
+        with Session(offers.engine) as session:  # the window passes
+            session.exec(update(LoginAttempt).values(attempted_at=datetime.now(timezone.utc) - timedelta(hours=1)))
+            session.commit()
+        changed = offers.client.put("/api/v1/session/password", headers=here,
+                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        assert changed.status_code == 204
+        used = offers.client.post(offers.link_path(pending), follow_redirects=False)
+        assert used.status_code == 400 and "set-cookie" not in used.headers  # the link died with the old password
+
+    def test_password_hashes_run_two_at_a_time(self, offers: Offers, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each argon2 hash takes 64 MiB: a burst of checks queues instead of exhausting the pod."""
+        from offers import accounts_service
+
+        running, peak, lock = 0, 0, threading.Lock()
+        verify = accounts_service.PasswordHasher.verify
+
+        def counted(self, stored, password):  # type: ignore[no-untyped-def]
+            nonlocal running, peak
+            with lock:
+                running += 1
+                peak = max(peak, running)
+            try:
+                return verify(self, stored, password)
+            finally:
+                with lock:
+                    running -= 1
+
+        monkeypatch.setattr(accounts_service.PasswordHasher, "verify", counted)
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(lambda _: accounts_service.password_matches(None, "devine"), range(16)))
+        assert peak == 2
 
 
 class TestCookieRequests:
