@@ -5,11 +5,14 @@ Run: `uvicorn --factory shared.gateway:create_app --port 8000` (or `make run`).
 
 from __future__ import annotations
 
+import json
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.portal import install as install_portal
 from shared.settings import SERVICES, ServiceName, Settings
@@ -47,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
 
     app = FastAPI(title="Boucle", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
 
     install_portal(app, settings)
 
@@ -86,6 +90,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return await forward(request, settings.service_url(service), f"/api/v1/{path}")
 
     return app
+
+
+class BodyLimit:
+    """Refuses a request body over `max_bytes` with a French 413, before anyone buffers it: a declared
+    Content-Length is checked at once, a chunked body as it comes (what was read is then replayed)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int):
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.refuse(send)
+            return
+        messages: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self.refuse(send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return messages.pop(0) if messages else await receive()
+
+        await self.app(scope, replay, send)
+
+    async def refuse(self, send: Send) -> None:
+        body: Any = {"detail": f"Requête trop volumineuse : {self.max_bytes // 1024} Kio au plus."}
+        payload = json.dumps(body, ensure_ascii=False).encode()
+        headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
 
 
 def climbs_out(path: str) -> bool:

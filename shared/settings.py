@@ -69,6 +69,9 @@ class Settings(BaseSettings):
     mailer_metrics_port: int | None = Field(default=None, alias="MAILER_METRICS_PORT")  # its /metrics, if set
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 
+    # The largest request body the gateway takes (a listing or a form is a few kB): beyond, 413 at once.
+    max_body_bytes: int = Field(default=1_048_576, alias="BOUCLE_MAX_BODY_BYTES", gt=0)
+
     # Where each service listens; the gateway routes /api/v1/* to them.
     offers_url: str = Field(default="http://127.0.0.1:8001", alias="OFFERS_URL")
     matching_url: str = Field(default="http://127.0.0.1:8002", alias="MATCHING_URL")
