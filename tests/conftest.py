@@ -260,7 +260,8 @@ SHARED_STACK_FILES = frozenset({
     "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
     "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
 })
-LONGEST_FIRST = ("tests/chaos/test_process_kills.py", "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
+LONGEST_FIRST = ("tests/security/test_schemathesis_generated.py", "tests/chaos/test_process_kills.py",
+                 "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
                  "tests/chaos/test_infrastructure_outages.py", "tests/security/test_isolation.py")
 
 
