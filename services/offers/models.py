@@ -361,9 +361,9 @@ class Quantity(Input):
 PrivateField = Literal["quantity"]
 
 
-class ListingCreate(Input):
-    kind: ListingKind
-    title: Text = PydanticField(min_length=3, max_length=200)
+class ListingFields(Input):
+    """What a new listing may say and a change may change, all optional (null empties a field in a change)."""
+
     description: Text | None = PydanticField(default=None, max_length=5000)
     ewc_code: Text | None = None
     category: Text | None = PydanticField(default=None, max_length=120)
@@ -388,32 +388,15 @@ class ListingCreate(Input):
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
 
-class ListingUpdate(Input):
+class ListingCreate(ListingFields):
+    kind: ListingKind
+    title: Text = PydanticField(min_length=3, max_length=200)
+
+
+class ListingUpdate(ListingFields):
     """Fields to change; the kind of a listing cannot change (withdraw and post anew)."""
 
     title: Text | None = PydanticField(default=None, min_length=3, max_length=200)
-    description: Text | None = PydanticField(default=None, max_length=5000)
-    ewc_code: Text | None = None
-    category: Text | None = PydanticField(default=None, max_length=120)
-    quantity: Quantity | None = None
-    frequency: Frequency | None = None
-    radius_km: float | None = None
-    available_from: date | None = None
-    expires_at: date | None = None
-    waste_status: Text | None = PydanticField(
-        default=None, description="statut déclaré : waste (déchet), by_product (sous-produit), end_of_waste "
-                                  "(sortie du statut de déchet), product (produit) ; pour un besoin, le statut exigé")
-    abp_category: int | Text | None = PydanticField(
-        default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
-    organic_farming: bool | None = PydanticField(
-        default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
-    temperature_c: float | None = PydanticField(
-        default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
-    pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
-    purity_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le minimum")
-    moisture_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le maximum")
-    private_fields: list[PrivateField] | None = PydanticField(
-        default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
 
     @field_validator("title")
     @classmethod

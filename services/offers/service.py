@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import secrets
 from datetime import date, datetime, timedelta, timezone
 
@@ -163,7 +164,10 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
     With an idempotency key, a request made again (its answer lost, say) gives back the listing the
     first one published, and False: (listing, published now?).
     """
-    fingerprint = hashlib.sha256(data.model_dump_json().encode()).hexdigest()
+    # What the client sent, keys sorted: the same body gives the same fingerprint whatever fields or their
+    # order the model gains later (a request retried across an upgrade is still recognised).
+    sent = json.dumps(data.model_dump(mode="json", exclude_unset=True), sort_keys=True, ensure_ascii=False)
+    fingerprint = hashlib.sha256(sent.encode()).hexdigest()
     if idempotency_key is not None:
         earlier = earlier_request(session, org, idempotency_key, fingerprint)
         if earlier is not None:
