@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from matching.engine.model import ListingInput
-from matching.engine.quantities import UNITS
+from matching.engine.quantities import yearly_flow
 from matching.engine.text import NEGATIONS, Vocabulary
 from matching.knowledge import Knowledge
 from matching.knowledge.law import LegalText, Prohibition, Regulation
@@ -45,6 +45,9 @@ class Law:
         self.trait_words = Vocabulary((t.id, p) for t in regulation.traits.values() for p in t.phrases)
         self.context_words = Vocabulary((c.id, p) for c in regulation.contexts.values() for p in c.phrases)
         self.weak_words = Vocabulary((c.id, p) for c in regulation.contexts.values() for p in c.weak_phrases)
+        # use → the contexts it puts a resource in, looked up for every pair a rule makes
+        self.use_contexts = {use: frozenset(c.id for c in regulation.contexts.values() if use in c.uses)
+                             for c in regulation.contexts.values() for use in c.uses}
 
     # -- reading listings --------------------------------------------------------------------
     def offer_traits(self, listing: ListingInput, nodes: tuple[str, ...], text_tokens: list[str],
@@ -117,7 +120,7 @@ class Law:
 
     # -- judging a pair ----------------------------------------------------------------------
     def contexts_for(self, demand_contexts: frozenset[str], target: str | None) -> frozenset[str]:
-        return demand_contexts | self.regulation.contexts_of_use(target)
+        return demand_contexts | self.use_contexts.get(target or "", frozenset())
 
     def forbids(self, traits: frozenset[str], contexts: frozenset[str]) -> Prohibition | None:
         """The first prohibition the exchange falls under, or None."""
@@ -144,15 +147,11 @@ def mass_per_load_kg(value: float | None, unit: str | None, frequency: str | Non
                      density_kg_m3: float | None) -> float | None:
     """The quantity per collection in kg (a yearly amount is taken as twelve collections; a litre of
     unknown density as a kilogram); None when it is no mass or volume, or a rate."""
-    if value is None or unit not in UNITS or unit in RATE_UNITS:
+    if unit in RATE_UNITS:
         return None
-    dimension, factor = UNITS[unit]  # type: ignore[index]
-    if dimension == "mass":
-        kg = value * factor
-    elif dimension == "volume":
-        kg = value * factor * (density_kg_m3 or 1000.0)
-    else:
+    amount = yearly_flow(value, unit, "once", density_kg_m3 or 1000.0)  # the amount as written, in kg
+    if amount is None or amount.dimension != "mass":
         return None
-    return kg / COLLECTIONS_PER_YEAR.get(frequency or "", 1.0)
+    return amount.amount / COLLECTIONS_PER_YEAR.get(frequency or "", 1.0)
 
 

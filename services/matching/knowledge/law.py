@@ -106,11 +106,6 @@ class Regulation:
     def empty(cls) -> Regulation:
         return cls({}, {}, frozenset(), {}, {}, (), ())
 
-    def contexts_of_use(self, use: str | None) -> frozenset[str]:
-        if use is None:
-            return frozenset()
-        return frozenset(c.id for c in self.contexts.values() if use in c.uses)
-
 
 @cache
 def _default() -> Regulation:
