@@ -110,6 +110,7 @@ class OrganisationProfile(Payload):
     name: str
     kind: str
     naf_code: str | None = None
+    siret: str | None = None  # public; reporting ties a collectivité to its own EPCI by its SIREN
     commune: str | None = None
     postcode: str | None = None
     insee: str | None = None
@@ -131,6 +132,17 @@ class AccountLinkRequested(Payload):
     name: str
     purpose: Literal["confirm", "login", "invite"]
     nonce: str
+
+
+class UserRoleChanged(Payload):
+    """user.role_changed v1: a user's role changed (its organisation's animateur powers follow it).
+
+    On `boucle.organisations`, keyed by the organisation. Identifiers only, no name or address.
+    """
+
+    user_id: str
+    organisation_id: str
+    role: str
 
 
 class MatchParty(Payload):
@@ -307,6 +319,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
     ("account.link_requested", 1): AccountLinkRequested,
+    ("user.role_changed", 1): UserRoleChanged,
     ("match.proposed", 1): MatchProposed,
     ("match.retracted", 1): MatchRetracted,
     ("match.responded", 1): MatchResponded,

@@ -259,6 +259,7 @@ SHARED_STACK_FILES = frozenset({
     "tests/e2e/test_matching_law.py", "tests/e2e/test_matching_service.py",
     "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
     "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
+    "tests/security/test_territory_rights.py",
 })
 LONGEST_FIRST = ("tests/security/test_schemathesis_generated.py", "tests/chaos/test_process_kills.py",
                  "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
@@ -378,6 +379,44 @@ def animateur_of(stack: Stack, client: httpx.Client, organisation: dict[str, str
     appoint(stack, email)
     cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
     return {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
+
+
+PLATFORM_ADMINS: dict[str, dict[str, str]] = {}
+
+
+def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
+    """The headers (cookie, CSRF token) of the stack's platform admin, created once with the platform's command
+    line (`offers.admin create-platform-admin`) and logged in through the link it prints."""
+    if stack.url("gateway") not in PLATFORM_ADMINS:
+        done = subprocess.run([sys.executable, "-m", "offers.admin", "create-platform-admin", "--email",
+                               "equipe@boucle.example", "--name", "Équipe Boucle"],
+                              env=stack.env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        link = re.search(r"https?://\S+/liens/compte/\S+", done.stdout)
+        assert link, done.stdout
+        confirmed = client.post(httpx.URL(link.group(0)).raw_path.decode())
+        assert confirmed.status_code == 303, confirmed.text
+        cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
+        PLATFORM_ADMINS[stack.url("gateway")] = {
+            **cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
+    return PLATFORM_ADMINS[stack.url("gateway")]
+
+
+def declared_territory(stack: Stack, client: httpx.Client, animateur: dict[str, str], body: dict) -> dict:
+    """`POST /api/v1/territories` by the animateur (retried while reporting does not know its organisation yet);
+    a claim beyond the collectivité's own EPCI or commune is approved by the platform's team, as it would be."""
+    def declared() -> httpx.Response | None:
+        answer = client.post("/api/v1/territories", headers=animateur, json=body)
+        return answer if answer.status_code == 201 else None
+
+    territory = wait_until(declared, timeout=20).json()  # type: ignore[union-attr]
+    if territory["status"] == "pending":
+        decided = client.post(f"/api/v1/territories/{territory['id']}/decision",
+                              headers=platform_admin(stack, client), json={"approved": True})
+        assert decided.status_code == 200, decided.text
+        territory = decided.json()
+    assert territory["status"] == "approved", territory
+    return territory
 
 
 # --- browser: Playwright driving Debian's chromium (no browser download); one for the whole session,

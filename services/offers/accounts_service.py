@@ -41,7 +41,7 @@ from offers.service import (
     stage_organisation,
 )
 from shared import topics
-from shared.events import AccountLinkRequested, new_event
+from shared.events import AccountLinkRequested, UserRoleChanged, new_event
 from shared.geo import Gazetteer
 from shared.http import hash_token
 from shared.outbox import add_event
@@ -402,11 +402,21 @@ def set_role(session: Session, actor: Principal, user_id: str, role: str) -> Use
         col(UserAccount.role).in_(accounts.MANAGING_ROLES))).one()
     if not accounts.keeps_an_administrator(other_admins, new_role):
         raise Conflict("role", "L'organisation doit garder au moins un administrateur : nommez-en un autre d'abord.")
-    user.role = new_role
-    session.add(user)
+    change_role(session, user, new_role)
     session.commit()
     session.refresh(user)
     return user
+
+
+def change_role(session: Session, user: UserAccount, role: str) -> None:
+    """Set the role and tell the other services (`user.role_changed`: reporting follows who animates)."""
+    if user.role == role:
+        return
+    user.role = role
+    session.add(user)
+    add_event(session, topics.ORGANISATIONS, new_event("user.role_changed", UserRoleChanged(
+        user_id=user.id, organisation_id=user.organisation_id, role=role), producer=PRODUCER,
+        key=user.organisation_id))
 
 
 def appoint(session: Session, raw_email: str, role: str) -> UserAccount:
@@ -431,8 +441,8 @@ def create_platform_admin(session: Session, raw_email: str, name: str, organisat
         stage_organisation(session, org)
         session.flush()
         user = UserAccount(organisation_id=org.id, name=name, email=email, role="platform_admin", created_at=now)
-    user.role = "platform_admin"
-    session.add(user)
+        session.add(user)
+    change_role(session, user, "platform_admin")
     session.flush()
     nonce = new_link(session, user, "login" if user.confirmed_at else "confirm", now)
     session.commit()

@@ -143,8 +143,8 @@ def locate(org: Organisation, data: OrganisationCreate | OrganisationUpdate, gaz
 
 def profile(org: Organisation) -> OrganisationProfile:
     return OrganisationProfile(organisation_id=org.id, name=org.name, kind=org.kind, naf_code=org.naf_code,
-                               commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat,
-                               lon=org.lon, contact_email=org.contact_email)
+                               siret=org.siret, commune=org.commune, postcode=org.postcode, insee=org.insee,
+                               lat=org.lat, lon=org.lon, contact_email=org.contact_email)
 
 
 def organisation_by_token(session: Session, token: str) -> Organisation | None:

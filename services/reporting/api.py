@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query
 from sqlmodel import Session, col, select
 
-from reporting import access, indicators, pages, report, synergies
+from reporting import access, indicators, pages, report, synergies, territories
 from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act, next_stages
 from reporting.models import (
     KnownListing,
@@ -25,6 +25,7 @@ from reporting.schemas import (
     AccessOut,
     ActorListingOut,
     ActorOut,
+    ClaimDecision,
     Day,
     FlowIn,
     MoveOut,
@@ -68,8 +69,10 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         """The animateur of a collectivité declares the territory it animates: an EPCI or a list of communes.
 
         The role is given by a platform admin (`POST /api/v1/users/{id}/role`, or `python -m offers.admin
-        set-role`): signing up as a public body is not enough to read a territory's actors."""
-        if caller.role != "animateur":
+        set-role`). A collectivité's own EPCI (its SIRET starts with the EPCI's SIREN), communes of that EPCI,
+        or the commune where it is registered are approved at once; any other claim is `pending` until a
+        platform admin decides (`POST /api/v1/territories/{id}/decision`)."""
+        if not territories.acts_as_animateur(caller.role):
             raise HTTPException(403, detail="Seul un animateur déclare un territoire : demandez ce rôle à "
                                             "l'équipe de la plateforme.")
         org = session.get(KnownOrganisation, caller.organisation_id)
@@ -80,43 +83,85 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             communes = [p.insee for p in gazetteer if p.epci == data.epci]
             if not communes:
                 raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
-            taken = session.exec(select(Territory).where(Territory.epci == data.epci)).first()
-            if taken is not None:
-                raise HTTPException(409, detail=f"L'EPCI {data.epci} est déjà animé (territoire « {taken.name} »).")
+            check_epci_free(session, data.epci)
         else:
             communes = list(dict.fromkeys(data.communes or []))
             for index, code in enumerate(communes):
                 if gazetteer.by_insee(code) is None:
                     raise field_error(("communes", str(index)), f"Commune inconnue : code INSEE {code}.")
+        status = territories.claim_status(siret=org.siret, insee=org.insee, epci=data.epci, communes=communes,
+                                          epci_of={code: place.epci for code in communes
+                                                   if (place := gazetteer.by_insee(code))})
+        now = datetime.now(timezone.utc)
         territory = Territory(territory_id=str(uuid.uuid4()), name=data.name, epci=data.epci,
-                              animateur_organisation_id=caller.organisation_id,
-                              created_at=datetime.now(timezone.utc))
+                              animateur_organisation_id=caller.organisation_id, created_at=now, status=status,
+                              decided_at=now if status == territories.APPROVED else None)
         session.add(territory)
         for code in communes:
             session.add(TerritoryCommune(territory_id=territory.territory_id, insee=code))
         session.commit()
         return territory_out(territory, len(communes))
 
+    def check_epci_free(session: Session, epci: str) -> None:
+        taken = session.exec(select(Territory).where(Territory.epci == epci,
+                                                     Territory.status == territories.APPROVED)).first()
+        if taken is not None:
+            raise HTTPException(409, detail=f"L'EPCI {epci} est déjà animé (territoire « {taken.name} »).")
+
     @router.get("/territories", response_model=list[TerritoryOut], tags=["territoires"])
     def my_territories(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
-        """The territories the caller animates."""
-        rows = session.exec(select(Territory).where(Territory.animateur_organisation_id == caller.organisation_id))
+        """The territories the caller animates (any status); none for a user who is not an animateur."""
+        if not territories.acts_as_animateur(caller.role):
+            return []
+        rows = session.exec(select(Territory).where(Territory.animateur_organisation_id == caller.organisation_id)
+                            .order_by(col(Territory.created_at)))
         return [territory_out(t, commune_count(session, t)) for t in rows]
 
+    @router.get("/territories/claims", response_model=list[TerritoryOut], responses=problems(403),
+                tags=["territoires"])
+    def pending_claims(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
+        """The claims awaiting a platform admin's decision, oldest first."""
+        if not territories.decides_claims(caller.role):
+            raise HTTPException(403, detail="Réservé aux administrateurs de la plateforme.")
+        rows = session.exec(select(Territory).where(Territory.status == territories.PENDING)
+                            .order_by(col(Territory.created_at)))
+        return [territory_out(t, commune_count(session, t)) for t in rows]
+
+    @router.post("/territories/{territory_id}/decision", response_model=TerritoryOut,
+                 responses=problems(403, 404, 409), tags=["territoires"])
+    def decide_claim(territory_id: str, data: ClaimDecision, caller: CallerDep, session: SessionDep) -> TerritoryOut:
+        """A platform admin approves or refuses a territory its animateur could not claim by the rule."""
+        if not territories.decides_claims(caller.role):
+            raise HTTPException(403, detail="Réservé aux administrateurs de la plateforme.")
+        territory = session.get(Territory, territory_id)
+        if territory is None:
+            raise HTTPException(404, detail="Territoire inconnu.")
+        if data.approved and territory.epci and territory.status != territories.APPROVED:
+            check_epci_free(session, territory.epci)
+        territory.status = territories.APPROVED if data.approved else territories.REFUSED
+        territory.decided_at = datetime.now(timezone.utc)
+        session.add(territory)
+        session.commit()
+        return territory_out(territory, commune_count(session, territory))
+
     def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
-        """The territory the caller animates (the only one when not named), else 403/404."""
+        """The approved territory the caller's animateur animates (the only one when not named), else 403/404."""
+        if not territories.acts_as_animateur(caller.role):
+            raise HTTPException(403, detail="Réservé à l'animateur du territoire (rôle donné par l'équipe de la "
+                                            "plateforme).")
         mine = session.exec(select(Territory).where(
-            Territory.animateur_organisation_id == caller.organisation_id)).all()
+            Territory.animateur_organisation_id == caller.organisation_id,
+            Territory.status == territories.APPROVED)).all()
         if territory_id is None:
             if len(mine) == 1:
                 return mine[0]
             if not mine:
-                raise HTTPException(403, detail="Les rapports sont réservés à l'animateur d'un territoire.")
+                raise HTTPException(403, detail="Les rapports sont réservés à l'animateur d'un territoire validé.")
             raise field_error("territory", "Vous animez plusieurs territoires : précisez lequel.", where="query")
         for territory in mine:
             if territory.territory_id == territory_id:
                 return territory
-        raise HTTPException(404, detail="Territoire inconnu ou que vous n'animez pas.")
+        raise HTTPException(404, detail="Territoire inconnu, pas encore validé, ou que vous n'animez pas.")
 
     # --- synergies -----------------------------------------------------------------------------
 
@@ -138,15 +183,19 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     @router.post("/synergies", status_code=201, response_model=SynergyOut, responses=problems(400, 403),
                  tags=["synergies"])
     def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep) -> SynergyOut:
-        """A piste from a workshop, entered by the territory's animateur."""
-        if not session.exec(select(Territory).where(
-                Territory.animateur_organisation_id == caller.organisation_id)).first():
-            raise HTTPException(403, detail="Seul l'animateur d'un territoire crée une piste.")
+        """A piste from a workshop, entered by the territory's animateur: every party lies in its territory."""
+        if not territories.acts_as_animateur(caller.role) or not session.exec(select(Territory).where(
+                Territory.animateur_organisation_id == caller.organisation_id,
+                Territory.status == territories.APPROVED)).first():
+            raise HTTPException(403, detail="Seul l'animateur d'un territoire validé crée une piste.")
         for index, org_id in enumerate(data.parties):
             if session.get(KnownOrganisation, org_id) is None:
                 raise field_error(("parties", str(index)), f"Organisation inconnue : {org_id}.")
-        if caller.organisation_id not in synergies.animateurs_of(session, data.parties):
-            raise field_error("parties", "Aucune de ces organisations n'est dans un territoire que vous animez.")
+        inside = synergies.animateurs_by_party(session, data.parties)
+        for index, org_id in enumerate(data.parties):
+            if caller.organisation_id not in inside[org_id]:
+                raise field_error(("parties", str(index)), "Cette organisation n'est pas dans un territoire que "
+                                                          "vous animez.")
         check_material(data.material, "material")
         synergy = synergies.open_piste(session, actor_organisation_id=caller.organisation_id,
                                        synergy_type=data.synergy_type, resource=data.resource,
@@ -156,14 +205,21 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         committed()
         return synergy_out(session, synergy)
 
-    def visible_synergy(session: Session, caller: Caller, synergy_id: str) -> Synergy:
-        """A synergy the caller is party to or animates, else 404 (its existence stays private)."""
+    def visible_synergy(session: Session, caller: Caller, synergy_id: str, *, to_act: bool = False) -> Synergy:
+        """A synergy the caller is party to or animates, else 404 (its existence stays private).
+
+        The animateur reads a synergy with a party in its territory, and acts on it only when every party is."""
         synergy = session.get(Synergy, synergy_id)
         if synergy is None:
             raise HTTPException(404, detail="Synergie introuvable.")
         parties = synergies.party_ids(session, synergy_id)
-        if not may_act(caller.organisation_id, parties, synergies.animateurs_of(session, parties)):
+        animates = territories.acts_as_animateur(caller.role)
+        if not may_act(caller.organisation_id, parties,
+                       synergies.animateurs_of(session, parties) if animates else ()):
             raise HTTPException(404, detail="Synergie introuvable.")
+        if to_act and not may_act(caller.organisation_id, parties, synergies.animateurs_over(session, parties)):
+            raise HTTPException(403, detail="Une partie de cette synergie est hors de votre territoire : seules "
+                                            "ses parties la font avancer.")
         return synergy
 
     @router.get("/synergies/{synergy_id}", response_model=SynergyOut, responses=problems(404), tags=["synergies"])
@@ -175,7 +231,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                  tags=["synergies"])
     def change_stage(synergy_id: str, data: StageChange, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """Move a synergy (parties and the territory's animateur only), optionally recording its flow."""
-        synergy = visible_synergy(session, caller, synergy_id)
+        synergy = visible_synergy(session, caller, synergy_id, to_act=True)
         try:
             synergies.move(session, synergy, target=data.stage, reason=data.reason, note=data.note,
                            actor_organisation_id=caller.organisation_id, actor_name=caller.name)
@@ -192,7 +248,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                  responses=problems(400, 404, 409), tags=["synergies"])
     def report_flow(synergy_id: str, data: FlowIn, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """Record the flow of a synergy: quantity per period, dates, transport before and after, savings."""
-        synergy = visible_synergy(session, caller, synergy_id)
+        synergy = visible_synergy(session, caller, synergy_id, to_act=True)
         if synergy.stage == "abandoned":
             raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
         add_flow(session, synergy, data, caller, prefix=())
@@ -288,7 +344,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     def dashboard_link(territory_id: str, caller: CallerDep, session: SessionDep) -> dict:
         """A link to the territory's dashboard (page, CSV export, PDF report) for its animateur, valid 30 days."""
         territory = animated_territory(session, caller, territory_id)
-        token = pages.sign_dashboard_link(signer, territory)
+        assert caller.user_id is not None  # an animateur is a user: an API token's role is org_admin
+        token = pages.sign_dashboard_link(signer, territory, caller.user_id)
         expires = datetime.now(timezone.utc) + timedelta(seconds=signer.max_age)
         return {"url": f"{runtime.settings.public_url.rstrip('/')}/liens/{pages.LINK_KIND}/{token}",
                 "expires_at": expires.isoformat(timespec="seconds")}
@@ -339,7 +396,8 @@ def prospect_out(session: Session, prospect: Prospect) -> ProspectOut:
 
 def territory_out(territory: Territory, communes: int) -> TerritoryOut:
     return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci, communes=communes,
-                        animateur_organisation_id=territory.animateur_organisation_id)
+                        animateur_organisation_id=territory.animateur_organisation_id, status=territory.status,
+                        status_label=territories.STATUS_LABELS[territory.status])
 
 
 def commune_count(session: Session, territory: Territory) -> int:

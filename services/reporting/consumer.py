@@ -7,7 +7,8 @@ from collections.abc import Mapping
 from sqlmodel import Session
 
 from reporting import synergies
-from reporting.models import KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
+from reporting.models import Animateur, KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
+from reporting.territories import acts_as_animateur
 from shared.events import (
     Envelope,
     ListingClosed,
@@ -17,6 +18,7 @@ from shared.events import (
     MatchRetracted,
     OrganisationProfile,
     Payload,
+    UserRoleChanged,
 )
 from shared.inbox import Handler
 from shared.units import quantity_text
@@ -26,8 +28,20 @@ def on_organisation(session: Session, envelope: Envelope, payload: Payload) -> N
     assert isinstance(payload, OrganisationProfile)
     row = session.get(KnownOrganisation, payload.organisation_id) or KnownOrganisation(
         organisation_id=payload.organisation_id, kind=payload.kind, registered_at=envelope.occurred_at)
-    row.name, row.kind, row.insee = payload.name, payload.kind, payload.insee
+    row.name, row.kind, row.insee, row.siret = payload.name, payload.kind, payload.insee, payload.siret
     session.add(row)
+
+
+def on_role_changed(session: Session, envelope: Envelope, payload: Payload) -> None:
+    """Follow who holds the animateur role: its dashboard links die with it."""
+    assert isinstance(payload, UserRoleChanged)
+    row = session.get(Animateur, payload.user_id)
+    if acts_as_animateur(payload.role):
+        row = row or Animateur(user_id=payload.user_id, organisation_id=payload.organisation_id)
+        row.organisation_id = payload.organisation_id
+        session.add(row)
+    elif row is not None:
+        session.delete(row)
 
 
 def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
@@ -79,6 +93,7 @@ def handlers(*, open_synergies: bool = True) -> Mapping[str, Handler]:
     return {
         "organisation.registered": on_organisation,
         "organisation.updated": on_organisation,
+        "user.role_changed": on_role_changed,
         "listing.published": on_listing,
         "listing.updated": on_listing,
         "listing.withdrawn": on_listing,

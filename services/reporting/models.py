@@ -15,6 +15,7 @@ class KnownOrganisation(SQLModel, table=True):
     organisation_id: str = Field(primary_key=True)
     name: str = ""
     kind: str
+    siret: str | None = None  # public; ties a collectivité to its own EPCI (reporting.territories)
     insee: str | None = Field(default=None, index=True)
     registered_at: datetime
 
@@ -64,6 +65,8 @@ class Territory(SQLModel, table=True):
     epci: str | None = None
     animateur_organisation_id: str = Field(index=True)
     created_at: datetime
+    status: str = Field(default="approved", index=True)  # approved | pending | refused (reporting.territories)
+    decided_at: datetime | None = None
 
 
 class TerritoryCommune(SQLModel, table=True):
@@ -71,6 +74,16 @@ class TerritoryCommune(SQLModel, table=True):
 
     territory_id: str = Field(primary_key=True)
     insee: str = Field(primary_key=True, index=True)
+
+
+class Animateur(SQLModel, table=True):
+    """A user who holds the animateur role now (from `user.role_changed`): a dashboard link it was given
+    stops working when it loses the role."""
+
+    __tablename__ = "animateur"
+
+    user_id: str = Field(primary_key=True)
+    organisation_id: str = Field(index=True)
 
 
 class Synergy(SQLModel, table=True):
@@ -171,5 +184,5 @@ class AccessLog(SQLModel, table=True):
 
 
 TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
-                                TerritoryCommune, Synergy, SynergyParty, SynergyMove, SynergyFlow, Prospect,
-                                TerritorySummarySent, AccessLog]
+                                TerritoryCommune, Animateur, Synergy, SynergyParty, SynergyMove, SynergyFlow,
+                                Prospect, TerritorySummarySent, AccessLog]

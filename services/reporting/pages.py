@@ -1,10 +1,12 @@
 """The animateur's dashboard behind a signed link: the page, the CSV export, the printable report and its PDF.
 
 Accounts do not exist yet. `POST /api/v1/territories/{id}/dashboard-link` (api.py) gives the
-territory's animateur a link signed for « dashboard » that names the territory and the animateur's
-organisation, valid 30 days; the gateway routes `/liens/tableau/…` here. Every request checks the
-signature, then that this organisation still animates that territory: a link stops working when
-the territory changes hands.
+territory's animateur a link signed for « dashboard » that names the territory, the animateur's
+organisation and the animateur, valid 30 days (the weekly summary's link, sent to the collectivité's
+address, names no user); the gateway routes `/liens/tableau/…` here. Every request checks the
+signature, then that this organisation still animates that approved territory and that this user
+(or, for the summary's link, one of its users) still holds the animateur role: a link stops working
+when the territory changes hands or its animateur is demoted.
 
 The token sits in the URL, so the answers are neither cached nor sent on as a referrer.
 """
@@ -16,10 +18,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from reporting import access, dashboard, display, exports, synergies
-from reporting.models import KnownOrganisation, Territory
+from reporting.models import Animateur, KnownOrganisation, Territory
+from reporting.territories import APPROVED
 from shared.geo import Gazetteer
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
@@ -30,9 +33,9 @@ LINK_KIND = "tableau"  # /liens/tableau/<token>, routed to reporting by the gate
 PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"}
 
 
-def sign_dashboard_link(signer: LinkSigner, territory: Territory) -> str:
-    """A token for the dashboard of `territory`, for its current animateur."""
-    return signer.sign(PURPOSE, t=territory.territory_id, o=territory.animateur_organisation_id)
+def sign_dashboard_link(signer: LinkSigner, territory: Territory, user_id: str) -> str:
+    """A token for the dashboard of `territory`, for its current animateur `user_id`."""
+    return signer.sign(PURPOSE, t=territory.territory_id, o=territory.animateur_organisation_id, u=user_id)
 
 
 def environment() -> Environment:
@@ -62,13 +65,23 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
     def territory_of(session: Session, token: str) -> Territory:
         try:
             territory_id, organisation_id = signer.claims(PURPOSE, token, "t", "o")
+            user_id = signer.verify(PURPOSE, token).get("u")  # absent from the weekly summary's link
         except InvalidLink as exc:
             raise LinkRefused(400, str(exc)) from exc
         territory = session.get(Territory, territory_id)
-        if territory is None or territory.animateur_organisation_id != organisation_id:
+        if (territory is None or territory.animateur_organisation_id != organisation_id
+                or territory.status != APPROVED or not still_animates(session, organisation_id, user_id)):
             raise LinkRefused(403, "Ce lien ne donne plus accès à ce territoire : demandez-en un nouveau à "
                                    "l'animateur du territoire.")
         return territory
+
+    def still_animates(session: Session, organisation_id: str, user_id: object) -> bool:
+        """The link's animateur still holds the role; a link to the collectivité (the weekly summary's,
+        sent to its contact address) works while one of its users does."""
+        if isinstance(user_id, str):
+            animateur = session.get(Animateur, user_id)
+            return animateur is not None and animateur.organisation_id == organisation_id
+        return session.exec(select(Animateur).where(Animateur.organisation_id == organisation_id)).first() is not None
 
     def resolve(session: Session, token: str, first: str | None, last: str | None) -> dashboard.Dashboard | Response:
         """The dashboard the link opens, or the French page that says why not (400 link or dates, 403)."""

@@ -65,6 +65,14 @@ class TerritoryOut(BaseModel):
     epci: str | None
     communes: int
     animateur_organisation_id: str
+    status: str = Field(description="approved, pending (a platform admin decides) or refused")
+    status_label: str
+
+
+class ClaimDecision(Strict):
+    """A platform admin's decision on a territory claimed outside the collectivité's own EPCI or commune."""
+
+    approved: bool
 
 
 class TransportIn(Strict):

@@ -24,6 +24,7 @@ from reporting.models import (
 )
 from reporting.report import aware
 from reporting.synergies import territory_organisations, territory_synergies
+from reporting.territories import APPROVED
 from shared import topics
 from shared.events import SummaryMove, TerritoryWeeklySummary, new_event
 from shared.outbox import add_event
@@ -82,7 +83,7 @@ def stage_due_summaries(session: Session, now: datetime | None = None, send_hour
         return 0
     sent = set(session.exec(select(TerritorySummarySent.territory_id).where(TerritorySummarySent.week == week)))
     staged = 0
-    for territory in session.exec(select(Territory)).all():
+    for territory in session.exec(select(Territory).where(Territory.status == APPROVED)).all():
         if territory.territory_id in sent:
             continue
         summary = build(session, territory, now)

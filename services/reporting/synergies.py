@@ -24,6 +24,7 @@ from reporting.models import (
     Territory,
     TerritoryCommune,
 )
+from reporting.territories import APPROVED, covering
 from shared import topics
 from shared.events import (
     Envelope,
@@ -152,17 +153,28 @@ def party_ids(session: Session, synergy_id: str) -> list[str]:
                              .where(SynergyParty.synergy_id == synergy_id)).all())
 
 
+def animateurs_by_party(session: Session, organisation_ids: Iterable[str]) -> dict[str, set[str]]:
+    """For each organisation, the animateurs of the approved territories it is located in."""
+    ids = list(organisation_ids)
+    rows = session.exec(select(KnownOrganisation.organisation_id, Territory.animateur_organisation_id)
+                        .join(TerritoryCommune, col(TerritoryCommune.insee) == col(KnownOrganisation.insee))
+                        .join(Territory, col(Territory.territory_id) == col(TerritoryCommune.territory_id))
+                        .where(col(KnownOrganisation.organisation_id).in_(ids), Territory.status == APPROVED))
+    found: dict[str, set[str]] = {organisation_id: set() for organisation_id in ids}
+    for organisation_id, animateur in rows:
+        found[organisation_id].add(animateur)
+    return found
+
+
 def animateurs_of(session: Session, organisation_ids: Iterable[str]) -> set[str]:
-    """The animateurs of every territory where one of these organisations is located."""
-    insees = [i for i in session.exec(select(KnownOrganisation.insee)
-                                      .where(col(KnownOrganisation.organisation_id).in_(list(organisation_ids))))
-              if i]
-    if not insees:
-        return set()
-    rows = session.exec(select(Territory.animateur_organisation_id)
-                        .join(TerritoryCommune, col(TerritoryCommune.territory_id) == col(Territory.territory_id))
-                        .where(col(TerritoryCommune.insee).in_(insees)))
-    return set(rows.all())
+    """The animateurs of every approved territory where one of these organisations is located (told of news)."""
+    return set().union(*animateurs_by_party(session, organisation_ids).values())
+
+
+def animateurs_over(session: Session, organisation_ids: Iterable[str]) -> set[str]:
+    """The animateurs whose approved territories hold all these organisations (they may act for them)."""
+    ids = list(organisation_ids)
+    return covering(animateurs_by_party(session, ids), ids)
 
 
 def territory_organisations(session: Session, territory_id: str) -> set[str]:

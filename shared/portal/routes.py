@@ -428,6 +428,9 @@ def build_router(settings: Settings) -> APIRouter:
                                 message="Cet espace est celui de l'animateur d'un territoire (la collectivité).")
         views = []
         for territory in territories:
+            if territory.get("status") != "approved":
+                views.append({**territory, "actors": [], "synergies": []})
+                continue
             actors, synergies = await asyncio.gather(
                 v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
                 v.backend.get("reporting", "/synergies", territory=territory["id"]))

@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
-from tests.conftest import PASSWORD, account_link, appoint, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, appoint, declared_territory, signed_up, wait_until
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
@@ -362,12 +362,7 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
         communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")
                     for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()]
 
-        def declared() -> bool:  # 403 until reporting knows the organisation
-            answer = client.post("/api/v1/territories", headers=csrf,
-                                 json={"name": "Côte de Beaune et de Nuits", "communes": communes})
-            return answer.status_code == 201
-
-        wait_until(declared, timeout=20)
+        declared_territory(portal, client, csrf, {"name": "Côte de Beaune et de Nuits", "communes": communes})
         bernard = signed_up(portal, client, {"name": "Menuiserie Bernard", "kind": "company", "commune": "Beaune",
                                              "contact_email": "bernard@menuiserie.example"},
                             "Marc Bernard", "marc@menuiserie-bernard.example")

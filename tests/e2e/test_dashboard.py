@@ -20,7 +20,7 @@ from reporting.exports import CSV_HEADER
 from shared.devstack import Stack
 from shared.links import LinkSigner
 from shared.settings import DEV_SECRET
-from tests.conftest import animateur_of, wait_until
+from tests.conftest import animateur_of, declared_territory, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, animateur, insee
 from tests.e2e.test_walking_skeleton import register
 
@@ -90,7 +90,7 @@ def test_the_link_is_for_the_animateur_of_the_territory_only(stack: Stack, scena
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
         assert scenario["url"].startswith(f"{stack.env['BOUCLE_PUBLIC_URL']}/liens/tableau/")
         party = client.post(f"/api/v1/territories/{scenario['territory']}/dashboard-link", headers=scenario["dupont"])
-        assert party.status_code == 404
+        assert party.status_code == 403  # not an animateur
         assert client.post("/api/v1/territories/nope/dashboard-link", headers=scenario["cc"]).status_code == 404
         assert client.post(f"/api/v1/territories/{scenario['territory']}/dashboard-link").status_code == 401
 
@@ -213,22 +213,22 @@ def test_tampered_or_foreign_tokens_are_refused(stack: Stack, scenario: dict[str
             "contact_email": "animation@dijon.example"}).json()
         other_headers = {"Authorization": f"Bearer {other['token']}"}
         other_animateur = animateur_of(stack, client, other_headers, "anne@dijon.example")
-
-        def declared() -> httpx.Response | None:
-            answer = client.post("/api/v1/territories", headers=other_animateur,
-                                 json={"name": "Dijon", "communes": [insee("Dijon")]})
-            return answer if answer.status_code == 201 else None
-
-        other_territory = wait_until(declared, timeout=15).json()  # type: ignore[union-attr]
+        other_territory = declared_territory(stack, client, other_animateur, {"name": "Dijon",
+                                                                              "communes": [insee("Dijon")]})
+        assert other_territory["status"] == "approved"  # its own commune: no one needs to approve it
         assert client.post(f"/api/v1/territories/{scenario['territory']}/dashboard-link",
-                           headers=other_headers).status_code == 404
-        own = client.post(f"/api/v1/territories/{other_territory['id']}/dashboard-link", headers=other_headers)
+                           headers=other_animateur).status_code == 404
+        # The collectivité's API token is not its animateur: no link (the territory is the animateur's to open).
+        assert client.post(f"/api/v1/territories/{other_territory['id']}/dashboard-link",
+                           headers=other_headers).status_code == 403
+        own = client.post(f"/api/v1/territories/{other_territory['id']}/dashboard-link", headers=other_animateur)
         own_page = client.get(path_of(own.json()["url"]), params={**YEAR_2025, "territory": scenario["territory"]})
         assert own_page.status_code == 200 and "Tableau de bord — Dijon" in own_page.text
         assert "Chutes de carton" not in own_page.text and f"12{NNBSP}960" not in own_page.text
         # A correctly signed token naming this territory for the other organisation: refused by the database check.
         signer = LinkSigner(stack.env.get("BOUCLE_SECRET_KEY", DEV_SECRET))
-        forged = signer.sign("dashboard", t=scenario["territory"], o=other["id"])
+        other_user = client.get("/api/v1/session", headers=other_animateur).json()["user"]["id"]
+        forged = signer.sign("dashboard", t=scenario["territory"], o=other["id"], u=other_user)
         crossed = client.get(f"/liens/tableau/{forged}", params=YEAR_2025)
         assert crossed.status_code == 403 and "Chutes de carton" not in crossed.text
         assert "ne donne plus accès à ce territoire" in crossed.text

@@ -11,8 +11,9 @@ import pytest
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import animateur_of, mailbox, wait_until
+from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 from tests.e2e.test_walking_skeleton import register
+from tests.security.support import luhn_siret
 
 
 @pytest.fixture(scope="module")
@@ -34,22 +35,16 @@ def insee(name: str) -> str:
 
 
 def animateur(stack: Stack, client: httpx.Client, communes: list[str]) -> tuple[str, dict[str, str], str]:
-    """A collectivité whose animateur declares its territory; returns its id, API token headers and the territory id."""
+    """A collectivité whose animateur declares its territory (approved by the platform's team): returns its id,
+    the animateur's headers (the collectivité acts through them) and the territory id."""
     answer = client.post("/api/v1/organisations", json={
         "name": "Communauté de communes de la Côte", "kind": "public_body", "commune": "Beaune",
         "contact_email": "animation@cc-cote.example"})
     assert answer.status_code == 201, answer.text
     org_id, headers = answer.json()["id"], {"Authorization": f"Bearer {answer.json()['token']}"}
     user = animateur_of(stack, client, headers, f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example")
-
-    def declared() -> httpx.Response | None:
-        response = client.post("/api/v1/territories", headers=user,
-                               json={"name": "Côte de Beaune et de Nuits", "communes": communes})
-        return response if response.status_code == 201 else None  # 403 until reporting knows the organisation
-
-    territory = wait_until(declared, timeout=15)
-    assert isinstance(territory, httpx.Response)
-    return org_id, headers, territory.json()["id"]
+    territory = declared_territory(stack, client, user, {"name": "Côte de Beaune et de Nuits", "communes": communes})
+    return org_id, user, territory["id"]
 
 
 def accepted_match(client: httpx.Client, a: dict[str, str], b: dict[str, str]) -> str:
@@ -234,7 +229,7 @@ def test_a_territory_by_epci_takes_its_communes_from_the_offline_table(stack: St
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         answer = client.post("/api/v1/organisations", json={
             "name": "Communauté d'agglomération Beaune Côte et Sud", "kind": "public_body", "commune": "Beaune",
-            "contact_email": "animation@beaune-agglo.example"})
+            "siret": luhn_siret(f"{beaune.epci}0001"), "contact_email": "animation@beaune-agglo.example"})
         token = {"Authorization": f"Bearer {answer.json()['token']}"}
         refused = client.post("/api/v1/territories", headers=token, json={"name": "Beaune", "epci": beaune.epci})
         assert refused.status_code == 403 and "animateur" in refused.json()["detail"]  # a public body is not enough
@@ -247,6 +242,7 @@ def test_a_territory_by_epci_takes_its_communes_from_the_offline_table(stack: St
         assert both.status_code == 422  # one definition or the other
         created = client.post("/api/v1/territories", headers=headers, json={"name": "Beaune", "epci": beaune.epci})
         assert created.status_code == 201 and created.json()["communes"] == len(members) > 10
+        assert created.json()["status"] == "approved"  # its own EPCI: its SIRET starts with the EPCI's SIREN
         again = client.post("/api/v1/territories", headers=headers, json={"name": "Bis", "epci": beaune.epci})
         assert again.status_code == 409
 

@@ -286,7 +286,7 @@ def test_a_database_from_before_migrations_is_stamped_where_it_stands(databases:
         connection.execute(text(f"DROP TABLE {migrations.version_table('reporting')}"))
     insert(engine, "reported_match", {"match_id": "m-1", "status": "proposed", "proposed_at": SENT})
     migrations.upgrade("reporting", engine)
-    assert migrations.current("reporting", engine) == "reporting_0004"
+    assert migrations.current("reporting", engine) == migrations.revisions("reporting")[-1]  # at head
     assert_kept(engine, KnownMatch, {"match_id": "m-1", "status": "proposed", "proposed_at": SENT})
     assert "access_log" in inspect(engine).get_table_names()
     engine.dispose()

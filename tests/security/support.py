@@ -17,7 +17,7 @@ import httpx
 
 from shared.devstack import Stack
 from shared.settings import DEV_SECRET, SERVICES
-from tests.conftest import animateur_of, mailbox, wait_until
+from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 
 # A path or query parameter named like this takes the id of an object of that kind.
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
@@ -55,10 +55,11 @@ class Org:
     token: str
     siret: str | None = None
     secrets: list[str] = field(default_factory=list)  # exact quantities, descriptions, notes…
+    animateur: dict[str, str] | None = None  # a collectivité acts through its animateur's browser once appointed
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.token}"}
+        return self.animateur or {"Authorization": f"Bearer {self.token}"}
 
     def private_strings(self) -> list[str]:
         """Name, contact email, SIRET and the other private strings (exact quantities, descriptions)."""
@@ -82,15 +83,11 @@ def publish(client: httpx.Client, org: Org, **listing: Any) -> str:
 
 
 def declare_territory(stack: Stack, client: httpx.Client, org: Org, name: str, communes: list[str]) -> str:
-    """The territory `org` (a public body) animates, declared by its animateur (a user the platform appointed);
-    retried until reporting knows the organisation."""
+    """The territory `org` (a public body) animates, declared by its animateur (a user the platform appointed)
+    and approved by the platform's team; returns its id."""
     user = animateur_of(stack, client, org.headers, f"animateur-{org.id[:8]}@{org.email.split('@')[1]}")
-
-    def declared() -> str | None:
-        answer = client.post("/api/v1/territories", headers=user, json={"name": name, "communes": communes})
-        return answer.json()["id"] if answer.status_code == 201 else None
-
-    return str(wait_until(declared, timeout=20))
+    org.animateur = user
+    return str(declared_territory(stack, client, user, {"name": name, "communes": communes})["id"])
 
 
 def match_between(client: httpx.Client, org: Org, listing_id: str, timeout: float = 30) -> str:
