@@ -120,10 +120,11 @@ class OrganisationProfile(Payload):
 
 
 class AccountLinkRequested(Payload):
-    """account.link_requested v1: email a user a single-use link (confirm the address, log in, join).
+    """account.link_requested v2: email a user a single-use link (confirm the address, log in, join).
 
     On `boucle.organisations`, keyed by the organisation: it follows the organisation's
-    registration. The nonce is useless without the link's signature (BOUCLE_SECRET_KEY).
+    registration. No secret: the mailer gets the link itself from offers, by `link_id`, when it
+    sends the email (v1 carried the link's nonce).
     """
 
     user_id: str
@@ -131,7 +132,7 @@ class AccountLinkRequested(Payload):
     email: str
     name: str
     purpose: Literal["confirm", "login", "invite"]
-    nonce: str
+    link_id: str
 
 
 class UserRoleChanged(Payload):
@@ -318,7 +319,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.expiring", 1): ListingExpiring,
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
-    ("account.link_requested", 1): AccountLinkRequested,
+    ("account.link_requested", 2): AccountLinkRequested,
     ("user.role_changed", 1): UserRoleChanged,
     ("match.proposed", 1): MatchProposed,
     ("match.retracted", 1): MatchRetracted,
@@ -334,7 +335,10 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
 }
 
 # (type, version) -> function turning that version's payload dict into version + 1.
-UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {}
+UPCASTERS: dict[tuple[str, int], Callable[[dict[str, Any]], dict[str, Any]]] = {
+    # v1 carried the nonce; its link cannot be fetched by id (and has long expired): the mailer drops it.
+    ("account.link_requested", 1): lambda v1: {**{k: v for k, v in v1.items() if k != "nonce"}, "link_id": ""},
+}
 
 
 class UnknownEvent(ValueError):

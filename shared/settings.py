@@ -7,6 +7,8 @@ The names follow the contract in ARCHITECTURE.md: `KAFKA_BOOTSTRAP_SERVERS`,
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from pathlib import Path
 from typing import Literal
 
@@ -20,6 +22,11 @@ DEFAULT_BROKER = "127.0.0.1:9092"
 DEV_SECRET = "boucle-dev-only-secret-change-me"
 
 
+def derived_secret(secret: str, purpose: str) -> str:
+    """A development default: a secret of its own per use, from the shared one (set each for real in production)."""
+    return hmac.new(secret.encode(), purpose.encode(), hashlib.sha256).hexdigest()
+
+
 class Settings(BaseSettings):
     """Environment-driven settings shared by all services."""
 
@@ -28,6 +35,12 @@ class Settings(BaseSettings):
     environment: Literal["development", "production"] = Field(default="development", alias="BOUCLE_ENV")
     # Signs the links in emails; every service that verifies a link needs the same one.
     secret_key: str = Field(default=DEV_SECRET, alias="BOUCLE_SECRET_KEY", min_length=16)
+    # Signs the emailed account links (confirm, log in, join): offers alone holds it, and hands each link to
+    # notifications' mailer when it sends the email. Unset in development: derived from BOUCLE_SECRET_KEY.
+    account_link_secret: str | None = Field(default=None, alias="BOUCLE_ACCOUNT_LINK_SECRET", min_length=16)
+    # What the mailer shows offers to get an account link (`POST /internal/account-links/{id}`); offers and
+    # notifications only. Unset in development: derived from BOUCLE_SECRET_KEY.
+    internal_token: str | None = Field(default=None, alias="BOUCLE_INTERNAL_TOKEN", min_length=16)
     animateur_email: str | None = Field(default=None, alias="BOUCLE_ANIMATEUR_EMAIL")
 
     var_dir: Path = Field(default=Path("var"), alias="BOUCLE_VAR_DIR")
@@ -83,6 +96,23 @@ class Settings(BaseSettings):
         if self.environment == "production" and self.secret_key == DEV_SECRET:
             raise ValueError("BOUCLE_SECRET_KEY must be set to a real secret in production")
         return self
+
+    @property
+    def account_link_key(self) -> str:
+        """Offers' key for account links; read only by offers (a production offers refuses to start without it)."""
+        return self.own_secret(self.account_link_secret, "BOUCLE_ACCOUNT_LINK_SECRET", "account-links")
+
+    @property
+    def internal_api_token(self) -> str:
+        """Offers' and notifications' shared token for the mailer's account-link requests."""
+        return self.own_secret(self.internal_token, "BOUCLE_INTERNAL_TOKEN", "internal-api")
+
+    def own_secret(self, value: str | None, name: str, purpose: str) -> str:
+        if value:
+            return value
+        if self.environment == "production":
+            raise ValueError(f"{name} must be set in production (openssl rand -hex 32)")
+        return derived_secret(self.secret_key, purpose)
 
     @property
     def bootstrap_servers(self) -> str:

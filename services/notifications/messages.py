@@ -60,9 +60,10 @@ ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "V
 
 
 def account_link_context(event: AccountLinkRequested) -> dict[str, Any]:
-    """What a user's account email needs: who, why, and the nonce its signed link carries."""
+    """What a user's account email needs: who, why, and which link (the mailer gets it from offers when sending:
+    no secret is kept here)."""
     return {"user_id": event.user_id, "organisation_id": event.organisation_id, "email": event.email,
-            "name": event.name, "purpose": event.purpose, "nonce": event.nonce,
+            "name": event.name, "purpose": event.purpose, "link_id": event.link_id,
             "headline": ACCOUNT_SUBJECTS[event.purpose]}
 
 

@@ -21,6 +21,7 @@ from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import formataddr, formatdate, parseaddr
 
+import httpx
 from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, col, select
 
@@ -59,13 +60,35 @@ def address_of(row: OutgoingEmail, contact: Contact) -> str:
     return str(row.context["email"]) if row.kind == ACCOUNT_LINK else contact.email
 
 
+class AccountLinkGone(Exception):
+    """Offers will not give the account link (expired, used, unknown): the email has no point any more."""
+
+
+class AccountLinkUnavailable(Exception):
+    """Offers did not answer: try again later."""
+
+
+def account_link(settings: Settings, link_id: str) -> str:
+    """The link of an account email (confirm, log in, join), asked of offers as the email goes out: offers makes
+    its single-use nonce now and alone holds the key that signs it; nothing of it is stored here."""
+    try:
+        answer = httpx.post(f"{settings.offers_url.rstrip('/')}/internal/account-links/{link_id}", timeout=10,
+                            headers={"Authorization": f"Bearer {settings.internal_api_token}"})
+    except httpx.HTTPError as exc:
+        raise AccountLinkUnavailable(f"offers injoignable : {exc}") from exc
+    if answer.status_code in (404, 410):
+        raise AccountLinkGone("lien de compte expiré ou déjà utilisé")
+    if answer.status_code != 200:
+        raise AccountLinkUnavailable(f"offers a répondu {answer.status_code}")
+    return str(answer.json()["url"])
+
+
 def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
     """Signed action links of a message: answer the match, renew or close a listing, open the
-    territory's dashboard, unsubscribe; or, for an account link, confirm or log in (valid an hour)."""
+    territory's dashboard, unsubscribe; or, for an account email, confirm or log in (from offers)."""
     base = settings.public_url.rstrip("/")
     if row.kind == ACCOUNT_LINK:  # a user's own message: nothing to unsubscribe the organisation from
-        token = signer.sign("account", u=row.context["user_id"], n=row.context["nonce"])
-        return {"account": f"{base}/liens/compte/{token}"}
+        return {"account": account_link(settings, str(row.context.get("link_id") or "-"))}
     links = {}
     if row.organisation_id != ANIMATEUR:
         links["unsubscribe"] = f"{base}/liens/desabonnement/{signer.sign('unsubscribe', o=row.organisation_id)}"
@@ -236,7 +259,14 @@ class Mailer:
         if contact.bounced_at is not None and to == contact.email:
             self.mark(row.id, "failed", error=f"adresse en échec depuis le {contact.bounced_at:%d/%m/%Y}")
             return
-        links = links_for(row, self.settings, self.signer)
+        try:
+            links = links_for(row, self.settings, self.signer)
+        except AccountLinkGone as exc:
+            self.mark(row.id, "failed", error=str(exc))
+            return
+        except AccountLinkUnavailable as exc:
+            self.postpone(row.id, str(exc))
+            return
         message = render(row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url,
                          links=links)
         try:

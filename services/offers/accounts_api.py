@@ -6,6 +6,7 @@ must carry the session's CSRF token in `X-CSRF-Token`. `GET /api/v1/organisation
 the same rules for the other services, which forward the method in `X-Boucle-Method`.
 """
 
+import hmac
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
@@ -42,11 +43,12 @@ from shared.http import bearer_token, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
+from shared.settings import Settings
 
 COOKIE = "boucle_session"
 CSRF_HEADER = "X-CSRF-Token"
 METHOD_HEADER = "X-Boucle-Method"  # the method of the request another service authenticates
-LINK_PURPOSE = "account"  # notifications signs the emailed links with it (smtp.links_for)
+LINK_PURPOSE = "account"  # signed with offers' own key (BOUCLE_ACCOUNT_LINK_SECRET), handed to the mailer
 AFTER_LOGIN = "/espace"
 CLEAR_COOKIE = f"{COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=lax"
 
@@ -259,6 +261,31 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(404, detail="Utilisateur introuvable.") from exc
         except RuleBroken as exc:
             raise rule_error(exc) from exc
+
+    return router
+
+
+def account_link_url(settings: Settings, signer: LinkSigner, user_id: str, nonce: str) -> str:
+    """The emailed `/liens/compte/…` link."""
+    return f"{settings.public_url.rstrip('/')}/liens/compte/{signer.sign(LINK_PURPOSE, u=user_id, n=nonce)}"
+
+
+def build_internal_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
+    """`POST /internal/account-links/{id}`: notifications' mailer gets the link of an account email as it sends
+    it. Not routed by the gateway, out of the public OpenAPI; the caller shows `BOUCLE_INTERNAL_TOKEN`."""
+    router = APIRouter(include_in_schema=False)
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    expected = runtime.settings.internal_api_token.encode()
+
+    @router.post("/internal/account-links/{link_id}")
+    def issue(link_id: str, request: Request, session: SessionDep) -> dict[str, str]:
+        if not hmac.compare_digest(bearer_token(request).encode(), expected):
+            raise HTTPException(401, detail="Jeton interne invalide.")
+        try:
+            link, nonce = service.issue_link(session, link_id, now())
+        except service.LinkRefused as exc:
+            raise HTTPException(410, detail=str(exc)) from exc
+        return {"url": account_link_url(runtime.settings, signer, link.user_id, nonce)}
 
     return router
 

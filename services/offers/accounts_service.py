@@ -179,12 +179,11 @@ def commit_new_user(session: Session) -> None:
         raise Conflict("email", "Un compte existe déjà avec cette adresse.") from exc
 
 
-def new_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> str:
-    """A single-use nonce for the user's emailed link, stored hashed; the caller commits."""
-    nonce = secrets.token_urlsafe(32)
-    session.add(LoginLink(nonce_hash=hash_token(nonce), user_id=user.id, purpose=purpose, created_at=now,
-                          expires_at=accounts.link_expiry(now)))
-    return nonce
+def new_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> LoginLink:
+    """A link to email the user, without its nonce yet (made by `issue_link`); the caller commits."""
+    link = LoginLink(user_id=user.id, purpose=purpose, created_at=now, expires_at=accounts.link_expiry(now))
+    session.add(link)
+    return link
 
 
 def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> bool:
@@ -193,12 +192,28 @@ def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime)
         LoginLink.user_id == user.id, col(LoginLink.created_at) >= accounts.window_start(now))).one()
     if not accounts.may_send_link(recent):
         return False
-    nonce = new_link(session, user, purpose, now)
+    link = new_link(session, user, purpose, now)
     payload = AccountLinkRequested(user_id=user.id, organisation_id=user.organisation_id, email=user.email,
-                                   name=user.name, purpose=purpose, nonce=nonce)  # type: ignore[arg-type]
+                                   name=user.name, purpose=purpose, link_id=link.id)  # type: ignore[arg-type]
     add_event(session, topics.ORGANISATIONS, new_event("account.link_requested", payload, producer=PRODUCER,
                                                        key=user.organisation_id))
     return True
+
+
+def issue_link(session: Session, link_id: str, now: datetime) -> tuple[LoginLink, str]:
+    """A fresh nonce for a link still usable, for the email about to be sent (asked again, as by a mailer
+    that crashed before sending, the previous nonce stops working); LinkRefused if it is not."""
+    link = session.get(LoginLink, link_id)
+    if link is None:
+        raise LinkRefused("Lien inconnu.")
+    if not accounts.link_usable(utc(link.expires_at), link.used_at, now):
+        raise LinkRefused("Lien expiré ou déjà utilisé.")
+    nonce = secrets.token_urlsafe(32)
+    link.nonce_hash = hash_token(nonce)
+    session.add(link)
+    session.commit()
+    session.refresh(link)
+    return link, nonce
 
 
 def request_login_link(session: Session, raw_email: str, now: datetime) -> None:
@@ -210,7 +225,7 @@ def request_login_link(session: Session, raw_email: str, now: datetime) -> None:
 
 def check_link(session: Session, user_id: str, nonce: str, now: datetime) -> LoginLink:
     """The link's stored nonce if it can still be used, else LinkRefused saying why."""
-    link = session.get(LoginLink, hash_token(nonce))
+    link = session.exec(select(LoginLink).where(LoginLink.nonce_hash == hash_token(nonce))).first()
     if link is None or link.user_id != user_id:
         raise LinkRefused("Ce lien n'est pas valide.")
     if link.used_at is not None:
@@ -444,7 +459,8 @@ def create_platform_admin(session: Session, raw_email: str, name: str, organisat
         session.add(user)
     change_role(session, user, "platform_admin")
     session.flush()
-    nonce = new_link(session, user, "login" if user.confirmed_at else "confirm", now)
+    link = new_link(session, user, "login" if user.confirmed_at else "confirm", now)
     session.commit()
+    nonce = issue_link(session, link.id, now)[1]
     session.refresh(user)
     return user, nonce

@@ -16,7 +16,7 @@ from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session
 
 from offers.accounts import LINK_LIFETIME, ROLES
-from offers.accounts_api import LINK_PURPOSE
+from offers.accounts_api import account_link_url
 from offers.accounts_service import Conflict, NotFound, appoint, create_platform_admin
 from shared import migrations
 from shared.db import make_engine
@@ -27,10 +27,9 @@ PLATFORM_ORGANISATION = "Équipe de la plateforme Boucle"
 
 
 def account_link(settings: Settings, user_id: str, nonce: str) -> str:
-    """The signed link to `/liens/compte/…`, as notifications builds it for emails."""
-    token = LinkSigner(settings.secret_key, int(LINK_LIFETIME.total_seconds())).sign(LINK_PURPOSE, u=user_id,
-                                                                                     n=nonce)
-    return f"{settings.public_url.rstrip('/')}/liens/compte/{token}"
+    """The signed link to `/liens/compte/…`, as the mailer gets it for emails."""
+    return account_link_url(settings, LinkSigner(settings.account_link_key, int(LINK_LIFETIME.total_seconds())),
+                            user_id, nonce)
 
 
 def main(argv: list[str] | None = None) -> int:

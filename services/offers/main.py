@@ -12,7 +12,7 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from offers.accounts import LINK_LIFETIME
-from offers.accounts_api import build_account_link_router, build_account_router
+from offers.accounts_api import build_account_link_router, build_account_router, build_internal_router
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
 from offers.models import TABLES
@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_commune_router(gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
     app.include_router(build_account_router(runtime, gazetteer))
-    link_lifetime = int(LINK_LIFETIME.total_seconds())
-    app.include_router(build_account_link_router(runtime, LinkSigner(settings.secret_key, link_lifetime)))
+    account_links = LinkSigner(settings.account_link_key, int(LINK_LIFETIME.total_seconds()))
+    app.include_router(build_account_link_router(runtime, account_links))
+    app.include_router(build_internal_router(runtime, account_links))
     return app

@@ -148,11 +148,14 @@ class LoginAttempt(SQLModel, table=True):
 
 
 class LoginLink(SQLModel, table=True):
-    """An emailed link's single-use nonce (its SHA-256), for a user, valid an hour."""
+    """A link to email a user, valid an hour, used once. Its nonce is made when the mailer asks for the link
+    (`POST /internal/account-links/{id}`), never before, and only its SHA-256 is kept; events name the link
+    by `id` alone."""
 
     __tablename__ = "login_link"
 
-    nonce_hash: str = Field(primary_key=True)
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    nonce_hash: str | None = Field(default=None, unique=True)
     user_id: str = Field(foreign_key="user_account.id", index=True)
     purpose: str  # confirm | login | invite
     created_at: datetime = Field(default_factory=_now, index=True)

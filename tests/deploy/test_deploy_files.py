@@ -57,10 +57,27 @@ def test_compose_runs_kafka_in_kraft_mode_postgres_mailpit_and_every_process() -
 def test_every_setting_named_by_a_deployment_is_one_the_code_reads() -> None:
     named = set(compose()["services"]["offers"]["environment"])
     named |= set(of_kind("ConfigMap")["boucle-config"]["data"])
-    named |= set(of_kind("Secret")["boucle-secrets"]["stringData"])
+    for secret in of_kind("Secret").values():
+        named |= set(secret["stringData"])
     assert named - KNOWN_SETTINGS == set()
     # Production refuses the development secret: a deployment must provide one.
     assert compose()["services"]["offers"]["environment"]["BOUCLE_ENV"] == "production"
+
+
+def test_the_account_link_key_is_offers_alone_and_the_internal_token_offers_and_the_mailers() -> None:
+    """#18 finding 2: whoever reads another service's settings cannot sign a login link."""
+    services = compose()["services"]
+    holders = {name for name in PROCESSES if "BOUCLE_ACCOUNT_LINK_SECRET" in services[name]["environment"]}
+    assert holders == {"offers"}
+    assert {name for name in PROCESSES if "BOUCLE_INTERNAL_TOKEN" in services[name]["environment"]} == {
+        "offers", "notifications", "notifications-mailer"}
+    secrets_of = {doc["metadata"]["name"]: {ref["secretRef"]["name"] for ref in doc["spec"]["template"]["spec"][
+        "containers"][0].get("envFrom", []) if "secretRef" in ref} for doc in of_kind("Deployment").values()}
+    secrets = of_kind("Secret")
+    for name, refs in secrets_of.items():
+        keys = set().union(*(set(secrets[ref]["stringData"]) for ref in refs))
+        assert ("BOUCLE_ACCOUNT_LINK_SECRET" in keys) == (name == "offers"), name
+        assert ("BOUCLE_INTERNAL_TOKEN" in keys) == (name in ("offers", "notifications", "notifications-mailer")), name
 
 
 @pytest.mark.parametrize("name", PROCESSES)

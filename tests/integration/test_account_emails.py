@@ -1,52 +1,105 @@
 """Account emails in notifications, on SQLite and PostgreSQL with real SMTP on loopback: queued once per
-event whatever the preferences, sent to the user's own address with its signed link, and a refused user
-address never marks the organisation's contact as bounced."""
+event whatever the preferences, sent to the user's own address with the link offers (a real one, served on
+loopback) makes as the email goes, and a refused user address never marks the organisation's contact as
+bounced."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+import uvicorn
 from notifications.consumer import HANDLERS
 from notifications.models import MESSAGE_KINDS, Contact, InAppNotification, OutgoingEmail, Preference
 from notifications.models import TABLES as NOTIFICATION_TABLES
 from notifications.smtp import Mailer
-from sqlalchemy import Engine
+from offers.accounts_service import new_link
+from offers.main import create_app as create_offers
+from offers.models import LoginLink, Organisation, UserAccount
+from sqlalchemy import Engine, update
 from sqlmodel import Session, select
 
 from shared.db import init_db, make_engine
 from shared.devstack import free_port
 from shared.events import AccountLinkRequested, Envelope, new_event, payload_of
+from shared.http import hash_token
 from shared.links import LinkSigner
 from tests.conftest import wait_until
 from tests.integration.test_mailer import Sink
 
 
-@pytest.fixture
-def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, Engine, Sink]]:  # type: ignore[no-untyped-def]
+@contextlib.contextmanager
+def serving(app: object) -> Iterator[str]:
+    """The app served by uvicorn in a thread; yields its base URL."""
     port = free_port()
-    settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port)
-    engine = make_engine(settings.database_url("notifications"))
-    init_db(engine, NOTIFICATION_TABLES)
-    with Session(engine) as session:
-        session.add(Contact(organisation_id="org-a", name="Scierie Roux", email="contact@scierie.example"))
-        for kind in MESSAGE_KINDS:  # the organisation wants no email at all: account links still go
-            session.add(Preference(organisation_id="org-a", kind=kind, mode="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@dataclass
+class Mail:
+    mailer: Mailer
+    engine: Engine
+    sink: Sink
+    offers: Engine  # offers' database, where the links are
+    user_id: str
+
+
+@pytest.fixture
+def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[Mail]:  # type: ignore[no-untyped-def]
+    offers_settings = settings_for(backend, "offers")
+    with serving(create_offers(offers_settings)) as offers_url:
+        offers = make_engine(offers_settings.database_url("offers"))
+        with Session(offers) as session:
+            org = Organisation(name="Scierie Roux", kind="company", contact_email="contact@scierie.example")
+            user = UserAccount(organisation_id=org.id, name="Léa Petit", email="lea@scierie.example",
+                               role="org_admin", created_at=datetime.now(timezone.utc))
+            session.add(org)
+            session.flush()
+            session.add(user)
+            user_id = user.id
+            session.commit()
+        port = free_port()
+        settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port, OFFERS_URL=offers_url)
+        engine = make_engine(settings.database_url("notifications"))
+        init_db(engine, NOTIFICATION_TABLES)
+        with Session(engine) as session:
+            session.add(Contact(organisation_id="org-a", name="Scierie Roux", email="contact@scierie.example"))
+            for kind in MESSAGE_KINDS:  # the organisation wants no email at all: account links still go
+                session.add(Preference(organisation_id="org-a", kind=kind, mode="off"))
+            session.commit()
+        sink = Sink(tmp_path / "mail", port).start()
+        mailer = Mailer(engine, settings)
+        yield Mail(mailer, engine, sink, offers, user_id)
+        mailer.close()
+        sink.stop()
+        engine.dispose()
+        offers.dispose()
+
+
+def requested(mail: Mail, email: str, purpose: str = "confirm") -> Envelope:
+    """What offers publishes when a user asks for a link: the link is made in offers' database."""
+    with Session(mail.offers) as session:
+        user = session.get(UserAccount, mail.user_id)
+        assert user is not None
+        link = new_link(session, user, purpose, datetime.now(timezone.utc))
         session.commit()
-    sink = Sink(tmp_path / "mail", port).start()
-    mailer = Mailer(engine, settings)
-    yield mailer, engine, sink
-    mailer.close()
-    sink.stop()
-    engine.dispose()
-
-
-def requested(email: str, purpose: str = "confirm") -> Envelope:
-    payload = AccountLinkRequested(user_id="user-1", organisation_id="org-a", email=email, name="Léa Petit",
-                                   purpose=purpose, nonce="nonce-1")  # type: ignore[arg-type]
+        link_id = link.id
+    payload = AccountLinkRequested(user_id=mail.user_id, organisation_id="org-a", email=email, name="Léa Petit",
+                                   purpose=purpose, link_id=link_id)  # type: ignore[arg-type]
     return new_event("account.link_requested", payload, producer="offers", key="org-a")
 
 
@@ -56,12 +109,12 @@ def consume(engine: Engine, envelope: Envelope) -> None:
         session.commit()
 
 
-def test_one_email_per_event_to_the_user_whatever_the_preferences(mail: tuple[Mailer, Engine, Sink]) -> None:
-    mailer, engine, sink = mail
-    event = requested("lea@scierie.example")
+def test_one_email_per_event_to_the_user_whatever_the_preferences(mail: Mail) -> None:
+    mailer, engine, sink = mail.mailer, mail.engine, mail.sink
+    event = requested(mail, "lea@scierie.example")
     consume(engine, event)
     consume(engine, event)  # redelivered
-    consume(engine, requested("lea@scierie.example", "login"))  # another request, another email
+    consume(engine, requested(mail, "lea@scierie.example", "login"))  # another request, another email
     with Session(engine) as session:
         rows = session.exec(select(OutgoingEmail)).all()
         assert [(r.kind, r.status) for r in rows] == [("account_link", "pending")] * 2
@@ -77,21 +130,44 @@ def test_one_email_per_event_to_the_user_whatever_the_preferences(mail: tuple[Ma
     assert "Léa Petit" in detail["text"]
     assert not any(key.lower() == "list-unsubscribe" for key, _ in detail["headers"])
     [token] = set(re.findall(r"/liens/compte/([\w.\-]+)", detail["text"]))
-    assert LinkSigner(mailer.settings.secret_key, 3600).verify("account", token) == {"u": "user-1", "n": "nonce-1"}
+    claims = LinkSigner(mailer.settings.account_link_key, 3600).verify("account", token)
+    with Session(mail.offers) as session:  # the nonce offers made as the email went, kept hashed
+        assert claims["u"] == mail.user_id
+        assert session.exec(select(LoginLink).where(LoginLink.nonce_hash == hash_token(claims["n"]))).first()
     with Session(engine) as session:
-        assert {r.recipient for r in session.exec(select(OutgoingEmail)).all()} == {"lea@scierie.example"}
+        rows = session.exec(select(OutgoingEmail)).all()
+        assert {r.recipient for r in rows} == {"lea@scierie.example"}
+        assert all(claims["n"] not in str(r.context) and token not in str(r.context) for r in rows)
 
 
-def test_a_refused_user_address_leaves_the_organisations_contact_alone(mail: tuple[Mailer, Engine, Sink]) -> None:
-    mailer, engine, sink = mail
+def test_an_expired_link_is_not_emailed_and_offers_away_postpones(mail: Mail) -> None:
+    consume(mail.engine, requested(mail, "lea@scierie.example"))
+    with Session(mail.offers) as session:
+        session.exec(update(LoginLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+        session.commit()
+    mail.mailer.send_due()
+    with Session(mail.engine) as session:
+        [row] = session.exec(select(OutgoingEmail)).all()
+        assert row.status == "failed" and "expiré" in (row.last_error or "")
+    consume(mail.engine, requested(mail, "lea@scierie.example", "login"))
+    mail.mailer.settings = mail.mailer.settings.model_copy(update={"offers_url": f"http://127.0.0.1:{free_port()}"})
+    mail.mailer.send_due()
+    with Session(mail.engine) as session:
+        pending = [r for r in session.exec(select(OutgoingEmail)).all() if r.status == "pending"]
+        assert len(pending) == 1 and "offers injoignable" in (pending[0].last_error or "")
+    assert mail.sink.to("lea@scierie.example") == []
+
+
+def test_a_refused_user_address_leaves_the_organisations_contact_alone(mail: Mail) -> None:
+    mailer, engine, sink = mail.mailer, mail.engine, mail.sink
     with Session(engine) as session:  # and a bounced contact does not stop a user's own email
         contact = session.get(Contact, "org-a")
         assert contact is not None
         contact.bounced_at = datetime.now(timezone.utc)
         session.add(contact)
         session.commit()
-    consume(engine, requested("inconnu@scierie.example"))
-    consume(engine, requested("lea@scierie.example", "login"))
+    consume(engine, requested(mail, "inconnu@scierie.example"))
+    consume(engine, requested(mail, "lea@scierie.example", "login"))
     mailer.send_due()
     wait_until(lambda: sink.to("lea@scierie.example"))
     with Session(engine) as session:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from offers.accounts_service import create_platform_admin
@@ -21,6 +22,7 @@ from shared.events import AccountLinkRequested, Envelope, payload_of
 from shared.http import hash_token
 from shared.links import LinkSigner
 from shared.outbox import OutboxMessage
+from shared.settings import Settings
 
 PASSWORD = "la sciure part le mardi"
 ORGANISATION = {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
@@ -31,10 +33,11 @@ LISTING = {"kind": "offer", "title": "Sciure de bois", "category": "sciure"}
 class Offers:
     """The offers app under test, with what a test needs to reach behind it: its database and secret."""
 
-    def __init__(self, client: TestClient, secret: str):
+    def __init__(self, client: TestClient, settings: Settings):
         self.client = client
         self.engine = client.app.state.runtime.engine  # type: ignore[attr-defined]
-        self.signer = LinkSigner(secret)
+        self.settings = settings
+        self.signer = LinkSigner(settings.account_link_key)
 
     def sign_up(self, email: str = "jean@scierie.example", password: str | None = PASSWORD,
                 **organisation: object) -> dict[str, str]:
@@ -55,7 +58,14 @@ class Offers:
         return [p for p in found if isinstance(p, AccountLinkRequested) and p.email == email]
 
     def link_path(self, link: AccountLinkRequested) -> str:
-        return f"/liens/compte/{self.signer.sign('account', u=link.user_id, n=link.nonce)}"
+        """The link's path as the mailer gets it from offers when it sends the email."""
+        answer = self.client.post(f"/internal/account-links/{link.link_id}",
+                                  headers={"Authorization": f"Bearer {self.settings.internal_api_token}"})
+        assert answer.status_code == 200, answer.text
+        return httpx.URL(answer.json()["url"]).raw_path.decode()
+
+    def nonce_of(self, path: str) -> str:
+        return str(self.signer.verify("account", path.rsplit("/", 1)[1])["n"])
 
     def confirm(self, email: str) -> str:
         """Follow the last emailed link: the session cookie it sets."""
@@ -85,7 +95,7 @@ def session_cookie(answer) -> str:  # type: ignore[no-untyped-def]
 def offers(backend: str, settings_for) -> Iterator[Offers]:  # type: ignore[no-untyped-def]
     settings = settings_for(backend)
     with TestClient(create_app(settings)) as client:
-        yield Offers(client, settings.secret_key)
+        yield Offers(client, settings)
 
 
 def confirmed(offers: Offers, email: str = "jean@scierie.example", **organisation: object) -> dict[str, str]:
@@ -167,11 +177,11 @@ class TestEmailedLinks:
         offers.sign_up()
         link = offers.links("jean@scierie.example")[-1]
         path, headers = offers.link_path(link), {}
-        if tamper == "forged":
-            path = "/liens/compte/" + LinkSigner("une-autre-clef-secrete").sign("account", u=link.user_id,
-                                                                                  n=link.nonce)
+        if tamper == "forged":  # the platform's shared secret does not sign account links
+            path = "/liens/compte/" + LinkSigner(offers.settings.secret_key).sign("account", u=link.user_id,
+                                                                                    n=offers.nonce_of(path))
         elif tamper == "other_user":
-            path = "/liens/compte/" + offers.signer.sign("account", u="someone-else", n=link.nonce)
+            path = "/liens/compte/" + offers.signer.sign("account", u="someone-else", n=offers.nonce_of(path))
         elif tamper == "expired":
             with Session(offers.engine) as session:
                 session.exec(update(LoginLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
@@ -182,6 +192,30 @@ class TestEmailedLinks:
         assert answer.status_code in (400, 403) and "set-cookie" not in answer.headers
         assert "lien" in answer.text.lower()
         assert offers.log_in()[0] == 403  # still unconfirmed
+
+    def test_no_secret_travels_and_the_link_is_made_as_the_email_goes(self, offers: Offers) -> None:
+        """#18 finding 2: the event names the link; offers makes its nonce when the mailer asks, keeps only its
+        hash, signs it with a key of its own, and answers only the mailer's token."""
+        offers.sign_up()
+        link = offers.links("jean@scierie.example")[-1]
+        assert "nonce" not in link.model_dump()
+        with Session(offers.engine) as session:
+            stored = session.get(LoginLink, link.link_id)
+            assert stored is not None and stored.nonce_hash is None  # no nonce exists yet
+        internal = f"/internal/account-links/{link.link_id}"
+        assert offers.client.post(internal).status_code == 401
+        shared_secret = {"Authorization": f"Bearer {offers.settings.secret_key}"}
+        assert offers.client.post(internal, headers=shared_secret).status_code == 401
+        first, second = offers.link_path(link), offers.link_path(link)  # a mailer that crashed, then retried
+        with Session(offers.engine) as session:
+            stored = session.get(LoginLink, link.link_id)
+            assert stored is not None and stored.nonce_hash == hash_token(offers.nonce_of(second))
+            events = [row.value for row in session.exec(select(OutboxMessage)).scalars().all()]
+        assert not any(offers.nonce_of(path).encode() in value for path in (first, second) for value in events)
+        assert offers.client.post(first, follow_redirects=False).status_code == 400  # replaced by the second
+        assert offers.client.post(second, follow_redirects=False).status_code == 303
+        used = offers.client.post(internal, headers={"Authorization": f"Bearer {offers.settings.internal_api_token}"})
+        assert used.status_code == 410  # spent: no new nonce for it
 
     def test_magic_link_login_answers_alike_for_unknown_addresses(self, offers: Offers) -> None:
         confirmed(offers)
@@ -286,7 +320,7 @@ class TestPasswordLogin:
         confirmed(offers)
         here = offers.session()
         offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
-        pending = offers.links("jean@scierie.example")[-1]
+        pending = offers.link_path(offers.links("jean@scierie.example")[-1])  # emailed
         for _ in range(5):
             wrong = offers.client.put("/api/v1/session/password", headers=here,
                                       json={"password": "une toute nouvelle phrase", "current_password": "non"})
@@ -300,7 +334,7 @@ class TestPasswordLogin:
         changed = offers.client.put("/api/v1/session/password", headers=here,
                                     json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
         assert changed.status_code == 204
-        used = offers.client.post(offers.link_path(pending), follow_redirects=False)
+        used = offers.client.post(pending, follow_redirects=False)
         assert used.status_code == 400 and "set-cookie" not in used.headers  # the link died with the old password
 
     def test_password_hashes_run_two_at_a_time(self, offers: Offers, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -409,9 +443,9 @@ class TestApiTokens:
         assert invited.json()["confirmed"] is False
         link = offers.links("lea@scierie.example")[-1]
         assert link.purpose == "invite"
-        offers.confirm("lea@scierie.example")
-        member_cookie = offers.client.post(offers.link_path(offers.links("lea@scierie.example")[-1]))
-        assert member_cookie.status_code == 400  # spent already
+        path = offers.link_path(link)
+        assert offers.client.post(path, follow_redirects=False).status_code == 303
+        assert offers.client.post(path).status_code == 400  # spent already
         offers.client.post("/api/v1/session/link", json={"email": "lea@scierie.example"})
         cookie = offers.confirm("lea@scierie.example")
         csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
