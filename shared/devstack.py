@@ -170,9 +170,13 @@ class Stack:
                    {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name])})
 
     def start_gateway(self) -> None:
+        """The public entry; it believes X-Forwarded-For only from FORWARDED_ALLOW_IPS (by default from no one:
+        uvicorn would otherwise take it from any local client)."""
+        proxies = self.env.get("FORWARDED_ALLOW_IPS")
+        trust = ["--forwarded-allow-ips", proxies] if proxies else ["--no-proxy-headers"]
         self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",
                                "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log",
-                               *KEEP_ALIVE])
+                               *trust, *KEEP_ALIVE])
 
     def start(self, services: tuple[ServiceName, ...] = SERVICES, gateway: bool = True) -> None:
         """Start everything and wait until every /healthz answers 200."""

@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app = FastAPI(title="Boucle", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders, https=settings.public_url.startswith("https://"))
 
     install_portal(app, settings)
 
@@ -132,6 +133,46 @@ class BodyLimit:
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
         await send({"type": "http.response.start", "status": 413, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+# Every page's own scripts and styles only (the layouts carry a <style> block, no inline script), no framing,
+# no plugin, no <base>. The API documentation (Swagger UI: an inline script, assets from a CDN) goes without.
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+class SecurityHeaders:
+    """What a browser is told with every answer of the public entry: the CSP above, no framing, no MIME
+    sniffing, referrers kept on the site, HTTPS remembered (when served over it); a signed link's page is
+    never cached nor sent on as a referrer (its token is in the URL). A header the service set stays."""
+
+    def __init__(self, app: ASGIApp, https: bool):
+        self.app = app
+        self.headers = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
+                        (b"referrer-policy", b"same-origin")]
+        if https:
+            self.headers.append((b"strict-transport-security", b"max-age=31536000"))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        extra = list(self.headers)
+        if not path.startswith("/docs/"):
+            extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
+        if path.startswith("/liens/"):
+            extra = [(b"cache-control", b"no-store"), *[h for h in extra if h[0] != b"referrer-policy"],
+                     (b"referrer-policy", b"no-referrer")]
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                message = {**message, "headers": [*message.get("headers", []),
+                                                  *[(k, v) for k, v in extra if k not in present]]}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
 
 
 def climbs_out(path: str) -> bool:

@@ -35,6 +35,12 @@ def close_quietly(producer: KafkaProducer | None) -> None:
         producer.close(timeout=1)
 
 
+# How long the broker holds an empty fetch. Idle, each consumer asks this often; with data it answers at once.
+# Measured on a whole stack at rest (2 cores): 100 ms cost 19 % of a core and a listing reached its match in
+# 0.07 s; 300 ms, 10 % and 0.15 s; 500 ms (Kafka's default), 7.5 % and 0.25 s.
+IDLE_FETCH_WAIT_MS = 300
+
+
 def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:
     """A consumer in `group_id` that commits offsets only when told to."""
     poll_interval = settings.kafka_max_poll_interval_ms
@@ -48,7 +54,7 @@ def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> 
         session_timeout_ms=max(6000, poll_interval),
         heartbeat_interval_ms=1000,
         max_poll_records=100,
-        fetch_max_wait_ms=100,
+        fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
         request_timeout_ms=max(poll_interval + 5000, 30_000),
     )
 

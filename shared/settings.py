@@ -82,6 +82,10 @@ class Settings(BaseSettings):
     mailer_metrics_port: int | None = Field(default=None, alias="MAILER_METRICS_PORT")  # its /metrics, if set
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 
+    # The proxies whose X-Forwarded-For the gateway believes (uvicorn's own variable: comma-separated addresses
+    # or networks, "*" for any). Unset: none, the client is the connection's peer, and a header a client sends
+    # changes nothing (it could otherwise pose as another address to the login throttle).
+    trusted_proxies: str | None = Field(default=None, alias="FORWARDED_ALLOW_IPS")
     # The largest request body the gateway takes (a listing or a form is a few kB): beyond, 413 at once.
     max_body_bytes: int = Field(default=1_048_576, alias="BOUCLE_MAX_BODY_BYTES", gt=0)
 

@@ -145,6 +145,28 @@ def test_login_is_throttled_after_five_failures(stack: Stack) -> None:
         logged_in(client, stack, other, name="Ferme Morel")
 
 
+def test_a_forwarded_for_header_sent_by_a_client_changes_nothing(stack: Stack) -> None:
+    """#18 finding 6: the gateway believes X-Forwarded-For only from the proxies it is told to trust (none here).
+    A fresh address per try does not escape the account's limit, and posing as the victim's address does not
+    lock the victim out."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        victim, target = address(), address()
+        logged_in(client, stack, victim)
+        logged_in(client, stack, target, name="Ferme Morel")
+        for i in range(5):  # guesses at other accounts, each posing as the victim's address
+            spoofed = {"X-Forwarded-For": "203.0.113.9"}
+            assert client.post("/api/v1/session", headers=spoofed, json={
+                "email": f"personne{i}-{target}", "password": "pas le bon"}).status_code == 401
+        mine = client.post("/api/v1/session", headers={"X-Forwarded-For": "203.0.113.9"},
+                           json={"email": victim, "password": PASSWORD})
+        assert mine.status_code == 200  # the victim, from the address the attacker posed as
+        for i in range(5):  # one account, a new address per try
+            assert client.post("/api/v1/session", headers={"X-Forwarded-For": f"198.51.100.{i + 1}"}, json={
+                "email": target, "password": "pas le bon"}).status_code == 401
+        assert client.post("/api/v1/session", headers={"X-Forwarded-For": "198.51.100.99"},
+                           json={"email": target, "password": PASSWORD}).status_code == 429
+
+
 def test_a_revoked_api_token_is_refused_everywhere(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         admin = logged_in(client, stack, address())

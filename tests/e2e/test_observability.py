@@ -95,3 +95,19 @@ def test_a_body_too_large_is_refused_before_anyone_buffers_it(stack: Stack) -> N
     assert streamed.status_code == 413 and "yyyy" not in streamed.text
     small = httpx.post(f"{gateway}/api/v1/listings", json={"kind": "offer"}, timeout=10)
     assert small.status_code == 401  # an ordinary body still reaches offers
+
+
+def test_every_answer_tells_the_browser_to_keep_it_safe(stack: Stack) -> None:
+    """Issue 18, low findings: no Content-Security-Policy, frame protection, nosniff or Referrer-Policy, and
+    signed-link pages that could be cached."""
+    gateway = stack.url("gateway")
+    for path in ("/", "/connexion", "/api/v1/listings", "/api/v1/communes?q=Beaune", "/page-inconnue"):
+        answer = httpx.get(f"{gateway}{path}", timeout=10)
+        assert "frame-ancestors 'none'" in answer.headers["content-security-policy"], path
+        assert "script-src 'self';" in answer.headers["content-security-policy"], path
+        assert answer.headers["x-frame-options"] == "DENY" and answer.headers["x-content-type-options"] == "nosniff"
+        assert answer.headers["referrer-policy"] == "same-origin", path
+        assert "strict-transport-security" not in answer.headers  # served over plain HTTP here
+    link = httpx.get(f"{gateway}/liens/compte/un-jeton-quelconque", timeout=10)
+    assert link.headers["cache-control"] == "no-store" and link.headers["referrer-policy"] == "no-referrer"
+    assert "content-security-policy" in link.headers
