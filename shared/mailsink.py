@@ -34,7 +34,7 @@ from pathlib import Path
 import uvicorn
 from aiosmtpd.controller import Controller
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -267,8 +267,10 @@ def create_viewer_app(store: MailStore) -> FastAPI:
             return render("not_found.html", status_code=404)
         return render("message.html", message=message)
 
-    @app.post("/clear")
-    def clear_from_page() -> RedirectResponse:
+    @app.post("/clear", response_model=None)
+    def clear_from_page(request: Request) -> Response:
+        if request.headers.get("sec-fetch-site") == "cross-site":  # another site's form must not empty the box
+            return PlainTextResponse("Vidage refusé : il se fait depuis la page de la boîte.", status_code=403)
         store.clear()
         return RedirectResponse("/", status_code=303)
 

@@ -18,6 +18,7 @@ from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
 PRODUCER = "matching"
+REVIEWERS = ("animateur", "platform_admin")  # who reviews the listings the engine could not place
 
 
 
@@ -72,10 +73,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
         rows = session.exec(query.order_by(col(Match.score).desc())).all()
         return [present(session, match, member) for match, member in rows]
 
-    @router.get("/matches/unplaced", response_model=list[UnplacedListing], tags=["mises en relation"])
-    def unplaced(_caller: CallerDep, session: SessionDep) -> list[UnplacedListing]:
-        """Active listings the engine could not place: the animateur reviews them (and the
-        knowledge base learns from them)."""
+    @router.get("/matches/unplaced", response_model=list[UnplacedListing], responses=problems(403),
+                tags=["mises en relation"])
+    def unplaced(caller: CallerDep, session: SessionDep) -> list[UnplacedListing]:
+        """Active listings the engine could not place: the animateurs and the platform's team review them (and
+        the knowledge base learns from them); not a company's to browse."""
+        if caller.role not in REVIEWERS:
+            raise HTTPException(403, detail="Réservé aux animateurs et à l'équipe de la plateforme.")
         rows = session.exec(select(IndexedListing).where(col(IndexedListing.active).is_(True),
                                                          col(IndexedListing.placed).is_(False))
                             .order_by(col(IndexedListing.seq).desc()).limit(500)).all()

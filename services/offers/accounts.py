@@ -61,14 +61,16 @@ def normalise_email(raw: str) -> str:
 
 
 def check_password(password: str, email: str) -> None:
-    """At least 12 characters (length beats composition rules), not the address, not one repeated character."""
+    """At least 12 characters (length beats composition rules); not the address, not digits alone (a date, a
+    phone number, « 123456789012 »), not a few characters repeated."""
     if len(password) < PASSWORD_MIN_LENGTH:
         raise RuleBroken("password", f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères "
                                      "(une phrase de quelques mots convient très bien).")
     if len(password) > PASSWORD_MAX_LENGTH:
         raise RuleBroken("password", f"Le mot de passe ne peut dépasser {PASSWORD_MAX_LENGTH} caractères.")
-    if normalise_email(password) == normalise_email(email) or len(set(password)) == 1:
-        raise RuleBroken("password", "Ce mot de passe est trop facile à deviner : choisissez-en un autre.")
+    if normalise_email(password) == normalise_email(email) or len(set(password)) < 5 or password.isdigit():
+        raise RuleBroken("password", "Ce mot de passe est trop facile à deviner (l'adresse, des chiffres seuls, "
+                                     "quelques caractères répétés) : choisissez-en un autre.")
 
 
 def check_role(role: str) -> Role:

@@ -11,7 +11,7 @@ import uuid
 import httpx
 
 from shared.devstack import Stack
-from tests.conftest import mailbox, wait_until
+from tests.conftest import mailbox, platform_admin, wait_until
 
 
 def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:
@@ -141,9 +141,12 @@ def test_a_listing_the_engine_cannot_place_is_flagged_for_review(stack: Stack) -
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         weaver = register(client, "Tissage du Revermont", "Saint-Amour", "39160")
         listing = post(client, weaver, kind="offer", title="Bobines de fil bouclette mohair")
-        flagged = wait_until(lambda: [u for u in client.get("/api/v1/matches/unplaced", headers=auth(weaver)).json()
+        team = platform_admin(stack, client)
+        flagged = wait_until(lambda: [u for u in client.get("/api/v1/matches/unplaced", headers=team).json()
                                       if u["listing_id"] == listing], timeout=20)
         assert flagged[0]["title"] == "Bobines de fil bouclette mohair"
+        # Not a company's to browse (issue 18: every organisation read every unplaced listing).
+        assert client.get("/api/v1/matches/unplaced", headers=auth(weaver)).status_code == 403
 
 
 def test_heat_in_kilowatts_all_year_round_goes_where_its_temperature_is_enough(stack: Stack) -> None:

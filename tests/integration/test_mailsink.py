@@ -122,7 +122,9 @@ def test_clear_deletes_every_message(tmp_path):
         assert "Aucun message reçu pour l'instant." in client.get("/").text
 
         send_mail(smtp_port)
-        response = client.post("/clear")  # the « Tout supprimer » form
+        forged = client.post("/clear", headers={"Sec-Fetch-Site": "cross-site"})  # another site's form (issue 18)
+        assert forged.status_code == 403 and len(client.get("/api/messages").json()) == 1
+        response = client.post("/clear", headers={"Sec-Fetch-Site": "same-origin"})  # the « Tout supprimer » form
         assert response.status_code == 303 and response.headers["location"] == "/"
         assert client.get("/api/messages").json() == []
 
