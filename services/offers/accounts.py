@@ -35,6 +35,11 @@ LINK_LIFETIME = timedelta(hours=1)
 LINKS_PER_WINDOW = 5  # emailed links per user per window: enough for a lost email, not a mail bomb
 
 LOGIN_WINDOW = timedelta(minutes=15)
+# Kept no longer than needed (PERSONAL_DATA.md): login attempts (an email, an address) a month, to look into
+# an attack; a spent or expired emailed link a day; an ended session a month.
+ATTEMPT_RETENTION = timedelta(days=30)
+LINK_RETENTION = timedelta(days=1)
+SESSION_RETENTION = timedelta(days=30)
 MAX_FAILURES = 5  # per email, and per client address, within the window
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -256,6 +256,19 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> Logge
     return logged
 
 
+def purge_expired_traces(session: Session, now: datetime) -> int:
+    """Delete the login attempts, emailed links and sessions past their retention; returns how many rows."""
+    statements = [
+        delete(LoginAttempt).where(col(LoginAttempt.attempted_at) < now - accounts.ATTEMPT_RETENTION),
+        delete(LoginLink).where(col(LoginLink.expires_at) < now - accounts.LINK_RETENTION),
+        delete(WebSession).where(col(WebSession.expires_at) < now - accounts.SESSION_RETENTION),
+        delete(WebSession).where(col(WebSession.revoked_at) < now - accounts.SESSION_RETENTION),
+    ]
+    deleted = sum(session.exec(statement).rowcount for statement in statements)  # type: ignore[call-overload]
+    session.commit()
+    return deleted
+
+
 # --- password login and sessions -----------------------------------------------------------------
 
 def log_in(session: Session, raw_email: str, password: str, address: str | None, now: datetime) -> LoggedIn:

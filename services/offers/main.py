@@ -6,13 +6,14 @@ Run: `uvicorn --factory offers.main:create_app --port 8001` (or `make run` for t
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, datetime, timezone
 
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from offers.accounts import LINK_LIFETIME
 from offers.accounts_api import build_account_link_router, build_account_router, build_internal_router
+from offers.accounts_service import purge_expired_traces
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
 from offers.models import TABLES
@@ -30,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("offers", settings, TABLES)
 
     def expire_listings(stop: threading.Event) -> None:
-        """Every few minutes, listings past their validity expire; owners of those about to are reminded."""
+        """Every few minutes, listings past their validity expire; owners of those about to are reminded; login
+        traces past their retention are deleted."""
         while not stop.wait(settings.expiry_check_seconds):
             try:
                 with Session(runtime.engine) as session:
@@ -39,6 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     staged += remind_expiring_listings(session, today, settings.expiry_reminder_days)
                     if staged:
                         runtime.relay.notify()
+                    purge_expired_traces(session, datetime.now(timezone.utc))
             except Exception:  # the database may be away: try again at the next round
                 continue
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from offers.accounts_service import create_platform_admin
+from offers.accounts_service import create_platform_admin, purge_expired_traces
 from offers.main import create_app
 from offers.models import LoginAttempt, LoginLink, Organisation, UserAccount, WebSession
 from sqlalchemy import Column, Index, MetaData, String, Table, inspect, select, update
@@ -359,6 +359,32 @@ class TestPasswordLogin:
         with ThreadPoolExecutor(8) as pool:
             list(pool.map(lambda _: accounts_service.password_matches(None, "devine"), range(16)))
         assert peak == 2
+
+
+class TestRetention:
+    def test_login_traces_are_kept_no_longer_than_needed(self, offers: Offers) -> None:
+        """Issue 18, point 10: login attempts kept emails and addresses for ever, and spent links and ended
+        sessions stayed. A month for attempts and sessions, a day for links; what is recent stays."""
+        created = confirmed(offers)
+        offers.session()  # one live session, one recent attempt
+        now = datetime.now(timezone.utc)
+        old, user = now - timedelta(days=31), created["user_id"]
+        with Session(offers.engine) as session:
+            session.add(LoginAttempt(email="ancien@scierie.example", address="203.0.113.5", succeeded=False,
+                                     attempted_at=old))
+            session.add(LoginLink(user_id=user, purpose="login", created_at=now - timedelta(days=2),
+                                  expires_at=now - timedelta(days=2) + timedelta(hours=1)))
+            session.add(WebSession(id="ancienne", user_id=user, csrf_token="x", created_at=old - timedelta(days=14),
+                                   expires_at=old))
+            session.add(WebSession(id="fermee", user_id=user, csrf_token="x", created_at=old, expires_at=now,
+                                   revoked_at=old))
+            session.commit()
+            assert purge_expired_traces(session, now) == 4
+            assert [a.email for a in session.exec(select(LoginAttempt)).scalars()] == ["jean@scierie.example"]
+            assert {w.id for w in session.exec(select(WebSession)).scalars()}.isdisjoint({"ancienne", "fermee"})
+            assert len(session.exec(select(WebSession)).scalars().all()) == 2  # the confirmation's and the login's
+            assert all(link.expires_at > now - timedelta(days=1) for link in session.exec(select(LoginLink)).scalars())
+        assert offers.log_in()[0] == 200  # the account itself is untouched
 
 
 class TestCookieRequests:
