@@ -149,6 +149,15 @@ class TestSignUp:
             assert session.exec(select(UserAccount)).first() is None
 
 
+@pytest.mark.parametrize("extra", ['"lat": NaN, "lon": 4.8', '"lat": 47.0, "lon": -Infinity', '"naf_code": "\\ud800"'])
+def test_json_beyond_the_standard_gets_a_french_422_not_a_500(offers: Offers, extra: str) -> None:
+    """Issue 18, low: NaN, Infinity and lone surrogates gave a 500 on every service (the 422 echoed them)."""
+    body = '{"name": "Scierie Roux", "kind": "company", "contact_email": "contact@scierie.example", ' + extra + "}"
+    answer = offers.client.post("/api/v1/organisations", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422 and answer.json()["detail"][0]["loc"][0] == "body"
+    assert "NaN" not in answer.text and "Infinity" not in answer.text and "input" not in answer.text
+
+
 class TestEmailedLinks:
     def test_get_only_shows_post_confirms_logs_in_once_and_sets_a_safe_cookie(self, offers: Offers) -> None:
         offers.sign_up()
