@@ -29,6 +29,7 @@ from reporting.schemas import (
     Day,
     FlowIn,
     MoveOut,
+    OwnTerritoryOut,
     PartyOut,
     PisteCreate,
     ProspectCreate,
@@ -100,7 +101,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         for code in communes:
             session.add(TerritoryCommune(territory_id=territory.territory_id, insee=code))
         session.commit()
-        return territory_out(territory, len(communes))
+        return territory_out(session, territory)
 
     def check_epci_free(session: Session, epci: str) -> None:
         taken = session.exec(select(Territory).where(Territory.epci == epci,
@@ -115,7 +116,20 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             return []
         rows = session.exec(select(Territory).where(Territory.animateur_organisation_id == caller.organisation_id)
                             .order_by(col(Territory.created_at)))
-        return [territory_out(t, commune_count(session, t)) for t in rows]
+        return [territory_out(session, t) for t in rows]
+
+    @router.get("/territories/own", response_model=OwnTerritoryOut, responses=problems(403), tags=["territoires"])
+    def own_territory(caller: CallerDep, session: SessionDep) -> OwnTerritoryOut:
+        """What the animateur's collectivité may declare at once: its commune, and that commune's EPCI (approved
+        at once when the collectivité's SIRET is the EPCI's)."""
+        if not territories.acts_as_animateur(caller.role):
+            raise HTTPException(403, detail="Réservé à l'animateur d'une collectivité.")
+        org = session.get(KnownOrganisation, caller.organisation_id)
+        place = gazetteer.by_insee(org.insee) if org and org.insee else None
+        epci = place.epci if place else None
+        return OwnTerritoryOut(commune_insee=place.insee if place else None, commune_name=place.name if place else None,
+                               epci=epci, epci_communes=sum(1 for p in gazetteer if epci and p.epci == epci),
+                               epci_is_own=bool(epci and org and territories.siren_of(org.siret) == epci))
 
     @router.get("/territories/claims", response_model=list[TerritoryOut], responses=problems(403),
                 tags=["territoires"])
@@ -125,7 +139,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             raise HTTPException(403, detail="Réservé aux administrateurs de la plateforme.")
         rows = session.exec(select(Territory).where(Territory.status == territories.PENDING)
                             .order_by(col(Territory.created_at)))
-        return [territory_out(t, commune_count(session, t)) for t in rows]
+        return [territory_out(session, t) for t in rows]
 
     @router.post("/territories/{territory_id}/decision", response_model=TerritoryOut,
                  responses=problems(403, 404, 409), tags=["territoires"])
@@ -142,7 +156,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         territory.decided_at = datetime.now(timezone.utc)
         session.add(territory)
         session.commit()
-        return territory_out(territory, commune_count(session, territory))
+        return territory_out(session, territory)
 
     def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
         """The approved territory the caller's animateur animates (the only one when not named), else 403/404."""
@@ -394,10 +408,13 @@ def prospect_out(session: Session, prospect: Prospect) -> ProspectOut:
     return ProspectOut.model_validate(prospect, from_attributes=True)
 
 
-def territory_out(territory: Territory, communes: int) -> TerritoryOut:
-    return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci, communes=communes,
+def territory_out(session: Session, territory: Territory) -> TerritoryOut:
+    org = session.get(KnownOrganisation, territory.animateur_organisation_id)
+    return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci,
+                        communes=commune_count(session, territory),
                         animateur_organisation_id=territory.animateur_organisation_id, status=territory.status,
-                        status_label=territories.STATUS_LABELS[territory.status])
+                        status_label=territories.STATUS_LABELS[territory.status],
+                        animateur_name=org.name if org else "")
 
 
 def commune_count(session: Session, territory: Territory) -> int:

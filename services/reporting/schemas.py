@@ -67,6 +67,17 @@ class TerritoryOut(BaseModel):
     animateur_organisation_id: str
     status: str = Field(description="approved, pending (a platform admin decides) or refused")
     status_label: str
+    animateur_name: str = ""  # the collectivité, for the platform admin deciding a claim
+
+
+class OwnTerritoryOut(BaseModel):
+    """What the caller's collectivité is, hence may animate at once: its commune, and its commune's EPCI."""
+
+    commune_insee: str | None
+    commune_name: str | None
+    epci: str | None
+    epci_communes: int
+    epci_is_own: bool = Field(description="its SIRET starts with the EPCI's SIREN: the EPCI is approved at once")
 
 
 class ClaimDecision(Strict):

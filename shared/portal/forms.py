@@ -140,6 +140,10 @@ LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 
 
+# The territory form's fields, by the API's body names (POST /api/v1/territories).
+TERRITORY_FIELDS = {"name": "territory_name", "epci": "scope", "communes": "communes"}
+
+
 def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, list[str]]:
     """The API's error detail as messages per form field, and those that belong to no field."""
     if isinstance(detail, str):

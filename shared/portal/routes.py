@@ -419,8 +419,13 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.get("/animation", response_class=HTMLResponse)
     async def animation(v: VisitDep) -> Response:
-        """The territory I animate: its actors and their listings, pistes and synergies, the dashboard."""
+        """The territory I animate: its actors and their listings, pistes and synergies, the dashboard; the form
+        that declares it; for the platform's team, the claims to decide."""
         v.require_account()
+        return await animation_page(v)
+
+    async def animation_page(v: Visit, *, status: int = 200, values: dict[str, str] | None = None,
+                             errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
         answer = await v.backend.get("reporting", "/territories")
         territories = listing_of(answer)
         if not territories and v.role not in vocabulary.ANIMATION_ROLES:
@@ -435,8 +440,49 @@ def build_router(settings: Settings) -> APIRouter:
                 v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
                 v.backend.get("reporting", "/synergies", territory=territory["id"]))
             views.append({**territory, "actors": listing_of(actors), "synergies": listing_of(synergies)})
-        return pages.render(v, "animation", "Animation du territoire", territories=views,
+        own = await v.backend.get("reporting", "/territories/own") if v.role == "animateur" else None
+        claims = await v.backend.get("reporting", "/territories/claims") if v.role == "platform_admin" else None
+        own_body = own.body if own is not None and own.ok and isinstance(own.body, dict) else None
+        defaults = {"territory_name": f"Territoire de {own_body['commune_name']}" if own_body and
+                    own_body.get("commune_name") else "", "scope": "epci" if own_body and own_body.get("epci")
+                    else "communes", "communes": own_body.get("commune_insee") or "" if own_body else ""}
+        return pages.render(v, "animation", "Animation du territoire", status=status, territories=views,
+                            own=own_body, claims=listing_of(claims) if claims is not None else [],
+                            values=values or defaults, errors=errors or {}, general=general or [],
                             problem=answer.detail() if not answer.ok else None)
+
+    @router.post("/animation/territoire", response_class=HTMLResponse)
+    async def declare_territory(v: VisitDep) -> Response:
+        """`POST /api/v1/territories`: the collectivité's EPCI, or communes by INSEE code."""
+        v.require_account()
+        form = await v.form()
+        values = {k: forms.text(form, k) for k in ("territory_name", "scope", "communes")}
+        body: dict[str, Any] = {"name": values["territory_name"]}
+        if values["scope"] == "epci":
+            own = await v.backend.get("reporting", "/territories/own")
+            body["epci"] = own.body.get("epci") if own.ok and isinstance(own.body, dict) else None
+        else:
+            body["communes"] = [code for code in values["communes"].replace(",", " ").split() if code]
+        answer = await v.backend.post("reporting", "/territories", body)
+        if answer.status == 201:
+            return pages.redirect(v, "/animation?avis=territoire")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.TERRITORY_FIELDS)
+        return await animation_page(v, status=422 if answer.status in (409, 422) else answer.status, values=values,
+                                    errors=errors, general=general or ([] if errors else [problem_of(answer)]))
+
+    @router.post("/animation/demandes/{territory_id}/{decision}")
+    async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:
+        """`POST /api/v1/territories/{id}/decision`: the platform's team approves or refuses a claim."""
+        v.require_account()
+        await v.form()
+        if decision not in ("valider", "refuser"):
+            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
+        answer = await v.backend.post("reporting", f"/territories/{territory_id}/decision",
+                                      {"approved": decision == "valider"})
+        if answer.ok:
+            return pages.redirect(v, f"/animation?avis=territoire-{'valide' if decision == 'valider' else 'refuse'}")
+        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
     @router.post("/animation/tableau")
     async def dashboard(v: VisitDep) -> Response:

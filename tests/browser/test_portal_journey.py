@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
-from tests.conftest import PASSWORD, account_link, appoint, declared_territory, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, appoint, platform_admin, signed_up, wait_until
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
@@ -349,8 +349,8 @@ def signed_up_session(stack: Stack) -> str:
                          f"luc-{time.monotonic_ns()}@girard.example")
 
 
-def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack, new_visitor: Callable[..., Page],
-                                                                 console: Console) -> None:
+def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: Stack, new_visitor: Callable[..., Page],
+                                                                      console: Console) -> None:
     gateway = portal.url("gateway")
     with httpx.Client(base_url=gateway, timeout=30) as client:
         session = signed_up(portal, client, {"name": "Communauté de communes de la Côte", "kind": "public_body",
@@ -361,8 +361,8 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
         csrf = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
         communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")
                     for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()]
-
-        declared_territory(portal, client, csrf, {"name": "Côte de Beaune et de Nuits", "communes": communes})
+        wait_until(lambda: client.get("/api/v1/territories/own", headers=cookie).json().get("commune_name"),
+                   timeout=20)  # reporting knows the collectivité
         bernard = signed_up(portal, client, {"name": "Menuiserie Bernard", "kind": "company", "commune": "Beaune",
                                              "contact_email": "bernard@menuiserie.example"},
                             "Marc Bernard", "marc@menuiserie-bernard.example")
@@ -371,13 +371,38 @@ def test_the_animateur_sees_the_territory_and_opens_its_dashboard(portal: Stack,
         posted = client.post("/api/v1/listings", headers={**bernard_cookie, "X-CSRF-Token": bernard_account[
             "csrf_token"]}, json={"kind": "offer", "title": "Sciure de chêne", "category": "Sciure de bois"})
         assert posted.status_code == 201, posted.text
+        team = platform_admin(portal, client)
+
+    # Anne declares two communes from the page: beyond her own, so the platform's team validates them.
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/animation")
+    expect(page.get_by_role("heading", name="Déclarer votre territoire")).to_be_visible()
+    expect(page.get_by_label(re.compile("L'intercommunalité de Beaune"))).to_be_checked()  # her commune's EPCI
+    page.get_by_label("Nom du territoire").fill("Côte de Beaune et de Nuits")
+    page.get_by_label("Des communes, par leur code INSEE").check()
+    page.get_by_label("Codes INSEE des communes").fill(", ".join(communes))
+    page.get_by_role("button", name="Déclarer le territoire").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre territoire est déclaré")
+    expect(page.get_by_text("en attente de validation par l'équipe de la plateforme")).to_be_visible()
+    shot(page, "animation-territoire-en-attente")
+    admin = new_visitor()
+    admin.context.add_cookies([{"name": "boucle_session", "url": gateway,
+                                "value": team["Cookie"].split("=", 1)[1]}])
+    admin.goto(gateway + "/animation")
+    claims = admin.get_by_role("table", name="Demandes en attente")
+    expect(claims.get_by_role("row", name=re.compile("Côte de Beaune et de Nuits"))).to_contain_text(
+        "Communauté de communes de la Côte")
+    shot(admin, "animation-demandes")
+    admin.get_by_role("button", name="Valider « Côte de Beaune et de Nuits »").click()
+    expect(admin.get_by_role("status")).to_contain_text("Territoire validé")
+
+    with httpx.Client(base_url=gateway, timeout=30) as client:
         wait_until(lambda: client.post("/api/v1/synergies", headers=csrf, json={
             "synergy_type": "mutualisation", "resource": "Collecte mutualisée de palettes",
             "parties": [bernard_account["organisation"]["id"]], "notes": "Atelier du 12 mars"}).status_code == 201,
                    timeout=20)
 
-    page = new_visitor()
-    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
     page.goto(gateway + "/espace")
     page.get_by_role("link", name=re.compile("acteurs, annonces, pistes")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Animation du territoire")
