@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -33,6 +34,25 @@ PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
             404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
             409: "Contraire à l'état présent (déjà répondu, étape passée, déjà existant…).",
             429: "Trop de tentatives : réessayez plus tard."}
+
+
+# A client's own name for one creating POST (a UUID, say); printable ASCII, as in the IETF Idempotency-Key
+# draft. The same key again, from the same caller on the same route, finds what the first try made.
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
+                                              pattern=r"^[!-~]+$")]
+_IDEMPOTENT_IDS = uuid.UUID("6f2c1d3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
+
+
+def idempotent_id(key: str | None, *scope: str) -> str:
+    """The id of what a creating POST makes: new each time, or, with an `Idempotency-Key`, derived from the key
+    and its scope (caller, route, parent), so that a retry lands on the row its first try made."""
+    return str(uuid.uuid4()) if key is None else str(uuid.uuid5(_IDEMPOTENT_IDS, "\x1f".join((*scope, key))))
+
+
+def key_reused(field: str = "Idempotency-Key") -> HTTPException:
+    """A key already used by this caller for a request with another body."""
+    return field_error(field, "Cette clé d'idempotence a déjà servi pour une autre requête : prenez-en une "
+                              "nouvelle pour chaque création.", where="header")
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

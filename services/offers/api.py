@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Header, HTTPException, Query, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
@@ -29,15 +29,11 @@ from offers.models import (
     QuantityOut,
 )
 from shared.geo import Gazetteer
-from shared.http import field_error, problems, refuse_nul
+from shared.http import IdempotencyKey, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
-
-# A client's own name for one POST (a UUID, say); printable ASCII, as in the IETF Idempotency-Key draft.
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
-                                              pattern=r"^[!-~]+$")]
 
 
 def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:

@@ -6,7 +6,7 @@ Run: `uvicorn --factory offers.main:create_app --port 8001` (or `make run` for t
 from __future__ import annotations
 
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -24,6 +24,8 @@ from shared.links import LinkSigner
 from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
+PURGE_EVERY = timedelta(hours=1)  # retentions are days long: deleting hourly is soon enough
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the database, relay and gazetteer come up with it."""
@@ -33,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded; login
         traces past their retention are deleted."""
+        purged_at: datetime | None = None
         while not stop.wait(settings.expiry_check_seconds):
             try:
                 with Session(runtime.engine) as session:
@@ -41,7 +44,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     staged += remind_expiring_listings(session, today, settings.expiry_reminder_days)
                     if staged:
                         runtime.relay.notify()
-                    purge_expired_traces(session, datetime.now(timezone.utc))
+                    now = datetime.now(timezone.utc)
+                    if purged_at is None or now - purged_at >= PURGE_EVERY:  # a write: not at every check
+                        purge_expired_traces(session, now)
+                        purged_at = now
             except Exception:  # the database may be away: try again at the next round
                 continue
 

@@ -5,7 +5,7 @@ import uuid
 from datetime import date, datetime, timedelta, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
 
 from reporting import access, indicators, pages, report, synergies, territories
@@ -43,7 +43,16 @@ from reporting.schemas import (
 )
 from shared.events import SynergyFlowReported, TransportLeg
 from shared.geo import Gazetteer
-from shared.http import Caller, RemoteAuthenticator, field_error, problems, refuse_nul
+from shared.http import (
+    Caller,
+    IdempotencyKey,
+    RemoteAuthenticator,
+    field_error,
+    idempotent_id,
+    key_reused,
+    problems,
+    refuse_nul,
+)
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime
 
@@ -66,7 +75,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     @router.post("/territories", status_code=201, response_model=TerritoryOut, responses=problems(400, 403, 409),
                  tags=["territoires"])
-    def create_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep) -> TerritoryOut:
+    def create_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep, response: Response,
+                         idempotency_key: IdempotencyKey = None) -> TerritoryOut:
         """The animateur of a collectivité declares the territory it animates: an EPCI or a list of communes.
 
         The role is given by a platform admin (`POST /api/v1/users/{id}/role`, or `python -m offers.admin
@@ -80,6 +90,12 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         if org is None or org.kind not in ANIMATEUR_KINDS:
             raise HTTPException(403, detail="Seule une collectivité (organisation de type « public_body ») "
                                             "peut animer un territoire.")
+        territory_id = idempotent_id(idempotency_key, "territory", caller.organisation_id)
+        if (earlier := session.get(Territory, territory_id)) is not None:
+            if (earlier.name, earlier.epci) != (data.name, data.epci):
+                raise key_reused()
+            response.headers["Idempotent-Replayed"] = "true"
+            return territory_out(session, earlier)
         if data.epci:
             communes = [p.insee for p in gazetteer if p.epci == data.epci]
             if not communes:
@@ -94,7 +110,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                           epci_of={code: place.epci for code in communes
                                                    if (place := gazetteer.by_insee(code))})
         now = datetime.now(timezone.utc)
-        territory = Territory(territory_id=str(uuid.uuid4()), name=data.name, epci=data.epci,
+        territory = Territory(territory_id=territory_id, name=data.name, epci=data.epci,
                               animateur_organisation_id=caller.organisation_id, created_at=now, status=status,
                               decided_at=now if status == territories.APPROVED else None)
         session.add(territory)
@@ -196,7 +212,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     @router.post("/synergies", status_code=201, response_model=SynergyOut, responses=problems(400, 403),
                  tags=["synergies"])
-    def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep) -> SynergyOut:
+    def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep, response: Response,
+                     idempotency_key: IdempotencyKey = None) -> SynergyOut:
         """A piste from a workshop, entered by the territory's animateur: every party lies in its territory."""
         if not territories.acts_as_animateur(caller.role) or not session.exec(select(Territory).where(
                 Territory.animateur_organisation_id == caller.organisation_id,
@@ -211,7 +228,15 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                 raise field_error(("parties", str(index)), "Cette organisation n'est pas dans un territoire que "
                                                           "vous animez.")
         check_material(data.material, "material")
-        synergy = synergies.open_piste(session, actor_organisation_id=caller.organisation_id,
+        synergy_id = idempotent_id(idempotency_key, "piste", caller.organisation_id)
+        if (earlier := session.get(Synergy, synergy_id)) is not None:
+            asked = (data.synergy_type, data.resource, data.notes, set(data.parties))
+            if (earlier.synergy_type, earlier.resource, earlier.notes,
+                    set(synergies.party_ids(session, synergy_id))) != asked:
+                raise key_reused()
+            response.headers["Idempotent-Replayed"] = "true"
+            return synergy_out(session, earlier)
+        synergy = synergies.open_piste(session, synergy_id=synergy_id, actor_organisation_id=caller.organisation_id,
                                        synergy_type=data.synergy_type, resource=data.resource,
                                        parties=list(dict.fromkeys(data.parties)), material=data.material,
                                        notes=data.notes)
@@ -253,24 +278,38 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             raise field_error(exc.field, exc.message, status_code=409 if exc.field == "stage"
                               and data.stage in STAGE_LABELS else 422) from exc
         if data.flow is not None:
-            add_flow(session, synergy, data.flow, caller, prefix=("flow",))
+            synergies.record_flow(session, flow_of(session, synergy, data.flow, caller, prefix=("flow",),
+                                                   flow_id=str(uuid.uuid4())))
         session.commit()
         committed()
         return synergy_out(session, synergy, detail=True)
 
     @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut,
                  responses=problems(400, 404, 409), tags=["synergies"])
-    def report_flow(synergy_id: str, data: FlowIn, caller: CallerDep, session: SessionDep) -> SynergyOut:
-        """Record the flow of a synergy: quantity per period, dates, transport before and after, savings."""
+    def report_flow(synergy_id: str, data: FlowIn, caller: CallerDep, session: SessionDep, response: Response,
+                    idempotency_key: IdempotencyKey = None) -> SynergyOut:
+        """Record the flow of a synergy: quantity per period, dates, transport before and after, savings.
+
+        With an `Idempotency-Key` header, the same request sent again (after a lost answer) records nothing more
+        and answers `Idempotent-Replayed: true`."""
         synergy = visible_synergy(session, caller, synergy_id, to_act=True)
+        flow = flow_of(session, synergy, data, caller, prefix=(),
+                       flow_id=idempotent_id(idempotency_key, "flow", caller.organisation_id, synergy_id))
+        if (earlier := session.get(SynergyFlow, flow.flow_id)) is not None:
+            if earlier.data != flow.model_dump(mode="json"):
+                raise key_reused()
+            response.headers["Idempotent-Replayed"] = "true"
+            return synergy_out(session, synergy, detail=True)
         if synergy.stage == "abandoned":
             raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
-        add_flow(session, synergy, data, caller, prefix=())
+        synergies.record_flow(session, flow)
         session.commit()
         committed()
         return synergy_out(session, synergy, detail=True)
 
-    def add_flow(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...]) -> None:
+    def flow_of(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...],
+                flow_id: str) -> SynergyFlowReported:
+        """The `synergy.flow_reported` a flow makes, once checked (a 422 naming the field at fault)."""
         check_material(data.material, (*prefix, "material"))
         for side in ("transport_before", "transport_after"):
             leg = getattr(data, side)
@@ -282,11 +321,11 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             if session.get(KnownOrganisation, member) is None:
                 raise field_error((*prefix, "members", str(index)), f"Organisation inconnue : {member}.")
         fields = data.model_dump(exclude={"transport_before", "transport_after"})
-        synergies.record_flow(session, SynergyFlowReported(
-            synergy_id=synergy.synergy_id, flow_id=str(uuid.uuid4()), actor_organisation_id=caller.organisation_id,
+        return SynergyFlowReported(
+            synergy_id=synergy.synergy_id, flow_id=flow_id, actor_organisation_id=caller.organisation_id,
             transport_before=TransportLeg(**data.transport_before.model_dump()) if data.transport_before else None,
             transport_after=TransportLeg(**data.transport_after.model_dump()) if data.transport_after else None,
-            **fields))
+            **fields)
 
     @router.get("/territories/{territory_id}/actors", response_model=list[ActorOut], responses=problems(403, 404),
                 tags=["territoires"])
@@ -326,10 +365,17 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     @router.post("/territories/{territory_id}/prospects", status_code=201, response_model=ProspectOut,
                  responses=problems(400, 403, 404), tags=["territoires"])
-    def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep) -> ProspectOut:
+    def add_prospect(territory_id: str, data: ProspectCreate, caller: CallerDep, session: SessionDep,
+                     response: Response, idempotency_key: IdempotencyKey = None) -> ProspectOut:
         """An organisation contacted (and perhaps met) by the animateur: the top of the funnel."""
         territory = animated_territory(session, caller, territory_id)
-        prospect = Prospect(prospect_id=str(uuid.uuid4()), territory_id=territory.territory_id, **data.model_dump())
+        prospect_id = idempotent_id(idempotency_key, "prospect", territory.territory_id)
+        if (earlier := session.get(Prospect, prospect_id)) is not None:
+            if (earlier.name, earlier.contacted_on) != (data.name, data.contacted_on):
+                raise key_reused()
+            response.headers["Idempotent-Replayed"] = "true"
+            return prospect_out(session, earlier)
+        prospect = Prospect(prospect_id=prospect_id, territory_id=territory.territory_id, **data.model_dump())
         session.add(prospect)
         session.commit()
         return prospect_out(session, prospect)

@@ -75,10 +75,9 @@ def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None
     return session.get(Synergy, synergy_id)
 
 
-def open_piste(session: Session, *, actor_organisation_id: str, synergy_type: str, resource: str,
+def open_piste(session: Session, *, synergy_id: str, actor_organisation_id: str, synergy_type: str, resource: str,
                parties: list[str], material: str | None = None, notes: str | None = None) -> Synergy:
     """A piste from a workshop, created by the animateur: parties, resource, notes."""
-    synergy_id = str(uuid.uuid4())
     emit(session, "synergy.opened", SynergyOpened(
         synergy_id=synergy_id, origin="piste", synergy_type=synergy_type, resource=resource,  # type: ignore[arg-type]
         material=material, notes=notes, actor_organisation_id=actor_organisation_id,

@@ -11,7 +11,7 @@ import pytest
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
+from tests.conftest import animateur_of, declared_territory, mailbox, platform_admin, wait_until
 from tests.e2e.test_walking_skeleton import register
 from tests.security.support import luhn_siret
 
@@ -264,3 +264,44 @@ def test_indicators_rebuilt_from_the_topics_equal_the_database(stack: Stack, tmp
                     for f in this_year.values())
     # The Côte (and the Beaune EPCI, which holds one of its parties) has the operating synergy, Chenôve the piste.
     assert stages == [(("abandoned", 1),), (("operating", 1),), (("operating", 1),)]
+
+
+def test_the_animateurs_creating_posts_are_safe_to_retry(stack: Stack) -> None:
+    """Issue 15: a retried `POST /synergies/{id}/flows` recorded the flow twice (and doubled the tonnes); pistes,
+    prospects and territories alike. With an `Idempotency-Key`, a retry finds what its first try made."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        _, cc, _ = animateur(stack, client, [insee("Chenôve")])
+        again = {**cc, "Idempotency-Key": "territoire-longvic"}
+        longvic = {"name": "Longvic", "communes": [insee("Longvic")]}
+        first = client.post("/api/v1/territories", headers=again, json=longvic)
+        second = client.post("/api/v1/territories", headers=again, json=longvic)
+        assert first.status_code == second.status_code == 201 and first.json()["id"] == second.json()["id"]
+        assert second.headers["idempotent-replayed"] == "true"
+        territory = first.json()["id"]
+        assert client.post(f"/api/v1/territories/{territory}/decision", headers=platform_admin(stack, client),
+                           json={"approved": True}).status_code == 200
+        a_id, _ = register(client, "Menuiserie de Longvic", "Longvic", "menuiserie@longvic.example")
+        b_id, b = register(client, "Jardins de Longvic", "Longvic", "jardins@longvic.example")
+        piste = {"synergy_type": "substitution", "resource": "Sciure pour paillage", "parties": [a_id, b_id]}
+        key = {**cc, "Idempotency-Key": "piste-atelier-1"}
+        made = wait_until(lambda: (r := client.post("/api/v1/synergies", headers=key, json=piste)).status_code == 201
+                          and r, timeout=15)  # retried, with its key, until reporting knows both companies
+        replayed = client.post("/api/v1/synergies", headers=key, json=piste)
+        assert replayed.status_code == 201 and replayed.json()["id"] == made.json()["id"]  # type: ignore[union-attr]
+        other = client.post("/api/v1/synergies", headers=key, json={**piste, "resource": "Autre chose"})
+        assert other.status_code == 422 and other.json()["detail"][0]["loc"] == ["header", "Idempotency-Key"]
+        assert len(client.get("/api/v1/synergies", headers=cc, params={"territory": territory}).json()) == 1
+        sid = replayed.json()["id"]
+        flow = {**CARDBOARD_FLOW, "material": None, "start": "2026-01-01"}
+        for _ in range(2):  # the answer was lost: the party sends it again
+            sent = client.post(f"/api/v1/synergies/{sid}/flows", headers={**b, "Idempotency-Key": "flux-janvier"},
+                               json=flow)
+            assert sent.status_code == 201, sent.text
+        assert len(client.get(f"/api/v1/synergies/{sid}", headers=b).json()["flows"]) == 1
+        for _ in range(2):
+            prospect = client.post(f"/api/v1/territories/{territory}/prospects", json={
+                "name": "Garage de Longvic", "contacted_on": "2026-01-15"},
+                headers={**cc, "Idempotency-Key": "contact-garage"})
+            assert prospect.status_code == 201
+        funnel = client.get("/api/v1/reports/funnel", headers=cc, params={"territory": territory}).json()["steps"]
+        assert funnel[0]["count"] == 1
