@@ -113,14 +113,14 @@ def weekly_summary_context(event: TerritoryWeeklySummary) -> dict[str, Any]:
 
 
 def app_link(kind: str, context: dict[str, Any]) -> str:
-    """Where the app shows what a message is about."""
+    """Where the portal shows what a message is about (a page of `shared/portal/routes.py`, at its card)."""
     if kind == "listing_expiring":
-        return f"/listings/{context['listing_id']}"
+        return f"/annonces#a-{context['listing_id']}"
     if kind == "synergy_stage":
-        return f"/synergies/{context['synergy_id']}"
+        return f"/synergies#s-{context['synergy_id']}"
     if kind == "weekly_summary":
-        return f"/territoires/{context['territory_id']}"
-    return f"/matches/{context['match_id']}"
+        return "/animation"
+    return f"/mises-en-relation#m-{context['match_id']}"
 
 
 SUBJECTS = {

@@ -42,7 +42,7 @@ def test_owner_is_reminded_once_and_renews_from_the_email(stack: Stack) -> None:
 
         [note] = client.get("/api/v1/notifications", headers={"Authorization": owner["auth"]}).json()
         assert note["kind"] == "listing_expiring" and note["title"] == reminder["subject"]
-        assert note["link"] == f"/listings/{listing_id}"
+        assert note["link"] == f"/annonces#a-{listing_id}"  # the portal page, at its card
 
         page = httpx.get(renew)  # a GET only shows: mail scanners follow links
         assert page.status_code == 200 and "Renouveler pour 6 mois" in page.text

@@ -38,7 +38,7 @@ def test_each_side_sees_its_own_listing_and_the_other_anonymised() -> None:
     assert "Bonjour Cartonnerie Dupont" in supplier.text
     assert "Une demande : « Carton de calage »" in supplier.text
     assert "Beaune, à 4,2 km de chez vous" in supplier.text
-    assert "https://boucle.example/matches/m-1" in supplier.text and "82 %" in supplier.text
+    assert "https://boucle.example/mises-en-relation#m-m-1" in supplier.text and "82 %" in supplier.text
     assert "&lt;ondulé&gt;" in supplier.html and "<ondulé>" not in supplier.html  # autoescaped
 
     buyer = render("match_proposed", contexts["b"], recipient_name="Emballages Martin",
@@ -60,13 +60,13 @@ def test_expiry_reminder_reads_in_french_with_the_signed_link() -> None:
     assert "Votre offre « Palettes <EUR> » expire le 07/12/2026." in message.text
     assert f"Renouveler ou clôturer (sans mot de passe) : {link}" in message.text
     assert f'href="{link}"' in message.html and "&lt;EUR&gt;" in message.html
-    assert app_link("listing_expiring", context) == "/listings/l-1"
+    assert app_link("listing_expiring", context) == "/annonces#a-l-1"
 
     digest = render("digest", {"count": 1, "plural": "", "items": [
-        {"subject": message.subject, "summary": "…", "match_id": "", "listing_id": "l-1", "link": "/listings/l-1"},
+        {"subject": message.subject, "summary": "…", "match_id": "", "listing_id": "l-1", "link": "/annonces#a-l-1"},
         {"subject": "Nouvelle piste", "summary": "…", "match_id": "m-1"}]},  # queued before listing links existed
         recipient_name="Menuiserie Blanc", public_url="https://boucle.example", links={"listing:l-1": link})
-    assert link in digest.text and "https://boucle.example/matches/m-1" in digest.text
+    assert link in digest.text and "https://boucle.example/mises-en-relation#m-m-1" in digest.text
 
 
 def test_synergy_abandon_says_who_and_why() -> None:
@@ -79,7 +79,7 @@ def test_synergy_abandon_says_who_and_why() -> None:
     assert "de l'étape « à l'étude » à « abandonnée » (Ferme des Combes)" in message.text
     assert "Raison de l'abandon : logistique." in message.text
     assert "&lt;vraiment&gt;" in message.html and "<vraiment>" not in message.html
-    assert "https://boucle.example/synergies/s-1" in message.text
+    assert "https://boucle.example/synergies#s-s-1" in message.text
 
 
 def test_weekly_summary_lists_the_week_of_the_territory() -> None:
@@ -96,3 +96,18 @@ def test_weekly_summary_lists_the_week_of_the_territory() -> None:
     assert "Nouvelles annonces : 3 (1 demande, 2 offres)" in message.text
     assert "« Palettes » : détectée → à l'étude (CC)" in message.text
     assert "https://boucle.example/liens/tableau/x" in message.html
+
+
+def test_every_link_to_the_app_opens_a_page_of_the_portal() -> None:
+    """Issue 15: « Voir la synergie » and the in-app notifications pointed at `/synergies/<id>`, `/matches/<id>`,
+    `/listings/<id>`: JSON 404s. Each now names a page the portal serves, at the card concerned."""
+    from shared.portal.routes import build_router
+    from shared.settings import Settings
+
+    pages = {route.path for route in build_router(Settings()).routes if "GET" in getattr(route, "methods", ())}
+    contexts = {"listing_expiring": {"listing_id": "l-1"}, "synergy_stage": {"synergy_id": "s-1"},
+                "weekly_summary": {"territory_id": "t-1"}, "match_proposed": {"match_id": "m-1"}}
+    for kind, context in contexts.items():
+        path, _, card = app_link(kind, context).partition("#")
+        assert path in pages, (kind, path)
+        assert not card or card.endswith(next(iter(context.values()))), (kind, card)
