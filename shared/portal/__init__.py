@@ -3,7 +3,8 @@
 Pages call the services' APIs server-side (`backend`), with the visitor's session cookie and, for
 changes, its CSRF token; every form of a page carries that token too (`visit`). `install(app, settings)`
 adds the pages, their static files (`/static/portail/`) and the answers for a refused form (403), a
-page that needs a session (303 to `/connexion`) and offers out of reach (503).
+page that needs a session (303 to `/connexion`), offers out of reach (503) and an unknown address (a
+French 404 page for a browser, French JSON otherwise).
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from shared.portal.routes import build_router
 from shared.portal.visit import FormRefused, LoginRequired, ServiceDown, page_templates
 from shared.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
+# Starlette's own English details, in French.
+HTTP_ERRORS = {"Not Found": "Ressource introuvable.", "Method Not Allowed": "Méthode non permise sur cette adresse."}
 
 
 def install(app: FastAPI, settings: Settings) -> None:
@@ -44,6 +48,15 @@ def install(app: FastAPI, settings: Settings) -> None:
     @app.exception_handler(FormRefused)
     async def form_refused(request: Request, exc: FormRefused) -> HTMLResponse:
         return page(request, "refused", 403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        """No route here: a page in French for a browser, a French JSON `detail` for a program."""
+        wants_page = "text/html" in request.headers.get("accept", "") and not request.url.path.startswith("/api/")
+        if exc.status_code == 404 and wants_page:
+            return page(request, "not_found", 404)
+        detail = HTTP_ERRORS.get(exc.detail, exc.detail) if isinstance(exc.detail, str) else exc.detail
+        return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(ServiceDown)
     async def service_down(request: Request, exc: ServiceDown) -> HTMLResponse:

@@ -111,3 +111,15 @@ def test_every_answer_tells_the_browser_to_keep_it_safe(stack: Stack) -> None:
     link = httpx.get(f"{gateway}/liens/compte/un-jeton-quelconque", timeout=10)
     assert link.headers["cache-control"] == "no-store" and link.headers["referrer-policy"] == "no-referrer"
     assert "content-security-policy" in link.headers
+
+
+def test_an_unknown_address_answers_in_french_a_page_for_a_browser_json_for_a_program(stack: Stack) -> None:
+    """Issue 16: any unknown page answered a JSON 404 (`{"detail": "Not Found"}`) to a browser."""
+    gateway = stack.url("gateway")
+    page = httpx.get(f"{gateway}/une-page-qui-n-existe-pas", headers={"Accept": "text/html,*/*;q=0.8"}, timeout=10)
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "Page introuvable" in page.text and 'href="/"' in page.text
+    program = httpx.get(f"{gateway}/une-page-qui-n-existe-pas", headers={"Accept": "application/json"}, timeout=10)
+    assert program.status_code == 404 and program.json() == {"detail": "Ressource introuvable."}
+    home = httpx.get(f"{gateway}/", timeout=10).text
+    assert 'href="/etat"' in home and 'href="/healthz"' not in home  # the status page, not the JSON
