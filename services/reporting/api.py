@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from reporting import access, indicators, pages, report, synergies, territories
 from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act, next_stages
 from reporting.models import (
+    Animateur,
     KnownListing,
     KnownOrganisation,
     Prospect,
@@ -405,6 +406,9 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         """A link to the territory's dashboard (page, CSV export, PDF report) for its animateur, valid 30 days."""
         territory = animated_territory(session, caller, territory_id)
         assert caller.user_id is not None  # an animateur is a user: an API token's role is org_admin
+        # Offers has just said this user animates: the link works at once, before `user.role_changed` arrives.
+        session.merge(Animateur(user_id=caller.user_id, organisation_id=caller.organisation_id))
+        session.commit()
         token = pages.sign_dashboard_link(signer, territory, caller.user_id)
         expires = datetime.now(timezone.utc) + timedelta(seconds=signer.max_age)
         return {"url": f"{runtime.settings.public_url.rstrip('/')}/liens/{pages.LINK_KIND}/{token}",
