@@ -127,9 +127,12 @@ class Gazetteer:
         self._by_insee: dict[str, Place] = {}
         self._by_postcode: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
+        self._by_epci: dict[str, list[Place]] = {}
         self._key: dict[str, str] = {}  # INSEE code → normalised name
         for place in self._places:
             self._by_insee[place.insee] = place
+            if place.epci:
+                self._by_epci.setdefault(place.epci, []).append(place)
             self._key[place.insee] = key = normalise_name(place.name)
             for pc in place.postcodes:
                 self._by_postcode.setdefault(pc, []).append(place)
@@ -176,6 +179,10 @@ class Gazetteer:
     def by_postcode(self, postcode: str) -> list[Place]:
         """The communes served by this postcode, sorted by name."""
         return list(self._by_postcode.get(postcode.strip(), ()))
+
+    def by_epci(self, siren: str) -> list[Place]:
+        """The communes of the EPCI with this SIREN, by INSEE code (none for an unknown SIREN)."""
+        return list(self._by_epci.get(siren, ()))
 
     def by_name(self, name: str) -> list[Place]:
         """The communes whose normalised name equals that of `name`."""

@@ -98,7 +98,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             response.headers["Idempotent-Replayed"] = "true"
             return territory_out(session, earlier)
         if data.epci:
-            communes = [p.insee for p in gazetteer if p.epci == data.epci]
+            communes = [p.insee for p in gazetteer.by_epci(data.epci)]
             if not communes:
                 raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
             check_epci_free(session, data.epci)
@@ -145,7 +145,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         place = gazetteer.by_insee(org.insee) if org and org.insee else None
         epci = place.epci if place else None
         return OwnTerritoryOut(commune_insee=place.insee if place else None, commune_name=place.name if place else None,
-                               epci=epci, epci_communes=sum(1 for p in gazetteer if epci and p.epci == epci),
+                               epci=epci, epci_communes=len(gazetteer.by_epci(epci)) if epci else 0,
                                epci_is_own=bool(epci and org and territories.siren_of(org.siret) == epci))
 
     @router.get("/territories/claims", response_model=list[TerritoryOut], responses=problems(403),
@@ -175,14 +175,17 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         session.commit()
         return territory_out(session, territory)
 
+    def approved_territories(session: Session, caller: Caller) -> list[Territory]:
+        return list(session.exec(select(Territory).where(
+            Territory.animateur_organisation_id == caller.organisation_id,
+            Territory.status == territories.APPROVED)).all())
+
     def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
         """The approved territory the caller's animateur animates (the only one when not named), else 403/404."""
         if not territories.acts_as_animateur(caller.role):
             raise HTTPException(403, detail="Réservé à l'animateur du territoire (rôle donné par l'équipe de la "
                                             "plateforme).")
-        mine = session.exec(select(Territory).where(
-            Territory.animateur_organisation_id == caller.organisation_id,
-            Territory.status == territories.APPROVED)).all()
+        mine = approved_territories(session, caller)
         if territory_id is None:
             if len(mine) == 1:
                 return mine[0]
@@ -216,9 +219,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     def create_piste(data: PisteCreate, caller: CallerDep, session: SessionDep, response: Response,
                      idempotency_key: IdempotencyKey = None) -> SynergyOut:
         """A piste from a workshop, entered by the territory's animateur: every party lies in its territory."""
-        if not territories.acts_as_animateur(caller.role) or not session.exec(select(Territory).where(
-                Territory.animateur_organisation_id == caller.organisation_id,
-                Territory.status == territories.APPROVED)).first():
+        if not territories.acts_as_animateur(caller.role) or not approved_territories(session, caller):
             raise HTTPException(403, detail="Seul l'animateur d'un territoire validé crée une piste.")
         for index, org_id in enumerate(data.parties):
             if session.get(KnownOrganisation, org_id) is None:
@@ -253,11 +254,12 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         if synergy is None:
             raise HTTPException(404, detail="Synergie introuvable.")
         parties = synergies.party_ids(session, synergy_id)
-        animates = territories.acts_as_animateur(caller.role)
-        if not may_act(caller.organisation_id, parties,
-                       synergies.animateurs_of(session, parties) if animates else ()):
+        # For each party, the animateurs of its territories (one query): the animateur of any of them reads
+        # the synergy, only one whose territories hold them all acts on it.
+        by_party = synergies.animateurs_by_party(session, parties) if territories.acts_as_animateur(caller.role) else {}
+        if not may_act(caller.organisation_id, parties, set().union(*by_party.values())):
             raise HTTPException(404, detail="Synergie introuvable.")
-        if to_act and not may_act(caller.organisation_id, parties, synergies.animateurs_over(session, parties)):
+        if to_act and not may_act(caller.organisation_id, parties, territories.covering(by_party, parties)):
             raise HTTPException(403, detail="Une partie de cette synergie est hors de votre territoire : seules "
                                             "ses parties la font avancer.")
         return synergy

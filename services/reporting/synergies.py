@@ -24,7 +24,7 @@ from reporting.models import (
     Territory,
     TerritoryCommune,
 )
-from reporting.territories import APPROVED, covering
+from reporting.territories import APPROVED
 from shared import topics
 from shared.events import (
     Envelope,
@@ -168,12 +168,6 @@ def animateurs_by_party(session: Session, organisation_ids: Iterable[str]) -> di
 def animateurs_of(session: Session, organisation_ids: Iterable[str]) -> set[str]:
     """The animateurs of every approved territory where one of these organisations is located (told of news)."""
     return set().union(*animateurs_by_party(session, organisation_ids).values())
-
-
-def animateurs_over(session: Session, organisation_ids: Iterable[str]) -> set[str]:
-    """The animateurs whose approved territories hold all these organisations (they may act for them)."""
-    ids = list(organisation_ids)
-    return covering(animateurs_by_party(session, ids), ids)
 
 
 def territory_organisations(session: Session, territory_id: str) -> set[str]:

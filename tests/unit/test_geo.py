@@ -305,3 +305,12 @@ def test_build_script_fallback_levels(tmp_path):
     assert gz.by_insee("21054").epci == "200000001" and gz.by_insee("21464").epci is None
     assert gz.by_insee("97101").lat == pytest.approx(16.27)
     assert gz.by_insee("69381") is None  # arrondissements are not rows
+
+
+def test_the_communes_of_an_epci_by_its_siren() -> None:
+    gazetteer = Gazetteer.load()
+    beaune = gazetteer.by_name("Beaune")[0]
+    members = gazetteer.by_epci(str(beaune.epci))
+    assert beaune in members and len(members) > 10 and all(p.epci == beaune.epci for p in members)
+    assert members == [p for p in gazetteer if p.epci == beaune.epci]
+    assert gazetteer.by_epci("000000000") == []
