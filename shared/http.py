@@ -18,7 +18,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import FastAPI, Header, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 
 
@@ -49,10 +49,13 @@ def idempotent_id(key: str | None, *scope: str) -> str:
     return str(uuid.uuid4()) if key is None else str(uuid.uuid5(_IDEMPOTENT_IDS, "\x1f".join((*scope, key))))
 
 
-def key_reused(field: str = "Idempotency-Key") -> HTTPException:
-    """A key already used by this caller for a request with another body."""
-    return field_error(field, "Cette clé d'idempotence a déjà servi pour une autre requête : prenez-en une "
-                              "nouvelle pour chaque création.", where="header")
+def replayed(response: Response, same_request: bool) -> None:
+    """A retry found what its first try made: mark the answer `Idempotent-Replayed`, or refuse (422 naming the
+    header) a key this caller already used for another request."""
+    if not same_request:
+        raise field_error("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour une autre requête : "
+                                             "prenez-en une nouvelle pour chaque création.", where="header")
+    response.headers["Idempotent-Replayed"] = "true"
 
 
 def problems(*codes: int) -> dict[int | str, dict[str, Any]]:

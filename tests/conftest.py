@@ -11,11 +11,13 @@ session's broker, instead of the local server and the embedded Tansu (through te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +26,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+import uvicorn
 
 from shared import migrations
 from shared.db import make_engine
@@ -315,6 +318,21 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval:
 def mailbox(stack: Stack) -> list[dict]:
     """Messages received by the stack's SMTP sink."""
     return httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages", timeout=5).json()
+
+
+@contextlib.contextmanager
+def served(app: object) -> Iterator[str]:
+    """An ASGI app served by uvicorn in a thread of the test process, on a free port; yields its base URL."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
 
 # --- accounts through a running stack -----------------------------------------------------------------

@@ -50,9 +50,9 @@ from shared.http import (
     RemoteAuthenticator,
     field_error,
     idempotent_id,
-    key_reused,
     problems,
     refuse_nul,
+    replayed,
 )
 from shared.links import LinkSigner
 from shared.service import ServiceRuntime
@@ -93,9 +93,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                             "peut animer un territoire.")
         territory_id = idempotent_id(idempotency_key, "territory", caller.organisation_id)
         if (earlier := session.get(Territory, territory_id)) is not None:
-            if (earlier.name, earlier.epci) != (data.name, data.epci):
-                raise key_reused()
-            response.headers["Idempotent-Replayed"] = "true"
+            replayed(response, (earlier.name, earlier.epci) == (data.name, data.epci))
             return territory_out(session, earlier)
         if data.epci:
             communes = [p.insee for p in gazetteer.by_epci(data.epci)]
@@ -232,11 +230,9 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         check_material(data.material, "material")
         synergy_id = idempotent_id(idempotency_key, "piste", caller.organisation_id)
         if (earlier := session.get(Synergy, synergy_id)) is not None:
-            asked = (data.synergy_type, data.resource, data.notes, set(data.parties))
-            if (earlier.synergy_type, earlier.resource, earlier.notes,
-                    set(synergies.party_ids(session, synergy_id))) != asked:
-                raise key_reused()
-            response.headers["Idempotent-Replayed"] = "true"
+            replayed(response, (earlier.synergy_type, earlier.resource, earlier.notes,
+                                set(synergies.party_ids(session, synergy_id)))
+                     == (data.synergy_type, data.resource, data.notes, set(data.parties)))
             return synergy_out(session, earlier)
         synergy = synergies.open_piste(session, synergy_id=synergy_id, actor_organisation_id=caller.organisation_id,
                                        synergy_type=data.synergy_type, resource=data.resource,
@@ -299,9 +295,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         flow = flow_of(session, synergy, data, caller, prefix=(),
                        flow_id=idempotent_id(idempotency_key, "flow", caller.organisation_id, synergy_id))
         if (earlier := session.get(SynergyFlow, flow.flow_id)) is not None:
-            if earlier.data != flow.model_dump(mode="json"):
-                raise key_reused()
-            response.headers["Idempotent-Replayed"] = "true"
+            replayed(response, earlier.data == flow.model_dump(mode="json"))
             return synergy_out(session, synergy, detail=True)
         if synergy.stage == "abandoned":
             raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
@@ -374,9 +368,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         territory = animated_territory(session, caller, territory_id)
         prospect_id = idempotent_id(idempotency_key, "prospect", territory.territory_id)
         if (earlier := session.get(Prospect, prospect_id)) is not None:
-            if (earlier.name, earlier.contacted_on) != (data.name, data.contacted_on):
-                raise key_reused()
-            response.headers["Idempotent-Replayed"] = "true"
+            replayed(response, (earlier.name, earlier.contacted_on) == (data.name, data.contacted_on))
             return prospect_out(session, earlier)
         prospect = Prospect(prospect_id=prospect_id, territory_id=territory.territory_id, **data.model_dump())
         session.add(prospect)

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import smtplib
-import threading
-import time
 from email.message import EmailMessage
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect
 
 from shared.devstack import free_port
 from shared.mailsink import MailSink, MailStore, create_viewer_app
+from tests.conftest import served
 
 SUBJECT = "Nouvelle piste de synergie : chutes de carton"
 TEXT_BODY = "Bonjour Élodie,\n\nCartonnages Rhône propose 3 t/mois de chutes de carton, à 12 km de chez vous.\n"
@@ -30,16 +28,6 @@ def mailbox_url(tmp_path):
     store = MailStore(tmp_path / "mail")
     sink = MailSink(store, "127.0.0.1", free_port())
     sink.start()
-    http_port = free_port()
-    config = uvicorn.Config(create_viewer_app(store), host="127.0.0.1", port=http_port, log_level="warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "viewer did not start"
-        time.sleep(0.02)
-
     message = EmailMessage()
     message["From"] = "Boucle <notifications@boucle.test>"
     message["To"] = "Élodie Martin <elodie.martin@recyclerie.test>"
@@ -49,10 +37,9 @@ def mailbox_url(tmp_path):
     with smtplib.SMTP("127.0.0.1", sink.port, timeout=10) as smtp:
         smtp.send_message(message)
     try:
-        yield f"http://127.0.0.1:{http_port}"
+        with served(create_viewer_app(store)) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
         sink.stop()
 
 

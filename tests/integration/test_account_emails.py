@@ -5,16 +5,13 @@ bounced."""
 
 from __future__ import annotations
 
-import contextlib
 import re
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-import uvicorn
 from notifications.consumer import HANDLERS
 from notifications.models import MESSAGE_KINDS, Contact, InAppNotification, OutgoingEmail, Preference
 from notifications.models import TABLES as NOTIFICATION_TABLES
@@ -30,23 +27,8 @@ from shared.devstack import free_port
 from shared.events import AccountLinkRequested, Envelope, new_event, payload_of
 from shared.http import hash_token
 from shared.links import LinkSigner
-from tests.conftest import wait_until
+from tests.conftest import served, wait_until
 from tests.integration.test_mailer import Sink
-
-
-@contextlib.contextmanager
-def serving(app: object) -> Iterator[str]:
-    """The app served by uvicorn in a thread; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 @dataclass
@@ -61,7 +43,7 @@ class Mail:
 @pytest.fixture
 def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[Mail]:  # type: ignore[no-untyped-def]
     offers_settings = settings_for(backend, "offers")
-    with serving(create_offers(offers_settings)) as offers_url:
+    with served(create_offers(offers_settings)) as offers_url:
         offers = make_engine(offers_settings.database_url("offers"))
         with Session(offers) as session:
             org = Organisation(name="Scierie Roux", kind="company", contact_email="contact@scierie.example")

@@ -8,17 +8,16 @@ import signal
 import smtplib
 import subprocess
 import sys
-import threading
 import time
 from email.message import EmailMessage
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from shared.devstack import free_port, free_ports
 from shared.mailsink import MailSink, MailStore, MessageNotFound, create_viewer_app
+from tests.conftest import served
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SUBJECT = "Nouvelle piste de synergie : chutes de carton"
@@ -40,31 +39,13 @@ def send_mail(smtp_port: int, subject: str = SUBJECT) -> None:
 
 
 @contextlib.contextmanager
-def running_viewer(store: MailStore):
-    """Serve the viewer app with uvicorn in a thread; yield its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_viewer_app(store), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "viewer did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@contextlib.contextmanager
 def running_sink(store_dir: Path):
     """Run the SMTP sink and the viewer on one store directory; yield (smtp_port, http client)."""
     store = MailStore(store_dir)
     sink = MailSink(store, "127.0.0.1", free_port())
     sink.start()
     try:
-        with running_viewer(store) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
+        with served(create_viewer_app(store)) as base_url, httpx.Client(base_url=base_url, timeout=10) as client:
             yield sink.port, client
     finally:
         sink.stop()
