@@ -443,9 +443,9 @@ def build_router(settings: Settings) -> APIRouter:
         own = await v.backend.get("reporting", "/territories/own") if v.role == "animateur" else None
         claims = await v.backend.get("reporting", "/territories/claims") if v.role == "platform_admin" else None
         own_body = own.body if own is not None and own.ok and isinstance(own.body, dict) else None
-        defaults = {"territory_name": f"Territoire de {own_body['commune_name']}" if own_body and
-                    own_body.get("commune_name") else "", "scope": "epci" if own_body and own_body.get("epci")
-                    else "communes", "communes": own_body.get("commune_insee") or "" if own_body else ""}
+        mine = own_body or {}
+        defaults = {"territory_name": f"Territoire de {mine['commune_name']}" if mine.get("commune_name") else "",
+                    "scope": "epci" if mine.get("epci") else "communes", "communes": mine.get("commune_insee") or ""}
         return pages.render(v, "animation", "Animation du territoire", status=status, territories=views,
                             own=own_body, claims=listing_of(claims) if claims is not None else [],
                             values=values or defaults, errors=errors or {}, general=general or [],
