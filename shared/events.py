@@ -155,6 +155,10 @@ class MatchParty(Payload):
     title: str
     commune: str | None = None
     quantity_text: str | None = None
+    # Revealed once every side accepted (match.accepted only): the listing's description and its exact
+    # quantity (None when kept private).
+    description: str | None = None
+    quantity_exact: str | None = None
 
 
 class LegalTextRef(Payload):
@@ -204,6 +208,8 @@ class MatchResponded(Payload):
     match_id: str
     organisation_id: str
     response: Literal["accepted", "declined"]
+    # Organisations yet to answer after this one (None in events older than the field: every other party).
+    awaiting: list[str] | None = None
 
 
 class MatchConcluded(Payload):

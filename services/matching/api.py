@@ -31,6 +31,9 @@ class Counterpart(BaseModel):
     commune: str | None
     quantity_approx: str | None
     distance_km: float | None
+    # Once every side accepted: the description and the exact quantity (None when kept private).
+    description: str | None = None
+    quantity: str | None = None
 
 
 class UnplacedListing(BaseModel):
@@ -155,9 +158,6 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
         raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")
     mine.response = response
     session.add(mine)
-    add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
-        match_id=match.id, organisation_id=caller.organisation_id, response=response),  # type: ignore[arg-type]
-        producer=PRODUCER, key=match.id))
     members = session.exec(select(MatchMember).where(MatchMember.match_id == match_id)).all()
     still_in = [m for m in members if m.response != "declined"]
     outcome = None
@@ -165,10 +165,14 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
         outcome = "declined"
     elif all(m.response == "accepted" for m in still_in):
         outcome = "accepted"
+    awaiting = [] if outcome else [m.organisation_id for m in members if m.response is None]
+    add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
+        match_id=match.id, organisation_id=caller.organisation_id, response=response,  # type: ignore[arg-type]
+        awaiting=awaiting), producer=PRODUCER, key=match.id))
     if outcome:
         match.status = outcome
         session.add(match)
-        parties = [party(session, m) for m in members]
+        parties = [party(session, m, revealed=outcome == "accepted") for m in members]
         add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
             match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
     session.commit()
@@ -177,19 +181,29 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
     return present(session, match, mine)
 
 
-def party(session: Session, member: MatchMember) -> MatchParty:
+def party(session: Session, member: MatchMember, *, revealed: bool = False) -> MatchParty:
+    """One side as the event tells it; `revealed` (every side accepted) adds the description and exact quantity."""
     row = session.get(IndexedListing, member.listing_id)
+    description, exact = revealed_details(row) if revealed and row is not None else (None, None)
     return MatchParty(organisation_id=member.organisation_id, listing_id=member.listing_id,
                       kind=row.kind if row else "offer", title=row.title if row else "",  # type: ignore[arg-type]
-                      commune=row.commune if row else None)
+                      commune=row.commune if row else None, description=description, quantity_exact=exact)
+
+
+def revealed_details(row: IndexedListing) -> tuple[str | None, str | None]:
+    """What the other sides see of a listing once everyone accepted: its description and exact quantity."""
+    exact = None if row.quantity_private else quantity_text(row.quantity_value, row.quantity_unit, row.frequency)
+    return row.description or None, exact
 
 
 def counterpart(session: Session, match: Match, member: MatchMember) -> Counterpart:
     row = session.get(IndexedListing, member.listing_id)
+    description, exact = revealed_details(row) if match.status == "accepted" and row is not None else (None, None)
     return Counterpart(
         kind=row.kind if row else "?", title=row.title if row else "", commune=row.commune if row else None,
         quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
-        if row and not row.quantity_private else None, distance_km=match.distance_km)
+        if row and not row.quantity_private else None, distance_km=match.distance_km,
+        description=description, quantity=exact)
 
 
 def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:

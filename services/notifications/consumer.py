@@ -70,16 +70,19 @@ def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -
 
 
 def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """match.responded: when one side accepts, the others are asked to answer."""
+    """match.responded: when one side accepts, those yet to answer are asked to (the last acceptance asks no one:
+    match.accepted tells everyone)."""
     assert isinstance(payload, MatchResponded)
     known = session.get(KnownMatch, payload.match_id)
     if payload.response != "accepted" or known is None:
         return
     responder = [p for p in known.parties if p["organisation_id"] == payload.organisation_id]
+    awaiting = [p for p in known.parties if p["organisation_id"] != payload.organisation_id
+                and (payload.awaiting is None or p["organisation_id"] in payload.awaiting)]
     notify_all(session, "match_responded", [
         Notice(f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
                party["organisation_id"], party_context(payload.match_id, party, responder))
-        for party in known.parties if party["organisation_id"] != payload.organisation_id])
+        for party in awaiting])
 
 
 def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -> None:

@@ -129,10 +129,12 @@ def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: 
 
 
 def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: str, quantity: str = "",
-                 frequency: str | None = None) -> None:
+                 frequency: str | None = None, description: str = "") -> None:
     page.goto(stack.url("gateway") + "/annonces/nouvelle")
     page.get_by_label(kind).check()
     page.get_by_label("Titre").fill(title)
+    if description:
+        page.get_by_label("Description").fill(description)
     page.get_by_label("Ressource").fill(resource)
     if quantity:
         page.get_by_label("Quantité").fill(quantity)
@@ -190,7 +192,7 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     sign_up(martin, portal, organisation="Emballages Martin", commune="Beaune (21200)", name="Paul Martin",
             email="paul@emballages-martin.example", password=None)
     post_listing(martin, portal, kind="J'ai un besoin", title="Carton pour calage", resource="Carton ondulé",
-                 quantity="1,5", frequency="Chaque mois")
+                 quantity="1,5", frequency="Chaque mois", description="Plaques d'au moins 60 cm, livrées à l'atelier.")
 
     # Both see the match, the other side anonymous, with the French explanation.
     accept = "Accepter la mise en relation"
@@ -219,6 +221,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(dupont.locator(".contact")).to_contain_text("Emballages Martin")
     expect(dupont.locator(".contact").get_by_role("link", name="paul@emballages-martin.example")).to_have_attribute(
         "href", "mailto:paul@emballages-martin.example")
+    # what the form promised: the description and the exact quantity, once both agreed
+    expect(dupont.locator(".description")).to_have_text("Sa description : Plaques d'au moins 60 cm, livrées à l'atelier.")
+    expect(dupont.locator("main")).to_contain_text("— 1,5 t par mois")
     shot(dupont, "mises-en-relation-coordonnees")
     until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
     expect(martin.locator(".contact")).to_contain_text("Cartonnerie Dupont")

@@ -46,6 +46,7 @@ def test_answer_by_email_link_then_contacts_are_revealed_to_both(stack: Stack) -
         brewery = register(client, "Brasserie du Lion", "Vesoul", "70000")
         farm = register(client, "GAEC des Prés", "Navenne", "70000")
         post(client, brewery, kind="offer", title="Drêches de brasserie fraîches",
+             description="Enlèvement le mardi, benne de 10 m³ à quai.",
              quantity={"value": 4, "unit": "t"}, frequency="weekly")
         post(client, farm, kind="need", title="Aliment pour vaches laitières",
              quantity={"value": 2, "unit": "t"}, frequency="weekly")
@@ -68,8 +69,18 @@ def test_answer_by_email_link_then_contacts_are_revealed_to_both(stack: Stack) -
 
         [confirmed] = wait_until(lambda: messages_to(stack, farm, "Mise en relation confirmée"), timeout=20)
         assert "Brasserie du Lion" in confirmed["text"] and brewery["email"] in confirmed["text"]
+        # the promise of the form: the description and the exact quantity, once both agreed
+        assert "Enlèvement le mardi, benne de 10 m³ à quai." in confirmed["text"]
+        assert "4 t par semaine" in confirmed["text"] and "4 t par semaine" in confirmed["html"]
         [mirror] = wait_until(lambda: messages_to(stack, brewery, "Mise en relation confirmée"), timeout=20)
         assert "GAEC des Prés" in mirror["text"] and farm["email"] in mirror["text"]
+        # the farm accepted first: the brewery's acceptance concludes, it is not asked to answer again
+        farm_log = client.get("/api/v1/notifications/deliveries", headers={"Authorization": farm["auth"]}).json()
+        assert sorted(d["kind"] for d in farm_log) == ["match_accepted", "match_proposed"]
+        [seen] = client.get("/api/v1/matches", headers={"Authorization": farm["auth"]}).json()
+        assert seen["status"] == "accepted"
+        assert seen["counterpart"]["description"] == "Enlèvement le mardi, benne de 10 m³ à quai."
+        assert seen["counterpart"]["quantity"] == "4 t par semaine"
 
         headers = {"Authorization": brewery["auth"]}
         inbox = client.get("/api/v1/notifications", headers=headers).json()
