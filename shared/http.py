@@ -89,7 +89,9 @@ def french(item: Mapping[str, Any], *, form: bool = False) -> str:
         return "Ce champ est obligatoire."
     if kind == "string_too_short":
         least = ctx.get("min_length", 1)
-        return "Ce champ est obligatoire." if least == 1 else f"{least} caractères au moins."
+        # blank: the input is empty, or (an error relayed by a service, without its input) was said to be
+        blank = not str(item.get("input", "x")).strip() or message == "Ce champ est obligatoire."
+        return "Ce champ est obligatoire." if least == 1 or blank else f"{least} caractères au moins."
     if kind == "string_too_long":
         return f"{ctx.get('max_length')} caractères au plus."
     if kind == "too_long":  # a constrained text's length is checked after its validators: also « too_long »

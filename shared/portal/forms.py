@@ -78,7 +78,7 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
     body: dict[str, Any] = {
         "title": text(form, "title"),
         "category": optional(form, "category"),
-        "quantity": {"value": quantity, "unit": text(form, "quantity_unit") or "t"} if quantity is not None else None,
+        "quantity": quantity_of(quantity, text(form, "quantity_unit")),
         "frequency": optional(form, "frequency"),
         "radius_km": number(text(form, "radius_km")),
         "description": optional(form, "description"),
@@ -93,8 +93,16 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
     }
     if editing:
         return body
-    body["kind"] = text(form, "kind")
+    body["kind"] = optional(form, "kind")  # not chosen: missing, « obligatoire »
     return {k: v for k, v in body.items() if v is not None and v != []}
+
+
+def quantity_of(value: float | str | None, unit: str) -> dict[str, Any] | None:
+    """The quantity as the API takes it; without a chosen unit it lacks one, and the API says the unit is missing
+    (no silent « t »: 40 pallets must not become 40 t)."""
+    if value is None:
+        return None
+    return {"value": value, "unit": unit} if unit else {"value": value}
 
 
 def request_key(form: Mapping[str, Any]) -> str | None:

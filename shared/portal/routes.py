@@ -244,7 +244,7 @@ def build_router(settings: Settings) -> APIRouter:
     async def new_listing_form(v: VisitDep) -> Response:
         v.require_account()
         return pages.render(v, "listing_form", "Publier une annonce", listing=None,
-                            values={"kind": "offer", "quantity_unit": "t", "request_id": uuid.uuid4().hex},
+                            values={"request_id": uuid.uuid4().hex},  # no kind nor unit chosen for the user
                             errors={}, general=[])
 
     @router.post("/annonces/nouvelle", response_class=HTMLResponse)

@@ -129,7 +129,7 @@ def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: 
 
 
 def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: str, quantity: str = "",
-                 frequency: str | None = None, description: str = "") -> None:
+                 frequency: str | None = None, description: str = "", unit: str = "t") -> None:
     page.goto(stack.url("gateway") + "/annonces/nouvelle")
     page.get_by_label(kind).check()
     page.get_by_label("Titre").fill(title)
@@ -138,6 +138,7 @@ def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: s
     page.get_by_label("Ressource").fill(resource)
     if quantity:
         page.get_by_label("Quantité").fill(quantity)
+        page.get_by_label("Unité").select_option(unit)
     if frequency:
         page.get_by_label("Fréquence").select_option(label=frequency)
     page.get_by_role("button", name="Publier l'annonce").click()
@@ -176,7 +177,6 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
 
     # Posting an offer: the resource from the taxonomy as one types, its usual radius shown.
     dupont.goto(gateway + "/annonces/nouvelle")
-    expect(dupont.get_by_label("J'ai un surplus à donner ou vendre")).to_be_checked()
     dupont.get_by_label("Ressource").press_sequentially("carto", delay=30)
     expect(dupont.locator("#resources-options option[value='Carton ondulé']")).to_have_count(1)
     dupont.get_by_label("Ressource").fill("Carton ondulé")
@@ -331,9 +331,12 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     page.get_by_role("alert").get_by_role("link", name=re.compile("^SIRET")).click()
     expect(page.get_by_label("SIRET")).to_be_focused()
 
-    # A listing with a title too short and a negative quantity.
+    # A listing with no kind chosen, a title too short and a negative quantity without its unit: nothing is
+    # chosen for the user (a need posted as an offer, 40 pallets as 40 t), every error comes back at once.
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": signed_up_session(portal)}])
     page.goto(gateway + "/annonces/nouvelle")
+    expect(page.get_by_label("J'ai un surplus à donner ou vendre")).not_to_be_checked()
+    expect(page.get_by_label("Unité")).to_have_value("")
     page.get_by_label("Titre").fill("ab")
     page.get_by_label("Quantité").fill("-2")
     page.get_by_label("Description").fill("Sciure <script>alert(1)</script> sèche")
@@ -342,7 +345,8 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     expect(page.get_by_label("Titre")).to_have_accessible_description(re.compile("3 caractères au moins"))
     expect(page.get_by_label("Quantité")).to_have_accessible_description(re.compile("plus grande que zéro"))
     expect(page.get_by_label("Description")).to_have_value("Sciure <script>alert(1)</script> sèche")
-    expect(page.get_by_label("J'ai un surplus à donner ou vendre")).to_be_checked()
+    expect(page.locator("#kind-error")).to_have_text("Ce champ est obligatoire.")
+    expect(page.get_by_label("Unité")).to_have_accessible_description(re.compile("Ce champ est obligatoire"))
     shot(page, "annonce-erreurs")
     assert console.unexpected() == []
 
