@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -138,23 +138,37 @@ def french(item: Mapping[str, Any], *, form: bool = False) -> str:
     return "Valeur invalide."
 
 
-async def french_validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
-    """FastAPI's 422 with every message in French (same shape: `loc`, `msg`, `type`)."""
-    detail = []
-    for error in exc.errors():
-        item: dict[str, Any] = {"loc": list(error.get("loc", ())), "msg": french(error),
-                                "type": error.get("type", "value_error")}
-        ctx = {key: value for key, value in (error.get("ctx") or {}).items()
-               if isinstance(value, str | int | float | bool)}  # the limits (min_length, gt…) a form may word
-        if ctx:
-            item["ctx"] = ctx
-        detail.append(item)
-    return JSONResponse(status_code=422, content={"detail": detail})
+# More checks for a body that failed validation: (path, raw body) → further errors as {loc, msg, type}.
+FurtherChecks = Callable[[str, Any], list[dict[str, Any]]]
 
 
-def speak_french(app: FastAPI) -> None:
+def french_validation_errors(further: FurtherChecks | None = None) -> Callable[..., Any]:
+    """The handler answering FastAPI's 422 with every message in French (same shape: `loc`, `msg`, `type`).
+
+    `further` adds the errors of a service's own rules on the same body (a commune unknown, a SIRET's key), so
+    that a form gets every error at once rather than in waves."""
+
+    async def handler(request: Request, exc: RequestValidationError) -> JSONResponse:
+        detail = []
+        for error in exc.errors():
+            item: dict[str, Any] = {"loc": list(error.get("loc", ())), "msg": french(error),
+                                    "type": error.get("type", "value_error")}
+            ctx = {key: value for key, value in (error.get("ctx") or {}).items()
+                   if isinstance(value, str | int | float | bool)}  # the limits (min_length, gt…) a form may word
+            if ctx:
+                item["ctx"] = ctx
+            detail.append(item)
+        if further is not None:
+            reported = {tuple(item["loc"]) for item in detail}
+            detail += [item for item in further(request.url.path, exc.body) if tuple(item["loc"]) not in reported]
+        return JSONResponse(status_code=422, content={"detail": detail})
+
+    return handler
+
+
+def speak_french(app: FastAPI, further: FurtherChecks | None = None) -> None:
     """Every request validation error of `app` answers in French, never pydantic's English."""
-    app.add_exception_handler(RequestValidationError, french_validation_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, french_validation_errors(further))  # type: ignore[arg-type]
 
 
 def bearer_token(request: Request) -> str:

@@ -39,7 +39,7 @@ from offers.models import (
 )
 from offers.service import NotFound
 from shared.geo import Gazetteer
-from shared.http import bearer_token, field_error, problems, refuse_nul
+from shared.http import bearer_token, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
@@ -120,9 +120,10 @@ def token_public(row: ApiToken) -> TokenPublic:
 
 
 def rule_error(exc: RuleBroken) -> HTTPException:
-    """A broken rule as a field error; `organisation.commune` names a nested field."""
+    """Broken rules as field errors, every one of them; `organisation.commune` names a nested field."""
     status = 409 if isinstance(exc, service.Conflict) else 422
-    return field_error(tuple(exc.field.split(".")), exc.message, status_code=status)
+    return HTTPException(status, detail=[{"loc": ["body", *each.field.split(".")], "msg": each.message,
+                                          "type": "value_error"} for each in exc.each()])
 
 
 def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:

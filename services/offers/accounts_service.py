@@ -140,12 +140,19 @@ def check_new_address(session: Session, email: str) -> None:
 def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: datetime) -> UserAccount:
     """A new organisation and its first user (its administrator, unconfirmed); the confirmation link is emailed."""
     email = accounts.normalise_email(str(data.email))
+    problems = []
     if data.password is not None:
-        accounts.check_password(data.password, email)
+        try:
+            accounts.check_password(data.password, email)
+        except RuleBroken as exc:
+            problems.append(exc)
     try:
         org = add_organisation(session, data.organisation, gazetteer)
     except RuleBroken as exc:
-        raise RuleBroken(f"organisation.{exc.field}", exc.message) from exc
+        problems.extend(RuleBroken(f"organisation.{each.field}", each.message) for each in exc.each())
+    problem = RuleBroken.all_of(problems)
+    if problem:
+        raise problem
     check_new_address(session, email)
     user = UserAccount(organisation_id=org.id, name=data.name, email=email, role=accounts.FIRST_USER_ROLE,
                        password_hash=hash_password(data.password) if data.password is not None else None,

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from offers import service
 from offers.accounts import NotAllowed, check_can_manage_organisation
-from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate
+from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate, rule_error
 from offers.domain import RuleBroken
 from offers.models import (
     Listing,
@@ -61,7 +61,7 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         try:
             org, token = service.register_organisation(session, data, gazetteer)
         except RuleBroken as exc:
-            raise field_error(exc.field, exc.message) from exc
+            raise rule_error(exc) from exc
         committed()
         return OrganisationCreated(id=org.id, token=token)
 

@@ -37,10 +37,20 @@ MAX_RADIUS_KM = 1000.0
 
 @dataclass
 class RuleBroken(Exception):
-    """An input that breaks a rule; `field` names it, `message` says why, in French."""
+    """An input that breaks a rule; `field` names it, `message` says why, in French. `others`: further
+    rules the same input breaks, so that a form shows every error at once."""
 
     field: str
     message: str
+    others: tuple[RuleBroken, ...] = ()
+
+    @classmethod
+    def all_of(cls, problems: list[RuleBroken]) -> RuleBroken | None:
+        """One exception carrying every problem (None when there is none)."""
+        return RuleBroken(problems[0].field, problems[0].message, tuple(problems[1:])) if problems else None
+
+    def each(self) -> tuple[RuleBroken, ...]:
+        return (self, *self.others)
 
 
 def siret_is_valid(siret: str) -> bool:

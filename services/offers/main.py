@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -17,7 +19,7 @@ from offers.accounts_service import purge_expired_traces
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
 from offers.models import TABLES
-from offers.service import expire_due_listings, remind_expiring_listings
+from offers.service import expire_due_listings, organisation_problems, remind_expiring_listings
 from shared.geo import Gazetteer
 from shared.http import speak_french
 from shared.links import LinkSigner
@@ -25,6 +27,19 @@ from shared.service import ServiceRuntime, health_router
 from shared.settings import Settings
 
 PURGE_EVERY = timedelta(hours=1)  # retentions are days long: deleting hourly is soon enough
+
+
+def organisation_checks(gazetteer: Gazetteer, path: str, body: Any) -> list[dict[str, Any]]:
+    """A sign-up or registration whose body failed validation: the organisation's own rules (SIRET key, NAF code,
+    commune) are checked too, so that the form shows them with the rest rather than at the next try."""
+    where = {"/api/v1/accounts": ("organisation",), "/api/v1/organisations": ()}.get(path)
+    if where is None or not isinstance(body, dict):
+        return []
+    fields = body.get("organisation") if where else body
+    if not isinstance(fields, dict):
+        return []
+    return [{"loc": ["body", *where, problem.field], "msg": problem.message, "type": "value_error"}
+            for problem in organisation_problems(fields, gazetteer)]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -53,10 +68,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     runtime.workers.append(("expiry", expire_listings))
     app = FastAPI(title="Boucle — annonces", version="1", lifespan=runtime.lifespan)
-    speak_french(app)  # never pydantic's English
+    gazetteer = Gazetteer.load()
+    speak_french(app, partial(organisation_checks, gazetteer))  # never pydantic's English, every error at once
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
-    gazetteer = Gazetteer.load()
     app.include_router(build_router(runtime, gazetteer))
     app.include_router(build_commune_router(gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))

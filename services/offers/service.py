@@ -5,7 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
+from types import SimpleNamespace
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -67,13 +70,46 @@ def register_organisation(session: Session, data: OrganisationCreate, gazetteer:
 def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> Organisation:
     """Check and stage a new organisation with its `organisation.registered`; the caller commits."""
     org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email))
-    if data.siret:
-        org.siret = check_siret(data.siret)
-    if data.naf_code:
-        org.naf_code = check_naf(data.naf_code)
-    locate(org, data, gazetteer)
+    problem = RuleBroken.all_of(organisation_problems(data.model_dump(), gazetteer, into=org))
+    if problem:
+        raise problem
     stage_organisation(session, org)
     return org
+
+
+def readable(raw: Any) -> bool:
+    """A text a message may quote back (a lone surrogate cannot be written in the answer)."""
+    try:
+        return isinstance(raw, str) and bool(raw.encode("utf-8"))
+    except UnicodeEncodeError:
+        return False
+
+
+def organisation_problems(fields: Mapping[str, Any], gazetteer: Gazetteer,
+                          into: Organisation | None = None) -> list[RuleBroken]:
+    """Every rule a new organisation's SIRET, NAF code and place break, all at once; `fields` may be a raw body
+    (values of the wrong type are left to the body's validation). With `into`, the checked values are set on it."""
+    org = into or Organisation(name="", kind="company", contact_email="")
+    problems = []
+    for name, check in (("siret", check_siret), ("naf_code", check_naf)):
+        raw = fields.get(name)
+        if readable(raw) and raw.strip():
+            try:
+                setattr(org, name, check(raw))
+            except RuleBroken as exc:
+                problems.append(exc)
+    place = SimpleNamespace(**{name: fields.get(name) for name in LOCATION_FIELDS})
+    for name in ("commune", "postcode", "insee"):
+        if not readable(getattr(place, name)):
+            setattr(place, name, None)
+    for name in ("lat", "lon"):
+        if not isinstance(getattr(place, name), int | float) or isinstance(getattr(place, name), bool):
+            setattr(place, name, None)
+    try:
+        locate(org, place, gazetteer)  # type: ignore[arg-type]
+    except RuleBroken as exc:
+        problems.append(exc)
+    return problems
 
 
 def stage_organisation(session: Session, org: Organisation) -> None:

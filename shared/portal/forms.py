@@ -16,23 +16,6 @@ from shared import http
 FieldErrors = dict[str, str]
 
 
-def luhn_ok(siret: str) -> bool:
-    """14 digits whose Luhn key is right (La Poste's establishments: digit sum a multiple of 5).
-
-    The same rule as offers' `siret_is_valid`; the page checks it as one types, offers decides.
-    """
-    digits = re.sub(r"\s", "", siret)
-    if not re.fullmatch(r"\d{14}", digits):
-        return False
-    if digits.startswith("356000000") and sum(map(int, digits)) % 5 == 0:
-        return True
-    total = 0
-    for position, digit in enumerate(int(d) for d in reversed(digits)):
-        doubled = digit * 2 if position % 2 else digit
-        total += doubled - 9 if doubled > 9 else doubled
-    return total % 10 == 0
-
-
 def text(form: Mapping[str, Any], name: str) -> str:
     value = form.get(name)
     return value.strip() if isinstance(value, str) else ""

@@ -59,9 +59,6 @@ def build_router(settings: Settings) -> APIRouter:
                                              forms.SIGNUP_FIELDS)
         if not forms.text(form, "contact_email"):  # it was the user's own address: its error is said there
             errors.pop("contact_email", None)
-        siret = forms.text(form, "siret")
-        if errors and siret and not forms.luhn_ok(siret):  # offers checks it only once the rest is valid
-            errors.setdefault("siret", vocabulary.SIRET_INVALID)
         if not errors and not general:
             general = [answer.detail() or "Inscription impossible pour le moment, réessayez."]
         values = {k: val for k, val in form.items() if k not in ("password", "csrf_token")}

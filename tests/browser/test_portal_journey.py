@@ -310,6 +310,13 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     gateway = portal.url("gateway")
     page = new_visitor()
     page.goto(gateway + "/inscription")
+    # An empty form: every missing value at once, the commune with the others.
+    page.get_by_role("button", name="Créer mon compte").click()
+    console.allow(gateway + "/inscription", 422)
+    for label in ("Nom de l'organisation", "Commune", "Votre nom", "Votre adresse email"):
+        expect(page.get_by_label(label)).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_label("Nom de l'organisation")).to_have_accessible_description(
+        re.compile("Ce champ est obligatoire"))
     page.get_by_label("Nom de l'organisation").fill("Scierie Girard")
     page.get_by_label("SIRET").fill("12345678901234")
     page.get_by_label("Commune").fill("Beaune")
@@ -319,7 +326,8 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     page.get_by_role("button", name="Créer mon compte").click()
     console.allow(gateway + "/inscription", 422)
     expect(page.get_by_role("alert")).to_contain_text("Quelque chose ne va pas")
-    for label, message in (("SIRET", "Ce SIRET n'est pas valide"), ("Votre adresse email", "Adresse email invalide")):
+    for label, message in (("SIRET", "SIRET « 12345678901234 » invalide"),
+                           ("Votre adresse email", "Adresse email invalide")):
         field = page.get_by_label(label)
         expect(field).to_have_attribute("aria-invalid", "true")
         expect(field).to_have_accessible_description(re.compile(message))

@@ -149,6 +149,31 @@ class TestSignUp:
             assert session.exec(select(UserAccount)).first() is None
 
 
+    def test_every_error_of_a_sign_up_comes_at_once(self, offers: Offers) -> None:
+        """Issue 16: an empty sign-up flagged the name and the email, the commune only at the next try; a
+        bad SIRET, an unknown NAF code and an unknown commune came one by one."""
+        empty = offers.client.post("/api/v1/accounts", json={"organisation": {"name": "", "kind": "company",
+                                                                             "contact_email": ""},
+                                                             "name": "", "email": ""})
+        assert empty.status_code == 422
+        said = {tuple(item["loc"][1:]): item["msg"] for item in empty.json()["detail"]}
+        assert said[("organisation", "name")] == "Ce champ est obligatoire."
+        assert said[("name",)] == "Ce champ est obligatoire."
+        assert ("email",) in said and ("organisation", "contact_email") in said
+        assert said[("organisation", "commune")].startswith("Indiquez la commune")
+
+        wrong = offers.client.post("/api/v1/accounts", json={
+            "organisation": {**ORGANISATION, "siret": "73282932000075", "naf_code": "99.99Z",
+                             "commune": "Trifouillis-les-Oies", "postcode": None},
+            "name": "Jean Roux", "email": "jean@scierie.example", "password": "court"})
+        assert wrong.status_code == 422
+        fields = {tuple(item["loc"][1:]) for item in wrong.json()["detail"]}
+        assert fields == {("organisation", "siret"), ("organisation", "naf_code"), ("organisation", "commune"),
+                          ("password",)}
+        with Session(offers.engine) as session:  # nothing half-made
+            assert session.exec(select(UserAccount)).first() is None
+
+
 @pytest.mark.parametrize("extra", ['"lat": NaN, "lon": 4.8', '"lat": 47.0, "lon": -Infinity', '"naf_code": "\\ud800"'])
 def test_json_beyond_the_standard_gets_a_french_422_not_a_500(offers: Offers, extra: str) -> None:
     """Issue 18, low: NaN, Infinity and lone surrogates gave a 500 on every service (the 422 echoed them)."""

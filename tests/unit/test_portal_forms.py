@@ -1,9 +1,7 @@
-"""The portal's pure parts: forms to API bodies, API errors back to fields in French, the SIRET key,
+"""The portal's pure parts: forms to API bodies, API errors back to fields in French,
 where to go after login, how distances read."""
 
 from __future__ import annotations
-
-import pytest
 
 from shared.portal.forms import (
     LISTING_FIELDS,
@@ -11,19 +9,10 @@ from shared.portal.forms import (
     field_errors,
     french,
     listing_body,
-    luhn_ok,
     number,
     signup_body,
 )
 from shared.portal.visit import date_fr, km, next_page
-
-
-@pytest.mark.parametrize(("siret", "ok"), [
-    ("73282932000074", True), ("732 829 320 00074", True), ("73282932000075", False),
-    ("7328293200007", False), ("abcdefghijklmn", False), ("35600000000048", True),  # La Poste: digit sum % 5
-])
-def test_siret_luhn_key(siret: str, ok: bool) -> None:
-    assert luhn_ok(siret) is ok
 
 
 def test_sign_up_body_nests_the_organisation_and_leaves_out_what_is_empty() -> None:
