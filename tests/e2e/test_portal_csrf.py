@@ -122,7 +122,7 @@ def test_bad_values_come_back_beside_their_fields(portal_stack: Stack) -> None:
         html = answer.text
         assert re.search(r'<input type="text" id="siret" name="siret" value="73282932000075"\s+'
                          r'aria-describedby="siret-error siret-hint" aria-invalid="true"', html)
-        assert 'id="siret-error">Ce SIRET n&#39;est pas valide' in html  # the page's own Luhn check
+        assert 'id="siret-error">SIRET « 73282932000075 » invalide' in html  # offers' rule, with the others
         assert 'id="name-error">2 caractères au moins.' in html
         assert 'id="email-error">Adresse email invalide' in html
         assert 'value="Cartonnerie &lt;b&gt;Dupont&lt;/b&gt;"' in html  # kept, and inert
