@@ -199,8 +199,9 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     @router.get("/synergies", response_model=list[SynergyOut], responses=problems(403, 404), tags=["synergies"])
     def list_synergies(caller: CallerDep, session: SessionDep, territory: str | None = None,
-                       stage: str | None = None) -> list[SynergyOut]:
-        """The caller's synergies; the animateur's whole territory with `territory=`."""
+                       stage: str | None = None, history: bool = False) -> list[SynergyOut]:
+        """The caller's synergies; the animateur's whole territory with `territory=`; `history=true` adds each
+        one's moves and their notes, and its recorded flows."""
         if territory is not None:
             rows = synergies.territory_synergies(session, animated_territory(session, caller, territory).territory_id)
         else:
@@ -210,7 +211,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                      .order_by(col(Synergy.opened_at))).all()) if ids else []
         if stage is not None:
             rows = [s for s in rows if s.stage == stage]
-        return [synergy_out(session, s) for s in rows]
+        return [synergy_out(session, s, detail=history) for s in rows]
 
     @router.post("/synergies", status_code=201, response_model=SynergyOut, responses=problems(400, 403),
                  tags=["synergies"])

@@ -30,7 +30,7 @@ ABANDON_REASONS = {
     "other": "autre",
 }
 
-TYPE_LABELS = {"substitution": "substitution", "mutualisation": "mutualisation"}
+TYPE_LABELS = {"substitution": "échange de matières", "mutualisation": "mutualisation"}
 
 
 class LifecycleError(ValueError):
@@ -58,7 +58,8 @@ def check_move(current: str, target: str, reason: str | None) -> None:
     if target == "abandoned":
         if reason not in ABANDON_REASONS:
             raise LifecycleError("reason", "Indiquez la raison de l'abandon : "
-                                 + ", ".join(f"{k} ({v})" for k, v in ABANDON_REASONS.items()) + ".")
+                                 + ", ".join(f"{label} (« {code} »)" for code, label in ABANDON_REASONS.items())
+                                 + ".")
         return
     if reason is not None:
         raise LifecycleError("reason", "Une raison ne s'indique que pour un abandon.")

@@ -363,7 +363,7 @@ def build_router(settings: Settings) -> APIRouter:
                          f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}", my_matches)
 
     async def my_synergies(v: Visit, *, status: int = 200, refused: dict[str, str] | None = None) -> Response:
-        answer = await v.backend.get("reporting", "/synergies")
+        answer = await v.backend.get("reporting", "/synergies", history="true")  # the notes of each move
         return pages.render(v, "synergies", "Mes synergies", status=status, synergies=listing_of(answer),
                             refused=refused or {}, problem=answer.detail() if not answer.ok else None)
 

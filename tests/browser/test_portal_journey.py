@@ -237,20 +237,26 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(synergy).to_contain_text("Avec : Emballages Martin")
     shot(dupont, "synergies")
 
-    # Moved on from the page: an abandonment without its reason is refused in the card, then « à l'étude ».
-    synergy.get_by_label("Nouvelle étape").select_option(label="Abandonnée")
-    console.allow(gateway + (synergy.locator("form").get_attribute("action") or ""), 422)
-    synergy.get_by_role("button", name="Changer d'étape").click()
+    # Moving on asks no reason; abandoning is apart, with its reason (the browser asks for it; a client that
+    # skips the check is refused in the card), then « à l'étude » with a note both parties read.
+    expect(synergy.get_by_label("Raison de l'abandon")).to_be_hidden()
+    synergy.get_by_text("Abandonner cette synergie").click()
+    expect(synergy.get_by_label("Raison de l'abandon")).to_have_attribute("required", "")
+    dupont.evaluate("document.querySelectorAll('form').forEach(form => { form.noValidate = true; })")
+    console.allow(gateway + (synergy.locator("form").first.get_attribute("action") or ""), 422)
+    synergy.get_by_role("button", name="Abandonner").click()
     synergy = dupont.locator(".card").first
     expect(synergy.get_by_role("alert")).to_contain_text("raison de l'abandon")
     expect(synergy.get_by_label("Nouvelle étape")).to_have_attribute("aria-invalid", "true")
     synergy.get_by_label("Nouvelle étape").select_option(label="À l'étude")
-    synergy.get_by_label("Note").fill("Essai de 3 palettes en janvier")
+    synergy.get_by_label("Note").first.fill("Essai de 3 palettes en janvier")
     synergy.get_by_role("button", name="Changer d'étape").click()
     expect(dupont.get_by_role("status")).to_contain_text("L'étape de la synergie est enregistrée")
     expect(dupont.locator(".card").first.locator("[aria-current=step]")).to_have_text("À l'étude")
     until_shown(martin, gateway + "/synergies",
                 lambda: martin.locator("[aria-current=step]", has_text="À l'étude").count())
+    expect(martin.locator(".notes")).to_contain_text("Cartonnerie Dupont")
+    expect(martin.locator(".notes")).to_contain_text("(à l'étude) : Essai de 3 palettes en janvier")
 
     # Notification preferences.
     dupont.goto(gateway + "/preferences")
