@@ -7,7 +7,7 @@ from datetime import date
 
 from matching.engine.law import Law, Obligation
 from matching.engine.profile import Profile
-from matching.engine.quantities import TOO_SMALL, coverage
+from matching.engine.quantities import coverage, too_small
 from matching.knowledge import Knowledge, Rule
 from shared.geo import haversine_km
 from shared.units import format_number
@@ -160,9 +160,9 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     if distance > limit:
         return None
 
-    covered = coverage(supply.flow, demand.flow)
-    if covered is not None and covered < TOO_SMALL:
+    if too_small(supply.flow, demand.flow):
         return None
+    covered = coverage(supply.flow, demand.flow)
 
     closeness = 1 - distance / limit if limit else 1.0
     # A quantity kept private must not be read back from the score: its coverage counts as unknown.

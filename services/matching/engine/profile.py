@@ -8,7 +8,7 @@ from datetime import date
 from matching.engine.law import Law, mass_per_load_kg
 from matching.engine.model import SUPPLY_KINDS, ListingInput
 from matching.engine.quantities import Flow, yearly_flow
-from matching.engine.text import NEGATIONS, Vocabulary, temperature_c, tokens
+from matching.engine.text import NEGATIONS, Vocabulary, context_flags, temperature_c, tokens
 from matching.knowledge import Knowledge, Node
 from matching.knowledge.law import Regulation
 from shared.nomenclatures import normalise_ewc, waste_codes
@@ -68,12 +68,21 @@ class Resolver:
 
     def nodes_in(self, text: str | None, *, resources_only: bool) -> list[str]:
         """Nodes a text names, longest phrase first; for a supply, resources first and uses
-        only when it names no resource (« paillage de miscanthus » offers mulch)."""
-        text_tokens = tokens(text)
+        only when it names no resource (« paillage de miscanthus » offers mulch).
+
+        A resource named in a clause of purpose or possession (« pour nos vaches », « de nos bennes ») is
+        what the listing serves or holds, not what it is: it counts only when nothing else is named. A phrase
+        that names both a resource and a use (« eau de lavage ») is the use in a need."""
+        text_tokens, in_context = context_flags(text)
         hits = sorted(self.vocabulary.find(text_tokens), key=lambda h: (-h.length, h.start))
         # « pas de bois traité » does not ask for treated wood
         hits = [h for h in hits if h.start == 0 or text_tokens[h.start - 1] not in NEGATIONS]
-        found = list(dict.fromkeys(hit.node_id for hit in hits))
+        kind = {h.node_id: self.knowledge.nodes[h.node_id].kind for h in hits}
+        if not resources_only:
+            uses_at = {(h.start, h.length) for h in hits if kind[h.node_id] == "use"}
+            hits = [h for h in hits if kind[h.node_id] == "use" or (h.start, h.length) not in uses_at]
+        named = [h for h in hits if not (kind[h.node_id] == "resource" and in_context[h.start])]
+        found = list(dict.fromkeys(hit.node_id for hit in (named or hits)))
         if resources_only:
             resources = [n for n in found if self.knowledge.nodes[n].kind == "resource"]
             return resources or found

@@ -19,7 +19,10 @@ UNITS: dict[str, tuple[str, float]] = {
 # A seasonal amount comes once a year; a rate's hours come from shared.units.RATE_HOURS_PER_YEAR.
 PER_YEAR = {"daily": 365.0, "weekly": 52.0, "monthly": 12.0, "yearly": 1.0, "once": 1.0, "seasonal": 1.0,
             "continuous": 1.0, None: 1.0}
-TOO_SMALL = 0.05  # an offer covering less than 5 % of a need is no answer to it
+TOO_SMALL = 0.05  # an offer covering less than 5 % of a need is no answer to it…
+# …unless it is a steady supply of its own: a tonne a month or more fills a recycler's, a digester's or a
+# refiner's regular pickup, however large its intake (smaller producers gain from a shared collection).
+STEADY_SUPPLY_KG_PER_YEAR = 12_000
 
 
 @dataclass(frozen=True)
@@ -54,3 +57,11 @@ def coverage(supply: Flow | None, demand: Flow | None) -> float | None:
     if supply is None or demand is None or supply.dimension != demand.dimension or demand.amount <= 0:
         return None
     return min(1.0, supply.amount / demand.amount)
+
+
+def too_small(supply: Flow | None, demand: Flow | None) -> bool:
+    """The supply is no answer to the demand: under 5 % of it, and not a steady supply of its own."""
+    share = coverage(supply, demand)
+    if share is None or share >= TOO_SMALL:
+        return False
+    return not (supply is not None and supply.dimension == "mass" and supply.amount >= STEADY_SUPPLY_KG_PER_YEAR)

@@ -56,6 +56,26 @@ def tokens(text: str | None) -> list[str]:
     return [fold(w) for w in words if w not in STOPWORDS and not w.isdigit()]
 
 
+# What follows « pour » or a possessive says what a listing is for or about, not what it is: « emballages pour
+# expédier nos bouteilles » asks for packaging, « pesée de nos bennes » for weighing. Such a clause runs to the
+# next punctuation.
+CONTEXT_MARKER = re.compile(r"\b(?:pour|afin\s+de|nos|notre|mes|mon|ma|leurs?|ses|son|sa)\b", re.IGNORECASE)
+CLAUSE_END = re.compile(r"[,;.:()!?/+\n]|\s-\s")
+
+
+def context_flags(text: str | None) -> tuple[list[str], list[bool]]:
+    """The text's tokens (as `tokens`, markers left out) and, for each, whether it lies in such a clause."""
+    words: list[str] = []
+    flags: list[bool] = []
+    for clause in CLAUSE_END.split(text or ""):
+        parts = CONTEXT_MARKER.split(clause)
+        for position, part in enumerate(parts):
+            found = tokens(part)
+            words += found
+            flags += [position > 0] * len(found)
+    return words, flags
+
+
 # Word lists are compared with tokens, so they go through `tokens` too (« sans » reads « san »).
 NEGATIONS = frozenset(tokens("sans non pas aucun aucune ni exempt"))
 
