@@ -44,3 +44,31 @@ def test_a_steady_supply_answers_a_large_intake_a_crumb_does_not() -> None:
     assert too_small(yearly_flow(500, "kg", "monthly"), refinery)  # 6 t a year: a shared collection
     assert not too_small(yearly_flow(30, "t", "monthly"), refinery)  # 6 %
     assert not too_small(None, refinery)
+
+
+def offer_and_need(offer: str, need_title: str) -> list:
+    from datetime import date
+
+    from matching.engine import Engine
+
+    engine = Engine(Knowledge.load(), today=date(2026, 12, 7))
+    at = {"lat": 47.32, "lon": 5.04}
+    engine.upsert(ListingInput(listing_id="o", organisation_id="a", kind="offer", title=offer, **at))
+    return engine.upsert(ListingInput(listing_id="n", organisation_id="b", kind="need", title=need_title, **at))
+
+
+def test_coproducts_and_uses_from_the_domain_catalogues() -> None:
+    """Issue 14, round 3: families the knowledge base lacked, written as people write them."""
+    for offer, need_title in (("pulpes de betteraves surpressées", "fourrage humide pour troupeau laitier"),
+                              ("crème de levure de bière", "soupe pour nos porcs à l'engraissement"),
+                              ("lies et bourbes", "prestations viniques : marcs et lies à distiller"),
+                              ("coques de noix sèches", "combustible pour chaudière à plaquettes"),
+                              ("gypse de désulfuration", "gypse pour fabrication de plaques de plâtre"),
+                              ("chutes de hêtre non traité", "bois pour notre fumoir"),
+                              ("atelier mécanique avec fosse", "entretien courant de nos véhicules")):
+        assert offer_and_need(offer, need_title), (offer, need_title)
+
+
+def test_new_uses_keep_the_law() -> None:
+    assert not offer_and_need("boues de STEP urbaine chaulées", "amendement pour mes planches de mâche, maraîcher")
+    assert not offer_and_need("grignons d'olive bruts", "granulés pour mon poêle à granulés")
