@@ -72,3 +72,21 @@ def test_coproducts_and_uses_from_the_domain_catalogues() -> None:
 def test_new_uses_keep_the_law() -> None:
     assert not offer_and_need("boues de STEP urbaine chaulées", "amendement pour mes planches de mâche, maraîcher")
     assert not offer_and_need("grignons d'olive bruts", "granulés pour mon poêle à granulés")
+
+
+def test_pool_requests_for_a_material_group_with_its_collection_service() -> None:
+    """« collecte mutualisée des cartons », « cartons : collecte groupée ? » and « nos cartons » ask the same."""
+    from datetime import date
+
+    from matching.engine import Engine
+
+    engine = Engine(Knowledge.load(), today=date(2026, 12, 7))
+    proposals = []
+    for n, title in enumerate(("Collecte mutualisée des cartons", "cartons : collecte groupée sur la zone ?",
+                               "cherche solution collective pour nos cartons")):
+        proposals += engine.upsert(ListingInput(listing_id=f"p{n}", organisation_id=f"o{n}", kind="pool", title=title,
+                                                lat=47.32 + n / 500, lon=5.04))
+    [group] = [p for p in proposals if p.kind == "group"]
+    assert group.listing_ids == ("p0", "p1", "p2")
+    knowledge = Knowledge.load()  # two different courses are not one shared course
+    assert not knowledge.pooling_keys("first_aid_training") & knowledge.pooling_keys("forklift_licence_training")

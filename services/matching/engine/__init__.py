@@ -102,6 +102,10 @@ class Engine:
         self.index = ListingIndex()
         self.store: ProposalStore = store if store is not None else InMemoryProposals()
         self.today = today or date.today()
+        self._nodes_by_pooling_key: dict[str, set[str]] = {}
+        for node_id in knowledge.nodes:
+            for key in knowledge.pooling_keys(node_id):
+                self._nodes_by_pooling_key.setdefault(key, set()).add(node_id)
 
     # -- entry points ---------------------------------------------------------------
     def upsert(self, listing: ListingInput) -> list[Proposal]:
@@ -221,24 +225,35 @@ class Engine:
         else:
             return None
         radius = min(profile.radius_km, GROUP_RADIUS_KM)
-        for node in profile.nodes:
+        for node, key in self._group_keys(profile, purpose):
             members = [profile]
             seen_orgs = {listing.organisation_id}
-            for other_id in sorted(self.index.near({node}, listing.kind, listing.lat, listing.lon, radius)):  # type: ignore[arg-type]
+            filed = self._nodes_by_pooling_key.get(key, {key}) if purpose == "pool" else {key}
+            for other_id in sorted(self.index.near(filed, listing.kind, listing.lat, listing.lon, radius)):  # type: ignore[arg-type]
                 other = self.index.profiles[other_id]
                 if other.id == profile.id or other.listing.organisation_id in seen_orgs \
                         or not other.active_on(self.today):
                     continue
                 if purpose == "collection" and not self._small_waste(other):
                     continue
+                if purpose == "pool" and key not in {k for n in other.nodes for k in self.knowledge.pooling_keys(n)}:
+                    continue
                 if all(within(m, other, radius) for m in members):
                     members.append(other)
                     seen_orgs.add(other.listing.organisation_id)
             if len(members) >= MIN_GROUP:
-                return self._group(purpose, node, members, radius)
+                return self._group(purpose, key, node, members, radius)
         return None
 
-    def _group(self, purpose: str, node: str, members: list[Profile], radius: float) -> Proposal:
+    def _group_keys(self, profile: Profile, purpose: str) -> list[tuple[str, str]]:
+        """(node, key) to group on, in the profile's order: pool requests on what they ask to share
+        (`Knowledge.pooling_keys`), small producers on the resource itself."""
+        if purpose != "pool":
+            return [(node, node) for node in profile.nodes]
+        pairs = [(node, key) for node in profile.nodes for key in sorted(self.knowledge.pooling_keys(node))]
+        return list(dict.fromkeys(pairs))
+
+    def _group(self, purpose: str, key: str, node: str, members: list[Profile], radius: float) -> Proposal:
         spread = max(distance_km(a, b) or 0.0 for a in members for b in members)
         ids = tuple(sorted(m.id for m in members))
         # A shared collection moves each producer's waste: what the law asks of any of them, once.
@@ -246,7 +261,7 @@ class Engine:
         general, per_member = group_explanations(self.knowledge, purpose, node, members,
                                                  float(max(1, math.ceil(spread))), tuple(obligations.values()))
         score = round(min(1.0, 0.55 + 0.1 * len(members) + 0.15 * (1 - spread / radius)), 3)
-        return Proposal(key=f"group:{purpose}:{node}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
+        return Proposal(key=f"group:{purpose}:{key}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
                         explanation=general, explanations=per_member, distance_km=shown_km(spread),
                         obligations=tuple(obligations.values()))
 

@@ -30,6 +30,8 @@ __all__ = ["DEFAULT_USE_RADIUS_KM", "Condition", "Family", "Knowledge", "Knowled
 HERE = Path(__file__).parent
 FILES = ("taxonomy.toml", "conditions.toml", "rules.toml")
 DEFAULT_USE_RADIUS_KM = 30.0
+# Families of what is shared as such (equipment, services, skills, energy and water), not collected or bought.
+SHARED_FAMILIES = frozenset({"equipment", "services", "skills_staff", "energy_heat", "water"})
 FAMILY_PREFIX = "family:"
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -59,6 +61,7 @@ class Node:
     energy: bool = False
     hazardous: bool = False
     excludes_hazardous: bool = False
+    collects: str | None = None  # a shared collection service: the family of what it collects
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,17 @@ class Knowledge:
     def nodes_for_ewc(self, code: str) -> list[Node]:
         """Nodes listing the code (`150101`, `15 01 01` or `15 01 01*`), in file order."""
         return list(self._by_ewc.get(re.sub(r"[\s.*]", "", code), ()))
+
+    def pooling_keys(self, node_id: str) -> frozenset[str]:
+        """What a pool request naming the node asks to share. A material (« cartons : collecte groupée ? »)
+        asks for a shared collection or purchase of its family, as a collection service of that family does; a
+        service, a skill or a piece of equipment is shared as itself (a first-aid course is no forklift course)."""
+        node = self.nodes[node_id]
+        if node.collects:
+            return frozenset({FAMILY_PREFIX + node.collects})
+        if node.kind == "resource" and node.family and node.family not in SHARED_FAMILIES:
+            return frozenset({FAMILY_PREFIX + node.family})
+        return frozenset({node_id})
 
     def radius_km(self, node_id: str) -> float:
         """How far the node sensibly travels: its family's default (a use without family: 30 km)."""
@@ -221,7 +235,7 @@ def _families(doc: Mapping[str, Any]) -> dict[str, Family]:
     return families
 
 
-RESOURCE_KEYS = {"id", "family", "label", "synonyms", "ewc", "density_kg_m3", "energy", "hazardous"}
+RESOURCE_KEYS = {"id", "family", "label", "synonyms", "ewc", "density_kg_m3", "energy", "hazardous", "collects"}
 USE_KEYS = {"id", "family", "label", "synonyms", "excludes_hazardous"}
 
 
@@ -255,10 +269,13 @@ def _nodes(doc: Mapping[str, Any], families: dict[str, Family]) -> dict[str, Nod
             if hazardous and not any(official[code].hazardous for code in ewc):
                 raise KnowledgeError(f"{entry.where}: `hazardous = true` needs at least one hazardous EWC code "
                                      f"(marked * in the list), got {list(ewc) or 'none'}")
+            collects = entry.text("collects", required=False)
+            if collects is not None and collects not in families:
+                raise KnowledgeError(f"{entry.where}: unknown family {collects!r} in `collects`")
             nodes[node_id] = Node(
                 id=node_id, kind=kind, label=entry.text("label") or "", synonyms=entry.texts("synonyms"),  # type: ignore[arg-type]
                 family=family, ewc=ewc, density_kg_m3=density, energy=entry.flag("energy"),
-                hazardous=hazardous, excludes_hazardous=entry.flag("excludes_hazardous"))
+                hazardous=hazardous, excludes_hazardous=entry.flag("excludes_hazardous"), collects=collects)
     if not nodes:
         raise KnowledgeError("taxonomy.toml: no [[resources]] nor [[uses]]")
     return nodes
