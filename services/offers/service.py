@@ -93,7 +93,7 @@ def organisation_problems(fields: Mapping[str, Any], gazetteer: Gazetteer,
     problems = []
     for name, check in (("siret", check_siret), ("naf_code", check_naf)):
         raw = fields.get(name)
-        if readable(raw) and raw.strip():
+        if isinstance(raw, str) and readable(raw) and raw.strip():
             try:
                 setattr(org, name, check(raw))
             except RuleBroken as exc:

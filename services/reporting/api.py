@@ -38,6 +38,7 @@ from reporting.schemas import (
     ProspectUpdate,
     RegulatoryOut,
     StageChange,
+    SynergyImpactOut,
     SynergyOut,
     TerritoryCreate,
     TerritoryOut,
@@ -423,6 +424,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     FromQ = Annotated[Day | None, Query(alias="from")]
     ToQ = Annotated[Day | None, Query(alias="to")]
 
+    @router.get("/reports/factors", tags=["rapports"])
+    def factor_choices(_caller: CallerDep) -> dict[str, dict[str, str]]:
+        """The vehicles and materials a flow may name (keys and French labels), from the cited factors."""
+        factors = indicators.default_factors()
+        return {"vehicles": {key: v.label_fr for key, v in factors.vehicles.items()},
+                "materials": {key: m.label_fr for key, m in factors.materials.items()}}
+
     @router.get("/reports/impact", responses=problems(403, 404), tags=["rapports"])
     def impact(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
                last: ToQ = None) -> dict:
@@ -488,4 +496,6 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> 
         out.flows = [{**row.data, "recorded_at": report.aware(row.recorded_at).isoformat()}
                      for row in session.exec(select(SynergyFlow).where(SynergyFlow.synergy_id == synergy.synergy_id)
                                              .order_by(col(SynergyFlow.recorded_at)))]
+        impact = report.synergy_impact(session, synergy, date.today())
+        out.impact = SynergyImpactOut.model_validate(impact) if impact else None
     return out

@@ -126,6 +126,32 @@ def flows_for(session: Session, synergies: list[Synergy]) -> list[ind.Flow]:
     return [flow_of(row, by_id[row.synergy_id], endings[row.synergy_id]) for row in rows]
 
 
+# What a synergy's parties read of it, in this order (the dashboard's figures, through the same formulas).
+SYNERGY_FIGURES = ("tonnes_diverted", "truck_trips_avoided", "km_avoided", "co2e_total_t", "euros_saved", "jobs")
+WHOLE = {"truck_trips_avoided": None, "km_avoided": None, "euros_saved": None}  # counted in whole units
+
+
+def synergy_impact(session: Session, synergy: Synergy, today: date) -> dict[str, Any] | None:
+    """What one synergy avoids: a year of its running flows, and everything since its first flow began, each
+    figure with its French label, and the sources of the factors used. None before any flow is recorded."""
+    flows = flows_for(session, [synergy])
+    if not flows:
+        return None
+    running = [f for f in flows if f.start <= today and (f.end is None or f.end > today)]
+    yearly = ind.total(ind.annual(f) for f in running)
+    since = min(f.start for f in flows)
+    to_date = ind.indicators(flows, since, max(today, since))
+    cited = ind.default_factors().sources
+    keys = sorted({key for row in to_date.trace + yearly.trace for key in row.get("sources", ()) if key in cited})
+    sources = [{"name": cited[key].name, "url": cited[key].url} for key in keys]
+    return {"since": since, "figures": [{"field": name, "label": ind.LABELS_FR[name],
+                                         "yearly": round(getattr(yearly, name), WHOLE.get(name, 1)),
+                                         "to_date": round(getattr(to_date, name), WHOLE.get(name, 1))}
+                                        for name in SYNERGY_FIGURES],
+            "sources": sources, "unconverted": bool(to_date.unconverted),
+            "missing_factors": bool(to_date.missing_factors)}
+
+
 def stage_at(session: Session, synergy: Synergy, moment: datetime) -> str | None:
     """The synergy's stage at `moment` (None when it did not exist yet), from its history."""
     if aware(synergy.opened_at) >= moment:

@@ -215,6 +215,28 @@ class RegulatoryOut(BaseModel):
     missing: list[str]
 
 
+class ImpactFigure(BaseModel):
+    field: str
+    label: str
+    yearly: float  # a year of the flows running today
+    to_date: float  # since the first flow began
+
+
+class SourceOut(BaseModel):
+    name: str
+    url: str
+
+
+class SynergyImpactOut(BaseModel):
+    """What a synergy avoids, computed as the dashboard does (`report.synergy_impact`)."""
+
+    since: date
+    figures: list[ImpactFigure]
+    sources: list[SourceOut]
+    unconverted: bool  # a flow's quantity could not be put in tonnes
+    missing_factors: bool  # a CO2e was left out for want of a cited factor
+
+
 class SynergyOut(BaseModel):
     id: str
     origin: str
@@ -232,6 +254,7 @@ class SynergyOut(BaseModel):
     parties: list[PartyOut]
     history: list[MoveOut] = []
     flows: list[dict] = []
+    impact: SynergyImpactOut | None = None  # with the history: once a flow is recorded
     regulatory: RegulatoryOut | None = None
 
 

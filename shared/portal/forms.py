@@ -88,6 +88,22 @@ def quantity_of(value: float | str | None, unit: str) -> dict[str, Any] | None:
     return {"value": value, "unit": unit} if unit else {"value": value}
 
 
+def flow_body(form: Mapping[str, Any]) -> dict[str, Any]:
+    """`POST /api/v1/synergies/{id}/flows` from the synergy page's form: a transport leg counts once its trips
+    are given; empty amounts are left out."""
+    body: dict[str, Any] = {"quantity": number(text(form, "quantity")), "unit": text(form, "unit"),
+                            "period": text(form, "period") or "month", "start": text(form, "start"),
+                            "material": optional(form, "material")}
+    for side in ("before", "after"):
+        trips = number(text(form, f"{side}_trips"))
+        if trips is not None:
+            body[f"transport_{side}"] = {"trips_per_month": trips, "km_per_trip": number(text(form, f"{side}_km")) or 0,
+                                         "vehicle": text(form, f"{side}_vehicle")}
+    for name in ("disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs"):
+        body[name] = number(text(form, name))
+    return {k: v for k, v in body.items() if v is not None and v != ""}
+
+
 def request_key(form: Mapping[str, Any]) -> str | None:
     """The `Idempotency-Key` of a new listing's form: the id its page was given, if it is one of ours."""
     key = text(form, "request_id")

@@ -362,10 +362,17 @@ def build_router(settings: Settings) -> APIRouter:
         return await act(v, "POST", "matching", f"/matches/{match_id}/{action}",
                          f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}", my_matches)
 
-    async def my_synergies(v: Visit, *, status: int = 200, refused: dict[str, str] | None = None) -> Response:
-        answer = await v.backend.get("reporting", "/synergies", history="true")  # the notes of each move
-        return pages.render(v, "synergies", "Mes synergies", status=status, synergies=listing_of(answer),
-                            refused=refused or {}, problem=answer.detail() if not answer.ok else None)
+    async def my_synergies(v: Visit, *, status: int = 200, refused: dict[str, str] | None = None,
+                           refused_flows: dict[str, str] | None = None) -> Response:
+        answer, options = await asyncio.gather(
+            v.backend.get("reporting", "/synergies", history="true"),  # the notes of each move, the impact
+            v.backend.get("reporting", "/reports/factors"))
+        found = listing_of(answer)
+        return pages.render(v, "synergies", "Mes synergies", status=status, synergies=found,
+                            refused=refused or {}, refused_flows=refused_flows or {},
+                            flow_request_ids={s["id"]: uuid.uuid4().hex for s in found},
+                            flow_options=options.body if options.ok else {"vehicles": {}, "materials": {}},
+                            problem=answer.detail() if not answer.ok else None)
 
     @router.get("/synergies", response_class=HTMLResponse)
     async def synergies(v: VisitDep) -> Response:
@@ -385,6 +392,20 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.redirect(v, "/synergies?avis=etape")
         status = 422 if answer.status in (400, 409, 422) else answer.status
         return await my_synergies(v, status=status, refused={synergy_id: problem_of(answer)})
+
+    @router.post("/synergies/{synergy_id}/flux", response_class=HTMLResponse)
+    async def record_flow(synergy_id: str, v: VisitDep) -> Response:
+        """`POST /api/v1/synergies/{id}/flows` with the page's id as its Idempotency-Key: a double click or a
+        reload records one flow."""
+        v.require_account()
+        form = await v.form()
+        key = forms.request_key(form)
+        answer = await v.backend.call("POST", "reporting", f"/synergies/{synergy_id}/flows", json=forms.flow_body(form),
+                                      headers={"Idempotency-Key": key} if key else None)
+        if answer.ok:
+            return pages.redirect(v, f"/synergies?avis=flux#s-{synergy_id}")
+        status = 422 if answer.status in (400, 409, 422) else answer.status
+        return await my_synergies(v, status=status, refused_flows={synergy_id: problem_of(answer)})
 
     # --- preferences -----------------------------------------------------------------------------
 

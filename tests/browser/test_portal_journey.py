@@ -222,7 +222,8 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(dupont.locator(".contact").get_by_role("link", name="paul@emballages-martin.example")).to_have_attribute(
         "href", "mailto:paul@emballages-martin.example")
     # what the form promised: the description and the exact quantity, once both agreed
-    expect(dupont.locator(".description")).to_have_text("Sa description : Plaques d'au moins 60 cm, livrées à l'atelier.")
+    expect(dupont.locator(".description")).to_have_text(
+        "Sa description : Plaques d'au moins 60 cm, livrées à l'atelier.")
     expect(dupont.locator("main")).to_contain_text("— 1,5 t par mois")
     shot(dupont, "mises-en-relation-coordonnees")
     until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
@@ -257,6 +258,32 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
                 lambda: martin.locator("[aria-current=step]", has_text="À l'étude").count())
     expect(martin.locator(".notes")).to_contain_text("Cartonnerie Dupont")
     expect(martin.locator(".notes")).to_contain_text("(à l'étude) : Essai de 3 palettes en janvier")
+
+    # Once contracted, the page asks for the flow; the synergy then shows what it avoids (issue 15): three
+    # trips of 360 km a month removed are 36 trips and 12 960 km a year, for both companies.
+    synergy = dupont.locator(".card").first
+    synergy.get_by_label("Nouvelle étape").select_option(label="Contractualisée")
+    synergy.get_by_role("button", name="Changer d'étape").click()
+    expect(dupont.get_by_role("status")).to_contain_text("L'étape de la synergie est enregistrée")
+    flow = dupont.get_by_role("form", name="Flux de « Chutes de carton ondulé »")
+    expect(flow.locator("input[name=request_id]")).to_have_value(re.compile(r"^[0-9a-f]{32}$"))  # its retry key
+    flow.get_by_label("Quantité").fill("2")
+    flow.get_by_label("Unité").select_option("t")
+    flow.get_by_label("Depuis le").fill("2026-01-01")
+    flow.get_by_label("Matière").select_option("cardboard")
+    before = flow.get_by_role("group", name="Transport avant l'échange (supprimé ou réduit)")
+    before.get_by_label("Trajets par mois").fill("3")
+    before.get_by_label("Km par trajet").fill("360")
+    before.get_by_label("Véhicule").select_option("articulated_40t")
+    shot(dupont, "synergie-flux")
+    flow.get_by_role("button", name="Enregistrer le flux").click()
+    expect(dupont.get_by_role("status")).to_contain_text("Le flux est enregistré")
+    for page in (dupont, martin):
+        page.goto(gateway + "/synergies")
+        avoided = page.locator(".impact")
+        expect(avoided.get_by_role("row", name=re.compile("Trajets de camions"))).to_contain_text("36")
+        expect(avoided.get_by_role("row", name=re.compile("Kilomètres parcourus"))).to_contain_text("12\u202f960")
+    shot(martin, "synergie-impact")
 
     # Notification preferences.
     dupont.goto(gateway + "/preferences")

@@ -115,6 +115,16 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert [m["by"] for m in detail["history"]] == [
             "Emballages Martin", "Communauté de communes de la Côte", "Cartonnerie Dupont"]
         assert detail["flows"][0]["transport_before"]["km_per_trip"] == 360
+        # What it avoids, for the parties as for the animateur: 3 trips of 360 km a month removed make 36 trips
+        # and 12,960 km a year (issue 15, the Nuits-Saint-Georges case), with the factors' sources.
+        for viewer in (dupont, martin, cc):
+            impact = client.get(f"/api/v1/synergies/{sid}", headers=viewer).json()["impact"]
+            yearly = {f["field"]: f["yearly"] for f in impact["figures"]}
+            assert (yearly["truck_trips_avoided"], yearly["km_avoided"], yearly["tonnes_diverted"]) == (36, 12960, 24)
+            assert yearly["co2e_total_t"] > 0 and yearly["euros_saved"] == 7200
+            assert impact["since"] == "2025-01-01" and impact["sources"][0]["url"].startswith("http")
+            to_date = {f["field"]: f["to_date"] for f in impact["figures"]}
+            assert to_date["km_avoided"] > 12960  # running since January 2025
         # The regulatory side: 2 t of cardboard a month, a waste unless declared otherwise.
         law = detail["regulatory"]
         assert (law["declared_status"], law["declared_status_label"]) == (None, "non déclaré")
