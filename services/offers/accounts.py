@@ -111,6 +111,19 @@ def check_can_grant(actor_role: str, current_role: str, new_role: str, *, same_o
     raise NotAllowed("Réservé aux administrateurs de la plateforme.")
 
 
+# Roles a user asks the platform's team for, and the kinds of organisation that may ask for each.
+REQUESTABLE_ROLES: dict[str, tuple[str, ...]] = {"animateur": ("public_body",)}
+
+
+def check_can_request(role: str, current_role: str, organisation_kind: str) -> None:
+    """Only a collectivité's user asks to animate its territory, once it is not already an animateur."""
+    if organisation_kind not in REQUESTABLE_ROLES.get(role, ()):
+        raise RuleBroken("role", "Seule une collectivité (organisation de type « collectivité ou organisme public ») "
+                                 "peut demander le rôle d'animateur.")
+    if current_role in (role, "platform_admin"):
+        raise RuleBroken("role", "Vous avez déjà ce rôle.")
+
+
 def keeps_an_administrator(other_administrators: int, new_role: str) -> bool:
     """An organisation never loses its last administrator: someone must manage its tokens and users."""
     return other_administrators > 0 or new_role in MANAGING_ROLES

@@ -25,8 +25,13 @@ from offers.models import (
     ApiToken,
     Credentials,
     LinkRequest,
+    Organisation,
     PasswordChange,
     RoleChange,
+    RoleDecision,
+    RoleRequest,
+    RoleRequestCreate,
+    RoleRequestPublic,
     SessionInfo,
     SessionOrganisation,
     SessionUser,
@@ -107,7 +112,7 @@ def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
 def session_info(logged: service.LoggedIn) -> SessionInfo:
     user, org = logged.user, logged.organisation
     return SessionInfo(user=SessionUser(id=user.id, name=user.name, email=user.email, role=user.role),
-                       organisation=SessionOrganisation(id=org.id, name=org.name), csrf_token=logged.web.csrf_token)
+                       organisation=SessionOrganisation(id=org.id, name=org.name, kind=org.kind), csrf_token=logged.web.csrf_token)
 
 
 def user_public(user: UserAccount) -> UserPublic:
@@ -262,6 +267,43 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(404, detail="Utilisateur introuvable.") from exc
         except RuleBroken as exc:
             raise rule_error(exc) from exc
+
+    def role_request_public(session: Session, request: RoleRequest) -> RoleRequestPublic:
+        user, org = session.get(UserAccount, request.user_id), session.get(Organisation, request.organisation_id)
+        return RoleRequestPublic(**request.model_dump(), user_name=user.name if user else "",
+                                 user_email=user.email if user else "", organisation_name=org.name if org else "")
+
+    @router.post("/role-requests", status_code=201, response_model=RoleRequestPublic, responses=problems(401, 403))
+    def request_role(data: RoleRequestCreate, auth: AuthDep, session: SessionDep) -> RoleRequestPublic:
+        """A collectivité's user asks the platform's team for the animateur role (again: the pending request)."""
+        try:
+            made = service.request_role(session, auth.principal, data.role, now())
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        return role_request_public(session, made)
+
+    @router.get("/role-requests", response_model=list[RoleRequestPublic], responses=problems(401))
+    def role_requests(auth: AuthDep, session: SessionDep) -> list[RoleRequestPublic]:
+        """Pending requests for a platform admin; the caller's own otherwise."""
+        return [role_request_public(session, r) for r in service.role_requests(session, auth.principal)]
+
+    @router.post("/role-requests/{request_id}/decision", response_model=RoleRequestPublic,
+                 responses=problems(401, 403, 404, 409))
+    def decide_role_request(request_id: str, data: RoleDecision, auth: AuthDep,
+                            session: SessionDep) -> RoleRequestPublic:
+        """A platform admin grants or refuses a role request; granted, the user's role changes at once."""
+        try:
+            decided = service.decide_role_request(session, auth.principal, request_id, data.granted, now())
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except NotFound as exc:
+            raise HTTPException(404, detail="Demande introuvable.") from exc
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        runtime.relay.notify()
+        return role_request_public(session, decided)
 
     return router
 

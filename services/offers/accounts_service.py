@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from offers import accounts
-from offers.accounts import Principal
+from offers.accounts import NotAllowed, Principal
 from offers.domain import RuleBroken
 from offers.models import (
     AccountCreate,
@@ -28,6 +28,7 @@ from offers.models import (
     LoginAttempt,
     LoginLink,
     Organisation,
+    RoleRequest,
     UserAccount,
     UserInvite,
     WebSession,
@@ -441,6 +442,55 @@ def set_role(session: Session, actor: Principal, user_id: str, role: str) -> Use
     session.commit()
     session.refresh(user)
     return user
+
+
+def request_role(session: Session, actor: Principal, role: str, now: datetime) -> RoleRequest:
+    """A collectivité's user asks the platform's team for the animateur role; asking again while a request is
+    pending finds that request."""
+    user = session.get(UserAccount, actor.user_id) if actor.user_id else None
+    if user is None:
+        raise NotAllowed("Une demande de rôle se fait en personne, depuis une session, pas avec un jeton d'API.")
+    org = session.get(Organisation, user.organisation_id)
+    accounts.check_can_request(role, user.role, org.kind if org else "")
+    pending = session.exec(select(RoleRequest).where(RoleRequest.user_id == user.id, RoleRequest.role == role,
+                                                     RoleRequest.status == "pending")).first()
+    if pending is not None:
+        return pending
+    made = RoleRequest(user_id=user.id, organisation_id=user.organisation_id, role=role, requested_at=now)
+    session.add(made)
+    session.commit()
+    session.refresh(made)
+    return made
+
+
+def role_requests(session: Session, actor: Principal) -> list[RoleRequest]:
+    """The platform's team sees every pending request; anyone else, its own requests."""
+    query = select(RoleRequest)
+    if actor.role == "platform_admin":
+        query = query.where(RoleRequest.status == "pending")
+    else:
+        query = query.where(RoleRequest.user_id == (actor.user_id or ""))
+    return list(session.exec(query.order_by(col(RoleRequest.requested_at))).all())
+
+
+def decide_role_request(session: Session, actor: Principal, request_id: str, granted: bool,
+                        now: datetime) -> RoleRequest:
+    """A platform admin grants (the role changes, `user.role_changed` follows) or refuses a pending request."""
+    if actor.role != "platform_admin":
+        raise NotAllowed("Réservé aux administrateurs de la plateforme.")
+    request = session.get(RoleRequest, request_id)
+    if request is None:
+        raise NotFound(request_id)
+    if request.status != "pending":
+        raise Conflict("granted", f"Cette demande est déjà {'accordée' if request.status == 'granted' else 'refusée'}.")
+    request.status, request.decided_at = ("granted" if granted else "refused"), now
+    session.add(request)
+    user = session.get(UserAccount, request.user_id)
+    if granted and user is not None:
+        change_role(session, user, request.role)
+    session.commit()
+    session.refresh(request)
+    return request
 
 
 def change_role(session: Session, user: UserAccount, role: str) -> None:

@@ -176,7 +176,21 @@ class ApiToken(SQLModel, table=True):
     revoked_at: datetime | None = None
 
 
-ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken]
+class RoleRequest(SQLModel, table=True):
+    """A user's request for a role only the platform's team grants: the animateur of a collectivité."""
+
+    __tablename__ = "role_request"
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    user_id: str = Field(foreign_key="user_account.id", index=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    role: str
+    status: str = Field(default="pending", index=True)  # pending | granted | refused
+    requested_at: datetime = Field(default_factory=_now)
+    decided_at: datetime | None = None
+
+
+ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken, RoleRequest]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
 TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, ListingRequest, *ACCOUNT_TABLES]
 
@@ -275,6 +289,27 @@ class AccountCreate(Input):
                                                                     "connexion par lien envoyé par email")
 
 
+class RoleRequestCreate(Input):
+    role: Literal["animateur"] = PydanticField(description="le rôle demandé : animateur (d'une collectivité)")
+
+
+class RoleDecision(Input):
+    granted: bool
+
+
+class RoleRequestPublic(BaseModel):
+    id: str
+    user_id: str
+    user_name: str
+    user_email: str
+    organisation_id: str
+    organisation_name: str
+    role: str
+    status: str
+    requested_at: datetime
+    decided_at: datetime | None
+
+
 class AccountCreated(BaseModel):
     organisation_id: str
     user_id: str
@@ -299,6 +334,7 @@ class SessionUser(BaseModel):
 class SessionOrganisation(BaseModel):
     id: str
     name: str
+    kind: str
 
 
 class SessionInfo(BaseModel):

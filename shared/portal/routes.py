@@ -446,9 +446,10 @@ def build_router(settings: Settings) -> APIRouter:
                              errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
         answer = await v.backend.get("reporting", "/territories")
         territories = listing_of(answer)
-        if not territories and v.role not in vocabulary.ANIMATION_ROLES:
-            return pages.render(v, "message", "Espace réservé aux animateurs", status=403,
-                                message="Cet espace est celui de l'animateur d'un territoire (la collectivité).")
+        if not territories and v.role not in vocabulary.ANIMATION_ROLES:  # a collectivité asks for the role
+            asked = await v.backend.get("offers", "/role-requests")
+            return pages.render(v, "role_request", "Animer le territoire de votre collectivité", status=status,
+                                requests=listing_of(asked), general=general or [])
         views = []
         for territory in territories:
             if territory.get("status") != "approved":
@@ -460,12 +461,14 @@ def build_router(settings: Settings) -> APIRouter:
             views.append({**territory, "actors": listing_of(actors), "synergies": listing_of(synergies)})
         own = await v.backend.get("reporting", "/territories/own") if v.role == "animateur" else None
         claims = await v.backend.get("reporting", "/territories/claims") if v.role == "platform_admin" else None
+        role_requests = await v.backend.get("offers", "/role-requests") if v.role == "platform_admin" else None
         own_body = own.body if own is not None and own.ok and isinstance(own.body, dict) else None
         mine = own_body or {}
         defaults = {"territory_name": f"Territoire de {mine['commune_name']}" if mine.get("commune_name") else "",
                     "scope": "epci" if mine.get("epci") else "communes", "communes": mine.get("commune_insee") or ""}
         return pages.render(v, "animation", "Animation du territoire", status=status, territories=views,
                             own=own_body, claims=listing_of(claims) if claims is not None else [],
+                            role_requests=listing_of(role_requests) if role_requests is not None else [],
                             values=values or defaults, errors=errors or {}, general=general or [],
                             problem=answer.detail() if not answer.ok else None)
 
@@ -488,6 +491,29 @@ def build_router(settings: Settings) -> APIRouter:
                                              forms.TERRITORY_FIELDS)
         return await animation_page(v, status=422 if answer.status in (409, 422) else answer.status, values=values,
                                     errors=errors, general=general or ([] if errors else [problem_of(answer)]))
+
+    @router.post("/animation/role")
+    async def request_animateur_role(v: VisitDep) -> Response:
+        """`POST /api/v1/role-requests`: a collectivité's user asks the platform's team to make it animateur."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.post("offers", "/role-requests", {"role": "animateur"})
+        if answer.ok:
+            return pages.redirect(v, "/animation?avis=role-demande")
+        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
+
+    @router.post("/animation/roles/{request_id}/{decision}")
+    async def decide_role_request(request_id: str, decision: str, v: VisitDep) -> Response:
+        """`POST /api/v1/role-requests/{id}/decision`: the platform's team grants or refuses the role."""
+        v.require_account()
+        await v.form()
+        if decision not in ("accorder", "refuser"):
+            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
+        answer = await v.backend.post("offers", f"/role-requests/{request_id}/decision",
+                                      {"granted": decision == "accorder"})
+        if answer.ok:
+            return pages.redirect(v, f"/animation?avis=role-{'accorde' if decision == 'accorder' else 'refuse'}")
+        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
     @router.post("/animation/demandes/{territory_id}/{decision}")
     async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:

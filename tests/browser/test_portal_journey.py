@@ -23,7 +23,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
-from tests.conftest import PASSWORD, account_link, appoint, platform_admin, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, platform_admin, signed_up, wait_until
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
@@ -406,13 +406,10 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
         session = signed_up(portal, client, {"name": "Communauté de communes de la Côte", "kind": "public_body",
                                              "commune": "Beaune", "contact_email": "animation@cc-cote.example"},
                             "Anne Animatrice", "anne@cc-cote.example")
-        appoint(portal, "anne@cc-cote.example")  # the platform makes her the animateur
         cookie = {"Cookie": f"boucle_session={session}"}
         csrf = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
         communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")
                     for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()]
-        wait_until(lambda: client.get("/api/v1/territories/own", headers=cookie).json().get("commune_name"),
-                   timeout=20)  # reporting knows the collectivité
         bernard = signed_up(portal, client, {"name": "Menuiserie Bernard", "kind": "company", "commune": "Beaune",
                                              "contact_email": "bernard@menuiserie.example"},
                             "Marc Bernard", "marc@menuiserie-bernard.example")
@@ -423,9 +420,31 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
         assert posted.status_code == 201, posted.text
         team = platform_admin(portal, client)
 
-    # Anne declares two communes from the page: beyond her own, so the platform's team validates them.
+    # Anne asks for the animateur role from the page, no shell needed; the platform's team grants it from its own.
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/espace")
+    page.get_by_role("link", name="Demandez le rôle d'animateur").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Animer le territoire de votre collectivité")
+    page.get_by_role("button", name="Demander le rôle d'animateur").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre demande est envoyée")
+    expect(page.locator("main")).to_contain_text("en attente de l'équipe de la plateforme")
+    shot(page, "animation-demande-de-role")
+    admin = new_visitor()
+    admin.context.add_cookies([{"name": "boucle_session", "url": gateway,
+                                "value": team["Cookie"].split("=", 1)[1]}])
+    admin.goto(gateway + "/animation")
+    roles = admin.get_by_role("table", name="Demandes de rôle en attente")
+    expect(roles.get_by_role("row", name=re.compile("Anne Animatrice"))).to_contain_text(
+        "Communauté de communes de la Côte")
+    shot(admin, "animation-demandes-de-role")
+    admin.get_by_role("button", name="Accorder à Anne Animatrice").click()
+    expect(admin.get_by_role("status")).to_contain_text("Rôle accordé")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        wait_until(lambda: client.get("/api/v1/territories/own", headers=cookie).json().get("commune_name"),
+                   timeout=20)  # reporting knows who animates the collectivité
+
+    # Anne declares two communes from the page: beyond her own, so the platform's team validates them.
     page.goto(gateway + "/animation")
     expect(page.get_by_role("heading", name="Déclarer votre territoire")).to_be_visible()
     expect(page.get_by_label(re.compile("L'intercommunalité de Beaune"))).to_be_checked()  # her commune's EPCI
@@ -436,11 +455,8 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     expect(page.get_by_role("status")).to_contain_text("Votre territoire est déclaré")
     expect(page.get_by_text("en attente de validation par l'équipe de la plateforme")).to_be_visible()
     shot(page, "animation-territoire-en-attente")
-    admin = new_visitor()
-    admin.context.add_cookies([{"name": "boucle_session", "url": gateway,
-                                "value": team["Cookie"].split("=", 1)[1]}])
     admin.goto(gateway + "/animation")
-    claims = admin.get_by_role("table", name="Demandes en attente")
+    claims = admin.get_by_role("table", name="Demandes en attente", exact=True)
     expect(claims.get_by_role("row", name=re.compile("Côte de Beaune et de Nuits"))).to_contain_text(
         "Communauté de communes de la Côte")
     shot(admin, "animation-demandes")

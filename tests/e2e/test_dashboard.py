@@ -154,7 +154,7 @@ def test_csv_export(stack: Stack, scenario: dict[str, Any]) -> None:
     by_column = [dict(zip(rows[0], row, strict=True)) for row in rows[1:]]
     assert len(by_column) == 2  # the cardboard synergy (the piste opened after 2025, with no flow), the totals
     cardboard, totals = by_column
-    assert cardboard["Synergie"] == "Chutes de carton ondulé" and cardboard["Type"] == "substitution"
+    assert cardboard["Synergie"] == "Chutes de carton ondulé" and cardboard["Type"] == "échange de matières"
     assert cardboard["Étape actuelle"] == "en fonctionnement"
     assert cardboard["Parties"] == "Cartonnerie Dupont, Emballages Martin"
     assert cardboard["Kilomètres parcourus évités (km)"] == "12960"

@@ -525,6 +525,20 @@ class TestApiTokens:
             ("jean@scierie.example", "org_admin", True), ("lea@scierie.example", "member", True)]
 
 
+def platform_admin_session(offers: Offers) -> dict[str, str]:
+    """Headers of a platform admin's session (made from the command line, signed in by its link)."""
+    with Session(offers.engine) as session:
+        root, nonce = create_platform_admin(session, "root@boucle.example", "Alice Admin", "Équipe Boucle",
+                                            datetime.now(timezone.utc))
+    answer = offers.client.post(f"/liens/compte/{offers.signer.sign('account', u=root.id, n=nonce)}",
+                                follow_redirects=False)
+    cookie = session_cookie(answer)
+    csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
+    platform = {"Cookie": cookie, "X-CSRF-Token": csrf}
+    assert offers.client.get("/api/v1/organisations/me", headers=platform).json()["role"] == "platform_admin"
+    return platform
+
+
 class TestRoles:
     def test_a_platform_admin_appoints_an_animateur_an_organisation_admin_cannot(self, offers: Offers) -> None:
         created = confirmed(offers, kind="public_body", name="Communauté de communes")
@@ -532,15 +546,7 @@ class TestRoles:
         mine = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=admin, json={"role": "animateur"})
         assert mine.status_code == 403
 
-        with Session(offers.engine) as session:
-            root, nonce = create_platform_admin(session, "root@boucle.example", "Alice Admin", "Équipe Boucle",
-                                                datetime.now(timezone.utc))
-        answer = offers.client.post(f"/liens/compte/{offers.signer.sign('account', u=root.id, n=nonce)}",
-                                    follow_redirects=False)
-        cookie = session_cookie(answer)
-        csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
-        platform = {"Cookie": cookie, "X-CSRF-Token": csrf}
-        assert offers.client.get("/api/v1/organisations/me", headers=platform).json()["role"] == "platform_admin"
+        platform = platform_admin_session(offers)
 
         granted = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform,
                                      json={"role": "animateur"})
@@ -551,6 +557,41 @@ class TestRoles:
         assert unknown.status_code == 422
         assert offers.client.post("/api/v1/users/nobody/role", headers=platform,
                                   json={"role": "member"}).status_code == 404
+
+    def test_a_collectivite_asks_for_the_animateur_role_and_the_platform_decides(self, offers: Offers) -> None:
+        """Issue 15: becoming an animateur needed a shell command. A collectivité's user asks; a platform admin
+        sees the pending requests and grants or refuses; a company cannot ask, nor anyone decide but the team."""
+        created = confirmed(offers, kind="public_body", name="Communauté de communes")
+        cc = offers.session()
+        asked = offers.client.post("/api/v1/role-requests", headers=cc, json={"role": "animateur"})
+        assert asked.status_code == 201 and asked.json()["status"] == "pending"
+        again = offers.client.post("/api/v1/role-requests", headers=cc, json={"role": "animateur"})
+        assert again.status_code == 201 and again.json()["id"] == asked.json()["id"]  # one pending request
+        assert offers.client.post(f"/api/v1/role-requests/{asked.json()['id']}/decision", headers=cc,
+                                  json={"granted": True}).status_code == 403
+        confirmed(offers, "marie@ferme.example", name="Ferme Morel", kind="farm")
+        farm = offers.client.post("/api/v1/role-requests", headers=offers.session("marie@ferme.example"),
+                                  json={"role": "animateur"})
+        assert farm.status_code == 422 and "collectivité" in farm.json()["detail"][0]["msg"]
+        wrong = offers.client.post("/api/v1/role-requests", headers=cc, json={"role": "platform_admin"})
+        assert wrong.status_code == 422 and "animateur" in wrong.json()["detail"][0]["msg"]
+
+        platform = platform_admin_session(offers)
+        [pending] = offers.client.get("/api/v1/role-requests", headers=platform).json()
+        assert (pending["user_email"], pending["organisation_name"]) == ("jean@scierie.example",
+                                                                          "Communauté de communes")
+        granted = offers.client.post(f"/api/v1/role-requests/{pending['id']}/decision", headers=platform,
+                                     json={"granted": True})
+        assert granted.status_code == 200 and granted.json()["status"] == "granted"
+        assert offers.client.get("/api/v1/organisations/me", headers=cc).json()["role"] == "animateur"
+        twice = offers.client.post(f"/api/v1/role-requests/{pending['id']}/decision", headers=platform,
+                                   json={"granted": False})
+        assert twice.status_code == 409
+        assert offers.client.get("/api/v1/role-requests", headers=platform).json() == []
+        with Session(offers.engine) as session:  # reporting learns who animates
+            types = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == created["organisation_id"])
+                                 ).scalars().all()
+        assert "user.role_changed" in types
 
     def test_organisation_admins_act_on_their_own_users_only_and_keep_one_admin(self, offers: Offers) -> None:
         a = confirmed(offers)
