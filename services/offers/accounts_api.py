@@ -112,7 +112,8 @@ def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
 def session_info(logged: service.LoggedIn) -> SessionInfo:
     user, org = logged.user, logged.organisation
     return SessionInfo(user=SessionUser(id=user.id, name=user.name, email=user.email, role=user.role),
-                       organisation=SessionOrganisation(id=org.id, name=org.name, kind=org.kind), csrf_token=logged.web.csrf_token)
+                       organisation=SessionOrganisation(id=org.id, name=org.name, kind=org.kind),
+                       csrf_token=logged.web.csrf_token)
 
 
 def user_public(user: UserAccount) -> UserPublic:
