@@ -260,6 +260,20 @@ class SynergyMoved(Payload):
     animateurs: list[str] = []  # organisation ids of the animateurs of the parties' territories
 
 
+class SynergyQuiet(Payload):
+    """synergy.quiet v1: an open synergy has not moved for weeks; its parties and animateurs are reminded, with
+    the next steps of its stage. Once per quiet spell (`quiet_since`: its last move)."""
+
+    synergy_id: str
+    resource: str
+    stage: SynergyStage
+    quiet_since: datetime
+    weeks: int
+    next_steps: list[str]
+    parties: list[str]  # organisation ids
+    animateurs: list[str] = []
+
+
 class TransportLeg(Payload):
     trips_per_month: float
     km_per_trip: float
@@ -337,6 +351,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("synergy.contractualised", 1): SynergyMoved,
     ("synergy.ended", 1): SynergyMoved,
     ("synergy.flow_reported", 1): SynergyFlowReported,
+    ("synergy.quiet", 1): SynergyQuiet,
     ("territory.weekly_summary", 1): TerritoryWeeklySummary,
 }
 

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     # How often reporting checks whether a territory's weekly summary is due (Mondays from 07:00 UTC).
     summary_check_seconds: float = Field(default=600.0, alias="SUMMARY_CHECK_SECONDS", gt=0)
     summary_send_hour_utc: int = Field(default=7, alias="SUMMARY_SEND_HOUR_UTC", ge=0, le=23)
+    # A synergy that has not moved for this many days is « à relancer » (reporting reminds its parties once).
+    quiet_after_days: float = Field(default=42.0, alias="QUIET_AFTER_DAYS", gt=0)
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")

@@ -15,6 +15,7 @@ from notifications.messages import (
     match_proposed_contexts,
     party_context,
     subject,
+    synergy_quiet_context,
     synergy_stage_context,
     weekly_summary_context,
 )
@@ -30,13 +31,14 @@ from shared.events import (
     OrganisationProfile,
     Payload,
     SynergyMoved,
+    SynergyQuiet,
     TerritoryWeeklySummary,
 )
 
 ACCOUNT_LINK = "account_link"  # a user's confirmation, login or invitation link: email only, to the user
 # a retraction is shown in the app only
 EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring", "synergy_stage",
-           "weekly_summary"}
+           "synergy_quiet", "weekly_summary"}
 
 
 def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -131,6 +133,16 @@ def on_synergy_moved(session: Session, envelope: Envelope, payload: Payload) -> 
         if organisation_id != payload.actor_organisation_id])
 
 
+def on_synergy_quiet(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """synergy.quiet: the parties and the animateurs are reminded, once per quiet spell, with the next steps."""
+    assert isinstance(payload, SynergyQuiet)
+    context = synergy_quiet_context(payload)
+    notify_all(session, "synergy_quiet", [
+        Notice(f"synergy.quiet:{payload.synergy_id}:{payload.quiet_since.isoformat()}:{organisation_id}",
+               organisation_id, context)
+        for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])])
+
+
 def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """territory.weekly_summary: the animateur's week, once per territory and week."""
     assert isinstance(payload, TerritoryWeeklySummary)
@@ -150,6 +162,7 @@ HANDLERS = {
     "synergy.stage_changed": on_synergy_moved,
     "synergy.contractualised": on_synergy_moved,
     "synergy.ended": on_synergy_moved,
+    "synergy.quiet": on_synergy_quiet,
     "territory.weekly_summary": on_weekly_summary,
 }
 

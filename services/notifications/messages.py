@@ -14,6 +14,7 @@ from shared.events import (
     MatchParty,
     MatchProposed,
     SynergyMoved,
+    SynergyQuiet,
     TerritoryWeeklySummary,
 )
 
@@ -92,6 +93,12 @@ def synergy_stage_context(event: SynergyMoved) -> dict[str, Any]:
             "note": event.note or ""}
 
 
+def synergy_quiet_context(event: SynergyQuiet) -> dict[str, Any]:
+    """A quiet synergy's reminder: which one, since when, at which stage, and what to do next."""
+    return {"synergy_id": event.synergy_id, "resource": event.resource, "stage_label": STAGE_LABELS[event.stage],
+            "weeks": event.weeks, "since": f"{event.quiet_since:%d/%m/%Y}", "next_steps": event.next_steps}
+
+
 def counted(label: str, n: int) -> str:
     """« offre » → « offres » when there are several (the first word takes the plural)."""
     first, _, rest = label.partition(" ")
@@ -116,7 +123,7 @@ def app_link(kind: str, context: dict[str, Any]) -> str:
     """Where the portal shows what a message is about (a page of `shared/portal/routes.py`, at its card)."""
     if kind == "listing_expiring":
         return f"/annonces#a-{context['listing_id']}"
-    if kind == "synergy_stage":
+    if kind in ("synergy_stage", "synergy_quiet"):
         return f"/synergies#s-{context['synergy_id']}"
     if kind == "weekly_summary":
         return "/animation"
@@ -130,6 +137,7 @@ SUBJECTS = {
     "match_retracted": "Piste retirée pour « {own[title]} »",
     "listing_expiring": "Votre annonce « {title} » expire le {expires_on}",
     "synergy_stage": "Synergie « {resource} » : {to_label}",
+    "synergy_quiet": "À relancer : la synergie « {resource} » n'a pas avancé depuis {weeks} semaines",
     "weekly_summary": "{territory_name} : votre semaine sur Boucle ({week})",
     "bounce_alert": "Adresse en échec : {organisation_name}",
     "account_link": "{headline}",
@@ -143,6 +151,7 @@ SUMMARIES = {
     "match_retracted": "Une annonce a été retirée ou modifiée : cette piste n'est plus d'actualité.",
     "listing_expiring": "Votre annonce arrive à expiration : renouvelez-la pour 6 mois ou clôturez-la.",
     "synergy_stage": "Une synergie à laquelle vous participez a changé d'étape.",
+    "synergy_quiet": "Une synergie n'a pas avancé depuis des semaines : voici les prochaines étapes.",
     "weekly_summary": "Nouveaux acteurs, annonces, mises en relation et synergies de votre territoire cette semaine.",
 }
 

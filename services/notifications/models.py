@@ -14,7 +14,7 @@ def _now() -> datetime:
 
 
 MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted", "listing_expiring",
-                 "synergy_stage", "weekly_summary")
+                 "synergy_stage", "synergy_quiet", "weekly_summary")
 MODES = ("instant", "daily", "weekly", "off")
 
 

@@ -3,13 +3,22 @@
 
 import uuid
 from datetime import date, datetime, timedelta, timezone
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
 
 from reporting import access, indicators, pages, report, synergies, territories
-from reporting.lifecycle import STAGE_LABELS, LifecycleError, may_act, next_stages
+from reporting.lifecycle import (
+    NEXT_STEPS,
+    QUIET_AFTER,
+    STAGE_LABELS,
+    LifecycleError,
+    may_act,
+    next_stages,
+    quiet_since,
+)
 from reporting.models import (
     Animateur,
     KnownListing,
@@ -69,6 +78,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
+    out = partial(synergy_out, quiet_after=timedelta(days=runtime.settings.quiet_after_days))
 
     def committed() -> None:
         runtime.relay.notify()
@@ -212,7 +222,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                      .order_by(col(Synergy.opened_at))).all()) if ids else []
         if stage is not None:
             rows = [s for s in rows if s.stage == stage]
-        return [synergy_out(session, s, detail=history) for s in rows]
+        return [out(session, s, detail=history) for s in rows]
 
     @router.post("/synergies", status_code=201, response_model=SynergyOut, responses=problems(400, 403),
                  tags=["synergies"])
@@ -235,14 +245,14 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             replayed(response, (earlier.synergy_type, earlier.resource, earlier.notes,
                                 set(synergies.party_ids(session, synergy_id)))
                      == (data.synergy_type, data.resource, data.notes, set(data.parties)))
-            return synergy_out(session, earlier)
+            return out(session, earlier)
         synergy = synergies.open_piste(session, synergy_id=synergy_id, actor_organisation_id=caller.organisation_id,
                                        synergy_type=data.synergy_type, resource=data.resource,
                                        parties=list(dict.fromkeys(data.parties)), material=data.material,
                                        notes=data.notes)
         session.commit()
         committed()
-        return synergy_out(session, synergy)
+        return out(session, synergy)
 
     def visible_synergy(session: Session, caller: Caller, synergy_id: str, *, to_act: bool = False) -> Synergy:
         """A synergy the caller is party to or animates, else 404 (its existence stays private).
@@ -265,7 +275,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     @router.get("/synergies/{synergy_id}", response_model=SynergyOut, responses=problems(404), tags=["synergies"])
     def get_synergy(synergy_id: str, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """One synergy with its history and recorded flows."""
-        return synergy_out(session, visible_synergy(session, caller, synergy_id), detail=True)
+        return out(session, visible_synergy(session, caller, synergy_id), detail=True)
 
     @router.post("/synergies/{synergy_id}/stage", response_model=SynergyOut, responses=problems(400, 404, 409),
                  tags=["synergies"])
@@ -283,7 +293,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                                    flow_id=str(uuid.uuid4())))
         session.commit()
         committed()
-        return synergy_out(session, synergy, detail=True)
+        return out(session, synergy, detail=True)
 
     @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut,
                  responses=problems(400, 404, 409), tags=["synergies"])
@@ -298,13 +308,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                        flow_id=idempotent_id(idempotency_key, "flow", caller.organisation_id, synergy_id))
         if (earlier := session.get(SynergyFlow, flow.flow_id)) is not None:
             replayed(response, earlier.data == flow.model_dump(mode="json"))
-            return synergy_out(session, synergy, detail=True)
+            return out(session, synergy, detail=True)
         if synergy.stage == "abandoned":
             raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
         synergies.record_flow(session, flow)
         session.commit()
         committed()
-        return synergy_out(session, synergy, detail=True)
+        return out(session, synergy, detail=True)
 
     def flow_of(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...],
                 flow_id: str) -> SynergyFlowReported:
@@ -475,7 +485,8 @@ def commune_count(session: Session, territory: Territory) -> int:
                             .where(TerritoryCommune.territory_id == territory.territory_id)).all())
 
 
-def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> SynergyOut:
+def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
+                quiet_after: timedelta = QUIET_AFTER) -> SynergyOut:
     parties = []
     for party in session.exec(select(SynergyParty).where(SynergyParty.synergy_id == synergy.synergy_id)):
         org = session.get(KnownOrganisation, party.organisation_id)
@@ -485,6 +496,9 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False) -> 
         id=synergy.synergy_id, origin=synergy.origin, match_id=synergy.match_id, synergy_type=synergy.synergy_type,
         resource=synergy.resource, material=synergy.material, stage=synergy.stage,
         stage_label=STAGE_LABELS[synergy.stage], next_stages=next_stages(synergy.stage),
+        quiet_since=quiet_since(synergy.stage, report.aware(synergy.updated_at), datetime.now(timezone.utc),
+                                quiet_after),
+        next_steps=list(NEXT_STEPS.get(synergy.stage, ())),
         abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=report.aware(synergy.opened_at),
         updated_at=report.aware(synergy.updated_at), parties=parties,
         regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)))

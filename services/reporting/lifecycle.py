@@ -6,6 +6,7 @@ Plain rules, no framework: the API and the event projection both call them.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 STAGES = ("detected", "studied", "contractualised", "operating", "ended", "abandoned")
 STAGE_LABELS = {
@@ -95,3 +96,25 @@ def event_type_for(target: str) -> str:
 def may_act(organisation_id: str, parties: Iterable[str], animateurs: Iterable[str]) -> bool:
     """Only the parties and the animateur of the synergy's territory may move it or record its flows."""
     return organisation_id in set(parties) or organisation_id in set(animateurs)
+
+
+# Where French programmes lose most synergies: after the workshop, nobody calls. A synergy that has not moved
+# for this long is « à relancer », and its parties and animateur are reminded once per quiet spell.
+QUIET_AFTER = timedelta(weeks=6)
+# What to do next at each open stage: the short checklist the reminder carries.
+NEXT_STEPS = {
+    "detected": ("Prendre contact et se rencontrer", "Visiter le site ou échanger un échantillon"),
+    "studied": ("Tester un échantillon", "Convenir des conditions : quantités, prix, transport, statut réglementaire",
+                "Passer la synergie « contractualisée » une fois l'accord signé"),
+    "contractualised": ("Signer la convention", "Organiser la première livraison",
+                        "Enregistrer le flux dans Boucle (quantités, trajets)"),
+    "operating": ("Faire le premier bilan : quantités, coûts, trajets évités",
+                  "Mettre à jour le flux dans Boucle si les quantités ont changé"),
+}
+
+
+def quiet_since(stage: str, last_move: datetime, now: datetime, after: timedelta = QUIET_AFTER) -> datetime | None:
+    """When an open synergy went quiet (its last move), if it has not moved for `after`; None otherwise."""
+    if stage not in OPEN_STAGES or now - last_move < after:
+        return None
+    return last_move

@@ -6,6 +6,7 @@ Run: `uvicorn --factory reporting.main:create_app --port 8004` (or `make run`).
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timedelta, timezone
 
 from fastapi import FastAPI
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from reporting.consumer import handlers
 from reporting.models import TABLES
 from reporting.pages import build_link_router
 from reporting.summary import stage_due_summaries
+from reporting.synergies import stage_due_reminders
 from shared import topics
 from shared.geo import Gazetteer
 from shared.http import RemoteAuthenticator, speak_french
@@ -41,6 +43,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 continue
 
     runtime.workers.append(("summaries", weekly_summaries))
+
+    def reminders(stop: threading.Event) -> None:
+        """Synergies quiet for weeks: one reminder to their parties and animateurs per quiet spell."""
+        quiet_after = timedelta(days=settings.quiet_after_days)
+        while not stop.wait(settings.summary_check_seconds):
+            try:
+                with Session(runtime.engine) as session:
+                    if stage_due_reminders(session, datetime.now(timezone.utc), quiet_after):
+                        runtime.relay.notify()
+            except Exception:  # the database may be away: try again at the next round
+                continue
+
+    runtime.workers.append(("reminders", reminders))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime

@@ -104,6 +104,16 @@ class Synergy(SQLModel, table=True):
     opened_by: str | None = None  # organisation id; None when opened by mutual acceptance
 
 
+class SynergyReminder(SQLModel, table=True):
+    """One reminder per quiet spell of a synergy (`quiet_since`: its last move), never twice."""
+
+    __tablename__ = "synergy_reminder"
+
+    synergy_id: str = Field(primary_key=True)
+    quiet_since: datetime = Field(primary_key=True)
+    sent_at: datetime
+
+
 class SynergyParty(SQLModel, table=True):
     __tablename__ = "synergy_party"
 
@@ -185,4 +195,4 @@ class AccessLog(SQLModel, table=True):
 
 TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
                                 TerritoryCommune, Animateur, Synergy, SynergyParty, SynergyMove, SynergyFlow,
-                                Prospect, TerritorySummarySent, AccessLog]
+                                SynergyReminder, Prospect, TerritorySummarySent, AccessLog]

@@ -27,7 +27,7 @@ from reporting.models import (
     SynergyParty,
     Territory,
 )
-from reporting.synergies import supply_statuses, territory_organisations, territory_synergies
+from reporting.synergies import aware, supply_statuses, territory_organisations, territory_synergies
 from shared.nomenclatures import WASTE_STATUSES
 
 LISTING_KINDS = ("offer", "need", "share", "pool")
@@ -77,11 +77,6 @@ def out_of_range(day: date) -> bool:
 
 def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.utc)
-
-
-def aware(moment: datetime) -> datetime:
-    """SQLite gives naive datetimes back: they were written in UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def flow_of(row: SynergyFlow, synergy: Synergy, ended_on: date | None) -> ind.Flow:

@@ -247,6 +247,8 @@ class SynergyOut(BaseModel):
     stage: str
     stage_label: str
     next_stages: list[str] = []  # where the lifecycle lets it move from `stage` ("abandoned" with a reason)
+    quiet_since: datetime | None = None  # open and not moved for weeks: « à relancer » since its last move
+    next_steps: list[str] = []  # what to do next at its stage
     abandon_reason: str | None
     notes: str | None
     opened_at: datetime

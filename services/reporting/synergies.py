@@ -9,10 +9,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, col, select
 
-from reporting.lifecycle import CONTRACTED_STAGES, check_move, event_type_for
+from reporting.lifecycle import (
+    CONTRACTED_STAGES,
+    NEXT_STEPS,
+    OPEN_STAGES,
+    QUIET_AFTER,
+    check_move,
+    event_type_for,
+    quiet_since,
+)
 from reporting.models import (
     KnownListing,
     KnownMatch,
@@ -21,6 +30,7 @@ from reporting.models import (
     SynergyFlow,
     SynergyMove,
     SynergyParty,
+    SynergyReminder,
     Territory,
     TerritoryCommune,
 )
@@ -33,6 +43,7 @@ from shared.events import (
     SynergyMoved,
     SynergyOpened,
     SynergyPartyRef,
+    SynergyQuiet,
     SynergyType,
     new_event,
     payload_of,
@@ -214,3 +225,30 @@ def regulatory_view(session: Session, synergy: Synergy) -> dict[str, object]:
         missing.append("Piste ouverte par l'animateur : obligations réglementaires à établir avec les parties.")
     return {"declared_status": status, "declared_status_label": WASTE_STATUSES.get(status or "", "non déclaré"),
             "obligations": obligations, "missing": missing}
+
+
+def stage_due_reminders(session: Session, now: datetime, after: timedelta = QUIET_AFTER) -> int:
+    """Stage one `synergy.quiet` for each open synergy that has not moved for `after` and was not reminded of this
+    quiet spell yet; the reminder row and the event commit together. How many were staged."""
+    staged = 0
+    candidates = session.exec(select(Synergy).where(col(Synergy.stage).in_(OPEN_STAGES),
+                                                    col(Synergy.updated_at) <= now - after)).all()
+    for synergy in candidates:
+        since = quiet_since(synergy.stage, aware(synergy.updated_at), now, after)
+        if since is None or session.get(SynergyReminder, (synergy.synergy_id, since)) is not None:
+            continue
+        parties = party_ids(session, synergy.synergy_id)
+        session.add(SynergyReminder(synergy_id=synergy.synergy_id, quiet_since=since, sent_at=now))
+        add_event(session, topics.SYNERGIES, new_event("synergy.quiet", SynergyQuiet(
+            synergy_id=synergy.synergy_id, resource=synergy.resource, stage=synergy.stage,  # type: ignore[arg-type]
+            quiet_since=since, weeks=int((now - since).days // 7), next_steps=list(NEXT_STEPS[synergy.stage]),
+            parties=parties, animateurs=sorted(animateurs_of(session, parties))),
+            producer=PRODUCER, key=synergy.synergy_id))
+        staged += 1
+    session.commit()
+    return staged
+
+
+def aware(moment: datetime) -> datetime:
+    """SQLite gives naive datetimes back: they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)

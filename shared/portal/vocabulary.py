@@ -63,6 +63,7 @@ MESSAGE_KINDS = {
     "match_retracted": "Une piste n'est plus d'actualité",
     "listing_expiring": "Une de vos annonces arrive à expiration",
     "synergy_stage": "Une de vos synergies change d'étape",
+    "synergy_quiet": "Une de vos synergies n'avance plus depuis des semaines",
     "weekly_summary": "Résumé de la semaine du territoire (animateurs)",
 }
 MODES = {"instant": "Tout de suite", "daily": "Un résumé par jour", "weekly": "Un résumé par semaine",
