@@ -9,11 +9,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
 
-from reporting import access, indicators, pages, report, synergies, territories
+from reporting import access, exports, indicators, pages, report, synergies, territories
 from reporting.lifecycle import (
     NEXT_STEPS,
     QUIET_AFTER,
     STAGE_LABELS,
+    TYPE_LABELS,
     LifecycleError,
     may_act,
     next_stages,
@@ -276,6 +277,26 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     def get_synergy(synergy_id: str, caller: CallerDep, session: SessionDep) -> SynergyOut:
         """One synergy with its history and recorded flows."""
         return out(session, visible_synergy(session, caller, synergy_id), detail=True)
+
+    @router.get("/synergies/{synergy_id}/attestation.pdf", response_class=Response, responses=problems(404, 409),
+                tags=["synergies"])
+    def attestation(synergy_id: str, caller: CallerDep, session: SessionDep) -> Response:
+        """A one-page PDF of what the synergy avoids, for a party's CSR report (or the animateur's files)."""
+        synergy = visible_synergy(session, caller, synergy_id)
+        impact = report.synergy_impact(session, synergy, date.today())
+        if impact is None:
+            raise HTTPException(409, detail="Aucun flux enregistré : l'attestation dit ce que l'échange évite, "
+                                            "enregistrez d'abord son flux.")
+        parties = [org.name for party in session.exec(select(SynergyParty).where(
+            SynergyParty.synergy_id == synergy_id)) if (org := session.get(KnownOrganisation, party.organisation_id))]
+        holder = session.get(KnownOrganisation, caller.organisation_id)
+        html = pages.environment().get_template("pages/attestation.html").render(
+            title=f"Attestation d'impact — {synergy.resource}", synergy=synergy, impact=impact, parties=parties,
+            holder=holder.name if holder else caller.name, stage_label=STAGE_LABELS[synergy.stage],
+            type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type), today=date.today())
+        name = f"boucle-attestation-{synergy_id[:8]}-{date.today().isoformat()}.pdf"
+        return Response(exports.pdf(html), media_type="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"})
 
     @router.post("/synergies/{synergy_id}/stage", response_model=SynergyOut, responses=problems(400, 404, 409),
                  tags=["synergies"])

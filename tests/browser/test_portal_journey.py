@@ -284,6 +284,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
         expect(avoided.get_by_role("row", name=re.compile("Trajets de camions"))).to_contain_text("36")
         expect(avoided.get_by_role("row", name=re.compile("Kilomètres parcourus"))).to_contain_text("12\u202f960")
     shot(martin, "synergie-impact")
+    with martin.expect_download() as download:
+        martin.get_by_role("link", name=re.compile("Télécharger l'attestation d'impact")).click()
+    assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
 
     # Notification preferences.
     dupont.goto(gateway + "/preferences")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from datetime import date
 
 import httpx
 import pytest
+from pypdf import PdfReader
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
@@ -125,6 +127,15 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
             assert impact["since"] == "2025-01-01" and impact["sources"][0]["url"].startswith("http")
             to_date = {f["field"]: f["to_date"] for f in impact["figures"]}
             assert to_date["km_avoided"] > 12960  # running since January 2025
+        # Each party downloads a one-page attestation for its CSR report; nobody else can.
+        attestation = client.get(f"/api/v1/synergies/{sid}/attestation.pdf", headers=martin)
+        assert attestation.status_code == 200 and attestation.content.startswith(b"%PDF")
+        assert attestation.headers["content-type"] == "application/pdf"
+        pdf = PdfReader(io.BytesIO(attestation.content))
+        text = " ".join(" ".join(page.extract_text() for page in pdf.pages).split())
+        assert len(pdf.pages) == 1 and "Emballages Martin" in text and "Cartonnerie Dupont" in text
+        assert "Trajets de camions et utilitaires évités 36" in text
+        assert client.get(f"/api/v1/synergies/{sid}/attestation.pdf", headers=stranger).status_code == 404
         # The regulatory side: 2 t of cardboard a month, a waste unless declared otherwise.
         law = detail["regulatory"]
         assert (law["declared_status"], law["declared_status_label"]) == (None, "non déclaré")
