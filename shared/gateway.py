@@ -26,6 +26,7 @@ ROUTES: dict[str, ServiceName] = {
     "accounts": "offers",
     "session": "offers",
     "users": "offers",
+    "role-requests": "offers",
     "matches": "matching",
     "resources": "matching",
     "notifications": "notifications",

@@ -8,11 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, Field
 
+from matching.engine.model import ListingInput
+from matching.engine.profile import Resolver
+from matching.engine.text import tokens
 from matching.knowledge import DEFAULT_USE_RADIUS_KM, Knowledge, Node
 from shared.geo import normalise_name
+
+MAX_READ = 100  # listings read in one request (a company's page holds fewer)
 
 
 class ResourceSuggestion(BaseModel):
@@ -62,9 +67,49 @@ def present(knowledge: Knowledge, node: Node, matched: str | None) -> ResourceSu
                               matched=matched)
 
 
+class ListingText(BaseModel):
+    """What a listing says, as the engine reads it."""
+
+    id: str = Field(max_length=100)
+    kind: Literal["offer", "need", "share", "pool"]
+    title: str = Field(max_length=200)
+    category: str | None = Field(default=None, max_length=120)
+    description: str | None = Field(default=None, max_length=5000)
+
+
+class Reading(BaseModel):
+    """How Boucle understands a listing: the resources or uses it reads in it, most specific first; when it reads
+    none, known resources close to its words, to choose from."""
+
+    id: str
+    understood: list[ResourceSuggestion]
+    suggestions: list[ResourceSuggestion]
+
+
+def read(resolver: Resolver, listing: ListingText) -> Reading:
+    knowledge = resolver.knowledge
+    profile = resolver.profile(ListingInput(listing_id=listing.id, organisation_id="", kind=listing.kind,
+                                            title=listing.title, category=listing.category,
+                                            description=listing.description))
+    understood = [present(knowledge, knowledge.nodes[n], None) for n in profile.nodes[:3]]
+    suggestions: dict[str, ResourceSuggestion] = {}
+    if not understood:
+        for word in tokens(f"{listing.title} {listing.category or ''}"):
+            for found in suggest(knowledge, word, 3) if len(word) >= 4 else []:
+                suggestions.setdefault(found.id, found)
+    return Reading(id=listing.id, understood=understood, suggestions=list(suggestions.values())[:4])
+
+
 def build_resource_router(knowledge: Knowledge) -> APIRouter:
-    """`GET /api/v1/resources?q=`, over this process's knowledge base."""
+    """`GET /api/v1/resources?q=` and `POST /api/v1/resources/read`, over this process's knowledge base."""
     router = APIRouter(prefix="/api/v1")
+    resolver = Resolver(knowledge)
+
+    @router.post("/resources/read", response_model=list[Reading], tags=["ressources"])
+    def read_listings(listings: Annotated[list[ListingText], Body(max_length=MAX_READ)]) -> list[Reading]:
+        """How Boucle reads each listing (a company sees whether its resource is recognised, and what to choose
+        when it is not). Reads only the text sent: nothing of any organisation is looked up."""
+        return [read(resolver, listing) for listing in listings]
 
     @router.get("/resources", response_model=list[ResourceSuggestion], tags=["ressources"])
     def resources(q: Annotated[str, Query(min_length=1, max_length=120)],

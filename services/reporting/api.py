@@ -278,15 +278,13 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         """One synergy with its history and recorded flows."""
         return out(session, visible_synergy(session, caller, synergy_id), detail=True)
 
-    @router.get("/synergies/{synergy_id}/attestation.pdf", response_class=Response, responses=problems(404, 409),
+    @router.get("/synergies/{synergy_id}/attestation.pdf", response_class=Response, responses=problems(404),
                 tags=["synergies"])
     def attestation(synergy_id: str, caller: CallerDep, session: SessionDep) -> Response:
-        """A one-page PDF of what the synergy avoids, for a party's CSR report (or the animateur's files)."""
+        """A one-page PDF of what the synergy avoids, for a party's CSR report (or the animateur's files); before any
+        flow is recorded, it says so."""
         synergy = visible_synergy(session, caller, synergy_id)
         impact = report.synergy_impact(session, synergy, date.today())
-        if impact is None:
-            raise HTTPException(409, detail="Aucun flux enregistré : l'attestation dit ce que l'échange évite, "
-                                            "enregistrez d'abord son flux.")
         parties = [org.name for party in session.exec(select(SynergyParty).where(
             SynergyParty.synergy_id == synergy_id)) if (org := session.get(KnownOrganisation, party.organisation_id))]
         holder = session.get(KnownOrganisation, caller.organisation_id)
@@ -362,7 +360,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     def territory_actors(territory_id: str, caller: CallerDep, session: SessionDep) -> list[ActorOut]:
         """The organisations of the animateur's territory and their active listings, by name."""
         territory = animated_territory(session, caller, territory_id)
-        members = synergies.territory_organisations(session, territory.territory_id)
+        members = synergies.territory_actors(session, territory)
         if not members:
             return []
         organisations = session.exec(select(KnownOrganisation).where(

@@ -19,7 +19,7 @@ from reporting import charts, display, report
 from reporting import indicators as ind
 from reporting.lifecycle import STAGE_LABELS, STAGES, TYPE_LABELS
 from reporting.models import KnownListing, KnownOrganisation, SynergyParty, Territory, TerritoryCommune
-from reporting.synergies import supply_statuses, territory_organisations, territory_synergies
+from reporting.synergies import supply_statuses, territory_actors, territory_synergies
 from shared.geo import Gazetteer
 from shared.nomenclatures import WASTE_STATUSES
 
@@ -248,7 +248,7 @@ def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) 
     places = [place for place in (gazetteer.by_insee(code) for code in sorted(codes)) if place is not None]
     communes = [(place.insee, place.name, place.lat, place.lon) for place in places]
     names = {place.insee: place.name for place in places}
-    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    members = territory_actors(session, territory)
     orgs = session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))
                         .order_by(col(KnownOrganisation.name))).all() if members else []
     markers = [(org.insee or "", "actor", f"{org.name} — {names.get(org.insee or '', '')}") for org in orgs]

@@ -27,7 +27,7 @@ from reporting.models import (
     SynergyParty,
     Territory,
 )
-from reporting.synergies import aware, supply_statuses, territory_organisations, territory_synergies
+from reporting.synergies import aware, supply_statuses, territory_actors, territory_synergies
 from shared.nomenclatures import WASTE_STATUSES
 
 LISTING_KINDS = ("offer", "need", "share", "pool")
@@ -56,7 +56,15 @@ class Period:
         return self.last + timedelta(days=1)
 
     def previous(self) -> Period:
-        """The period of the same length just before, for the comparison."""
+        """What the period is compared with: the same dates a year earlier when it spans a year at most (what élus
+        ask: « par rapport à l'an dernier », and 1 January to today compares with 1 January to that day), else the
+        period of the same length just before."""
+        if (self.end - self.first).days <= 366:
+            return Period(year_before(self.first), year_before(self.last))
+        if self.first.day == 1 and self.end.day == 1:  # whole months: as many months just before
+            months = (self.end.year - self.first.year) * 12 + self.end.month - self.first.month
+            year, month = divmod(self.first.year * 12 + self.first.month - 1 - months, 12)
+            return Period(date(year, month + 1, 1), self.first - timedelta(days=1))
         length = self.end - self.first
         return Period(self.first - length, self.first - timedelta(days=1))
 
@@ -65,6 +73,11 @@ class Period:
             return False
         day = moment.date() if isinstance(moment, datetime) else moment
         return self.first <= day <= self.last
+
+
+def year_before(day: date) -> date:
+    """The same day a year earlier (29 February: the 28th)."""
+    return day.replace(year=day.year - 1, day=min(day.day, 28 if day.month == 2 else day.day))
 
 
 FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
@@ -174,7 +187,7 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
     by_type = Counter(s.synergy_type for s in existing)
     statuses = supply_statuses(session, [s for s in existing if s.synergy_type == "substitution"])
     by_status = Counter(status or "undeclared" for status in statuses.values())
-    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    members = territory_actors(session, territory)
     engaged = set(session.exec(select(SynergyParty.organisation_id).where(
         col(SynergyParty.synergy_id).in_([s.synergy_id for s in existing]))).all()) if existing else set()
     registered = [o for o in session.exec(select(KnownOrganisation).where(
@@ -246,7 +259,7 @@ def proposal_outcomes(session: Session, members: set[str], period: Period) -> di
 def funnel(session: Session, territory: Territory, period: Period) -> dict[str, Any]:
     """Organisations reaching each step within the period (contacts and meetings recorded by the animateur)."""
     prospects = session.exec(select(Prospect).where(Prospect.territory_id == territory.territory_id)).all()
-    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    members = territory_actors(session, territory)
     orgs = session.exec(select(KnownOrganisation).where(
         col(KnownOrganisation.organisation_id).in_(list(members)))).all() if members else []
     listings = session.exec(select(KnownListing).where(

@@ -23,7 +23,7 @@ from reporting.models import (
     TerritorySummarySent,
 )
 from reporting.report import aware
-from reporting.synergies import territory_organisations, territory_synergies
+from reporting.synergies import territory_actors, territory_synergies
 from reporting.territories import APPROVED
 from shared import topics
 from shared.events import SummaryMove, TerritoryWeeklySummary, new_event
@@ -49,7 +49,7 @@ def build(session: Session, territory: Territory, now: datetime) -> TerritoryWee
     def recent(moment: datetime | None) -> bool:
         return moment is not None and since <= aware(moment) < now
 
-    members = territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    members = territory_actors(session, territory)
     organisations = session.exec(select(KnownOrganisation).where(
         col(KnownOrganisation.organisation_id).in_(list(members)))).all() if members else []
     listings = session.exec(select(KnownListing).where(

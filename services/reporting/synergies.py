@@ -181,6 +181,11 @@ def animateurs_of(session: Session, organisation_ids: Iterable[str]) -> set[str]
     return set().union(*animateurs_by_party(session, organisation_ids).values())
 
 
+def territory_actors(session: Session, territory: Territory) -> set[str]:
+    """The territory's actors: organisations located in its communes, the collectivité that animates it excepted."""
+    return territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+
+
 def territory_organisations(session: Session, territory_id: str) -> set[str]:
     """Organisations located in one of the territory's communes."""
     rows = session.exec(select(KnownOrganisation.organisation_id)

@@ -228,7 +228,11 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.get("offers", "/listings", mine="true")
         order = {"active": 0, "paused": 1, "expired": 2, "withdrawn": 3}
         found = sorted(listing_of(answer), key=lambda x: order.get(x["status"], 3))
-        return pages.render(v, "listings", "Mes annonces", status=status, listings=found,
+        live = [{key: x.get(key) for key in ("id", "kind", "title", "category", "description")}
+                for x in found if x["status"] in ("active", "paused")][:100]
+        reading = await v.backend.post("matching", "/resources/read", live) if live else None
+        readings = {r["id"]: r for r in listing_of(reading)} if reading is not None else {}
+        return pages.render(v, "listings", "Mes annonces", status=status, listings=found, readings=readings,
                             problem=problem or (answer.detail() if not answer.ok else None))
 
     @router.get("/annonces", response_class=HTMLResponse)

@@ -483,6 +483,20 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     expect(pistes.get_by_role("row", name=re.compile("Collecte mutualisée de palettes"))).to_contain_text(
         "piste d'atelier")
     shot(page, "animation")
+    # The collectivité animates, it is not one of its actors (issue 15).
+    expect(actors).not_to_contain_text("Communauté de communes de la Côte")
+    # At 375 px the tables reflow, each cell under its column's name, nothing hidden sideways.
+    page.set_viewport_size(PHONE)
+    listing = actors.get_by_role("row", name=re.compile("Menuiserie Bernard")).get_by_text("Sciure de chêne")
+    expect(listing).to_be_visible()
+    box = listing.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= PHONE["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert "Commune : " in page.evaluate(
+        "getComputedStyle(document.querySelector('table.reflow td[data-label=Commune]'), '::before').content"
+        ".replace(/\"/g, '')")
+    shot(page, "telephone-animation")
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Ouvrir le tableau de bord").click()
     expect(page).to_have_url(re.compile(r"/liens/tableau/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Tableau de bord — Côte de Beaune et de Nuits")
@@ -544,6 +558,14 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
     post_listing(page, portal, kind="Je prête un équipement ou un local", title="Broyeur de végétaux",
                  resource="Broyeur", quantity="8", frequency="Chaque semaine")
+    # Each listing says how Boucle reads it; one it cannot place says so, and what to choose (issue 16).
+    expect(page.locator(".card", has_text="Broyeur de végétaux")).to_contain_text("Boucle y lit : Broyeur de végétaux")
+    post_listing(page, portal, kind="J'ai un surplus à donner ou vendre", title="Bobines de fil bouclette mohair",
+                 resource="mohair")
+    odd = page.locator(".card", has_text="Bobines de fil bouclette mohair")
+    expect(odd.get_by_role("note")).to_contain_text("Boucle ne reconnaît pas cette ressource")
+    expect(odd.get_by_role("note")).to_contain_text("par exemple :")
+    shot(page, "annonce-non-reconnue")
     page.get_by_role("link", name="Modifier « Broyeur de végétaux »").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Modifier l'annonce")
     expect(page.get_by_label("Quantité")).to_have_value("8")

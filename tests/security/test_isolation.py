@@ -29,7 +29,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from shared.devstack import Stack
 from shared.links import LinkSigner
-from tests.conftest import wait_until
+from tests.conftest import signed_up, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, insee
 from tests.security.support import (
     ID_PARAMETERS,
@@ -156,6 +156,16 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         "name": "Collègue d'Alpha", "email": "collegue@alpha-secret.example"})
     assert colleague.status_code == 201, colleague.text
 
+    # E, a collectivité, asks for the animateur role: an object of the platform team's routes.
+    mairie = {"name": "Mairie Epsilon", "kind": "public_body", "commune": "Beaune",
+              "contact_email": "mairie@epsilon.example"}
+    e_cookie = {"Cookie": "boucle_session=" + signed_up(stack, client, mairie, "Eva Epsilon", "eva@epsilon.example")}
+    e_session = client.get("/api/v1/session", headers=e_cookie).json()
+    e = Org(id=e_session["organisation"]["id"], name="Mairie Epsilon", email="mairie@epsilon.example", token="",
+            animateur={**e_cookie, "X-CSRF-Token": e_session["csrf_token"]})
+    asked = client.post("/api/v1/role-requests", headers=e.headers, json={"role": "animateur"})
+    assert asked.status_code == 201, asked.text
+
     notes_of = {}
     for org in (a, c):
         notes_of[org.id] = wait_until(lambda org=org: client.get("/api/v1/notifications", headers=org.headers).json(),
@@ -177,11 +187,12 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         Obj("token", token.json()["id"], a, "A's second API token"),
         Obj("user", colleague.json()["id"], a, "A's invited colleague"),
         Obj("prospect", prospect.json()["prospect_id"], d, "D's prospect"),
+        Obj("role_request", asked.json()["id"], e, "E's request for the animateur role"),
         *(Obj("notification", n["id"], org, "notification") for org in (a, c) for n in notes_of[org.id][:2]),
     ]
     a.secrets += ["Collègue d'Alpha", "collegue@alpha-secret.example", "Jeton de la compta", "Note de flux Alpha",
                   "Note de contrat Alpha-Gamma", "Notes d'atelier confidentielles"]
-    d.secrets = ["Prospect confidentiel Epsilon"]
+    d.secrets = ["Prospect confidentiel Epsilon", "eva@epsilon.example"]
     world.private_ids = {o.id for o in world.victims if not o.anonymised_read} | {a.id, c.id, d.id}
     return world
 

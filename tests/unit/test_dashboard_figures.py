@@ -109,3 +109,20 @@ class TestCharts:
         assert (martin.x, martin.y) != (bernard.x, bernard.y)
         assert math.dist((martin.x, martin.y), (beaune.x, beaune.y)) == pytest.approx(9.0, abs=0.02)
         assert {c.label for c in chart.communes} == {"Beaune", "Nuits-Saint-Georges"}
+
+
+def test_a_period_of_a_year_at_most_is_compared_with_the_same_dates_a_year_earlier() -> None:
+    """Issue 15: 1 January to 2 December 2026 was compared with « 30 janvier 2025 au 31 décembre 2025 »."""
+    from datetime import date
+
+    from reporting.report import Period
+
+    this_year = Period(date(2026, 1, 1), date(2026, 12, 2)).previous()
+    assert (this_year.first, this_year.last) == (date(2025, 1, 1), date(2025, 12, 2))
+    leap = Period(date(2024, 2, 1), date(2024, 2, 29)).previous()
+    assert (leap.first, leap.last) == (date(2023, 2, 1), date(2023, 2, 28))
+    long = Period(date(2024, 1, 1), date(2025, 12, 31)).previous()  # two whole years: the two years before
+    assert (long.first, long.last) == (date(2022, 1, 1), date(2023, 12, 31))
+    odd = Period(date(2024, 1, 10), date(2025, 3, 5)).previous()  # neither: as many days just before
+    assert odd.last == date(2024, 1, 9) and odd.end - odd.first == Period(date(2024, 1, 10), date(2025, 3, 5)).end \
+        - date(2024, 1, 10)

@@ -90,3 +90,12 @@ def test_pool_requests_for_a_material_group_with_its_collection_service() -> Non
     assert group.listing_ids == ("p0", "p1", "p2")
     knowledge = Knowledge.load()  # two different courses are not one shared course
     assert not knowledge.pooling_keys("first_aid_training") & knowledge.pooling_keys("forklift_licence_training")
+
+
+def test_a_company_sees_how_boucle_reads_its_listing() -> None:
+    from matching.resources import ListingText, read
+
+    known = read(resolver(), ListingText(id="a", kind="offer", title="Chutes de carton ondulé"))
+    assert known.understood[0].label == "Chutes de carton" and known.suggestions == []
+    unknown = read(resolver(), ListingText(id="b", kind="offer", title="Bobines de fil bouclette mohair"))
+    assert unknown.understood == [] and unknown.suggestions  # known resources close to its words
