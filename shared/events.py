@@ -274,6 +274,15 @@ class SynergyQuiet(Payload):
     animateurs: list[str] = []
 
 
+class Taught(Payload):
+    """matching.taught v1 (boucle.teachings): an animateur attached a phrase to a resource or a use; the engine
+    reads every listing with it from now on, and those holding the phrase are matched again."""
+
+    teaching_id: str
+    phrase: str
+    node_id: str
+
+
 class TransportLeg(Payload):
     trips_per_month: float
     km_per_trip: float
@@ -352,6 +361,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("synergy.ended", 1): SynergyMoved,
     ("synergy.flow_reported", 1): SynergyFlowReported,
     ("synergy.quiet", 1): SynergyQuiet,
+    ("matching.taught", 1): Taught,
     ("territory.weekly_summary", 1): TerritoryWeeklySummary,
 }
 

@@ -5,8 +5,9 @@ ORGANISATIONS = "boucle.organisations"
 MATCHES = "boucle.matches"
 SYNERGIES = "boucle.synergies"
 TERRITORIES = "boucle.territories"  # reporting's news for each territory's animateur
+TEACHINGS = "boucle.teachings"  # what the animateurs teach the matching engine
 
-ALL = (LISTINGS, ORGANISATIONS, MATCHES, SYNERGIES, TERRITORIES)
+ALL = (LISTINGS, ORGANISATIONS, MATCHES, SYNERGIES, TERRITORIES, TEACHINGS)
 
 
 def dead_letter(topic: str) -> str:

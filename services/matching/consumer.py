@@ -14,16 +14,17 @@ import gc
 import logging
 from datetime import date, datetime, timezone
 
-from sqlalchemy import text
+from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from matching.engine import Engine
 from matching.engine.index import ListingIndex
 from matching.engine.model import ListingInput
+from matching.engine.text import tokens
 from matching.knowledge import Knowledge
-from matching.models import IndexedListing
+from matching.models import IndexedListing, Teaching
 from matching.store import SqlProposals
-from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload
+from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload, Taught
 from shared.observability import MATCH_LATENCY
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,9 @@ class MatchingProcessor:
     """The engine of this process, kept in step with the database."""
 
     def __init__(self, knowledge: Knowledge):
+        self.knowledge = knowledge  # the reviewed knowledge base; the animateurs' teachings come on top
         self.engine = Engine(knowledge)
+        self.taught_seq = 0  # the last teaching this engine reads with
         self.last_seq = 0
         self.stale = True  # rebuild from the database before the next event
         self.transaction: object | None = None  # the one holding the lock, caught up
@@ -59,7 +62,17 @@ class MatchingProcessor:
     def handlers(self) -> dict[str, object]:
         return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
                 "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed,
-                "listing.paused": self.on_listing_paused}
+                "listing.paused": self.on_listing_paused, "matching.taught": self.on_taught}
+
+    def on_taught(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+        """A teaching: the engine reads with it (caught up from the `teaching` table), the listings holding its
+        phrase are matched again."""
+        assert isinstance(payload, Taught)
+        try:
+            self.rematch(session, payload.phrase)
+        except Exception:
+            self.stale = True
+            raise
 
     def on_listing_changed(self, session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, ListingSnapshot)
@@ -143,7 +156,13 @@ class MatchingProcessor:
         return profile.listing if profile else None
 
     def catch_up(self, session: Session) -> None:
-        """Bring the index up to date with what other instances (or a past life) wrote."""
+        """Bring the index up to date with what other instances (or a past life) wrote; a new teaching makes a
+        new engine that reads every listing again."""
+        taught = session.exec(select(func.max(Teaching.seq))).one() or 0
+        if taught != self.taught_seq:
+            phrases = session.exec(select(Teaching.node_id, Teaching.phrase).order_by(col(Teaching.seq))).all()
+            self.engine = Engine(self.knowledge.taught((node, phrase) for node, phrase in phrases))
+            self.taught_seq, self.stale = taught, True
         rebuilding = self.stale
         if self.stale:
             self.engine.index = ListingIndex()
@@ -161,3 +180,19 @@ class MatchingProcessor:
             self.last_seq = row.seq
         if rebuilding:
             gc.freeze()  # the index is long-lived: spare it the collector's full passes
+
+
+    def rematch(self, session: Session, phrase: str) -> int:
+        """After a teaching (flushed in `session`): the engine catches up with it, and every active listing whose
+        text holds the phrase is matched again in this transaction. How many proposals it made."""
+        store = self._store_for(session)
+        self.engine.today = date.today()
+        words = set(tokens(phrase))
+        added_before = store.added
+        for row in session.exec(select(IndexedListing).where(col(IndexedListing.active).is_(True))).all():
+            text_words = set(tokens(" ".join(filter(None, (row.title, row.description, row.category)))))
+            if words and words <= text_words:
+                self.engine.apply(as_input(row))
+                row.placed = self.engine.index.profiles[row.listing_id].placed
+                session.add(row)
+        return store.added - added_before

@@ -8,8 +8,9 @@ from fastapi import FastAPI
 from matching.api import build_link_router, build_router
 from matching.consumer import MatchingProcessor
 from matching.knowledge import Knowledge
-from matching.models import IndexedListing, Match, MatchMember
+from matching.models import TABLES
 from matching.resources import build_resource_router
+from matching.teaching import build_teaching_router
 from shared import topics
 from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
@@ -20,10 +21,10 @@ from shared.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; its consumer of `boucle.listings` runs alongside the routes."""
     settings = settings or Settings()
-    runtime = ServiceRuntime("matching", settings, [IndexedListing, Match, MatchMember])
+    runtime = ServiceRuntime("matching", settings, TABLES)
     knowledge = Knowledge.load()
     processor = MatchingProcessor(knowledge)
-    consumer = runtime.consume([topics.LISTINGS], processor.handlers)  # type: ignore[arg-type]
+    consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS], processor.handlers)  # type: ignore[arg-type]
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
     runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
@@ -35,4 +36,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
     app.include_router(build_link_router(runtime, signer))
     app.include_router(build_resource_router(knowledge))
+    app.include_router(build_teaching_router(runtime, RemoteAuthenticator(settings.offers_url), knowledge))
     return app

@@ -79,4 +79,21 @@ class MatchMember(SQLModel, table=True):
     response: str | None = None  # accepted | declined
 
 
-TABLES: list[type[SQLModel]] = [IndexedListing, Match, MatchMember]
+class Teaching(SQLModel, table=True):
+    """What an animateur taught the engine: a phrase that names a resource or a use. Every instance applies the
+    teachings it has not seen (`seq` grows with each) and re-reads its listings; the team exports them to grow the
+    knowledge base."""
+
+    __tablename__ = "teaching"
+
+    id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
+    seq: int = Field(unique=True)
+    phrase: str
+    node_id: str
+    listing_id: str | None = None  # the unplaced listing it was taught from, if any
+    author_organisation_id: str
+    author_name: str
+    created_at: datetime = Field(default_factory=_now)
+
+
+TABLES: list[type[SQLModel]] = [IndexedListing, Match, MatchMember, Teaching]

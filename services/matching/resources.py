@@ -16,6 +16,7 @@ from matching.engine.profile import Resolver
 from matching.engine.text import tokens
 from matching.knowledge import DEFAULT_USE_RADIUS_KM, Knowledge, Node
 from shared.geo import normalise_name
+from shared.http import problems
 
 MAX_READ = 100  # listings read in one request (a company's page holds fewer)
 
@@ -105,7 +106,8 @@ def build_resource_router(knowledge: Knowledge) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     resolver = Resolver(knowledge)
 
-    @router.post("/resources/read", response_model=list[Reading], tags=["ressources"])
+    @router.post("/resources/read", response_model=list[Reading], tags=["ressources"],
+                 responses=problems(400))  # an unreadable body
     def read_listings(listings: Annotated[list[ListingText], Body(max_length=MAX_READ)]) -> list[Reading]:
         """How Boucle reads each listing (a company sees whether its resource is recognised, and what to choose
         when it is not). Reads only the text sent: nothing of any organisation is looked up."""

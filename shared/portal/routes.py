@@ -463,6 +463,13 @@ def build_router(settings: Settings) -> APIRouter:
                 v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
                 v.backend.get("reporting", "/synergies", territory=territory["id"]))
             views.append({**territory, "actors": listing_of(actors), "synergies": listing_of(synergies)})
+        if views:  # the listings of its actors the engine cannot place: the animateur teaches it their words
+            unplaced = await v.backend.get("matching", "/matches/unplaced")
+            unknown = {u["listing_id"]: u for u in listing_of(unplaced)}
+            for view in views:
+                view["unplaced"] = [{**unknown[listing["listing_id"]], "organisation": actor["name"]}
+                                    for actor in view["actors"] for listing in actor.get("listings", [])
+                                    if listing["listing_id"] in unknown]
         own = await v.backend.get("reporting", "/territories/own") if v.role == "animateur" else None
         claims = await v.backend.get("reporting", "/territories/claims") if v.role == "platform_admin" else None
         role_requests = await v.backend.get("offers", "/role-requests") if v.role == "platform_admin" else None
@@ -518,6 +525,25 @@ def build_router(settings: Settings) -> APIRouter:
         if answer.ok:
             return pages.redirect(v, f"/animation?avis=role-{'accorde' if decision == 'accorder' else 'refuse'}")
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
+
+    @router.post("/animation/lecons", response_class=HTMLResponse)
+    async def teach(v: VisitDep) -> Response:
+        """`POST /api/v1/resources/teachings`: the words of a listing Boucle could not place name this resource."""
+        v.require_account()
+        form = await v.form()
+        label = forms.text(form, "resource")
+        found = await v.backend.get("matching", "/resources", q=label, limit=5) if label else None
+        node = next((r["id"] for r in listing_of(found) if r["label"] == label), None) if found else None
+        if node is None:
+            return await animation_page(v, status=422, general=[
+                f"Ressource « {label} » inconnue : choisissez-la dans la liste proposée en tapant."
+                if label else "Indiquez la ressource que désignent ces mots."])
+        answer = await v.backend.post("matching", "/resources/teachings", {
+            "phrase": forms.text(form, "phrase"), "node_id": node, "listing_id": forms.optional(form, "listing_id")})
+        if answer.ok:
+            return pages.redirect(v, "/animation?avis=lecon")
+        return await animation_page(v, status=422 if answer.status == 422 else answer.status,
+                                    general=[problem_of(answer)])
 
     @router.post("/animation/demandes/{territory_id}/{decision}")
     async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:

@@ -2,7 +2,7 @@
 
 The run's stack is shared with other test files: these organisations sit in Jura communes that no other file
 uses and that lie beyond the radius of the others' listings (Saint-Claude, Lons-le-Saunier, Voiteur, Poligny…),
-and around Le Puy-en-Velay for heat."""
+around Le Puy-en-Velay for heat, and around Aurillac for the animateur's teaching."""
 
 from __future__ import annotations
 
@@ -167,3 +167,34 @@ def test_heat_in_kilowatts_all_year_round_goes_where_its_temperature_is_enough(s
         assert "Qualité : 60 °C pour 45 °C demandés" in match["explanation"]
         assert match["counterpart"]["quantity_approx"] == "environ 500 kW en continu"
         assert matches(client, dryer) == []
+
+
+def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(stack: Stack) -> None:
+    """Issue 14, point 5: an unplaced listing, a phrase attached to a resource by the platform's team, and the
+    listing placed and matched at once; one teaching for one phrase, exported for the knowledge base."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        spinner = register(client, "Filature d'Aurillac", "Aurillac", "15000")
+        workshop = register(client, "Atelier créatif d'Arpajon", "Arpajon-sur-Cère", "15130")
+        offer = post(client, spinner, kind="offer", title="Bobines de fil bouclette mohair")
+        post(client, workshop, kind="need", title="Chutes de tissu pour atelier créatif")
+        team = platform_admin(stack, client)
+        wait_until(lambda: offer in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced",
+                                                                         headers=team).json()}, timeout=20)
+        assert matches(client, workshop) == []
+        lesson = {"phrase": "fil bouclette mohair", "node_id": "textile_offcuts", "listing_id": offer}
+        refused = client.post("/api/v1/resources/teachings", headers=auth(spinner), json=lesson)
+        assert refused.status_code == 403, refused.text
+        unknown = client.post("/api/v1/resources/teachings", headers=team, json={**lesson, "node_id": "licorne"})
+        assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "node_id"]
+
+        taught = client.post("/api/v1/resources/teachings", headers=team, json=lesson)
+        assert taught.status_code == 201 and taught.json()["node_label"] == "Chutes de tissu"
+        found = wait_until(lambda: matches(client, workshop), timeout=20)
+        assert [m["counterpart"]["title"] for m in found] == ["Bobines de fil bouclette mohair"]  # type: ignore[union-attr]
+        assert offer not in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced", headers=team).json()}
+        again = client.post("/api/v1/resources/teachings", headers=team,
+                            json={**lesson, "phrase": "Fil  bouclette MOHAIR"})
+        assert again.status_code == 201 and again.json()["id"] == taught.json()["id"]
+        exported = client.get("/api/v1/resources/teachings", headers=team).json()
+        assert [(t["phrase"], t["node_id"]) for t in exported if t["listing_id"] == offer] == [
+            ("fil bouclette mohair", "textile_offcuts")]

@@ -99,3 +99,13 @@ def test_a_company_sees_how_boucle_reads_its_listing() -> None:
     assert known.understood[0].label == "Chutes de carton" and known.suggestions == []
     unknown = read(resolver(), ListingText(id="b", kind="offer", title="Bobines de fil bouclette mohair"))
     assert unknown.understood == [] and unknown.suggestions  # known resources close to its words
+
+
+def test_a_taught_phrase_places_a_listing_the_knowledge_base_did_not_know() -> None:
+    base = Knowledge.load()
+    offer = ListingInput(listing_id="o", organisation_id="a", kind="offer", title="Bobines de fil bouclette mohair")
+    assert Resolver(base).profile(offer).nodes == ()
+    taught = base.taught([("textile_offcuts", "fil bouclette mohair"), ("licorne", "corne")])  # unknown: skipped
+    assert Resolver(taught).profile(offer).nodes == ("textile_offcuts",)
+    assert "fil bouclette mohair" not in base.nodes["textile_offcuts"].synonyms  # the reviewed base is untouched
+    assert base.taught([]) is base

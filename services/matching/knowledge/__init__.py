@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -110,6 +110,19 @@ class Knowledge:
         if directory is None:
             return _default()
         return _load(Path(directory))
+
+    def taught(self, phrases: Iterable[tuple[str, str]]) -> Knowledge:
+        """A copy where each (node id, phrase) an animateur taught is one more synonym of its node; unknown nodes
+        are skipped (a teaching outlives a node the knowledge base dropped)."""
+        extra: dict[str, list[str]] = defaultdict(list)
+        for node_id, phrase in phrases:
+            if node_id in self.nodes and phrase not in self.nodes[node_id].synonyms:
+                extra[node_id].append(phrase)
+        if not extra:
+            return self
+        nodes = {node_id: replace(node, synonyms=(*node.synonyms, *extra[node_id])) if node_id in extra else node
+                 for node_id, node in self.nodes.items()}
+        return Knowledge(families=self.families, nodes=nodes, conditions=self.conditions, rules=self.rules)
 
     def rules_from(self, node_id: str) -> list[Rule]:
         """Rules whose source is the node itself, then those whose source is its family."""
