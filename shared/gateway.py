@@ -5,7 +5,9 @@ Run: `uvicorn --factory shared.gateway:create_app --port 8000` (or `make run`).
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import time
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -14,6 +16,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared.observability import REQUEST_SECONDS, REQUESTS, metrics_text
 from shared.portal import install as install_portal
 from shared.settings import SERVICES, ServiceName, Settings
 from shared.status import status_router
@@ -56,6 +59,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     install_portal(app, settings)
 
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        """The gateway's request counts and latencies (Prometheus), for a scraper on a private network only."""
+        if not private_client(request.client.host if request.client else None):
+            return JSONResponse({"detail": "Ressource introuvable."}, status_code=404)
+        body, content_type = metrics_text()
+        return Response(body, media_type=content_type)
+
     app.include_router(status_router(settings))  # /healthz and the /etat page
 
     @app.get("/docs/{service}", include_in_schema=False)
@@ -91,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"detail": f"Aucune ressource « /api/v1/{path} »."}, status_code=404)
         return await forward(request, settings.service_url(service), f"/api/v1/{path}")
 
+    pages = {route.path.strip("/").split("/", 1)[0] for route in app.routes if hasattr(route, "path")}
+    app.add_middleware(RequestMetrics, pages=frozenset(pages))
     return app
 
 
@@ -174,6 +187,54 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def route_group(path: str, pages: frozenset[str]) -> str:
+    """A request's route group for the metrics, from a bounded set: `api:<segment>` of an owned API path,
+    `liens:<kind>`, a portal page's first segment, else `other` (an attacker's paths add no series)."""
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["api", "v1"] and len(parts) > 2:
+        return f"api:{parts[2]}" if parts[2] in ROUTES else "api:other"
+    if parts[0] == "liens":
+        return f"liens:{parts[1]}" if len(parts) > 1 and parts[1] in LINKS else "liens:other"
+    if not parts[0]:
+        return "accueil"
+    return parts[0] if parts[0] in pages else "other"
+
+
+def private_client(host: str | None) -> bool:
+    """A loopback or private-network address (where a Prometheus scraper sits), not a visitor's."""
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+class RequestMetrics:
+    """Counts every request the gateway answers and times it, by route group, method and status."""
+
+    def __init__(self, app: ASGIApp, pages: frozenset[str]):
+        self.app, self.pages = app, pages
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, status = time.perf_counter(), 500
+
+        async def noting(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, noting)
+        finally:
+            group = route_group(scope.get("path", "/"), self.pages)
+            REQUESTS.labels(group, scope.get("method", "GET"), str(status)).inc()
+            REQUEST_SECONDS.labels(group).observe(time.perf_counter() - started)
 
 
 def climbs_out(path: str) -> bool:

@@ -3,8 +3,9 @@
 Every process calls `configure_logging(name)` once; log records then go to stdout as one JSON
 object per line (`service`, `level`, `message`, and whatever `extra` a call gives, such as
 `event_id`, `event_type`, `topic`). Metrics are module-level prometheus_client collectors, labelled
-by service, served at `GET /metrics` by every service (`shared.service.health_router`) and by the
-mailer process on `MAILER_METRICS_PORT`.
+by service, served at `GET /metrics` by every service (`shared.service.health_router`), by the
+mailer process on `MAILER_METRICS_PORT`, and by the gateway (its requests, to private addresses only).
+Every timestamp is UTC ISO 8601.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from datetime import datetime, timezone
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
@@ -28,6 +30,29 @@ MATCH_LATENCY = Histogram("boucle_match_latency_seconds", "From a listing's even
                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
 
 
+REQUESTS = Counter("boucle_gateway_requests", "Requests answered by the gateway, by route group, method and status",
+                   ["route", "method", "status"])
+REQUEST_SECONDS = Histogram("boucle_gateway_request_seconds", "Time the gateway took to answer, by route group",
+                            ["route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+
+
+def _utc_time(_formatter: logging.Formatter, record: logging.LogRecord, _datefmt: str | None = None) -> str:
+    """`2026-12-07T10:10:20.456+00:00`, whatever the host's zone (logging's `formatTime`)."""
+    return datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds")
+
+
+class UtcJsonFormatter(JsonFormatter):
+    """JSON lines whose `time` is UTC ISO 8601."""
+
+    formatTime = _utc_time  # type: ignore[assignment]
+
+
+class UtcTextFormatter(logging.Formatter):
+    """Plain lines stamped in UTC ISO 8601, for the text log format."""
+
+    formatTime = _utc_time  # type: ignore[assignment]
+
+
 class _ServiceFilter(logging.Filter):
     def __init__(self, service: str):
         super().__init__()
@@ -41,8 +66,8 @@ class _ServiceFilter(logging.Filter):
 def configure_logging(service: str) -> None:
     """JSON lines on stdout for this process, uvicorn's loggers included; level from LOG_LEVEL."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter("{asctime}{levelname}{name}{message}", style="{",
-                                       rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.setFormatter(UtcJsonFormatter("{asctime}{levelname}{name}{message}", style="{",
+                                          rename_fields={"levelname": "level", "asctime": "time"}))
     handler.addFilter(_ServiceFilter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]

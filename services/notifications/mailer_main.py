@@ -23,7 +23,7 @@ from prometheus_client import make_wsgi_app
 from notifications.smtp import Mailer
 from shared import migrations
 from shared.db import make_engine
-from shared.observability import configure_logging
+from shared.observability import UtcTextFormatter, configure_logging
 from shared.settings import Settings
 
 # A round takes milliseconds; one stuck this long (a database connection hanging, say) is cured by a restart.
@@ -66,7 +66,9 @@ def main() -> None:
     if settings.log_format == "json":
         configure_logging("notifications-mailer")
     else:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s mailer %(levelname)s %(message)s")
+        handler = logging.StreamHandler()
+        handler.setFormatter(UtcTextFormatter("%(asctime)s mailer %(levelname)s %(message)s"))
+        logging.basicConfig(level=logging.INFO, handlers=[handler])
     engine = make_engine(settings.database_url("notifications"))
     migrations.upgrade("notifications", engine)  # whichever of service and mailer starts first migrates
     mailer = Mailer(engine, settings, idle_wait=settings.mailer_poll_seconds)

@@ -46,11 +46,17 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     health = httpx.get(f"http://127.0.0.1:{mailer_port}/healthz")
     assert health.status_code == 200 and health.json()["status"] == "ok"
 
-    # Logs: one JSON object per line, the applied events named by their ids.
+    # The gateway's own requests, by route group (issue 19): to a scraper on the machine, not to visitors.
+    gateway = httpx.get(f"{stack.url('gateway')}/metrics").text
+    assert metric(gateway, "boucle_gateway_requests_total", route="api:listings", method="POST", status="201") >= 2
+    assert metric(gateway, "boucle_gateway_request_seconds_count", route="api:listings") >= 2
+
+    # Logs: one JSON object per line, stamped in UTC ISO 8601, the applied events named by their ids.
     lines = [json.loads(line) for line in (stack.var_dir / "log" / "matching.log").read_text().splitlines()
              if line.startswith("{")]
     applied = [line for line in lines if line.get("message") == "event applied"]
     assert applied and all(line["service"] == "matching" and line["event_id"] for line in applied)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["time"]) for line in lines)
     assert {line["event_type"] for line in applied} >= {"listing.published"}
 
     page = httpx.get(f"{stack.url('gateway')}/etat")

@@ -14,7 +14,7 @@ import pytest
 from matching.consumer import MatchingProcessor
 from matching.engine.model import Proposal
 from matching.knowledge import Knowledge
-from matching.models import IndexedListing, Match, MatchMember
+from matching.models import TABLES, Match, MatchMember
 from matching.store import SqlProposals
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -56,7 +56,7 @@ EVENTS: list[tuple[str, Payload]] = [
 
 def fresh_engine(databases: Databases, backend: str) -> Engine:
     engine = make_engine(databases.url(backend, "matching"))
-    init_db(engine, [IndexedListing, Match, MatchMember, OutboxMessage])
+    init_db(engine, [*TABLES, OutboxMessage])
     return engine
 
 
