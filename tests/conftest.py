@@ -404,8 +404,9 @@ PLATFORM_ADMINS: dict[str, dict[str, str]] = {}
 
 def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
     """The headers (cookie, CSRF token) of the stack's platform admin, created once with the platform's command
-    line (`offers.admin create-platform-admin`) and logged in through the link it prints."""
-    if stack.url("gateway") not in PLATFORM_ADMINS:
+    line (`offers.admin create-platform-admin`) and logged in through the link it prints. Kept by the stack's
+    directory: a later stack may get a stopped one's ports, never its sessions."""
+    if str(stack.var_dir) not in PLATFORM_ADMINS:
         done = subprocess.run([sys.executable, "-m", "offers.admin", "create-platform-admin", "--email",
                                "equipe@boucle.example", "--name", "Équipe Boucle"],
                               env=stack.env, capture_output=True, text=True, timeout=120)
@@ -415,9 +416,9 @@ def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
         confirmed = client.post(httpx.URL(link.group(0)).raw_path.decode())
         assert confirmed.status_code == 303, confirmed.text
         cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
-        PLATFORM_ADMINS[stack.url("gateway")] = {
+        PLATFORM_ADMINS[str(stack.var_dir)] = {
             **cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
-    return PLATFORM_ADMINS[stack.url("gateway")]
+    return PLATFORM_ADMINS[str(stack.var_dir)]
 
 
 def declared_territory(stack: Stack, client: httpx.Client, animateur: dict[str, str], body: dict) -> dict:

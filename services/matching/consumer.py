@@ -22,6 +22,7 @@ from matching.engine.index import ListingIndex
 from matching.engine.model import ListingInput
 from matching.engine.text import tokens
 from matching.knowledge import Knowledge
+from matching.knowledge.law import Regulation
 from matching.models import IndexedListing, Teaching
 from matching.store import SqlProposals
 from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload, Taught
@@ -45,7 +46,8 @@ class MatchingProcessor:
 
     def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge  # the reviewed knowledge base; the animateurs' teachings come on top
-        self.engine = Engine(knowledge)
+        self.regulation = Regulation.load(knowledge)  # the law names the reviewed nodes: it holds after teachings
+        self.engine = Engine(knowledge, regulation=self.regulation)
         self.taught_seq = 0  # the last teaching this engine reads with
         self.last_seq = 0
         self.stale = True  # rebuild from the database before the next event
@@ -161,7 +163,8 @@ class MatchingProcessor:
         taught = session.exec(select(func.max(Teaching.seq))).one() or 0
         if taught != self.taught_seq:
             phrases = session.exec(select(Teaching.node_id, Teaching.phrase).order_by(col(Teaching.seq))).all()
-            self.engine = Engine(self.knowledge.taught((node, phrase) for node, phrase in phrases))
+            self.engine = Engine(self.knowledge.taught((node, phrase) for node, phrase in phrases),
+                                 regulation=self.regulation)
             self.taught_seq, self.stale = taught, True
         rebuilding = self.stale
         if self.stale:

@@ -66,14 +66,13 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
         if data.node_id not in knowledge.nodes:
             raise field_error("node_id", f"Ressource ou usage inconnu « {data.node_id} » : choisissez-en un de "
                                          "la liste (GET /api/v1/resources).")
-        phrase = " ".join(data.phrase.split())
+        phrase = " ".join(data.phrase.split()).lower()  # as the engine reads it: case is no part of a word
         if not tokens(phrase):
             raise field_error("phrase", "Ces mots sont trop courants pour désigner une ressource : "
                                         "reprenez ceux de l'annonce qui la nomment.")
         if data.listing_id is not None and session.get(IndexedListing, data.listing_id) is None:
             raise field_error("listing_id", "Annonce inconnue.")
-        same = session.exec(select(Teaching).where(func.lower(Teaching.phrase) == phrase.lower(),
-                                                   Teaching.node_id == data.node_id)).first()
+        same = session.exec(select(Teaching).where(Teaching.phrase == phrase, Teaching.node_id == data.node_id)).first()
         if same is not None:
             return out(same)
         for attempt in range(3):  # two teachings at once take the same next seq: the second tries again

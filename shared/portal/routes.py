@@ -513,18 +513,24 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.redirect(v, "/animation?avis=role-demande")
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
+    async def decide(v: Visit, decision: str, words: tuple[str, str], service: ServiceName, path: str,
+                     field: str, notices: tuple[str, str]) -> Response:
+        """A platform team's yes or no (`words`: the page's two verbs), then the animation page with its notice."""
+        v.require_account()
+        await v.form()
+        if decision not in words:
+            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
+        yes = decision == words[0]
+        answer = await v.backend.post(service, path, {field: yes})
+        if answer.ok:
+            return pages.redirect(v, f"/animation?avis={notices[0] if yes else notices[1]}")
+        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
+
     @router.post("/animation/roles/{request_id}/{decision}")
     async def decide_role_request(request_id: str, decision: str, v: VisitDep) -> Response:
         """`POST /api/v1/role-requests/{id}/decision`: the platform's team grants or refuses the role."""
-        v.require_account()
-        await v.form()
-        if decision not in ("accorder", "refuser"):
-            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
-        answer = await v.backend.post("offers", f"/role-requests/{request_id}/decision",
-                                      {"granted": decision == "accorder"})
-        if answer.ok:
-            return pages.redirect(v, f"/animation?avis=role-{'accorde' if decision == 'accorder' else 'refuse'}")
-        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
+        return await decide(v, decision, ("accorder", "refuser"), "offers", f"/role-requests/{request_id}/decision",
+                            "granted", ("role-accorde", "role-refuse"))
 
     @router.post("/animation/lecons", response_class=HTMLResponse)
     async def teach(v: VisitDep) -> Response:
@@ -548,15 +554,8 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/animation/demandes/{territory_id}/{decision}")
     async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:
         """`POST /api/v1/territories/{id}/decision`: the platform's team approves or refuses a claim."""
-        v.require_account()
-        await v.form()
-        if decision not in ("valider", "refuser"):
-            return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
-        answer = await v.backend.post("reporting", f"/territories/{territory_id}/decision",
-                                      {"approved": decision == "valider"})
-        if answer.ok:
-            return pages.redirect(v, f"/animation?avis=territoire-{'valide' if decision == 'valider' else 'refuse'}")
-        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
+        return await decide(v, decision, ("valider", "refuser"), "reporting", f"/territories/{territory_id}/decision",
+                            "approved", ("territoire-valide", "territoire-refuse"))
 
     @router.post("/animation/tableau")
     async def dashboard(v: VisitDep) -> Response:

@@ -175,18 +175,18 @@ def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         spinner = register(client, "Filature d'Aurillac", "Aurillac", "15000")
         workshop = register(client, "Atelier créatif d'Arpajon", "Arpajon-sur-Cère", "15130")
-        offer = post(client, spinner, kind="offer", title="Bobines de fil bouclette mohair")
+        offer = post(client, spinner, kind="offer", title="Rouleaux de passepoil satiné")
         post(client, workshop, kind="need", title="Chutes de tissu pour atelier créatif")
         team = platform_admin(stack, client)
         wait_until(lambda: offer in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced",
                                                                          headers=team).json()}, timeout=20)
-        mohair = "Bobines de fil bouclette mohair"
+        passepoil = "Rouleaux de passepoil satiné"
 
         def offered() -> list[str]:  # the stack is shared: the workshop may match other files' listings
             return [m["counterpart"]["title"] for m in matches(client, workshop) if m["counterpart"]]
 
-        assert mohair not in offered()
-        lesson = {"phrase": "fil bouclette mohair", "node_id": "textile_offcuts", "listing_id": offer}
+        assert passepoil not in offered()
+        lesson = {"phrase": "passepoil satiné", "node_id": "textile_offcuts", "listing_id": offer}
         refused = client.post("/api/v1/resources/teachings", headers=auth(spinner), json=lesson)
         assert refused.status_code == 403, refused.text
         unknown = client.post("/api/v1/resources/teachings", headers=team, json={**lesson, "node_id": "licorne"})
@@ -194,11 +194,11 @@ def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(
 
         taught = client.post("/api/v1/resources/teachings", headers=team, json=lesson)
         assert taught.status_code == 201 and taught.json()["node_label"] == "Chutes de tissu"
-        wait_until(lambda: mohair in offered(), timeout=20)
+        wait_until(lambda: passepoil in offered(), timeout=20)
         assert offer not in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced", headers=team).json()}
         again = client.post("/api/v1/resources/teachings", headers=team,
-                            json={**lesson, "phrase": "Fil  bouclette MOHAIR"})
+                            json={**lesson, "phrase": "Passepoil  SATINÉ"})
         assert again.status_code == 201 and again.json()["id"] == taught.json()["id"]
         exported = client.get("/api/v1/resources/teachings", headers=team).json()
         assert [(t["phrase"], t["node_id"]) for t in exported if t["listing_id"] == offer] == [
-            ("fil bouclette mohair", "textile_offcuts")]
+            ("passepoil satiné", "textile_offcuts")]

@@ -109,3 +109,23 @@ def test_a_taught_phrase_places_a_listing_the_knowledge_base_did_not_know() -> N
     assert Resolver(taught).profile(offer).nodes == ("textile_offcuts",)
     assert "fil bouclette mohair" not in base.nodes["textile_offcuts"].synonyms  # the reviewed base is untouched
     assert base.taught([]) is base
+
+
+def test_the_law_holds_for_an_engine_that_was_taught() -> None:
+    """A taught knowledge base is another object: the engine must keep the reviewed law (it lost it once)."""
+    from datetime import date
+
+    from matching.consumer import MatchingProcessor
+    from matching.engine import Engine
+    from matching.knowledge.law import Regulation
+
+    base = Knowledge.load()
+    taught = Engine(base.taught([("textile_offcuts", "fil bouclette mohair")]), today=date(2026, 12, 7),
+                    regulation=Regulation.load(base))
+    at = {"lat": 47.32, "lon": 5.04}
+    taught.upsert(ListingInput(listing_id="o", organisation_id="a", kind="offer", title="Carton ondulé",
+                               quantity_value=2, quantity_unit="t", frequency="monthly", **at))
+    [proposal] = taught.upsert(ListingInput(listing_id="n", organisation_id="b", kind="need", title="Carton ondulé",
+                                            **at))
+    assert {o.id for o in proposal.obligations} == {"waste_register", "transporter_declaration"}
+    assert MatchingProcessor(base).regulation.obligations  # what every engine of the service is given

@@ -37,10 +37,11 @@ def amount(profile: Profile, *, approximate: bool) -> str:
     return f" ({text})" if text else ""
 
 
-def use_phrase(knowledge: Knowledge, fit: PairFit) -> str:
+def use_phrase(knowledge: Knowledge, fit: PairFit) -> str | None:
+    """« servir de « Paillage » » when a rule links the two; None when the offer is what the need names."""
     if fit.rule is not None:
         return f"servir de « {knowledge.nodes[fit.rule.target].label} »"
-    return "répondre à ce besoin"
+    return None
 
 
 def pair_explanations(knowledge: Knowledge, fit: PairFit,
@@ -67,13 +68,16 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
             covered += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
                         f"{share(combined[1])}.")
 
-    to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} peut {use} "
-                 f"pour une organisation située {where} qui en cherche{amount(d, approximate=True)}.")
+    serves = f"peut {use} pour" if use else "peut répondre à"
+    to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} "
+                 + (f"peut {use} pour une organisation située {where} qui en cherche" if use else
+                    f"peut intéresser une organisation située {where} qui en cherche")
+                 + f"{amount(d, approximate=True)}.")
     to_demand = (f"Une organisation située à {km(fit.distance_km)}"
                  + (f" ({s.listing.commune})" if s.listing.commune else "")
-                 + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui peut {use} "
-                 f"pour votre besoin « {d.listing.title} »{amount(d, approximate=False)}.")
-    general = f"« {s.listing.title} » peut {use} pour « {d.listing.title} » {where}.{why}{check}"
+                 + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui {serves} "
+                 f"votre besoin « {d.listing.title} »{amount(d, approximate=False)}.")
+    general = f"« {s.listing.title} » {serves} « {d.listing.title} » {where}.{why}{check}"
     return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{covered}{why}{check}"}
 
 
