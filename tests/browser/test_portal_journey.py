@@ -422,7 +422,7 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
             "csrf_token"]}, json={"kind": "offer", "title": "Sciure de chêne", "category": "Sciure de bois"})
         assert posted.status_code == 201, posted.text
         odd = client.post("/api/v1/listings", headers={**bernard_cookie, "X-CSRF-Token": bernard_account[
-            "csrf_token"]}, json={"kind": "offer", "title": "Bobines de fil bouclette mohair"})
+            "csrf_token"]}, json={"kind": "offer", "title": "Galons de passementerie dorée"})
         assert odd.status_code == 201, odd.text
         team = platform_admin(portal, client)
 
@@ -487,15 +487,15 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
         "piste d'atelier")
     shot(page, "animation")
     # A listing Boucle cannot place: Anne tells it what its words name (issue 14, point 5).
-    lesson = page.get_by_role("form", name="Apprendre à Boucle « Bobines de fil bouclette mohair »")
+    lesson = page.get_by_role("form", name="Apprendre à Boucle « Galons de passementerie dorée »")
     until_shown(page, gateway + "/animation", lesson.count)
     shot(page, "animation-annonce-non-reconnue")
-    lesson.get_by_label("Les mots qui nomment la ressource").fill("fil bouclette mohair")
+    lesson.get_by_label("Les mots qui nomment la ressource").fill("galons de passementerie")
     lesson.get_by_label("désignent la ressource").fill("Chutes de tissu")
     lesson.get_by_role("button", name="Apprendre à Boucle").click()
     expect(page.get_by_role("status")).to_contain_text("Boucle lit désormais ces mots ainsi")
     until_shown(page, gateway + "/animation", lambda: 1 - page.get_by_role(
-        "form", name=re.compile("Apprendre à Boucle « Bobines")).count())
+        "form", name=re.compile("Apprendre à Boucle « Galons")).count())
     # The collectivité animates, it is not one of its actors (issue 15).
     expect(actors).not_to_contain_text("Communauté de communes de la Côte")
     # At 375 px the tables reflow, each cell under its column's name, nothing hidden sideways.
