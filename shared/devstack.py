@@ -184,11 +184,11 @@ class Stack:
             self.start_broker()
         if self.embedded_smtp and "mailsink" not in self.processes:
             self.start_mailsink()
+        if gateway:  # first: it needs no service to listen, and its port is then taken before anyone else's try
+            self.start_gateway()
         for name in services:
             self.start_service(name)
-        if gateway:
-            self.start_gateway()
-        self.wait_healthy(services)
+        self.wait_healthy((*services, "gateway") if gateway else services)
 
     def url(self, name: str) -> str:
         port = self.ports.gateway if name == "gateway" else self.instance_ports.get(name) or self.ports.services[name]
@@ -196,7 +196,8 @@ class Stack:
 
     def wait_healthy(self, services: tuple[str, ...] = SERVICES, timeout: float = 60.0,
                      consumers_joined: bool = False) -> None:
-        """Wait for each service's /healthz (and, if asked, for its consumer to join its group)."""
+        """Wait for each service's /healthz (and, if asked, for its consumer to join its group); the gateway's
+        process must be alive and answering (one that lost its port to another stack fails here, not later)."""
         deadline = time.monotonic() + timeout
         for name in services:
             while True:
@@ -206,6 +207,8 @@ class Stack:
                 try:
                     answer = httpx.get(f"{self.url(name)}/healthz", timeout=2.0)
                     body = answer.json()
+                    if name == "gateway" and "ok" in body:  # it answers (its own 200 needs every service)
+                        break
                     joined = body.get("consumer", {}).get("joined", True)
                     if answer.status_code == 200 and (joined or not consumers_joined):
                         break
