@@ -77,6 +77,9 @@ def field_error(field: str | tuple[str, ...], message: str, *, status_code: int 
     return HTTPException(status_code, detail=[{"loc": [where, *path], "msg": message, "type": "value_error"}])
 
 
+REQUIRED = "Ce champ est obligatoire."
+
+
 def french(item: Mapping[str, Any], *, form: bool = False) -> str:
     """One validation error in French: the service's own sentence, or pydantic's put into French.
 
@@ -86,12 +89,12 @@ def french(item: Mapping[str, Any], *, form: bool = False) -> str:
     ctx = item.get("ctx") or {}
     message = str(item.get("msg", ""))
     if kind == "missing":
-        return "Ce champ est obligatoire."
+        return REQUIRED
     if kind == "string_too_short":
         least = ctx.get("min_length", 1)
         # blank: the input is empty, or (an error relayed by a service, without its input) was said to be
-        blank = not str(item.get("input", "x")).strip() or message == "Ce champ est obligatoire."
-        return "Ce champ est obligatoire." if least == 1 or blank else f"{least} caractères au moins."
+        blank = not str(item.get("input", "x")).strip() or message == REQUIRED
+        return REQUIRED if least == 1 or blank else f"{least} caractères au moins."
     if kind == "string_too_long":
         return f"{ctx.get('max_length')} caractères au plus."
     if kind == "too_long":  # a constrained text's length is checked after its validators: also « too_long »

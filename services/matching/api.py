@@ -18,7 +18,13 @@ from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
 PRODUCER = "matching"
-REVIEWERS = ("animateur", "platform_admin")  # who reviews the listings the engine could not place
+REVIEWERS = ("animateur", "platform_admin")  # who reviews the listings the engine could not place, and teaches it
+
+
+def require_reviewer(caller: Caller) -> None:
+    """403 unless the caller animates a territory or belongs to the platform's team."""
+    if caller.role not in REVIEWERS:
+        raise HTTPException(403, detail="Réservé aux animateurs et à l'équipe de la plateforme.")
 
 
 
@@ -81,8 +87,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
     def unplaced(caller: CallerDep, session: SessionDep) -> list[UnplacedListing]:
         """Active listings the engine could not place: the animateurs and the platform's team review them (and
         the knowledge base learns from them); not a company's to browse."""
-        if caller.role not in REVIEWERS:
-            raise HTTPException(403, detail="Réservé aux animateurs et à l'équipe de la plateforme.")
+        require_reviewer(caller)
         rows = session.exec(select(IndexedListing).where(col(IndexedListing.active).is_(True),
                                                          col(IndexedListing.placed).is_(False))
                             .order_by(col(IndexedListing.seq).desc()).limit(500)).all()

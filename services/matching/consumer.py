@@ -184,7 +184,6 @@ class MatchingProcessor:
         if rebuilding:
             gc.freeze()  # the index is long-lived: spare it the collector's full passes
 
-
     def rematch(self, session: Session, phrase: str) -> int:
         """After a teaching (flushed in `session`): the engine catches up with it, and every active listing whose
         text holds the phrase is matched again in this transaction. How many proposals it made."""

@@ -14,7 +14,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from matching.api import PRODUCER, REVIEWERS
+from matching.api import PRODUCER, require_reviewer
 from matching.engine.text import tokens
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing, Teaching
@@ -48,10 +48,6 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
     SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
-    def reviewer(caller: Caller) -> None:
-        if caller.role not in REVIEWERS:
-            raise HTTPException(403, detail="Réservé aux animateurs et à l'équipe de la plateforme.")
-
     def out(row: Teaching) -> TeachingOut:
         node = knowledge.nodes.get(row.node_id)
         return TeachingOut(id=row.id, phrase=row.phrase, node_id=row.node_id,
@@ -62,7 +58,7 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
     def teach(data: TeachingIn, caller: CallerDep, session: SessionDep) -> TeachingOut:
         """Attach a phrase to a resource or a use, for everyone: the listings holding it are matched again. The
         same phrase taught twice for the same node is one teaching."""
-        reviewer(caller)
+        require_reviewer(caller)
         if data.node_id not in knowledge.nodes:
             raise field_error("node_id", f"Ressource ou usage inconnu « {data.node_id} » : choisissez-en un de "
                                          "la liste (GET /api/v1/resources).")
@@ -97,7 +93,7 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
     @router.get("/resources/teachings", response_model=list[TeachingOut])
     def teachings(caller: CallerDep, session: SessionDep) -> list[TeachingOut]:
         """Every teaching, oldest first: what the team exports to grow the knowledge base."""
-        reviewer(caller)
+        require_reviewer(caller)
         return [out(row) for row in session.exec(select(Teaching).order_by(col(Teaching.seq))).all()]
 
     return router

@@ -8,7 +8,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -77,7 +77,7 @@ def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gaze
     return org
 
 
-def readable(raw: Any) -> bool:
+def readable(raw: Any) -> TypeGuard[str]:
     """A text a message may quote back (a lone surrogate cannot be written in the answer)."""
     try:
         return isinstance(raw, str) and bool(raw.encode("utf-8"))
@@ -93,7 +93,7 @@ def organisation_problems(fields: Mapping[str, Any], gazetteer: Gazetteer,
     problems = []
     for name, check in (("siret", check_siret), ("naf_code", check_naf)):
         raw = fields.get(name)
-        if isinstance(raw, str) and readable(raw) and raw.strip():
+        if readable(raw) and raw.strip():
             try:
                 setattr(org, name, check(raw))
             except RuleBroken as exc:

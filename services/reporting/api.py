@@ -284,7 +284,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         """A one-page PDF of what the synergy avoids, for a party's CSR report (or the animateur's files); before any
         flow is recorded, it says so."""
         synergy = visible_synergy(session, caller, synergy_id)
-        impact = report.synergy_impact(session, synergy, date.today())
+        impact = report.synergy_impact(report.flows_for(session, [synergy]), date.today())
         parties = [org.name for party in session.exec(select(SynergyParty).where(
             SynergyParty.synergy_id == synergy_id)) if (org := session.get(KnownOrganisation, party.organisation_id))]
         holder = session.get(KnownOrganisation, caller.organisation_id)
@@ -526,9 +526,10 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
                                by=m.actor_name, at=report.aware(m.at))
                        for m in session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id)
                                              .order_by(col(SynergyMove.at)))]
-        out.flows = [{**row.data, "recorded_at": report.aware(row.recorded_at).isoformat()}
-                     for row in session.exec(select(SynergyFlow).where(SynergyFlow.synergy_id == synergy.synergy_id)
-                                             .order_by(col(SynergyFlow.recorded_at)))]
-        impact = report.synergy_impact(session, synergy, date.today())
+        rows = session.exec(select(SynergyFlow).where(SynergyFlow.synergy_id == synergy.synergy_id)
+                            .order_by(col(SynergyFlow.recorded_at))).all()
+        out.flows = [{**row.data, "recorded_at": report.aware(row.recorded_at).isoformat()} for row in rows]
+        ended = report.ended_on(session, synergy) if rows else None
+        impact = report.synergy_impact([report.flow_of(row, synergy, ended) for row in rows], date.today())
         out.impact = SynergyImpactOut.model_validate(impact) if impact else None
     return out

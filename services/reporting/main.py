@@ -6,6 +6,7 @@ Run: `uvicorn --factory reporting.main:create_app --port 8004` (or `make run`).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from fastapi import FastAPI
@@ -32,30 +33,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], handlers())
     runtime.on_commit.append(runtime.relay.notify)  # an accepted match stages synergy.opened
 
-    def weekly_summaries(stop: threading.Event) -> None:
-        """Each territory's weekly summary for its animateur, staged once per ISO week."""
-        while not stop.wait(settings.summary_check_seconds):
-            try:
-                with Session(runtime.engine) as session:
-                    if stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc):
-                        runtime.relay.notify()
-            except Exception:  # the database may be away: try again at the next round
-                continue
+    def every_check(stage: Callable[[Session], int]) -> Callable[[threading.Event], None]:
+        """A worker that, at each check, stages what is due in one transaction and wakes the relay if anything was."""
+        def run(stop: threading.Event) -> None:
+            while not stop.wait(settings.summary_check_seconds):
+                try:
+                    with Session(runtime.engine) as session:
+                        if stage(session):
+                            runtime.relay.notify()
+                except Exception:  # the database may be away: try again at the next round
+                    continue
+        return run
 
-    runtime.workers.append(("summaries", weekly_summaries))
-
-    def reminders(stop: threading.Event) -> None:
-        """Synergies quiet for weeks: one reminder to their parties and animateurs per quiet spell."""
-        quiet_after = timedelta(days=settings.quiet_after_days)
-        while not stop.wait(settings.summary_check_seconds):
-            try:
-                with Session(runtime.engine) as session:
-                    if stage_due_reminders(session, datetime.now(timezone.utc), quiet_after):
-                        runtime.relay.notify()
-            except Exception:  # the database may be away: try again at the next round
-                continue
-
-    runtime.workers.append(("reminders", reminders))
+    quiet_after = timedelta(days=settings.quiet_after_days)
+    # Each territory's weekly summary for its animateur, once per ISO week; synergies quiet for weeks, one
+    # reminder to their parties and animateurs per quiet spell.
+    runtime.workers.append(("summaries", every_check(
+        lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc))))
+    runtime.workers.append(("reminders", every_check(
+        lambda session: stage_due_reminders(session, datetime.now(timezone.utc), quiet_after))))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime

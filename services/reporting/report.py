@@ -139,10 +139,9 @@ SYNERGY_FIGURES = ("tonnes_diverted", "truck_trips_avoided", "km_avoided", "co2e
 WHOLE = {"truck_trips_avoided": None, "km_avoided": None, "euros_saved": None}  # counted in whole units
 
 
-def synergy_impact(session: Session, synergy: Synergy, today: date) -> dict[str, Any] | None:
-    """What one synergy avoids: a year of its running flows, and everything since its first flow began, each
-    figure with its French label, and the sources of the factors used. None before any flow is recorded."""
-    flows = flows_for(session, [synergy])
+def synergy_impact(flows: list[ind.Flow], today: date) -> dict[str, Any] | None:
+    """What one synergy avoids, from its flows (`flows_for`): a year of those running, and everything since the
+    first began, each figure with its French label, and the sources of the factors used. None without a flow."""
     if not flows:
         return None
     running = [f for f in flows if f.start <= today and (f.end is None or f.end > today)]

@@ -548,8 +548,7 @@ def build_router(settings: Settings) -> APIRouter:
             "phrase": forms.text(form, "phrase"), "node_id": node, "listing_id": forms.optional(form, "listing_id")})
         if answer.ok:
             return pages.redirect(v, "/animation?avis=lecon")
-        return await animation_page(v, status=422 if answer.status == 422 else answer.status,
-                                    general=[problem_of(answer)])
+        return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
     @router.post("/animation/demandes/{territory_id}/{decision}")
     async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:
