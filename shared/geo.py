@@ -28,6 +28,9 @@ from functools import cache
 from pathlib import Path
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "communes.csv.gz"
+EPCI_FILE = "epci.csv"  # beside the communes table: the EPCI names (same source, same script)
+EPCI_KINDS = {"CC": "communauté de communes", "CA": "communauté d'agglomération", "CU": "communauté urbaine",
+              "METRO": "métropole", "MET69": "métropole de Lyon"}
 
 # Paris, Lyon and Marseille are each one commune in the table (holding all their
 # postcodes); the INSEE codes of their arrondissements municipaux, which SIRENE
@@ -98,6 +101,22 @@ class Place:
         return f"{self.name} ({', '.join(self.postcodes) if self.postcodes else self.departement})"
 
 
+@dataclass(frozen=True, slots=True)
+class Epci:
+    """An établissement public de coopération intercommunale à fiscalité propre, by its SIREN."""
+
+    siren: str
+    name: str
+    kind: str  # a key of EPCI_KINDS
+
+    def label(self) -> str:
+        """`CC de Gevrey-Chambertin et de Nuits-Saint-Georges (SIREN 200070894)` – what a form's field holds."""
+        return f"{self.name} (SIREN {self.siren})"
+
+
+_SIREN_IN_LABEL = re.compile(r"\(\s*(?:SIREN\s*)?(\d{9})\s*\)\s*$|^\s*(\d{9})\s*$")
+
+
 class PlaceError(ValueError):
     """A place could not be resolved; the message is in French and user-facing."""
 
@@ -122,8 +141,10 @@ def _names(places: list[Place], limit: int = 10) -> str:
 class Gazetteer:
     """In-memory index of the communes table. Build it once with `load`."""
 
-    def __init__(self, places: list[Place]):
+    def __init__(self, places: list[Place], epcis: list[Epci] | None = None):
         self._places = sorted(places, key=lambda p: p.insee)
+        self._epcis = {e.siren: e for e in epcis or ()}
+        self._epci_keys = {e.siren: normalise_name(e.name).split() for e in epcis or ()}
         self._by_insee: dict[str, Place] = {}
         self._by_postcode: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
@@ -154,11 +175,15 @@ class Gazetteer:
         expected = ["insee", "name", "postcodes", "departement", "epci", "lat", "lon", "approximation"]
         if header != expected:
             raise ValueError(f"{path}: unexpected header {header}")
-        return cls([
-            Place(insee, name, tuple(postcodes.split()), dep, epci or None,
-                  float(lat), float(lon), approx or None)
-            for insee, name, postcodes, dep, epci, lat, lon, approx in reader
-        ])
+        places = [Place(insee, name, tuple(postcodes.split()), dep, epci or None, float(lat), float(lon),
+                        approx or None)
+                  for insee, name, postcodes, dep, epci, lat, lon, approx in reader]
+        epci_path = path.parent / EPCI_FILE
+        if not epci_path.exists():
+            return cls(places)
+        with open(epci_path, encoding="utf-8", newline="") as f:
+            rows = csv.DictReader(f)
+            return cls(places, [Epci(row["siren"], row["name"], row["kind"]) for row in rows])
 
     def __len__(self) -> int:
         return len(self._places)
@@ -183,6 +208,29 @@ class Gazetteer:
     def by_epci(self, siren: str) -> list[Place]:
         """The communes of the EPCI with this SIREN, by INSEE code (none for an unknown SIREN)."""
         return list(self._by_epci.get(siren, ()))
+
+    def epci(self, siren: str) -> Epci | None:
+        """The EPCI with this SIREN, or None."""
+        return self._epcis.get(siren.strip())
+
+    def epci_named(self, text: str) -> Epci | None:
+        """The EPCI a form's field designates: its label (`Nom (SIREN 200070894)`), its SIREN, or its exact name."""
+        if (m := _SIREN_IN_LABEL.search(text)) is not None:
+            return self.epci(m[1] or m[2])
+        key = normalise_name(text).split()
+        named = [siren for siren, words in self._epci_keys.items() if words == key]
+        return self._epcis[named[0]] if len(named) == 1 else None
+
+    def complete_epci(self, text: str, n: int = 10) -> list[Epci]:
+        """Up to `n` EPCI for an autocompletion box: those whose name holds every word typed (each word a
+        prefix of one of the name's), then those of the communes whose name starts with the text."""
+        typed = normalise_name(text).split()
+        if not typed:
+            return []
+        found = [siren for siren, words in sorted(self._epci_keys.items(), key=lambda item: item[1])
+                 if all(any(word.startswith(t) for word in words) for t in typed)]
+        found += [place.epci for place in self.complete(text, n) if place.epci]
+        return [self._epcis[siren] for siren in dict.fromkeys(found) if siren in self._epcis][:n]
 
     def by_name(self, name: str) -> list[Place]:
         """The communes whose normalised name equals that of `name`."""

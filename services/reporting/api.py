@@ -2,6 +2,7 @@
 
 
 import uuid
+from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
 from typing import Annotated
@@ -9,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
 
-from reporting import access, exports, indicators, pages, report, synergies, territories
+from reporting import access, charts, exports, indicators, pages, report, synergies, territories
 from reporting.lifecycle import (
     NEXT_STEPS,
     QUIET_AFTER,
@@ -37,6 +38,7 @@ from reporting.schemas import (
     ActorListingOut,
     ActorOut,
     ClaimDecision,
+    CommunePoint,
     Day,
     FlowIn,
     MoveOut,
@@ -52,6 +54,7 @@ from reporting.schemas import (
     SynergyOut,
     TerritoryCreate,
     TerritoryOut,
+    TerritoryPreview,
 )
 from shared.events import SynergyFlowReported, TransportLeg
 from shared.geo import Gazetteer
@@ -96,30 +99,12 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         set-role`). A collectivité's own EPCI (its SIRET starts with the EPCI's SIREN), communes of that EPCI,
         or the commune where it is registered are approved at once; any other claim is `pending` until a
         platform admin decides (`POST /api/v1/territories/{id}/decision`)."""
-        if not territories.acts_as_animateur(caller.role):
-            raise HTTPException(403, detail="Seul un animateur déclare un territoire : demandez ce rôle à "
-                                            "l'équipe de la plateforme.")
-        org = session.get(KnownOrganisation, caller.organisation_id)
-        if org is None or org.kind not in ANIMATEUR_KINDS:
-            raise HTTPException(403, detail="Seule une collectivité (organisation de type « public_body ») "
-                                            "peut animer un territoire.")
+        org = declaring_organisation(session, caller)
         territory_id = idempotent_id(idempotency_key, "territory", caller.organisation_id)
         if (earlier := session.get(Territory, territory_id)) is not None:
             replayed(response, (earlier.name, earlier.epci) == (data.name, data.epci))
             return territory_out(session, earlier)
-        if data.epci:
-            communes = [p.insee for p in gazetteer.by_epci(data.epci)]
-            if not communes:
-                raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
-            check_epci_free(session, data.epci)
-        else:
-            communes = list(dict.fromkeys(data.communes or []))
-            for index, code in enumerate(communes):
-                if gazetteer.by_insee(code) is None:
-                    raise field_error(("communes", str(index)), f"Commune inconnue : code INSEE {code}.")
-        status = territories.claim_status(siret=org.siret, insee=org.insee, epci=data.epci, communes=communes,
-                                          epci_of={code: place.epci for code in communes
-                                                   if (place := gazetteer.by_insee(code))})
+        communes, status, _holder = claim_of(session, org, data)
         now = datetime.now(timezone.utc)
         territory = Territory(territory_id=territory_id, name=data.name, epci=data.epci,
                               animateur_organisation_id=caller.organisation_id, created_at=now, status=status,
@@ -130,11 +115,59 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         session.commit()
         return territory_out(session, territory)
 
-    def check_epci_free(session: Session, epci: str) -> None:
-        taken = session.exec(select(Territory).where(Territory.epci == epci,
-                                                     Territory.status == territories.APPROVED)).first()
-        if taken is not None:
-            raise HTTPException(409, detail=f"L'EPCI {epci} est déjà animé (territoire « {taken.name} »).")
+    @router.post("/territories/preview", response_model=TerritoryPreview, responses=problems(400, 403),
+                 tags=["territoires"])
+    def preview_territory(data: TerritoryCreate, caller: CallerDep, session: SessionDep) -> TerritoryPreview:
+        """What `POST /api/v1/territories` would declare, written nowhere: its communes on a map, and whether it
+        would be approved at once, wait for the platform's team, or dispute an EPCI another collectivité
+        animates."""
+        org = declaring_organisation(session, caller)
+        communes, status, holder = claim_of(session, org, data)
+        places = [place for code in communes if (place := gazetteer.by_insee(code)) is not None]
+        epci = gazetteer.epci(data.epci) if data.epci else None
+        return TerritoryPreview(
+            name=data.name, epci=data.epci, epci_name=epci.name if epci else None, status=status,
+            status_label=territories.STATUS_LABELS[status], disputes=holder.name if holder else None,
+            communes=[CommunePoint(insee=p.insee, name=p.name) for p in places],
+            map=asdict(charts.territory_map([(p.insee, p.name, p.lat, p.lon) for p in places], [])))
+
+    def declaring_organisation(session: Session, caller: Caller) -> KnownOrganisation:
+        if not territories.acts_as_animateur(caller.role):
+            raise HTTPException(403, detail="Seul un animateur déclare un territoire : demandez ce rôle à "
+                                            "l'équipe de la plateforme.")
+        org = session.get(KnownOrganisation, caller.organisation_id)
+        if org is None or org.kind not in ANIMATEUR_KINDS:
+            raise HTTPException(403, detail="Seule une collectivité (organisation de type « public_body ») "
+                                            "peut animer un territoire.")
+        return org
+
+    def claim_of(session: Session, org: KnownOrganisation,
+                 data: TerritoryCreate) -> tuple[list[str], str, Territory | None]:
+        """The declared territory's communes, the status it would get, and the territory that animates its EPCI
+        already (a dispute), if any."""
+        holder = None
+        if data.epci:
+            communes = [p.insee for p in gazetteer.by_epci(data.epci)]
+            if not communes:
+                raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
+            holder = epci_holder(session, data.epci, org.organisation_id)
+        else:
+            communes = list(dict.fromkeys(data.communes or []))
+            for index, code in enumerate(communes):
+                if gazetteer.by_insee(code) is None:
+                    raise field_error(("communes", str(index)), f"Commune inconnue : code INSEE {code}.")
+        status = territories.claim_status(siret=org.siret, insee=org.insee, epci=data.epci, communes=communes,
+                                          epci_of={code: place.epci for code in communes
+                                                   if (place := gazetteer.by_insee(code))},
+                                          epci_taken=holder is not None)
+        return communes, status, holder
+
+    def epci_holder(session: Session, epci: str, other_than: str | None = None) -> Territory | None:
+        """The approved territory of another collectivité that animates this EPCI."""
+        query = select(Territory).where(Territory.epci == epci, Territory.status == territories.APPROVED)
+        if other_than is not None:
+            query = query.where(Territory.animateur_organisation_id != other_than)
+        return session.exec(query).first()
 
     @router.get("/territories", response_model=list[TerritoryOut], tags=["territoires"])
     def my_territories(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
@@ -177,10 +210,17 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         territory = session.get(Territory, territory_id)
         if territory is None:
             raise HTTPException(404, detail="Territoire inconnu.")
+        now = datetime.now(timezone.utc)
         if data.approved and territory.epci and territory.status != territories.APPROVED:
-            check_epci_free(session, territory.epci)
+            holder = epci_holder(session, territory.epci)
+            if holder is not None and not data.transfer:
+                raise HTTPException(409, detail=f"L'EPCI {territory.epci} est déjà animé (territoire « {holder.name} »)"
+                                                " : pour le confier à cette collectivité, confirmez le transfert.")
+            if holder is not None:
+                holder.status, holder.decided_at = territories.TRANSFERRED, now
+                session.add(holder)
         territory.status = territories.APPROVED if data.approved else territories.REFUSED
-        territory.decided_at = datetime.now(timezone.utc)
+        territory.decided_at = now
         session.add(territory)
         session.commit()
         return territory_out(session, territory)
@@ -492,11 +532,15 @@ def prospect_out(session: Session, prospect: Prospect) -> ProspectOut:
 
 def territory_out(session: Session, territory: Territory) -> TerritoryOut:
     org = session.get(KnownOrganisation, territory.animateur_organisation_id)
+    holder = None
+    if territory.epci and territory.status == territories.PENDING:
+        holder = session.exec(select(Territory).where(Territory.epci == territory.epci,
+                                                      Territory.status == territories.APPROVED)).first()
     return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci,
                         communes=commune_count(session, territory),
                         animateur_organisation_id=territory.animateur_organisation_id, status=territory.status,
                         status_label=territories.STATUS_LABELS[territory.status],
-                        animateur_name=org.name if org else "")
+                        animateur_name=org.name if org else "", disputes=holder.name if holder else None)
 
 
 def commune_count(session: Session, territory: Territory) -> int:

@@ -68,6 +68,26 @@ class TerritoryOut(BaseModel):
     status: str = Field(description="approved, pending (a platform admin decides) or refused")
     status_label: str
     animateur_name: str = ""  # the collectivité, for the platform admin deciding a claim
+    disputes: str | None = Field(default=None, description="pending claim of an EPCI another collectivité "
+                                 "animates: that territory's name (approving it needs `transfer`)")
+
+
+class CommunePoint(BaseModel):
+    insee: str
+    name: str
+
+
+class TerritoryPreview(BaseModel):
+    """A territory as `POST /api/v1/territories` would declare it, before anything is written."""
+
+    name: str
+    epci: str | None
+    epci_name: str | None
+    status: str = Field(description="what the declaration would get: approved, or pending")
+    status_label: str
+    disputes: str | None = Field(description="the territory already animating this EPCI, if any")
+    communes: list[CommunePoint]
+    map: dict = Field(description="the communes projected for a drawing: width, height, communes [{x, y, title}]")
 
 
 class OwnTerritoryOut(BaseModel):
@@ -84,6 +104,8 @@ class ClaimDecision(Strict):
     """A platform admin's decision on a territory claimed outside the collectivité's own EPCI or commune."""
 
     approved: bool
+    transfer: bool = Field(default=False, description="approve a disputed EPCI: the collectivité that animates it "
+                           "loses it (its territory becomes `transferred`)")
 
 
 class TransportIn(Strict):

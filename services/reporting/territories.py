@@ -14,8 +14,10 @@ from collections.abc import Iterable, Mapping
 APPROVED = "approved"
 PENDING = "pending"
 REFUSED = "refused"
+TRANSFERRED = "transferred"  # its EPCI was handed to the collectivité that disputed it
 STATUS_LABELS = {APPROVED: "validé", PENDING: "en attente de validation par l'équipe de la plateforme",
-                 REFUSED: "refusé par l'équipe de la plateforme"}
+                 REFUSED: "refusé par l'équipe de la plateforme",
+                 TRANSFERRED: "retiré par l'équipe de la plateforme, qui a confié l'EPCI à une autre collectivité"}
 ANIMATEUR_ROLE = "animateur"
 DECIDER_ROLE = "platform_admin"
 
@@ -26,14 +28,16 @@ def siren_of(siret: str | None) -> str | None:
 
 
 def claim_status(*, siret: str | None, insee: str | None, epci: str | None, communes: Iterable[str],
-                 epci_of: Mapping[str, str | None]) -> str:
+                 epci_of: Mapping[str, str | None], epci_taken: bool = False) -> str:
     """APPROVED when the collectivité claims what it is, else PENDING (a platform admin decides).
 
-    `epci_of` gives each commune's EPCI SIREN (the official table); `communes` are the territory's."""
+    `epci_of` gives each commune's EPCI SIREN (the official table); `communes` are the territory's. An EPCI is
+    animated once: claiming one another collectivité already animates (`epci_taken`) is a dispute, which the
+    platform admin settles."""
     siren = siren_of(siret)
     codes = list(communes)
     if epci is not None:
-        return APPROVED if siren == epci else PENDING
+        return APPROVED if siren == epci and not epci_taken else PENDING
     if siren is not None and codes and all(epci_of.get(code) == siren for code in codes):
         return APPROVED  # communes of its own EPCI
     if insee is not None and codes == [insee]:

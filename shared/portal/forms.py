@@ -148,7 +148,7 @@ COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role"
 
 
 # The territory form's fields, by the API's body names (POST /api/v1/territories).
-TERRITORY_FIELDS = {"name": "territory_name", "epci": "scope", "communes": "communes"}
+TERRITORY_FIELDS = {"name": "territory_name", "epci": "epci_name", "communes": "communes"}
 
 
 def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, list[str]]:

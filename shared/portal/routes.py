@@ -14,6 +14,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared.http import REQUIRED
 from shared.portal import forms, vocabulary
 from shared.portal.backend import Answer
 from shared.portal.visit import Pages, Visit, next_page, open_visit
@@ -447,7 +448,8 @@ def build_router(settings: Settings) -> APIRouter:
         return await animation_page(v)
 
     async def animation_page(v: Visit, *, status: int = 200, values: dict[str, str] | None = None,
-                             errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
+                             errors: dict[str, str] | None = None, general: list[str] | None = None,
+                             preview: dict[str, Any] | None = None) -> Response:
         answer = await v.backend.get("reporting", "/territories")
         territories = listing_of(answer)
         if not territories and v.role not in vocabulary.ANIMATION_ROLES:  # a collectivité asks for the role
@@ -480,24 +482,38 @@ def build_router(settings: Settings) -> APIRouter:
         return pages.render(v, "animation", "Animation du territoire", status=status, territories=views,
                             own=own_body, claims=listing_of(claims) if claims is not None else [],
                             role_requests=listing_of(role_requests) if role_requests is not None else [],
-                            values=values or defaults, errors=errors or {}, general=general or [],
+                            values=values or defaults, errors=errors or {}, general=general or [], preview=preview,
                             problem=answer.detail() if not answer.ok else None)
 
     @router.post("/animation/territoire", response_class=HTMLResponse)
     async def declare_territory(v: VisitDep) -> Response:
-        """`POST /api/v1/territories`: the collectivité's EPCI, or communes by INSEE code."""
+        """`POST /api/v1/territories`: the collectivité's own EPCI, another EPCI chosen by its name, or communes by
+        INSEE code; with « Voir sur la carte », `POST /api/v1/territories/preview` first, nothing written."""
         v.require_account()
         form = await v.form()
-        values = {k: forms.text(form, k) for k in ("territory_name", "scope", "communes")}
+        values = {k: forms.text(form, k) for k in ("territory_name", "scope", "epci_name", "communes")}
         body: dict[str, Any] = {"name": values["territory_name"]}
         if values["scope"] == "epci":
             own = await v.backend.get("reporting", "/territories/own")
             body["epci"] = own.body.get("epci") if own.ok and isinstance(own.body, dict) else None
+        elif values["scope"] == "autre_epci":
+            found = await v.backend.get("offers", "/epci", q=values["epci_name"] or "-", limit=2)
+            named = listing_of(found)
+            if len(named) != 1:
+                return await animation_page(v, status=422, values=values, errors={"epci_name": (
+                    "Choisissez l'intercommunalité dans la liste proposée : tapez quelques mots de son nom ou le "
+                    "nom d'une de ses communes." if values["epci_name"] else REQUIRED)})
+            body["epci"], values["epci_name"] = named[0]["siren"], named[0]["value"]
         else:
             body["communes"] = [code for code in values["communes"].replace(",", " ").split() if code]
-        answer = await v.backend.post("reporting", "/territories", body)
-        if answer.status == 201:
-            return pages.redirect(v, "/animation?avis=territoire")
+        if "apercu" in form:
+            answer = await v.backend.post("reporting", "/territories/preview", body)
+            if answer.ok and isinstance(answer.body, dict):
+                return await animation_page(v, values=values, preview=answer.body)
+        else:
+            answer = await v.backend.post("reporting", "/territories", body)
+            if answer.status == 201:
+                return pages.redirect(v, "/animation?avis=territoire")
         errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
                                              forms.TERRITORY_FIELDS)
         return await animation_page(v, status=422 if answer.status in (409, 422) else answer.status, values=values,
@@ -514,14 +530,14 @@ def build_router(settings: Settings) -> APIRouter:
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
     async def decide(v: Visit, decision: str, words: tuple[str, str], service: ServiceName, path: str,
-                     field: str, notices: tuple[str, str]) -> Response:
+                     field: str, notices: tuple[str, str], **more: bool) -> Response:
         """A platform team's yes or no (`words`: the page's two verbs), then the animation page with its notice."""
         v.require_account()
         await v.form()
         if decision not in words:
             return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
         yes = decision == words[0]
-        answer = await v.backend.post(service, path, {field: yes})
+        answer = await v.backend.post(service, path, {field: yes, **more})
         if answer.ok:
             return pages.redirect(v, f"/animation?avis={notices[0] if yes else notices[1]}")
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
@@ -552,9 +568,14 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.post("/animation/demandes/{territory_id}/{decision}")
     async def decide_claim(territory_id: str, decision: str, v: VisitDep) -> Response:
-        """`POST /api/v1/territories/{id}/decision`: the platform's team approves or refuses a claim."""
-        return await decide(v, decision, ("valider", "refuser"), "reporting", f"/territories/{territory_id}/decision",
-                            "approved", ("territoire-valide", "territoire-refuse"))
+        """`POST /api/v1/territories/{id}/decision`: the platform's team approves or refuses a claim, or settles a
+        dispute by handing the EPCI over (« transferer »)."""
+        path = f"/territories/{territory_id}/decision"
+        if decision == "transferer":
+            return await decide(v, "valider", ("valider", "refuser"), "reporting", path, "approved",
+                                ("territoire-transfere", "territoire-refuse"), transfer=True)
+        return await decide(v, decision, ("valider", "refuser"), "reporting", path, "approved",
+                            ("territoire-valide", "territoire-refuse"))
 
     @router.post("/animation/tableau")
     async def dashboard(v: VisitDep) -> Response:

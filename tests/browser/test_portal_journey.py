@@ -23,7 +23,10 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
+from shared.geo import Gazetteer
 from tests.conftest import PASSWORD, account_link, platform_admin, signed_up, wait_until
+
+GAZETTEER = Gazetteer.load()
 
 SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
 PHONE = {"width": 375, "height": 812}
@@ -455,6 +458,22 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     expect(page.get_by_role("heading", name="Déclarer votre territoire")).to_be_visible()
     expect(page.get_by_label(re.compile("L'intercommunalité de Beaune"))).to_be_checked()  # her commune's EPCI
     page.get_by_label("Nom du territoire").fill("Côte de Beaune et de Nuits")
+    # She first looks at a neighbouring intercommunalité, found by its name, on the map: nothing is written.
+    page.get_by_label("Une intercommunalité, choisie par son nom").check()
+    field = page.get_by_label(re.compile("^Intercommunalité"))
+    field.fill("Gevrey")  # the suggestions come from /api/v1/epci as she types
+    suggestion = page.locator("#epci-options option").first
+    expect(suggestion).to_have_attribute("value", re.compile("Gevrey-Chambertin et de Nuits-Saint-Georges"))
+    field.fill(str(suggestion.get_attribute("value")))
+    page.get_by_role("button", name="Voir sur la carte").click()
+    preview = page.get_by_role("region", name=re.compile("Aperçu"))
+    expect(preview).to_contain_text("CC de Gevrey-Chambertin et de Nuits-Saint-Georges")
+    expect(preview).to_contain_text("attendra la validation de l'équipe de la plateforme")
+    members = GAZETTEER.by_epci(str(GAZETTEER.by_name("Nuits-Saint-Georges")[0].epci))
+    expect(preview.get_by_role("img", name="Carte du territoire Côte de Beaune et de Nuits")
+           .locator("circle.commune")).to_have_count(len(members))
+    shot(page, "animation-apercu-du-territoire")
+    expect(page.get_by_role("table", name=re.compile("Acteurs du territoire"))).to_have_count(0)
     page.get_by_label("Des communes, par leur code INSEE").check()
     page.get_by_label("Codes INSEE des communes").fill(", ".join(communes))
     page.get_by_role("button", name="Déclarer le territoire").click()

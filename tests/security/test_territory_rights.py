@@ -181,3 +181,43 @@ def test_territory_access_follows_the_role_not_the_organisation(stack: Stack, sc
                    timeout=20)
         wait_until(lambda: client.get(dashboard).status_code == 403, timeout=20)
         assert "Emballages Gamma" not in client.get(dashboard).text
+
+
+def test_an_epci_is_animated_once_and_the_platform_settles_a_dispute(stack: Stack) -> None:
+    """An usurper got an EPCI approved; its rightful collectivité claims it, sees the dispute in its preview, and
+    the platform hands it over only when told to transfer it (issue 15, point 1)."""
+    tag = uuid.uuid4().hex[:6]
+    morlaix, landerneau = GAZETTEER.by_name("Morlaix")[0], GAZETTEER.by_name("Landerneau")[0]
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        usurper = collectivite(client, "Morlaix Communauté", "Morlaix", str(morlaix.epci), f"m-{tag}@agglo.example")
+        usurper.animateur = animateur_of(stack, client, usurper.headers, f"ursule-{tag}@agglo.example")
+        taken = claim(client, usurper.animateur, {"name": "Landerneau (usurpé)", "epci": landerneau.epci})
+        admin = platform_admin(stack, client)
+        assert client.post(f"/api/v1/territories/{taken['id']}/decision", headers=admin,
+                           json={"approved": True}).json()["status"] == "approved"
+        rightful = collectivite(client, "Landerneau Daoulas", "Landerneau", str(landerneau.epci),
+                                f"l-{tag}@cc.example")
+        rightful.animateur = animateur_of(stack, client, rightful.headers, f"loic-{tag}@cc.example")
+        body = {"name": "Pays de Landerneau-Daoulas", "epci": landerneau.epci}
+        preview = wait_until(lambda: (r := client.post("/api/v1/territories/preview", headers=rightful.animateur,
+                                                       json=body)).status_code == 200 and r.json(), timeout=20)
+        assert isinstance(preview, dict)
+        assert preview["disputes"] == "Landerneau (usurpé)" and preview["status"] == "pending"
+        assert {c["insee"] for c in preview["communes"]} == {p.insee for p in GAZETTEER.by_epci(str(landerneau.epci))}
+        assert len(preview["map"]["communes"]) == len(preview["communes"])
+        assert not [t for t in client.get("/api/v1/territories", headers=rightful.animateur).json()
+                    if t["name"] == body["name"]]  # a preview writes nothing
+        claimed = claim(client, rightful.animateur, body)
+        assert claimed["status"] == "pending" and claimed["disputes"] == "Landerneau (usurpé)"
+        assert client.get(f"/api/v1/territories/{claimed['id']}/actors",
+                          headers=rightful.animateur).status_code == 404
+        kept = client.post(f"/api/v1/territories/{claimed['id']}/decision", headers=admin, json={"approved": True})
+        assert kept.status_code == 409 and "confirmez le transfert" in kept.json()["detail"]
+        handed = client.post(f"/api/v1/territories/{claimed['id']}/decision", headers=admin,
+                             json={"approved": True, "transfer": True})
+        assert handed.status_code == 200 and handed.json()["status"] == "approved", handed.text
+        lost = {t["id"]: t for t in client.get("/api/v1/territories", headers=usurper.animateur).json()}
+        assert lost[taken["id"]]["status"] == "transferred"
+        assert client.get(f"/api/v1/territories/{taken['id']}/actors", headers=usurper.animateur).status_code == 404
+        assert client.get(f"/api/v1/territories/{claimed['id']}/actors",
+                          headers=rightful.animateur).status_code == 200

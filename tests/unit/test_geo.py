@@ -13,6 +13,7 @@ import pytest
 from shared.geo import (
     DEFAULT_PATH,
     AmbiguousPlace,
+    Epci,
     Gazetteer,
     Place,
     PlaceError,
@@ -273,7 +274,8 @@ def test_build_script_fallback_levels(tmp_path):
     (data / "departements.json").write_text(json.dumps([
         {"code": "21", "nom": "Côte-d'Or"}, {"code": "971", "nom": "Guadeloupe"}]))
     (data / "epci.json").write_text(json.dumps([
-        {"code": "200000001", "membres": [{"code": "21054"}, {"code": "21001"}]}]))
+        {"code": "200000001", "nom": "CA Beaune Côte et Sud", "type": "CA",
+         "membres": [{"code": "21054"}, {"code": "21001"}]}]))
     geonames = tmp_path / "rg_cities1000.csv"
     geonames.write_bytes(
         b"lat,lon,name,admin1,admin2,cc\r\n"
@@ -292,6 +294,7 @@ def test_build_script_fallback_levels(tmp_path):
     assert out.read_bytes() == first  # deterministic
 
     gz = Gazetteer.load(out)
+    assert gz.epci("200000001") == Epci("200000001", "CA Beaune Côte et Sud", "CA")  # epci.csv, beside
     approx = {p.insee: p.approximation for p in gz}
     assert approx == {
         "21464": None, "21054": None, "21004": None, "97101": None,
@@ -314,3 +317,24 @@ def test_the_communes_of_an_epci_by_its_siren() -> None:
     assert beaune in members and len(members) > 10 and all(p.epci == beaune.epci for p in members)
     assert members == [p for p in gazetteer if p.epci == beaune.epci]
     assert gazetteer.by_epci("000000000") == []
+
+
+def test_an_epci_by_its_name_its_siren_or_one_of_its_communes() -> None:
+    gazetteer = Gazetteer.load()
+    nuits = gazetteer.by_name("Nuits-Saint-Georges")[0]
+    epci = gazetteer.epci(str(nuits.epci))
+    assert epci is not None and "Nuits-Saint-Georges" in epci.name and epci.kind == "CC"
+    # Words of its name, in any order and cut short; or the name of one of its communes.
+    assert epci in gazetteer.complete_epci("nuits st geo")
+    assert epci in gazetteer.complete_epci("gevrey cc")
+    assert epci in gazetteer.complete_epci("Vosne-Romanée")
+    assert gazetteer.complete_epci("   ") == [] and gazetteer.complete_epci("zzzz") == []
+    # What the form's field holds once a suggestion is chosen, the SIREN, or the exact name.
+    assert gazetteer.epci_named(epci.label()) == epci
+    assert gazetteer.epci_named(epci.siren) == epci
+    assert gazetteer.epci_named(epci.name.upper()) == epci
+    assert gazetteer.epci_named("Communauté imaginaire") is None
+    # Every EPCI of the communes table has a name, and every named EPCI has communes.
+    sirens = {p.epci for p in gazetteer if p.epci}
+    assert all(gazetteer.epci(siren) is not None for siren in sirens)
+    assert len(sirens) > 1200

@@ -49,3 +49,8 @@ def test_an_animateur_acts_only_where_every_party_lies_in_its_territory() -> Non
     assert covering(by_party, ["alpha", "gamma"]) == {"cc-cote"}
     assert covering(by_party, ["alpha", "elsewhere"]) == set()
     assert covering(by_party, []) == set()
+
+
+def test_an_epci_another_collectivite_animates_is_a_dispute_the_platform_settles() -> None:
+    assert claim_status(siret=BEAUNE_AGGLO_SIRET, insee=BEAUNE.insee, epci=BEAUNE.epci, communes=[],
+                        epci_of=EPCI_OF, epci_taken=True) == PENDING

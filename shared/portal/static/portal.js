@@ -1,5 +1,6 @@
 // Boucle's portal: what helps while typing. Every page works without it (the server checks everything).
-//  - suggestions for communes and resources in a <datalist>, from /api/v1/communes and /api/v1/resources;
+//  - suggestions for communes, intercommunalités and resources in a <datalist>, from /api/v1/communes,
+//    /api/v1/epci and /api/v1/resources;
 //  - the resource's usual radius shown next to the radius field;
 //  - the SIRET's Luhn key checked as soon as the field is left;
 //  - after a form came back with errors, the focus on their summary, whose links lead to the fields.
@@ -10,6 +11,10 @@
     communes: {
       url: "/api/v1/communes",
       option: function (c) { return { value: c.value, label: c.name + " — " + c.departement }; }
+    },
+    epci: {
+      url: "/api/v1/epci",
+      option: function (e) { return { value: e.value, label: e.kind_label + ", " + e.communes + " communes" }; }
     },
     resources: {
       url: "/api/v1/resources",
