@@ -117,6 +117,9 @@ class OrganisationProfile(Payload):
     lat: float | None = None
     lon: float | None = None
     contact_email: str
+    # False for an organisation signed up through the portal until one of its users confirms an address;
+    # absent from events before 7 December 2026, which counted every organisation (hence the default).
+    confirmed: bool = True
 
 
 class AccountLinkRequested(Payload):

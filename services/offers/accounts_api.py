@@ -372,6 +372,7 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             logged = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
+        runtime.relay.notify()  # a first confirmation confirms the organisation (`organisation.updated`)
         response = RedirectResponse(AFTER_LOGIN, status_code=303)
         set_session_cookie(response, logged.token or "")
         return response

@@ -38,6 +38,7 @@ from offers.service import (
     NotFound,
     add_api_token,
     add_organisation,
+    confirm_organisation,
     organisation_by_token,
     stage_organisation,
 )
@@ -259,6 +260,8 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> Logge
     if user.confirmed_at is None:
         user.confirmed_at = now
         session.add(user)
+        if (org := session.get(Organisation, user.organisation_id)) is not None:
+            confirm_organisation(session, org, now)
     logged = open_session(session, user, now)
     session.commit()
     return logged

@@ -44,6 +44,9 @@ class Organisation(SQLModel, table=True):
     contact_email: str
     # Its API tokens are in `api_token` (until migration offers_0002, one `token_hash` column here).
     created_at: datetime = Field(default_factory=_now)
+    # When one of its users confirmed an address (or it was registered through the API, its token in hand);
+    # None: signed up, nobody confirmed yet — not one of its territory's actors.
+    confirmed_at: datetime | None = None
 
 
 class Listing(SQLModel, table=True):

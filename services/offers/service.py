@@ -58,8 +58,9 @@ FIRST_TOKEN_LABEL = "Jeton d'inscription"
 
 
 def register_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> tuple[Organisation, str]:
-    """Create an organisation with its first API token, returned once (only its hash is kept)."""
-    org = add_organisation(session, data, gazetteer)
+    """Create an organisation with its first API token, returned once (only its hash is kept); holding the token
+    confirms it."""
+    org = add_organisation(session, data, gazetteer, confirmed_at=datetime.now(timezone.utc))
     session.flush()  # the token refers to the organisation
     token = add_api_token(session, org.id, FIRST_TOKEN_LABEL)[1]
     session.commit()
@@ -67,9 +68,11 @@ def register_organisation(session: Session, data: OrganisationCreate, gazetteer:
     return org, token
 
 
-def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer) -> Organisation:
+def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer,
+                     confirmed_at: datetime | None = None) -> Organisation:
     """Check and stage a new organisation with its `organisation.registered`; the caller commits."""
-    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email))
+    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email),
+                       confirmed_at=confirmed_at)
     problem = RuleBroken.all_of(organisation_problems(data.model_dump(), gazetteer, into=org))
     if problem:
         raise problem
@@ -116,6 +119,16 @@ def stage_organisation(session: Session, org: Organisation) -> None:
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.registered", profile(org),
                                                        producer=PRODUCER, key=org.id))
+
+
+def confirm_organisation(session: Session, org: Organisation, now: datetime) -> None:
+    """One of its users confirmed an address: the organisation is confirmed (`organisation.updated`), once."""
+    if org.confirmed_at is not None:
+        return
+    org.confirmed_at = now
+    session.add(org)
+    add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
+                                                       key=org.id))
 
 
 LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}
@@ -180,7 +193,8 @@ def locate(org: Organisation, data: OrganisationCreate | OrganisationUpdate, gaz
 def profile(org: Organisation) -> OrganisationProfile:
     return OrganisationProfile(organisation_id=org.id, name=org.name, kind=org.kind, naf_code=org.naf_code,
                                siret=org.siret, commune=org.commune, postcode=org.postcode, insee=org.insee,
-                               lat=org.lat, lon=org.lon, contact_email=org.contact_email)
+                               lat=org.lat, lon=org.lon, contact_email=org.contact_email,
+                               confirmed=org.confirmed_at is not None)
 
 
 def organisation_by_token(session: Session, token: str) -> Organisation | None:

@@ -29,6 +29,7 @@ def on_organisation(session: Session, envelope: Envelope, payload: Payload) -> N
     row = session.get(KnownOrganisation, payload.organisation_id) or KnownOrganisation(
         organisation_id=payload.organisation_id, kind=payload.kind, registered_at=envelope.occurred_at)
     row.name, row.kind, row.insee, row.siret = payload.name, payload.kind, payload.insee, payload.siret
+    row.confirmed = payload.confirmed
     session.add(row)
 
 

@@ -18,6 +18,7 @@ class KnownOrganisation(SQLModel, table=True):
     siret: str | None = None  # public; ties a collectivité to its own EPCI (reporting.territories)
     insee: str | None = Field(default=None, index=True)
     registered_at: datetime
+    confirmed: bool = True  # a signed-up organisation none of whose users confirmed an address yet: False
 
 
 class KnownListing(SQLModel, table=True):

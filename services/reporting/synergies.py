@@ -182,8 +182,12 @@ def animateurs_of(session: Session, organisation_ids: Iterable[str]) -> set[str]
 
 
 def territory_actors(session: Session, territory: Territory) -> set[str]:
-    """The territory's actors: organisations located in its communes, the collectivité that animates it excepted."""
-    return territory_organisations(session, territory.territory_id) - {territory.animateur_organisation_id}
+    """The territory's actors: confirmed organisations located in its communes, the collectivité that animates it
+    excepted (a sign-up nobody confirmed is not an actor yet)."""
+    unconfirmed = set(session.exec(select(KnownOrganisation.organisation_id)
+                                   .where(col(KnownOrganisation.confirmed).is_(False))).all())
+    return territory_organisations(session, territory.territory_id) - unconfirmed - {
+        territory.animateur_organisation_id}
 
 
 def territory_organisations(session: Session, territory_id: str) -> set[str]:

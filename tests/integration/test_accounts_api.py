@@ -18,7 +18,7 @@ from sqlalchemy import Column, Index, MetaData, String, Table, inspect, select, 
 from sqlmodel import Session, col
 
 from shared.db import make_engine
-from shared.events import AccountLinkRequested, Envelope, payload_of
+from shared.events import AccountLinkRequested, Envelope, OrganisationProfile, payload_of
 from shared.http import hash_token
 from shared.links import LinkSigner
 from shared.outbox import OutboxMessage
@@ -119,6 +119,27 @@ class TestSignUp:
         [link] = offers.links("jean@scierie.example")
         assert (link.purpose, link.name, link.user_id) == ("confirm", "Jean Roux", created["user_id"])
         assert link.organisation_id == created["organisation_id"]
+
+    def test_the_organisation_is_confirmed_by_its_first_confirmed_address_or_its_api_token(
+            self, offers: Offers) -> None:
+        def profiles(organisation_id: str) -> list[tuple[str, bool]]:
+            with Session(offers.engine) as session:
+                rows = session.exec(select(OutboxMessage).where(OutboxMessage.key == organisation_id,
+                                                                col(OutboxMessage.type).startswith("organisation."))
+                                    .order_by(OutboxMessage.id)).scalars().all()
+            found = [(row.type, payload_of(Envelope.from_bytes(row.value))) for row in rows]
+            return [(kind, p.confirmed) for kind, p in found if isinstance(p, OrganisationProfile)]
+
+        created = offers.sign_up()
+        assert profiles(created["organisation_id"]) == [("organisation.registered", False)]
+        offers.confirm("jean@scierie.example")
+        offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
+        offers.confirm("jean@scierie.example")  # a later login link confirms nothing more
+        assert profiles(created["organisation_id"]) == [("organisation.registered", False),
+                                                        ("organisation.updated", True)]
+        by_api = offers.client.post("/api/v1/organisations", json={**ORGANISATION, "name": "Scierie Blanc"})
+        assert by_api.status_code == 201, by_api.text
+        assert profiles(by_api.json()["id"]) == [("organisation.registered", True)]
 
     def test_one_account_per_address_whatever_its_case(self, offers: Offers) -> None:
         offers.sign_up("jean@scierie.example")
@@ -638,7 +659,8 @@ def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, set
     engine = make_engine(settings.database_url("offers"))
     old = MetaData()
     columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-               for c in Organisation.__table__.columns]  # type: ignore[attr-defined]
+               for c in Organisation.__table__.columns  # type: ignore[attr-defined]
+               if c.name != "confirmed_at"]  # added later (offers_0009)
     table = Table("organisation", old, *columns, Column("token_hash", String, nullable=False))
     Index("ix_organisation_token_hash", table.c.token_hash, unique=True)
     old.create_all(engine)
@@ -658,3 +680,6 @@ def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, set
             assert client.post("/api/v1/organisations", json=ORGANISATION).status_code == 201
             columns_now = {c["name"] for c in inspect(client.app.state.runtime.engine).get_columns("organisation")}  # type: ignore[attr-defined]
             assert "token_hash" not in columns_now
+            with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
+                org = session.get(Organisation, "org-1")
+                assert org is not None and org.confirmed_at is not None  # registered with a token: confirmed
