@@ -330,6 +330,7 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     dupont.goto(gateway + "/annonces")
     dupont.get_by_role("button", name="Renouveler « Chutes de carton ondulé » pour six mois").click()
     expect(dupont.get_by_role("status")).to_contain_text("renouvelée pour six mois")
+    card = dupont.locator("[id^='a-']").first.get_attribute("id")  # where an email's link points (#a-…)
     dupont.get_by_role("button", name="Se déconnecter").click()
     expect(dupont.get_by_role("status")).to_contain_text("Vous êtes déconnecté")
     expect(dupont.get_by_role("navigation").get_by_role("link", name="Se connecter")).to_be_visible()
@@ -341,6 +342,15 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     dupont.get_by_role("button", name="Se connecter", exact=True).click()
     expect(dupont).to_have_url(re.compile(r"/espace$"))
     expect(dupont.locator("main")).to_contain_text("Bonjour Jeanne Dupont")
+    # Signed out, an email's link to one listing leads through the login page to that listing's card.
+    dupont.get_by_role("button", name="Se déconnecter").click()
+    dupont.goto(f"{gateway}/annonces#{card}")
+    expect(dupont).to_have_url(re.compile(rf"/connexion\?suite=/annonces#{card}$"))
+    dupont.get_by_label("Adresse email", exact=True).fill("jeanne@cartonnerie-dupont.example")
+    dupont.get_by_label("Mot de passe").fill(PASSWORD)
+    dupont.get_by_role("button", name="Se connecter", exact=True).click()
+    expect(dupont).to_have_url(re.compile(rf"/annonces#{card}$"))
+    expect(dupont.locator(f"#{card}")).to_be_in_viewport()
     assert console.unexpected() == []
 
 

@@ -3,7 +3,8 @@
 //    /api/v1/epci and /api/v1/resources;
 //  - the resource's usual radius shown next to the radius field;
 //  - the SIRET's Luhn key checked as soon as the field is left;
-//  - after a form came back with errors, the focus on their summary, whose links lead to the fields.
+//  - after a form came back with errors, the focus on their summary, whose links lead to the fields;
+//  - after signing in, the card an email's link pointed at (its #fragment kept through the login form).
 "use strict";
 
 (function () {
@@ -127,7 +128,14 @@
     });
   }
 
+  // An email's link points at a card (/synergies#s-…); signed out, the visitor lands on the login page with that
+  // fragment, which never reaches the server: the login form carries it on to the page asked for.
+  function keepFragment(input) {
+    if (location.hash && input.value.indexOf("#") < 0) { input.value += location.hash; }
+  }
+
   document.querySelectorAll(".error-summary[tabindex]").forEach(setupErrorSummary);
+  document.querySelectorAll("form input[name=suite]").forEach(keepFragment);
   document.querySelectorAll("input[data-suggest]").forEach(setupSuggestions);
   document.querySelectorAll("input[data-luhn]").forEach(setupLuhn);
 })();
