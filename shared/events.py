@@ -293,7 +293,8 @@ class TransportLeg(Payload):
 
 
 class SynergyFlowReported(Payload):
-    """synergy.flow_reported v1: a flow (rate per period, from start to end) recorded on a synergy."""
+    """synergy.flow_reported v1: a flow (rate per period, from start to end) recorded on a synergy;
+    synergy.flow_corrected v1: the same flow as it should read, a revision more (the latest revision holds)."""
 
     synergy_id: str
     flow_id: str
@@ -316,6 +317,7 @@ class SynergyFlowReported(Payload):
     members: list[str] = []  # mutualisation: organisation ids sharing it
     note: str | None = None
     actor_organisation_id: str
+    revision: int = 1  # 1 as reported; each correction one more
 
 
 class SummaryMove(Payload):
@@ -363,6 +365,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("synergy.contractualised", 1): SynergyMoved,
     ("synergy.ended", 1): SynergyMoved,
     ("synergy.flow_reported", 1): SynergyFlowReported,
+    ("synergy.flow_corrected", 1): SynergyFlowReported,
     ("synergy.quiet", 1): SynergyQuiet,
     ("matching.taught", 1): Taught,
     ("territory.weekly_summary", 1): TerritoryWeeklySummary,

@@ -150,7 +150,10 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             communes = [p.insee for p in gazetteer.by_epci(data.epci)]
             if not communes:
                 raise field_error("epci", f"Aucune commune de la table officielle n'appartient à l'EPCI {data.epci}.")
-            holder = epci_holder(session, data.epci, org.organisation_id)
+            holder = epci_holder(session, data.epci)
+            if holder is not None and holder.animateur_organisation_id == org.organisation_id:
+                raise HTTPException(409, detail=f"Votre collectivité anime déjà l'EPCI {data.epci} "
+                                                f"(territoire « {holder.name} »).")
         else:
             communes = list(dict.fromkeys(data.communes or []))
             for index, code in enumerate(communes):
@@ -162,12 +165,10 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                           epci_taken=holder is not None)
         return communes, status, holder
 
-    def epci_holder(session: Session, epci: str, other_than: str | None = None) -> Territory | None:
-        """The approved territory of another collectivité that animates this EPCI."""
-        query = select(Territory).where(Territory.epci == epci, Territory.status == territories.APPROVED)
-        if other_than is not None:
-            query = query.where(Territory.animateur_organisation_id != other_than)
-        return session.exec(query).first()
+    def epci_holder(session: Session, epci: str) -> Territory | None:
+        """The approved territory that animates this EPCI, if any."""
+        return session.exec(select(Territory).where(Territory.epci == epci,
+                                                    Territory.status == territories.APPROVED)).first()
 
     @router.get("/territories", response_model=list[TerritoryOut], tags=["territoires"])
     def my_territories(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
@@ -373,6 +374,23 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         synergies.record_flow(session, flow)
         session.commit()
         committed()
+        return out(session, synergy, detail=True)
+
+    @router.put("/synergies/{synergy_id}/flows/{flow_id}", response_model=SynergyOut,
+                responses=problems(400, 404, 409), tags=["synergies"])
+    def correct_flow(synergy_id: str, flow_id: str, data: FlowIn, caller: CallerDep,
+                     session: SessionDep) -> SynergyOut:
+        """Correct a recorded flow: the whole flow as it should read (`synergy.flow_corrected`, a revision more).
+        The same correction sent again changes nothing."""
+        synergy = visible_synergy(session, caller, synergy_id, to_act=True)
+        row = session.get(SynergyFlow, flow_id)
+        if row is None or row.synergy_id != synergy.synergy_id:
+            raise HTTPException(404, detail="Flux inconnu sur cette synergie.")
+        if synergy.stage == "abandoned":
+            raise HTTPException(409, detail="Synergie abandonnée : ses flux ne se corrigent plus.")
+        if synergies.correct_flow(session, row, flow_of(session, synergy, data, caller, prefix=(), flow_id=flow_id)):
+            session.commit()
+            committed()
         return out(session, synergy, detail=True)
 
     def flow_of(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...],

@@ -114,6 +114,18 @@ def record_flow(session: Session, flow: SynergyFlowReported) -> Envelope:
     return emit(session, "synergy.flow_reported", flow)
 
 
+def correct_flow(session: Session, row: SynergyFlow, flow: SynergyFlowReported) -> Envelope | None:
+    """Replace a recorded flow by its correction (validated by the caller), a revision more; None when the
+    correction says what the flow already says (sent again: nothing changes)."""
+    ignored = {"revision", "actor_organisation_id"}
+    corrected = flow.model_dump(mode="json")
+    if {k: v for k, v in corrected.items() if k not in ignored} == {
+            k: v for k, v in row.data.items() if k not in ignored}:
+        return None
+    return emit(session, "synergy.flow_corrected",
+                flow.model_copy(update={"revision": int(row.data.get("revision", 1)) + 1}))
+
+
 def apply(session: Session, envelope: Envelope) -> None:
     """Project one `boucle.synergies` event into the tables; applying it twice changes nothing."""
     payload = payload_of(envelope)
@@ -147,13 +159,16 @@ def apply(session: Session, envelope: Envelope) -> None:
             actor_organisation_id=payload.actor_organisation_id, actor_name=payload.actor_name,
             at=envelope.occurred_at))
         session.flush()
-    elif isinstance(payload, SynergyFlowReported):
-        if session.get(SynergyFlow, payload.flow_id) is not None:
-            return
-        session.add(SynergyFlow(flow_id=payload.flow_id, synergy_id=payload.synergy_id,
-                                recorded_at=envelope.occurred_at,
-                                actor_organisation_id=payload.actor_organisation_id,
-                                data=payload.model_dump(mode="json")))
+    elif isinstance(payload, SynergyFlowReported):  # reported, or corrected: the latest revision holds
+        row = session.get(SynergyFlow, payload.flow_id)
+        if row is None:
+            session.add(SynergyFlow(flow_id=payload.flow_id, synergy_id=payload.synergy_id,
+                                    recorded_at=envelope.occurred_at,
+                                    actor_organisation_id=payload.actor_organisation_id,
+                                    data=payload.model_dump(mode="json")))
+        elif payload.revision > int(row.data.get("revision", 1)):
+            row.data = payload.model_dump(mode="json")
+            session.add(row)
         session.flush()
 
 

@@ -88,12 +88,18 @@ def quantity_of(value: float | str | None, unit: str) -> dict[str, Any] | None:
     return {"value": value, "unit": unit} if unit else {"value": value}
 
 
+FLOW_FORM_FIELDS = ("quantity", "unit", "period", "start", "end", "material", "transport_before", "transport_after",
+                    "disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs")
+FLOW_FIELDS = (*FLOW_FORM_FIELDS, "density_t_per_unit", "shared_cost_saving_eur", "diverted_from_disposal",
+               "substitutes_virgin", "shared_what", "members", "note")  # what `PUT …/flows/{id}` takes
+
+
 def flow_body(form: Mapping[str, Any]) -> dict[str, Any]:
     """`POST /api/v1/synergies/{id}/flows` from the synergy page's form: a transport leg counts once its trips
     are given; empty amounts are left out."""
     body: dict[str, Any] = {"quantity": number(text(form, "quantity")), "unit": text(form, "unit"),
                             "period": text(form, "period") or "month", "start": text(form, "start"),
-                            "material": optional(form, "material")}
+                            "end": optional(form, "end"), "material": optional(form, "material")}
     for side in ("before", "after"):
         trips = number(text(form, f"{side}_trips"))
         if trips is not None:
@@ -102,6 +108,13 @@ def flow_body(form: Mapping[str, Any]) -> dict[str, Any]:
     for name in ("disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs"):
         body[name] = number(text(form, name))
     return {k: v for k, v in body.items() if v is not None and v != ""}
+
+
+def corrected_flow(form: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """`PUT /api/v1/synergies/{id}/flows/{flow_id}`: the flow as recorded, its form's fields as now filled in (an
+    emptied field is emptied); what the form does not show (members, density…) is kept."""
+    kept = {k: v for k, v in recorded.items() if k in FLOW_FIELDS and k not in FLOW_FORM_FIELDS and v is not None}
+    return {**kept, **flow_body(form)}
 
 
 def request_key(form: Mapping[str, Any]) -> str | None:

@@ -412,6 +412,24 @@ def build_router(settings: Settings) -> APIRouter:
         status = 422 if answer.status in (400, 409, 422) else answer.status
         return await my_synergies(v, status=status, refused_flows={synergy_id: problem_of(answer)})
 
+    @router.post("/synergies/{synergy_id}/flux/{flow_id}", response_class=HTMLResponse)
+    async def correct_flow(synergy_id: str, flow_id: str, v: VisitDep) -> Response:
+        """`PUT /api/v1/synergies/{id}/flows/{flow_id}`: a recorded flow corrected (sent again, nothing changes)."""
+        v.require_account()
+        form = await v.form()
+        synergy = await v.backend.get("reporting", f"/synergies/{synergy_id}")
+        flows = synergy.body.get("flows", []) if synergy.ok and isinstance(synergy.body, dict) else []
+        recorded = next((flow for flow in flows if flow.get("flow_id") == flow_id), None)
+        if recorded is None:
+            return pages.render(v, "message", "Flux introuvable", status=404,
+                                message="Ce flux n'existe pas sur cette synergie, ou vous n'y avez pas accès.")
+        answer = await v.backend.call("PUT", "reporting", f"/synergies/{synergy_id}/flows/{flow_id}",
+                                      json=forms.corrected_flow(form, recorded))
+        if answer.ok:
+            return pages.redirect(v, f"/synergies?avis=flux-corrige#s-{synergy_id}")
+        status = 422 if answer.status in (400, 409, 422) else answer.status
+        return await my_synergies(v, status=status, refused_flows={flow_id: problem_of(answer)})
+
     # --- preferences -----------------------------------------------------------------------------
 
     @router.get("/preferences", response_class=HTMLResponse)

@@ -98,6 +98,7 @@ def page_templates() -> Environment:
                       trim_blocks=True, lstrip_blocks=True)
     env.filters["date_fr"] = date_fr
     env.filters["number_fr"] = lambda value: format_number(float(value)) if value is not None else ""
+    env.filters["decimal_fr"] = decimal_fr
     env.filters["km"] = km
     env.globals["words"] = vocabulary
     return env
@@ -152,3 +153,11 @@ def next_page(raw: str | None, default: str = "/espace") -> str:
     if raw and raw.startswith("/") and not raw.startswith("//") and "\\" not in raw:
         return raw
     return default
+
+
+def decimal_fr(value: float | None) -> str:
+    """A number as a form field shows it for correction: every digit kept, a decimal comma (`1,25`, `360`)."""
+    if value is None:
+        return ""
+    number = float(value)
+    return str(int(number)) if number.is_integer() else repr(number).replace(".", ",")

@@ -318,7 +318,18 @@ def test_the_animateurs_creating_posts_are_safe_to_retry(stack: Stack) -> None:
             sent = client.post(f"/api/v1/synergies/{sid}/flows", headers={**b, "Idempotency-Key": "flux-janvier"},
                                json=flow)
             assert sent.status_code == 201, sent.text
-        assert len(client.get(f"/api/v1/synergies/{sid}", headers=b).json()["flows"]) == 1
+        [recorded] = client.get(f"/api/v1/synergies/{sid}", headers=b).json()["flows"]
+        # A flow is corrected later (issue 15, point 2): the latest revision holds; sent again, nothing changes.
+        corrected = {**flow, "quantity": flow["quantity"] * 2}
+        for _ in range(2):
+            put = client.put(f"/api/v1/synergies/{sid}/flows/{recorded['flow_id']}", headers=b, json=corrected)
+            assert put.status_code == 200, put.text
+        [now] = put.json()["flows"]
+        assert (now["flow_id"], now["quantity"], now["revision"]) == (recorded["flow_id"], corrected["quantity"], 2)
+        assert client.put(f"/api/v1/synergies/{sid}/flows/inconnu", headers=b, json=corrected).status_code == 404
+        _, outsider = register(client, "Garage de Chenôve", "Chenôve", "garage@chenove.example")
+        assert client.put(f"/api/v1/synergies/{sid}/flows/{recorded['flow_id']}", headers=outsider,
+                          json={**corrected, "quantity": 1}).status_code == 404
         for _ in range(2):
             prospect = client.post(f"/api/v1/territories/{territory}/prospects", json={
                 "name": "Garage de Longvic", "contacted_on": "2026-01-15"},
