@@ -64,8 +64,10 @@ SECONDS ?= 300
 load: install
 	$(PY) -m tests.bench.load --rate $(RATE) --seconds $(SECONDS)
 
+## The same stack, loaded once with a demo territory (shared/data/demo_bertranges.toml) in var/demo; prints
+## the accounts to sign in with. `make run` stays empty.
 demo: install
-	$(PY) -m shared.devstack
+	$(PY) -m shared.devstack --demo
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -251,8 +251,10 @@ class Stack:
             self.on_stop.pop()()
 
 
-def main() -> None:
-    var_dir = Path(os.environ.get("BOUCLE_VAR_DIR", "var")).resolve()
+def main(argv: list[str] | None = None) -> None:
+    """`make run` (an empty platform in var/), or with `--demo`, `make demo` (the demo territory, in var/demo)."""
+    demo = "--demo" in (sys.argv[1:] if argv is None else argv)
+    var_dir = Path(os.environ.get("BOUCLE_VAR_DIR", "var/demo" if demo else "var")).resolve()
     stack = Stack(var_dir)
     stopping = False
 
@@ -268,6 +270,14 @@ def main() -> None:
         print(f"\nBoucle est prêt : http://127.0.0.1:{stack.ports.gateway}", flush=True)
         if stack.embedded_smtp:
             print(f"Boîte aux lettres de développement : http://127.0.0.1:{stack.ports.mailbox}", flush=True)
+        if demo:
+            from shared.demo import DemoError, load  # the demo drives this module's Stack
+
+            print("Chargement de la démo (une minute la première fois)…", flush=True)
+            try:
+                print(load(stack), flush=True)
+            except DemoError as exc:
+                print(f"La démo n'a pas pu se charger : {exc}", file=sys.stderr, flush=True)
         print(f"Journaux : {var_dir / 'log'}   (Ctrl-C pour tout arrêter)", flush=True)
         while not stopping:
             for name, process in stack.processes.items():

@@ -1,0 +1,44 @@
+"""`make demo` (issue 16, point 6): the demo territory loads through the running services, once, and the
+animateur's dashboard shows real figures; its accounts sign in with the printed password."""
+
+from __future__ import annotations
+
+import tomllib
+
+import httpx
+
+from shared.demo import DEMO_FILE, PASSWORD, load
+from shared.devstack import Stack
+
+DEMO = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
+
+
+def test_the_demo_territory_has_actors_synergies_and_figures(sqlite_stack: Stack) -> None:
+    printed = load(sqlite_stack)
+    assert load(sqlite_stack) == printed  # loaded once: a restart finds it as it was
+    for email in ("animation@demo.boucle.example", "plateforme@demo.boucle.example", "scierie@demo.boucle.example",
+                  "gaec@demo.boucle.example"):
+        assert email in printed
+    with httpx.Client(base_url=sqlite_stack.url("gateway"), timeout=30) as client:
+        sessions = {}
+        for email in ("animation@demo.boucle.example", "plateforme@demo.boucle.example"):
+            answer = client.post("/api/v1/session", json={"email": email, "password": PASSWORD})
+            assert answer.status_code == 200, answer.text
+            sessions[email] = ({"Cookie": answer.headers["set-cookie"].split(";")[0]}, answer.json())
+        cookie, session = sessions["animation@demo.boucle.example"]
+        assert session["user"]["role"] == "animateur"
+        assert sessions["plateforme@demo.boucle.example"][1]["user"]["role"] == "platform_admin"
+        [territory] = client.get("/api/v1/territories", headers=cookie).json()
+        assert (territory["epci"], territory["status"], territory["communes"]) == (DEMO["territory"]["epci"],
+                                                                                  "approved", 32)
+        actors = client.get(f"/api/v1/territories/{territory['id']}/actors", headers=cookie).json()
+        assert len(actors) == len(DEMO["organisations"])  # the collectivité and the platform's team aside
+        kinds = {actor["kind"] for actor in actors}
+        assert {"company", "farm", "care_home", "hospital", "association"} <= kinds
+        impact = client.get("/api/v1/reports/impact", headers=cookie, params={
+            "territory": territory["id"], "from": "2026-01-01"}).json()
+        stages = impact["synergies_by_stage"]
+        assert (stages["operating"], stages["contractualised"], stages["studied"]) == (3, 1, 1)
+        assert stages["detected"] == 1 + len(DEMO["pistes"])
+        figures = impact["indicators"]
+        assert figures["tonnes_diverted"] > 100 and figures["km_avoided"] > 1000 and figures["truck_trips_avoided"] > 0
