@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
 
 from shared.devstack import Stack
@@ -68,7 +69,7 @@ class Console:
                                 f"({STATUS_TEXT[status]}) ({url})" for url, status in self.allowed)]
 
 
-STATUS_TEXT = {422: "Unprocessable Entity", 403: "Forbidden"}
+STATUS_TEXT = {422: "Unprocessable Entity", 403: "Forbidden", 404: "Not Found"}
 
 
 @pytest.fixture(scope="module")
@@ -649,4 +650,45 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est clôturée")
     expect(page.locator(".card", has_text="Broyeur de végétaux thermique")).to_contain_text("Clôturée")
     expect(page.get_by_role("button", name=re.compile("Renouveler « Broyeur"))).to_have_count(0)
+    assert console.unexpected() == []
+
+
+PAGES = {  # what a visitor, then a signed-in company, opens; each checked by axe and shot at 1280 and 375 px
+    "anonymous": ["/", "/inscription", "/connexion", "/etat", "/page-inconnue"],
+    "company": ["/espace", "/annonces/nouvelle", "/annonces", "/mises-en-relation", "/synergies", "/preferences",
+                "/organisation", "/organisation/profil", "/animation"],
+}
+
+
+def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Callable[..., Page],
+                                                console: Console) -> None:
+    """No serious or critical accessibility violation (axe-core, through axe-playwright-python) on any page of
+    the portal, and nothing wider than a 375 px phone (issue 16)."""
+    gateway = portal.url("gateway")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Conserverie Axe", "kind": "company", "commune": "Dijon",
+                                             "contact_email": "contact@conserverie-axe.example"}, "Alix Axe",
+                            f"alix-{time.monotonic_ns()}@conserverie-axe.example")
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    for who, paths in PAGES.items():
+        page = new_visitor()
+        if who == "company":
+            page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+        for path in paths:
+            page.set_viewport_size({"width": 1280, "height": 900})
+            answer = page.goto(gateway + path)
+            assert answer is not None and answer.status in (200, 404), (path, answer and answer.status)
+            if answer.status == 404:
+                console.allow(gateway + path, 404)
+            serious = [f"{v['id']} ({v['impact']}) : {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+                       for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+            if serious:
+                found[path] = serious
+            name = path.strip("/").replace("/", "-") or "accueil"
+            shot(page, f"page-{name}")
+            page.set_viewport_size(PHONE)
+            assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+            shot(page, f"telephone-page-{name}")
+    assert found == {}
     assert console.unexpected() == []
