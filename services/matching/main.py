@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from matching.api import build_link_router, build_router
 from matching.consumer import MatchingProcessor
+from matching.explore import build_explore_router
 from matching.knowledge import Knowledge
 from matching.models import TABLES
 from matching.resources import build_resource_router
@@ -36,5 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url)))
     app.include_router(build_link_router(runtime, signer))
     app.include_router(build_resource_router(knowledge))
+    app.include_router(build_explore_router(runtime, RemoteAuthenticator(settings.offers_url), knowledge))
     app.include_router(build_teaching_router(runtime, RemoteAuthenticator(settings.offers_url), knowledge))
     return app

@@ -332,7 +332,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         html = pages.environment().get_template("pages/attestation.html").render(
             title=f"Attestation d'impact — {synergy.resource}", synergy=synergy, impact=impact, parties=parties,
             holder=holder.name if holder else caller.name, stage_label=STAGE_LABELS[synergy.stage],
-            type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type), today=date.today())
+            type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type), today=date.today(),
+            printed=True)
         name = f"boucle-attestation-{synergy_id[:8]}-{date.today().isoformat()}.pdf"
         return Response(exports.pdf(html), media_type="application/pdf",
                         headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private"})

@@ -115,7 +115,7 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
     def report_html(dash: dashboard.Dashboard) -> str:
         return env.get_template("pages/report.html").render(
             title=f"Bilan des synergies — {dash.territory.name}", dash=dash, charts=dashboard.figures(dash),
-            today=date.today())
+            today=date.today(), printed=True)
 
     def file_name(kind: str, dash: dashboard.Dashboard, extension: str) -> str:
         return f"boucle-{kind}-{dash.period.first.isoformat()}-{dash.period.last.isoformat()}.{extension}"

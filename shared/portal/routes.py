@@ -24,6 +24,9 @@ from shared.units import format_number
 EXPIRY_SOON = timedelta(days=30)  # « listings about to expire » on the visitor's space
 
 
+EXPLORE_RADII = ("10", "25", "50", "100", "200")  # km, the choices of the explore page
+
+
 def build_router(settings: Settings) -> APIRouter:
     """The pages, bound to the settings (where the services are)."""
     router = APIRouter(include_in_schema=False)
@@ -429,6 +432,26 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.redirect(v, f"/synergies?avis=flux-corrige#s-{synergy_id}")
         status = 422 if answer.status in (400, 409, 422) else answer.status
         return await my_synergies(v, status=status, refused_flows={flow_id: problem_of(answer)})
+
+    # --- exploring ---------------------------------------------------------------------------------
+
+    @router.get("/explorer", response_class=HTMLResponse)
+    async def explore(v: VisitDep, q: str = "", type: str = "", rayon: str = "50") -> Response:
+        """`GET /api/v1/resources/nearby` around my organisation: what others offer and seek, as far as a match
+        shows it before both sides accept."""
+        v.require_account()
+        values = {"q": q.strip()[:120], "type": type if type in vocabulary.LISTING_KINDS else "",
+                  "rayon": rayon if rayon in EXPLORE_RADII else "50"}
+        me = await v.backend.get("offers", "/organisations/me")
+        where = me.body if me.ok and isinstance(me.body, dict) else {}
+        if where.get("lat") is None or where.get("lon") is None:
+            return pages.render(v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII,
+                                found=None, located=False)
+        answer = await v.backend.get("matching", "/resources/nearby", lat=where["lat"], lon=where["lon"],
+                                     radius_km=values["rayon"], kind=values["type"] or None, q=values["q"] or None)
+        return pages.render(v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII,
+                            found=listing_of(answer), located=True, commune=where.get("commune"),
+                            problem=answer.detail() if not answer.ok else None)
 
     # --- preferences -----------------------------------------------------------------------------
 

@@ -692,3 +692,34 @@ def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Call
             shot(page, f"telephone-page-{name}")
     assert found == {}
     assert console.unexpected() == []
+
+
+def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Callable[..., Page],
+                                                  console: Console) -> None:
+    """Issue 16, point 5: what others offer and seek nearby, as a match shows it before acceptance — never who."""
+    gateway = portal.url("gateway")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Jardinerie Curieuse", "kind": "company", "commune": "Beaune",
+                                             "contact_email": "contact@jardinerie-curieuse.example"}, "Inès Curieuse",
+                            f"ines-{time.monotonic_ns()}@jardinerie-curieuse.example")
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/espace")
+    page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Explorer").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Explorer autour de moi")
+    search = page.get_by_role("search", name="Chercher autour de moi")
+    search.get_by_label(re.compile("^Ressource")).fill("sciure")
+    search.get_by_label("Type").select_option(label="Offre")
+    search.get_by_label("Jusqu'à").select_option("25")
+    search.get_by_role("button", name="Chercher").click()
+    expect(page).to_have_url(re.compile(r"/explorer\?q=sciure&type=offer&rayon=25$"))
+    card = page.locator(".card", has_text="Sciure de chêne")  # posted in Beaune by the menuiserie (test above)
+    expect(card).to_contain_text("Beaune")
+    expect(card).to_contain_text("Sciure")
+    expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # never the organisation
+    expect(page.locator("main")).not_to_contain_text("Galons")  # another resource
+    shot(page, "explorer")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-explorer")
+    assert console.unexpected() == []
