@@ -7,6 +7,7 @@ by their `type`, so every error a visitor reads is French.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -115,6 +116,22 @@ def corrected_flow(form: Mapping[str, Any], recorded: Mapping[str, Any]) -> dict
     emptied field is emptied); what the form does not show (members, density…) is kept."""
     kept = {k: v for k, v in recorded.items() if k in FLOW_FIELDS and k not in FLOW_FORM_FIELDS and v is not None}
     return {**kept, **flow_body(form)}
+
+
+ANSWERING_KIND = {"offer": "need", "share": "need", "need": "offer", "pool": "pool"}
+
+
+def interest_body(form: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`POST /api/v1/listings`: the listing that answers one seen on the explore page (its kind, resource,
+    title and distance sent back by the page's form), or None when the form does not say which."""
+    kind = ANSWERING_KIND.get(text(form, "kind"))
+    resource = text(form, "resource") or text(form, "title")
+    distance = number(text(form, "distance_km"))
+    if kind is None or len(resource) < 3 or not isinstance(distance, float):
+        return None
+    return {"kind": kind, "title": resource[:200], "category": text(form, "resource")[:120] or None,
+            "radius_km": float(max(10, math.ceil(distance) + 5)),
+            "description": f"Publiée depuis « Explorer » : intéressé·e par « {text(form, 'title')[:150]} »."}
 
 
 def request_key(form: Mapping[str, Any]) -> str | None:

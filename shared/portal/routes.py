@@ -453,6 +453,25 @@ def build_router(settings: Settings) -> APIRouter:
                             found=listing_of(answer), located=True, commune=where.get("commune"),
                             problem=answer.detail() if not answer.ok else None)
 
+    @router.post("/explorer/interet", response_class=HTMLResponse)
+    async def interested(v: VisitDep) -> Response:
+        """« Ça m'intéresse » on a listing seen nearby: my organisation publishes the listing that answers it (a
+        need for an offer or a share, an offer for a need, the same pooling), named by the resource Boucle read
+        and reaching as far as that listing; the engine then proposes the match to both, through the usual
+        lifecycle (each accepts or declines, names stay hidden until both accept). Clicked again, nothing more."""
+        account = v.require_account()
+        form = await v.form()
+        body = forms.interest_body(form)
+        if body is None:
+            return pages.render(v, "message", "Annonce introuvable", status=422,
+                                message="Cette annonce ne peut pas recevoir d'intérêt : revenez à la page Explorer.")
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"interet:{account['organisation']['id']}:{forms.text(form, 'id')}")
+        answer = await v.backend.call("POST", "offers", "/listings", json=body, headers={"Idempotency-Key": key.hex})
+        if answer.status == 201:
+            return pages.redirect(v, "/annonces?avis=interet")
+        return pages.render(v, "message", "Impossible de publier", status=answer.status if answer.status >= 400
+                            else 422, message=problem_of(answer))
+
     # --- preferences -----------------------------------------------------------------------------
 
     @router.get("/preferences", response_class=HTMLResponse)

@@ -722,4 +722,17 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(page, "telephone-explorer")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    # « Ça m'intéresse »: the answering need is published, and the engine proposes the match to both sides.
+    card.get_by_role("button", name="Ça m'intéresse").click()
+    expect(page.get_by_role("status")).to_contain_text("Votre annonce est en ligne")
+    expect(page.get_by_role("heading", name="Sciure de bois")).to_have_count(1)
+    page.go_back()  # clicked again from the page left behind: nothing more
+    page.reload()
+    page.locator(".card", has_text="Sciure de chêne").get_by_role("button", name="Ça m'intéresse").click()
+    expect(page.get_by_role("heading", name="Sciure de bois")).to_have_count(1)
+    until_shown(page, gateway + "/mises-en-relation",
+                lambda: page.locator(".card", has_text="Sciure de chêne").count())
+    expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # still anonymous
+    shot(page, "explorer-interet")
     assert console.unexpected() == []

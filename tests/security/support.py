@@ -22,14 +22,15 @@ from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 # A path or query parameter named like this takes the id of an object of that kind.
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
                  "synergy_id": "synergy", "territory_id": "territory", "prospect_id": "prospect",
-                 "token_id": "token", "user_id": "user", "territory": "territory", "request_id": "role_request"}
+                 "token_id": "token", "user_id": "user", "territory": "territory", "request_id": "role_request",
+                 "flow_id": "flow"}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
 # Sign-up, logging in, health and metrics (checked below to hold nobody's data), and the reference data of
 # the forms (the offline commune table, the taxonomy, how the taxonomy reads a text sent).
 PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
           ("POST", "/api/v1/session"), ("POST", "/api/v1/session/link"), ("GET", "/api/v1/communes"),
-          ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read")}
+          ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read"), ("GET", "/api/v1/epci")}
 
 
 def luhn_siret(prefix: str) -> str:

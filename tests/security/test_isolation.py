@@ -183,6 +183,7 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         Obj("match", m2, a, "A–C match, accepted"),
         Obj("synergy", s1, a, "A–C synergy with a flow"),
         Obj("synergy", piste.json()["id"], a, "D's piste between A and C"),
+        Obj("flow", flow.json()["flows"][-1]["flow_id"], a, "A's flow on the A–C synergy"),
         Obj("territory", territory, d, "D's territory"),
         Obj("token", token.json()["id"], a, "A's second API token"),
         Obj("user", colleague.json()["id"], a, "A's invited colleague"),
@@ -304,8 +305,8 @@ def snapshot(client: httpx.Client, world: World) -> dict[str, Any]:
         state[f"{org.name} preferences"] = client.get("/api/v1/notifications/preferences", headers=org.headers).json()
     for synergy in world.of_kind("synergy"):
         got = client.get(f"/api/v1/synergies/{synergy.id}", headers=world.a.headers).json()
-        state[f"synergy {synergy.note}"] = (got["stage"], len(got["history"]), len(got["flows"]), got["resource"],
-                                            got["notes"])
+        state[f"synergy {synergy.note}"] = (got["stage"], len(got["history"]), got["resource"], got["notes"],
+                                            [(f["flow_id"], f.get("revision", 1), f["quantity"]) for f in got["flows"]])
     state["A's tokens"] = client.get("/api/v1/organisations/me/tokens", headers=world.a.headers).json()
     state["A's users"] = client.get("/api/v1/organisations/me/users", headers=world.a.headers).json()
     state["territories of D"] = client.get("/api/v1/territories", headers=world.d.headers).json()

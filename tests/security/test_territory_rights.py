@@ -154,6 +154,28 @@ def test_pistes_and_moves_stay_inside_the_animateurs_territory(stack: Stack, sce
     assert all(PHISHING not in m["text"] for m in messages_to(stack, scene.alpha.email))
 
 
+def test_a_sign_up_nobody_confirmed_is_not_an_actor_until_confirmed(stack: Stack, scene: Scene) -> None:
+    tag = uuid.uuid4().hex[:6]
+    email = f"delta-{tag}@conserverie.example"
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        created = client.post("/api/v1/accounts", json={
+            "organisation": {"name": f"Conserverie Delta {tag}", "kind": "company", "commune": "Quimper",
+                             "contact_email": email}, "name": "Denis Delta", "email": email})
+        assert created.status_code == 201, created.text
+        delta = created.json()["organisation_id"]
+        epsilon = register(client, f"Fromagerie Epsilon {tag}", "Quimper", f"epsilon-{tag}@fromage.example")
+
+        def actors() -> set[str]:
+            answer = client.get(f"/api/v1/territories/{scene.own['id']}/actors", headers=scene.anne)
+            assert answer.status_code == 200, answer.text
+            return {a["organisation_id"] for a in answer.json()}
+        wait_until(lambda: epsilon.id in actors(), timeout=20)  # registered after Delta, with its token
+        assert delta not in actors()
+        confirmed = client.post(httpx.URL(account_link(stack, email)).raw_path.decode())
+        assert confirmed.status_code == 303, confirmed.text
+        wait_until(lambda: delta in actors(), timeout=20)
+
+
 def test_territory_access_follows_the_role_not_the_organisation(stack: Stack, scene: Scene) -> None:
     tid = scene.own["id"]
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
@@ -222,23 +244,3 @@ def test_an_epci_is_animated_once_and_the_platform_settles_a_dispute(stack: Stac
         assert client.get(f"/api/v1/territories/{claimed['id']}/actors",
                           headers=rightful.animateur).status_code == 200
 
-
-def test_a_sign_up_nobody_confirmed_is_not_an_actor_until_confirmed(stack: Stack, scene: Scene) -> None:
-    tag = uuid.uuid4().hex[:6]
-    email = f"delta-{tag}@conserverie.example"
-    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        created = client.post("/api/v1/accounts", json={
-            "organisation": {"name": f"Conserverie Delta {tag}", "kind": "company", "commune": "Quimper",
-                             "contact_email": email}, "name": "Denis Delta", "email": email})
-        assert created.status_code == 201, created.text
-        delta = created.json()["organisation_id"]
-        epsilon = register(client, f"Fromagerie Epsilon {tag}", "Quimper", f"epsilon-{tag}@fromage.example")
-
-        def actors() -> set[str]:
-            return {a["organisation_id"] for a in client.get(f"/api/v1/territories/{scene.own['id']}/actors",
-                                                              headers=scene.anne).json()}
-        wait_until(lambda: epsilon.id in actors(), timeout=20)  # registered after Delta, with its token
-        assert delta not in actors()
-        confirmed = client.post(httpx.URL(account_link(stack, email)).raw_path.decode())
-        assert confirmed.status_code == 303, confirmed.text
-        wait_until(lambda: delta in actors(), timeout=20)
