@@ -76,6 +76,8 @@ class ListingSnapshot(Payload):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    terms: str | None = None  # shared.nomenclatures.LISTING_TERMS
+    price: str | None = None  # for the other side once both accept; absent from events before 7 December 2026
     # Qualities (None: not said): an offer's, or the need's requirement (minimum temperature, pressure and
     # purity, maximum moisture; for cold, the maximum temperature).
     temperature_c: float | None = None
@@ -162,6 +164,8 @@ class MatchParty(Payload):
     # quantity (None when kept private).
     description: str | None = None
     quantity_exact: str | None = None
+    terms: str | None = None  # shared.nomenclatures.LISTING_TERMS, said before acceptance too
+    price: str | None = None  # revealed with the description
 
 
 class LegalTextRef(Payload):

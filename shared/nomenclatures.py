@@ -15,6 +15,8 @@ DATA = Path(__file__).parent / "data"
 # or a product that never was a waste.
 WASTE_STATUSES = {"waste": "déchet", "by_product": "sous-produit", "end_of_waste": "sortie du statut de déchet",
                   "product": "produit"}
+# On what terms a listing is given: shown before a match is accepted; its price only after.
+LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.
 ABP_CATEGORIES = {1: "catégorie 1 (risque le plus élevé : incinération ou combustible)",
                   2: "catégorie 2 (lisiers, fumiers, animaux morts…)",

@@ -37,9 +37,11 @@ class Counterpart(BaseModel):
     commune: str | None
     quantity_approx: str | None
     distance_km: float | None
-    # Once every side accepted: the description and the exact quantity (None when kept private).
+    terms: str | None = None  # free, for_sale, negotiable (shared.nomenclatures.LISTING_TERMS)
+    # Once every side accepted: the description, the exact quantity (None when kept private) and the price.
     description: str | None = None
     quantity: str | None = None
+    price: str | None = None
 
 
 class UnplacedListing(BaseModel):
@@ -192,7 +194,8 @@ def party(session: Session, member: MatchMember, *, revealed: bool = False) -> M
     description, exact = revealed_details(row) if revealed and row is not None else (None, None)
     return MatchParty(organisation_id=member.organisation_id, listing_id=member.listing_id,
                       kind=row.kind if row else "offer", title=row.title if row else "",  # type: ignore[arg-type]
-                      commune=row.commune if row else None, description=description, quantity_exact=exact)
+                      commune=row.commune if row else None, description=description, quantity_exact=exact,
+                      terms=row.terms if row else None, price=row.price if revealed and row else None)
 
 
 def revealed_details(row: IndexedListing) -> tuple[str | None, str | None]:
@@ -208,7 +211,8 @@ def counterpart(session: Session, match: Match, member: MatchMember) -> Counterp
         kind=row.kind if row else "?", title=row.title if row else "", commune=row.commune if row else None,
         quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
         if row and not row.quantity_private else None, distance_km=match.distance_km,
-        description=description, quantity=exact)
+        description=description, quantity=exact, terms=row.terms if row else None,
+        price=row.price if row and match.status == "accepted" else None)
 
 
 def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:

@@ -36,6 +36,7 @@ class NearbyListing(BaseModel):
     family: str | None
     family_label: str | None
     quantity_approx: str | None  # a band; none when its owner keeps the quantity private
+    terms: str | None  # free, for_sale, negotiable: said; the price waits for an accepted match
     commune: str | None
     distance_km: float
 
@@ -100,6 +101,6 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
             family=family.id if family else None, family_label=family.label if family else None,
             quantity_approx=None if row.quantity_private else quantity_text(
                 row.quantity_value, row.quantity_unit, row.frequency, approximate=True),
-            commune=row.commune, distance_km=round(distance, 1))
+            terms=row.terms, commune=row.commune, distance_km=round(distance, 1))
 
     return router

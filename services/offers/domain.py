@@ -10,7 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from shared.nomenclatures import WASTE_STATUSES, activity_codes, normalise_ewc, normalise_naf, waste_codes
+from shared.nomenclatures import (
+    LISTING_TERMS,
+    WASTE_STATUSES,
+    activity_codes,
+    normalise_ewc,
+    normalise_naf,
+    waste_codes,
+)
 from shared.units import FREQUENCY_LABELS, RATE_UNITS, UNITS
 
 ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
@@ -89,6 +96,17 @@ def check_ewc(raw: str) -> str:
         raise RuleBroken("ewc_code", f"Code déchet « {raw} » absent de la nomenclature européenne des déchets "
                                      "(6 chiffres, ex. : 15 01 01).")
     return code
+
+
+def check_terms(raw: str | None) -> str | None:
+    """One of LISTING_TERMS (the French label is accepted too), or RuleBroken; None: not said."""
+    if raw is None or raw.strip() == "":
+        return None
+    for code, label in LISTING_TERMS.items():
+        if raw.strip().lower() in (code, label):
+            return code
+    choices = ", ".join(f"« {code} » ({label})" for code, label in LISTING_TERMS.items())
+    raise RuleBroken("terms", f"Conditions « {raw} » inconnues : {choices}.")
 
 
 def check_waste_status(raw: str | None) -> str | None:

@@ -71,6 +71,8 @@ class Listing(SQLModel, table=True):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None  # offer: usable in organic farming; need: for an organic farm
+    terms: str | None = None  # shared.nomenclatures.LISTING_TERMS: shown to all (None: not said)
+    price: str | None = None  # « 30 € la tonne, départ » : shown to the other side once both accept
     # Qualities (offers.domain.QUALITIES): an offer's, or what a need requires (see shared.events).
     temperature_c: float | None = None
     pressure_bar: float | None = None
@@ -421,6 +423,10 @@ class ListingFields(Input):
         default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
     organic_farming: bool | None = PydanticField(
         default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
+    terms: Text | None = PydanticField(default=None, description="conditions : free (gratuit), for_sale (à vendre), "
+                                                                 "negotiable (à débattre) ; montrées à tous")
+    price: Text | None = PydanticField(default=None, max_length=120, description="prix, montré à l'autre partie "
+                                                                                 "seulement après accord des deux")
     temperature_c: float | None = PydanticField(
         default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
     pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
@@ -479,6 +485,8 @@ class ListingPublic(BaseModel):
     waste_status: str | None = None
     abp_category: int | None = None
     organic_farming: bool | None = None
+    terms: str | None = None
+    price: str | None = None
     temperature_c: float | None = None
     pressure_bar: float | None = None
     purity_percent: float | None = None
@@ -505,6 +513,7 @@ class ListingAnonymised(BaseModel):
     waste_status: str | None = None  # what the flow is in law is no secret: the partner's obligations follow from it
     abp_category: int | None = None
     organic_farming: bool | None = None
+    terms: str | None = None  # the price stays with its owner until a match is accepted
     temperature_c: float | None = None  # qualities are what a partner needs to know, not a secret
     pressure_bar: float | None = None
     purity_percent: float | None = None

@@ -24,6 +24,7 @@ from offers.domain import (
     check_quality,
     check_radius,
     check_siret,
+    check_terms,
     check_transition,
     check_waste_status,
     expiry_reminder_due,
@@ -404,6 +405,10 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         listing.abp_category = check_abp_category(data.abp_category)
     if "organic_farming" in given:
         listing.organic_farming = data.organic_farming
+    if "terms" in given:
+        listing.terms = check_terms(data.terms)
+    if "price" in given:
+        listing.price = data.price or None
     if "private_fields" in given:
         listing.private_fields = sorted(set(data.private_fields or []))
     if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
@@ -423,5 +428,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
         waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
+        terms=listing.terms, price=listing.price,
         **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

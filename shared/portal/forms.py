@@ -74,6 +74,8 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "waste_status": optional(form, "waste_status"),
         "abp_category": optional(form, "abp_category"),
         "organic_farming": True if form.get("organic_farming") else None,
+        "terms": optional(form, "terms"),
+        "price": optional(form, "price"),
     }
     if editing:
         return body
@@ -172,7 +174,8 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "private_fields": "quantity_private", "waste_status": "waste_status",
                   "temperature_c": "temperature_c", "pressure_bar": "pressure_bar",
                   "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
-                  "abp_category": "abp_category", "organic_farming": "organic_farming"}
+                  "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
+                  "price": "price"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.nomenclatures import ABP_CATEGORIES, WASTE_STATUSES
+from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, WASTE_STATUSES
 from shared.units import UNITS
 
 SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé de contrôle ne correspond pas)."
@@ -77,3 +77,5 @@ COLLEAGUE_ROLES = {"member": "Membre : publie et répond", "org_admin": "Adminis
 # A listing's declared legal status (shared.nomenclatures), as the form's choices.
 WASTE_STATUS_CHOICES = {code: label[0].upper() + label[1:] for code, label in WASTE_STATUSES.items()}
 ABP_CATEGORY_CHOICES = {str(n): f"Catégorie {label.removeprefix('catégorie ')}" for n, label in ABP_CATEGORIES.items()}
+# On what terms a listing is given (shared.nomenclatures), as the form's choices and the cards' words.
+TERMS = {code: label[0].upper() + label[1:] for code, label in LISTING_TERMS.items()}

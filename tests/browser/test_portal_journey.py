@@ -133,7 +133,8 @@ def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: 
 
 
 def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: str, quantity: str = "",
-                 frequency: str | None = None, description: str = "", unit: str = "t") -> None:
+                 frequency: str | None = None, description: str = "", unit: str = "t", terms: str | None = None,
+                 price: str = "") -> None:
     page.goto(stack.url("gateway") + "/annonces/nouvelle")
     page.get_by_label(kind).check()
     page.get_by_label("Titre").fill(title)
@@ -145,6 +146,10 @@ def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: s
         page.get_by_label("Unité").select_option(unit)
     if frequency:
         page.get_by_label("Fréquence").select_option(label=frequency)
+    if terms:
+        page.get_by_label("Conditions").select_option(label=terms)
+    if price:
+        page.get_by_label(re.compile("^Prix")).fill(price)
     page.get_by_role("button", name="Publier l'annonce").click()
     expect(page).to_have_url(re.compile(r"/annonces\?avis=publiee$"))
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est en ligne")
@@ -187,7 +192,8 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(dupont.locator("#radius_km-hint")).to_have_text(re.compile(r"Par défaut : 50 km"))
     shot(dupont, "annonce-nouvelle")
     post_listing(dupont, portal, kind="J'ai un surplus à donner ou vendre", title="Chutes de carton ondulé",
-                 resource="Carton ondulé", quantity="2", frequency="Chaque mois")
+                 resource="Carton ondulé", quantity="2", frequency="Chaque mois", terms="À débattre",
+                 price="20 € la tonne, enlèvement à l'usine")
     expect(dupont.get_by_text("2 t, chaque mois")).to_be_visible()
     shot(dupont, "annonces")
 
@@ -210,6 +216,8 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(card.locator(".obligations a").first).to_have_attribute("href", re.compile(r"^https://"))
     expect(card).not_to_contain_text("Emballages Martin")
     expect(martin.locator("main")).not_to_contain_text("Cartonnerie Dupont")
+    expect(martin.locator("main")).to_contain_text("à débattre")  # the terms are said, the price waits
+    expect(martin.locator("main")).not_to_contain_text("20 € la tonne")
     shot(dupont, "mises-en-relation")
     dupont.goto(gateway + "/espace")
     expect(dupont.locator(".figures li", has_text="à traiter").locator(".figure")).to_have_text("1")
@@ -230,6 +238,8 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
         "Sa description : Plaques d'au moins 60 cm, livrées à l'atelier.")
     expect(dupont.locator("main")).to_contain_text("— 1,5 t par mois")
     shot(dupont, "mises-en-relation-coordonnees")
+    until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
+    expect(martin.locator("main")).to_contain_text("à débattre : 20 € la tonne, enlèvement à l'usine")
     until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
     expect(martin.locator(".contact")).to_contain_text("Cartonnerie Dupont")
     expect(martin.locator(".contact")).to_contain_text("jeanne@cartonnerie-dupont.example")

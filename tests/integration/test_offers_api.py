@@ -65,6 +65,8 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"pressure_bar": -1}, ["body", "pressure_bar"], "La pression (bar) doit être comprise"),
     ({"abp_category": "C3"}, ["body", "abp_category"], "Catégorie de sous-produits animaux « C3 » inconnue"),
     ({"colour": "blue"}, ["body", "colour"], "Champ inconnu : retirez-le"),
+    ({"terms": "troc"}, ["body", "terms"], "Conditions « troc » inconnues : « free » (gratuit)"),
+    ({"price": "x" * 121}, ["body", "price"], "120"),
 ])
 def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:
     answer = client.post("/api/v1/listings", headers=register(client), json={**GOOD, **change})
@@ -130,10 +132,13 @@ def test_a_declared_legal_status_is_kept_shown_and_published(backend: str, setti
 def test_others_see_an_anonymised_listing(client: TestClient) -> None:
     owner = register(client)
     other = register(client, name="Ferme Morel", contact_email="morel@ferme.example")
-    created = client.post("/api/v1/listings", headers=owner, json={**GOOD, "quantity": {"value": 2300, "unit": "kg"},
-                                                                    "description": "Appeler M. Roux"}).json()
+    created = client.post("/api/v1/listings", headers=owner, json={
+        **GOOD, "quantity": {"value": 2300, "unit": "kg"}, "description": "Appeler M. Roux", "terms": "à vendre",
+        "price": "45 € la tonne"}).json()
+    assert client.get(f"/api/v1/listings/{created['id']}", headers=owner).json()["price"] == "45 € la tonne"
     seen = client.get(f"/api/v1/listings/{created['id']}", headers=other).json()
     assert seen["mine"] is False
+    assert seen["terms"] == "for_sale" and "price" not in seen  # the terms are said, the price waits
     assert seen["quantity_approx"] == "environ 2\u202f000 kg"
     assert seen["commune"] == "Dole"
     assert "description" not in seen and "organisation_id" not in seen

@@ -101,6 +101,10 @@ def load(stack: Stack, world: FuzzWorld, service: str, *, pinned: bool) -> Any:
         # With the caller's own ids, fuzzing reaches the code behind the lookups; the coverage phase's
         # boundary values are about validation, which the run with generated ids already covers.
         "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": not pinned}},
+        # Correcting a flow takes the body of recording one (FlowIn), whose boundaries the coverage phase walks on
+        # `POST …/flows`: the correction is fuzzed, not walked again (about 290 cases, 16 s).
+        "operations": [{"include-path": "/api/v1/synergies/{synergy_id}/flows/{flow_id}", "include-method": "PUT",
+                        "phases": {"coverage": {"enabled": False}}}],
         "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS
                                         if not (service in UNDOCUMENTED_ERRORS and name == "status_code_conformance")}},
         "headers": world.caller.headers,
