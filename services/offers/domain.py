@@ -98,26 +98,26 @@ def check_ewc(raw: str) -> str:
     return code
 
 
-def check_terms(raw: str | None) -> str | None:
-    """One of LISTING_TERMS (the French label is accepted too), or RuleBroken; None: not said."""
+def code_of(field: str, raw: str | None, choices: dict[str, str], unknown: str) -> str | None:
+    """The code of one of `choices` (its French label is accepted too), or RuleBroken saying `unknown` (with
+    `{raw}` and `{choices}`); None when nothing is said."""
     if raw is None or raw.strip() == "":
         return None
-    for code, label in LISTING_TERMS.items():
+    for code, label in choices.items():
         if raw.strip().lower() in (code, label):
             return code
-    choices = ", ".join(f"« {code} » ({label})" for code, label in LISTING_TERMS.items())
-    raise RuleBroken("terms", f"Conditions « {raw} » inconnues : {choices}.")
+    listed = ", ".join(f"« {code} » ({label})" for code, label in choices.items())
+    raise RuleBroken(field, unknown.format(raw=raw, choices=listed))
+
+
+def check_terms(raw: str | None) -> str | None:
+    """One of LISTING_TERMS; None: not said."""
+    return code_of("terms", raw, LISTING_TERMS, "Conditions « {raw} » inconnues : {choices}.")
 
 
 def check_waste_status(raw: str | None) -> str | None:
-    """One of WASTE_STATUSES (the French label is accepted too), or RuleBroken; None: not declared."""
-    if raw is None or raw == "":
-        return None
-    for code, label in WASTE_STATUSES.items():
-        if raw.strip().lower() in (code, label):
-            return code
-    choices = ", ".join(f"« {code} » ({label})" for code, label in WASTE_STATUSES.items())
-    raise RuleBroken("waste_status", f"Statut « {raw} » inconnu : {choices}.")
+    """One of WASTE_STATUSES; None: not declared."""
+    return code_of("waste_status", raw, WASTE_STATUSES, "Statut « {raw} » inconnu : {choices}.")
 
 
 def check_abp_category(raw: int | str | None) -> int | None:

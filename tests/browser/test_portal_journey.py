@@ -663,6 +663,14 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     assert console.unexpected() == []
 
 
+def company_session(stack: Stack, name: str, commune: str, person: str, domain: str) -> str:
+    """The session cookie of a company signed up through the API and confirmed by its emailed link."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        return signed_up(stack, client, {"name": name, "kind": "company", "commune": commune,
+                                         "contact_email": f"contact@{domain}.example"}, person,
+                         f"equipe-{time.monotonic_ns()}@{domain}.example")
+
+
 PAGES = {  # what a visitor, then a signed-in company, opens; each checked by axe and shot at 1280 and 375 px
     "anonymous": ["/", "/inscription", "/connexion", "/etat", "/page-inconnue"],
     "company": ["/espace", "/annonces/nouvelle", "/annonces", "/mises-en-relation", "/synergies", "/preferences",
@@ -675,10 +683,7 @@ def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Call
     """No serious or critical accessibility violation (axe-core, through axe-playwright-python) on any page of
     the portal, and nothing wider than a 375 px phone (issue 16)."""
     gateway = portal.url("gateway")
-    with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Conserverie Axe", "kind": "company", "commune": "Dijon",
-                                             "contact_email": "contact@conserverie-axe.example"}, "Alix Axe",
-                            f"alix-{time.monotonic_ns()}@conserverie-axe.example")
+    session = company_session(portal, "Conserverie Axe", "Dijon", "Alix Axe", "conserverie-axe")
     axe = Axe()
     found: dict[str, list[str]] = {}
     for who, paths in PAGES.items():
@@ -708,10 +713,7 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
                                                   console: Console) -> None:
     """Issue 16, point 5: what others offer and seek nearby, as a match shows it before acceptance — never who."""
     gateway = portal.url("gateway")
-    with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Jardinerie Curieuse", "kind": "company", "commune": "Beaune",
-                                             "contact_email": "contact@jardinerie-curieuse.example"}, "Inès Curieuse",
-                            f"ines-{time.monotonic_ns()}@jardinerie-curieuse.example")
+    session = company_session(portal, "Jardinerie Curieuse", "Beaune", "Inès Curieuse", "jardinerie-curieuse")
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
     page.goto(gateway + "/espace")
