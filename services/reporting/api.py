@@ -165,11 +165,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                           epci_taken=holder is not None)
         return communes, status, holder
 
-    def epci_holder(session: Session, epci: str) -> Territory | None:
-        """The approved territory that animates this EPCI, if any."""
-        return session.exec(select(Territory).where(Territory.epci == epci,
-                                                    Territory.status == territories.APPROVED)).first()
-
     @router.get("/territories", response_model=list[TerritoryOut], tags=["territoires"])
     def my_territories(caller: CallerDep, session: SessionDep) -> list[TerritoryOut]:
         """The territories the caller animates (any status); none for a user who is not an animateur."""
@@ -551,15 +546,19 @@ def prospect_out(session: Session, prospect: Prospect) -> ProspectOut:
 
 def territory_out(session: Session, territory: Territory) -> TerritoryOut:
     org = session.get(KnownOrganisation, territory.animateur_organisation_id)
-    holder = None
-    if territory.epci and territory.status == territories.PENDING:
-        holder = session.exec(select(Territory).where(Territory.epci == territory.epci,
-                                                      Territory.status == territories.APPROVED)).first()
+    holder = epci_holder(session, territory.epci) if territory.epci and territory.status == territories.PENDING \
+        else None
     return TerritoryOut(id=territory.territory_id, name=territory.name, epci=territory.epci,
                         communes=commune_count(session, territory),
                         animateur_organisation_id=territory.animateur_organisation_id, status=territory.status,
                         status_label=territories.STATUS_LABELS[territory.status],
                         animateur_name=org.name if org else "", disputes=holder.name if holder else None)
+
+
+def epci_holder(session: Session, epci: str) -> Territory | None:
+    """The approved territory that animates this EPCI, if any."""
+    return session.exec(select(Territory).where(Territory.epci == epci,
+                                                Territory.status == territories.APPROVED)).first()
 
 
 def commune_count(session: Session, territory: Territory) -> int:

@@ -213,3 +213,30 @@ def test_a_user_of_one_organisation_never_acts_for_another(stack: Stack) -> None
         me_a = client.get("/api/v1/organisations/me", headers=a).json()
         me_b = client.get("/api/v1/organisations/me", headers=b).json()
         assert me_a["id"] != me_b["id"] and me_a["role"] == me_b["role"] == "org_admin"
+
+
+def test_every_service_refuses_bad_input_in_french(stack: Stack) -> None:
+    """Issue 16, point 2: a 422 of any service names the field at fault in French, never pydantic's English."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
+        made = client.post("/api/v1/organisations", json={"name": "Scierie Française", "kind": "company",
+                                                          "commune": "Dijon", "contact_email": "fr@scierie.example"})
+        assert made.status_code == 201, made.text
+        bearer = {"Authorization": f"Bearer {made.json()['token']}"}
+        bad = [  # (service, method, path, body or query, the field, words of its French message)
+            ("offers", "POST", "/api/v1/listings", {"kind": "offer", "title": "ab"}, ["body", "title"], "3"),
+            ("matching", "POST", "/api/v1/resources/read", [{"id": "x", "kind": "gift", "title": "Sciure"}],
+             ["body", 0, "kind"], "Valeur inconnue"),
+            ("matching", "GET", "/api/v1/resources/nearby", {"lat": "nord", "lon": 4.8}, ["query", "lat"], "nombre"),
+            ("notifications", "PUT", "/api/v1/notifications/preferences", {"match_proposed": "hourly"},
+             ["body", "match_proposed"], "Mode « hourly » inconnu"),
+            ("reporting", "POST", "/api/v1/territories/preview", {"name": "T", "communes": ["21054"]},
+             ["body", "name"], "2 caractères"),
+        ]
+        for service, method, path, data, field, words in bad:
+            answer = client.request(method, path, headers=bearer, **({"params": data} if method == "GET" else
+                                                                     {"json": data}))
+            assert answer.status_code == 422, (service, path, answer.text)
+            details = answer.json()["detail"]
+            assert any(d["loc"] == field and words in d["msg"] for d in details), (service, path, details)
+            english = ("Input should", "Field required", "String should", "value is not")
+            assert not any(phrase in d["msg"] for d in details for phrase in english), (service, path, details)

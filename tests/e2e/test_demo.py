@@ -3,7 +3,9 @@ animateur's dashboard shows real figures; its accounts sign in with the printed 
 
 from __future__ import annotations
 
+import re
 import tomllib
+from datetime import date
 
 import httpx
 
@@ -42,3 +44,12 @@ def test_the_demo_territory_has_actors_synergies_and_figures(sqlite_stack: Stack
         assert stages["detected"] == 1 + len(DEMO["pistes"])
         figures = impact["indicators"]
         assert figures["tonnes_diverted"] > 100 and figures["km_avoided"] > 1000 and figures["truck_trips_avoided"] > 0
+        # The dashboard the animateur opens shows them: its tiles are not zero.
+        link = client.post(f"/api/v1/territories/{territory['id']}/dashboard-link", headers={
+            **cookie, "X-CSRF-Token": session["csrf_token"]})
+        assert link.status_code == 200, link.text
+        this_year = {"from": "2026-01-01", "to": date.today().isoformat()}
+        html = client.get(httpx.URL(link.json()["url"]).raw_path.decode(), params=this_year).text
+        tiles = {name: re.search(rf'data-indicator="{name}">.*?<span class="figure">([^<]*)</span>', html, re.S)
+                 for name in ("km_avoided", "tonnes_diverted", "co2e_total_t")}
+        assert all(tile is not None and tile.group(1) not in ("0", "") for tile in tiles.values()), tiles

@@ -433,9 +433,10 @@ def test_until_both_accept_c_sees_only_resource_band_commune_and_distance(world:
     counterparts = [m["counterpart"] for m in matches]
     assert len(counterparts) >= 2  # A's cardboard for C's cardboard (and mulch), A's green waste for C's mulch
     for counterpart in counterparts:
-        assert set(counterpart) == {"kind", "title", "commune", "quantity_approx", "distance_km", "description",
-                                    "quantity"}
+        assert set(counterpart) == {"kind", "title", "commune", "quantity_approx", "distance_km", "terms",
+                                    "description", "quantity", "price"}
         assert counterpart["description"] is None and counterpart["quantity"] is None  # shown once both accept
+        assert counterpart["price"] is None
         assert counterpart["commune"] == "Nuits-Saint-Georges"
     cardboard = next(c for c in counterparts if c["title"] == "Chutes de carton ondulé")
     assert cardboard["quantity_approx"] == "environ 30 t par mois"
