@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
+from offers.domain import siret_is_valid
 
 from shared.devstack import Stack
 
@@ -47,14 +48,9 @@ def eventually(what: str, attempt: Callable[[], T | None], timeout: float = 60.0
 
 
 def luhn_siret(siren: str, establishment: str) -> str:
-    """The SIRET of `siren` whose establishment number starts with `establishment` (4 digits), Luhn key added."""
-    prefix = siren + establishment
-    for last in "0123456789":
-        digits = [int(d) for d in prefix + last]
-        total = sum(d if i % 2 == 0 else (d * 2 - 9 if d * 2 > 9 else d * 2) for i, d in enumerate(reversed(digits)))
-        if total % 10 == 0:
-            return prefix + last
-    raise ValueError(prefix)
+    """The SIRET of `siren` whose establishment number starts with `establishment` (4 digits), with the key that
+    offers' own check accepts."""
+    return next(siret for last in "0123456789" if siret_is_valid(siret := siren + establishment + last))
 
 
 class Loader:

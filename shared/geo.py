@@ -71,6 +71,11 @@ def normalise_name(name: str) -> str:
     return " ".join(_ABBREVIATIONS.get(word, word) for word in _NON_ALNUM.sub(" ", text).split())
 
 
+def words_start(typed: list[str], words: list[str]) -> bool:
+    """Every typed word is the start of one of `words` (both normalised: `normalise_name(…).split()`)."""
+    return all(any(word.startswith(asked) for word in words) for asked in typed)
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres (mean Earth radius 6371.0088 km)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)
@@ -144,7 +149,8 @@ class Gazetteer:
     def __init__(self, places: list[Place], epcis: list[Epci] | None = None):
         self._places = sorted(places, key=lambda p: p.insee)
         self._epcis = {e.siren: e for e in epcis or ()}
-        self._epci_keys = {e.siren: normalise_name(e.name).split() for e in epcis or ()}
+        self._epci_keys = dict(sorted(((e.siren, normalise_name(e.name).split()) for e in epcis or ()),
+                                      key=lambda item: item[1]))  # by name, the order suggestions come in
         self._by_insee: dict[str, Place] = {}
         self._by_postcode: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
@@ -227,8 +233,7 @@ class Gazetteer:
         typed = normalise_name(text).split()
         if not typed:
             return []
-        found = [siren for siren, words in sorted(self._epci_keys.items(), key=lambda item: item[1])
-                 if all(any(word.startswith(t) for word in words) for t in typed)]
+        found = [siren for siren, words in self._epci_keys.items() if words_start(typed, words)]
         found += [place.epci for place in self.complete(text, n) if place.epci]
         return [self._epcis[siren] for siren in dict.fromkeys(found) if siren in self._epcis][:n]
 

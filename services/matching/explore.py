@@ -17,7 +17,7 @@ from matching.consumer import as_input
 from matching.engine.profile import Resolver
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing
-from shared.geo import haversine_km, normalise_name
+from shared.geo import haversine_km, normalise_name, words_start
 from shared.http import Caller, RemoteAuthenticator, problems
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
@@ -39,16 +39,6 @@ class NearbyListing(BaseModel):
     terms: str | None  # free, for_sale, negotiable: said; the price waits for an accepted match
     commune: str | None
     distance_km: float
-
-
-def words_of(text: str) -> list[str]:
-    return normalise_name(text).split()
-
-
-def found_in(query: list[str], text: str) -> bool:
-    """Every word asked is the start of a word of `text` (accents and case ignored)."""
-    have = words_of(text)
-    return all(any(word.startswith(asked) for word in have) for asked in query)
 
 
 def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator,
@@ -81,12 +71,12 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
         rows = [(haversine_km(lat, lon, row.lat, row.lon), row) for row in session.exec(query)
                 if row.lat is not None and row.lon is not None]
         rows = sorted((pair for pair in rows if pair[0] <= radius_km), key=lambda pair: pair[0])[:MAX_CANDIDATES]
-        asked = words_of(q or "")
+        asked = normalise_name(q or "").split()
         found: list[NearbyListing] = []
         for distance, row in rows:
             listing = seen(row, distance)
             text = " ".join(filter(None, (row.title, row.category, listing.resource, listing.family_label)))
-            if (family is None or listing.family == family) and found_in(asked, text):
+            if (family is None or listing.family == family) and words_start(asked, normalise_name(text).split()):
                 found.append(listing)
                 if len(found) == limit:
                     break
