@@ -4,11 +4,20 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install run test test-unit test-integration test-e2e test-chaos bench load demo lint fmt chromium system-libs clean
+.PHONY: install lock run test test-unit test-integration test-e2e test-chaos bench load demo lint fmt chromium system-libs clean
 
-$(STAMP): pyproject.toml
+UV_VERSION := 0.13.8
+UV      := $(VENV)/bin/uv
+
+$(UV):
 	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+## Exactly the locked versions (requirements-dev.lock: every package, transitive ones included), installed by uv
+## (seconds where pip takes a minute), then the project itself, editable, with nothing more.
+$(STAMP): pyproject.toml requirements-dev.lock $(UV)
+	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
+	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
 install: $(STAMP) system-libs
@@ -75,6 +84,13 @@ lint: install
 
 fmt: install
 	$(VENV)/bin/ruff format .
+
+## After changing a dependency in pyproject.toml: the images' lock (requirements.lock) and the development one.
+lock: $(UV)
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line pyproject.toml \
+	  -o requirements.lock
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line pyproject.toml \
+	  --extra test --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf var .pytest_cache

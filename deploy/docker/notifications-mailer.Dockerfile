@@ -3,10 +3,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 BOUCLE_VAR_DIR=/var/lib/boucle
 WORKDIR /app
-COPY pyproject.toml README.md ./
+COPY pyproject.toml README.md requirements.lock ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+RUN pip install --no-deps -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
 USER 10001
 # It sends the queued emails; one mailer leads at a time (advisory lock). Its only HTTP port serves
 # /metrics and /healthz (200 while its sending loop goes round), for probes, not for traffic.

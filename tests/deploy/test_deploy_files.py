@@ -5,8 +5,10 @@ against the code they run, and every setting they name against the settings the 
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import kubernetes_validate
@@ -16,7 +18,8 @@ from dockerfile_parse import DockerfileParser
 
 from shared.settings import Settings
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
 PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004,
          "notifications-mailer": 9100}  # the mailer's port serves only /metrics and /healthz
 PROCESSES = list(PORTS)
@@ -93,6 +96,28 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     assert exposed == [str(PORTS[name])]
     healthcheck = [i["value"] for i in parser.structure if i["instruction"] == "HEALTHCHECK"]
     assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}/healthz" in healthcheck[0]
+    installs = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "pip install" in i["value"]]
+    assert installs and installs[0].startswith("pip install --no-deps -r requirements.lock && pip install --no-deps . "), \
+        installs  # exactly the locked versions, nothing resolved at build time
+
+
+def locked(path: Path) -> dict[str, str]:
+    """name → version of a lock file written by `make lock`."""
+    pins = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return {name.lower().replace("_", "-"): version for name, version in (pin.split("==") for pin in pins if pin)}
+
+
+def test_the_locks_hold_every_pin_of_pyproject_and_the_images_lock_only_what_runs() -> None:
+    """A dependency changed in pyproject.toml without `make lock` fails here, not in a deployment."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pinned = lambda requirements: {  # noqa: E731
+        re.split(r"[\[=]", r, maxsplit=1)[0].lower().replace("_", "-"): r.split("==")[1] for r in requirements}
+    runtime, tools = pinned(project["dependencies"]), pinned(sum(project["optional-dependencies"].values(), []))
+    images, development = locked(ROOT / "requirements.lock"), locked(ROOT / "requirements-dev.lock")
+    assert {name: images.get(name) for name in runtime} == runtime
+    assert {name: development.get(name) for name in runtime | tools} == runtime | tools
+    assert not set(tools) & set(images), "the images install no test or development tool"
+    assert {name: development[name] for name in images} == images, "the tests run what the images run"
 
 
 def test_kubernetes_manifests_are_valid_for_the_api() -> None:
