@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     trusted_proxies: str | None = Field(default=None, alias="FORWARDED_ALLOW_IPS")
     # The largest request body the gateway takes (a listing or a form is a few kB): beyond, 413 at once.
     max_body_bytes: int = Field(default=1_048_576, alias="BOUCLE_MAX_BODY_BYTES", gt=0)
+    # Passwords' argon2id cost (offers): argon2-cffi's defaults, 64 MiB and 3 passes (~0.1 s of a core). Lower them
+    # only where memory is scarce, never below OWASP's floor (19 MiB, 2 passes); the tests use less, to run faster.
+    password_hash_memory_kib: int = Field(default=65_536, alias="PASSWORD_HASH_MEMORY_KIB", ge=1024)
+    password_hash_time_cost: int = Field(default=3, alias="PASSWORD_HASH_TIME_COST", ge=1)
 
     # Where each service listens; the gateway routes /api/v1/* to them.
     offers_url: str = Field(default="http://127.0.0.1:8001", alias="OFFERS_URL")

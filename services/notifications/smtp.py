@@ -29,6 +29,7 @@ from notifications.consumer import ACCOUNT_LINK, queue
 from notifications.digest import build_due_digests
 from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
+from shared.http import tls_context
 from shared.leadership import Leadership
 from shared.links import LinkSigner
 from shared.observability import EMAILS, ERRORS
@@ -73,6 +74,7 @@ def account_link(settings: Settings, link_id: str) -> str:
     its single-use nonce now and alone holds the key that signs it; nothing of it is stored here."""
     try:
         answer = httpx.post(f"{settings.offers_url.rstrip('/')}/internal/account-links/{link_id}", timeout=10,
+                            verify=tls_context(),
                             headers={"Authorization": f"Bearer {settings.internal_api_token}"})
     except httpx.HTTPError as exc:
         raise AccountLinkUnavailable(f"offers injoignable : {exc}") from exc

@@ -98,9 +98,18 @@ def utc(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-@cache
+_hasher = PasswordHasher()  # argon2-cffi's defaults, until the app sets the cost of its settings
+
+
+def use_password_cost(memory_kib: int, time_cost: int) -> None:
+    """The argon2id cost of new hashes; a stored hash of another cost is checked as it is, then rehashed at login."""
+    global _hasher
+    _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+    decoy_hash.cache_clear()
+
+
 def hasher() -> PasswordHasher:
-    return PasswordHasher()
+    return _hasher
 
 
 # Each argon2 hash takes 64 MiB and a core for ~0.1 s: a burst of password checks must queue, not

@@ -32,6 +32,7 @@ from shared import topics
 from shared.db import make_engine
 from shared.devstack import Stack
 from shared.events import Envelope
+from shared.http import tls_context
 from shared.settings import SERVICES
 
 WORKERS = 6
@@ -243,7 +244,7 @@ def quiet(stack: Stack, dbs: ServiceDatabases) -> bool:
         if dbs.scalar(service, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
             return False
         try:
-            metrics = httpx.get(f"{stack.url(service)}/metrics", timeout=5).text
+            metrics = httpx.get(f"{stack.url(service)}/metrics", timeout=5, verify=tls_context()).text
         except httpx.HTTPError:
             return False
         lags = [float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()

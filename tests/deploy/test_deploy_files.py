@@ -97,8 +97,8 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     healthcheck = [i["value"] for i in parser.structure if i["instruction"] == "HEALTHCHECK"]
     assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}/healthz" in healthcheck[0]
     installs = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "pip install" in i["value"]]
-    assert installs and installs[0].startswith("pip install --no-deps -r requirements.lock && pip install --no-deps . "), \
-        installs  # exactly the locked versions, nothing resolved at build time
+    # Exactly the locked versions, nothing resolved at build time.
+    assert installs[0].startswith("pip install --no-deps -r requirements.lock && pip install --no-deps . "), installs
 
 
 def locked(path: Path) -> dict[str, str]:
@@ -107,12 +107,16 @@ def locked(path: Path) -> dict[str, str]:
     return {name.lower().replace("_", "-"): version for name, version in (pin.split("==") for pin in pins if pin)}
 
 
+def pinned(requirements: list[str]) -> dict[str, str]:
+    """name → version of `pyproject.toml`'s `name[extra]==version` requirements."""
+    return {re.split(r"[\[=]", r, maxsplit=1)[0].lower().replace("_", "-"): r.split("==")[1] for r in requirements}
+
+
 def test_the_locks_hold_every_pin_of_pyproject_and_the_images_lock_only_what_runs() -> None:
     """A dependency changed in pyproject.toml without `make lock` fails here, not in a deployment."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    pinned = lambda requirements: {  # noqa: E731
-        re.split(r"[\[=]", r, maxsplit=1)[0].lower().replace("_", "-"): r.split("==")[1] for r in requirements}
-    runtime, tools = pinned(project["dependencies"]), pinned(sum(project["optional-dependencies"].values(), []))
+    runtime = pinned(project["dependencies"])
+    tools = pinned([r for extra in project["optional-dependencies"].values() for r in extra])
     images, development = locked(ROOT / "requirements.lock"), locked(ROOT / "requirements-dev.lock")
     assert {name: images.get(name) for name in runtime} == runtime
     assert {name: development.get(name) for name in runtime | tools} == runtime | tools

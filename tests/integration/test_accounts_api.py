@@ -299,6 +299,28 @@ class TestEmailedLinks:
 
 
 class TestPasswordLogin:
+    def test_the_hash_has_the_cost_of_the_settings_and_an_older_cost_is_rehashed_at_login(
+            self, backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+        """The argon2id cost is a setting (memory and passes, for a pod's limits): a hash keeps the cost it was made
+        with, and a login under a new cost rewrites it with the new one."""
+        def stored(offers: Offers) -> str:
+            with Session(offers.engine) as session:
+                user = session.exec(select(UserAccount)).scalars().one()
+                assert user.password_hash
+                return user.password_hash
+
+        settings = settings_for(backend, PASSWORD_HASH_MEMORY_KIB=4096, PASSWORD_HASH_TIME_COST=1)
+        with TestClient(create_app(settings)) as client:
+            offers = Offers(client, settings)
+            confirmed(offers)
+            assert "$m=4096,t=1," in stored(offers)
+        raised = settings.model_copy(update={"password_hash_memory_kib": 8192, "password_hash_time_cost": 2})
+        with TestClient(create_app(raised)) as client:
+            offers = Offers(client, raised)
+            assert offers.log_in()[0] == 200
+            assert "$m=8192,t=2," in stored(offers)
+            assert offers.log_in()[0] == 200
+
     def test_the_same_answer_whatever_is_wrong(self, offers: Offers) -> None:
         confirmed(offers)
         assert offers.log_in(password="pas le bon mot de passe") == (401, {"detail": "Identifiants incorrects."})

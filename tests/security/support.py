@@ -17,6 +17,7 @@ import httpx
 from offers.domain import siret_is_valid
 
 from shared.devstack import Stack
+from shared.http import tls_context
 from shared.settings import DEV_SECRET, SERVICES
 from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 
@@ -102,7 +103,8 @@ def secret_key(stack: Stack) -> str:
 def messages_to(stack: Stack, email: str) -> list[dict]:
     """The full messages (subject, text, html) the stack's sink received for `email`."""
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-    return [httpx.get(f"{sink}/{m['id']}", timeout=5).json() for m in mailbox(stack) if m["to"] == email]
+    return [httpx.get(f"{sink}/{m['id']}", timeout=5, verify=tls_context()).json()
+            for m in mailbox(stack) if m["to"] == email]
 
 
 def leaks(text: str, private: list[str]) -> list[str]:
@@ -147,7 +149,7 @@ class Operation:
 
 
 def openapi(stack: Stack, service: str) -> dict[str, Any]:
-    answer = httpx.get(f"{stack.url(service)}/openapi.json", timeout=10)
+    answer = httpx.get(f"{stack.url(service)}/openapi.json", timeout=10, verify=tls_context())
     assert answer.status_code == 200, f"{service}: no OpenAPI document ({answer.status_code})"
     return answer.json()
 

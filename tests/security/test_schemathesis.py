@@ -41,6 +41,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.engine import Status, events
 
 from shared.devstack import Stack
+from shared.http import tls_context
 from tests.conftest import wait_until
 from tests.e2e.test_synergies import insee
 from tests.security.support import Org, declare_territory, operations, publish, register
@@ -199,7 +200,8 @@ def test_a_nul_character_in_an_id_or_a_query_is_a_4xx(stack: Stack, fuzz_world: 
         if path == operation.path and not params:
             continue
         answer = httpx.request(operation.method, f"{stack.url(service)}{path}", params=params,
-                               headers=fuzz_world.caller.headers, json=None, timeout=30)
+                               headers=fuzz_world.caller.headers, json=None, timeout=30,
+                               verify=tls_context())
         answers[operation.label] = answer.status_code
     print(f"\n{service}: {answers}")
     assert answers and all(status < 500 for status in answers.values()), answers
