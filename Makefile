@@ -14,9 +14,10 @@ $(UV):
 	$(PY) -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
 ## Exactly the locked versions (requirements-dev.lock: every package, transitive ones included), installed by uv
-## (seconds where pip takes a minute), then the project itself, editable, with nothing more.
+## (seconds where pip takes a minute) and compiled now: where PYTHONDONTWRITEBYTECODE is set, every process would
+## otherwise compile what it imports again. Then the project itself, editable, with nothing more.
 $(STAMP): pyproject.toml requirements-dev.lock $(UV)
-	$(UV) pip sync --quiet --python $(PY) requirements-dev.lock
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) requirements-dev.lock
 	$(UV) pip install --quiet --python $(PY) --no-deps -e .
 	touch $(STAMP)
 
@@ -39,6 +40,7 @@ run: install
 TEST_WORKERS ?= 2
 PYTEST := $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --durations=25
 test: install chromium
+	$(PY) -m compileall -q -j 0 shared services >/dev/null  # the suite starts some 300 processes
 	$(PYTEST)
 
 test-unit: install

@@ -76,6 +76,9 @@ def words_start(typed: list[str], words: list[str]) -> bool:
     return all(any(word.startswith(asked) for word in words) for asked in typed)
 
 
+KM_PER_DEGREE = 111.2  # of latitude, everywhere; of longitude, times cos(latitude)
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres (mean Earth radius 6371.0088 km)."""
     phi1, phi2 = math.radians(lat1), math.radians(lat2)

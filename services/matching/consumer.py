@@ -128,7 +128,7 @@ class MatchingProcessor:
                 setattr(row, name, value)
             row.seq, row.active = seq, True
             row.quantity_private = "quantity" in payload.private_fields
-            row.terms, row.price = payload.terms, payload.price
+            row.terms, row.price, row.insee = payload.terms, payload.price, payload.insee
             self.engine.apply(as_input(row))
             row.placed = self.engine.index.profiles[row.listing_id].placed
         session.add(row)

@@ -17,12 +17,11 @@ from matching.consumer import as_input
 from matching.engine.profile import Resolver
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing
-from shared.geo import haversine_km, normalise_name, words_start
+from shared.geo import KM_PER_DEGREE, haversine_km, normalise_name, words_start
 from shared.http import Caller, RemoteAuthenticator, problems
 from shared.service import ServiceRuntime
 from shared.units import quantity_text
 
-KM_PER_DEGREE = 111.2
 MAX_CANDIDATES = 3000  # listings read within the box, nearest kept: a page never reads the whole index
 
 
@@ -38,6 +37,7 @@ class NearbyListing(BaseModel):
     quantity_approx: str | None  # a band; none when its owner keeps the quantity private
     terms: str | None  # free, for_sale, negotiable: said; the price waits for an accepted match
     commune: str | None
+    insee: str | None  # the commune's code, to place it on a map at the commune (never closer)
     distance_km: float
 
 
@@ -91,6 +91,6 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
             family=family.id if family else None, family_label=family.label if family else None,
             quantity_approx=None if row.quantity_private else quantity_text(
                 row.quantity_value, row.quantity_unit, row.frequency, approximate=True),
-            terms=row.terms, commune=row.commune, distance_km=round(distance, 1))
+            terms=row.terms, commune=row.commune, insee=row.insee, distance_km=round(distance, 1))
 
     return router

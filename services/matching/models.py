@@ -38,6 +38,7 @@ class IndexedListing(SQLModel, table=True):
     available_from: date | None = None
     expires_at: date | None = None
     commune: str | None = None
+    insee: str | None = None  # the commune's code: where the explore page's map places it
     lat: float | None = None
     lon: float | None = None
     waste_status: str | None = None

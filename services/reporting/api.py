@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
 
-from reporting import access, charts, exports, indicators, pages, report, synergies, territories
+from reporting import access, exports, indicators, pages, report, synergies, territories
 from reporting.lifecycle import (
     NEXT_STEPS,
     QUIET_AFTER,
@@ -56,6 +56,7 @@ from reporting.schemas import (
     TerritoryOut,
     TerritoryPreview,
 )
+from shared import maps
 from shared.events import SynergyFlowReported, TransportLeg
 from shared.geo import Gazetteer
 from shared.http import (
@@ -129,7 +130,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             name=data.name, epci=data.epci, epci_name=epci.name if epci else None, status=status,
             status_label=territories.STATUS_LABELS[status], disputes=holder.name if holder else None,
             communes=[CommunePoint(insee=p.insee, name=p.name) for p in places],
-            map=asdict(charts.territory_map([(p.insee, p.name, p.lat, p.lon) for p in places], [])))
+            map=asdict(maps.territory_map([(p.insee, p.name, p.lat, p.lon) for p in places], [])))
 
     def declaring_organisation(session: Session, caller: Caller) -> KnownOrganisation:
         if not territories.acts_as_animateur(caller.role):

@@ -1,7 +1,7 @@
-"""Geometry of the dashboard's charts and map, drawn as inline SVG by the templates.
+"""Geometry of the dashboard's charts, drawn as inline SVG by the templates (its map: `shared.maps`).
 
 Pure Python (no framework): this module only places things in a viewBox — bars, columns,
-axis ticks, map points — and leaves labels and numbers to the caller, already formatted.
+axis ticks — and leaves labels and numbers to the caller, already formatted.
 The templates (`templates/pages/_figures.html`) turn these shapes into SVG elements, so the
 pages need no JavaScript and the same drawing goes into the PDF.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # ---------------------------------------------------------------------------------------------
 # Horizontal bars (funnel, synergies by stage)
@@ -138,90 +138,3 @@ def columns(points: Sequence[tuple[str, str, float]], *, tick_text: Callable[[fl
                            y=y, width=slot * 0.7, height=abs(y_of(v) - zero_y), negative=v < 0))
     return ColumnChart(width=width, height=height, left=left, right=width - right, top=plot_top, bottom=plot_bottom,
                        zero_y=zero_y, label_y=height - bottom + 15.0, columns=cols, ticks=ticks)
-
-
-# ---------------------------------------------------------------------------------------------
-# Map: communes and markers, equirectangular projection
-# ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MapPoint:
-    x: float
-    y: float
-    title: str
-    kind: str                 # "commune", "actor", "gisement"
-    label: str = ""           # shown next to the point (communes hosting markers)
-
-
-@dataclass(frozen=True)
-class MapChart:
-    width: float
-    height: float
-    communes: list[MapPoint]
-    markers: list[MapPoint] = field(default_factory=list)
-
-
-class Projection:
-    """Equirectangular projection with the cos(latitude) correction, fitted to a viewBox.
-
-    x = (lon − lon₀)·cos(lat₀), y = −(lat − lat₀), then scaled uniformly so that every point falls
-    inside the box less `padding`, and centred. A single point (or points on a line) gets a
-    minimum span so that it lands in the middle rather than on an edge.
-    """
-
-    MIN_SPAN_DEGREES = 0.05
-
-    def __init__(self, coordinates: Sequence[tuple[float, float]], *, width: float = 360.0,
-                 max_height: float = 340.0, min_height: float = 200.0, padding: float = 28.0):
-        if not coordinates:
-            coordinates = [(46.6, 2.4)]  # mainland France, so that an empty map still draws
-        lats = [lat for lat, _ in coordinates]
-        lons = [lon for _, lon in coordinates]
-        self.lat0 = (min(lats) + max(lats)) / 2
-        self.lon0 = (min(lons) + max(lons)) / 2
-        self.cos = math.cos(math.radians(self.lat0))
-        span_x = max((max(lons) - min(lons)) * self.cos, self.MIN_SPAN_DEGREES)
-        span_y = max(max(lats) - min(lats), self.MIN_SPAN_DEGREES)
-        inner_width = width - 2 * padding
-        self.width = width
-        self.height = min(max(inner_width * span_y / span_x + 2 * padding, min_height), max_height)
-        inner_height = self.height - 2 * padding
-        self.scale = min(inner_width / span_x, inner_height / span_y)
-
-    def __call__(self, lat: float, lon: float) -> tuple[float, float]:
-        x = self.width / 2 + (lon - self.lon0) * self.cos * self.scale
-        y = self.height / 2 - (lat - self.lat0) * self.scale
-        return round(x, 2), round(y, 2)
-
-
-def spread(x: float, y: float, index: int, count: int, radius: float = 9.0) -> tuple[float, float]:
-    """Where the `index`-th of `count` markers sharing one commune goes: around it, not on top of each other."""
-    if count <= 1:
-        return x, y
-    angle = 2 * math.pi * index / count - math.pi / 2
-    return round(x + radius * math.cos(angle), 2), round(y + radius * math.sin(angle), 2)
-
-
-def territory_map(communes: Sequence[tuple[str, str, float, float]],
-                  markers: Sequence[tuple[str, str, str]], *, width: float = 360.0) -> MapChart:
-    """Communes as (INSEE code, name, lat, lon); markers as (INSEE code of their commune, kind, title).
-
-    Markers are placed at their commune; those of one commune are spread around it; a marker whose
-    commune is not among `communes` is left out. Communes hosting a marker are labelled.
-    """
-    projection = Projection([(lat, lon) for _, _, lat, lon in communes], width=width)
-    positions = {insee: (name, *projection(lat, lon)) for insee, name, lat, lon in communes}
-    per_commune: dict[str, list[tuple[str, str]]] = {}
-    for insee, kind, title in markers:
-        if insee in positions:
-            per_commune.setdefault(insee, []).append((kind, title))
-    points = [MapPoint(x=x, y=y, title=name, kind="commune", label=name if insee in per_commune else "")
-              for insee, (name, x, y) in positions.items()]
-    placed = []
-    for insee, items in per_commune.items():
-        _, x, y = positions[insee]
-        for index, (kind, title) in enumerate(items):
-            mx, my = spread(x, y, index, len(items))
-            placed.append(MapPoint(x=mx, y=my, title=title, kind=kind))
-    return MapChart(width=projection.width, height=round(projection.height, 2), communes=points, markers=placed)

@@ -20,6 +20,7 @@ from reporting import indicators as ind
 from reporting.lifecycle import STAGE_LABELS, STAGES, TYPE_LABELS
 from reporting.models import KnownListing, KnownOrganisation, SynergyParty, Territory, TerritoryCommune
 from reporting.synergies import supply_statuses, territory_actors, territory_synergies
+from shared import maps
 from shared.geo import Gazetteer
 from shared.nomenclatures import WASTE_STATUSES
 
@@ -115,7 +116,7 @@ class Dashboard:
     statuses: list[dict[str, Any]]  # exchanges of matter by the offer's declared legal status
     outcomes: dict[str, Any]  # what became of the period's proposals (report.proposal_outcomes)
     synergies: list[SynergyRow]
-    map: charts.MapChart
+    map: maps.MapChart
     method: list[dict[str, Any]]
     sources: list[ind.Source]
     unconverted: list[str]
@@ -238,7 +239,7 @@ def method_line(trace: dict[str, Any], resources: dict[str, str], factors: ind.F
     }
 
 
-def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) -> charts.MapChart:
+def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) -> maps.MapChart:
     """The territory's communes, its organisations (the collectivité aside) and its active offers (gisements).
 
     Only names and titles are placed: no quantity of a listing appears on the map.
@@ -260,7 +261,7 @@ def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) 
     for offer in offers:
         where = offer.insee or home.get(offer.organisation_id) or ""
         markers.append((where, "gisement", f"Gisement : {offer.title} — {names.get(where, '')}"))
-    return charts.territory_map(communes, markers)
+    return maps.territory_map(communes, markers)
 
 
 def figures(dash: Dashboard) -> dict[str, Any]:

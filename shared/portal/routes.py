@@ -6,6 +6,7 @@ The copy lives in the templates (`shared/templates/portal/`), the French words o
 
 
 import asyncio
+import functools
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
@@ -14,6 +15,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from shared import maps
+from shared.geo import Gazetteer
 from shared.http import REQUIRED
 from shared.portal import forms, vocabulary
 from shared.portal.backend import Answer
@@ -25,6 +28,22 @@ EXPIRY_SOON = timedelta(days=30)  # « listings about to expire » on the visito
 
 
 EXPLORE_RADII = ("10", "25", "50", "100", "200")  # km, the choices of the explore page
+
+
+@functools.cache
+def communes() -> Gazetteer:
+    """The communes' positions, for the explore page's map: loaded (half a second) when the first map is drawn."""
+    return Gazetteer.load()
+
+
+async def around_me(centre: tuple[float, float], radius_km: float, found: list[dict[str, Any]]) -> maps.AroundChart:
+    """The explore page's map: each listing at its commune's chef-lieu (never closer: a match shows no more before
+    both sides accept), numbered as in the list; one whose commune is unknown is in the list only."""
+    gazetteer = await asyncio.to_thread(communes)
+    places = [(place.lat, place.lon, item["kind"], item["title"], str(number))
+              for number, item in enumerate(found, start=1)
+              if (place := gazetteer.by_insee(item.get("insee") or "")) is not None]
+    return maps.around_map(centre, radius_km, places)
 
 
 def build_router(settings: Settings) -> APIRouter:
@@ -449,8 +468,10 @@ def build_router(settings: Settings) -> APIRouter:
                                 found=None, located=False)
         answer = await v.backend.get("matching", "/resources/nearby", lat=where["lat"], lon=where["lon"],
                                      radius_km=values["rayon"], kind=values["type"] or None, q=values["q"] or None)
+        found = listing_of(answer)
+        chart = await around_me((where["lat"], where["lon"]), float(values["rayon"]), found)
         return pages.render(v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII,
-                            found=listing_of(answer), located=True, commune=where.get("commune"),
+                            found=found, located=True, commune=where.get("commune"), map=chart,
                             problem=answer.detail() if not answer.ok else None)
 
     @router.post("/explorer/interet", response_class=HTMLResponse)

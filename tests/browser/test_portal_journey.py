@@ -15,6 +15,7 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import PASSWORD, account_link, platform_admin, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, mailbox, platform_admin, signed_up, wait_until
+from tests.e2e.test_notifications import link, messages_to, post, register
 
 GAZETTEER = Gazetteer.load()
 
@@ -709,6 +711,51 @@ def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Call
     assert console.unexpected() == []
 
 
+def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_visitor: Callable[..., Page],
+                                                             console: Console) -> None:
+    """Issue 16: what a link in an email opens — log in, answer a match, renew or close a listing, unsubscribe — is in
+    the portal's look, with no serious accessibility violation, and fits a 375 px phone; each page is shot at both
+    widths. A GET only shows (mail scanners follow links): each page offers its action as a button."""
+    gateway = portal.url("gateway")
+    soon = date.today() + timedelta(days=5)
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        sawmill = register(client, "Scierie des Courriels", "Vesoul", "70000")
+        boiler = register(client, "Chaufferie des Courriels", "Vesoul", "70000")
+        post(client, sawmill, kind="offer", title="Plaquettes de scierie sèches", category="plaquettes forestières",
+             expires_at=str(soon), quantity={"value": 30, "unit": "t"}, frequency="monthly")
+        post(client, boiler, kind="need", title="Plaquettes pour chaudière bois", category="plaquettes forestières")
+        [reminder] = wait_until(lambda: messages_to(portal, sawmill, "Votre annonce « "), timeout=30)
+        [alert] = wait_until(lambda: messages_to(portal, boiler, "Nouvelle piste"), timeout=30)
+        email = f"courriel-{time.monotonic_ns()}@chaufferie.example"
+        signed_up(portal, client, {"name": "Chaufferie Connectée", "kind": "company", "commune": "Vesoul",
+                                   "contact_email": email}, "Camille Courriel", email)
+        seen = {m["id"] for m in mailbox(portal) if m["to"] == email}  # the confirmation, used
+        assert client.post("/api/v1/session/link", json={"email": email}).status_code == 202
+    login = account_link(portal, email, seen)
+    opened = {"compte": (login, "Me connecter"), "reponse": (link(alert, "reponse"), "Accepter la mise en relation"),
+              "annonce": (link(reminder, "annonce"), "Renouveler pour 6 mois"),
+              "desabonnement": (link(alert, "desabonnement"), "Me désabonner")}
+    axe = Axe()
+    found: dict[str, list[str]] = {}
+    page = new_visitor()
+    for kind, (url, action) in opened.items():
+        page.set_viewport_size({"width": 1280, "height": 900})
+        answer = page.goto(url)
+        assert answer is not None and answer.status == 200, (kind, answer and answer.status)
+        expect(page.get_by_role("banner").get_by_role("link", name="Boucle", exact=True)).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(action))).to_be_visible()
+        serious = [f"{v['id']} ({v['impact']}) : {v['help']}" for v in axe.run(page).response["violations"]
+                   if v["impact"] in ("serious", "critical")]
+        if serious:
+            found[kind] = serious
+        shot(page, f"lien-{kind}")
+        page.set_viewport_size(PHONE)
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], kind
+        shot(page, f"telephone-lien-{kind}")
+    assert found == {}
+    assert console.unexpected() == []
+
+
 def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Callable[..., Page],
                                                   console: Console) -> None:
     """Issue 16, point 5: what others offer and seek nearby, as a match shows it before acceptance — never who."""
@@ -730,6 +777,11 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
     expect(card).to_contain_text("Sciure")
     expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # never the organisation
     expect(page.locator("main")).not_to_contain_text("Galons")  # another resource
+    # The map: me in the middle, each listing at its commune, numbered as in the list.
+    expect(page.get_by_role("img", name="Carte : ce qui existe à 25 km de Beaune")).to_be_visible()
+    titles = page.locator("svg.map g.marker > title").all_text_contents()
+    assert len(titles) == page.locator(".card").count()
+    assert f"{card.locator('.number').inner_text()}. Sciure de chêne" in titles
     shot(page, "explorer")
     page.set_viewport_size(PHONE)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

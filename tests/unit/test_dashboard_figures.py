@@ -1,8 +1,7 @@
-"""Pure parts of the dashboard: French formats, chart and map geometry, the period of the form."""
+"""Pure parts of the dashboard: French formats, chart geometry, the period of the form (maps: test_maps.py)."""
 
 from __future__ import annotations
 
-import math
 from datetime import date
 
 import pytest
@@ -81,34 +80,6 @@ class TestCharts:
 
     def test_nice_steps(self) -> None:
         assert charts.nice_step(1080) == 500 and charts.nice_step(1.3) == 0.5 and charts.nice_step(0) == 1.0
-
-    def test_projection_keeps_distances_true_east_west(self) -> None:
-        # Beaune and Nuits-Saint-Georges, about 47° N: a degree of longitude is cos(47°) of a degree of latitude.
-        beaune, nuits = (47.0260, 4.8400), (47.1380, 4.9490)
-        project = charts.Projection([beaune, nuits], width=360, padding=20)
-        (x1, y1), (x2, y2) = project(*beaune), project(*nuits)
-        assert y2 < y1 and x2 > x1  # north is up, east is right
-        ratio = (x2 - x1) / (y1 - y2)
-        assert ratio == pytest.approx((4.9490 - 4.8400) * math.cos(math.radians(47.082)) / (47.1380 - 47.0260),
-                                      rel=1e-3)
-        for x, y in ((x1, y1), (x2, y2)):
-            assert 20 - 1e-6 <= x <= 340 + 1e-6 and 20 - 1e-6 <= y <= project.height - 20 + 1e-6
-
-    def test_one_commune_sits_in_the_middle(self) -> None:
-        project = charts.Projection([(47.0, 5.0)], width=360)
-        assert project(47.0, 5.0) == (180.0, round(project.height / 2, 2))
-
-    def test_markers_placed_at_their_commune_and_spread(self) -> None:
-        chart = charts.territory_map(
-            [("21054", "Beaune", 47.026, 4.84), ("21464", "Nuits-Saint-Georges", 47.138, 4.949)],
-            [("21054", "actor", "Martin"), ("21054", "actor", "Bernard"), ("21464", "gisement", "Carton"),
-             ("75056", "actor", "Hors du territoire")])
-        assert [m.title for m in chart.markers] == ["Martin", "Bernard", "Carton"]
-        beaune = next(c for c in chart.communes if c.title == "Beaune")
-        martin, bernard = chart.markers[:2]
-        assert (martin.x, martin.y) != (bernard.x, bernard.y)
-        assert math.dist((martin.x, martin.y), (beaune.x, beaune.y)) == pytest.approx(9.0, abs=0.02)
-        assert {c.label for c in chart.communes} == {"Beaune", "Nuits-Saint-Georges"}
 
 
 def test_a_period_of_a_year_at_most_is_compared_with_the_same_dates_a_year_earlier() -> None:
