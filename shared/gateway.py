@@ -31,6 +31,7 @@ ROUTES: dict[str, ServiceName] = {
     "session": "offers",
     "users": "offers",
     "role-requests": "offers",
+    "diagnostics": "offers",
     "matches": "matching",
     "resources": "matching",
     "notifications": "notifications",

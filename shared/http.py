@@ -35,6 +35,7 @@ PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
             403: "Pas permis à cet appelant (rôle, jeton CSRF, adresse non confirmée, territoire d'un autre).",
             404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
             409: "Contraire à l'état présent (déjà répondu, étape passée, déjà existant…).",
+            413: "Trop lourd : le corps ou le fichier envoyé dépasse la taille permise.",
             429: "Trop de tentatives : réessayez plus tard."}
 
 

@@ -15,6 +15,16 @@ DATA = Path(__file__).parent / "data"
 # or a product that never was a waste.
 WASTE_STATUSES = {"waste": "déchet", "by_product": "sous-produit", "end_of_waste": "sortie du statut de déchet",
                   "product": "produit"}
+# The kinds of organisation, as the portal and the diagnostics file name them.
+ORGANISATION_KINDS = {
+    "company": "Entreprise",
+    "farm": "Exploitation agricole",
+    "hospital": "Établissement de santé",
+    "care_home": "EHPAD ou maison de retraite",
+    "association": "Association ou structure d'insertion",
+    "public_body": "Collectivité ou organisme public",
+    "other": "Autre",
+}
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.

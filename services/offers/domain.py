@@ -18,16 +18,21 @@ from shared.nomenclatures import (
     normalise_naf,
     waste_codes,
 )
+from shared.nomenclatures import (
+    ORGANISATION_KINDS as KIND_LABELS,
+)
 from shared.units import FREQUENCY_LABELS, RATE_UNITS, UNITS
 
-ORGANISATION_KINDS = ("company", "farm", "hospital", "care_home", "association", "public_body", "other")
+ORGANISATION_KINDS = tuple(KIND_LABELS)
 LISTING_KINDS = ("offer", "need", "share", "pool")
 FREQUENCIES = ("once", "daily", "weekly", "monthly", "yearly", "continuous", "seasonal")
 # Qualities a listing may state: (lowest, highest, French name with its unit).
 QUALITIES = {"temperature_c": (-60.0, 1500.0, "La température (°C)"), "pressure_bar": (0.0, 400.0, "La pression (bar)"),
              "purity_percent": (0.0, 100.0, "La pureté (%)"), "moisture_percent": (0.0, 100.0, "L'humidité (%)")}
-LISTING_STATUSES = ("active", "paused", "withdrawn", "expired")
-STATUS_LABELS = {"active": "en ligne", "paused": "en pause", "withdrawn": "retirée", "expired": "expirée"}
+# "draft": a flow of an imported diagnostic, never published until its organisation confirms it.
+LISTING_STATUSES = ("draft", "active", "paused", "withdrawn", "expired")
+STATUS_LABELS = {"draft": "à confirmer", "active": "en ligne", "paused": "en pause", "withdrawn": "retirée",
+                 "expired": "expirée"}
 # What each action needs: a paused listing is out of matching but can still be edited, renewed or closed.
 ALLOWED_FROM = {"modifier": ("active", "paused"), "retirer": ("active", "paused"),
                 "mettre en pause": ("active",), "reprendre": ("paused",),

@@ -18,6 +18,7 @@ from offers.accounts_api import build_account_link_router, build_account_router,
 from offers.accounts_service import purge_expired_traces, use_password_cost
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
+from offers.diagnostics_api import build_diagnostics_router
 from offers.models import TABLES
 from offers.service import expire_due_listings, organisation_problems, remind_expiring_listings
 from shared.geo import Gazetteer
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router(runtime))
     app.include_router(build_router(runtime, gazetteer))
     app.include_router(build_commune_router(gazetteer))
+    app.include_router(build_diagnostics_router(runtime, gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
     app.include_router(build_account_router(runtime, gazetteer))
     account_links = LinkSigner(settings.account_link_key, int(LINK_LIFETIME.total_seconds()))

@@ -47,6 +47,10 @@ class Organisation(SQLModel, table=True):
     # When one of its users confirmed an address (or it was registered through the API, its token in hand);
     # None: signed up, nobody confirmed yet — not one of its territory's actors.
     confirmed_at: datetime | None = None
+    # Brought in by an animateur's diagnostics file (`offers.diagnostics`): that animateur's organisation, and the
+    # date of the diagnostic; its flows wait as drafts, never matched, until the organisation confirms them.
+    imported_by: str | None = Field(default=None, index=True)
+    diagnosed_on: date | None = None
 
 
 class Listing(SQLModel, table=True):

@@ -7,15 +7,6 @@ from shared.units import UNITS
 
 SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé de contrôle ne correspond pas)."
 
-ORGANISATION_KINDS = {
-    "company": "Entreprise",
-    "farm": "Exploitation agricole",
-    "hospital": "Établissement de santé",
-    "care_home": "EHPAD ou maison de retraite",
-    "association": "Association ou structure d'insertion",
-    "public_body": "Collectivité ou organisme public",
-    "other": "Autre",
-}
 
 # code → (what the owner says, short name in lists)
 LISTING_KINDS = {
@@ -36,7 +27,8 @@ FREQUENCIES = {"once": "En une fois", "daily": "Chaque jour", "weekly": "Chaque 
                "seasonal": "Sur une saison"}
 UNIT_LABELS = {code: plural for code, (_singular, plural) in UNITS.items()}
 
-LISTING_STATUSES = {"active": "En ligne", "paused": "En pause", "withdrawn": "Clôturée", "expired": "Expirée"}
+LISTING_STATUSES = {"draft": "À confirmer", "active": "En ligne", "paused": "En pause", "withdrawn": "Clôturée",
+                    "expired": "Expirée"}
 # The buttons of a listing, by its status: (action in the URL, label, button style, label for screen readers).
 _RENEW = ("renouveler", "Renouveler 6 mois", "secondary", "Renouveler « {title} » pour six mois")
 _CLOSE = ("cloturer", "Clôturer", "danger", "Clôturer « {title} »")

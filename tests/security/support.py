@@ -29,10 +29,11 @@ ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id"
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
 # Sign-up, logging in, health and metrics (checked below to hold nobody's data), and the reference data of
-# the forms (the offline commune table, the taxonomy, how the taxonomy reads a text sent).
+# the forms (the offline commune table, the taxonomy, how the taxonomy reads a text sent), the diagnostics templates.
 PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
           ("POST", "/api/v1/session"), ("POST", "/api/v1/session/link"), ("GET", "/api/v1/communes"),
-          ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read"), ("GET", "/api/v1/epci")}
+          ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read"), ("GET", "/api/v1/epci"),
+          ("GET", "/api/v1/diagnostics/modele.csv"), ("GET", "/api/v1/diagnostics/modele.xlsx")}
 
 
 def luhn_siret(prefix: str) -> str:

@@ -1,0 +1,124 @@
+"""HTTP routes of the animateur's diagnostics import: the template, a preview that writes nothing, the import."""
+
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlmodel import Session
+
+from offers import diagnostics, diagnostics_files
+from offers.accounts_api import Authenticated, auth_dependency
+from offers.diagnostics_service import import_diagnostics
+from offers.models import Organisation
+from shared.geo import Gazetteer
+from shared.http import problems
+from shared.service import ServiceRuntime
+
+IMPORTING_ROLES = ("animateur", "platform_admin")
+MAX_FILE_BYTES = 1_000_000
+
+
+class ColumnOut(BaseModel):
+    key: str
+    header: str
+    required: bool
+
+
+class RowOut(BaseModel):
+    line: int  # as the spreadsheet numbers it
+    cells: dict[str, str]  # column key → the cell as read
+    errors: dict[str, str]  # column key → what is wrong with it, in French
+
+
+class PreviewOut(BaseModel):
+    """What the import of this file would do; `ok` false: it would do nothing, for `errors` reasons."""
+
+    ok: bool
+    errors: int
+    problems: list[str]  # about the whole file
+    organisations: int
+    flows: int
+    columns: list[ColumnOut]
+    rows: list[RowOut]
+
+
+class ImportOut(BaseModel):
+    organisations_created: int
+    organisations_updated: int
+    flows_created: int
+    flows_updated: int
+    unchanged: int
+    left_alone: list[str]
+
+
+def preview_out(plan: diagnostics.Preview) -> PreviewOut:
+    return PreviewOut(ok=plan.ok, errors=plan.error_count, problems=plan.problems,
+                      organisations=len(plan.organisations), flows=len(plan.flows),
+                      columns=[ColumnOut(key=c.key, header=c.header, required=c.required) for c in diagnostics.COLUMNS],
+                      rows=[RowOut(line=row.line, cells=row.cells, errors=row.errors) for row in plan.rows])
+
+
+def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
+    router = APIRouter(prefix="/api/v1/diagnostics", tags=["diagnostics"], responses=problems(401, 403))
+    SessionDep = Annotated[Session, Depends(runtime.session)]
+    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
+    FileDep = Annotated[UploadFile, File(description="le fichier des diagnostics, .xlsx ou .csv")]
+
+    def importer(auth: Authenticated, session: Session) -> Organisation:
+        if auth.principal.role not in IMPORTING_ROLES:
+            raise HTTPException(403, detail="Seul l'animateur d'un territoire importe des diagnostics.")
+        org = session.get(Organisation, auth.principal.organisation_id)
+        assert org is not None
+        return org
+
+    async def plan_of(upload: UploadFile, org: Organisation) -> diagnostics.Preview:
+        content = await upload.read(MAX_FILE_BYTES + 1)
+        if len(content) > MAX_FILE_BYTES:
+            raise HTTPException(413, detail="Fichier trop lourd : 1 Mo au plus (découpez-le par commune).")
+        try:
+            headers, lines = diagnostics_files.read(content, upload.filename or "")
+        except diagnostics_files.Unreadable as exc:
+            raise HTTPException(422, detail=[{"loc": ["body", "fichier"], "msg": str(exc), "type": "value_error"}]) \
+                from exc
+        # A platform admin imports anywhere; an animateur, in its own intercommunalité.
+        epci = org.epci if org.kind == "public_body" and org.epci else None
+        return diagnostics.preview(headers, lines, gazetteer, epci, date.today())
+
+    @router.get("/modele.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+    def template_csv() -> Response:
+        """The template, CSV (`;`, UTF-8): the columns and an example row per direction."""
+        return Response(diagnostics_files.template_csv(), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.csv"'})
+
+    @router.get("/modele.xlsx", response_class=Response, responses={200: {"content": {diagnostics_files.XLSX: {}}}})
+    def template_xlsx() -> Response:
+        """The template, XLSX: the columns (explained, lists to choose from), the example rows, a sheet « Aide »."""
+        return Response(diagnostics_files.template_xlsx(), media_type=diagnostics_files.XLSX,
+                        headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.xlsx"'})
+
+    @router.post("/apercu", response_model=PreviewOut, responses=problems(413))
+    async def preview(auth: AuthDep, session: SessionDep, fichier: FileDep) -> PreviewOut:
+        """Every row of the file with the error of each cell at fault, and what an import would create or update;
+        nothing is written."""
+        return preview_out(await plan_of(fichier, importer(auth, session)))
+
+    @router.post("", response_model=ImportOut, responses=problems(413))
+    async def import_file(auth: AuthDep, session: SessionDep, fichier: FileDep) -> ImportOut:
+        """Import the file: all of it, or nothing when a cell is wrong (422, its `preview` beside `detail`). The same
+        file again changes nothing; a corrected one updates what it corrects."""
+        org = importer(auth, session)
+        plan = await plan_of(fichier, org)
+        if not plan.ok:  # a field error on the file, as any 422, with the preview beside it
+            message = f"Rien n'est importé : {plan.error_count} erreur(s) à corriger dans le fichier."
+            return JSONResponse({"detail": [{"loc": ["body", "fichier"], "msg": message, "type": "value_error"}],  # type: ignore[return-value]
+                                 "preview": preview_out(plan).model_dump(mode="json")}, status_code=422)
+        done = import_diagnostics(session, org, plan, gazetteer, date.today())
+        session.commit()
+        runtime.relay.notify()
+        return ImportOut(**vars(done))
+
+    return router
+

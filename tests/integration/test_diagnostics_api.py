@@ -1,0 +1,151 @@
+"""The animateur's diagnostics import through the offers API, on SQLite and PostgreSQL (issue 17, point 1): a
+preview writes nothing, a file with one wrong cell imports nothing, the same file again changes nothing, a corrected
+one updates; imported flows are drafts that no event publishes; what a company posted itself is left alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+from offers.accounts_service import appoint
+from offers.main import create_app
+from offers.models import Listing, Organisation
+from sqlalchemy import select
+from sqlmodel import Session
+
+from shared.outbox import OutboxMessage
+from tests.integration.test_accounts_api import Offers, confirmed
+
+HEADER = "Organisation;SIRET;Commune;Email du contact;Sens;Ressource;Quantité;Unité;Fréquence;Date du diagnostic"
+FILE = f"""{HEADER}
+Scierie du Val;73282932000074;Prémery;contact@scierie.example;sortant;Sciure de bois brut;40;t;par mois;15/03/2026
+Scierie du Val;73282932000074;Prémery;contact@scierie.example;entrant;Palettes;200;palettes;par mois;15/03/2026
+GAEC des Bertranges;;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;300;t;par an;02/04/2026
+GAEC des Bertranges;;Champlemy;gaec@bertranges.example;partage;Épandeur à fumier;;;;02/04/2026
+EHPAD Les Tilleuls;;La Charité-sur-Loire;direction@tilleuls.example;sortant;Biodéchets de cuisine;4;t;par mois;
+"""
+COLLECTIVITE = {"name": "Communauté de communes Les Bertranges", "kind": "public_body",
+                "commune": "La Charité-sur-Loire", "postcode": "58400", "contact_email": "eit@bertranges.example"}
+
+
+@pytest.fixture
+def offers(backend: str, settings_for) -> Iterator[Offers]:  # type: ignore[no-untyped-def]
+    settings = settings_for(backend)
+    with TestClient(create_app(settings)) as client:
+        yield Offers(client, settings)
+
+
+def animateur(offers: Offers) -> dict[str, str]:
+    """The headers of the Bertranges' animateur, signed in."""
+    confirmed(offers, "claire@bertranges.example", **COLLECTIVITE)
+    with Session(offers.engine) as session:
+        appoint(session, "claire@bertranges.example", "animateur")
+    return offers.session("claire@bertranges.example")
+
+
+def upload(offers: Offers, headers: dict[str, str], content: str, path: str = "/api/v1/diagnostics",
+           name: str = "diagnostics.csv"):  # type: ignore[no-untyped-def]
+    return offers.client.post(path, headers=headers, files={"fichier": (name, content.encode("utf-8"), "text/csv")})
+
+
+def imported(offers: Offers) -> tuple[list[Organisation], list[Listing]]:
+    with Session(offers.engine) as session:
+        orgs = session.exec(select(Organisation).where(Organisation.imported_by.is_not(None))).scalars().all()
+        ids = [o.id for o in orgs]
+        listings = session.exec(select(Listing).where(Listing.organisation_id.in_(ids))).scalars().all()
+        return list(orgs), list(listings)
+
+
+def events(offers: Offers) -> list[str]:
+    with Session(offers.engine) as session:
+        return list(session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all())
+
+
+def test_the_templates_are_there_to_download(offers: Offers) -> None:
+    csv_template = offers.client.get("/api/v1/diagnostics/modele.csv")
+    assert csv_template.status_code == 200 and csv_template.headers["content-type"].startswith("text/csv")
+    assert csv_template.content.decode("utf-8-sig").startswith("Organisation;SIRET;Code NAF;")
+    xlsx = offers.client.get("/api/v1/diagnostics/modele.xlsx")
+    assert xlsx.status_code == 200 and xlsx.content[:2] == b"PK"
+    assert "modele-diagnostics-boucle.xlsx" in xlsx.headers["content-disposition"]
+
+
+def test_a_preview_writes_nothing_and_a_file_with_one_wrong_cell_imports_nothing(offers: Offers) -> None:
+    headers = animateur(offers)
+    before = events(offers)
+    broken = FILE.replace("Champlemy;gaec", "Champlemi;gaec", 1).replace(";300;t;", ";trois cents;t;")
+    seen = upload(offers, headers, broken, "/api/v1/diagnostics/apercu")
+    assert seen.status_code == 200, seen.text
+    body = seen.json()
+    assert (body["ok"], body["errors"], body["organisations"]) == (False, 2, 3)
+    wrong = {row["line"]: row["errors"] for row in body["rows"] if row["errors"]}
+    assert set(wrong) == {4} and set(wrong[4]) == {"commune", "quantity"}
+    assert "Champlemy" in wrong[4]["commune"]  # the suggestion
+    refused = upload(offers, headers, broken)
+    assert refused.status_code == 422
+    assert refused.json()["detail"] == [{"loc": ["body", "fichier"], "type": "value_error",
+                                         "msg": "Rien n'est importé : 2 erreur(s) à corriger dans le fichier."}]
+    assert refused.json()["preview"]["rows"][2]["errors"] == wrong[4]
+    assert imported(offers) == ([], []) and events(offers) == before
+    # The right file, previewed: nothing written either.
+    assert upload(offers, headers, FILE, "/api/v1/diagnostics/apercu").json()["ok"] is True
+    assert imported(offers) == ([], []) and events(offers) == before
+
+
+def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without_duplicates(offers: Offers) -> None:
+    headers = animateur(offers)
+    first = upload(offers, headers, FILE)
+    assert first.status_code == 200, first.text
+    assert first.json() == {"organisations_created": 3, "organisations_updated": 0, "flows_created": 5,
+                            "flows_updated": 0, "unchanged": 0, "left_alone": []}
+    orgs, listings = imported(offers)
+    assert sorted(o.name for o in orgs) == ["EHPAD Les Tilleuls", "GAEC des Bertranges", "Scierie du Val"]
+    assert {o.confirmed_at for o in orgs} == {None}  # not actors until they confirm
+    assert {listing.status for listing in listings} == {"draft"}
+    sawmill = next(o for o in orgs if o.siret == "73282932000074")
+    assert (sawmill.insee, str(sawmill.diagnosed_on)) == ("58218", "2026-03-15")
+    # The organisations are known (unconfirmed); their flows are published by no event.
+    assert events(offers).count("organisation.registered") == 4  # the collectivité and the three imported
+    assert not [kind for kind in events(offers) if kind.startswith("listing.")]
+
+    again = upload(offers, headers, FILE)
+    assert again.json()["unchanged"] == 8 and again.json()["flows_created"] == 0
+    def kept(rows: list[Listing]) -> list[tuple]:  # type: ignore[type-arg]
+        return sorted((x.id, x.title, x.quantity_value, x.status, str(x.expires_at)) for x in rows)
+
+    assert kept(imported(offers)[1]) == kept(listings)
+
+    corrected = FILE.replace(";40;t;par mois;", ";45;t;par mois;") + \
+        "EHPAD Les Tilleuls;;La Charité-sur-Loire;direction@tilleuls.example;entrant;Cartons;;;;\n"
+    done = upload(offers, headers, corrected).json()
+    assert (done["flows_updated"], done["flows_created"], done["organisations_created"]) == (1, 1, 0)
+    orgs, listings = imported(offers)
+    assert len(orgs) == 3 and len(listings) == 6
+    assert next(x for x in listings if x.title == "Sciure de bois brut").quantity_value == 45
+
+
+def test_only_an_animateur_imports_and_what_a_company_did_itself_stays_its_own(offers: Offers) -> None:
+    company = confirmed(offers, "sophie@scierie.example", name="Scierie du Val", siret="73282932000074",
+                        commune="Prémery", postcode="58700")
+    assert company
+    sophie = offers.session("sophie@scierie.example")
+    refused = upload(offers, sophie, FILE)
+    assert refused.status_code == 403 and "animateur" in refused.json()["detail"]
+    done = upload(offers, animateur(offers), FILE).json()
+    assert done["organisations_created"] == 2
+    assert done["left_alone"] == ["Scierie du Val est inscrite sur Boucle par elle-même : ses données et ses "
+                                  "annonces restent les siennes."]
+    with Session(offers.engine) as session:
+        mine = session.exec(select(Organisation).where(Organisation.siret == "73282932000074")).scalars().all()
+        assert len(mine) == 1 and mine[0].imported_by is None
+        assert not session.exec(select(Listing).where(Listing.organisation_id == mine[0].id)).scalars().all()
+
+
+def test_an_animateur_imports_only_in_its_own_intercommunality(offers: Offers) -> None:
+    elsewhere = FILE + "Brasserie de Dijon;;Dijon;b@brasserie.example;sortant;Drêches;2;t;par semaine;\n"
+    refused = upload(offers, animateur(offers), elsewhere)
+    assert refused.status_code == 422
+    [row] = [row for row in refused.json()["preview"]["rows"] if row["errors"]]
+    assert row["line"] == 7 and "pas dans votre intercommunalité" in row["errors"]["commune"]
+    assert imported(offers) == ([], [])
