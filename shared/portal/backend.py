@@ -63,11 +63,12 @@ class Backend:
         return headers
 
     async def call(self, method: str, service: ServiceName, path: str, *, json: Any = None,
-                   params: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> Answer:
-        """`method` on `/api/v1<path>` of `service`."""
+                   params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
+                   files: dict[str, tuple[str, bytes, str]] | None = None) -> Answer:
+        """`method` on `/api/v1<path>` of `service`; `files`: a multipart body (name → file name, content, type)."""
         try:
             response = await self.client.request(method, f"{self.settings.service_url(service)}/api/v1{path}",
-                                                 json=json, params=params,
+                                                 json=json, params=params, files=files,
                                                  headers={**self.headers(method), **(headers or {})})
         except httpx.HTTPError:
             return Answer(503, {"detail": UNAVAILABLE}, httpx.Headers())

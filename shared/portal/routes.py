@@ -6,6 +6,8 @@ The copy lives in the templates (`shared/templates/portal/`), the French words o
 
 
 import asyncio
+import base64
+import binascii
 import functools
 import uuid
 from collections.abc import Awaitable, Callable
@@ -14,6 +16,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import UploadFile as StarletteUpload
 
 from shared import maps
 from shared.geo import Gazetteer
@@ -565,6 +568,53 @@ def build_router(settings: Settings) -> APIRouter:
                             role_requests=listing_of(role_requests) if role_requests is not None else [],
                             values=values or defaults, errors=errors or {}, general=general or [], preview=preview,
                             problem=answer.detail() if not answer.ok else None)
+
+    # --- diagnostics ---------------------------------------------------------------------------------
+
+    def animateurs_only(v: Visit) -> Response | None:
+        v.require_account()
+        if v.role in vocabulary.ANIMATION_ROLES:
+            return None
+        return pages.render(v, "message", "Réservé à l'animateur", status=403,
+                            message="Seul l'animateur d'un territoire importe des diagnostics.")
+
+    @router.get("/animation/diagnostics", response_class=HTMLResponse)
+    async def diagnostics_page(v: VisitDep) -> Response:
+        """The diagnostics of the territory, brought in from a spreadsheet: the template, then a file to preview."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        return pages.render(v, "diagnostics", "Importer des diagnostics", preview=None, file=None)
+
+    @router.post("/animation/diagnostics", response_class=HTMLResponse)
+    async def diagnostics_upload(v: VisitDep) -> Response:
+        """A file sent: its preview (offers writes nothing), with « Importer » when no cell is wrong; sent again
+        with « Importer » (the file rides along in the page), the import, all of it or nothing."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        form = await v.form()
+        upload, kept = form.get("fichier"), forms.text(form, "contenu")
+        if kept:  # « Importer » on a preview: the same bytes the preview read
+            try:
+                name, content = forms.text(form, "nom") or "diagnostics.csv", base64.b64decode(kept, validate=True)
+            except (binascii.Error, ValueError):
+                content = b""
+        elif isinstance(upload, StarletteUpload) and upload.filename:
+            name, content = upload.filename, await upload.read()
+        else:
+            return pages.render(v, "diagnostics", "Importer des diagnostics", status=422, preview=None, file=None,
+                                problem="Choisissez le fichier des diagnostics (.xlsx ou .csv).")
+        files = {"fichier": (name, content, "application/octet-stream")}
+        importing = bool(kept) and form.get("action") == "importer"
+        answer = await v.backend.call("POST", "offers", "/diagnostics" if importing else "/diagnostics/apercu",
+                                      files=files)
+        if importing and answer.ok and isinstance(answer.body, dict):
+            return pages.render(v, "diagnostics", "Importer des diagnostics", preview=None, file=None,
+                                imported=answer.body)
+        body = answer.body if isinstance(answer.body, dict) else {}
+        preview = body.get("preview") if importing else body if answer.ok else None
+        return pages.render(v, "diagnostics", "Importer des diagnostics", status=200 if answer.ok else answer.status,
+                            preview=preview, problem=None if preview else problem_of(answer),
+                            file={"name": name, "content": base64.b64encode(content).decode()})
 
     @router.post("/animation/territoire", response_class=HTMLResponse)
     async def declare_territory(v: VisitDep) -> Response:

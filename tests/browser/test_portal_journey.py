@@ -26,7 +26,7 @@ from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, e
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import PASSWORD, account_link, mailbox, platform_admin, signed_up, wait_until
+from tests.conftest import PASSWORD, account_link, appoint, mailbox, platform_admin, signed_up, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
 
 GAZETTEER = Gazetteer.load()
@@ -719,15 +719,16 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
     gateway = portal.url("gateway")
     soon = date.today() + timedelta(days=5)
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        sawmill = register(client, "Scierie des Courriels", "Vesoul", "70000")
-        boiler = register(client, "Chaufferie des Courriels", "Vesoul", "70000")
+        # In Rodez, where no other test of the shared stack posts: its listings match none of theirs.
+        sawmill = register(client, "Scierie des Courriels", "Rodez", "12000")
+        boiler = register(client, "Chaufferie des Courriels", "Rodez", "12000")
         post(client, sawmill, kind="offer", title="Plaquettes de scierie sèches", category="plaquettes forestières",
              expires_at=str(soon), quantity={"value": 30, "unit": "t"}, frequency="monthly")
         post(client, boiler, kind="need", title="Plaquettes pour chaudière bois", category="plaquettes forestières")
         [reminder] = wait_until(lambda: messages_to(portal, sawmill, "Votre annonce « "), timeout=30)
         [alert] = wait_until(lambda: messages_to(portal, boiler, "Nouvelle piste"), timeout=30)
         email = f"courriel-{time.monotonic_ns()}@chaufferie.example"
-        signed_up(portal, client, {"name": "Chaufferie Connectée", "kind": "company", "commune": "Vesoul",
+        signed_up(portal, client, {"name": "Chaufferie Connectée", "kind": "company", "commune": "Rodez",
                                    "contact_email": email}, "Camille Courriel", email)
         seen = {m["id"] for m in mailbox(portal) if m["to"] == email}  # the confirmation, used
         assert client.post("/api/v1/session/link", json={"email": email}).status_code == 202
@@ -753,6 +754,68 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], kind
         shot(page, f"telephone-lien-{kind}")
     assert found == {}
+    assert console.unexpected() == []
+
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "diagnostics_bertranges.csv"
+
+
+def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_visitor: Callable[..., Page],
+                                                          console: Console, tmp_path: Path) -> None:
+    """Issue 17, point 1: the template downloaded, a broken file previewed with each error under its cell and nothing
+    imported, the corrected file imported (31 organisations of the Bertranges), the same file again changing
+    nothing. No territory is declared: the demo, last on this stack, animates the Bertranges."""
+    gateway = portal.url("gateway")
+    email = f"animation-{time.monotonic_ns()}@bertranges-diagnostics.example"
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Syndicat mixte des diagnostics", "kind": "public_body",
+                                             "commune": "La Charité-sur-Loire", "contact_email": email},
+                            "Claire Diagnostic", email)
+    appoint(portal, email)
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/animation/diagnostics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importer des diagnostics")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le modèle Excel (.xlsx)").click()
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+    assert download.value.suggested_filename == "modele-diagnostics-boucle.xlsx"
+
+    example = EXAMPLE.read_text(encoding="utf-8-sig")
+    broken = tmp_path / "diagnostics-a-corriger.csv"
+    broken.write_text(example.replace(";Prémery;", ";Prémerie;", 1).replace("90000001000018", "90000001000019", 1),
+                      encoding="utf-8")
+    page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(broken)
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 erreurs : rien ne sera importé")
+    wrong = page.get_by_role("table", name=re.compile("^Les lignes à corriger")).locator("td.cell-error")
+    expect(wrong).to_have_count(2)
+    expect(wrong.filter(has_text="Prémerie")).to_contain_text("Vouliez-vous dire : Prémery (58700)")
+    expect(wrong.filter(has_text="90000001000019")).to_contain_text("clé de contrôle")
+    expect(page.get_by_role("button", name=re.compile("^Importer"))).to_have_count(0)
+    shot(page, "diagnostics-erreurs")
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-diagnostics-erreurs")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    right = tmp_path / "diagnostics-bertranges.csv"
+    right.write_text(example, encoding="utf-8")
+    for imported_before in (False, True):
+        page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(right)
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        expect(page.get_by_role("status")).to_have_text("31 organisations et 67 flux, aucune erreur. Rien n'est "
+                                                        "encore écrit.")
+        shot(page, "diagnostics-apercu")
+        page.get_by_role("button", name="Importer 31 organisations et 67 flux").click()
+        done = page.get_by_role("status")
+        if imported_before:  # the same file again: found again, nothing duplicated
+            expect(done).to_contain_text("0 organisation créée, 0 mise à jour ; 0 flux créé, 0 mis à jour ; 98 déjà")
+        else:  # nothing came from the broken file
+            expect(done).to_contain_text("31 organisations créées, 0 mise à jour ; 67 flux créés, 0 mis à jour")
+            shot(page, "diagnostics-importes")
     assert console.unexpected() == []
 
 
