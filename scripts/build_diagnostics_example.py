@@ -24,10 +24,11 @@ DATA = Path(__file__).resolve().parents[1] / "shared" / "data"
 DIRECTIONS = {"offer": "sortant", "need": "entrant", "share": "partage", "pool": "mutualisation"}
 # Two actors a diagnostic campaign meets beyond the demo's: the file then holds 31 organisations.
 MORE = [
-    {"key": "boulangerie", "name": "Boulangerie du Mazou", "kind": "company", "naf": "10.71C", "commune": "Murlin",
+    {"key": "boulangerie-mazou", "name": "Boulangerie du Mazou", "kind": "company", "naf": "10.71C",
+     "commune": "Murlin",
      "listings": [{"kind": "offer", "title": "Invendus de pain sec", "quantity": [80, "kg"], "frequency": "weekly"},
                   {"kind": "need", "title": "Farine de blé locale", "quantity": [2, "t"], "frequency": "monthly"}]},
-    {"key": "garage", "name": "Garage de Giry", "kind": "company", "naf": "45.20A", "commune": "Giry",
+    {"key": "garage-giry", "name": "Garage de Giry", "kind": "company", "naf": "45.20A", "commune": "Giry",
      "listings": [{"kind": "offer", "title": "Pneus usagés", "quantity": [60, "unit"], "frequency": "yearly"},
                   {"kind": "pool", "title": "Collecte groupée des huiles de vidange"}]},
 ]

@@ -136,7 +136,8 @@ class AccountLinkRequested(Payload):
     organisation_id: str
     email: str
     name: str
-    purpose: Literal["confirm", "login", "invite"]
+    # "diagnostic": an organisation an animateur imported is asked to confirm its flows, or to refuse them
+    purpose: Literal["confirm", "login", "invite", "diagnostic"]
     link_id: str
 
 

@@ -269,10 +269,11 @@ SHARED_STACK_FILES = frozenset({
     "tests/e2e/test_matching_law.py", "tests/e2e/test_matching_service.py",
     "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
     "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
-    "tests/security/test_territory_rights.py", "tests/e2e/test_demo.py",
+    "tests/security/test_territory_rights.py", "tests/e2e/test_demo.py", "tests/browser/test_diagnostics_browser.py",
 })
-# Loads thirty organisations into the shared stack: after every other file on it, so that none meets them.
-SHARED_STACK_LAST = "tests/e2e/test_demo.py"
+# The last files on the shared stacks, in this order: the demo loads thirty organisations (after every other file,
+# so that none meets them) and counts the Bertranges' actors; the diagnostics import then adds some there.
+SHARED_STACK_LAST = ("tests/e2e/test_demo.py", "tests/browser/test_diagnostics_browser.py")
 LONGEST_FIRST = ("tests/security/test_schemathesis_generated.py", "tests/chaos/test_process_kills.py",
                  "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
                  "tests/chaos/test_infrastructure_outages.py", "tests/security/test_isolation.py")
@@ -294,8 +295,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The longest files first, then those on the shared stacks (the demo's last), then the rest; each file's tests
-    keep their order."""
+    """The longest files first, then those on the shared stacks (SHARED_STACK_LAST last), then the rest; each file's
+    tests keep their order."""
     def path_of(item: pytest.Item) -> str:
         return item.nodeid.split("::")[0]
 
@@ -308,9 +309,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     def rank(item: pytest.Item) -> int:
         if path_of(item) in LONGEST_FIRST:
             return LONGEST_FIRST.index(path_of(item))
-        if path_of(item) == SHARED_STACK_LAST:
-            return len(LONGEST_FIRST) + 1
-        return len(LONGEST_FIRST) + (0 if path_of(item) in SHARED_STACK_FILES else 2)
+        if path_of(item) in SHARED_STACK_LAST:
+            return len(LONGEST_FIRST) + 1 + SHARED_STACK_LAST.index(path_of(item))
+        return len(LONGEST_FIRST) + (0 if path_of(item) in SHARED_STACK_FILES else 1 + len(SHARED_STACK_LAST))
 
     items.sort(key=rank)
 

@@ -57,7 +57,8 @@ def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list
 
 
 ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "Votre lien de connexion à Boucle",
-                    "invite": "Vous êtes invité·e sur Boucle"}
+                    "invite": "Vous êtes invité·e sur Boucle",
+                    "diagnostic": "Le bilan de flux de votre organisation vous attend sur Boucle"}
 
 
 def account_link_context(event: AccountLinkRequested) -> dict[str, Any]:

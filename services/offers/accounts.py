@@ -32,6 +32,10 @@ SESSION_LIFETIME = timedelta(days=14)
 SESSION_SLIDE_EVERY = timedelta(hours=1)
 
 LINK_LIFETIME = timedelta(hours=1)
+# An invitation to confirm an imported diagnostic waits for a busy boss: a month, and the page says so.
+DIAGNOSTIC_LINK_LIFETIME = timedelta(days=30)
+# How long a signed account link may be: the longest of them (each link's own expiry is checked in the database).
+SIGNED_LINK_LIFETIME = DIAGNOSTIC_LINK_LIFETIME
 LINKS_PER_WINDOW = 5  # emailed links per user per window: enough for a lost email, not a mail bomb
 
 LOGIN_WINDOW = timedelta(minutes=15)
@@ -144,8 +148,8 @@ def slid_expiry(expires_at: datetime, now: datetime) -> datetime | None:
     return renewed if renewed - expires_at >= SESSION_SLIDE_EVERY else None
 
 
-def link_expiry(now: datetime) -> datetime:
-    return now + LINK_LIFETIME
+def link_expiry(now: datetime, purpose: str = "login") -> datetime:
+    return now + (DIAGNOSTIC_LINK_LIFETIME if purpose == "diagnostic" else LINK_LIFETIME)
 
 
 def link_usable(expires_at: datetime, used_at: datetime | None, now: datetime) -> bool:

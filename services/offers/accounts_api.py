@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from offers import accounts
+from offers import accounts, diagnostics_service
 from offers import accounts_service as service
 from offers.accounts import NotAllowed, Principal
 from offers.domain import RuleBroken
@@ -49,6 +49,7 @@ from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.settings import Settings
+from shared.units import quantity_text
 
 COOKIE = "boucle_session"
 CSRF_HEADER = "X-CSRF-Token"
@@ -343,7 +344,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     router = APIRouter(include_in_schema=False)
     SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("offers").get_template("pages/account_link.html")
-    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle"}
+    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle",
+              "diagnostic": "Le bilan de flux de votre organisation"}
 
     def refused(message: str, status_code: int = 400) -> HTMLResponse:
         return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=status_code)
@@ -359,19 +361,29 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
         user = session.get(UserAccount, user_id)
-        return HTMLResponse(template.render(title=titles.get(link.purpose, "Boucle"), purpose=link.purpose,
-                                            name=user.name if user else ""))
+        invited = diagnostics_service.invited_organisation(session, user) if link.purpose == "diagnostic" else None
+        return HTMLResponse(template.render(
+            title=titles.get(link.purpose, "Boucle"), purpose=link.purpose, name=user.name if user else "",
+            organisation=invited, flows=diagnostics_service.drafts(session, invited) if invited else [],
+            importer=session.get(Organisation, invited.imported_by) if invited and invited.imported_by else None,
+            quantity_text=quantity_text))
 
     @router.post("/liens/compte/{token}")
-    def use(token: str, request: Request, session: SessionDep) -> Response:
+    def use(token: str, request: Request, session: SessionDep,
+            action: Annotated[str | None, Form()] = None) -> Response:
         # Only our own page's button: another site must not log a visitor into an account of its choosing.
         if request.headers.get("sec-fetch-site") == "cross-site":
             return refused("Ce lien s'ouvre depuis votre messagerie, pas depuis un autre site.", 403)
         try:
             user_id, nonce = claims(token)
+            if action == "refuser":  # an imported diagnostic refused: its organisation is deleted
+                name = diagnostics_service.refuse(session, user_id, nonce, now())
+                return HTMLResponse(template.render(title="Données supprimées", refused=name))
             logged = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
+        except service.Conflict as exc:
+            return refused(exc.message, 409)
         runtime.relay.notify()  # a first confirmation confirms the organisation (`organisation.updated`)
         response = RedirectResponse(AFTER_LOGIN, status_code=303)
         set_session_cookie(response, logged.token or "")

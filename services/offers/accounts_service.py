@@ -199,7 +199,7 @@ def commit_new_user(session: Session) -> None:
 
 def new_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> LoginLink:
     """A link to email the user, without its nonce yet (made by `issue_link`); the caller commits."""
-    link = LoginLink(user_id=user.id, purpose=purpose, created_at=now, expires_at=accounts.link_expiry(now))
+    link = LoginLink(user_id=user.id, purpose=purpose, created_at=now, expires_at=accounts.link_expiry(now, purpose))
     session.add(link)
     return link
 

@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from pydantic import EmailStr, TypeAdapter, ValidationError
 from sqlmodel import Session
 
-from offers.accounts import LINK_LIFETIME, ROLES
+from offers.accounts import ROLES, SIGNED_LINK_LIFETIME
 from offers.accounts_api import account_link_url
 from offers.accounts_service import Conflict, NotFound, appoint, create_platform_admin
 from shared import migrations
@@ -28,7 +28,7 @@ PLATFORM_ORGANISATION = "Équipe de la plateforme Boucle"
 
 def account_link(settings: Settings, user_id: str, nonce: str) -> str:
     """The signed link to `/liens/compte/…`, as the mailer gets it for emails."""
-    return account_link_url(settings, LinkSigner(settings.account_link_key, int(LINK_LIFETIME.total_seconds())),
+    return account_link_url(settings, LinkSigner(settings.account_link_key, int(SIGNED_LINK_LIFETIME.total_seconds())),
                             user_id, nonce)
 
 

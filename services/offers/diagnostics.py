@@ -337,6 +337,7 @@ def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: G
     first_line: dict[str, int] = {}
     flows: dict[tuple[str, str, str], PlannedFlow] = {}
     flow_line: dict[tuple[str, str, str], int] = {}
+    email_of: dict[str, tuple[str, int]] = {}  # contact address → the organisation it is the contact of, its line
     for line, values in lines:
         cells = {key: value for key, value in zip(keys, values, strict=False) if key is not None}
         row = Row(line, cells)
@@ -346,6 +347,10 @@ def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: G
         organisation, flow = check_row(row, gazetteer, epci, today)
         if organisation is None or flow is None:
             continue
+        holder, holder_line = email_of.setdefault(organisation.contact_email, (organisation.key, line))
+        if holder != organisation.key:  # one person, one account, one organisation
+            row.errors["contact_email"] = f"Déjà le contact d'une autre organisation (ligne {holder_line}) : une " \
+                                          "adresse ne peut être celle que d'une organisation."
         earlier = organisations.get(organisation.key)
         if earlier is None:
             organisations[organisation.key], first_line[organisation.key] = organisation, line

@@ -1,18 +1,18 @@
 """HTTP routes of the animateur's diagnostics import: the template, a preview that writes nothing, the import."""
 
 
-from datetime import date
+from datetime import date, datetime, timezone
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
 from offers import diagnostics, diagnostics_files
 from offers.accounts_api import Authenticated, auth_dependency
 from offers.diagnostics_service import import_diagnostics
-from offers.models import Organisation
+from offers.models import Listing, Organisation
 from shared.geo import Gazetteer
 from shared.http import problems
 from shared.service import ServiceRuntime
@@ -51,7 +51,19 @@ class ImportOut(BaseModel):
     flows_created: int
     flows_updated: int
     unchanged: int
+    invited: int  # contacts emailed the link to confirm or refuse their diagnostic
     left_alone: list[str]
+
+
+class ImportedOrganisation(BaseModel):
+    """An organisation this animateur imported, and where its consent stands (a refusal deleted it)."""
+
+    id: str
+    name: str
+    commune: str | None
+    diagnosed_on: date | None
+    confirmed: bool  # confirmed its diagnostic: an organisation like any other since
+    flows: int  # its flows (drafts until it confirms)
 
 
 def preview_out(plan: diagnostics.Preview) -> PreviewOut:
@@ -99,6 +111,17 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
         return Response(diagnostics_files.template_xlsx(), media_type=diagnostics_files.XLSX,
                         headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.xlsx"'})
 
+    @router.get("/organisations", response_model=list[ImportedOrganisation])
+    def imported(auth: AuthDep, session: SessionDep) -> list[ImportedOrganisation]:
+        """The organisations I imported, by name: who confirmed its diagnostic, who has not answered yet."""
+        org = importer(auth, session)
+        found = session.exec(select(Organisation).where(Organisation.imported_by == org.id)
+                             .order_by(col(Organisation.name))).all()
+        counts = dict(session.exec(select(Listing.organisation_id, func.count()).where(
+            col(Listing.organisation_id).in_([o.id for o in found])).group_by(col(Listing.organisation_id))).all())
+        return [ImportedOrganisation(id=o.id, name=o.name, commune=o.commune, diagnosed_on=o.diagnosed_on,
+                                     confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0)) for o in found]
+
     @router.post("/apercu", response_model=PreviewOut, responses=problems(413))
     async def preview(auth: AuthDep, session: SessionDep, fichier: FileDep) -> PreviewOut:
         """Every row of the file with the error of each cell at fault, and what an import would create or update;
@@ -115,7 +138,7 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
             message = f"Rien n'est importé : {plan.error_count} erreur(s) à corriger dans le fichier."
             return JSONResponse({"detail": [{"loc": ["body", "fichier"], "msg": message, "type": "value_error"}],  # type: ignore[return-value]
                                  "preview": preview_out(plan).model_dump(mode="json")}, status_code=422)
-        done = import_diagnostics(session, org, plan, gazetteer, date.today())
+        done = import_diagnostics(session, org, plan, gazetteer, datetime.now(timezone.utc))
         session.commit()
         runtime.relay.notify()
         return ImportOut(**vars(done))

@@ -1,22 +1,29 @@
 """An animateur's diagnostics written to the database, in one transaction: all of the file or nothing.
 
 Organisations are found again by SIRET (or, without one, by name and commune among those this animateur
-imported); their flows by direction and resource. An organisation that signed up by itself is left as it is,
-and so is a flow its organisation already confirmed: they are theirs now. New organisations are unconfirmed and
-their flows drafts, which nothing publishes until the organisation confirms them (issue 17, consent).
+imported); their flows by direction and resource. An organisation that signed up by itself, or confirmed its
+imported diagnostic, is left as it is: its data are its own.
+
+Consent (issue 17, point 2): a new organisation is only invited, as an organisation signed up and not confirmed
+yet: announced unconfirmed (`organisation.registered`, so that notifications can email its contact; no territory
+counts it as an actor), its flows drafts that no event publishes and no match proposes, and one email to its
+contact (`account.link_requested`, purpose « diagnostic », valid 30 days). On that link's page it confirms (the
+organisation is confirmed, its flows published, its contact signed in) or refuses (the organisation, its flows
+and its contact are deleted from offers).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from types import SimpleNamespace
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
+from offers.accounts_service import Conflict, check_link, stage_link, user_by_email
 from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, plain
 from offers.domain import DEFAULT_VALIDITY
-from offers.models import Listing, Organisation
+from offers.models import Listing, LoginLink, Organisation, UserAccount
 from offers.service import locate, profile, stage_organisation
 from shared import topics
 from shared.events import new_event
@@ -35,6 +42,7 @@ class Imported:
     flows_created: int = 0
     flows_updated: int = 0
     unchanged: int = 0  # organisations and flows already as the file says
+    invited: int = 0  # contacts emailed a link to confirm or refuse their diagnostic
     left_alone: list[str] = field(default_factory=list)  # why some rows changed nothing (in French)
 
 
@@ -50,11 +58,16 @@ def find(session: Session, importer: str, planned: PlannedOrganisation) -> Organ
 
 
 def write_organisation(session: Session, org: Organisation | None, planned: PlannedOrganisation, importer: str,
-                       gazetteer: Gazetteer, today: date, done: Imported) -> Organisation | None:
+                       gazetteer: Gazetteer, now: datetime, done: Imported) -> Organisation | None:
     """Create or update the organisation of `planned`; None when it is not this animateur's to change."""
+    today = now.date()
     if org is not None and org.imported_by != importer:
         done.left_alone.append(f"{org.name} est inscrite sur Boucle par elle-même : ses données et ses annonces "
                                "restent les siennes.")
+        return None
+    if org is not None and org.confirmed_at is not None:
+        done.left_alone.append(f"{org.name} a confirmé son diagnostic : ses données et ses annonces sont désormais "
+                               "les siennes.")
         return None
     values = {"name": planned.name, "kind": planned.kind, "siret": planned.siret, "naf_code": planned.naf_code,
               "contact_email": planned.contact_email, "diagnosed_on": planned.diagnosed_on or today}
@@ -62,8 +75,9 @@ def write_organisation(session: Session, org: Organisation | None, planned: Plan
         org = Organisation(imported_by=importer, **values)  # type: ignore[arg-type]
         locate(org, SimpleNamespace(commune=None, postcode=planned.postcode, insee=planned.insee, lat=None,  # type: ignore[arg-type]
                                     lon=None), gazetteer)
-        stage_organisation(session, org)
+        stage_organisation(session, org)  # unconfirmed, as a sign-up not confirmed yet
         done.organisations_created += 1
+        invite(session, org, planned, now, done)
         return org
     moved = org.insee != planned.insee
     changed = moved or any(getattr(org, name) != value for name, value in values.items()
@@ -81,6 +95,20 @@ def write_organisation(session: Session, org: Organisation | None, planned: Plan
                                                        key=org.id))
     done.organisations_updated += 1
     return org
+
+
+def invite(session: Session, org: Organisation, planned: PlannedOrganisation, now: datetime, done: Imported) -> None:
+    """The contact of a new organisation, as its administrator-to-be, emailed the link to confirm or refuse."""
+    if user_by_email(session, planned.contact_email) is not None:
+        done.left_alone.append(f"{planned.contact_email} a déjà un compte Boucle : {org.name} n'est pas invitée ; "
+                               "elle peut être rattachée par son administrateur.")
+        return
+    user = UserAccount(organisation_id=org.id, name=planned.contact_name or org.name, email=planned.contact_email,
+                       role="org_admin")
+    session.add(user)
+    session.flush()  # the link refers to the user
+    stage_link(session, user, "diagnostic", now)
+    done.invited += 1
 
 
 def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: date, done: Imported) -> None:
@@ -109,17 +137,46 @@ def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: da
 
 
 def import_diagnostics(session: Session, importer: Organisation, plan: Preview, gazetteer: Gazetteer,
-                       today: date) -> Imported:
+                       now: datetime) -> Imported:
     """Write `plan` (checked: `plan.ok`) for the animateur of `importer`; the caller commits."""
     assert plan.ok, "only a file without errors is imported"
     done = Imported()
     organisations: dict[str, Organisation | None] = {}
     for key, planned in plan.organisations.items():
         organisations[key] = write_organisation(session, find(session, importer.id, planned), planned, importer.id,
-                                                gazetteer, today, done)
+                                                gazetteer, now, done)
     session.flush()  # the new organisations' ids, for their flows
     for flow in plan.flows.values():
         org = organisations[flow.organisation_key]
         if org is not None:
-            write_flow(session, org, flow, today, done)
+            write_flow(session, org, flow, now.date(), done)
     return done
+
+
+def invited_organisation(session: Session, user: UserAccount | None) -> Organisation | None:
+    """The organisation a diagnostic link was sent for, while it has neither confirmed nor refused."""
+    org = session.get(Organisation, user.organisation_id) if user is not None else None
+    return org if org is not None and org.imported_by is not None and org.confirmed_at is None else None
+
+
+def drafts(session: Session, org: Organisation) -> list[Listing]:
+    return list(session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")
+                             .order_by(col(Listing.kind), col(Listing.title))))
+
+
+def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
+    """The contact refused the diagnostic: its organisation, flows, users and their links are deleted (nothing of
+    them was published). Returns the organisation's name; LinkRefused if the link cannot be used."""
+    check_link(session, user_id, nonce, now)
+    user = session.get(UserAccount, user_id)
+    org = invited_organisation(session, user)
+    if org is None:
+        raise Conflict("organisation", "Cette organisation a déjà confirmé son diagnostic : ses données se gèrent "
+                                       "depuis son espace.")
+    users = [u.id for u in session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id))]
+    session.exec(delete(LoginLink).where(col(LoginLink.user_id).in_(users)))  # type: ignore[call-overload]
+    session.exec(delete(UserAccount).where(col(UserAccount.organisation_id) == org.id))  # type: ignore[call-overload]
+    session.exec(delete(Listing).where(col(Listing.organisation_id) == org.id))  # type: ignore[call-overload]
+    session.delete(org)
+    session.commit()
+    return org.name

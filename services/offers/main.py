@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel import Session
 
-from offers.accounts import LINK_LIFETIME
+from offers.accounts import SIGNED_LINK_LIFETIME
 from offers.accounts_api import build_account_link_router, build_account_router, build_internal_router
 from offers.accounts_service import purge_expired_traces, use_password_cost
 from offers.api import build_link_router, build_router
@@ -79,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(build_diagnostics_router(runtime, gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
     app.include_router(build_account_router(runtime, gazetteer))
-    account_links = LinkSigner(settings.account_link_key, int(LINK_LIFETIME.total_seconds()))
+    account_links = LinkSigner(settings.account_link_key, int(SIGNED_LINK_LIFETIME.total_seconds()))
     app.include_router(build_account_link_router(runtime, account_links))
     app.include_router(build_internal_router(runtime, account_links))
     return app

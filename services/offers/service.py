@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from offers.domain import (
+    DEFAULT_VALIDITY,
     QUALITIES,
     RuleBroken,
     check_abp_category,
@@ -123,13 +124,21 @@ def stage_organisation(session: Session, org: Organisation) -> None:
 
 
 def confirm_organisation(session: Session, org: Organisation, now: datetime) -> None:
-    """One of its users confirmed an address: the organisation is confirmed (`organisation.updated`), once."""
+    """One of its users confirmed an address: the organisation is confirmed (`organisation.updated`), once.
+
+    For one an animateur imported, this confirmation is its consent to the diagnostic (the email and the page of
+    its link say so): its draft flows are published too; from then on it is an organisation like any other."""
     if org.confirmed_at is not None:
         return
     org.confirmed_at = now
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
                                                        key=org.id))
+    for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")):
+        listing.status = "active"
+        listing.expires_at = max(listing.expires_at, now.date() + DEFAULT_VALIDITY)  # its validity starts now
+        session.add(listing)
+        stage_snapshot(session, "listing.published", listing, org)
 
 
 LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}

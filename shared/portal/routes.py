@@ -583,7 +583,14 @@ def build_router(settings: Settings) -> APIRouter:
         """The diagnostics of the territory, brought in from a spreadsheet: the template, then a file to preview."""
         if (refused := animateurs_only(v)) is not None:
             return refused
-        return pages.render(v, "diagnostics", "Importer des diagnostics", preview=None, file=None)
+        return await diagnostics_view(v, preview=None, file=None)
+
+    async def diagnostics_view(v: Visit, *, status: int = 200, **values: Any) -> Response:
+        """The page, with the organisations imported so far and where their consent stands."""
+        answer = await v.backend.get("offers", "/diagnostics/organisations")
+        year_ago = (date.today() - timedelta(days=365)).isoformat()
+        return pages.render(v, "diagnostics", "Importer des diagnostics", status=status,
+                            organisations=listing_of(answer), year_ago=year_ago, **values)
 
     @router.post("/animation/diagnostics", response_class=HTMLResponse)
     async def diagnostics_upload(v: VisitDep) -> Response:
@@ -601,20 +608,19 @@ def build_router(settings: Settings) -> APIRouter:
         elif isinstance(upload, StarletteUpload) and upload.filename:
             name, content = upload.filename, await upload.read()
         else:
-            return pages.render(v, "diagnostics", "Importer des diagnostics", status=422, preview=None, file=None,
-                                problem="Choisissez le fichier des diagnostics (.xlsx ou .csv).")
+            return await diagnostics_view(v, status=422, preview=None, file=None,
+                                          problem="Choisissez le fichier des diagnostics (.xlsx ou .csv).")
         files = {"fichier": (name, content, "application/octet-stream")}
         importing = bool(kept) and form.get("action") == "importer"
         answer = await v.backend.call("POST", "offers", "/diagnostics" if importing else "/diagnostics/apercu",
                                       files=files)
         if importing and answer.ok and isinstance(answer.body, dict):
-            return pages.render(v, "diagnostics", "Importer des diagnostics", preview=None, file=None,
-                                imported=answer.body)
+            return await diagnostics_view(v, preview=None, file=None, imported=answer.body)
         body = answer.body if isinstance(answer.body, dict) else {}
         preview = body.get("preview") if importing else body if answer.ok else None
-        return pages.render(v, "diagnostics", "Importer des diagnostics", status=200 if answer.ok else answer.status,
-                            preview=preview, problem=None if preview else problem_of(answer),
-                            file={"name": name, "content": base64.b64encode(content).decode()})
+        return await diagnostics_view(v, status=200 if answer.ok else answer.status, preview=preview,
+                                      problem=None if preview else problem_of(answer),
+                                      file={"name": name, "content": base64.b64encode(content).decode()})
 
     @router.post("/animation/territoire", response_class=HTMLResponse)
     async def declare_territory(v: VisitDep) -> Response:

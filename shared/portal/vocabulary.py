@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, WASTE_STATUSES
+from shared.nomenclatures import ORGANISATION_KINDS as ORGANISATION_KINDS  # the templates' words.ORGANISATION_KINDS
 from shared.units import UNITS
 
 SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé de contrôle ne correspond pas)."

@@ -11,93 +11,23 @@ Screenshots of every page: $BOUCLE_ARTIFACTS/portal (default /tmp/boucle-artifac
 
 from __future__ import annotations
 
-import os
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
-import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
-from tests.conftest import PASSWORD, account_link, appoint, mailbox, platform_admin, signed_up, wait_until
+from tests.browser.portal import PHONE, Console, shot
+from tests.conftest import PASSWORD, account_link, mailbox, platform_admin, signed_up, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
 
 GAZETTEER = Gazetteer.load()
-
-SHOTS = Path(os.environ.get("BOUCLE_ARTIFACTS", "/tmp/boucle-artifacts")) / "portal"
-PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def portal(sqlite_stack: Stack) -> Stack:
-    """A whole Boucle on SQLite; the screenshots' folder is emptied and printed."""
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
-        old.unlink()
-    print(f"\nCaptures d'écran du portail : {SHOTS}", flush=True)
-    return sqlite_stack
-
-
-class Console:
-    """Errors pages log or throw. A page answered on purpose with an error status (a form sent back with its
-    errors) makes Chromium log « Failed to load resource … status of 422 » for the page itself: `allow` that."""
-
-    def __init__(self) -> None:
-        self.errors: list[str] = []
-        self.allowed: set[tuple[str, int]] = set()
-
-    def watch(self, page: Page) -> Page:
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                self.errors.append(f"{message.text} ({message.location.get('url')})")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda exc: self.errors.append(f"{exc} ({page.url})"))
-        return page
-
-    def allow(self, url: str, status: int) -> None:
-        self.allowed.add((url, status))
-
-    def unexpected(self) -> list[str]:
-        return [e for e in self.errors
-                if not any(e == f"Failed to load resource: the server responded with a status of {status} "
-                                f"({STATUS_TEXT[status]}) ({url})" for url, status in self.allowed)]
-
-
-STATUS_TEXT = {422: "Unprocessable Entity", 403: "Forbidden", 404: "Not Found"}
-
-
-@pytest.fixture(scope="module")
-def console() -> Console:
-    return Console()
-
-
-@pytest.fixture(scope="module")
-def new_visitor(chromium_browser: Browser, console: Console) -> Iterator[Callable[..., Page]]:
-    """Fresh browser contexts (one per person), closed at the end of the module."""
-    contexts: list[BrowserContext] = []
-
-    def make(**options: Any) -> Page:
-        options.setdefault("viewport", {"width": 1280, "height": 900})
-        context = chromium_browser.new_context(locale="fr-FR", **options)
-        contexts.append(context)
-        return console.watch(context.new_page())
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
-def shot(page: Page, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
-
 
 def until_shown(page: Page, url: str, locator: Callable[[], object], timeout: float = 30) -> None:
     """Reload `url` until what `locator()` finds is there (matching and notifications work in the background)."""
@@ -754,68 +684,6 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], kind
         shot(page, f"telephone-lien-{kind}")
     assert found == {}
-    assert console.unexpected() == []
-
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "diagnostics_bertranges.csv"
-
-
-def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_visitor: Callable[..., Page],
-                                                          console: Console, tmp_path: Path) -> None:
-    """Issue 17, point 1: the template downloaded, a broken file previewed with each error under its cell and nothing
-    imported, the corrected file imported (31 organisations of the Bertranges), the same file again changing
-    nothing. No territory is declared: the demo, last on this stack, animates the Bertranges."""
-    gateway = portal.url("gateway")
-    email = f"animation-{time.monotonic_ns()}@bertranges-diagnostics.example"
-    with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Syndicat mixte des diagnostics", "kind": "public_body",
-                                             "commune": "La Charité-sur-Loire", "contact_email": email},
-                            "Claire Diagnostic", email)
-    appoint(portal, email)
-    page = new_visitor()
-    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
-    page.goto(gateway + "/animation/diagnostics")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Importer des diagnostics")
-    with page.expect_download() as download:
-        page.get_by_role("link", name="Télécharger le modèle Excel (.xlsx)").click()
-    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
-    assert download.value.suggested_filename == "modele-diagnostics-boucle.xlsx"
-
-    example = EXAMPLE.read_text(encoding="utf-8-sig")
-    broken = tmp_path / "diagnostics-a-corriger.csv"
-    broken.write_text(example.replace(";Prémery;", ";Prémerie;", 1).replace("90000001000018", "90000001000019", 1),
-                      encoding="utf-8")
-    page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(broken)
-    page.get_by_role("button", name="Voir l'aperçu").click()
-    expect(page.get_by_role("alert")).to_contain_text("2 erreurs : rien ne sera importé")
-    wrong = page.get_by_role("table", name=re.compile("^Les lignes à corriger")).locator("td.cell-error")
-    expect(wrong).to_have_count(2)
-    expect(wrong.filter(has_text="Prémerie")).to_contain_text("Vouliez-vous dire : Prémery (58700)")
-    expect(wrong.filter(has_text="90000001000019")).to_contain_text("clé de contrôle")
-    expect(page.get_by_role("button", name=re.compile("^Importer"))).to_have_count(0)
-    shot(page, "diagnostics-erreurs")
-    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
-    assert serious == []
-    page.set_viewport_size(PHONE)
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shot(page, "telephone-diagnostics-erreurs")
-    page.set_viewport_size({"width": 1280, "height": 900})
-
-    right = tmp_path / "diagnostics-bertranges.csv"
-    right.write_text(example, encoding="utf-8")
-    for imported_before in (False, True):
-        page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(right)
-        page.get_by_role("button", name="Voir l'aperçu").click()
-        expect(page.get_by_role("status")).to_have_text("31 organisations et 67 flux, aucune erreur. Rien n'est "
-                                                        "encore écrit.")
-        shot(page, "diagnostics-apercu")
-        page.get_by_role("button", name="Importer 31 organisations et 67 flux").click()
-        done = page.get_by_role("status")
-        if imported_before:  # the same file again: found again, nothing duplicated
-            expect(done).to_contain_text("0 organisation créée, 0 mise à jour ; 0 flux créé, 0 mis à jour ; 98 déjà")
-        else:  # nothing came from the broken file
-            expect(done).to_contain_text("31 organisations créées, 0 mise à jour ; 67 flux créés, 0 mis à jour")
-            shot(page, "diagnostics-importes")
     assert console.unexpected() == []
 
 

@@ -1,6 +1,7 @@
-"""The animateur's diagnostics import through the offers API, on SQLite and PostgreSQL (issue 17, point 1): a
+"""The animateur's diagnostics import through the offers API, on SQLite and PostgreSQL (issue 17, points 1 and 2): a
 preview writes nothing, a file with one wrong cell imports nothing, the same file again changes nothing, a corrected
-one updates; imported flows are drafts that no event publishes; what a company posted itself is left alone."""
+one updates; what a company posted itself is left alone. An imported organisation is only invited: nothing of it is
+published until its contact confirms from the emailed link; a refusal deletes it."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from offers.accounts_service import appoint
 from offers.main import create_app
-from offers.models import Listing, Organisation
+from offers.models import Listing, Organisation, UserAccount
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -98,19 +99,21 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     first = upload(offers, headers, FILE)
     assert first.status_code == 200, first.text
     assert first.json() == {"organisations_created": 3, "organisations_updated": 0, "flows_created": 5,
-                            "flows_updated": 0, "unchanged": 0, "left_alone": []}
+                            "flows_updated": 0, "unchanged": 0, "invited": 3, "left_alone": []}
     orgs, listings = imported(offers)
     assert sorted(o.name for o in orgs) == ["EHPAD Les Tilleuls", "GAEC des Bertranges", "Scierie du Val"]
     assert {o.confirmed_at for o in orgs} == {None}  # not actors until they confirm
     assert {listing.status for listing in listings} == {"draft"}
     sawmill = next(o for o in orgs if o.siret == "73282932000074")
     assert (sawmill.insee, str(sawmill.diagnosed_on)) == ("58218", "2026-03-15")
-    # The organisations are known (unconfirmed); their flows are published by no event.
+    # Announced unconfirmed (as sign-ups not confirmed yet: no territory counts them), their flows published by no
+    # event, each contact invited once to confirm or refuse.
     assert events(offers).count("organisation.registered") == 4  # the collectivité and the three imported
     assert not [kind for kind in events(offers) if kind.startswith("listing.")]
+    assert [link.purpose for o in orgs for link in offers.links(o.contact_email)] == ["diagnostic"] * 3
 
     again = upload(offers, headers, FILE)
-    assert again.json()["unchanged"] == 8 and again.json()["flows_created"] == 0
+    assert again.json()["unchanged"] == 8 and again.json()["flows_created"] == 0 and again.json()["invited"] == 0
     def kept(rows: list[Listing]) -> list[tuple]:  # type: ignore[type-arg]
         return sorted((x.id, x.title, x.quantity_value, x.status, str(x.expires_at)) for x in rows)
 
@@ -149,3 +152,39 @@ def test_an_animateur_imports_only_in_its_own_intercommunality(offers: Offers) -
     [row] = [row for row in refused.json()["preview"]["rows"] if row["errors"]]
     assert row["line"] == 7 and "pas dans votre intercommunalité" in row["errors"]["commune"]
     assert imported(offers) == ([], [])
+
+
+def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_deleted(offers: Offers) -> None:
+    headers = animateur(offers)
+    assert upload(offers, headers, FILE).json()["invited"] == 3
+    before = len(events(offers))
+    # The sawmill's contact opens the emailed link: its flows, nothing published yet; then confirms.
+    path = offers.link_path(offers.links("contact@scierie.example")[-1])
+    page = offers.client.get(path)
+    assert page.status_code == 200 and "Scierie du Val" in page.text and "Communauté de communes Les Bertranges" \
+        in page.text
+    assert "Sciure de bois brut</strong>, 40 t par mois" in page.text and "Palettes</strong>" in page.text
+    confirmed_page = offers.client.post(path, data={"action": "confirmer"}, follow_redirects=False)
+    assert confirmed_page.status_code == 303 and "boucle_session=" in confirmed_page.headers["set-cookie"]
+    new = events(offers)[before:]
+    assert new.count("organisation.updated") == 1 and new.count("listing.published") == 2
+    orgs, listings = imported(offers)
+    sawmill = next(o for o in orgs if o.siret == "73282932000074")
+    assert sawmill.confirmed_at is not None
+    assert {x.status for x in listings if x.organisation_id == sawmill.id} == {"active"}
+    assert {x.status for x in listings if x.organisation_id != sawmill.id} == {"draft"}
+    # Imported again, the file leaves the sawmill alone: its data are its own now.
+    again = upload(offers, headers, FILE).json()
+    assert again["left_alone"] == ["Scierie du Val a confirmé son diagnostic : ses données et ses annonces sont "
+                                   "désormais les siennes."]
+
+    # The EHPAD refuses: it is deleted, its contact and flows with it; nothing was ever published of it.
+    path = offers.link_path(offers.links("direction@tilleuls.example")[-1])
+    gone = offers.client.post(path, data={"action": "refuser"})
+    assert gone.status_code == 200 and "EHPAD Les Tilleuls, ses flux et son contact sont supprimés" in gone.text
+    with Session(offers.engine) as session:
+        assert not session.exec(select(UserAccount).where(UserAccount.email == "direction@tilleuls.example")).all()
+    listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
+    assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [("GAEC des Bertranges", False, 2),
+                                                                          ("Scierie du Val", True, 2)]
+    assert offers.client.post(path, data={"action": "refuser"}).status_code == 400  # a link serves once

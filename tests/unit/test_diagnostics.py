@@ -83,6 +83,16 @@ Scierie du Val;73282932000074;;Prémery;contact@scierie.example;sortant;sciure d
     assert len(plan.flows) == 2
 
 
+
+def test_one_contact_address_belongs_to_one_organisation() -> None:
+    plan = preview_of(f"""{HEADER}
+Scierie du Val;;;Prémery;contact@val.example;sortant;Sciure;;;
+Menuiserie du Val;;;Prémery;contact@val.example;sortant;Copeaux;;;
+""")
+    assert plan.rows[1].errors == {"contact_email": "Déjà le contact d'une autre organisation (ligne 2) : une adresse "
+                                                    "ne peut être celle que d'une organisation."}
+
+
 def test_quantities_dates_and_confidentiality_as_people_type_them() -> None:
     plan = preview_of("""Organisation;Commune;Email du contact;Sens;Ressource;Quantité;Unité;Fréquence;\
 Quantité confidentielle;Date du diagnostic

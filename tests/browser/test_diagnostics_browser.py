@@ -1,0 +1,118 @@
+"""The animateur brings in the territory's diagnostics, in headless Chromium (issue 17, points 1 and 2).
+
+The example file of the Bertranges (shared/data/diagnostics_bertranges.csv, 31 organisations): the template
+downloaded, a broken copy previewed with each error under its cell and nothing imported, the file imported, the
+same file again changing nothing; an invited company confirms from its emailed link, another refuses.
+
+On the run's shared stack, after the demo (tests/conftest.py): the demo animates the Bertranges and counts their
+actors, which a company confirming here would change.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
+
+from shared.devstack import Stack
+from tests.browser.portal import PHONE, Console, shot
+from tests.conftest import account_link, appoint, signed_up
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "diagnostics_bertranges.csv"
+
+
+def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_visitor: Callable[..., Page],
+                                                          console: Console, tmp_path: Path) -> None:
+    """Issue 17, points 1 and 2: the template downloaded, a broken file previewed with each error under its cell and
+    nothing imported, the corrected file imported (31 organisations of the Bertranges), the same file again changing
+    nothing; an invited company confirms from its emailed link (its flows go online), another refuses (it is gone).
+    No territory is declared here: the demo animates the Bertranges."""
+    gateway = portal.url("gateway")
+    email = f"animation-{time.monotonic_ns()}@bertranges-diagnostics.example"
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Syndicat mixte des diagnostics", "kind": "public_body",
+                                             "commune": "La Charité-sur-Loire", "contact_email": email},
+                            "Claire Diagnostic", email)
+    appoint(portal, email)
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/animation/diagnostics")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Importer des diagnostics")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger le modèle Excel (.xlsx)").click()
+    assert Path(download.value.path()).read_bytes()[:2] == b"PK"
+    assert download.value.suggested_filename == "modele-diagnostics-boucle.xlsx"
+
+    example = EXAMPLE.read_text(encoding="utf-8-sig")
+    broken = tmp_path / "diagnostics-a-corriger.csv"
+    broken.write_text(example.replace(";Prémery;", ";Prémerie;", 1).replace("90000001000018", "90000001000019", 1),
+                      encoding="utf-8")
+    page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(broken)
+    page.get_by_role("button", name="Voir l'aperçu").click()
+    expect(page.get_by_role("alert")).to_contain_text("2 erreurs : rien ne sera importé")
+    wrong = page.get_by_role("table", name=re.compile("^Les lignes à corriger")).locator("td.cell-error")
+    expect(wrong).to_have_count(2)
+    expect(wrong.filter(has_text="Prémerie")).to_contain_text("Vouliez-vous dire : Prémery (58700)")
+    expect(wrong.filter(has_text="90000001000019")).to_contain_text("clé de contrôle")
+    expect(page.get_by_role("button", name=re.compile("^Importer"))).to_have_count(0)
+    shot(page, "diagnostics-erreurs")
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-diagnostics-erreurs")
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    right = tmp_path / "diagnostics-bertranges.csv"
+    right.write_text(example, encoding="utf-8")
+    for imported_before in (False, True):
+        page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(right)
+        page.get_by_role("button", name="Voir l'aperçu").click()
+        expect(page.get_by_role("status")).to_have_text("31 organisations et 67 flux, aucune erreur. Rien n'est "
+                                                        "encore écrit.")
+        shot(page, "diagnostics-apercu")
+        page.get_by_role("button", name="Importer 31 organisations et 67 flux").click()
+        done = page.get_by_role("status")
+        if imported_before:  # the same file again: found again, nothing duplicated
+            expect(done).to_contain_text("0 organisation créée, 0 mise à jour ; 0 flux créé, 0 mis à jour ; 98 déjà")
+        else:  # nothing came from the broken file
+            expect(done).to_contain_text("31 organisations créées, 0 mise à jour ; 67 flux créés, 0 mis à jour")
+            expect(done).to_contain_text("31 contacts invités par email")
+            shot(page, "diagnostics-importes")
+    imported = page.get_by_role("table", name=re.compile("^Organisations importées"))
+    expect(imported.get_by_role("row", name=re.compile("Scierie du Val de Nièvre"))).to_contain_text(
+        "invitée, sans réponse")
+
+    # The sawmill's boss opens the invitation: its flows, nothing shown to anyone yet; confirms.
+    invited = new_visitor()
+    invited.goto(account_link(portal, "scierie@diagnostic.boucle.example"))
+    expect(invited.get_by_role("heading", level=1)).to_have_text("Le bilan de flux de votre organisation")
+    expect(invited.locator("main")).to_contain_text("Vous avez en trop : Sciure de bois brut (chêne, douglas), 40 t "
+                                                    "par mois")
+    assert [v["id"] for v in Axe().run(invited).response["violations"] if v["impact"] in ("serious", "critical")] == []
+    shot(invited, "diagnostic-invitation")
+    invited.set_viewport_size(PHONE)
+    assert invited.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(invited, "telephone-diagnostic-invitation")
+    invited.get_by_role("button", name="Confirmer et ouvrir mon espace").click()
+    expect(invited).to_have_url(re.compile(r"/espace$"))
+    invited.goto(gateway + "/annonces")
+    card = invited.locator(".card", has_text="Sciure de bois brut (chêne, douglas)")
+    expect(card).to_contain_text("En ligne")
+
+    # The garage refuses: it is deleted.
+    refusing = new_visitor()
+    refusing.goto(account_link(portal, "garage-giry@diagnostic.boucle.example"))
+    refusing.get_by_role("button", name="Refuser et supprimer nos données").click()
+    expect(refusing.locator("main")).to_contain_text("Garage de Giry, ses flux et son contact sont supprimés")
+
+    page.goto(gateway + "/animation/diagnostics")
+    expect(imported.get_by_role("row")).to_have_count(31)  # the header and 30 organisations
+    expect(imported.get_by_role("row", name=re.compile("Scierie du Val de Nièvre"))).to_contain_text("a confirmé")
+    expect(imported).not_to_contain_text("Garage de Giry")
+    assert console.unexpected() == []
