@@ -349,6 +349,13 @@ class TerritoryWeeklySummary(Payload):
     synergy_moves: list[SummaryMove]
 
 
+class OrganisationErased(Payload):
+    """organisation.erased v1: an organisation offers deleted (an imported diagnostic its contact refused): each
+    service deletes what it keeps of it. Keyed by the organisation."""
+
+    organisation_id: str
+
+
 PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.published", 1): ListingSnapshot,
     ("listing.updated", 1): ListingSnapshot,
@@ -358,6 +365,7 @@ PAYLOADS: dict[tuple[str, int], type[Payload]] = {
     ("listing.expiring", 1): ListingExpiring,
     ("organisation.registered", 1): OrganisationProfile,
     ("organisation.updated", 1): OrganisationProfile,
+    ("organisation.erased", 1): OrganisationErased,
     ("account.link_requested", 2): AccountLinkRequested,
     ("user.role_changed", 1): UserRoleChanged,
     ("match.proposed", 1): MatchProposed,

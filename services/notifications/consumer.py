@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, NamedTuple
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from notifications.messages import (
     SUMMARIES,
@@ -28,6 +28,7 @@ from shared.events import (
     MatchProposed,
     MatchResponded,
     MatchRetracted,
+    OrganisationErased,
     OrganisationProfile,
     Payload,
     SynergyMoved,
@@ -51,6 +52,13 @@ def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> 
     contact.name, contact.email, contact.commune = payload.name, payload.contact_email, payload.commune
     contact.updated_at = datetime.now(timezone.utc)
     session.add(contact)
+
+
+def on_organisation_erased(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """organisation.erased: nothing of the organisation is kept — contact, preferences, notifications, emails."""
+    assert isinstance(payload, OrganisationErased)
+    for model in (Contact, Preference, InAppNotification, OutgoingEmail):
+        session.exec(delete(model).where(col(model.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
 
 
 def on_account_link(session: Session, envelope: Envelope, payload: Payload) -> None:
@@ -153,6 +161,7 @@ def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -
 HANDLERS = {
     "organisation.registered": on_organisation,
     "organisation.updated": on_organisation,
+    "organisation.erased": on_organisation_erased,
     "account.link_requested": on_account_link,
     "match.proposed": on_match_proposed,
     "match.responded": on_match_responded,

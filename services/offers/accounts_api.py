@@ -378,6 +378,7 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             user_id, nonce = claims(token)
             if action == "refuser":  # an imported diagnostic refused: its organisation is deleted
                 name = diagnostics_service.refuse(session, user_id, nonce, now())
+                runtime.relay.notify()  # organisation.erased: the other services forget it too
                 return HTMLResponse(template.render(title="Données supprimées", refused=name))
             logged = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:

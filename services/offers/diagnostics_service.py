@@ -8,8 +8,9 @@ Consent (issue 17, point 2): a new organisation is only invited, as an organisat
 yet: announced unconfirmed (`organisation.registered`, so that notifications can email its contact; no territory
 counts it as an actor), its flows drafts that no event publishes and no match proposes, and one email to its
 contact (`account.link_requested`, purpose « diagnostic », valid 30 days). On that link's page it confirms (the
-organisation is confirmed, its flows published, its contact signed in) or refuses (the organisation, its flows
-and its contact are deleted from offers).
+organisation is confirmed, its flows published, its contact signed in) or refuses (the organisation, its flows,
+its contact and its events are deleted from offers, and `organisation.erased` has notifications and reporting
+delete their copies).
 """
 
 from __future__ import annotations
@@ -26,9 +27,9 @@ from offers.domain import DEFAULT_VALIDITY
 from offers.models import Listing, LoginLink, Organisation, UserAccount
 from offers.service import locate, profile, stage_organisation
 from shared import topics
-from shared.events import new_event
+from shared.events import OrganisationErased, new_event
 from shared.geo import Gazetteer
-from shared.outbox import add_event
+from shared.outbox import OutboxMessage, add_event
 
 PRODUCER = "offers"
 
@@ -177,6 +178,10 @@ def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
     session.exec(delete(LoginLink).where(col(LoginLink.user_id).in_(users)))  # type: ignore[call-overload]
     session.exec(delete(UserAccount).where(col(UserAccount.organisation_id) == org.id))  # type: ignore[call-overload]
     session.exec(delete(Listing).where(col(Listing.organisation_id) == org.id))  # type: ignore[call-overload]
+    # Its events too (its profile, its invitation: all keyed by it), then the one that has the others forget it.
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key) == org.id))  # type: ignore[call-overload]
+    add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
+        organisation_id=org.id), producer=PRODUCER, key=org.id))
     session.delete(org)
     session.commit()
     return org.name

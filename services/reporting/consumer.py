@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import Session
+from sqlmodel import Session, col, delete
 
 from reporting import synergies
 from reporting.models import Animateur, KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
@@ -16,6 +16,7 @@ from shared.events import (
     MatchConcluded,
     MatchProposed,
     MatchRetracted,
+    OrganisationErased,
     OrganisationProfile,
     Payload,
     UserRoleChanged,
@@ -89,11 +90,20 @@ def on_match_accepted_opening(session: Session, envelope: Envelope, payload: Pay
     synergies.open_from_match(session, payload)
 
 
+def on_organisation_erased(session: Session, _envelope: Envelope, payload: Payload) -> None:
+    """organisation.erased: an organisation never confirmed (an imported diagnostic refused) is forgotten, with its
+    listings; it was no territory's actor and had no match."""
+    assert isinstance(payload, OrganisationErased)
+    session.exec(delete(KnownListing).where(col(KnownListing.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
+    session.exec(delete(KnownOrganisation).where(col(KnownOrganisation.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
+
+
 def handlers(*, open_synergies: bool = True) -> Mapping[str, Handler]:
     """The live consumer opens synergies on match.accepted; a rebuild takes them from boucle.synergies instead."""
     return {
         "organisation.registered": on_organisation,
         "organisation.updated": on_organisation,
+        "organisation.erased": on_organisation_erased,
         "user.role_changed": on_role_changed,
         "listing.published": on_listing,
         "listing.updated": on_listing,

@@ -18,10 +18,27 @@ from pathlib import Path
 import httpx
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
+from sqlalchemy import text
 
+from shared.db import make_engine
 from shared.devstack import Stack
 from tests.browser.portal import PHONE, Console, shot
-from tests.conftest import account_link, appoint, signed_up
+from tests.conftest import account_link, appoint, signed_up, wait_until
+
+
+def copies_of(stack: Stack, name: str, email: str) -> tuple[int, int]:
+    """How many contacts notifications keeps at `email`, and organisations reporting knows by `name`."""
+    found = []
+    for service, sql, value in (("notifications", "SELECT count(*) FROM contact WHERE email = :v", email),
+                                ("reporting", "SELECT count(*) FROM known_organisation WHERE name = :v", name)):
+        engine = make_engine(stack.env[f"{service.upper()}_DATABASE_URL"])
+        try:
+            with engine.connect() as connection:
+                found.append(int(connection.execute(text(sql), {"v": value}).scalar() or 0))
+        finally:
+            engine.dispose()
+    return found[0], found[1]
+
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "diagnostics_bertranges.csv"
 
@@ -105,11 +122,14 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     card = invited.locator(".card", has_text="Sciure de bois brut (chêne, douglas)")
     expect(card).to_contain_text("En ligne")
 
-    # The garage refuses: it is deleted.
+    # The garage refuses: it is deleted, and the services that knew it unconfirmed forget it (organisation.erased).
+    garage = ("Garage de Giry", "garage-giry@diagnostic.boucle.example")
+    wait_until(lambda: copies_of(portal, *garage) == (1, 1), timeout=20)
     refusing = new_visitor()
-    refusing.goto(account_link(portal, "garage-giry@diagnostic.boucle.example"))
+    refusing.goto(account_link(portal, garage[1]))
     refusing.get_by_role("button", name="Refuser et supprimer nos données").click()
     expect(refusing.locator("main")).to_contain_text("Garage de Giry, ses flux et son contact sont supprimés")
+    wait_until(lambda: copies_of(portal, *garage) == (0, 0), timeout=20)
 
     page.goto(gateway + "/animation/diagnostics")
     expect(imported.get_by_role("row")).to_have_count(31)  # the header and 30 organisations

@@ -178,12 +178,15 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     assert again["left_alone"] == ["Scierie du Val a confirmé son diagnostic : ses données et ses annonces sont "
                                    "désormais les siennes."]
 
-    # The EHPAD refuses: it is deleted, its contact and flows with it; nothing was ever published of it.
+    # The EHPAD refuses: it is deleted, its contact, flows and events with it; one event has the others forget it.
+    ehpad = next(o for o in imported(offers)[0] if o.name == "EHPAD Les Tilleuls").id
     path = offers.link_path(offers.links("direction@tilleuls.example")[-1])
     gone = offers.client.post(path, data={"action": "refuser"})
     assert gone.status_code == 200 and "EHPAD Les Tilleuls, ses flux et son contact sont supprimés" in gone.text
     with Session(offers.engine) as session:
         assert not session.exec(select(UserAccount).where(UserAccount.email == "direction@tilleuls.example")).all()
+        assert session.exec(select(OutboxMessage.type).where(OutboxMessage.key == ehpad)).scalars().all() == [
+            "organisation.erased"]
     listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
     assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [("GAEC des Bertranges", False, 2),
                                                                           ("Scierie du Val", True, 2)]
