@@ -31,8 +31,8 @@ import uvicorn
 from shared import migrations
 from shared.db import make_engine
 from shared.devstack import Ports, Stack, free_port
-from shared.http import tls_context
 from shared.settings import SERVICES, Settings
+from tests import web
 
 POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
@@ -330,7 +330,7 @@ def wait_until(condition: Callable[[], object], timeout: float = 10.0, interval:
 
 def mailbox(stack: Stack) -> list[dict]:
     """Messages received by the stack's SMTP sink."""
-    return httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages", timeout=5, verify=tls_context()).json()
+    return web.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages", timeout=5).json()
 
 
 @contextlib.contextmanager
@@ -361,7 +361,7 @@ def account_link(stack: Stack, email: str, seen: set[str] | None = None) -> str:
     def find() -> str | None:
         for message in mailbox(stack):
             if message["to"] == email and message["id"] not in seen:
-                text = httpx.get(f"{sink}/{message['id']}", verify=tls_context()).json()["text"]
+                text = web.get(f"{sink}/{message['id']}").json()["text"]
                 found = re.search(r"https?://\S+/liens/compte/\S+", text)
                 if found:
                     seen.add(message["id"])

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
+from tests import web
 from tests.browser.portal import PHONE, Console, shot
 from tests.conftest import PASSWORD, account_link, mailbox, platform_admin, signed_up, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
@@ -264,7 +265,7 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     dupont.get_by_role("button", name="Créer un jeton").click()
     expect(dupont.get_by_role("status")).to_contain_text("il ne sera plus jamais affiché")
     token = dupont.get_by_role("status").locator("code").text_content() or ""
-    assert httpx.get(f"{gateway}/api/v1/organisations/me",
+    assert web.get(f"{gateway}/api/v1/organisations/me",
                      headers={"Authorization": f"Bearer {token}"}).json()["name"] == "Cartonnerie Dupont"
     shot(dupont, "organisation")
 
@@ -582,7 +583,7 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est en pause")
     card = page.locator(".card", has_text="Broyeur de végétaux thermique")
     expect(card).to_contain_text("En pause")
-    mine = httpx.get(f"{gateway}/api/v1/listings", params={"mine": "true"},
+    mine = web.get(f"{gateway}/api/v1/listings", params={"mine": "true"},
                      headers={"Cookie": f"boucle_session={session}"}).json()
     assert [x["status"] for x in mine if x["title"] == "Broyeur de végétaux thermique"] == ["paused"]
     card.get_by_role("button", name="Remettre « Broyeur de végétaux thermique » en ligne").click()

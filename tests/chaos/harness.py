@@ -32,8 +32,8 @@ from shared import topics
 from shared.db import make_engine
 from shared.devstack import Stack
 from shared.events import Envelope
-from shared.http import tls_context
 from shared.settings import SERVICES
+from tests import web
 
 WORKERS = 6
 
@@ -244,7 +244,7 @@ def quiet(stack: Stack, dbs: ServiceDatabases) -> bool:
         if dbs.scalar(service, "SELECT count(*) FROM outbox WHERE sent_at IS NULL"):
             return False
         try:
-            metrics = httpx.get(f"{stack.url(service)}/metrics", timeout=5, verify=tls_context()).text
+            metrics = web.get(f"{stack.url(service)}/metrics", timeout=5).text
         except httpx.HTTPError:
             return False
         lags = [float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()

@@ -9,12 +9,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-import httpx
 import pytest
 
 from shared import topics
 from shared.devstack import Stack
 from shared.settings import SERVICES
+from tests import web
 from tests.chaos.harness import ListingStream, ServiceDatabases, Sink, check_exactly_once, events, settle, wait_until
 from tests.conftest import Databases, make_stack, needs_embedded_broker
 
@@ -44,7 +44,7 @@ def snapshot(dbs: ServiceDatabases) -> dict[str, list[tuple]]:
 
 
 def duplicates_dropped(stack: Stack) -> int:
-    return sum(httpx.get(f"{stack.url(s)}/healthz", timeout=5).json()["consumer"]["duplicates"]
+    return sum(web.get(f"{stack.url(s)}/healthz", timeout=5).json()["consumer"]["duplicates"]
                for s in SERVICES if s != "offers")
 
 

@@ -10,6 +10,7 @@ import uuid
 import httpx
 
 from shared.devstack import Stack
+from tests import web
 from tests.conftest import mailbox, wait_until
 
 PASSWORD = "la sciure part le mardi"
@@ -32,7 +33,7 @@ def sign_up(client: httpx.Client, email: str, name: str = "Scierie Roux") -> dic
 def emails_to(stack: Stack, email: str, subject_start: str) -> list[dict]:
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
     found = [m for m in mailbox(stack) if m["to"] == email and m["subject"].startswith(subject_start)]
-    return [httpx.get(f"{sink}/{m['id']}").json() for m in found]
+    return [web.get(f"{sink}/{m['id']}").json() for m in found]
 
 
 def account_link(message: dict) -> str:
@@ -42,7 +43,7 @@ def account_link(message: dict) -> str:
 
 def follow(link: str) -> httpx.Response:
     """The button of the link's page: a POST, not followed to /espace (the portal's page)."""
-    return httpx.post(link, follow_redirects=False, timeout=10)
+    return web.post(link, follow_redirects=False, timeout=10)
 
 
 def browser(client: httpx.Client, answer: httpx.Response) -> dict[str, str]:
@@ -75,7 +76,7 @@ def test_sign_up_confirm_by_email_then_the_cookie_and_its_csrf_token_work_in_eve
         link = account_link(message)
         assert link.startswith(stack.url("gateway"))
 
-        page = httpx.get(link, timeout=10)
+        page = web.get(link, timeout=10)
         assert page.status_code == 200 and "Confirmer mon adresse et me connecter" in page.text
         assert client.post("/api/v1/session", json={"email": email, "password": PASSWORD}).status_code == 403
 
@@ -122,7 +123,7 @@ def test_magic_link_login_once(stack: Stack) -> None:
         assert asked.status_code == unknown.status_code == 202 and asked.json() == unknown.json()
         [message] = wait_until(lambda: emails_to(stack, email, "Votre lien de connexion"), timeout=20)
         link = account_link(message)
-        assert "Me connecter" in httpx.get(link, timeout=10).text
+        assert "Me connecter" in web.get(link, timeout=10).text
         answer = follow(link)
         assert answer.status_code == 303
         user = browser(client, answer)

@@ -7,6 +7,7 @@ import re
 import httpx
 
 from shared.devstack import Stack
+from tests import web
 from tests.conftest import mailbox, wait_until
 from tests.e2e.test_synergies import animateur, insee
 from tests.e2e.test_walking_skeleton import register
@@ -37,7 +38,7 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
         matches = wait_until(lambda: client.get("/api/v1/matches", headers=buyer).json(), timeout=20)
         assert matches[0]["counterpart"]["quantity_approx"] is None  # type: ignore[index]
         alert = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == "pepiniere@doubs.example"], timeout=20)
-        text = httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages/{alert[0]['id']}").json()["text"]  # type: ignore[index]
+        text = web.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages/{alert[0]['id']}").json()["text"]  # type: ignore[index]
         words = re.sub(r"https?://\S+", "", text)  # links carry ports and tokens, where « 37 » may well appear
         assert "Sable de fonderie" in text and "37" not in words and "environ 40 t" not in words
 

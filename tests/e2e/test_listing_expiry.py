@@ -11,6 +11,7 @@ import httpx
 
 from shared.devstack import Stack
 from shared.links import LinkSigner
+from tests import web
 from tests.conftest import TEST_STACK_ENV, wait_until
 from tests.e2e.test_notifications import link, messages_to, post, register
 
@@ -44,7 +45,7 @@ def test_owner_is_reminded_once_and_renews_from_the_email(stack: Stack) -> None:
         assert note["kind"] == "listing_expiring" and note["title"] == reminder["subject"]
         assert note["link"] == f"/annonces#a-{listing_id}"  # the portal page, at its card
 
-        page = httpx.get(renew)  # a GET only shows: mail scanners follow links
+        page = web.get(renew)  # a GET only shows: mail scanners follow links
         assert page.status_code == 200 and "Renouveler pour 6 mois" in page.text
         assert "Clôturer l'annonce" in page.text and "« Palettes bois EUR »" in page.text
         assert listing(client, owner, listing_id)["expires_at"] == str(soon)
@@ -58,7 +59,7 @@ def test_owner_is_reminded_once_and_renews_from_the_email(stack: Stack) -> None:
         assert len(messages_to(stack, owner, "Votre annonce « Palettes")) == 1
         assert len(client.get("/api/v1/notifications", headers={"Authorization": owner["auth"]}).json()) == 2
 
-        done = httpx.post(renew, data={"action": "renew"})
+        done = web.post(renew, data={"action": "renew"})
         renewed_until = date.today() + timedelta(days=182)
         assert done.status_code == 200
         assert f"votre annonce est en ligne jusqu'au {renewed_until:%d/%m/%Y}" in html.unescape(done.text)
@@ -77,7 +78,7 @@ def test_tampered_or_foreign_listing_links_are_refused(stack: Stack) -> None:
         genuine = link(reminder, "annonce")
 
         tampered = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
-        for answer in (httpx.get(tampered), httpx.post(tampered, data={"action": "close"}),
+        for answer in (web.get(tampered), web.post(tampered, data={"action": "close"}),
                        client.get("/liens/annonce/pas-un-jeton")):
             assert answer.status_code == 400 and "Lien invalide" in answer.text
         # Signed with the platform's key, but for A: it cannot act on B's listing.
@@ -87,6 +88,6 @@ def test_tampered_or_foreign_listing_links_are_refused(stack: Stack) -> None:
         assert refused.status_code == 404 and "Annonce introuvable" in refused.text
         assert listing(client, b, theirs)["status"] == "active"
 
-        closed = httpx.post(genuine, data={"action": "close"})  # B's own link works
+        closed = web.post(genuine, data={"action": "close"})  # B's own link works
         assert closed.status_code == 200 and "votre annonce est clôturée" in html.unescape(closed.text)
         assert listing(client, b, theirs)["status"] == "withdrawn"

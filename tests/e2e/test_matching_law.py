@@ -12,6 +12,7 @@ from __future__ import annotations
 import httpx
 
 from shared.devstack import Stack
+from tests import web
 from tests.conftest import mailbox, wait_until
 from tests.e2e.test_matching_service import auth, matches, post, register
 
@@ -39,7 +40,7 @@ def test_catering_waste_never_feeds_pigs_and_goes_to_the_digester_with_its_paper
         assert matches(client, pigs) == []  # the swill-feeding ban, whatever the similarity
 
         [summary] = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == digester["email"]], timeout=20)
-        alert = httpx.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages/{summary['id']}", timeout=5).json()
+        alert = web.get(f"http://127.0.0.1:{stack.ports.mailbox}/api/messages/{summary['id']}", timeout=5).json()
         assert "Ce que la loi demande pour cet échange" in alert["text"]
         assert "document d'accompagnement commercial (DAC)" in alert["text"].replace("\n", " ")
         assert "https://eur-lex.europa.eu/eli/reg/2011/142/oj" in alert["text"]

@@ -9,6 +9,7 @@ import uuid
 import httpx
 
 from shared.devstack import Stack
+from tests import web
 from tests.conftest import mailbox, wait_until
 
 
@@ -29,7 +30,7 @@ def post(client: httpx.Client, org: dict[str, str], **listing: object) -> str:
 def messages_to(stack: Stack, org: dict[str, str], subject_start: str) -> list[dict]:
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
     found = [m for m in mailbox(stack) if m["to"] == org["email"] and m["subject"].startswith(subject_start)]
-    return [httpx.get(f"{sink}/{m['id']}").json() for m in found]
+    return [web.get(f"{sink}/{m['id']}").json() for m in found]
 
 
 def link(message: dict, path: str) -> str:
@@ -58,14 +59,14 @@ def test_answer_by_email_link_then_contacts_are_revealed_to_both(stack: Stack) -
         respond = link(alert, "reponse")
         assert respond.startswith(stack.url("gateway"))
 
-        page = httpx.get(respond)  # a GET only shows: mail scanners follow links
+        page = web.get(respond)  # a GET only shows: mail scanners follow links
         assert page.status_code == 200 and "Accepter la mise en relation" in page.text
-        accepted = httpx.post(respond, data={"action": "accept"})
+        accepted = web.post(respond, data={"action": "accept"})
         assert accepted.status_code == 200 and "votre réponse est enregistrée" in accepted.text
 
         [nudge] = wait_until(lambda: messages_to(stack, brewery, "« Drêches"), timeout=20)
         assert "a accepté la mise en relation" in nudge["text"]
-        assert httpx.post(link(nudge, "reponse"), data={"action": "accept"}).status_code == 200
+        assert web.post(link(nudge, "reponse"), data={"action": "accept"}).status_code == 200
 
         [confirmed] = wait_until(lambda: messages_to(stack, farm, "Mise en relation confirmée"), timeout=20)
         assert "Brasserie du Lion" in confirmed["text"] and brewery["email"] in confirmed["text"]
@@ -111,8 +112,8 @@ def test_one_click_unsubscribe_stops_email_but_not_in_app_notifications(stack: S
         post(client, shop, kind="need", title="Carton pour calage")
         [alert] = wait_until(lambda: messages_to(stack, shop, "Nouvelle piste"), timeout=20)
         unsubscribe = header(alert, "List-Unsubscribe").strip().strip("<>")
-        assert "Me désabonner" in httpx.get(unsubscribe).text
-        done = httpx.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
+        assert "Me désabonner" in web.get(unsubscribe).text
+        done = web.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
                           headers={"content-type": "application/x-www-form-urlencoded"})
         assert done.status_code == 200 and "ne recevra plus" in done.text
         prefs = client.get("/api/v1/notifications/preferences", headers={"Authorization": shop["auth"]}).json()

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from shared.devstack import Stack
 from shared.geo import Gazetteer
+from tests import web
 from tests.conftest import animateur_of, declared_territory, mailbox, platform_admin, wait_until
 from tests.e2e.test_walking_skeleton import register
 from tests.security.support import luhn_siret
@@ -160,18 +161,18 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
         contract_mail = next(m for m in mailbox(stack) if m["to"] == "martin@emballages.example"
                              and m["subject"].endswith("contractualisée"))
-        text = httpx.get(f"{sink}/{contract_mail['id']}").json()["text"]
+        text = web.get(f"{sink}/{contract_mail['id']}").json()["text"]
         assert "Communauté de communes de la Côte" in text and "Convention signée" in text
         # The animateur's weekly summary went out once for the territory.
         summaries = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == "animation@cc-cote.example"
                                         and "votre semaine sur Boucle" in m["subject"]], timeout=15)
         assert len(summaries) == 1  # type: ignore[arg-type]
-        summary = httpx.get(f"{sink}/{summaries[0]['id']}").json()  # type: ignore[index]
+        summary = web.get(f"{sink}/{summaries[0]['id']}").json()  # type: ignore[index]
         assert summary["subject"].startswith("Côte de Beaune et de Nuits : votre semaine sur Boucle")
         assert "Nouveaux acteurs" in summary["text"] and "Nouvelles annonces" in summary["text"]
         dashboard = re.search(r"http://\S+/liens/tableau/\S+", summary["text"])
         assert dashboard is not None  # the summary opens the territory's dashboard without a password
-        page = httpx.get(dashboard.group(0))
+        page = web.get(dashboard.group(0))
         assert page.status_code == 200 and "Côte de Beaune et de Nuits" in page.text
         assert "Échanges de matières par statut réglementaire" in page.text and "Devenir des propositions" in page.text
 

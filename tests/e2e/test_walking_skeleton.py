@@ -8,6 +8,7 @@ from __future__ import annotations
 import httpx
 
 from shared.devstack import Stack
+from tests import web
 from tests.conftest import mailbox, wait_until
 
 
@@ -42,7 +43,7 @@ def test_offer_and_complementary_need_alert_both_sides_by_email(stack: Stack) ->
 
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
         for message in received:
-            detail = httpx.get(f"{sink}/{message['id']}").json()
+            detail = web.get(f"{sink}/{message['id']}").json()
             assert detail["subject"].startswith("Nouvelle piste de synergie")
             assert "Lannion" in detail["text"] or "Perros-Guirec" in detail["text"]
             assert detail["html"] and "km" in detail["text"]

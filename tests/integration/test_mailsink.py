@@ -17,6 +17,7 @@ import pytest
 
 from shared.devstack import free_port, free_ports
 from shared.mailsink import MailSink, MailStore, MessageNotFound, create_viewer_app
+from tests import web
 from tests.conftest import served
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -142,7 +143,7 @@ def wait_until_serving(base_url: str, process: subprocess.Popen) -> None:
     while time.monotonic() < deadline:
         assert process.poll() is None, process.communicate()[1]
         with contextlib.suppress(httpx.TransportError):
-            if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+            if web.get(f"{base_url}/healthz", timeout=1).status_code == 200:
                 return
         time.sleep(0.1)
     pytest.fail("the mailsink CLI did not start in time")
@@ -164,7 +165,7 @@ def test_cli_runs_smtp_and_viewer_and_stops_cleanly(tmp_path, stop_signal):
         base_url = f"http://127.0.0.1:{http_port}"
         wait_until_serving(base_url, process)
         send_mail(smtp_port)
-        assert [m["subject"] for m in httpx.get(f"{base_url}/api/messages").json()] == [SUBJECT]
+        assert [m["subject"] for m in web.get(f"{base_url}/api/messages").json()] == [SUBJECT]
         assert len(list((tmp_path / "mail").glob("*.eml"))) == 1
 
         process.send_signal(stop_signal)

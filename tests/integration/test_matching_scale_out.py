@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from shared import topics
 from shared.db import make_engine
 from shared.events import Envelope
+from tests import web
 from tests.conftest import Databases, make_stack, wait_until
 
 PLACES = [  # (supplier commune, postcode), (buyer commune, postcode): far apart from the other pairs
@@ -70,7 +71,7 @@ def test_two_instances_share_the_work_and_propose_each_match_once(tmp_path: Path
         wait_until(lambda: proposed_pairs() >= expected, timeout=60)
         assert proposed_pairs() == expected
 
-        applied = [httpx.get(f"{stack.url(name)}/healthz").json()["consumer"]["applied"]
+        applied = [web.get(f"{stack.url(name)}/healthz").json()["consumer"]["applied"]
                    for name in ("matching", "matching-2")]
         assert all(n > 0 for n in applied), f"both instances should have worked: {applied}"
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import httpx
 from kafka import KafkaConsumer, KafkaProducer
 from notifications.smtp import SMTP_CONNECTIONS
 
 from shared import topics
 from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
+from tests import web
 from tests.conftest import Databases, make_stack, wait_until
 
 
@@ -41,16 +41,16 @@ def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(tmp_pat
         stack.wait_healthy(("notifications",), consumers_joined=True)
         producer = KafkaProducer(bootstrap_servers=stack.bootstrap_servers, acks="all")
         publish_contacts_and_matches(producer, 150)
-        wait_until(lambda: len(httpx.get(sink).json()) >= 40, timeout=60)
+        wait_until(lambda: len(web.get(sink).json()) >= 40, timeout=60)
         stack.kill_process("notifications-mailer")  # kill -9 while it is sending…
         stack.kill_process("notifications")  # …and the service, consuming the rest
-        received_at_kill = len(httpx.get(sink).json())
+        received_at_kill = len(web.get(sink).json())
         assert received_at_kill < 300, "the kill came too late to prove anything"
 
         stack.start_service("notifications")  # and its mailer
         expected = {f"{side}{i}@faults.example" for i in range(150) for side in ("a", "b")}
-        wait_until(lambda: {m["to"] for m in httpx.get(sink).json()} >= expected, timeout=120)
-        counts = Counter(m["to"] for m in httpx.get(sink).json())
+        wait_until(lambda: {m["to"] for m in web.get(sink).json()} >= expected, timeout=120)
+        counts = Counter(m["to"] for m in web.get(sink).json())
         resent = {to: n for to, n in counts.items() if n > 1}
         # SMTP has no two-phase commit: only a message accepted by the server in the instant before
         # the kill, not yet marked sent, can go again — at most one per open SMTP connection.
@@ -75,7 +75,7 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_is_sent(tmp_p
         producer.send(topics.MATCHES, key=b"m-x", value=broken).get(timeout=10)
         publish_contacts_and_matches(producer, 1)
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-        wait_until(lambda: len(httpx.get(sink).json()) == 2, timeout=30)
+        wait_until(lambda: len(web.get(sink).json()) == 2, timeout=30)
 
         consumer = KafkaConsumer(topics.dead_letter(topics.MATCHES), bootstrap_servers=bootstrap,
                                  auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=3000)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import httpx
 from kafka import KafkaProducer
 from notifications.models import OutgoingEmail
 from sqlmodel import Session, select
@@ -12,6 +11,7 @@ from sqlmodel import Session, select
 from shared import topics
 from shared.db import make_engine
 from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
+from tests import web
 from tests.conftest import Databases, mailbox, make_stack, wait_until
 
 
@@ -43,12 +43,12 @@ def test_redelivered_and_republished_match_gives_one_email_per_side(tmp_path: Pa
         publish(topics.MATCHES, new_event("match.proposed", proposed, producer="matching", key="m-1"))  # republished
 
         def consumed() -> bool:
-            body = httpx.get(f"{stack.url('notifications')}/healthz").json()["consumer"]
+            body = web.get(f"{stack.url('notifications')}/healthz").json()["consumer"]
             return body["applied"] + body["duplicates"] >= 5
 
         wait_until(consumed, timeout=20)
         wait_until(lambda: len(mailbox(stack)) >= 2, timeout=15)
-        health = httpx.get(f"{stack.url('notifications')}/healthz").json()
+        health = web.get(f"{stack.url('notifications')}/healthz").json()
         assert health["consumer"]["duplicates"] >= 1
         # Give a would-be duplicate every chance to arrive before counting.
         wait_until(lambda: _mailer_idle(stack), timeout=10)

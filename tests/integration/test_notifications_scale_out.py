@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import httpx
 from kafka import KafkaProducer
 from notifications.models import OutgoingEmail
 from sqlmodel import Session, select
@@ -14,6 +13,7 @@ from sqlmodel import Session, select
 from shared import topics
 from shared.db import make_engine
 from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
+from tests import web
 from tests.conftest import Databases, mailbox, make_stack, wait_until
 
 MATCHES = 20
@@ -60,7 +60,7 @@ def test_two_instances_share_the_work_and_email_each_party_once(tmp_path: Path, 
         received = Counter(message["to"] for message in mailbox(stack))
         assert received == Counter(expected), "each party emailed exactly once"
 
-        consumers = [httpx.get(f"{stack.url(name)}/healthz").json()["consumer"]
+        consumers = [web.get(f"{stack.url(name)}/healthz").json()["consumer"]
                      for name in ("notifications", "notifications-2")]
         assert all(c["applied"] > 0 for c in consumers), f"both instances should have worked: {consumers}"
         # 3 events per match (two registrations, the proposal), each delivered twice: applied once in all

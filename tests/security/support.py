@@ -17,8 +17,8 @@ import httpx
 from offers.domain import siret_is_valid
 
 from shared.devstack import Stack
-from shared.http import tls_context
 from shared.settings import DEV_SECRET, SERVICES
+from tests import web
 from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 
 # A path or query parameter named like this takes the id of an object of that kind.
@@ -104,7 +104,7 @@ def secret_key(stack: Stack) -> str:
 def messages_to(stack: Stack, email: str) -> list[dict]:
     """The full messages (subject, text, html) the stack's sink received for `email`."""
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-    return [httpx.get(f"{sink}/{m['id']}", timeout=5, verify=tls_context()).json()
+    return [web.get(f"{sink}/{m['id']}", timeout=5).json()
             for m in mailbox(stack) if m["to"] == email]
 
 
@@ -150,7 +150,7 @@ class Operation:
 
 
 def openapi(stack: Stack, service: str) -> dict[str, Any]:
-    answer = httpx.get(f"{stack.url(service)}/openapi.json", timeout=10, verify=tls_context())
+    answer = web.get(f"{stack.url(service)}/openapi.json", timeout=10)
     assert answer.status_code == 200, f"{service}: no OpenAPI document ({answer.status_code})"
     return answer.json()
 

@@ -28,8 +28,8 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from shared.devstack import Stack
-from shared.http import tls_context
 from shared.links import LinkSigner
+from tests import web
 from tests.conftest import signed_up, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, insee
 from tests.security.support import (
@@ -235,9 +235,8 @@ class Table:
 
 def call(stack: Stack, operation: Operation, path: str, headers: dict[str, str] | None = None,
          params: dict[str, Any] | None = None, body: Any = None) -> httpx.Response:
-    return httpx.request(operation.method, f"{stack.url(operation.service)}{path}", headers=headers or {},
-                         params={**operation.required_query(), **(params or {})}, json=body, timeout=30,
-                         verify=tls_context())
+    return web.request(operation.method, f"{stack.url(operation.service)}{path}", headers=headers or {},
+                         params={**operation.required_query(), **(params or {})}, json=body, timeout=30)
 
 
 def first_objects(world: World, operation: Operation) -> dict[str, str]:

@@ -41,7 +41,7 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from schemathesis.engine import Status, events
 
 from shared.devstack import Stack
-from shared.http import tls_context
+from tests import web
 from tests.conftest import wait_until
 from tests.e2e.test_synergies import insee
 from tests.security.support import Org, declare_territory, operations, publish, register
@@ -153,29 +153,29 @@ def run(schema: Any) -> tuple[dict[str, int], list[str]]:
 
 
 def test_offers_refuses_an_offset_beyond_64_bits(stack: Stack, fuzz_world: FuzzWorld) -> None:
-    answer = httpx.get(f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers,
+    answer = web.get(f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers,
                        params={"offset": 2**70})
     assert answer.status_code == 422, answer.text
 
 
 def test_offers_refuses_a_null_title(stack: Stack, fuzz_world: FuzzWorld) -> None:
-    answer = httpx.patch(f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
+    answer = web.patch(f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
                          headers=fuzz_world.caller.headers, json={"title": None})
     assert answer.status_code == 422, answer.text
 
 
 def test_offers_documents_the_errors_it_answers(stack: Stack, fuzz_world: FuzzWorld) -> None:
-    doc = httpx.get(f"{stack.url('offers')}/openapi.json").json()["paths"]
+    doc = web.get(f"{stack.url('offers')}/openapi.json").json()["paths"]
     base, headers = stack.url("offers"), fuzz_world.caller.headers
-    withdrawn = httpx.post(f"{base}/api/v1/listings", headers=headers, json={"kind": "need", "title": "Bidons"})
-    httpx.delete(f"{base}/api/v1/listings/{withdrawn.json()['id']}", headers=headers)
+    withdrawn = web.post(f"{base}/api/v1/listings", headers=headers, json={"kind": "need", "title": "Bidons"})
+    web.delete(f"{base}/api/v1/listings/{withdrawn.json()['id']}", headers=headers)
     seen = {
-        ("/api/v1/listings", "post"): httpx.post(f"{base}/api/v1/listings", headers={
+        ("/api/v1/listings", "post"): web.post(f"{base}/api/v1/listings", headers={
             **headers, "content-type": "application/json"}, content=b"\xff\xfe").status_code,
-        ("/api/v1/organisations/me", "get"): httpx.get(f"{base}/api/v1/organisations/me").status_code,
-        ("/api/v1/listings/{listing_id}", "get"): httpx.get(f"{base}/api/v1/listings/nope",
+        ("/api/v1/organisations/me", "get"): web.get(f"{base}/api/v1/organisations/me").status_code,
+        ("/api/v1/listings/{listing_id}", "get"): web.get(f"{base}/api/v1/listings/nope",
                                                               headers=headers).status_code,
-        ("/api/v1/listings/{listing_id}/renew", "post"): httpx.post(
+        ("/api/v1/listings/{listing_id}/renew", "post"): web.post(
             f"{base}/api/v1/listings/{withdrawn.json()['id']}/renew", headers=headers).status_code,
     }
     bad_body = seen.pop(("/api/v1/listings", "post"))
@@ -199,9 +199,8 @@ def test_a_nul_character_in_an_id_or_a_query_is_a_4xx(stack: Stack, fuzz_world: 
         params = {p["name"]: "\x00" for p in operation.parameters("query")}
         if path == operation.path and not params:
             continue
-        answer = httpx.request(operation.method, f"{stack.url(service)}{path}", params=params,
-                               headers=fuzz_world.caller.headers, json=None, timeout=30,
-                               verify=tls_context())
+        answer = web.request(operation.method, f"{stack.url(service)}{path}", params=params,
+                               headers=fuzz_world.caller.headers, json=None, timeout=30)
         answers[operation.label] = answer.status_code
     print(f"\n{service}: {answers}")
     assert answers and all(status < 500 for status in answers.values()), answers

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 
 from shared.devstack import Stack
 from shared.links import LinkSigner
+from tests import web
 from tests.conftest import wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, insee
 from tests.security.support import Org, declare_territory, match_between, messages_to, publish, register, secret_key
@@ -145,7 +146,7 @@ def open_inert(browser: Any, *, url: str | None = None, html: str | None = None)
 def test_pages_show_the_payloads_as_text_and_run_nothing(stack: Stack, xss: XssWorld, chromium_browser: Any) -> None:
     print("\nPages with payloads in every text field")
     for name, url in pages(stack, xss).items():
-        html = httpx.get(url, timeout=30).text
+        html = web.get(url, timeout=30).text
         assert_escaped(html, name)
         seen = open_inert(chromium_browser, url=url)
         print(f"  {name:55} dialogs={len(seen['dialogs'])} injected={seen['injected']} handlers={seen['handlers']}")
@@ -174,7 +175,7 @@ def test_emails_escape_the_payloads_in_their_html_part(stack: Stack, xss: XssWor
 
 def test_csv_neutralises_formulas_and_pdf_holds_no_script(stack: Stack, xss: XssWorld) -> None:
     gateway = stack.url("gateway")
-    exported = httpx.get(f"{gateway}{xss.dashboard}/export.csv", timeout=30)
+    exported = web.get(f"{gateway}{xss.dashboard}/export.csv", timeout=30)
     assert exported.status_code == 200
     rows = list(csv.reader(io.StringIO(exported.content.decode("utf-8-sig")), delimiter=";"))
     text_columns = range(5)  # Synergie, Type, Étape, Parties, Ouverte le; the rest are numbers
@@ -186,7 +187,7 @@ def test_csv_neutralises_formulas_and_pdf_holds_no_script(stack: Stack, xss: Xss
         assert f"'{formula}" in cells, f"{formula} should be exported as text, behind a quote"
     assert any(cell.startswith(f"'{FORMULAS[0]} Gamma") for cell in cells)  # C's name leads the parties
 
-    pdf = httpx.get(f"{gateway}{xss.dashboard}/rapport.pdf", timeout=60)
+    pdf = web.get(f"{gateway}{xss.dashboard}/rapport.pdf", timeout=60)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf.content))
     assert "/JavaScript" not in reader.trailer["/Root"] and "/OpenAction" not in reader.trailer["/Root"]
