@@ -21,6 +21,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -131,9 +132,14 @@ class Databases:
         return self.url(backend, service, template=self.templates[backend, service])
 
     def drop_all(self) -> None:
-        with psycopg.connect(self.admin_url, autocommit=True) as conn:
-            for db in self.created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+        """Each DROP DATABASE takes some 60 ms, and a worker makes a hundred databases or more: eight at a time."""
+        def drop(names: list[str]) -> None:
+            with psycopg.connect(self.admin_url, autocommit=True) as conn:
+                for db in names:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+        with ThreadPoolExecutor(8) as pool:
+            list(pool.map(drop, [self.created[i::8] for i in range(8)]))
 
 
 @pytest.fixture(scope="session")
