@@ -86,8 +86,9 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
         assert org is not None
         return org
 
-    async def plan_of(upload: UploadFile, org: Organisation) -> diagnostics.Preview:
-        content = await upload.read(MAX_FILE_BYTES + 1)
+    def plan_of(upload: UploadFile, org: Organisation) -> diagnostics.Preview:
+        """The file read and checked (in the route's worker thread: reading and checking take CPU)."""
+        content = upload.file.read(MAX_FILE_BYTES + 1)
         if len(content) > MAX_FILE_BYTES:
             raise HTTPException(413, detail="Fichier trop lourd : 700 Ko au plus (découpez-le par commune).")
         try:
@@ -123,17 +124,17 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
                                      confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0)) for o in found]
 
     @router.post("/apercu", response_model=PreviewOut, responses=problems(413))
-    async def preview(auth: AuthDep, session: SessionDep, fichier: FileDep) -> PreviewOut:
+    def preview(auth: AuthDep, session: SessionDep, fichier: FileDep) -> PreviewOut:
         """Every row of the file with the error of each cell at fault, and what an import would create or update;
         nothing is written."""
-        return preview_out(await plan_of(fichier, importer(auth, session)))
+        return preview_out(plan_of(fichier, importer(auth, session)))
 
     @router.post("", response_model=ImportOut, responses=problems(413))
-    async def import_file(auth: AuthDep, session: SessionDep, fichier: FileDep) -> ImportOut:
+    def import_file(auth: AuthDep, session: SessionDep, fichier: FileDep) -> ImportOut:
         """Import the file: all of it, or nothing when a cell is wrong (422, its `preview` beside `detail`). The same
         file again changes nothing; a corrected one updates what it corrects."""
         org = importer(auth, session)
-        plan = await plan_of(fichier, org)
+        plan = plan_of(fichier, org)
         if not plan.ok:  # a field error on the file, as any 422, with the preview beside it
             message = f"Rien n'est importé : {plan.error_count} erreur(s) à corriger dans le fichier."
             return JSONResponse({"detail": [{"loc": ["body", "fichier"], "msg": message, "type": "value_error"}],  # type: ignore[return-value]
