@@ -27,6 +27,8 @@ from offers.models import (
     OrganisationPublic,
     OrganisationUpdate,
     QuantityOut,
+    SuggestionDismissed,
+    SuggestionOut,
 )
 from shared.geo import Gazetteer
 from shared.http import IdempotencyKey, field_error, problems, refuse_nul
@@ -89,6 +91,21 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise field_error(exc.field, exc.message) from exc
         committed()
         return OrganisationPublic.model_validate(org, from_attributes=True)
+
+    @router.get("/organisations/me/suggestions", response_model=list[SuggestionOut], tags=["organisations"])
+    def suggestions(org: OrgDep, session: SessionDep) -> list[SuggestionOut]:
+        """The flows typical of my activity (by my NAF code, from the European List of Waste) that I have neither
+        posted nor set aside: each to publish as an offer, or to dismiss, with one click."""
+        return [SuggestionOut(ewc_code=s.ewc_code, title=s.title, kind="offer")
+                for s in service.open_suggestions(session, org)]
+
+    @router.post("/organisations/me/suggestions/dismissed", response_model=SuggestionOut, tags=["organisations"])
+    def dismiss(data: SuggestionDismissed, org: OrgDep, session: SessionDep) -> SuggestionOut:
+        """« Pas chez nous »: not offered again (again: nothing more); 404 for a code not suggested to me."""
+        found = service.dismiss_suggestion(session, org, data.ewc_code)
+        if found is None:
+            raise HTTPException(404, detail="Ce flux n'est pas suggéré à votre organisation.")
+        return SuggestionOut(ewc_code=found.ewc_code, title=found.title, kind="offer")
 
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
     def publish(data: ListingCreate, org: OrgDep, session: SessionDep, response: Response,

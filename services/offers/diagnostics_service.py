@@ -24,7 +24,7 @@ from sqlmodel import Session, col, delete, select
 from offers.accounts_service import Conflict, check_link, stage_link, user_by_email
 from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, plain
 from offers.domain import DEFAULT_VALIDITY
-from offers.models import Listing, LoginLink, Organisation, UserAccount
+from offers.models import DismissedSuggestion, Listing, LoginLink, Organisation, UserAccount
 from offers.service import locate, profile, stage_organisation
 from shared import topics
 from shared.events import OrganisationErased, new_event
@@ -178,6 +178,7 @@ def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
     session.exec(delete(LoginLink).where(col(LoginLink.user_id).in_(users)))  # type: ignore[call-overload]
     session.exec(delete(UserAccount).where(col(UserAccount.organisation_id) == org.id))  # type: ignore[call-overload]
     session.exec(delete(Listing).where(col(Listing.organisation_id) == org.id))  # type: ignore[call-overload]
+    session.exec(delete(DismissedSuggestion).where(col(DismissedSuggestion.organisation_id) == org.id))  # type: ignore[call-overload]
     # Its events too (its profile, its invitation: all keyed by it), then the one that has the others forget it.
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.key) == org.id))  # type: ignore[call-overload]
     add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(

@@ -101,6 +101,17 @@ class ExpiryReminder(SQLModel, table=True):
     sent_at: datetime = Field(default_factory=_now)
 
 
+class DismissedSuggestion(SQLModel, table=True):
+    """A flow typical of its activity (`offers.typical_flows`) an organisation said it does not have: not offered
+    again."""
+
+    __tablename__ = "dismissed_suggestion"
+
+    organisation_id: str = Field(foreign_key="organisation.id", primary_key=True)
+    ewc_code: str = Field(primary_key=True)
+    dismissed_at: datetime = Field(default_factory=_now)
+
+
 class ListingRequest(SQLModel, table=True):
     """A `POST /listings` made with an `Idempotency-Key`: the same key again gives back the same listing.
 
@@ -201,13 +212,28 @@ class RoleRequest(SQLModel, table=True):
 
 ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken, RoleRequest]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
-TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, ListingRequest, *ACCOUNT_TABLES]
+TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, ListingRequest, DismissedSuggestion,
+                                 *ACCOUNT_TABLES]
+
+
+class SuggestionOut(BaseModel):
+    """A flow typical of the organisation's activity, to publish as a listing of `kind` with this code and title."""
+
+    ewc_code: str
+    title: str
+    kind: Literal["offer"]
 
 
 class Input(BaseModel):
     """API input: unknown fields are refused, so a typo is reported rather than ignored."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class SuggestionDismissed(Input):
+    """A typical flow the organisation does not have, by its code of the List of Waste."""
+
+    ewc_code: Annotated[str, PydanticField(min_length=6, max_length=6, description="6 chiffres, ex. 150101")]
 
 
 def _no_nul(value: str) -> str:

@@ -33,6 +33,7 @@ from offers.domain import (
 )
 from offers.models import (
     ApiToken,
+    DismissedSuggestion,
     ExpiryReminder,
     Listing,
     ListingCreate,
@@ -42,6 +43,7 @@ from offers.models import (
     OrganisationCreate,
     OrganisationUpdate,
 )
+from offers.typical_flows import Suggestion, typical_flows
 from shared import topics
 from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, OrganisationProfile, new_event
 from shared.geo import Gazetteer, PlaceError
@@ -251,6 +253,27 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
         return earlier, False
     session.refresh(listing)
     return listing, True
+
+
+def open_suggestions(session: Session, org: Organisation) -> list[Suggestion]:
+    """The typical flows of the organisation's activity it has neither posted (in any live status) nor dismissed."""
+    posted = set(session.exec(select(Listing.ewc_code).where(
+        Listing.organisation_id == org.id, col(Listing.status).in_(("draft", "active", "paused")))).all())
+    dismissed = set(session.exec(select(DismissedSuggestion.ewc_code).where(
+        DismissedSuggestion.organisation_id == org.id)).all())
+    return [s for s in typical_flows(org.naf_code) if s.ewc_code not in posted | dismissed]
+
+
+def dismiss_suggestion(session: Session, org: Organisation, ewc_code: str) -> Suggestion | None:
+    """Set a typical flow aside for good (once; again changes nothing); None if it is not one of the organisation's."""
+    found = next((s for s in typical_flows(org.naf_code) if s.ewc_code == ewc_code), None)
+    if found is not None and session.get(DismissedSuggestion, (org.id, ewc_code)) is None:
+        session.add(DismissedSuggestion(organisation_id=org.id, ewc_code=ewc_code))
+        try:
+            session.commit()
+        except IntegrityError:  # dismissed at the same moment by another request
+            session.rollback()
+    return found
 
 
 def earlier_request(session: Session, org: Organisation, key: str, fingerprint: str) -> Listing | None:

@@ -145,9 +145,10 @@ def build_router(settings: Settings) -> APIRouter:
     async def space(v: VisitDep) -> Response:
         """Counts and what to do next: matches awaiting my answer, listings about to expire."""
         v.require_account()
-        listings, matches, synergies, territories = await asyncio.gather(
+        listings, matches, synergies, territories, suggested = await asyncio.gather(
             v.backend.get("offers", "/listings", mine="true"), v.backend.get("matching", "/matches"),
-            v.backend.get("reporting", "/synergies"), v.backend.get("reporting", "/territories"))
+            v.backend.get("reporting", "/synergies"), v.backend.get("reporting", "/territories"),
+            v.backend.get("offers", "/organisations/me/suggestions"))
         mine, found, joined = listing_of(listings), listing_of(matches), listing_of(synergies)
         titles = {listing["id"]: listing["title"] for listing in mine}
         soon = (date.today() + EXPIRY_SOON).isoformat()
@@ -159,8 +160,29 @@ def build_router(settings: Settings) -> APIRouter:
             open_synergies=[s for s in joined if s["stage"] not in ("ended", "abandoned")],
             expiring=[x for x in mine if x["status"] == "expired"
                       or (x["status"] == "active" and x["expires_at"] <= soon)],
-            territories=listing_of(territories),
+            territories=listing_of(territories), suggestions=listing_of(suggested),
             unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1])
+
+    @router.post("/espace/suggestions", response_class=HTMLResponse)
+    async def suggestion(v: VisitDep) -> Response:
+        """A flow typical of my activity: « Publier » posts it as an offer (once, whatever the clicks: its
+        Idempotency-Key is the organisation's and the code's), « Pas chez nous » sets it aside for good."""
+        account = v.require_account()
+        form = await v.form()
+        code, title = forms.text(form, "ewc_code"), forms.text(form, "title")
+        if form.get("action") == "ecarter":
+            answer = await v.backend.call("POST", "offers", "/organisations/me/suggestions/dismissed",
+                                          json={"ewc_code": code})
+            notice = "suggestion-ecartee"
+        else:
+            key = uuid.uuid5(uuid.NAMESPACE_URL, f"suggestion:{account['organisation']['id']}:{code}")
+            answer = await v.backend.call("POST", "offers", "/listings", headers={"Idempotency-Key": key.hex},
+                                          json={"kind": "offer", "title": title, "ewc_code": code})
+            notice = "publiee"
+        if answer.ok:
+            return pages.redirect(v, f"/espace?avis={notice}")
+        return pages.render(v, "message", "Impossible pour l'instant", status=answer.status if answer.status >= 400
+                            else 422, message=problem_of(answer))
 
     # --- my organisation: profile, colleagues, API tokens -------------------------------------------
 

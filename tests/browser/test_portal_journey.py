@@ -732,3 +732,35 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
     expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # still anonymous
     shot(page, "explorer-interet")
     assert console.unexpected() == []
+
+
+def test_a_company_confirms_or_discards_the_flows_of_its_activity_in_one_click(
+        portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
+    """Issue 17, point 3: a sawmill that signs up with its NAF code is offered sawdust, bark and packaging rather than
+    a blank form; one click publishes one, another sets one aside for good. In Mende, where no other test posts."""
+    gateway = portal.url("gateway")
+    email = f"equipe-{time.monotonic_ns()}@scierie-lozere.example"
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        session = signed_up(portal, client, {"name": "Scierie de Lozère", "kind": "company", "commune": "Mende",
+                                             "naf_code": "16.10A", "contact_email": email}, "Lou Sciage", email)
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/espace")
+    typical = page.get_by_role("region", name="Ce que votre activité a souvent en trop")
+    packaging = ["Cartons et papiers d'emballage", "Palettes et emballages en bois"]
+    expect(typical.locator(".card h3")).to_have_text(["Sciure, copeaux et chutes de bois", "Écorces", *packaging])
+    shot(page, "espace-flux-typiques")
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-espace-flux-typiques")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    typical.get_by_role("form", name="« Sciure, copeaux et chutes de bois »").get_by_role(
+        "button", name="Publier cette offre").click()
+    expect(page).to_have_url(re.compile(r"/espace\?avis=publiee$"))
+    typical.get_by_role("form", name="« Écorces »").get_by_role("button", name="Pas chez nous").click()
+    expect(page.get_by_role("status")).to_contain_text("ce flux ne vous sera plus suggéré")
+    expect(typical.locator(".card h3")).to_have_text(packaging)
+    page.goto(gateway + "/annonces")
+    expect(page.locator(".card", has_text="Sciure, copeaux et chutes de bois")).to_contain_text("En ligne")
+    expect(page.locator(".card", has_text="Écorces")).to_have_count(0)
+    assert console.unexpected() == []

@@ -338,3 +338,26 @@ def test_the_same_request_sent_at_once_from_many_clients_publishes_once(client: 
     assert {a.status_code for a in answers} == {201}
     assert len({a.json()["id"] for a in answers}) == 1
     assert len(client.get("/api/v1/listings", headers=owner, params={"mine": "true"}).json()) == 1
+
+
+def test_a_company_is_offered_the_flows_of_its_activity_to_publish_or_dismiss(client: TestClient) -> None:
+    """Issue 17, point 3: a sawmill gets sawdust and bark (and packaging) to confirm in one click, not a blank form;
+    what it publishes or dismisses is not offered again."""
+    auth = register(client, naf_code="16.10A")
+    offered = client.get("/api/v1/organisations/me/suggestions", headers=auth).json()
+    assert [(s["ewc_code"], s["kind"]) for s in offered] == [("030105", "offer"), ("030101", "offer"),
+                                                              ("150101", "offer"), ("150103", "offer")]
+    sawdust = offered[0]
+    published = client.post("/api/v1/listings", headers=auth, json={
+        "kind": sawdust["kind"], "title": sawdust["title"], "ewc_code": sawdust["ewc_code"]})
+    assert published.status_code == 201, published.text
+    for _ in range(2):  # set aside, twice: the same answer
+        dismissed = client.post("/api/v1/organisations/me/suggestions/dismissed", headers=auth,
+                                json={"ewc_code": "150101"})
+        assert dismissed.status_code == 200 and dismissed.json()["title"] == "Cartons et papiers d'emballage"
+    left = [s["ewc_code"] for s in client.get("/api/v1/organisations/me/suggestions", headers=auth).json()]
+    assert left == ["030101", "150103"]
+    unknown = client.post("/api/v1/organisations/me/suggestions/dismissed", headers=auth, json={"ewc_code": "200108"})
+    assert unknown.status_code == 404 and "suggéré" in unknown.json()["detail"]
+    other = register(client, name="Conseil informatique", naf_code="62.02A", contact_email="it@conseil.example")
+    assert client.get("/api/v1/organisations/me/suggestions", headers=other).json() == []
