@@ -1,7 +1,7 @@
 """An animateur's diagnostics written to the database, in one transaction: all of the file or nothing.
 
-Organisations are found again by SIRET (or, without one, by name and commune among those this animateur
-imported); their flows by direction and resource. An organisation that signed up by itself, or confirmed its
+Organisations are found again by SIRET (or, without one, by name and commune); their flows by direction and
+resource. An organisation that signed up by itself, or confirmed its
 imported diagnostic, is left as it is: its data are its own.
 
 Consent (issue 17, point 2): a new organisation is only invited, as an organisation signed up and not confirmed
@@ -47,12 +47,13 @@ class Imported:
     left_alone: list[str] = field(default_factory=list)  # why some rows changed nothing (in French)
 
 
-def find(session: Session, importer: str, planned: PlannedOrganisation) -> Organisation | None:
+def find(session: Session, planned: PlannedOrganisation) -> Organisation | None:
+    """The organisation a planned one already is, whoever registered it: by SIRET, else by name and commune."""
     if planned.siret:
         return session.exec(select(Organisation).where(Organisation.siret == planned.siret)
                             .order_by(col(Organisation.created_at))).first()
-    for org in session.exec(select(Organisation).where(Organisation.imported_by == importer,
-                                                       Organisation.insee == planned.insee)):
+    for org in session.exec(select(Organisation).where(Organisation.insee == planned.insee)
+                            .order_by(col(Organisation.created_at))):
         if f"nom:{plain(org.name)}|{org.insee}" == planned.key:
             return org
     return None
@@ -62,9 +63,13 @@ def write_organisation(session: Session, org: Organisation | None, planned: Plan
                        gazetteer: Gazetteer, now: datetime, done: Imported) -> Organisation | None:
     """Create or update the organisation of `planned`; None when it is not this animateur's to change."""
     today = now.date()
-    if org is not None and org.imported_by != importer:
+    if org is not None and org.imported_by is None:
         done.left_alone.append(f"{org.name} est inscrite sur Boucle par elle-même : ses données et ses annonces "
                                "restent les siennes.")
+        return None
+    if org is not None and org.imported_by != importer:
+        done.left_alone.append(f"{org.name} a été importée par une autre collectivité : elle reste comme celle-ci "
+                               "l'a importée.")
         return None
     if org is not None and org.confirmed_at is not None:
         done.left_alone.append(f"{org.name} a confirmé son diagnostic : ses données et ses annonces sont désormais "
@@ -144,7 +149,7 @@ def import_diagnostics(session: Session, importer: Organisation, plan: Preview, 
     done = Imported()
     organisations: dict[str, Organisation | None] = {}
     for key, planned in plan.organisations.items():
-        organisations[key] = write_organisation(session, find(session, importer.id, planned), planned, importer.id,
+        organisations[key] = write_organisation(session, find(session, planned), planned, importer.id,
                                                 gazetteer, now, done)
     session.flush()  # the new organisations' ids, for their flows
     for flow in plan.flows.values():

@@ -191,3 +191,15 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [("GAEC des Bertranges", False, 2),
                                                                           ("Scierie du Val", True, 2)]
     assert offers.client.post(path, data={"action": "refuser"}).status_code == 400  # a link serves once
+
+
+def test_what_another_collectivite_imported_stays_as_it_imported_it(offers: Offers) -> None:
+    assert upload(offers, animateur(offers), FILE).json()["organisations_created"] == 3
+    confirmed(offers, "mairie@premery.example", name="Mairie de Prémery", kind="public_body", commune="Prémery",
+              postcode="58700")
+    with Session(offers.engine) as session:
+        appoint(session, "mairie@premery.example", "animateur")
+    done = upload(offers, offers.session("mairie@premery.example"), FILE).json()
+    assert (done["organisations_created"], done["flows_created"]) == (0, 0)
+    assert "Scierie du Val a été importée par une autre collectivité : elle reste comme celle-ci l'a importée." \
+        in done["left_alone"]
