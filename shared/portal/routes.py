@@ -622,9 +622,10 @@ def build_router(settings: Settings) -> APIRouter:
             return refused
         form = await v.form()
         upload, kept = form.get("fichier"), forms.text(form, "contenu")
-        if kept:  # « Importer » on a preview: the same bytes the preview read
+        if kept:  # « Importer » on a preview: the same bytes the preview read (altered: an empty file, refused)
+            name = forms.text(form, "nom") or "diagnostics.csv"
             try:
-                name, content = forms.text(form, "nom") or "diagnostics.csv", base64.b64decode(kept, validate=True)
+                content = base64.b64decode(kept, validate=True)
             except (binascii.Error, ValueError):
                 content = b""
         elif isinstance(upload, StarletteUpload) and upload.filename:
