@@ -137,7 +137,8 @@ class AccountLinkRequested(Payload):
     email: str
     name: str
     # "diagnostic": an organisation an animateur imported is asked to confirm its flows, or to refuse them
-    purpose: Literal["confirm", "login", "invite", "diagnostic"]
+    # "review": an animateur asks an organisation to review a diagnostic over a year old
+    purpose: Literal["confirm", "login", "invite", "diagnostic", "review"]
     link_id: str
 
 

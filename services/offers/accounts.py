@@ -149,7 +149,7 @@ def slid_expiry(expires_at: datetime, now: datetime) -> datetime | None:
 
 
 def link_expiry(now: datetime, purpose: str = "login") -> datetime:
-    return now + (DIAGNOSTIC_LINK_LIFETIME if purpose == "diagnostic" else LINK_LIFETIME)
+    return now + (DIAGNOSTIC_LINK_LIFETIME if purpose in ("diagnostic", "review") else LINK_LIFETIME)
 
 
 def link_usable(expires_at: datetime, used_at: datetime | None, now: datetime) -> bool:

@@ -345,7 +345,7 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("offers").get_template("pages/account_link.html")
     titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle",
-              "diagnostic": "Le bilan de flux de votre organisation"}
+              "diagnostic": "Le bilan de flux de votre organisation", "review": "Mettre à jour vos flux"}
 
     def refused(message: str, status_code: int = 400) -> HTMLResponse:
         return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=status_code)
@@ -380,13 +380,15 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
                 name = diagnostics_service.refuse(session, user_id, nonce, now())
                 runtime.relay.notify()  # organisation.erased: the other services forget it too
                 return HTMLResponse(template.render(title="Données supprimées", refused=name))
+            purpose = service.check_link(session, user_id, nonce, now()).purpose
             logged = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
         except service.Conflict as exc:
             return refused(exc.message, 409)
         runtime.relay.notify()  # a first confirmation confirms the organisation (`organisation.updated`)
-        response = RedirectResponse(AFTER_LOGIN, status_code=303)
+        # A review request lands on the listings, where each flow is renewed, changed or closed.
+        response = RedirectResponse("/annonces?avis=revue" if purpose == "review" else AFTER_LOGIN, status_code=303)
         set_session_cookie(response, logged.token or "")
         return response
 

@@ -271,6 +271,10 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> Logge
         session.add(user)
         if (org := session.get(Organisation, user.organisation_id)) is not None:
             confirm_organisation(session, org, now)
+    link = session.exec(select(LoginLink).where(LoginLink.nonce_hash == hash_token(nonce))).one()
+    if link.purpose == "review" and (org := session.get(Organisation, user.organisation_id)) is not None:
+        org.diagnosed_on = now.date()  # its flows are in front of it: the diagnostic is reviewed
+        session.add(org)
     logged = open_session(session, user, now)
     session.commit()
     return logged

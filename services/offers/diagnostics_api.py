@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
-from offers import diagnostics, diagnostics_files
+from offers import diagnostics, diagnostics_files, diagnostics_service
 from offers.accounts_api import Authenticated, auth_dependency
 from offers.diagnostics_service import import_diagnostics
 from offers.models import Listing, Organisation
@@ -53,6 +53,10 @@ class ImportOut(BaseModel):
     unchanged: int
     invited: int  # contacts emailed the link to confirm or refuse their diagnostic
     left_alone: list[str]
+
+
+class ReviewsOut(BaseModel):
+    asked: list[str]  # the organisations emailed a link to review their diagnostic
 
 
 class ImportedOrganisation(BaseModel):
@@ -122,6 +126,14 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
             col(Listing.organisation_id).in_([o.id for o in found])).group_by(col(Listing.organisation_id))).all())
         return [ImportedOrganisation(id=o.id, name=o.name, commune=o.commune, diagnosed_on=o.diagnosed_on,
                                      confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0)) for o in found]
+
+    @router.post("/revues", response_model=ReviewsOut)
+    def request_reviews(auth: AuthDep, session: SessionDep) -> ReviewsOut:
+        """Ask every organisation I imported whose diagnostic is over a year old to review its flows, in one
+        action: each gets an email whose link (30 days) opens its listings, to renew, change or close them."""
+        asked = diagnostics_service.request_reviews(session, importer(auth, session), datetime.now(timezone.utc))
+        runtime.relay.notify()
+        return ReviewsOut(asked=asked)
 
     @router.post("/apercu", response_model=PreviewOut, responses=problems(413))
     def preview(auth: AuthDep, session: SessionDep, fichier: FileDep) -> PreviewOut:

@@ -16,7 +16,7 @@ delete their copies).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 from sqlmodel import Session, col, delete, select
@@ -157,6 +157,30 @@ def import_diagnostics(session: Session, importer: Organisation, plan: Preview, 
         if org is not None:
             write_flow(session, org, flow, now.date(), done)
     return done
+
+
+REVIEW_AFTER = timedelta(days=365)  # the seeds: data refreshed every year or two
+
+
+def request_reviews(session: Session, importer: Organisation, now: datetime) -> list[str]:
+    """Ask each organisation this animateur imported whose diagnostic is over a year old to review its flows: its
+    administrators get a link (purpose « review », 30 days) that signs them in on their listings, to renew, change
+    or close each, and dates the diagnostic today. The names of those asked; one whose review link is still
+    waiting to be used is not asked again."""
+    due = session.exec(select(Organisation).where(
+        Organisation.imported_by == importer.id, col(Organisation.confirmed_at).is_not(None),
+        col(Organisation.diagnosed_on) < (now - REVIEW_AFTER).date()).order_by(col(Organisation.name))).all()
+    asked = []
+    for org in due:
+        admins = session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id,
+                                                        UserAccount.role == "org_admin")).all()
+        waiting = session.exec(select(LoginLink).where(
+            col(LoginLink.user_id).in_([u.id for u in admins]), LoginLink.purpose == "review",
+            col(LoginLink.used_at).is_(None), col(LoginLink.expires_at) > now)).first()
+        if waiting is None and any([stage_link(session, user, "review", now) for user in admins]):
+            asked.append(org.name)
+    session.commit()
+    return asked
 
 
 def invited_organisation(session: Session, user: UserAccount | None) -> Organisation | None:

@@ -645,6 +645,17 @@ def build_router(settings: Settings) -> APIRouter:
                                       problem=None if preview else problem_of(answer),
                                       file={"name": name, "content": base64.b64encode(content).decode()})
 
+    @router.post("/animation/diagnostics/revues", response_class=HTMLResponse)
+    async def diagnostics_reviews(v: VisitDep) -> Response:
+        """One action: every organisation whose diagnostic is over a year old is asked to review its flows."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        await v.form()
+        answer = await v.backend.call("POST", "offers", "/diagnostics/revues")
+        asked = answer.body.get("asked", []) if answer.ok and isinstance(answer.body, dict) else None
+        return await diagnostics_view(v, status=200 if answer.ok else answer.status, preview=None, file=None,
+                                      asked=asked, problem=None if answer.ok else problem_of(answer))
+
     @router.post("/animation/territoire", response_class=HTMLResponse)
     async def declare_territory(v: VisitDep) -> Response:
         """`POST /api/v1/territories`: the collectivité's own EPCI, another EPCI chosen by its name, or communes by

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -135,4 +136,23 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     expect(imported.get_by_role("row")).to_have_count(31)  # the header and 30 organisations
     expect(imported.get_by_role("row", name=re.compile("Scierie du Val de Nièvre"))).to_contain_text("a confirmé")
     expect(imported).not_to_contain_text("Garage de Giry")
+
+    # Two years on (the diagnostic's date moved back), the animateur asks for a review in one action.
+    engine = make_engine(portal.env["OFFERS_DATABASE_URL"])
+    try:
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE organisation SET diagnosed_on = :day WHERE name = :name"),
+                               {"day": date.today() - timedelta(days=730), "name": "Scierie du Val de Nièvre"})
+    finally:
+        engine.dispose()
+    page.goto(gateway + "/animation/diagnostics")
+    expect(imported.get_by_role("row", name=re.compile("Scierie du Val de Nièvre"))).to_contain_text("à actualiser")
+    page.get_by_role("button", name="Demander la mise à jour des 1 diagnostic de plus d'un an").click()
+    expect(page.get_by_role("status")).to_contain_text("Demande envoyée à 1 organisation : Scierie du Val de Nièvre")
+    shot(page, "diagnostics-revue-demandee")
+    reviewing = new_visitor()
+    reviewing.goto(account_link(portal, "scierie@diagnostic.boucle.example"))
+    reviewing.get_by_role("button", name="Voir mes flux").click()
+    expect(reviewing).to_have_url(re.compile(r"/annonces\?avis=revue$"))
+    expect(reviewing.get_by_role("status")).to_contain_text("renouvelez ce qui est toujours d'actualité")
     assert console.unexpected() == []

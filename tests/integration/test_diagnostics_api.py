@@ -6,6 +6,7 @@ published until its contact confirms from the emailed link; a refusal deletes it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -203,3 +204,25 @@ def test_what_another_collectivite_imported_stays_as_it_imported_it(offers: Offe
     assert (done["organisations_created"], done["flows_created"]) == (0, 0)
     assert "Scierie du Val a été importée par une autre collectivité : elle reste comme celle-ci l'a importée." \
         in done["left_alone"]
+
+
+def test_diagnostics_over_a_year_old_are_sent_for_review_in_one_action(offers: Offers) -> None:
+    """Issue 17, point 5: the animateur asks, in one action, the organisations whose diagnostic is over a year old to
+    review their flows; the link signs the contact in on its listings and dates the diagnostic today."""
+    headers = animateur(offers)
+    upload(offers, headers, FILE)
+    offers.client.post(offers.link_path(offers.links("contact@scierie.example")[-1]), data={"action": "confirmer"})
+    with Session(offers.engine) as session:  # a diagnostic made two years ago
+        for org in session.exec(select(Organisation).where(Organisation.imported_by.is_not(None))).scalars():
+            org.diagnosed_on = date.today() - timedelta(days=730)
+            session.add(org)
+        session.commit()
+    asked = offers.client.post("/api/v1/diagnostics/revues", headers=headers)
+    assert asked.status_code == 200 and asked.json() == {"asked": ["Scierie du Val"]}  # the others never confirmed
+    assert offers.client.post("/api/v1/diagnostics/revues", headers=headers).json() == {"asked": []}  # link waiting
+    review = [link for link in offers.links("contact@scierie.example") if link.purpose == "review"]
+    assert len(review) == 1
+    opened = offers.client.post(offers.link_path(review[0]), follow_redirects=False)
+    assert opened.status_code == 303 and opened.headers["location"] == "/annonces?avis=revue"
+    listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
+    assert {o["name"]: o["diagnosed_on"] for o in listed}["Scierie du Val"] == date.today().isoformat()
