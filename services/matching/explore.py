@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
 from matching.consumer import as_input
+from matching.engine.explain import shown_km
 from matching.engine.profile import Resolver
 from matching.knowledge import Knowledge
 from matching.models import IndexedListing
@@ -38,7 +39,7 @@ class NearbyListing(BaseModel):
     terms: str | None  # free, for_sale, negotiable: said; the price waits for an accepted match
     commune: str | None
     insee: str | None  # the commune's code, to place it on a map at the commune (never closer)
-    distance_km: float
+    distance_km: float  # to the km, 1 at least, as a match shows it: finer, accounts would trilaterate a site
 
 
 def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator,
@@ -53,7 +54,7 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
     def nearby(caller: CallerDep, session: SessionDep,
                lat: Annotated[float, Query(ge=-90, le=90, description="d'où chercher (l'organisation)")],
                lon: Annotated[float, Query(ge=-180, le=180)],
-               radius_km: Annotated[float, Query(gt=0, le=500)] = 50,
+               radius_km: Annotated[int, Query(ge=1, le=500, description="en km entiers")] = 50,
                kind: Literal["offer", "need", "share", "pool"] | None = None,
                q: Annotated[str | None, Query(max_length=120, description="mots de la ressource cherchée")] = None,
                family: Annotated[str | None, Query(max_length=60)] = None,
@@ -91,6 +92,6 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
             family=family.id if family else None, family_label=family.label if family else None,
             quantity_approx=None if row.quantity_private else quantity_text(
                 row.quantity_value, row.quantity_unit, row.frequency, approximate=True),
-            terms=row.terms, commune=row.commune, insee=row.insee, distance_km=round(distance, 1))
+            terms=row.terms, commune=row.commune, insee=row.insee, distance_km=shown_km(distance))
 
     return router

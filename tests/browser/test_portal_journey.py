@@ -705,7 +705,7 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
     search.get_by_role("button", name="Chercher").click()
     expect(page).to_have_url(re.compile(r"/explorer\?q=sciure&type=offer&rayon=25$"))
     card = page.locator(".card", has_text="Sciure de chêne")  # posted in Beaune by the menuiserie (test above)
-    expect(card).to_contain_text("Beaune")
+    expect(card).to_contain_text("Beaune, à 1 km")  # to the km, 1 at least (#18: no trilateration), as a match
     expect(card).to_contain_text("Sciure")
     expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # never the organisation
     expect(page.locator("main")).not_to_contain_text("Galons")  # another resource
