@@ -42,7 +42,7 @@ from offers.models import (
     UserInvite,
     UserPublic,
 )
-from offers.service import NotFound
+from offers.service import NotFound, drafts
 from shared.geo import Gazetteer
 from shared.http import bearer_token, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
@@ -364,8 +364,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
         invited = diagnostics_service.invited_organisation(session, user) if link.purpose == "diagnostic" else None
         return HTMLResponse(template.render(
             title=titles.get(link.purpose, "Boucle"), purpose=link.purpose, name=user.name if user else "",
-            organisation=invited, flows=diagnostics_service.drafts(session, invited) if invited else [],
-            importer=session.get(Organisation, invited.imported_by) if invited and invited.imported_by else None,
+            organisation=invited, flows=drafts(session, invited) if invited else [],
+            importer=session.get(Organisation, invited.imported_by) if invited else None,
             quantity_text=quantity_text))
 
     @router.post("/liens/compte/{token}")
@@ -380,8 +380,7 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
                 name = diagnostics_service.refuse(session, user_id, nonce, now())
                 runtime.relay.notify()  # organisation.erased: the other services forget it too
                 return HTMLResponse(template.render(title="Données supprimées", refused=name))
-            purpose = service.check_link(session, user_id, nonce, now()).purpose
-            logged = service.use_link(session, user_id, nonce, now())
+            logged, purpose = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
         except service.Conflict as exc:

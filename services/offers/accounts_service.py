@@ -253,9 +253,10 @@ def check_link(session: Session, user_id: str, nonce: str, now: datetime) -> Log
     return link
 
 
-def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> LoggedIn:
-    """Spend the nonce (once, even under concurrent clicks), confirm the address, open a session."""
-    check_link(session, user_id, nonce, now)
+def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple[LoggedIn, str]:
+    """Spend the nonce (once, even under concurrent clicks), confirm the address, open a session; the session and
+    the link's purpose."""
+    purpose = check_link(session, user_id, nonce, now).purpose
     spent = session.exec(update(LoginLink)  # type: ignore[call-overload]
                          .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
                          .values(used_at=now))
@@ -271,13 +272,12 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> Logge
         session.add(user)
         if (org := session.get(Organisation, user.organisation_id)) is not None:
             confirm_organisation(session, org, now)
-    link = session.exec(select(LoginLink).where(LoginLink.nonce_hash == hash_token(nonce))).one()
-    if link.purpose == "review" and (org := session.get(Organisation, user.organisation_id)) is not None:
+    if purpose == "review" and (org := session.get(Organisation, user.organisation_id)) is not None:
         org.diagnosed_on = now.date()  # its flows are in front of it: the diagnostic is reviewed
         session.add(org)
     logged = open_session(session, user, now)
     session.commit()
-    return logged
+    return logged, purpose
 
 
 def purge_expired_traces(session: Session, now: datetime) -> int:

@@ -119,6 +119,11 @@ class Row:
     errors: dict[str, str] = field(default_factory=dict)
 
 
+def organisation_key(siret: str | None, name: str, insee: str | None) -> str:
+    """What an organisation of the file is found again by: its SIRET, or else its name and commune."""
+    return f"siret:{siret}" if siret else f"nom:{plain(name)}|{insee}"
+
+
 @dataclass(frozen=True)
 class PlannedOrganisation:
     key: str  # "siret:…" or "nom:<plain name>|<insee>"
@@ -313,7 +318,7 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
     if errors:
         return None, None
     assert insee is not None and kind_of_flow is not None
-    key = f"siret:{siret}" if siret else f"nom:{plain(name)}|{insee}"
+    key = organisation_key(siret, name, insee)
     organisation = PlannedOrganisation(key=key, name=name, siret=siret, naf_code=naf, kind=kind, insee=insee,
                                        postcode=postcode, contact_name=contact_name, contact_email=email,
                                        diagnosed_on=diagnosed_on)

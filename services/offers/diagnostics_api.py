@@ -67,6 +67,7 @@ class ImportedOrganisation(BaseModel):
     commune: str | None
     diagnosed_on: date | None
     confirmed: bool  # confirmed its diagnostic: an organisation like any other since
+    stale: bool  # its diagnostic is over a year old (`POST …/revues` asks those that confirmed to review it)
     flows: int  # its flows (drafts until it confirms)
 
 
@@ -124,8 +125,11 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
                              .order_by(col(Organisation.name))).all()
         counts = dict(session.exec(select(Listing.organisation_id, func.count()).where(
             col(Listing.organisation_id).in_([o.id for o in found])).group_by(col(Listing.organisation_id))).all())
+        stale_before = (datetime.now(timezone.utc) - diagnostics_service.REVIEW_AFTER).date()
         return [ImportedOrganisation(id=o.id, name=o.name, commune=o.commune, diagnosed_on=o.diagnosed_on,
-                                     confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0)) for o in found]
+                                     confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0),
+                                     stale=o.diagnosed_on is not None and o.diagnosed_on < stale_before)
+                for o in found]
 
     @router.post("/revues", response_model=ReviewsOut)
     def request_reviews(auth: AuthDep, session: SessionDep) -> ReviewsOut:

@@ -22,16 +22,14 @@ from types import SimpleNamespace
 from sqlmodel import Session, col, delete, select
 
 from offers.accounts_service import Conflict, check_link, stage_link, user_by_email
-from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, plain
+from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, organisation_key, plain
 from offers.domain import DEFAULT_VALIDITY
 from offers.models import DismissedSuggestion, Listing, LoginLink, Organisation, UserAccount
-from offers.service import locate, profile, stage_organisation
+from offers.service import PRODUCER, locate, profile, stage_organisation
 from shared import topics
 from shared.events import OrganisationErased, new_event
 from shared.geo import Gazetteer
 from shared.outbox import OutboxMessage, add_event
-
-PRODUCER = "offers"
 
 
 @dataclass
@@ -54,7 +52,7 @@ def find(session: Session, planned: PlannedOrganisation) -> Organisation | None:
                             .order_by(col(Organisation.created_at))).first()
     for org in session.exec(select(Organisation).where(Organisation.insee == planned.insee)
                             .order_by(col(Organisation.created_at))):
-        if f"nom:{plain(org.name)}|{org.insee}" == planned.key:
+        if organisation_key(None, org.name, org.insee) == planned.key:
             return org
     return None
 
@@ -79,8 +77,7 @@ def write_organisation(session: Session, org: Organisation | None, planned: Plan
               "contact_email": planned.contact_email, "diagnosed_on": planned.diagnosed_on or today}
     if org is None:
         org = Organisation(imported_by=importer, **values)  # type: ignore[arg-type]
-        locate(org, SimpleNamespace(commune=None, postcode=planned.postcode, insee=planned.insee, lat=None,  # type: ignore[arg-type]
-                                    lon=None), gazetteer)
+        place(org, planned, gazetteer)
         stage_organisation(session, org)  # unconfirmed, as a sign-up not confirmed yet
         done.organisations_created += 1
         invite(session, org, planned, now, done)
@@ -94,13 +91,18 @@ def write_organisation(session: Session, org: Organisation | None, planned: Plan
     for name, value in values.items():
         setattr(org, name, value)
     if moved:
-        locate(org, SimpleNamespace(commune=None, postcode=planned.postcode, insee=planned.insee, lat=None,  # type: ignore[arg-type]
-                                    lon=None), gazetteer)
+        place(org, planned, gazetteer)
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
                                                        key=org.id))
     done.organisations_updated += 1
     return org
+
+
+def place(org: Organisation, planned: PlannedOrganisation, gazetteer: Gazetteer) -> None:
+    """At its commune (the file was checked: the INSEE code is known)."""
+    locate(org, SimpleNamespace(commune=None, postcode=planned.postcode, insee=planned.insee, lat=None,  # type: ignore[arg-type]
+                                lon=None), gazetteer)
 
 
 def invite(session: Session, org: Organisation, planned: PlannedOrganisation, now: datetime, done: Imported) -> None:
@@ -187,11 +189,6 @@ def invited_organisation(session: Session, user: UserAccount | None) -> Organisa
     """The organisation a diagnostic link was sent for, while it has neither confirmed nor refused."""
     org = session.get(Organisation, user.organisation_id) if user is not None else None
     return org if org is not None and org.imported_by is not None and org.confirmed_at is None else None
-
-
-def drafts(session: Session, org: Organisation) -> list[Listing]:
-    return list(session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")
-                             .order_by(col(Listing.kind), col(Listing.title))))
 
 
 def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:

@@ -136,11 +136,17 @@ def confirm_organisation(session: Session, org: Organisation, now: datetime) -> 
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
                                                        key=org.id))
-    for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")):
+    for listing in drafts(session, org):
         listing.status = "active"
         listing.expires_at = max(listing.expires_at, now.date() + DEFAULT_VALIDITY)  # its validity starts now
         session.add(listing)
         stage_snapshot(session, "listing.published", listing, org)
+
+
+def drafts(session: Session, org: Organisation) -> list[Listing]:
+    """The flows of an imported diagnostic the organisation has not confirmed yet, by kind and title."""
+    return list(session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")
+                             .order_by(col(Listing.kind), col(Listing.title))))
 
 
 LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}

@@ -610,9 +610,8 @@ def build_router(settings: Settings) -> APIRouter:
     async def diagnostics_view(v: Visit, *, status: int = 200, **values: Any) -> Response:
         """The page, with the organisations imported so far and where their consent stands."""
         answer = await v.backend.get("offers", "/diagnostics/organisations")
-        year_ago = (date.today() - timedelta(days=365)).isoformat()
         return pages.render(v, "diagnostics", "Importer des diagnostics", status=status,
-                            organisations=listing_of(answer), year_ago=year_ago, **values)
+                            organisations=listing_of(answer), **values)
 
     @router.post("/animation/diagnostics", response_class=HTMLResponse)
     async def diagnostics_upload(v: VisitDep) -> Response:
