@@ -39,6 +39,7 @@ ROUTES: dict[str, ServiceName] = {
     "reports": "reporting",
     "territories": "reporting",
     "access-log": "reporting",
+    "workshops": "reporting",
 }
 LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
                                  "tableau": "reporting", "compte": "offers"}

@@ -25,6 +25,8 @@ ORGANISATION_KINDS = {
     "public_body": "Collectivité ou organisme public",
     "other": "Autre",
 }
+# The kinds of listing, as lists and summaries name them (shared.events.ListingKind).
+LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.
@@ -41,6 +43,7 @@ class WasteCode:
     label: str
     hazardous: bool
     chapter: str
+    chapter_label: str = ""  # the chapter's title, in capitals as the List of Waste prints it
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ class ActivityCode:
 def waste_codes() -> dict[str, WasteCode]:
     """The 842 EWC entries by 6-digit code."""
     with open(DATA / "ewc_fr.csv", encoding="utf-8", newline="") as f:
-        return {r["code"]: WasteCode(r["code"], r["label"], r["hazardous"] == "true", r["chapter"])
+        return {r["code"]: WasteCode(r["code"], r["label"], r["hazardous"] == "true", r["chapter"],
+                                    r["chapter_label"])
                 for r in csv.DictReader(f)}
 
 

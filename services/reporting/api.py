@@ -57,7 +57,7 @@ from reporting.schemas import (
     TerritoryPreview,
 )
 from shared import maps
-from shared.events import SynergyFlowReported, TransportLeg
+from shared.events import SynergyFlowReported, SynergyPartyRef, TransportLeg
 from shared.geo import Gazetteer
 from shared.http import (
     Caller,
@@ -222,28 +222,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         session.commit()
         return territory_out(session, territory)
 
-    def approved_territories(session: Session, caller: Caller) -> list[Territory]:
-        return list(session.exec(select(Territory).where(
-            Territory.animateur_organisation_id == caller.organisation_id,
-            Territory.status == territories.APPROVED)).all())
-
-    def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
-        """The approved territory the caller's animateur animates (the only one when not named), else 403/404."""
-        if not territories.acts_as_animateur(caller.role):
-            raise HTTPException(403, detail="Réservé à l'animateur du territoire (rôle donné par l'équipe de la "
-                                            "plateforme).")
-        mine = approved_territories(session, caller)
-        if territory_id is None:
-            if len(mine) == 1:
-                return mine[0]
-            if not mine:
-                raise HTTPException(403, detail="Les rapports sont réservés à l'animateur d'un territoire validé.")
-            raise field_error("territory", "Vous animez plusieurs territoires : précisez lequel.", where="query")
-        for territory in mine:
-            if territory.territory_id == territory_id:
-                return territory
-        raise HTTPException(404, detail="Territoire inconnu, pas encore validé, ou que vous n'animez pas.")
-
     # --- synergies -----------------------------------------------------------------------------
 
     @router.get("/synergies", response_model=list[SynergyOut], responses=problems(403, 404), tags=["synergies"])
@@ -286,7 +264,8 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             return out(session, earlier)
         synergy = synergies.open_piste(session, synergy_id=synergy_id, actor_organisation_id=caller.organisation_id,
                                        synergy_type=data.synergy_type, resource=data.resource,
-                                       parties=list(dict.fromkeys(data.parties)), material=data.material,
+                                       parties=[SynergyPartyRef(organisation_id=org_id)
+                                                for org_id in dict.fromkeys(data.parties)], material=data.material,
                                        notes=data.notes)
         session.commit()
         committed()
@@ -530,6 +509,30 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
         return report.funnel(session, scope, period_of(first, last, EARLIEST))
 
     return router
+
+
+def approved_territories(session: Session, caller: Caller) -> list[Territory]:
+    return list(session.exec(select(Territory).where(
+        Territory.animateur_organisation_id == caller.organisation_id,
+        Territory.status == territories.APPROVED)).all())
+
+
+def animated_territory(session: Session, caller: Caller, territory_id: str | None) -> Territory:
+    """The approved territory the caller's animateur animates (the only one when not named), else 403/404."""
+    if not territories.acts_as_animateur(caller.role):
+        raise HTTPException(403, detail="Réservé à l'animateur du territoire (rôle donné par l'équipe de la "
+                                        "plateforme).")
+    mine = approved_territories(session, caller)
+    if territory_id is None:
+        if len(mine) == 1:
+            return mine[0]
+        if not mine:
+            raise HTTPException(403, detail="Les rapports sont réservés à l'animateur d'un territoire validé.")
+        raise field_error("territory", "Vous animez plusieurs territoires : précisez lequel.", where="query")
+    for territory in mine:
+        if territory.territory_id == territory_id:
+            return territory
+    raise HTTPException(404, detail="Territoire inconnu, pas encore validé, ou que vous n'animez pas.")
 
 
 def check_material(material: str | None, field: str | tuple[str, ...]) -> None:

@@ -57,6 +57,7 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
     if isinstance(payload, ListingSnapshot):
         row.title, row.insee, row.waste_status = payload.title, payload.insee, payload.waste_status
+        row.category, row.ewc_code = payload.category, payload.ewc_code
         row.quantity_text = None if "quantity" in payload.private_fields else quantity_text(
             payload.quantity_value, payload.quantity_unit, payload.frequency)
     session.add(row)
@@ -67,9 +68,14 @@ def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) ->
     if session.get(KnownMatch, payload.match_id) is not None:
         return
     session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at,
-                           obligations=[o.model_dump() for o in payload.obligations]))
-    for organisation_id in {party.organisation_id for party in payload.parties}:
-        session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id))
+                           obligations=[o.model_dump() for o in payload.obligations], kind=payload.kind,
+                           score=payload.score, distance_km=payload.distance_km, explanation=payload.explanation))
+    listing_of: dict[str, str] = {}
+    for party in payload.parties:
+        listing_of.setdefault(party.organisation_id, party.listing_id)
+    for organisation_id, listing_id in listing_of.items():
+        session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id,
+                                     listing_id=listing_id))
 
 
 def conclude(status: str):

@@ -18,6 +18,7 @@ from reporting.models import TABLES
 from reporting.pages import build_link_router
 from reporting.summary import stage_due_summaries
 from reporting.synergies import stage_due_reminders
+from reporting.workshops_api import FamilyReader, build_workshop_router
 from shared import topics
 from shared.geo import Gazetteer
 from shared.http import RemoteAuthenticator, speak_french
@@ -57,6 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.runtime = runtime
     app.include_router(health_router(runtime))
     gazetteer, signer = Gazetteer.load(), LinkSigner(settings.secret_key)
-    app.include_router(build_router(runtime, RemoteAuthenticator(settings.offers_url), gazetteer, signer))
+    authenticate = RemoteAuthenticator(settings.offers_url)
+    app.include_router(build_router(runtime, authenticate, gazetteer, signer))
+    app.include_router(build_workshop_router(runtime, authenticate, gazetteer,
+                                             FamilyReader(settings.service_url("matching"))))
     app.include_router(build_link_router(runtime, signer, gazetteer))
     return app

@@ -34,6 +34,8 @@ class KnownListing(SQLModel, table=True):
     quantity_text: str | None = None
     published_at: datetime | None = None
     waste_status: str | None = None  # declared by its organisation (shared.nomenclatures.WASTE_STATUSES)
+    category: str | None = None  # as its organisation typed it: a workshop groups resources by family
+    ewc_code: str | None = None  # List of Waste code, when given
 
 
 class KnownMatch(SQLModel, table=True):
@@ -45,6 +47,11 @@ class KnownMatch(SQLModel, table=True):
     concluded_at: datetime | None = None
     # What the exchange requires under the law, as matching proposed it (MatchObligation as dicts).
     obligations: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The proposal as matching made it: a workshop ranks the pistes among its participants by score.
+    kind: str = "pair"  # pair | group
+    score: float | None = None
+    distance_km: float | None = None
+    explanation: str = ""
 
 
 class MatchParticipant(SQLModel, table=True):
@@ -54,6 +61,7 @@ class MatchParticipant(SQLModel, table=True):
 
     match_id: str = Field(primary_key=True)
     organisation_id: str = Field(primary_key=True, index=True)
+    listing_id: str | None = None  # its listing in the match (None in matches recorded before 7 December 2026)
 
 
 class Territory(SQLModel, table=True):
@@ -194,6 +202,42 @@ class AccessLog(SQLModel, table=True):
     territory_id: str | None = None
 
 
+class Workshop(SQLModel, table=True):
+    """An atelier de partage des ressources: some of the territory's actors, their resources and the pistes
+    among them, projected by the animateur, who notes the choices made (reporting.workshops)."""
+
+    __tablename__ = "workshop"
+
+    workshop_id: str = Field(primary_key=True)
+    territory_id: str = Field(index=True)
+    title: str
+    held_on: date
+    place: str | None = None
+    created_at: datetime
+
+
+class WorkshopParticipant(SQLModel, table=True):
+    __tablename__ = "workshop_participant"
+
+    workshop_id: str = Field(primary_key=True)
+    organisation_id: str = Field(primary_key=True, index=True)
+
+
+class WorkshopChoice(SQLModel, table=True):
+    """What the workshop made of one proposal: kept (a piste opens), merged with others into one piste, or set
+    aside; with the animateur's note."""
+
+    __tablename__ = "workshop_choice"
+
+    workshop_id: str = Field(primary_key=True)
+    match_id: str = Field(primary_key=True)
+    choice: str  # kept | merged | set_aside
+    note: str | None = None
+    synergy_id: str | None = None  # the piste it opened or joined
+    decided_at: datetime
+
+
 TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
                                 TerritoryCommune, Animateur, Synergy, SynergyParty, SynergyMove, SynergyFlow,
-                                SynergyReminder, Prospect, TerritorySummarySent, AccessLog]
+                                SynergyReminder, Prospect, TerritorySummarySent, AccessLog, Workshop,
+                                WorkshopParticipant, WorkshopChoice]

@@ -307,3 +307,94 @@ class AccessOut(BaseModel):
     at: datetime
     reader: str
     what: str
+
+
+# --- workshops (ateliers de partage des ressources) ------------------------------------------------------------
+
+class WorkshopCreate(Strict):
+    """An atelier: its title, day and place, and the territory's actors taking part."""
+
+    title: str = Field(min_length=2, max_length=160)
+    held_on: Day
+    place: str | None = Field(default=None, max_length=160)
+    participants: list[str] = Field(min_length=2, max_length=300, description="organisation ids, actors of the "
+                                    "territory")
+
+
+class WorkshopChoiceIn(Strict):
+    """What the room decided on one piste (kept, set aside) or on several merged into one."""
+
+    matches: list[str] = Field(min_length=1, max_length=20, description="the pistes' ids (`match_id`)")
+    choice: Literal["kept", "merged", "set_aside"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class WorkshopOut(BaseModel):
+    id: str
+    territory_id: str
+    title: str
+    held_on: date
+    place: str | None
+    participants: int
+    pistes: int = Field(description="standing proposals among the participants")
+    kept: int = Field(description="pistes kept or merged into a synergy")
+
+
+class WorkshopParticipantOut(BaseModel):
+    organisation_id: str
+    name: str
+    kind: str
+    kind_label: str
+    commune: str | None
+
+
+class WorkshopResourceOut(BaseModel):
+    """A listing as every actor may see it: no description, no private quantity, no contact."""
+
+    listing_id: str
+    organisation_id: str
+    organisation: str
+    kind: str
+    kind_label: str
+    title: str
+    quantity_text: str | None
+
+
+class WorkshopFamilyOut(BaseModel):
+    label: str
+    resources: list[WorkshopResourceOut]
+
+
+class WorkshopPartyOut(BaseModel):
+    organisation_id: str
+    name: str
+    listing_id: str | None
+    listing_title: str
+    listing_kind: str
+
+
+class WorkshopPisteOut(BaseModel):
+    match_id: str
+    rank: int
+    kind: str = Field(description="pair (a supply and a demand) or group (a mutualisation)")
+    score: float | None
+    distance_km: int | None
+    explanation: str
+    status: str = Field(description="proposed, or accepted by every party already")
+    parties: list[WorkshopPartyOut]
+    obligations: list[str]
+    choice: str | None = Field(description="kept, merged, set_aside, or None while undecided")
+    choice_label: str | None
+    note: str | None
+    synergy_id: str | None
+
+
+class WorkshopView(WorkshopOut):
+    """The projected page: participants on the map by kind, resources by family, pistes ranked."""
+
+    territory_name: str
+    participant_list: list[WorkshopParticipantOut]
+    families: list[WorkshopFamilyOut]
+    families_note: str | None = Field(description="said when the families could not be read by the engine")
+    piste_list: list[WorkshopPisteOut]
+    map: dict = Field(description="the territory's communes and the participants placed at theirs, by kind")

@@ -87,12 +87,12 @@ def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None
 
 
 def open_piste(session: Session, *, synergy_id: str, actor_organisation_id: str, synergy_type: str, resource: str,
-               parties: list[str], material: str | None = None, notes: str | None = None) -> Synergy:
-    """A piste from a workshop, created by the animateur: parties, resource, notes."""
+               parties: list[SynergyPartyRef], material: str | None = None, notes: str | None = None) -> Synergy:
+    """A piste from a workshop, created by the animateur: parties (with their listing when the workshop kept a
+    proposal), resource, notes."""
     emit(session, "synergy.opened", SynergyOpened(
         synergy_id=synergy_id, origin="piste", synergy_type=synergy_type, resource=resource,  # type: ignore[arg-type]
-        material=material, notes=notes, actor_organisation_id=actor_organisation_id,
-        parties=[SynergyPartyRef(organisation_id=org_id) for org_id in parties]))
+        material=material, notes=notes, actor_organisation_id=actor_organisation_id, parties=parties))
     synergy = session.get(Synergy, synergy_id)
     assert synergy is not None
     return synergy

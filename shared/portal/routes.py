@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
@@ -654,6 +655,90 @@ def build_router(settings: Settings) -> APIRouter:
         asked = answer.body.get("asked", []) if answer.ok and isinstance(answer.body, dict) else None
         return await diagnostics_view(v, status=200 if answer.ok else answer.status, preview=None, file=None,
                                       asked=asked, problem=None if answer.ok else problem_of(answer))
+
+    # --- workshops (ateliers de partage des ressources) --------------------------------------------------
+
+    async def animated_territories(v: Visit) -> list[dict[str, Any]]:
+        territories = listing_of(await v.backend.get("reporting", "/territories"))
+        return [territory for territory in territories if territory.get("status") == "approved"]
+
+    @router.get("/animation/ateliers", response_class=HTMLResponse)
+    async def workshops_page(v: VisitDep) -> Response:
+        """The territory's workshops, and the form that prepares one from its actors."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        return await workshops_view(v)
+
+    async def workshops_view(v: Visit, *, status: int = 200, values: dict[str, Any] | None = None,
+                             errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
+        territories = await animated_territories(v)
+        views = []
+        for territory in territories:
+            actors, held = await asyncio.gather(
+                v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
+                v.backend.get("reporting", f"/territories/{territory['id']}/workshops"))
+            views.append({**territory, "actors": listing_of(actors), "workshops": listing_of(held)})
+        return pages.render(v, "workshops", "Ateliers de partage des ressources", status=status, territories=views,
+                            values=values or {"held_on": date.today().isoformat(), "request_id": uuid.uuid4().hex},
+                            errors=errors or {}, general=general or [])
+
+    @router.post("/animation/ateliers", response_class=HTMLResponse)
+    async def create_workshop(v: VisitDep) -> Response:
+        """`POST /api/v1/territories/{id}/workshops`, then the workshop's page."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        form = await v.form()
+        chosen = [value for value in form.getlist("participants") if isinstance(value, str)]
+        values = {"title": forms.text(form, "title"), "held_on": forms.text(form, "held_on"),
+                  "place": forms.text(form, "place"), "participants": chosen, "request_id": uuid.uuid4().hex}
+        path = f"/territories/{quote(forms.text(form, 'territory_id'), safe='')}/workshops"
+
+        async def prepare(key: str | None) -> Answer:  # the page's id as Idempotency-Key: a double click, one workshop
+            return await v.backend.call("POST", "reporting", path, headers={"Idempotency-Key": key} if key else None,
+                                        json={"title": values["title"], "held_on": values["held_on"],
+                                              "place": values["place"] or None, "participants": chosen})
+
+        answer = await prepare(forms.request_key(form))
+        if answer.status == 422 and forms.key_reused(answer.body):
+            answer = await prepare(uuid.uuid4().hex)
+        if answer.ok and isinstance(answer.body, dict):
+            return pages.redirect(v, f"/animation/ateliers/{answer.body['id']}?avis=atelier")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             {"title": "title", "held_on": "held_on", "place": "place",
+                                              "participants": "participants"})
+        return await workshops_view(v, status=answer.status, values=values, errors=errors,
+                                    general=general or ([] if errors else [problem_of(answer)]))
+
+    @router.get("/animation/ateliers/{workshop_id}", response_class=HTMLResponse)
+    async def workshop_page(workshop_id: str, v: VisitDep) -> Response:
+        """The page projected in the room: the participants on the map, the pistes among them ranked, their
+        resources by family; the animateur notes each choice as it is made."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        return await workshop_view(v, workshop_id)
+
+    async def workshop_view(v: Visit, workshop_id: str, *, status: int = 200, problem: str | None = None) -> Response:
+        answer = await v.backend.get("reporting", f"/workshops/{quote(workshop_id, safe='')}")
+        if not answer.ok or not isinstance(answer.body, dict):
+            return pages.render(v, "message", "Atelier introuvable", status=answer.status if answer.status >= 400
+                                else 502, message=problem_of(answer))
+        return pages.render(v, "workshop", answer.body["title"], status=status, view=answer.body, problem=problem)
+
+    @router.post("/animation/ateliers/{workshop_id}/choix", response_class=HTMLResponse)
+    async def workshop_choice(workshop_id: str, v: VisitDep) -> Response:
+        """A piste kept or set aside, or the ticked ones merged into one, with the room's note."""
+        if (refused := animateurs_only(v)) is not None:
+            return refused
+        form = await v.form()
+        matches = [value for value in form.getlist("matches") if isinstance(value, str)]
+        choice = forms.text(form, "choice")
+        answer = await v.backend.call("POST", "reporting", f"/workshops/{quote(workshop_id, safe='')}/choices",
+                                      json={"matches": matches, "choice": choice,
+                                            "note": forms.text(form, "note") or None})
+        if answer.ok:
+            anchor = f"#piste-{matches[0]}" if matches else ""
+            return pages.redirect(v, f"/animation/ateliers/{quote(workshop_id, safe='')}?avis=choix-{choice}{anchor}")
+        return await workshop_view(v, workshop_id, status=answer.status, problem=problem_of(answer))
 
     @router.post("/animation/territoire", response_class=HTMLResponse)
     async def declare_territory(v: VisitDep) -> Response:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import nomenclatures
 from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, WASTE_STATUSES
 from shared.nomenclatures import ORGANISATION_KINDS as ORGANISATION_KINDS  # the templates' words.ORGANISATION_KINDS
 from shared.units import UNITS
@@ -10,12 +11,12 @@ SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé 
 
 
 # code → (what the owner says, short name in lists)
-LISTING_KINDS = {
-    "offer": ("J'ai un surplus à donner ou vendre", "Offre"),
-    "need": ("J'ai un besoin", "Besoin"),
-    "share": ("Je prête un équipement ou un local", "Partage"),
-    "pool": ("Je cherche à mutualiser", "Mutualisation"),
-}
+LISTING_KINDS = {kind: (says, nomenclatures.LISTING_KINDS[kind].capitalize()) for kind, says in {
+    "offer": "J'ai un surplus à donner ou vendre",
+    "need": "J'ai un besoin",
+    "share": "Je prête un équipement ou un local",
+    "pool": "Je cherche à mutualiser",
+}.items()}
 LISTING_KIND_HINTS = {
     "offer": "Chutes, coproduits, chaleur, palettes… ce qui vous coûte à jeter.",
     "need": "Une matière, de l'énergie ou un service que vous achetez aujourd'hui.",
