@@ -227,6 +227,9 @@ def choose(session: Session, workshop: Workshop, *, match_ids: Sequence[str], ch
     if len(earlier) == len(chosen) and all(c.choice == choice and c.synergy_id == synergy_id for c in earlier):
         return earlier, False  # sent again
     for index, piste in enumerate(chosen):
+        if piste.status == "accepted":
+            raise WorkshopError(f"matches.{index}", "Les parties ont déjà accepté cette mise en relation : elle est "
+                                                    "suivie dans les synergies.", status_code=409)
         if piste.choice is not None and piste.choice.choice in ("kept", "merged"):
             raise WorkshopError(f"matches.{index}", "Cette piste est déjà retenue : suivez-la dans les synergies.",
                                 status_code=409)

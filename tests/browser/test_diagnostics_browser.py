@@ -1,4 +1,4 @@
-"""The animateur brings in the territory's diagnostics, in headless Chromium (issue 17, points 1 and 2).
+"""The animateur brings in the territory's diagnostics and runs a workshop, in headless Chromium (issue 17).
 
 The example file of the Bertranges (shared/data/diagnostics_bertranges.csv, 31 organisations): the template
 downloaded, a broken copy previewed with each error under its cell and nothing imported, the file imported, the
@@ -22,6 +22,7 @@ from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from shared.db import make_engine
+from shared.demo import PASSWORD, load
 from shared.devstack import Stack
 from tests.browser.portal import PHONE, Console, shot
 from tests.conftest import account_link, appoint, signed_up, wait_until
@@ -155,4 +156,74 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     reviewing.get_by_role("button", name="Voir mes flux").click()
     expect(reviewing).to_have_url(re.compile(r"/annonces\?avis=revue$"))
     expect(reviewing.get_by_role("status")).to_contain_text("renouvelez ce qui est toujours d'actualité")
+    assert console.unexpected() == []
+
+
+def test_the_animateur_runs_a_workshop_of_the_territorys_actors(portal: Stack, new_visitor: Callable[..., Page],
+                                                               console: Console) -> None:
+    """Issue 17, point 4: the demo's animateur prepares a workshop of the Bertranges' actors (the sawmill confirmed
+    above among them), projects the pistes among them on the map, keeps one with a note, merges two, and downloads
+    the summary for the participants; nothing private is projected."""
+    load(portal)  # the Bertranges and their animateur (already there when the demo's file ran first)
+    gateway = portal.url("gateway")
+    with httpx.Client(base_url=gateway, timeout=30) as client:
+        answer = client.post("/api/v1/session", json={"email": "animation@demo.boucle.example", "password": PASSWORD})
+        assert answer.status_code == 200, answer.text
+        session = answer.cookies["boucle_session"]
+    page = new_visitor()
+    page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    page.goto(gateway + "/animation")
+    page.get_by_role("link", name="Ateliers de partage des ressources").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ateliers de partage des ressources")
+    participants = page.get_by_role("group", name=re.compile("^Participants"))
+    # The demo's sawmill, and the one of the diagnostics example confirmed above (the example copies the demo's names).
+    sawmills = participants.get_by_label(re.compile("^Scierie du Val de Nièvre"))
+    expect(sawmills).to_have_count(2)
+    for index in (0, 1):
+        expect(sawmills.nth(index)).to_be_checked()
+    ticked = participants.get_by_role("checkbox").count()
+    assert ticked >= 30  # every actor of the territory, ready to take part
+    page.get_by_label("Titre de l'atelier").fill("Atelier ressources des Bertranges")
+    page.get_by_label("Lieu").fill("Salle polyvalente, La Charité-sur-Loire")
+    page.get_by_role("button", name="Préparer l'atelier").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Atelier ressources des Bertranges")
+    expect(page.get_by_role("status")).to_contain_text("L'atelier est prêt")
+    expect(page.locator("svg.map .marker")).to_have_count(ticked)
+    expect(page.locator("svg.map desc")).to_contain_text("Scierie du Val de Nièvre")
+    pistes = page.locator("li.piste")
+    wait_until(lambda: pistes.count() >= 3, timeout=20)
+    undecided = page.locator("li.piste", has=page.get_by_role("button", name="Retenir"))
+    assert undecided.count() >= 3
+    expect(page.get_by_role("heading", name="Leurs ressources, par famille")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("@")  # no contact is projected
+    serious = [v["id"] for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert serious == []
+    shot(page, "atelier-projete")
+
+    first = undecided.first
+    kept_id = first.get_attribute("id")
+    first.get_by_label("Note de l'atelier").fill("Visite du site en janvier")
+    first.get_by_role("button", name="Retenir").click()
+    expect(page.get_by_role("status")).to_contain_text("Piste retenue")
+    kept = page.locator(f"li#{kept_id}")
+    expect(kept).to_contain_text("retenue")
+    expect(kept).to_contain_text("Note : Visite du site en janvier")
+    expect(kept.get_by_role("button", name="Retenir")).to_have_count(0)
+
+    for index in (0, 1):
+        undecided.nth(index).get_by_label("à fusionner").check()
+    page.get_by_role("button", name="Fusionner les pistes cochées en une seule").click()
+    expect(page.get_by_role("status")).to_contain_text("Pistes fusionnées en une seule")
+    expect(page.locator("li.piste .badge", has_text="fusionnée")).to_have_count(2)
+    shot(page, "atelier-choix")
+
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Télécharger la synthèse (PDF)").click()
+    assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
+    page.set_viewport_size(PHONE)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shot(page, "telephone-atelier")
+    page.goto(gateway + "/animation/ateliers")
+    expect(page.get_by_role("link", name="Atelier ressources des Bertranges")).to_be_visible()
     assert console.unexpected() == []
