@@ -84,6 +84,10 @@ class ListingSnapshot(Payload):
     pressure_bar: float | None = None
     purity_percent: float | None = None
     moisture_percent: float | None = None
+    # A flow of an imported diagnostic its organisation has not confirmed yet: matched, but its proposals are held
+    # for the territory's animateur (who made the diagnostic) until the organisation confirms; then `listing.updated`
+    # says held=False. Absent from events before 7 December 2026 (never held).
+    held: bool = False
 
 
 class ListingClosed(Payload):
@@ -202,6 +206,9 @@ class MatchProposed(Payload):
     explanations: dict[str, str] = {}
     flagged: bool = False  # matched on text alone: for the animateur to check
     obligations: list[MatchObligation] = []  # what the exchange requires under the law, for both sides
+    # A listing of it is held (ListingSnapshot.held): no party is told, only the animateur sees it. Once none is,
+    # the same proposal is announced again, held=False, under the same match_id.
+    held: bool = False
 
 
 class MatchRetracted(Payload):

@@ -79,7 +79,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
         with `status=retracted`.
         """
         query = select(Match, MatchMember).join(MatchMember).where(
-            MatchMember.organisation_id == caller.organisation_id)
+            MatchMember.organisation_id == caller.organisation_id, col(Match.held).is_(False))
         query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
         rows = session.exec(query.order_by(col(Match.score).desc())).all()
         return [present(session, match, member) for match, member in rows]
@@ -137,7 +137,7 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
         match = session.get(Match, match_id)
         mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
                                                       MatchMember.organisation_id == organisation_id)).first()
-        if match is None or mine is None:
+        if match is None or mine is None or match.held:
             return HTMLResponse(template.render(title="Réponse", error="Mise en relation introuvable."),
                                 status_code=404)
         return HTMLResponse(template.render(title="Mise en relation proposée", done=done,
@@ -159,7 +159,7 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
     match = session.get(Match, match_id)
     mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
                                                   MatchMember.organisation_id == caller.organisation_id)).first()
-    if match is None or mine is None:
+    if match is None or mine is None or match.held:  # held: its parties do not know of it yet
         raise HTTPException(404, detail="Mise en relation introuvable.")
     if match.status != "proposed":
         raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")

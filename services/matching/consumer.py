@@ -23,7 +23,7 @@ from matching.engine.model import ListingInput
 from matching.engine.text import tokens
 from matching.knowledge import Knowledge
 from matching.knowledge.law import Regulation
-from matching.models import IndexedListing, Teaching
+from matching.models import IndexedListing, Match, MatchMember, Teaching
 from matching.store import SqlProposals
 from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload, Taught
 from shared.observability import MATCH_LATENCY
@@ -34,11 +34,33 @@ LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description
                   "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
                   "available_from", "expires_at", "revision", "quantity_private", "waste_status",
                   "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
-                  "moisture_percent")
+                  "moisture_percent", "held")
 
 
 def as_input(row: IndexedListing) -> ListingInput:
     return ListingInput(**{name: getattr(row, name) for name in LISTING_FIELDS})  # type: ignore[arg-type]
+
+
+ERASED_FIELDS = ("description", "category", "ewc_code", "quantity_value", "quantity_unit", "frequency", "radius_km",
+                 "available_from", "expires_at", "commune", "insee", "lat", "lon", "waste_status", "abp_category",
+                 "organic_farming", "terms", "price", "temperature_c", "pressure_bar", "purity_percent",
+                 "moisture_percent")
+
+
+def erase_held(session: Session, row: IndexedListing) -> None:
+    """A held listing withdrawn (its organisation refused the diagnostic): its row keeps only its id and revision, and
+    the sentences of the proposals that named it are emptied (no party ever read them)."""
+    row.title = ""
+    for name in ERASED_FIELDS:
+        setattr(row, name, None)
+    session.flush()  # the retractions just staged
+    named = select(MatchMember.match_id).where(MatchMember.listing_id == row.listing_id)
+    for match in session.exec(select(Match).where(col(Match.id).in_(named))).all():
+        match.explanation = ""
+        session.add(match)
+    for member in session.exec(select(MatchMember).where(col(MatchMember.match_id).in_(named))).all():
+        member.explanation = ""
+        session.add(member)
 
 
 class MatchingProcessor:
@@ -116,12 +138,16 @@ class MatchingProcessor:
         store.reason = "annonce retirée" if closed else "annonce modifiée"
         added_before = store.added
         if closed:
+            held = row is not None and row.held
             row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
                                         seq=seq, revision=payload.revision, kind="offer", title="")
             row.seq, row.revision, row.active = seq, payload.revision, False
-            self.engine.remove(payload.listing_id, retract=retract)
+            self.engine.remove(payload.listing_id, retract=retract or held)
+            if held:  # its organisation refused the diagnostic: nothing of what it said is kept
+                erase_held(session, row)
         else:
             assert isinstance(payload, ListingSnapshot)
+            was_held = row is not None and row.held
             values = payload.model_dump(include=set(LISTING_FIELDS) - {"listing_id"})
             row = row or IndexedListing(listing_id=payload.listing_id, seq=seq, **values)
             for name, value in values.items():
@@ -131,6 +157,9 @@ class MatchingProcessor:
             row.terms, row.price, row.insee = payload.terms, payload.price, payload.insee
             self.engine.apply(as_input(row))
             row.placed = self.engine.index.profiles[row.listing_id].placed
+            if was_held and not row.held:  # its organisation confirmed: what was held is announced
+                for known in store.open_of(row.listing_id):
+                    store.release(known.key)
         session.add(row)
         self.rows[row.listing_id], self.revisions[row.listing_id] = row, row.revision
         self.last_seq = seq

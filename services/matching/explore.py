@@ -64,7 +64,8 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
         span_lat = radius_km / KM_PER_DEGREE
         span_lon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
         query = select(IndexedListing).where(
-            col(IndexedListing.active).is_(True), IndexedListing.organisation_id != caller.organisation_id,
+            col(IndexedListing.active).is_(True), col(IndexedListing.held).is_(False),
+            IndexedListing.organisation_id != caller.organisation_id,
             col(IndexedListing.lat).between(lat - span_lat, lat + span_lat),
             col(IndexedListing.lon).between(lon - span_lon, lon + span_lon))
         if kind is not None:

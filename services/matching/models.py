@@ -50,6 +50,7 @@ class IndexedListing(SQLModel, table=True):
     pressure_bar: float | None = None
     purity_percent: float | None = None
     moisture_percent: float | None = None
+    held: bool = False  # an unconfirmed diagnostic's flow (shared.events.ListingSnapshot.held)
 
 
 class Match(SQLModel, table=True):
@@ -67,6 +68,7 @@ class Match(SQLModel, table=True):
     # proposed → accepted | declined; retracted when a listing is withdrawn or no longer fits
     status: str = Field(default="proposed", index=True)
     created_at: datetime = Field(default_factory=_now)
+    held: bool = False  # one of its listings is held: shown to no party (the territory's animateur sees it)
 
 
 class MatchMember(SQLModel, table=True):

@@ -62,24 +62,49 @@ class SqlProposals:
         match.score, match.distance_km, match.flagged = proposal.score, proposal.distance_km, proposal.flagged
         match.explanation, match.status = proposal.explanation, "proposed"
         match.obligations = [obligation.as_dict() for obligation in proposal.obligations]
+        match.held = any(self._listing(listing_id).held for listing_id in proposal.listing_ids)
         self.session.add(match)
         self._remember(match, proposal.listing_ids)
-        parties = []
         for position, listing_id in enumerate(proposal.listing_ids):
-            listing = self.listing_of(listing_id)
-            assert listing is not None, "a proposal names indexed listings only"
             role = "member" if proposal.kind == "group" else ("supply", "demand")[position]
             self.session.add(MatchMember(match_id=match.id, listing_id=listing_id,
-                                         organisation_id=listing.organisation_id, role=role,
+                                         organisation_id=self._listing(listing_id).organisation_id, role=role,
                                          explanation=proposal.explanations.get(listing_id, proposal.explanation)))
+        self._announce(match, proposal.listing_ids, dict(proposal.explanations))
+
+    def release(self, key: str) -> bool:
+        """A proposal held for an unconfirmed diagnostic, none of whose listings is held any more: announced to its
+        parties now (`match.proposed` again, same id). False when it stays held."""
+        if self.get(key) is None:
+            return False
+        match, listing_ids = self.matches[key], self.known[key].listing_ids
+        if not match.held or any(self._listing(listing_id).held for listing_id in listing_ids):
+            return False
+        match.held = False
+        self.session.add(match)
+        self.session.flush()  # its members may be this transaction's
+        members = self.session.exec(select(MatchMember).where(MatchMember.match_id == match.id)).all()
+        self._announce(match, listing_ids, {member.listing_id: member.explanation for member in members})
+        return True
+
+    def _listing(self, listing_id: str) -> ListingInput:
+        listing = self.listing_of(listing_id)
+        assert listing is not None, "a proposal names indexed listings only"
+        return listing
+
+    def _announce(self, match: Match, listing_ids: tuple[str, ...], explanations: dict[str, str]) -> None:
+        """Stage `match.proposed`: the parties as each may see the others before acceptance."""
+        parties = []
+        for listing_id in listing_ids:
+            listing = self._listing(listing_id)
             parties.append(MatchParty(
                 organisation_id=listing.organisation_id, listing_id=listing_id, kind=listing.kind,
                 title=listing.title, commune=listing.commune,
                 quantity_text=None if listing.quantity_private else quantity_text(
                     listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=True)))
         event = MatchProposed(match_id=match.id, score=match.score, distance_km=match.distance_km,
-                              explanation=match.explanation, parties=parties, kind=proposal.kind,  # type: ignore[arg-type]
-                              explanations=dict(proposal.explanations), flagged=proposal.flagged,
+                              explanation=match.explanation, parties=parties, kind=match.kind,  # type: ignore[arg-type]
+                              explanations=explanations, flagged=match.flagged, held=match.held,
                               obligations=[MatchObligation.model_validate(o) for o in match.obligations])
         add_event(self.session, topics.MATCHES, new_event("match.proposed", event, producer=PRODUCER, key=match.id))
 

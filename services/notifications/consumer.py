@@ -72,6 +72,8 @@ def on_account_link(session: Session, envelope: Envelope, payload: Payload) -> N
 def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """match.proposed: each party is told, the counterpart anonymised."""
     assert isinstance(payload, MatchProposed)
+    if payload.held:  # an unconfirmed diagnostic's: no party is told until it is announced again, held=False
+        return
     if session.get(KnownMatch, payload.match_id) is None:
         session.add(KnownMatch(match_id=payload.match_id, parties=[p.model_dump() for p in payload.parties]))
     notify_all(session, "match_proposed", [

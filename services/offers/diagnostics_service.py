@@ -6,11 +6,13 @@ imported diagnostic, is left as it is: its data are its own.
 
 Consent (issue 17, point 2): a new organisation is only invited, as an organisation signed up and not confirmed
 yet: announced unconfirmed (`organisation.registered`, so that notifications can email its contact; no territory
-counts it as an actor), its flows drafts that no event publishes and no match proposes, and one email to its
-contact (`account.link_requested`, purpose « diagnostic », valid 30 days). On that link's page it confirms (the
-organisation is confirmed, its flows published, its contact signed in) or refuses (the organisation, its flows,
-its contact and its events are deleted from offers, and `organisation.erased` has notifications and reporting
-delete their copies).
+counts it as an actor), its flows drafts, published held (matched, their proposals shown to the territory's
+animateur only: no party is told before the organisation consents), and one email to its contact
+(`account.link_requested`, purpose « diagnostic », valid 30 days). On that link's page it confirms (the
+organisation is confirmed, its flows published and their held proposals announced, its contact signed in) or
+refuses (the organisation, its flows, its contact and its events are deleted from offers, its flows withdrawn from
+matching, which keeps nothing they said, and `organisation.erased` has notifications and reporting delete their
+copies).
 """
 
 from __future__ import annotations
@@ -25,7 +27,16 @@ from offers.accounts_service import Conflict, check_link, stage_link, user_by_em
 from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, organisation_key, plain
 from offers.domain import DEFAULT_VALIDITY
 from offers.models import DismissedSuggestion, Listing, LoginLink, Organisation, UserAccount
-from offers.service import PRODUCER, locate, profile, stage_organisation
+from offers.service import (
+    PRODUCER,
+    drafts,
+    locate,
+    next_revision,
+    profile,
+    stage_closed,
+    stage_organisation,
+    stage_snapshot,
+)
 from shared import topics
 from shared.events import OrganisationErased, new_event
 from shared.geo import Gazetteer
@@ -128,8 +139,10 @@ def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: da
               "frequency": flow.frequency, "description": flow.description,
               "private_fields": ["quantity"] if flow.quantity_private else []}
     if existing is None:
-        session.add(Listing(organisation_id=org.id, kind=flow.kind, status="draft",
-                            expires_at=today + DEFAULT_VALIDITY, **values))  # type: ignore[arg-type]
+        draft = Listing(organisation_id=org.id, kind=flow.kind, status="draft", expires_at=today + DEFAULT_VALIDITY,
+                        **values)  # type: ignore[arg-type]
+        session.add(draft)
+        stage_snapshot(session, "listing.published", draft, org)  # held: matched, shown to the animateur only
         done.flows_created += 1
     elif existing.status != "draft":
         done.left_alone.append(f"« {existing.title} » de {org.name} est déjà confirmée par l'organisation : elle "
@@ -140,7 +153,8 @@ def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: da
         for name, value in values.items():
             setattr(existing, name, value)
         existing.expires_at = today + DEFAULT_VALIDITY
-        session.add(existing)
+        next_revision(session, existing)
+        stage_snapshot(session, "listing.updated", existing, org)
         done.flows_updated += 1
 
 
@@ -201,6 +215,12 @@ def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
         raise Conflict("organisation", "Cette organisation a déjà confirmé son diagnostic : ses données se gèrent "
                                        "depuis son espace.")
     users = [u.id for u in session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id))]
+    # Its held flows leave matching: those not sent yet are not sent, those sent are withdrawn.
+    held = drafts(session, org)
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([d.id for d in held])))  # type: ignore[call-overload]
+    for draft in held:
+        next_revision(session, draft)
+        stage_closed(session, "listing.withdrawn", draft)
     session.exec(delete(LoginLink).where(col(LoginLink.user_id).in_(users)))  # type: ignore[call-overload]
     session.exec(delete(UserAccount).where(col(UserAccount.organisation_id) == org.id))  # type: ignore[call-overload]
     session.exec(delete(Listing).where(col(Listing.organisation_id) == org.id))  # type: ignore[call-overload]

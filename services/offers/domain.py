@@ -29,7 +29,8 @@ FREQUENCIES = ("once", "daily", "weekly", "monthly", "yearly", "continuous", "se
 # Qualities a listing may state: (lowest, highest, French name with its unit).
 QUALITIES = {"temperature_c": (-60.0, 1500.0, "La température (°C)"), "pressure_bar": (0.0, 400.0, "La pression (bar)"),
              "purity_percent": (0.0, 100.0, "La pureté (%)"), "moisture_percent": (0.0, 100.0, "L'humidité (%)")}
-# "draft": a flow of an imported diagnostic, never published until its organisation confirms it.
+# "draft": a flow of an imported diagnostic, published held (matched, its proposals shown to the animateur only)
+# until its organisation confirms it.
 LISTING_STATUSES = ("draft", "active", "paused", "withdrawn", "expired")
 STATUS_LABELS = {"draft": "à confirmer", "active": "en ligne", "paused": "en pause", "withdrawn": "retirée",
                  "expired": "expirée"}

@@ -48,7 +48,7 @@ class Organisation(SQLModel, table=True):
     # None: signed up, nobody confirmed yet — not one of its territory's actors.
     confirmed_at: datetime | None = None
     # Brought in by an animateur's diagnostics file (`offers.diagnostics`): that animateur's organisation, and the
-    # date of the diagnostic; its flows wait as drafts, never matched, until the organisation confirms them.
+    # date of the diagnostic; its flows wait as drafts, matched but held from every party, until it confirms them.
     imported_by: str | None = Field(default=None, index=True)
     diagnosed_on: date | None = None
 

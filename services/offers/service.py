@@ -139,8 +139,8 @@ def confirm_organisation(session: Session, org: Organisation, now: datetime) -> 
     for listing in drafts(session, org):
         listing.status = "active"
         listing.expires_at = max(listing.expires_at, now.date() + DEFAULT_VALIDITY)  # its validity starts now
-        session.add(listing)
-        stage_snapshot(session, "listing.published", listing, org)
+        next_revision(session, listing)
+        stage_snapshot(session, "listing.updated", listing, org)  # held no more: its proposals are announced
 
 
 def drafts(session: Session, org: Organisation) -> list[Listing]:
@@ -457,6 +457,8 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
 
 
 def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Organisation) -> None:
+    """The listing as matching, notifications and reporting read it; a draft of an unconfirmed diagnostic is held
+    (matched, its proposals shown to no party until its organisation confirms)."""
     snapshot = ListingSnapshot(
         listing_id=listing.id, organisation_id=org.id, revision=listing.revision, kind=listing.kind,  # type: ignore[arg-type]
         title=listing.title, description=listing.description, ewc_code=listing.ewc_code,
@@ -466,6 +468,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
         waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
-        terms=listing.terms, price=listing.price,
+        terms=listing.terms, price=listing.price, held=listing.status == "draft",
         **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

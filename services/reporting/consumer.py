@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from sqlmodel import Session, col, delete
+from sqlmodel import Session, col, delete, select
 
 from reporting import synergies
 from reporting.models import Animateur, KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
@@ -48,6 +48,8 @@ def on_role_changed(session: Session, envelope: Envelope, payload: Payload) -> N
 
 def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, (ListingSnapshot, ListingClosed))
+    if isinstance(payload, ListingSnapshot) and payload.held:
+        return  # an unconfirmed diagnostic's flow: counted once its organisation confirms (listing.updated)
     row = session.get(KnownListing, payload.listing_id)
     if row is not None and row.revision >= payload.revision:
         return  # late, older revision
@@ -65,11 +67,15 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
 
 def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, MatchProposed)
-    if session.get(KnownMatch, payload.match_id) is not None:
+    if (known := session.get(KnownMatch, payload.match_id)) is not None:
+        if known.held and not payload.held:  # announced to its parties: its organisations confirmed
+            known.held, known.proposed_at = False, envelope.occurred_at
+            session.add(known)
         return
     session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at,
                            obligations=[o.model_dump() for o in payload.obligations], kind=payload.kind,
-                           score=payload.score, distance_km=payload.distance_km, explanation=payload.explanation))
+                           score=payload.score, distance_km=payload.distance_km, explanation=payload.explanation,
+                           held=payload.held))
     listing_of: dict[str, str] = {}
     for party in payload.parties:
         listing_of.setdefault(party.organisation_id, party.listing_id)
@@ -82,6 +88,10 @@ def conclude(status: str):
     def on_match_concluded(session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, (MatchConcluded, MatchRetracted))
         row = session.get(KnownMatch, payload.match_id)
+        if row is not None and row.held and status == "retracted":  # no party ever knew of it: nothing to keep
+            session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id) == payload.match_id))  # type: ignore[call-overload]
+            session.delete(row)
+            return
         if row is None:  # the proposal was missed (e.g. topics trimmed): record what is known
             row = KnownMatch(match_id=payload.match_id, status=status, proposed_at=envelope.occurred_at)
         row.status, row.concluded_at = status, envelope.occurred_at
@@ -98,8 +108,13 @@ def on_match_accepted_opening(session: Session, envelope: Envelope, payload: Pay
 
 def on_organisation_erased(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """organisation.erased: an organisation never confirmed (an imported diagnostic refused) is forgotten, with its
-    listings; it was no territory's actor and had no match."""
+    listings and the held proposals that named it; it was no territory's actor and no party knew of it."""
     assert isinstance(payload, OrganisationErased)
+    named = select(MatchParticipant.match_id).where(MatchParticipant.organisation_id == payload.organisation_id)
+    matches = list(session.exec(named).all())
+    if matches:
+        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(matches)))  # type: ignore[call-overload]
+        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(matches)))  # type: ignore[call-overload]
     session.exec(delete(KnownListing).where(col(KnownListing.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
     session.exec(delete(KnownOrganisation).where(col(KnownOrganisation.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
 

@@ -52,6 +52,7 @@ class KnownMatch(SQLModel, table=True):
     score: float | None = None
     distance_km: float | None = None
     explanation: str = ""
+    held: bool = False  # an unconfirmed diagnostic's flow takes part: the animateur sees it, no party knows of it
 
 
 class MatchParticipant(SQLModel, table=True):

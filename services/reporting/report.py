@@ -230,7 +230,8 @@ def _matches_in(session: Session, members: set[str], period: Period) -> int:
                            .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
     if not ids:
         return 0
-    return sum(1 for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)))).all()
+    return sum(1 for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)),
+                                                                col(KnownMatch.held).is_(False))).all()
                if period.contains(aware(m.proposed_at)))
 
 
@@ -243,7 +244,8 @@ def proposal_outcomes(session: Session, members: set[str], period: Period) -> di
         return {"proposed": 0, "accepted": 0, "contracted": 0, "accepted_share": None, "contracted_share": None}
     ids = set(session.exec(select(MatchParticipant.match_id)
                            .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
-    proposed = [m for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)))).all()
+    proposed = [m for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)),
+                                                                 col(KnownMatch.held).is_(False))).all()
                 if period.contains(aware(m.proposed_at))] if ids else []
     accepted = [m.match_id for m in proposed if m.status == "accepted"]
     contracted = session.exec(select(Synergy).where(col(Synergy.match_id).in_(accepted),
@@ -265,7 +267,8 @@ def funnel(session: Session, territory: Territory, period: Period) -> dict[str, 
         col(KnownListing.organisation_id).in_(list(members)))).all() if members else []
     participations = session.exec(select(MatchParticipant, KnownMatch).join(
         KnownMatch, col(KnownMatch.match_id) == col(MatchParticipant.match_id)).where(
-        col(MatchParticipant.organisation_id).in_(list(members)))).all() if members else []
+        col(MatchParticipant.organisation_id).in_(list(members)), col(KnownMatch.held).is_(False))).all() \
+        if members else []
     contracted = session.exec(select(SynergyParty, Synergy).join(
         Synergy, col(Synergy.synergy_id) == col(SynergyParty.synergy_id)).where(
         col(SynergyParty.organisation_id).in_(list(members)))).all() if members else []

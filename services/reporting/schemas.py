@@ -398,3 +398,14 @@ class WorkshopView(WorkshopOut):
     families_note: str | None = Field(description="said when the families could not be read by the engine")
     piste_list: list[WorkshopPisteOut]
     map: dict = Field(description="the territory's communes and the participants placed at theirs, by kind")
+
+
+class HeldPisteOut(BaseModel):
+    """A proposal held until every organisation in it confirms its imported diagnostic: for the animateur only."""
+
+    match_id: str
+    kind: str
+    score: float | None
+    distance_km: int | None
+    explanation: str
+    parties: list[WorkshopPartyOut]

@@ -148,28 +148,49 @@ def resources_of(session: Session, organisations: Sequence[KnownOrganisation]) -
 
 def pistes_among(session: Session, workshop_id: str, organisation_ids: set[str]) -> list[Piste]:
     """The standing proposals whose every party takes part, ranked, each with the workshop's choice on it."""
-    if not organisation_ids:
-        return []
-    touching = set(session.exec(select(MatchParticipant.match_id).where(
-        col(MatchParticipant.organisation_id).in_(list(organisation_ids)))).all())
-    if not touching:
-        return []
-    members: dict[str, list[MatchParticipant]] = {}
-    for row in session.exec(select(MatchParticipant).where(col(MatchParticipant.match_id).in_(list(touching)))):
-        members.setdefault(row.match_id, []).append(row)
+    members = members_of(session, organisation_ids)
     inside = [match_id for match_id, rows in members.items()
               if len(rows) > 1 and all(row.organisation_id in organisation_ids for row in rows)]
-    if not inside:
-        return []
     matches = session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(inside),
-                                                    col(KnownMatch.status).in_(STANDING))).all()
-    listing_ids = [row.listing_id for match in matches for row in members[match.match_id] if row.listing_id]
-    listings = {row.listing_id: row for row in session.exec(select(KnownListing).where(
-        col(KnownListing.listing_id).in_(listing_ids)))} if listing_ids else {}
-    names = dict(session.exec(select(KnownOrganisation.organisation_id, KnownOrganisation.name).where(
-        col(KnownOrganisation.organisation_id).in_(list(organisation_ids)))).all())
+                                                    col(KnownMatch.held).is_(False),
+                                                    col(KnownMatch.status).in_(STANDING))).all() if inside else []
     choices = {row.match_id: row for row in session.exec(select(WorkshopChoice).where(
         WorkshopChoice.workshop_id == workshop_id))}
+    return ranked(built(session, matches, members, choices))
+
+
+def held_pistes(session: Session, organisation_ids: set[str]) -> list[Piste]:
+    """The proposals held for an unconfirmed diagnostic with a party among these organisations, ranked: the
+    animateur who made the diagnostics sees them, no party does until every organisation in them confirms."""
+    members = members_of(session, organisation_ids)
+    matches = session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(members)),
+                                                    col(KnownMatch.held).is_(True),
+                                                    KnownMatch.status == "proposed")).all() if members else []
+    return ranked(built(session, matches, members, {}))
+
+
+def members_of(session: Session, organisation_ids: set[str]) -> dict[str, list[MatchParticipant]]:
+    """Every participant of each proposal naming one of these organisations, by proposal."""
+    if not organisation_ids:
+        return {}
+    touching = select(MatchParticipant.match_id).where(
+        col(MatchParticipant.organisation_id).in_(list(organisation_ids)))
+    members: dict[str, list[MatchParticipant]] = {}
+    for row in session.exec(select(MatchParticipant).where(col(MatchParticipant.match_id).in_(touching))):
+        members.setdefault(row.match_id, []).append(row)
+    return members
+
+
+def built(session: Session, matches: Sequence[KnownMatch], members: dict[str, list[MatchParticipant]],
+          choices: dict[str, WorkshopChoice]) -> list[Piste]:
+    """The proposals as pistes: their parties named, with their listings' titles (those reporting knows)."""
+    rows = [row for match in matches for row in members[match.match_id]]
+    listing_ids = [row.listing_id for row in rows if row.listing_id]
+    listings = {row.listing_id: row for row in session.exec(select(KnownListing).where(
+        col(KnownListing.listing_id).in_(listing_ids)))} if listing_ids else {}
+    organisation_ids = list({row.organisation_id for row in rows})
+    names = dict(session.exec(select(KnownOrganisation.organisation_id, KnownOrganisation.name).where(
+        col(KnownOrganisation.organisation_id).in_(organisation_ids))).all()) if organisation_ids else {}
     pistes = []
     for match in matches:
         parties = []
@@ -182,7 +203,7 @@ def pistes_among(session: Session, workshop_id: str, organisation_ids: set[str])
                             distance_km=match.distance_km, explanation=match.explanation, status=match.status,
                             parties=parties, obligations=[o.get("title", "") for o in match.obligations],
                             choice=choices.get(match.match_id)))
-    return ranked(pistes)
+    return pistes
 
 
 # --- commands --------------------------------------------------------------------------------------------------

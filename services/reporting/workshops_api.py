@@ -9,10 +9,11 @@ import httpx
 from fastapi import APIRouter, Depends, HTTPException, Response
 from sqlmodel import Session, select
 
-from reporting import access, exports, pages, territories, workshops
+from reporting import access, exports, pages, synergies, territories, workshops
 from reporting.api import animated_territory, approved_territories
 from reporting.models import KnownOrganisation, Territory, TerritoryCommune, Workshop, WorkshopParticipant
 from reporting.schemas import (
+    HeldPisteOut,
     WorkshopChoiceIn,
     WorkshopCreate,
     WorkshopFamilyOut,
@@ -123,6 +124,24 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
         territory = animated_territory(session, caller, territory_id)
         return [summary(session, w) for w in workshops.of_territory(session, territory.territory_id)]
 
+    @router.get("/territories/{territory_id}/held-pistes", response_model=list[HeldPisteOut],
+                responses=problems(403, 404))
+    def held(territory_id: str, caller: CallerDep, session: SessionDep) -> list[HeldPisteOut]:
+        """The pistes Boucle found for the territory's invited organisations (imported diagnostics not confirmed
+        yet), best first: the animateur who made the diagnostics sees them; their parties will, once every
+        organisation in them has confirmed. Read access is logged for each party."""
+        territory = animated_territory(session, caller, territory_id)
+        pistes = workshops.held_pistes(session, synergies.territory_organisations(session, territory.territory_id))
+        access.record_access(session, owners={p.organisation_id for piste in pistes for p in piste.parties},
+                             reader_organisation_id=caller.organisation_id, reader_name=caller.name,
+                             reader_user_id=caller.user_id, what="pistes des diagnostics en attente de confirmation",
+                             territory_id=territory.territory_id)
+        session.commit()
+        return [HeldPisteOut(match_id=p.match_id, kind=p.kind, score=p.score,
+                             distance_km=None if p.distance_km is None else round(p.distance_km),
+                             explanation=p.explanation, parties=[party_out(party) for party in p.parties])
+                for p in pistes]
+
     @router.get("/workshops/{workshop_id}", response_model=WorkshopView, responses=problems(403, 404))
     def show_workshop(workshop_id: str, caller: CallerDep, session: SessionDep) -> WorkshopView:
         """The page projected in the room: participants on the map by kind, their resources by family, the pistes
@@ -226,8 +245,12 @@ def piste_out(rank: int, piste: workshops.Piste) -> WorkshopPisteOut:
         match_id=piste.match_id, rank=rank, kind=piste.kind, score=piste.score,
         distance_km=None if piste.distance_km is None else round(piste.distance_km),
         explanation=piste.explanation, status=piste.status,
-        parties=[WorkshopPartyOut(organisation_id=p.organisation_id, name=p.name, listing_id=p.listing_id,
-                                  listing_title=p.listing_title, listing_kind=p.listing_kind) for p in piste.parties],
+        parties=[party_out(party) for party in piste.parties],
         obligations=piste.obligations, choice=choice.choice if choice else None,
         choice_label=workshops.CHOICES[choice.choice] if choice else None, note=choice.note if choice else None,
         synergy_id=choice.synergy_id if choice else None)
+
+
+def party_out(party: workshops.Party) -> WorkshopPartyOut:
+    return WorkshopPartyOut(organisation_id=party.organisation_id, name=party.name, listing_id=party.listing_id,
+                            listing_title=party.listing_title, listing_kind=party.listing_kind)

@@ -611,8 +611,10 @@ def build_router(settings: Settings) -> APIRouter:
     async def diagnostics_view(v: Visit, *, status: int = 200, **values: Any) -> Response:
         """The page, with the organisations imported so far and where their consent stands."""
         answer = await v.backend.get("offers", "/diagnostics/organisations")
+        held = [piste for territory in await animated_territories(v) for piste in listing_of(
+            await v.backend.get("reporting", f"/territories/{quote(territory['id'], safe='')}/held-pistes"))]
         return pages.render(v, "diagnostics", "Importer des diagnostics", status=status,
-                            organisations=listing_of(answer), **values)
+                            organisations=listing_of(answer), held_pistes=held, **values)
 
     @router.post("/animation/diagnostics", response_class=HTMLResponse)
     async def diagnostics_upload(v: VisitDep) -> Response:

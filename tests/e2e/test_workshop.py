@@ -1,4 +1,5 @@
-"""A workshop (issue 17, point 4) through the gateway, broker and every service, on SQLite and PostgreSQL: the
+"""A workshop (issue 17, point 4), and the pistes of invited organisations held for the animateur (point 2), through
+the gateway, broker and every service, on SQLite and PostgreSQL: the
 animateur gathers some of its territory's actors, reads the pistes among them ranked with their explanation and
 their resources by family (what is private stays hidden), notes the room's choices, which open pistes in the
 synergy lifecycle, and prints the summary. The organisations sit in the Creuse, where no other file posts."""
@@ -10,9 +11,11 @@ import uuid
 
 import httpx
 from pypdf import PdfReader
+from sqlalchemy import text
 
+from shared.db import make_engine
 from shared.devstack import Stack
-from tests.conftest import animateur_of, declared_territory, wait_until
+from tests.conftest import account_link, animateur_of, declared_territory, mailbox, wait_until
 from tests.e2e.test_synergies import insee
 from tests.e2e.test_walking_skeleton import register
 
@@ -55,9 +58,11 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
                               (absent, need("Carton pour emballer nos impressions")), (mill, CARDBOARD)):
             assert client.post("/api/v1/listings", headers=headers, json=body).status_code == 201
 
-        # Only the territory's actors take part; the answer says which one is not, in French.
+        # Only the territory's actors take part (once reporting has learnt of them); the answer says which one is not.
         outsider_id, _ = register(client, f"Scierie de Tulle {suffix}", "Tulle", f"tulle-{suffix}@correze.example")
         participants = [mill_id, shop_id, shipper_id]
+        wait_until(lambda: set(participants) <= {a["organisation_id"] for a in client.get(
+            f"/api/v1/territories/{territory}/actors", headers=anne).json()}, timeout=20)
         refused = client.post(f"/api/v1/territories/{territory}/workshops", headers=anne, json={
             "title": "Atelier ressources", "held_on": "2026-12-10", "participants": [*participants, outsider_id]})
         assert refused.status_code == 422, refused.text
@@ -67,13 +72,8 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
         key = {"Idempotency-Key": uuid.uuid4().hex}
         body = {"title": "Atelier ressources de décembre", "held_on": "2026-12-10", "place": "Salle des fêtes, Guéret",
                 "participants": participants}
-
-        def prepared() -> httpx.Response | None:  # reporting learns the sign-ups from the broker
-            answer = client.post(f"/api/v1/territories/{territory}/workshops", headers={**anne, **key}, json=body)
-            return answer if answer.status_code == 201 else None
-
-        created = wait_until(prepared, timeout=20)
-        assert isinstance(created, httpx.Response)
+        created = client.post(f"/api/v1/territories/{territory}/workshops", headers={**anne, **key}, json=body)
+        assert created.status_code == 201, created.text
         workshop = created.json()
         again = client.post(f"/api/v1/territories/{territory}/workshops", headers={**anne, **key}, json=body)
         assert again.status_code == 201 and again.json()["id"] == workshop["id"]
@@ -153,3 +153,83 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
         assert "Atelier ressources de décembre" in flat and "Pistes retenues (2)" in flat
         assert "Une tournée commune de collecte" in flat and names[1] in flat
         assert "37 t" not in flat and absent_id not in flat
+
+
+def rows(stack: Stack, service: str, sql: str, **values: object) -> list[tuple]:  # type: ignore[type-arg]
+    engine = make_engine(stack.env[f"{service.upper()}_DATABASE_URL"])
+    try:
+        with engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), values)]
+    finally:
+        engine.dispose()
+
+
+def test_an_invited_organisations_pistes_are_held_for_the_animateur_until_it_confirms(stack: Stack) -> None:
+    """Issue 17, point 2: the flows of an imported diagnostic are matched at once, but the pistes are shown to the
+    territory's animateur only — not to the other party, not by email, not on the explore map — until the invited
+    organisation confirms; then the same proposal reaches both parties. One that refuses leaves nothing behind."""
+    suffix = uuid.uuid4().hex[:6]
+    with httpx.Client(base_url=stack.url("gateway"), timeout=20) as client:
+        anne, territory = collectivite(stack, client, suffix)
+        shipper_email = f"expe-{suffix}@sainte-feyre.example"
+        shipper_id, shipper = register(client, f"Expéditions de Sainte-Feyre {suffix}", "Sainte-Feyre", shipper_email)
+        assert client.post("/api/v1/listings", headers=shipper, json={
+            "kind": "need", "title": "Palettes pour nos expéditions", "quantity": {"value": 100, "unit": "pallet"},
+            "frequency": "monthly"}).status_code == 201
+        emails = {"confirms": f"palettes-{suffix}@creuse.example", "refuses": f"caisses-{suffix}@creuse.example"}
+        names = {"confirms": f"Palettes de la Creuse {suffix}", "refuses": f"Caisserie de Guéret {suffix}"}
+        csv = ("Organisation;SIRET;Commune;Email du contact;Sens;Ressource;Quantité;Unité;Fréquence;"
+               "Date du diagnostic\n"
+               f"{names['confirms']};;Saint-Vaury;{emails['confirms']};sortant;Palettes Europe en bon état;200;"
+               "palettes;par mois;01/12/2026\n"
+               f"{names['refuses']};;Guéret;{emails['refuses']};sortant;Palettes bois réutilisables;50;palettes;"
+               "par mois;01/12/2026\n")
+        done = client.post("/api/v1/diagnostics", headers=anne,
+                           files={"fichier": ("diagnostics.csv", csv.encode("utf-8"), "text/csv")})
+        assert done.status_code == 200, done.text
+        assert done.json()["invited"] == 2
+
+        # Matched at once: the animateur sees both pistes, named.
+        def held() -> list[dict]:
+            return client.get(f"/api/v1/territories/{territory}/held-pistes", headers=anne).json()
+
+        pistes = wait_until(lambda: held() if len(held()) == 2 else None, timeout=30)
+        assert isinstance(pistes, list)
+        for piste in pistes:
+            assert shipper_id in {p["organisation_id"] for p in piste["parties"]} and piste["explanation"]
+        parties = {p["name"]: p["organisation_id"] for piste in pistes for p in piste["parties"]}
+        assert {names["confirms"], names["refuses"]} <= set(parties)
+        confirming_match = next(p["match_id"] for p in pistes
+                                if names["confirms"] in {party["name"] for party in p["parties"]})
+
+        # No party knows: not the shipper's matches, not its explore map, no email, nothing in notifications.
+        assert client.get("/api/v1/matches", headers=shipper).json() == []
+        nearby = client.get("/api/v1/resources/nearby", headers=shipper,
+                            params={"lat": 46.139, "lon": 1.91517, "radius_km": 30}).json()
+        assert not {n["title"] for n in nearby} & {"Palettes Europe en bon état", "Palettes bois réutilisables"}
+        held_events = [event_id for event_id, value in rows(
+            stack, "matching", "SELECT event_id, value FROM outbox WHERE type = 'match.proposed'")
+            if shipper_id in bytes(value).decode()]
+        assert len(held_events) == 2
+        wait_until(lambda: len(rows(stack, "notifications", "SELECT event_id FROM processed_event WHERE event_id IN "
+                                   "(:a, :b)", a=held_events[0], b=held_events[1])) == 2, timeout=20)
+        assert rows(stack, "notifications", "SELECT match_id FROM known_match WHERE match_id = :m",
+                    m=confirming_match) == []
+        assert [m for m in mailbox(stack) if m["to"] == shipper_email] == []
+
+        # The crate maker refuses: its piste goes, and matching keeps nothing it said.
+        refusal = client.post(httpx.URL(account_link(stack, emails["refuses"])).raw_path.decode(),
+                              data={"action": "refuser"})
+        assert refusal.status_code == 200, refusal.text
+        wait_until(lambda: len(held()) == 1, timeout=20)
+        wait_until(lambda: rows(stack, "matching", "SELECT title FROM indexed_listing WHERE organisation_id = :o",
+                                o=parties[names["refuses"]]) == [("",)], timeout=20)
+
+        # The pallet maker confirms: the same proposal reaches the shipper, by email too; nothing is held any more.
+        confirmed = client.post(httpx.URL(account_link(stack, emails["confirms"])).raw_path.decode(),
+                                data={"action": "confirmer"}, follow_redirects=False)
+        assert confirmed.status_code == 303, confirmed.text
+        found = wait_until(lambda: client.get("/api/v1/matches", headers=shipper).json() or None, timeout=30)
+        assert isinstance(found, list) and [m["id"] for m in found] == [confirming_match]
+        wait_until(lambda: [m for m in mailbox(stack) if m["to"] == shipper_email], timeout=30)
+        assert held() == []

@@ -1,11 +1,13 @@
 """The animateur's diagnostics import through the offers API, on SQLite and PostgreSQL (issue 17, points 1 and 2): a
 preview writes nothing, a file with one wrong cell imports nothing, the same file again changes nothing, a corrected
-one updates; what a company posted itself is left alone. An imported organisation is only invited: nothing of it is
-published until its contact confirms from the emailed link; a refusal deletes it."""
+one updates; what a company posted itself is left alone. An imported organisation is only invited: its flows are
+published held (matched, their proposals for the animateur only) until its contact confirms from the emailed link;
+a refusal deletes it and withdraws them."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -64,6 +66,14 @@ def events(offers: Offers) -> list[str]:
         return list(session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all())
 
 
+def listing_events(offers: Offers) -> list[tuple[str, str, bool | None]]:
+    """(type, listing id, held) of each listing event staged, in order (held: None for a closing event)."""
+    with Session(offers.engine) as session:
+        rows = session.exec(select(OutboxMessage).where(OutboxMessage.type.startswith("listing."))
+                            .order_by(OutboxMessage.id)).scalars().all()
+        return [(row.type, row.key, json.loads(row.value)["payload"].get("held")) for row in rows]
+
+
 def test_the_templates_are_there_to_download(offers: Offers) -> None:
     csv_template = offers.client.get("/api/v1/diagnostics/modele.csv")
     assert csv_template.status_code == 200 and csv_template.headers["content-type"].startswith("text/csv")
@@ -107,14 +117,15 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     assert {listing.status for listing in listings} == {"draft"}
     sawmill = next(o for o in orgs if o.siret == "73282932000074")
     assert (sawmill.insee, str(sawmill.diagnosed_on)) == ("58218", "2026-03-15")
-    # Announced unconfirmed (as sign-ups not confirmed yet: no territory counts them), their flows published by no
-    # event, each contact invited once to confirm or refuse.
+    # Announced unconfirmed (as sign-ups not confirmed yet: no territory counts them), their flows published held
+    # (matched, the proposals shown to the animateur only), each contact invited once to confirm or refuse.
     assert events(offers).count("organisation.registered") == 4  # the collectivité and the three imported
-    assert not [kind for kind in events(offers) if kind.startswith("listing.")]
+    assert sorted(listing_events(offers)) == sorted(("listing.published", x.id, True) for x in listings)
     assert [link.purpose for o in orgs for link in offers.links(o.contact_email)] == ["diagnostic"] * 3
 
     again = upload(offers, headers, FILE)
     assert again.json()["unchanged"] == 8 and again.json()["flows_created"] == 0 and again.json()["invited"] == 0
+    assert len(listing_events(offers)) == 5  # nothing changed, nothing announced
     def kept(rows: list[Listing]) -> list[tuple]:  # type: ignore[type-arg]
         return sorted((x.id, x.title, x.quantity_value, x.status, str(x.expires_at)) for x in rows)
 
@@ -126,7 +137,11 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     assert (done["flows_updated"], done["flows_created"], done["organisations_created"]) == (1, 1, 0)
     orgs, listings = imported(offers)
     assert len(orgs) == 3 and len(listings) == 6
-    assert next(x for x in listings if x.title == "Sciure de bois brut").quantity_value == 45
+    sawdust = next(x for x in listings if x.title == "Sciure de bois brut")
+    assert sawdust.quantity_value == 45 and sawdust.revision == 2
+    assert [(kind, held) for kind, key, held in listing_events(offers)[5:]] == [
+        ("listing.updated", True), ("listing.published", True)]
+    assert listing_events(offers)[5][1] == sawdust.id
 
 
 def test_only_an_animateur_imports_and_what_a_company_did_itself_stays_its_own(offers: Offers) -> None:
@@ -168,7 +183,8 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     confirmed_page = offers.client.post(path, data={"action": "confirmer"}, follow_redirects=False)
     assert confirmed_page.status_code == 303 and "boucle_session=" in confirmed_page.headers["set-cookie"]
     new = events(offers)[before:]
-    assert new.count("organisation.updated") == 1 and new.count("listing.published") == 2
+    assert new.count("organisation.updated") == 1 and new.count("listing.updated") == 2
+    assert [(kind, held) for kind, _, held in listing_events(offers)[5:]] == [("listing.updated", False)] * 2
     orgs, listings = imported(offers)
     sawmill = next(o for o in orgs if o.siret == "73282932000074")
     assert sawmill.confirmed_at is not None
@@ -188,6 +204,9 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
         assert not session.exec(select(UserAccount).where(UserAccount.email == "direction@tilleuls.example")).all()
         assert session.exec(select(OutboxMessage.type).where(OutboxMessage.key == ehpad)).scalars().all() == [
             "organisation.erased"]
+    # Its held flow leaves matching: withdrawn; the event that carried its content is gone from the outbox.
+    [(_, draft)] = [(kind, key) for kind, key, _ in listing_events(offers) if kind == "listing.withdrawn"]
+    assert [kind for kind, key, _ in listing_events(offers) if key == draft] == ["listing.withdrawn"]
     listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
     assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [("GAEC des Bertranges", False, 2),
                                                                           ("Scierie du Val", True, 2)]

@@ -48,6 +48,7 @@ class ListingInput:
     pressure_bar: float | None = None
     purity_percent: float | None = None
     moisture_percent: float | None = None
+    held: bool = False  # an unconfirmed diagnostic's flow: matched, its proposals held (shared.events.ListingSnapshot)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Workshops (ateliers de partage des ressources): their participants and the choices made on the pistes among
-them; the proposal's rank and sentence kept from `match.proposed`, the listing's category and LoW code kept from
-`listing.published`, to group resources by family.
+them; the proposal's rank, sentence and whether it is held kept from `match.proposed`; the listing's category and
+LoW code kept from `listing.published`, to group resources by family.
 
 Revision ID: reporting_0008
 Revises: reporting_0007
@@ -25,6 +25,7 @@ def upgrade() -> None:
     op.add_column("reported_match", sa.Column("score", sa.Float(), nullable=True))
     op.add_column("reported_match", sa.Column("distance_km", sa.Float(), nullable=True))
     op.add_column("reported_match", sa.Column("explanation", sa.String(), nullable=False, server_default=""))
+    op.add_column("reported_match", sa.Column("held", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column("match_participant", sa.Column("listing_id", sa.String(), nullable=True))
     op.create_table(
         "workshop",
@@ -63,7 +64,7 @@ def downgrade() -> None:
     op.drop_index("ix_workshop_territory_id", "workshop")
     op.drop_table("workshop")
     op.drop_column("match_participant", "listing_id")
-    for column in ("explanation", "distance_km", "score", "kind"):
+    for column in ("held", "explanation", "distance_km", "score", "kind"):
         op.drop_column("reported_match", column)
     op.drop_column("known_listing", "ewc_code")
     op.drop_column("known_listing", "category")
