@@ -161,8 +161,8 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
 
 def test_the_animateur_runs_a_workshop_of_the_territorys_actors(portal: Stack, new_visitor: Callable[..., Page],
                                                                console: Console) -> None:
-    """Issue 17, point 4: the demo's animateur prepares a workshop of the Bertranges' actors (the sawmill confirmed
-    above among them), projects the pistes among them on the map, keeps one with a note, merges two, and downloads
+    """Issue 17, points 2 and 4: the demo's animateur sees the pistes held for the organisations still invited, then
+    prepares a workshop of the Bertranges' actors (the sawmill confirmed above among them), projects the pistes among them on the map, keeps one with a note, merges two, and downloads
     the summary for the participants; nothing private is projected."""
     load(portal)  # the Bertranges and their animateur (already there when the demo's file ran first)
     gateway = portal.url("gateway")
@@ -172,6 +172,11 @@ def test_the_animateur_runs_a_workshop_of_the_territorys_actors(portal: Stack, n
         session = answer.cookies["boucle_session"]
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
+    # The pistes found for the organisations still invited are the animateur's alone, on the diagnostics page.
+    page.goto(gateway + "/animation/diagnostics")
+    held = page.get_by_role("region", name=re.compile("^Pistes en attente de confirmation"))
+    expect(held.locator("li.piste").first).to_be_visible()
+    expect(held).to_contain_text("vous seul les voyez")
     page.goto(gateway + "/animation")
     page.get_by_role("link", name="Ateliers de partage des ressources").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Ateliers de partage des ressources")
