@@ -162,8 +162,9 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
 def test_the_animateur_runs_a_workshop_of_the_territorys_actors(portal: Stack, new_visitor: Callable[..., Page],
                                                                console: Console) -> None:
     """Issue 17, points 2 and 4: the demo's animateur sees the pistes held for the organisations still invited, then
-    prepares a workshop of the Bertranges' actors (the sawmill confirmed above among them), projects the pistes among them on the map, keeps one with a note, merges two, and downloads
-    the summary for the participants; nothing private is projected."""
+    prepares a workshop of the Bertranges' actors (the sawmill confirmed above among them), projects the pistes among
+    them on the map, keeps one with a note, merges two, and downloads the summary for the participants; nothing
+    private is projected."""
     load(portal)  # the Bertranges and their animateur (already there when the demo's file ran first)
     gateway = portal.url("gateway")
     with httpx.Client(base_url=gateway, timeout=30) as client:

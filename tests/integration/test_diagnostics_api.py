@@ -6,8 +6,8 @@ a refusal deletes it and withdraws them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 import json
+from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
