@@ -25,7 +25,7 @@ from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
                  "synergy_id": "synergy", "territory_id": "territory", "prospect_id": "prospect",
                  "token_id": "token", "user_id": "user", "territory": "territory", "request_id": "role_request",
-                 "flow_id": "flow"}
+                 "flow_id": "flow", "workshop_id": "workshop"}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
 # Sign-up, logging in, health and metrics (checked below to hold nobody's data), and the reference data of
@@ -201,6 +201,8 @@ def sample_bodies(victims: dict[str, str]) -> dict[str, Any]:
         "StageChange": {"stage": "abandoned", "reason": "other", "note": "abandon par un intrus"},
         "FlowIn": {"quantity": 9, "unit": "t", "period": "month", "start": "2025-01-01"},
         "ProspectCreate": {"name": "Prospect d'un intrus", "contacted_on": "2026-01-15"},
+        "WorkshopCreate": {"title": "Atelier d'un intrus", "held_on": "2026-12-10",
+                           "participants": [victims["a"], victims["c"]]},
         "ProspectUpdate": {"notes": "modifié par un intrus"},
         "Changes": {"match_proposed": "off", "match_accepted": "off"},
         "TokenCreate": {"label": "Jeton d'un intrus"},

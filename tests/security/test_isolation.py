@@ -5,8 +5,8 @@ One scenario per stack (SQLite, then PostgreSQL), through the gateway and real s
 - A (Cartonnerie Alpha) posts an offer, a need, a share and a pool request and withdraws one more;
 - C (Emballages Gamma) needs A's cardboard (match M1, left pending) and A's green waste (match M2,
   accepted by both: synergy S1, moved and given a flow by the animateur);
-- D (a collectivité) animates the territory of A and C, opened a piste S2 between them and
-  recorded a prospect;
+- D (a collectivité) animates the territory of A and C, opened a piste S2 between them,
+  recorded a prospect and prepared a workshop of A and C;
 - B (Bêta Industries) is the intruder: it has a listing and preferences of its own, and tries
   every operation of every service's OpenAPI document on A's, C's and D's objects.
 
@@ -149,6 +149,9 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
     prospect = client.post(f"/api/v1/territories/{territory}/prospects", headers=d.headers, json={
         "name": "Prospect confidentiel Epsilon", "contacted_on": "2026-01-15"})
     assert prospect.status_code == 201, prospect.text
+    workshop = client.post(f"/api/v1/territories/{territory}/workshops", headers=d.headers, json={
+        "title": "Atelier confidentiel Delta", "held_on": "2026-12-10", "participants": [a.id, c.id]})
+    assert workshop.status_code == 201, workshop.text
 
     # A's second API token and an invited colleague: objects of the accounts' routes.
     token = client.post("/api/v1/organisations/me/tokens", headers=a.headers, json={"label": "Jeton de la compta"})
@@ -189,12 +192,13 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         Obj("token", token.json()["id"], a, "A's second API token"),
         Obj("user", colleague.json()["id"], a, "A's invited colleague"),
         Obj("prospect", prospect.json()["prospect_id"], d, "D's prospect"),
+        Obj("workshop", workshop.json()["id"], d, "D's workshop of A and C"),
         Obj("role_request", asked.json()["id"], e, "E's request for the animateur role"),
         *(Obj("notification", n["id"], org, "notification") for org in (a, c) for n in notes_of[org.id][:2]),
     ]
     a.secrets += ["Collègue d'Alpha", "collegue@alpha-secret.example", "Jeton de la compta", "Note de flux Alpha",
                   "Note de contrat Alpha-Gamma", "Notes d'atelier confidentielles"]
-    d.secrets = ["Prospect confidentiel Epsilon", "eva@epsilon.example"]
+    d.secrets = ["Prospect confidentiel Epsilon", "eva@epsilon.example", "Atelier confidentiel Delta"]
     world.private_ids = {o.id for o in world.victims if not o.anonymised_read} | {a.id, c.id, d.id}
     return world
 
