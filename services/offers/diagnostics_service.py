@@ -206,14 +206,39 @@ def invited_organisation(session: Session, user: UserAccount | None) -> Organisa
 
 
 def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
-    """The contact refused the diagnostic: its organisation, flows, users and their links are deleted (nothing of
-    them was published). Returns the organisation's name; LinkRefused if the link cannot be used."""
+    """The contact refused the diagnostic: its organisation, flows, users and their links are deleted (no party ever
+    saw them). Returns the organisation's name; LinkRefused if the link cannot be used."""
     check_link(session, user_id, nonce, now)
     user = session.get(UserAccount, user_id)
     org = invited_organisation(session, user)
     if org is None:
         raise Conflict("organisation", "Cette organisation a déjà confirmé son diagnostic : ses données se gèrent "
                                        "depuis son espace.")
+    name = org.name
+    erase_invited(session, org)
+    session.commit()
+    return name
+
+
+INVITATION_RETENTION = timedelta(days=90)  # the invitation's link lasts 30 days; then two months to answer anyway
+
+
+def purge_unanswered_invitations(session: Session, now: datetime) -> list[str]:
+    """Organisations imported over `INVITATION_RETENTION` ago that neither confirmed nor refused are erased as if
+    they had refused: a diagnostic nobody consented to is not kept. Returns their names."""
+    due = session.exec(select(Organisation).where(col(Organisation.imported_by).is_not(None),
+                                                  col(Organisation.confirmed_at).is_(None),
+                                                  col(Organisation.created_at) < now - INVITATION_RETENTION)).all()
+    names = [org.name for org in due]
+    for org in due:
+        erase_invited(session, org)
+    session.commit()
+    return names
+
+
+def erase_invited(session: Session, org: Organisation) -> None:
+    """Delete an invited organisation, its users, links and drafts, and the events about them not sent yet; withdraw
+    its held flows from matching and have every service forget it (`organisation.erased`). The caller commits."""
     users = [u.id for u in session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id))]
     # Its held flows leave matching: those not sent yet are not sent, those sent are withdrawn.
     held = drafts(session, org)
@@ -230,5 +255,3 @@ def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
     add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
         organisation_id=org.id), producer=PRODUCER, key=org.id))
     session.delete(org)
-    session.commit()
-    return org.name

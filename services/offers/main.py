@@ -19,6 +19,7 @@ from offers.accounts_service import purge_expired_traces, use_password_cost
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
 from offers.diagnostics_api import build_diagnostics_router
+from offers.diagnostics_service import purge_unanswered_invitations
 from offers.models import TABLES
 from offers.service import expire_due_listings, organisation_problems, remind_expiring_listings
 from shared.geo import Gazetteer
@@ -51,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded; login
-        traces past their retention are deleted."""
+        traces past their retention are deleted, and diagnostics left unanswered erased."""
         purged_at: datetime | None = None
         while not stop.wait(settings.expiry_check_seconds):
             try:
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     now = datetime.now(timezone.utc)
                     if purged_at is None or now - purged_at >= PURGE_EVERY:  # a write: not at every check
                         purge_expired_traces(session, now)
+                        if purge_unanswered_invitations(session, now):
+                            runtime.relay.notify()
                         purged_at = now
             except Exception:  # the database may be away: try again at the next round
                 continue

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 from fastapi.testclient import TestClient
 from offers.accounts_service import appoint
+from offers.diagnostics_service import INVITATION_RETENTION, purge_unanswered_invitations
 from offers.main import create_app
 from offers.models import Listing, Organisation, UserAccount
 from sqlalchemy import select
@@ -245,3 +246,25 @@ def test_diagnostics_over_a_year_old_are_sent_for_review_in_one_action(offers: O
     assert opened.status_code == 303 and opened.headers["location"] == "/annonces?avis=revue"
     listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
     assert {o["name"]: o["diagnosed_on"] for o in listed}["Scierie du Val"] == date.today().isoformat()
+
+
+def test_a_diagnostic_left_unanswered_is_erased_after_its_retention(offers: Offers) -> None:
+    """RGPD: an invitation nobody answered is not kept for ever; the organisation is erased as if it had refused,
+    its held flows withdrawn, three months after the import. One that confirmed is its own."""
+    headers = animateur(offers)
+    upload(offers, headers, FILE)
+    path = offers.link_path(offers.links("contact@scierie.example")[-1])
+    assert offers.client.post(path, data={"action": "confirmer"}, follow_redirects=False).status_code == 303
+    now = datetime.now(timezone.utc)
+    with Session(offers.engine) as session:
+        assert purge_unanswered_invitations(session, now + timedelta(days=89)) == []
+        erased = purge_unanswered_invitations(session, now + INVITATION_RETENTION + timedelta(hours=1))
+    assert sorted(erased) == ["EHPAD Les Tilleuls", "GAEC des Bertranges"]
+    orgs, listings = imported(offers)
+    assert [o.name for o in orgs] == ["Scierie du Val"] and {x.organisation_id for x in listings} == {orgs[0].id}
+    with Session(offers.engine) as session:
+        assert not session.exec(select(UserAccount).where(UserAccount.email.in_(
+            ["gaec@bertranges.example", "direction@tilleuls.example"]))).all()
+    assert events(offers).count("organisation.erased") == 2
+    withdrawn = [kind for kind, _, _ in listing_events(offers)].count("listing.withdrawn")
+    assert withdrawn == 3  # the GAEC's two flows, the EHPAD's one
