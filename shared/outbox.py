@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 
 from kafka import KafkaProducer
 from sqlalchemy import Engine, update
-from sqlmodel import Field, Session, SQLModel, select
+from sqlmodel import Field, Session, SQLModel, col, select
 
 from shared.events import Envelope
 from shared.kafka import close_quietly, ensure_topics, make_producer
@@ -45,6 +45,18 @@ def add_event(session: Session, topic: str, envelope: Envelope) -> None:
     """Stage an event in the caller's transaction; it is published after commit."""
     session.add(OutboxMessage(event_id=str(envelope.event_id), topic=topic, key=envelope.key,
                               type=envelope.type, value=envelope.to_bytes()))
+
+
+def forget_sent(session: Session, *needles: str) -> int:
+    """Delete the events already published that mention one of `needles` (an erased organisation's id, its name):
+    the outbox keeps no copy of what an erasure removed. Those not sent yet still go (a retraction must reach its
+    consumers). Returns how many; the caller commits."""
+    wanted = [needle.encode("utf-8") for needle in needles if needle]
+    rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.sent_at).is_not(None))).all()
+    found = [row for row in rows if any(needle in row.value for needle in wanted)]
+    for row in found:
+        session.delete(row)
+    return len(found)
 
 
 def pending_count(engine: Engine) -> int:

@@ -25,8 +25,9 @@ from matching.knowledge import Knowledge
 from matching.knowledge.law import Regulation
 from matching.models import IndexedListing, Match, MatchMember, Teaching
 from matching.store import SqlProposals
-from shared.events import Envelope, ListingClosed, ListingSnapshot, Payload, Taught
+from shared.events import Envelope, ListingClosed, ListingSnapshot, OrganisationErased, Payload, Taught
 from shared.observability import MATCH_LATENCY
+from shared.outbox import forget_sent
 
 log = logging.getLogger(__name__)
 
@@ -47,9 +48,9 @@ ERASED_FIELDS = ("description", "category", "ewc_code", "quantity_value", "quant
                  "moisture_percent")
 
 
-def erase_held(session: Session, row: IndexedListing) -> None:
-    """A held listing withdrawn (its organisation refused the diagnostic): its row keeps only its id and revision, and
-    the sentences of the proposals that named it are emptied (no party ever read them)."""
+def erase_listing(session: Session, row: IndexedListing) -> None:
+    """What a listing said is forgotten (its organisation refused its diagnostic, or was deleted): its row keeps only
+    its id and revision, and the sentences of the proposals that named it are emptied."""
     row.title = ""
     for name in ERASED_FIELDS:
         setattr(row, name, None)
@@ -86,7 +87,29 @@ class MatchingProcessor:
     def handlers(self) -> dict[str, object]:
         return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
                 "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed,
-                "listing.paused": self.on_listing_paused, "matching.taught": self.on_taught}
+                "listing.paused": self.on_listing_paused, "matching.taught": self.on_taught,
+                "organisation.erased": self.on_organisation_erased}
+
+    def on_organisation_erased(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
+        """An organisation deleted: its listings leave the index (their open proposals are retracted) and nothing they
+        said is kept. Their `listing.withdrawn` may come before or after, on another topic."""
+        assert isinstance(payload, OrganisationErased)
+        try:
+            self._store_for(session)
+            self.engine.today = date.today()
+            for row in session.exec(select(IndexedListing).where(
+                    IndexedListing.organisation_id == payload.organisation_id)).all():
+                if row.active:
+                    self.engine.remove(row.listing_id, retract=True)
+                self.last_seq += 1
+                row.seq, row.active = self.last_seq, False
+                erase_listing(session, row)
+                session.add(row)
+                self.rows[row.listing_id] = row
+            forget_sent(session, payload.organisation_id)  # its matches' events, as published (names once accepted)
+        except Exception:
+            self.stale = True
+            raise
 
     def on_taught(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
         """A teaching: the engine reads with it (caught up from the `teaching` table), the listings holding its
@@ -144,7 +167,7 @@ class MatchingProcessor:
             row.seq, row.revision, row.active = seq, payload.revision, False
             self.engine.remove(payload.listing_id, retract=retract or held)
             if held:  # its organisation refused the diagnostic: nothing of what it said is kept
-                erase_held(session, row)
+                erase_listing(session, row)
         else:
             assert isinstance(payload, ListingSnapshot)
             was_held = row is not None and row.held

@@ -20,12 +20,14 @@ from shared.settings import Settings
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app; its consumer of `boucle.listings` runs alongside the routes."""
+    """Build the app; its consumer of `boucle.listings` (and of erasures on `boucle.organisations`) runs alongside
+    the routes."""
     settings = settings or Settings()
     runtime = ServiceRuntime("matching", settings, TABLES)
     knowledge = Knowledge.load()
     processor = MatchingProcessor(knowledge)
-    consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS], processor.handlers)  # type: ignore[arg-type]
+    consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
+                               processor.handlers)  # type: ignore[arg-type]
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
     runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)

@@ -55,10 +55,19 @@ def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> 
 
 
 def on_organisation_erased(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """organisation.erased: nothing of the organisation is kept — contact, preferences, notifications, emails."""
+    """organisation.erased: nothing of the organisation is kept — contact, preferences, notifications, emails, and what
+    its matches said of its listings (matching retracts them as its listings are withdrawn; the other parties are
+    still told)."""
     assert isinstance(payload, OrganisationErased)
     for model in (Contact, Preference, InAppNotification, OutgoingEmail):
         session.exec(delete(model).where(col(model.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
+    for match in session.exec(select(KnownMatch)).all():  # what its matches said of its listings
+        if any(party.get("organisation_id") == payload.organisation_id for party in match.parties or []):
+            match.parties = [{"organisation_id": party["organisation_id"], "listing_id": party.get("listing_id"),
+                              "kind": party.get("kind"), "title": ""}
+                             if party.get("organisation_id") == payload.organisation_id else party
+                             for party in match.parties]
+            session.add(match)
 
 
 def on_account_link(session: Session, envelope: Envelope, payload: Payload) -> None:

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlmodel import Session
 
-from offers import accounts, diagnostics_service
+from offers import accounts, diagnostics_service, erasure
 from offers import accounts_service as service
 from offers.accounts import NotAllowed, Principal
 from offers.domain import RuleBroken
@@ -126,10 +126,10 @@ def token_public(row: ApiToken) -> TokenPublic:
     return TokenPublic(id=row.id, label=row.label, created_at=row.created_at, revoked_at=row.revoked_at)
 
 
-def rule_error(exc: RuleBroken) -> HTTPException:
+def rule_error(exc: RuleBroken, where: str = "body") -> HTTPException:
     """Broken rules as field errors, every one of them; `organisation.commune` names a nested field."""
     status = 409 if isinstance(exc, service.Conflict) else 422
-    return HTTPException(status, detail=[{"loc": ["body", *each.field.split(".")], "msg": each.message,
+    return HTTPException(status, detail=[{"loc": [where, *each.field.split(".")], "msg": each.message,
                                           "type": "value_error"} for each in exc.each()])
 
 
@@ -190,6 +190,24 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
     def log_out(auth: AuthDep, session: SessionDep) -> Response:
         """Log out: the session ends everywhere and the cookie is cleared."""
         service.log_out(session, logged_in(auth).web, now())
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        return response
+
+    @router.delete("/organisations/me", status_code=204, responses=problems(401, 403))
+    def delete_organisation(confirm: Annotated[str, Query(max_length=300, description="the organisation's name, "
+                                                          "typed again")],
+                            auth: AuthDep, session: SessionDep) -> Response:
+        """Delete my organisation (its administrators, in person): its users, tokens, listings and events go; every
+        service forgets it (`organisation.erased`), and the territory's figures keep its synergies, anonymous. The
+        session ends and its cookie is cleared."""
+        try:
+            erasure.erase_own(session, logged_in(auth).principal, confirm)
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except RuleBroken as exc:
+            raise rule_error(exc, where="query") from exc
+        runtime.relay.notify()
         response = Response(status_code=204)
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
         return response

@@ -21,26 +21,25 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session, col, select
 
+from offers import erasure
 from offers.accounts_service import Conflict, check_link, stage_link, user_by_email
 from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, organisation_key, plain
 from offers.domain import DEFAULT_VALIDITY
-from offers.models import DismissedSuggestion, Listing, LoginLink, Organisation, UserAccount
+from offers.models import Listing, LoginLink, Organisation, UserAccount
 from offers.service import (
     PRODUCER,
-    drafts,
     locate,
     next_revision,
     profile,
-    stage_closed,
     stage_organisation,
     stage_snapshot,
 )
 from shared import topics
-from shared.events import OrganisationErased, new_event
+from shared.events import new_event
 from shared.geo import Gazetteer
-from shared.outbox import OutboxMessage, add_event
+from shared.outbox import add_event
 
 
 @dataclass
@@ -215,7 +214,7 @@ def refuse(session: Session, user_id: str, nonce: str, now: datetime) -> str:
         raise Conflict("organisation", "Cette organisation a déjà confirmé son diagnostic : ses données se gèrent "
                                        "depuis son espace.")
     name = org.name
-    erase_invited(session, org)
+    erasure.erase(session, org)
     session.commit()
     return name
 
@@ -231,27 +230,6 @@ def purge_unanswered_invitations(session: Session, now: datetime) -> list[str]:
                                                   col(Organisation.created_at) < now - INVITATION_RETENTION)).all()
     names = [org.name for org in due]
     for org in due:
-        erase_invited(session, org)
+        erasure.erase(session, org)
     session.commit()
     return names
-
-
-def erase_invited(session: Session, org: Organisation) -> None:
-    """Delete an invited organisation, its users, links and drafts, and the events about them not sent yet; withdraw
-    its held flows from matching and have every service forget it (`organisation.erased`). The caller commits."""
-    users = [u.id for u in session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id))]
-    # Its held flows leave matching: those not sent yet are not sent, those sent are withdrawn.
-    held = drafts(session, org)
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([d.id for d in held])))  # type: ignore[call-overload]
-    for draft in held:
-        next_revision(session, draft)
-        stage_closed(session, "listing.withdrawn", draft)
-    session.exec(delete(LoginLink).where(col(LoginLink.user_id).in_(users)))  # type: ignore[call-overload]
-    session.exec(delete(UserAccount).where(col(UserAccount.organisation_id) == org.id))  # type: ignore[call-overload]
-    session.exec(delete(Listing).where(col(Listing.organisation_id) == org.id))  # type: ignore[call-overload]
-    session.exec(delete(DismissedSuggestion).where(col(DismissedSuggestion.organisation_id) == org.id))  # type: ignore[call-overload]
-    # Its events too (its profile, its invitation: all keyed by it), then the one that has the others forget it.
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key) == org.id))  # type: ignore[call-overload]
-    add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
-        organisation_id=org.id), producer=PRODUCER, key=org.id))
-    session.delete(org)

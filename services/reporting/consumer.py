@@ -7,7 +7,17 @@ from collections.abc import Mapping
 from sqlmodel import Session, col, delete, select
 
 from reporting import synergies
-from reporting.models import Animateur, KnownListing, KnownMatch, KnownOrganisation, MatchParticipant
+from reporting.models import (
+    AccessLog,
+    Animateur,
+    KnownListing,
+    KnownMatch,
+    KnownOrganisation,
+    MatchParticipant,
+    SynergyMove,
+    SynergyParty,
+    WorkshopParticipant,
+)
 from reporting.territories import acts_as_animateur
 from shared.events import (
     Envelope,
@@ -22,6 +32,7 @@ from shared.events import (
     UserRoleChanged,
 )
 from shared.inbox import Handler
+from shared.outbox import forget_sent
 from shared.units import quantity_text
 
 
@@ -106,17 +117,46 @@ def on_match_accepted_opening(session: Session, envelope: Envelope, payload: Pay
     synergies.open_from_match(session, payload)
 
 
+ERASED_NAME = "Organisation supprimée"
+
+
 def on_organisation_erased(session: Session, _envelope: Envelope, payload: Payload) -> None:
-    """organisation.erased: an organisation never confirmed (an imported diagnostic refused) is forgotten, with its
-    listings and the held proposals that named it; it was no territory's actor and no party knew of it."""
+    """organisation.erased: what reporting knows of the organisation goes — its name, listings, the pistes held for
+    it, who read its records, its workshops' seats, its users' role — but the synergies it took part in and the
+    proposals made to it still count, anonymous: the territory's figures do not change."""
     assert isinstance(payload, OrganisationErased)
-    named = select(MatchParticipant.match_id).where(MatchParticipant.organisation_id == payload.organisation_id)
-    matches = list(session.exec(named).all())
-    if matches:
-        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(matches)))  # type: ignore[call-overload]
-        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(matches)))  # type: ignore[call-overload]
-    session.exec(delete(KnownListing).where(col(KnownListing.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
-    session.exec(delete(KnownOrganisation).where(col(KnownOrganisation.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
+    org_id = payload.organisation_id
+    named = list(session.exec(select(MatchParticipant.match_id).where(MatchParticipant.organisation_id == org_id)))
+    matches = list(session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(named)))) if named else []
+    held = [match.match_id for match in matches if match.held]  # no party ever knew of them: nothing to count
+    if held:
+        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(held)))  # type: ignore[call-overload]
+        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(held)))  # type: ignore[call-overload]
+    for match in matches:
+        if not match.held:
+            match.explanation = ""  # it named the organisation's listing
+            session.add(match)
+    for model, column in ((KnownListing, KnownListing.organisation_id), (AccessLog, AccessLog.owner_organisation_id),
+                          (WorkshopParticipant, WorkshopParticipant.organisation_id),
+                          (Animateur, Animateur.organisation_id)):
+        session.exec(delete(model).where(col(column) == org_id))  # type: ignore[call-overload]
+    for entry in session.exec(select(AccessLog).where(AccessLog.reader_organisation_id == org_id)):
+        entry.reader_name, entry.reader_user_id = ERASED_NAME, None
+        session.add(entry)
+    for move in session.exec(select(SynergyMove).where(SynergyMove.actor_organisation_id == org_id)):
+        move.actor_name = ERASED_NAME
+        session.add(move)
+    row = session.get(KnownOrganisation, org_id)
+    forget_sent(session, org_id, row.name if row is not None else "")  # e.g. the weekly summary that named it
+    if row is None:
+        return
+    counted = len(matches) > len(held) or session.exec(
+        select(SynergyParty).where(SynergyParty.organisation_id == org_id)).first() is not None
+    if counted:  # its commune keeps its synergies in the territory's figures; it is no actor any more
+        row.name, row.siret, row.confirmed = ERASED_NAME, None, False
+        session.add(row)
+    else:
+        session.delete(row)
 
 
 def handlers(*, open_synergies: bool = True) -> Mapping[str, Handler]:

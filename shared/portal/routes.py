@@ -211,6 +211,21 @@ def build_router(settings: Settings) -> APIRouter:
         return pages.render(v, "profile", "Profil de l'organisation", status=status, values=values,
                             errors=errors or {}, general=general or [])
 
+    @router.post("/organisation/supprimer", response_class=HTMLResponse)
+    async def delete_organisation(v: VisitDep) -> Response:
+        """`DELETE /api/v1/organisations/me?confirm=`: the organisation erased, the session's cookie cleared."""
+        v.require_account()
+        form = await v.form()
+        confirm = forms.text(form, "confirm")
+        answer = await v.backend.call("DELETE", "offers", "/organisations/me", params={"confirm": confirm})
+        if answer.ok:
+            v.cookies = answer.cookies
+            return pages.redirect(v, "/?avis=organisation-supprimee")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             {"confirm": "confirm"})
+        return await organisation_page(v, status=answer.status, values={"confirm": confirm}, errors=errors,
+                                       general=general or ([] if errors else [problem_of(answer)]))
+
     @router.get("/organisation/profil", response_class=HTMLResponse)
     async def profile(v: VisitDep) -> Response:
         """The profile, as a form (its administrators may change it)."""

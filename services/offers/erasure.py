@@ -1,0 +1,88 @@
+"""Erasing an organisation (RGPD): everything offers holds of it goes, and every other service is told to forget it.
+
+Used when an invited organisation refuses its diagnostic (or leaves it unanswered), and when an organisation's
+administrator deletes its organisation. Offers deletes the organisation, its users (their sessions, links, login
+attempts, role requests), its API tokens, its listings and what hangs on them, and the events about them still in
+its outbox, sent or not. Matching is told through `listing.withdrawn` for each listing it may know, then every
+service through `organisation.erased` (matching, notifications and reporting each erase or anonymise their copies;
+reporting keeps the synergies' figures, anonymous).
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, delete, select
+
+from offers import accounts
+from offers.accounts import NotAllowed, Principal
+from offers.domain import RuleBroken
+from offers.models import (
+    ApiToken,
+    DismissedSuggestion,
+    ExpiryReminder,
+    Listing,
+    ListingRequest,
+    LoginAttempt,
+    LoginLink,
+    Organisation,
+    RoleRequest,
+    UserAccount,
+    WebSession,
+)
+from offers.service import PRODUCER, next_revision, stage_closed
+from shared import topics
+from shared.events import OrganisationErased, new_event
+from shared.outbox import OutboxMessage, add_event
+
+KNOWN_TO_MATCHING = ("draft", "active", "paused")  # a listing in any other status was withdrawn or expired already
+
+
+def erase(session: Session, org: Organisation) -> None:
+    """Delete `org` and everything of it; stage the events that have the other services forget it. The caller
+    commits."""
+    users = list(session.exec(select(UserAccount).where(UserAccount.organisation_id == org.id)).all())
+    user_ids, emails = [u.id for u in users], [u.email for u in users] + [org.contact_email.lower()]
+    listings = list(session.exec(select(Listing).where(Listing.organisation_id == org.id)).all())
+    listing_ids = [listing.id for listing in listings]
+    # Its events, sent or not (an unsent one would carry its data after the erasure), keyed by it or its listings.
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([org.id, *listing_ids])))  # type: ignore[call-overload]
+    for listing in listings:
+        if listing.status in KNOWN_TO_MATCHING:
+            next_revision(session, listing)
+            stage_closed(session, "listing.withdrawn", listing)
+    session.flush()
+    for statement in (
+        delete(ExpiryReminder).where(col(ExpiryReminder.listing_id).in_(listing_ids)),
+        delete(ListingRequest).where(col(ListingRequest.organisation_id) == org.id),
+        delete(Listing).where(col(Listing.organisation_id) == org.id),
+        delete(WebSession).where(col(WebSession.user_id).in_(user_ids)),
+        delete(LoginLink).where(col(LoginLink.user_id).in_(user_ids)),
+        delete(RoleRequest).where(col(RoleRequest.organisation_id) == org.id),
+        delete(LoginAttempt).where(col(LoginAttempt.email).in_(emails)),
+        delete(ApiToken).where(col(ApiToken.organisation_id) == org.id),
+        delete(DismissedSuggestion).where(col(DismissedSuggestion.organisation_id) == org.id),
+        delete(UserAccount).where(col(UserAccount.organisation_id) == org.id),
+    ):
+        session.exec(statement)  # type: ignore[call-overload]
+    add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
+        organisation_id=org.id), producer=PRODUCER, key=org.id))
+    session.delete(org)
+
+
+def erase_own(session: Session, actor: Principal, confirm: str) -> str:
+    """An organisation's administrator deletes its organisation, in person (from a session) and naming it again
+    (`confirm`): returns its name. NotAllowed, RuleBroken on `confirm`."""
+    if actor.user_id is None:
+        raise NotAllowed("La suppression d'une organisation se fait en personne, depuis une session, pas avec un "
+                         "jeton d'API.")
+    accounts.check_can_manage_organisation(actor.role)
+    if actor.role == "platform_admin":
+        raise NotAllowed("L'organisation de l'équipe de la plateforme ne se supprime pas depuis Boucle.")
+    org = session.get(Organisation, actor.organisation_id)
+    assert org is not None, "a principal's organisation exists"
+    if " ".join(confirm.split()).casefold() != " ".join(org.name.split()).casefold():
+        raise RuleBroken("confirm", "Pour confirmer la suppression, recopiez le nom de l'organisation : "
+                                    f"« {org.name} ».")
+    name = org.name
+    erase(session, org)
+    session.commit()
+    return name
