@@ -9,9 +9,10 @@ import asyncio
 import base64
 import binascii
 import functools
+import json
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -210,6 +211,35 @@ def build_router(settings: Settings) -> APIRouter:
             values = {**current, "organisation_name": current.get("name", "")}
         return pages.render(v, "profile", "Profil de l'organisation", status=status, values=values,
                             errors=errors or {}, general=general or [])
+
+    @router.get("/organisation/donnees.json")
+    async def export_data(v: VisitDep) -> Response:
+        """Everything Boucle holds of my organisation, from each service's own API, in one JSON file (RGPD: the
+        right of access and to portability). Colleagues and tokens are its administrators' to read: a member's file
+        says so instead."""
+        v.require_account()
+        parts: dict[str, tuple[ServiceName, str, dict[str, str]]] = {
+            "organisation": ("offers", "/organisations/me", {}),
+            "utilisateurs": ("offers", "/organisations/me/users", {}),
+            "jetons_api": ("offers", "/organisations/me/tokens", {}),
+            "annonces": ("offers", "/listings", {"mine": "true"}),
+            "mises_en_relation": ("matching", "/matches", {}),
+            "notifications": ("notifications", "/notifications", {}),
+            "preferences": ("notifications", "/notifications/preferences", {}),
+            "synergies": ("reporting", "/synergies", {"history": "true"}),
+            "consultations_de_vos_donnees": ("reporting", "/access-log", {}),
+        }
+        answers = await asyncio.gather(*(v.backend.get(service, path, **params)
+                                         for service, path, params in parts.values()))
+        if any(answer.status >= 500 for answer in answers):
+            return pages.render(v, "unavailable", "Service indisponible", status=503)
+        body = {"exporte_le": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                **{key: answer.body if answer.ok else {"non_fourni": answer.detail() or "réservé aux administrateurs"}
+                   for key, answer in zip(parts, answers, strict=True)}}
+        name = f"boucle-donnees-{date.today().isoformat()}.json"
+        return pages.finish(v, Response(json.dumps(body, ensure_ascii=False, indent=2), media_type="application/json",
+                                        headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                 "Cache-Control": "no-store"}))
 
     @router.post("/organisation/supprimer", response_class=HTMLResponse)
     async def delete_organisation(v: VisitDep) -> Response:

@@ -75,10 +75,22 @@ def test_a_deleted_organisation_leaves_no_trace_but_its_anonymous_figures(stack:
         figures = {"territory": territory, "from": "2025-01-01"}
         before = client.get("/api/v1/reports/impact", headers=anne, params=figures).json()["indicators"]
 
+        # Its administrator downloads everything Boucle holds of it, from every service, in one file.
+        exported = client.get("/organisation/donnees.json", headers=cookie)
+        assert exported.status_code == 200 and "attachment" in exported.headers["content-disposition"]
+        data = exported.json()
+        assert data["organisation"]["name"] == name and data["utilisateurs"][0]["email"] == email
+        assert [x["description"] for x in data["annonces"]] == [secret]
+        assert len(data["mises_en_relation"]) == 1 and data["synergies"][0]["id"] == synergy["id"]
+        assert isinstance(data["notifications"], list) and "consultations_de_vos_donnees" in data
+
         # Only in person, naming it again: a wrong name is a French 422 on `confirm`; an API token cannot.
         wrong = client.delete("/api/v1/organisations/me", headers=paul, params={"confirm": "Cartonnerie"})
         assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["query", "confirm"]
         assert "recopiez le nom de l'organisation" in wrong.json()["detail"][0]["msg"]
+        by_token = client.delete("/api/v1/organisations/me", headers=buyer,
+                                 params={"confirm": f"Emballages de Monistrol {suffix}"})
+        assert by_token.status_code == 401
         gone = client.delete("/api/v1/organisations/me", headers=paul, params={"confirm": f"  {name.upper()} "})
         assert gone.status_code == 204, gone.text
         assert client.get("/api/v1/session", headers=cookie).status_code == 401
