@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     internal_token: str | None = Field(default=None, alias="BOUCLE_INTERNAL_TOKEN", min_length=16)
     animateur_email: str | None = Field(default=None, alias="BOUCLE_ANIMATEUR_EMAIL")
 
+    # Who runs this Boucle, for the mentions légales and the privacy policy (the collectivité, or its operator).
+    operator_name: str = Field(default="", alias="BOUCLE_OPERATOR_NAME")
+    operator_address: str = Field(default="", alias="BOUCLE_OPERATOR_ADDRESS")
+    operator_email: str = Field(default="", alias="BOUCLE_OPERATOR_EMAIL")
+    publication_director: str = Field(default="", alias="BOUCLE_PUBLICATION_DIRECTOR")
+    host_name: str = Field(default="", alias="BOUCLE_HOST_NAME")  # the hosting provider
+    host_address: str = Field(default="", alias="BOUCLE_HOST_ADDRESS")
+    dpo_email: str = Field(default="", alias="BOUCLE_DPO_EMAIL")  # the data protection officer, if any
+
     var_dir: Path = Field(default=Path("var"), alias="BOUCLE_VAR_DIR")
     public_url: str = Field(default="http://127.0.0.1:8000", alias="BOUCLE_PUBLIC_URL")
 

@@ -141,6 +141,20 @@ def build_router(settings: Settings) -> APIRouter:
             v.cookies = answer.cookies
         return pages.redirect(v, "/?avis=deconnecte")
 
+    # --- legal pages: their details are the operator's settings (BOUCLE_OPERATOR_…) ------------------
+
+    @router.get("/mentions-legales", response_class=HTMLResponse)
+    async def legal(v: VisitDep) -> Response:
+        return pages.render(v, "legal", "Mentions légales")
+
+    @router.get("/confidentialite", response_class=HTMLResponse)
+    async def privacy(v: VisitDep) -> Response:
+        return pages.render(v, "privacy", "Politique de confidentialité")
+
+    @router.get("/accessibilite", response_class=HTMLResponse)
+    async def accessibility(v: VisitDep) -> Response:
+        return pages.render(v, "accessibility", "Déclaration d'accessibilité")
+
     # --- my space --------------------------------------------------------------------------------
 
     @router.get("/espace", response_class=HTMLResponse)

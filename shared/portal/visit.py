@@ -109,6 +109,10 @@ class Pages:
 
     def __init__(self, settings: Settings):
         self.env = page_templates()
+        self.env.globals["operator"] = {  # the legal pages' details; « à renseigner » until the operator sets them
+            name: getattr(settings, name) or "" for name in (
+                "operator_name", "operator_address", "operator_email", "publication_director", "host_name",
+                "host_address", "dpo_email")}
         # Secure as the session cookie is; browsers take Secure cookies from http://localhost and 127.0.0.1 too.
         self.secure = True
 
