@@ -33,6 +33,9 @@ DEFAULT_USE_RADIUS_KM = 30.0
 # Families of what is shared as such (equipment, services, skills, energy and water), not collected or bought.
 SHARED_FAMILIES = frozenset({"equipment", "services", "skills_staff", "energy_heat", "water"})
 FAMILY_PREFIX = "family:"
+# A pool request for a room or a service groups with one naming the use it alone serves (see `pooling_keys`).
+POOLED_AS_THEIR_USE = frozenset({"equipment", "services"})
+SOLE_USE_STRENGTH = 0.9
 ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -143,13 +146,25 @@ class Knowledge:
     def pooling_keys(self, node_id: str) -> frozenset[str]:
         """What a pool request naming the node asks to share. A material (« cartons : collecte groupée ? »)
         asks for a shared collection or purchase of its family, as a collection service of that family does; a
-        service, a skill or a piece of equipment is shared as itself (a first-aid course is no forklift course)."""
+        service, a skill or a piece of equipment is shared as itself (a first-aid course is no forklift course),
+        and a room or a service also as the use it alone answers (« chambre froide » = « stockage frigorifique »)."""
         node = self.nodes[node_id]
         if node.collects:
             return frozenset({FAMILY_PREFIX + node.collects})
         if node.kind == "resource" and node.family and node.family not in SHARED_FAMILIES:
             return frozenset({FAMILY_PREFIX + node.family})
-        return frozenset({node_id})
+        return frozenset({node_id, *self._sole_uses(node)})
+
+    def _sole_uses(self, node: Node) -> set[str]:
+        """Uses a piece of equipment or a service is the one answer to (« chambre froide » and « stockage
+        frigorifique », « gardiennage » and « surveillance de site »): a pool request naming either asks to share
+        the same thing. Only equipment and services, and only a use no other resource serves as well."""
+        if node.kind != "resource" or node.family not in POOLED_AS_THEIR_USE:
+            return set()
+        return {rule.target for rule in self._from.get(node.id, ())
+                if rule.strength >= SOLE_USE_STRENGTH and self.nodes[rule.target].kind == "use"
+                and self.nodes[rule.target].family in POOLED_AS_THEIR_USE
+                and [r.source for r in self._to.get(rule.target, ()) if r.strength >= SOLE_USE_STRENGTH] == [node.id]}
 
     def radius_km(self, node_id: str) -> float:
         """How far the node sensibly travels: its family's default (a use without family: 30 km)."""
