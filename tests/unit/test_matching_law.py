@@ -77,6 +77,17 @@ FORBIDDEN = [
     pytest.param(offer("Fumier de volailles d'un élevage hors-sol"), need("Fumier pour mes parcelles",
                                                                           organic_farming=True),
                  id="industrial-livestock-never-organic"),
+    pytest.param(offer("Eaux usées traitées de la station d'épuration"),
+                 need("Eau pour le nettoyage des locaux de notre EHPAD"), id="reuse-water-never-in-care-homes"),
+    pytest.param(offer("Eau de pluie récupérée en cuve, 20 m3"),
+                 need("Eau pour le lavage des légumes de notre légumerie"), id="food-contact-water-is-potable"),
+    pytest.param(offer("Huile de colza pure pressée à la ferme"), need("Biocarburant pour nos camions"),
+                 id="vegetable-oil-no-lorry-fuel"),
+    pytest.param(offer("Stock de sel de déneigement en vrac"), need("Sel pour l'alimentation de nos brebis"),
+                 id="road-salt-never-feed"),
+    pytest.param(offer("Sulfate d'ammonium du laveur d'air"), need("Engrais azoté pour mes parcelles",
+                                                                  organic_farming=True),
+                 id="mineral-nitrogen-never-organic"),
 ]
 
 
@@ -138,6 +149,10 @@ def test_allowed_exchanges_of_the_same_materials_stay_proposed() -> None:
     assert proposals(offer("Granulés de bois DIN plus"), need("Combustible pour chaudière à granulés"))
     assert proposals(offer("Sciure de bois sec non traité"), need("Sciure pour litière de poulailler"))
     assert proposals(offer("Plaquettes de bois non traité"), need("Combustible pour chaudière bois"))
+    assert "water_reuse_authorisation" in obligation_ids(offer("Eaux usées traitées de la station d'épuration"),
+                                                         need("Eau pour l'irrigation de nos vergers"))
+    assert proposals(offer("Eau de pluie récupérée en cuve, 20 m3"), need("Eau pour le lavage de nos camions"))
+    assert proposals(offer("Huile de colza pure pressée à la ferme"), need("Huile végétale pure pour nos tracteurs"))
 
 
 def test_a_negated_phrase_is_no_trait() -> None:
