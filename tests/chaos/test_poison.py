@@ -32,7 +32,7 @@ from tests.conftest import Databases, make_stack
 pytestmark = pytest.mark.chaos
 
 CONSUMERS = {  # who reads each topic (the services' main.py)
-    topics.ORGANISATIONS: {"notifications", "reporting"},
+    topics.ORGANISATIONS: {"matching", "notifications", "reporting"},  # matching: erasures only
     topics.LISTINGS: {"matching", "notifications", "reporting"},
     topics.MATCHES: {"notifications", "reporting"},
     topics.SYNERGIES: {"notifications"},
