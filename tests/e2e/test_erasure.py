@@ -102,7 +102,7 @@ def test_a_deleted_organisation_leaves_no_trace_but_its_anonymous_figures(stack:
                     if (hits := found_in(stack, service, needles, skip={"outgoing_email"}))}
 
         try:
-            wait_until(lambda: not traces(), timeout=30)
+            wait_until(lambda: not traces(), timeout=30, interval=0.5)
         except AssertionError:
             raise AssertionError(f"still there: {traces()}") from None
         # ... except the emails already sent to the buyer, which named it once both had accepted (kept as sent).
