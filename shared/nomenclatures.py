@@ -15,16 +15,25 @@ DATA = Path(__file__).parent / "data"
 # or a product that never was a waste.
 WASTE_STATUSES = {"waste": "déchet", "by_product": "sous-produit", "end_of_waste": "sortie du statut de déchet",
                   "product": "produit"}
-# The kinds of organisation, as the portal and the diagnostics file name them.
+# The kinds of organisation, as French EIT programmes count a territory's actors (« 15 entreprises, 6 exploitants
+# agricoles, 3 EHPAD, 2 hôpitaux, 2 structures d'insertion », a CUMA, a syndicat…) and the portal and the
+# diagnostics file name them.
 ORGANISATION_KINDS = {
     "company": "Entreprise",
     "farm": "Exploitation agricole",
+    "cuma": "CUMA",
+    "cooperative": "Coopérative",
     "hospital": "Établissement de santé",
-    "care_home": "EHPAD ou maison de retraite",
-    "association": "Association ou structure d'insertion",
+    "care_home": "EHPAD ou établissement médico-social",
+    "insertion": "Structure d'insertion ou ESAT",
+    "association": "Association",
+    "ressourcerie": "Ressourcerie ou recyclerie",
     "public_body": "Collectivité ou organisme public",
+    "syndicate": "Syndicat (déchets, eau, énergie…)",
     "other": "Autre",
 }
+# The kinds that may animate a territory: a collectivité, or a syndicat mixte it entrusts with the programme.
+ANIMATING_KINDS = ("public_body", "syndicate")
 # The kinds of listing, as lists and summaries name them (shared.events.ListingKind).
 LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
 # On what terms a listing is given: shown before a match is accepted; its price only after.

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from offers.domain import RuleBroken
+from shared.nomenclatures import ANIMATING_KINDS
 
 Role = Literal["member", "org_admin", "animateur", "platform_admin"]
 ROLES: tuple[Role, ...] = ("member", "org_admin", "animateur", "platform_admin")
@@ -116,7 +117,7 @@ def check_can_grant(actor_role: str, current_role: str, new_role: str, *, same_o
 
 
 # Roles a user asks the platform's team for, and the kinds of organisation that may ask for each.
-REQUESTABLE_ROLES: dict[str, tuple[str, ...]] = {"animateur": ("public_body",)}
+REQUESTABLE_ROLES: dict[str, tuple[str, ...]] = {"animateur": ANIMATING_KINDS}
 
 
 def check_can_request(role: str, current_role: str, organisation_kind: str) -> None:

@@ -89,10 +89,13 @@ HEADER_OF = {plain(column.header): column.key for column in COLUMNS} | {
     "precisions": "details", "qualite": "details", "confidentiel": "private", "date": "diagnosed_on"}
 KIND_OF = {plain(label): code for code, label in ORGANISATION_KINDS.items()} | {plain(code): code for code in
                                                                                 ORGANISATION_KINDS} | {
-    "ferme": "farm", "exploitation": "farm", "agriculteur": "farm", "cuma": "farm", "hopital": "hospital",
-    "clinique": "hospital", "ehpad": "care_home", "maison de retraite": "care_home", "esat": "association",
-    "structure d insertion": "association", "collectivite": "public_body", "commune": "public_body",
-    "syndicat": "public_body", "entreprise": "company", "societe": "company"}
+    "ferme": "farm", "exploitation": "farm", "agriculteur": "farm", "hopital": "hospital",
+    "clinique": "hospital", "ehpad": "care_home", "maison de retraite": "care_home", "esat": "insertion",
+    "structure d insertion": "insertion", "chantier d insertion": "insertion", "collectivite": "public_body",
+    "commune": "public_body", "syndicat": "syndicate", "syndicat mixte": "syndicate", "entreprise": "company",
+    "societe": "company", "cooperative agricole": "cooperative", "recyclerie": "ressourcerie",
+    # the labels of files made from the template before 7 December 2026
+    "association ou structure d insertion": "association", "ehpad ou maison de retraite": "care_home"}
 FREQUENCY_OF = {plain(label): code for code, label in FREQUENCY_LABELS.items()} | {plain(code): code for code in
                                                                                    FREQUENCY_LABELS} | {
     "une fois": "once", "ponctuel": "once", "quotidien": "daily", "hebdomadaire": "weekly", "mensuel": "monthly",

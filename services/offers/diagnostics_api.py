@@ -15,6 +15,7 @@ from offers.diagnostics_service import import_diagnostics
 from offers.models import Listing, Organisation
 from shared.geo import Gazetteer
 from shared.http import problems
+from shared.nomenclatures import ANIMATING_KINDS
 from shared.service import ServiceRuntime
 
 IMPORTING_ROLES = ("animateur", "platform_admin")
@@ -102,7 +103,7 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
             raise HTTPException(422, detail=[{"loc": ["body", "fichier"], "msg": str(exc), "type": "value_error"}]) \
                 from exc
         # A platform admin imports anywhere; an animateur, in its own intercommunalité.
-        epci = org.epci if org.kind == "public_body" and org.epci else None
+        epci = org.epci if org.kind in ANIMATING_KINDS and org.epci else None
         return diagnostics.preview(headers, lines, gazetteer, epci, date.today())
 
     @router.get("/modele.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})

@@ -22,7 +22,9 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-OrganisationKind = Literal["company", "farm", "hospital", "care_home", "association", "public_body", "other"]
+# shared.nomenclatures.ORGANISATION_KINDS (tests/unit check that they agree)
+OrganisationKind = Literal["company", "farm", "cuma", "cooperative", "hospital", "care_home", "insertion",
+                           "association", "ressourcerie", "public_body", "syndicate", "other"]
 
 
 class Organisation(SQLModel, table=True):

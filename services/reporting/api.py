@@ -70,9 +70,10 @@ from shared.http import (
     replayed,
 )
 from shared.links import LinkSigner
+from shared.nomenclatures import ANIMATING_KINDS
 from shared.service import ServiceRuntime
 
-ANIMATEUR_KINDS = ("public_body",)
+ANIMATEUR_KINDS = ANIMATING_KINDS
 EARLIEST = date(2000, 1, 1)
 
 

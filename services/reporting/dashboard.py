@@ -9,6 +9,7 @@ back to its factors and sources. Numbers stay raw here; `display` formats them.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -22,7 +23,7 @@ from reporting.models import KnownListing, KnownOrganisation, SynergyParty, Terr
 from reporting.synergies import supply_statuses, territory_actors, territory_synergies
 from shared import maps
 from shared.geo import Gazetteer
-from shared.nomenclatures import WASTE_STATUSES
+from shared.nomenclatures import ORGANISATION_KINDS, WASTE_STATUSES
 
 MAX_MONTHS = 120  # the monthly chart stays readable, and a period of ten years is already a long one
 
@@ -125,7 +126,14 @@ class Dashboard:
 
     @property
     def actors(self) -> int:
-        return sum(1 for m in self.map.markers if m.kind == "actor")
+        return sum(1 for m in self.map.markers if m.kind != "gisement")
+
+    @property
+    def actor_kinds(self) -> list[tuple[str, str, int]]:
+        """(kind, French label, how many) of the territory's actors on the map, the most numerous first."""
+        counts = Counter(m.kind for m in self.map.markers if m.kind != "gisement")
+        return [(kind, ORGANISATION_KINDS.get(kind, kind), n)
+                for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
 
     @property
     def gisements(self) -> int:
@@ -252,7 +260,7 @@ def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) 
     members = territory_actors(session, territory)
     orgs = session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))
                         .order_by(col(KnownOrganisation.name))).all() if members else []
-    markers = [(org.insee or "", "actor", f"{org.name} — {names.get(org.insee or '', '')}") for org in orgs]
+    markers = [(org.insee or "", org.kind, f"{org.name} — {names.get(org.insee or '', '')}") for org in orgs]
     home = {org.organisation_id: org.insee for org in orgs}
     offers = session.exec(select(KnownListing).where(
         KnownListing.kind == "offer", col(KnownListing.active).is_(True),

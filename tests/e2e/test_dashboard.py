@@ -122,7 +122,8 @@ def test_dashboard_shows_the_figures_of_2025(stack: Stack, scenario: dict[str, A
     assert "13,9 t CO2e (transport)" in flat(html)
     # The map: the territory's two communes, four organisations and two gisements; no quantity of a listing.
     assert html.count('class="commune"') == 2
-    assert html.count('class="marker marker-actor"') == ACTORS and html.count('class="marker marker-gisement"') == 2
+    assert html.count('class="marker marker-actor marker-') == ACTORS
+    assert html.count('class="marker marker-gisement"') == 2
     assert "Sciure de hêtre" in html  # the animateur sees every listing of the territory, not its quantity
     assert "7 t par mois" not in flat(html) and "2 t par mois" not in flat(html)
 

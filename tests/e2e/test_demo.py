@@ -36,7 +36,7 @@ def test_the_demo_territory_has_actors_synergies_and_figures(sqlite_stack: Stack
         actors = client.get(f"/api/v1/territories/{territory['id']}/actors", headers=cookie).json()
         assert len(actors) == len(DEMO["organisations"])  # the collectivité and the platform's team aside
         kinds = {actor["kind"] for actor in actors}
-        assert {"company", "farm", "care_home", "hospital", "association"} <= kinds
+        assert {"company", "farm", "cuma", "care_home", "hospital", "insertion", "ressourcerie"} <= kinds
         impact = client.get("/api/v1/reports/impact", headers=cookie, params={
             "territory": territory["id"], "from": "2026-01-01"}).json()
         stages = impact["synergies_by_stage"]
