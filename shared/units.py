@@ -9,12 +9,16 @@ UNITS: dict[str, tuple[str, str]] = {
     "kg": ("kg", "kg"),
     "t": ("t", "t"),
     "l": ("L", "L"),
+    "hl": ("hL", "hL"),  # the unit of wine, lees and must
     "m3": ("m³", "m³"),
     "m2": ("m²", "m²"),
     "kwh": ("kWh", "kWh"),
     "mwh": ("MWh", "MWh"),
     "unit": ("unité", "unités"),
     "pallet": ("palette", "palettes"),
+    "bale": ("botte", "bottes"),  # straw, hay: a bale as it is sold
+    "meal": ("repas", "repas"),
+    "animal_place": ("place animale", "places animales"),
     "hour": ("heure", "heures"),
     "day": ("jour", "jours"),
     "nm3": ("Nm³", "Nm³"),  # a gas at normal conditions
@@ -25,7 +29,9 @@ UNITS: dict[str, tuple[str, str]] = {
     "th": ("t/h", "t/h"),
 }
 RATE_UNITS = frozenset({"kw", "mw", "m3h", "th"})
-ALIASES = {"m3/h": "m3h", "t/h": "th", "nm3/h": "m3h", "kwth": "kw", "mwth": "mw"}
+ALIASES = {"m3/h": "m3h", "t/h": "th", "nm3/h": "m3h", "kwth": "kw", "mwth": "mw", "hectolitre": "hl",
+           "hectolitres": "hl", "botte": "bale", "bottes": "bale", "balle": "bale", "balles": "bale", "repas": "meal",
+           "couvert": "meal", "couverts": "meal", "place": "animal_place", "places": "animal_place"}
 
 FREQUENCY_LABELS = {"once": "en une fois", "daily": "par jour", "weekly": "par semaine", "monthly": "par mois",
                     "yearly": "par an", "continuous": "en continu", "seasonal": "par saison"}

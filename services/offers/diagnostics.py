@@ -105,7 +105,8 @@ FREQUENCY_OF = {plain(label): code for code, label in FREQUENCY_LABELS.items()} 
 UNIT_OF = {plain(label): code for code, labels in UNITS.items() for label in labels} | {
     "tonne": "t", "tonnes": "t", "kilo": "kg", "kilos": "kg", "kilogramme": "kg", "kilogrammes": "kg", "litre": "l",
     "litres": "l", "metre cube": "m3", "metres cubes": "m3", "heures": "hour", "jours": "day", "pieces": "unit",
-    "piece": "unit"}
+    "piece": "unit", "hectolitre": "hl", "hectolitres": "hl", "balle": "bale", "balles": "bale", "couverts": "meal",
+    "places": "animal_place"}
 
 
 def unit_of(raw: str) -> str | None:

@@ -430,8 +430,8 @@ class RoleChange(Input):
 
 class Quantity(Input):
     value: float = PydanticField(gt=0, le=1e12, description="strictement positive")
-    unit: Text = PydanticField(max_length=20, description="kg, t, l, m3, m2, kwh, mwh, unit, pallet, hour, day, "
-                                                          "nm3 ; débits : kw, mw, m3h, th")
+    unit: Text = PydanticField(max_length=20, description="kg, t, l, hl, m3, m2, kwh, mwh, unit, pallet, bale, meal, "
+                                                          "animal_place, hour, day, nm3 ; débits : kw, mw, m3h, th")
 
 
 PrivateField = Literal["quantity"]

@@ -61,7 +61,8 @@ PER_YEAR = {"week": 52.0, "month": 12.0, "year": 1.0}
 # Unit codes of shared/units.py that are a mass, with their value in tonnes.
 MASS_UNITS = {"t": 1.0, "kg": 0.001}
 # Units that become tonnes only through a density (t per unit given by the user, or a cited default).
-DENSITY_UNITS = ("m3", "l", "m2", "unit", "pallet")
+DENSITY_UNITS = ("m3", "hl", "l", "m2", "unit", "pallet", "bale", "meal", "animal_place")
+M3_PER_UNIT = {"m3": 1.0, "hl": 0.1, "l": 0.001}  # volumes a material's density (t per m3) converts
 # Energy and time: never a mass, whatever density is given.
 NOT_A_MASS = ("kwh", "mwh", "hour", "day")
 
@@ -616,11 +617,10 @@ def _tonnes_per_unit(flow: Flow, factors: Factors, sources: set[str]) -> tuple[f
     if flow.density_t_per_unit is not None:
         return flow.density_t_per_unit, "density given with the flow", None
     material = factors.materials.get(flow.material) if flow.material else None
-    if material is not None and material.density_t_per_m3 is not None and unit in ("m3", "l"):
+    if material is not None and material.density_t_per_m3 is not None and unit in M3_PER_UNIT:
         if material.density_source:
             sources.add(material.density_source)
-        per_unit = material.density_t_per_m3 if unit == "m3" else material.density_t_per_m3 / 1000.0
-        return per_unit, f"default density of {material.key}", None
+        return material.density_t_per_m3 * M3_PER_UNIT[unit], f"default density of {material.key}", None
     return None, None, f"{unit} without a density"
 
 

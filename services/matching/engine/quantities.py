@@ -10,9 +10,11 @@ from shared.units import RATE_HOURS_PER_YEAR, RATE_UNITS
 UNITS: dict[str, tuple[str, float]] = {
     "kg": ("mass", 1.0), "t": ("mass", 1000.0),
     "kwh": ("energy", 1.0), "mwh": ("energy", 1000.0),
-    "l": ("volume", 0.001), "m3": ("volume", 1.0), "nm3": ("volume", 1.0),  # base: m3
+    "l": ("volume", 0.001), "hl": ("volume", 0.1), "m3": ("volume", 1.0), "nm3": ("volume", 1.0),  # base: m3
     "m2": ("area", 1.0),
     "unit": ("count", 1.0), "pallet": ("count", 1.0),
+    # counted things of their own: bales only compare with bales, meals with meals, animal places with places
+    "bale": ("bale", 1.0), "meal": ("meal", 1.0), "animal_place": ("animal_place", 1.0),
     "hour": ("time", 1.0), "day": ("time", 8.0),
     "kw": ("energy", 1.0), "mw": ("energy", 1000.0), "m3h": ("volume", 1.0), "th": ("mass", 1000.0),
 }
