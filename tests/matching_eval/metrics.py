@@ -48,13 +48,17 @@ def to_listing(row: dict[str, Any]):
 
 
 def run_engine(engine_factory: Callable[[], Any], cases: list[dict[str, Any]]) -> list[Any]:
-    """Feeds every listing of every case, in file order, through one engine; all the proposals it returns."""
+    """Feeds every listing of every case, in file order, through one engine; the proposals standing at the end (a
+    group superseded by a larger one as members join is retracted, as its parties are told: it no longer counts)."""
     engine = engine_factory()
-    proposals: list[Any] = []
+    standing: dict[str, Any] = {}
     for case in cases:
         for row in case["listings"]:
-            proposals.extend(engine.upsert(to_listing(row)))
-    return proposals
+            changes = engine.apply(to_listing(row))
+            for key in changes.retracted:
+                standing.pop(key, None)
+            standing.update((proposal.key, proposal) for proposal in changes.proposed)
+    return list(standing.values())
 
 
 def run_engine_per_case(engine_factory: Callable[[], Any], cases: list[dict[str, Any]]) -> list[Any]:

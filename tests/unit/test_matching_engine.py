@@ -260,10 +260,13 @@ def test_an_update_that_no_longer_fits_retracts_and_a_clearly_better_one_returns
 
 # -- mutualisation -----------------------------------------------------------------------
 def test_pool_requests_for_the_same_equipment_form_one_growing_group(engine: Engine) -> None:
-    engine.apply(listing("p1", "pool", "Broyeur à partager"))
-    assert engine.apply(listing("p2", "pool", "Besoin d'un broyeur", at=(47.15, 4.97))).proposed == []  # a pair
-    [group] = engine.apply(listing("p3", "pool", "Broyeur de végétaux en commun", at=(47.12, 4.93))).proposed
-    assert group.kind == "group" and group.listing_ids == ("p1", "p2", "p3")
+    """Two organisations asking for the same pooled service already share it (issue 14); a third joins them."""
+    assert engine.apply(listing("p1", "pool", "Broyeur à partager")).proposed == []
+    [pair] = engine.apply(listing("p2", "pool", "Besoin d'un broyeur", at=(47.15, 4.97))).proposed
+    assert pair.kind == "group" and pair.listing_ids == ("p1", "p2") and "2 organisations" in pair.explanations["p2"]
+    third = engine.apply(listing("p3", "pool", "Broyeur de végétaux en commun", at=(47.12, 4.93)))
+    [group] = third.proposed
+    assert group.kind == "group" and group.listing_ids == ("p1", "p2", "p3") and third.retracted == [pair.key]
     assert "3 organisations" in group.explanations["p3"]
     changes = engine.apply(listing("p4", "pool", "Broyeur", at=(47.14, 4.92)))
     [grown] = [p for p in changes.proposed if p.kind == "group"]

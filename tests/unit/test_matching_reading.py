@@ -81,12 +81,15 @@ def test_pool_requests_for_a_material_group_with_its_collection_service() -> Non
     from matching.engine import Engine
 
     engine = Engine(Knowledge.load(), today=date(2026, 12, 7))
-    proposals = []
+    standing = {}
     for n, title in enumerate(("Collecte mutualisée des cartons", "cartons : collecte groupée sur la zone ?",
                                "cherche solution collective pour nos cartons")):
-        proposals += engine.upsert(ListingInput(listing_id=f"p{n}", organisation_id=f"o{n}", kind="pool", title=title,
-                                                lat=47.32 + n / 500, lon=5.04))
-    [group] = [p for p in proposals if p.kind == "group"]
+        changes = engine.apply(ListingInput(listing_id=f"p{n}", organisation_id=f"o{n}", kind="pool", title=title,
+                                            lat=47.32 + n / 500, lon=5.04))
+        for key in changes.retracted:
+            standing.pop(key)
+        standing.update((p.key, p) for p in changes.proposed)
+    [group] = [p for p in standing.values() if p.kind == "group"]
     assert group.listing_ids == ("p0", "p1", "p2")
     knowledge = Knowledge.load()  # two different courses are not one shared course
     assert not knowledge.pooling_keys("first_aid_training") & knowledge.pooling_keys("forklift_licence_training")

@@ -32,7 +32,9 @@ __all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal",
 MAX_PAIRS_PER_LISTING = 10  # the best ten: more is noise for a company, and work for nothing
 CLEARLY_BETTER = 0.15  # a retracted pair comes back only with this much more score
 SMALL_PRODUCER_KG_PER_YEAR = 24_000  # below 2 t a month, a producer gains from a shared collection
-MIN_GROUP = 3  # two organisations make a pair; pooling starts at three
+# Two organisations asking for the same pooled service already share it (issue 14); a shared collection of small
+# producers' waste starts at three (two are better served by a pair with a collector).
+MIN_GROUP = {"pool": 2, "collection": 3}
 GROUP_RADIUS_KM = 10.0  # neighbours: a business park, a commune and its surroundings
 NOT_COLLECTED = frozenset({"energy_heat", "water", "equipment", "services", "skills_staff"})
 
@@ -241,7 +243,7 @@ class Engine:
                 if all(within(m, other, radius) for m in members):
                     members.append(other)
                     seen_orgs.add(other.listing.organisation_id)
-            if len(members) >= MIN_GROUP:
+            if len(members) >= MIN_GROUP[purpose]:
                 return self._group(purpose, key, node, members, radius)
         return None
 
