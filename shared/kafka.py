@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
@@ -13,10 +14,24 @@ from shared import topics
 from shared.settings import Settings
 
 
+def client_options(settings: Settings) -> dict[str, Any]:
+    """What every client (producer, consumer, admin) needs to reach the cluster: its servers, and on a managed
+    cluster TLS and SASL (PLAIN or SCRAM)."""
+    options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers,
+                               "security_protocol": settings.kafka_security_protocol}
+    if settings.kafka_security_protocol in ("SSL", "SASL_SSL") and settings.kafka_ssl_cafile:
+        options["ssl_cafile"] = settings.kafka_ssl_cafile
+    if settings.kafka_security_protocol.startswith("SASL_"):
+        options.update(sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
+                       sasl_plain_username=settings.kafka_sasl_username,
+                       sasl_plain_password=settings.kafka_sasl_password)
+    return options
+
+
 def make_producer(settings: Settings) -> KafkaProducer:
     """A producer that waits for all in-sync replicas and keeps per-key order on retry."""
     return KafkaProducer(
-        bootstrap_servers=settings.bootstrap_servers,
+        **client_options(settings),
         acks="all",
         max_in_flight_requests_per_connection=1,
         linger_ms=2,
@@ -43,15 +58,15 @@ IDLE_FETCH_WAIT_MS = 300
 
 def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:
     """A consumer in `group_id` that commits offsets only when told to."""
-    poll_interval = settings.kafka_max_poll_interval_ms
+    poll_interval = settings.poll_interval_ms
     return KafkaConsumer(
         *topic_names,
-        bootstrap_servers=settings.bootstrap_servers,
+        **client_options(settings),
         group_id=group_id,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
         max_poll_interval_ms=poll_interval,
-        session_timeout_ms=max(6000, poll_interval),
+        session_timeout_ms=min(max(6000, poll_interval), 45_000),  # Kafka's own default in production
         heartbeat_interval_ms=1000,
         max_poll_records=100,
         fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
@@ -59,13 +74,27 @@ def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> 
     )
 
 
+def topic_configs(settings: Settings, name: str) -> dict[str, str]:
+    """A topic's settings as Boucle creates it: how long it keeps events, the replicas a write must reach."""
+    days = topics.RETENTION.get(name, settings.kafka_retention_days)
+    configs = {"retention.ms": "-1" if days is None else str(days * 24 * 3600 * 1000)}
+    if settings.kafka_min_insync_replicas is not None:
+        configs["min.insync.replicas"] = str(settings.kafka_min_insync_replicas)
+    return configs
+
+
+def new_topics(settings: Settings, names: tuple[str, ...]) -> list[NewTopic]:
+    return [NewTopic(name, num_partitions=settings.kafka_partitions,
+                     replication_factor=settings.kafka_replication_factor, topic_configs=topic_configs(settings, name))
+            for name in names]
+
+
 def ensure_topics(settings: Settings, names: tuple[str, ...] = topics.ALL_WITH_DLQ) -> None:
-    """Create the topics that do not exist yet (idempotent)."""
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, request_timeout_ms=10_000)
+    """Create the topics that do not exist yet (idempotent), with their replicas and retention."""
+    admin = KafkaAdminClient(**client_options(settings), request_timeout_ms=10_000)
     try:
         existing = set(admin.list_topics())
-        missing = [NewTopic(n, num_partitions=settings.kafka_partitions, replication_factor=1)
-                   for n in names if n not in existing]
+        missing = new_topics(settings, tuple(n for n in names if n not in existing))
         if missing:
             with contextlib.suppress(TopicAlreadyExistsError):  # another process was first
                 admin.create_topics(missing)

@@ -58,8 +58,22 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str | None = Field(default=None, alias="KAFKA_BOOTSTRAP_SERVERS")
     # Tansu makes a group's first join wait for the rebalance timeout, which kafka-python
     # takes from max_poll_interval_ms: keep it short, or consumers idle for minutes.
-    kafka_max_poll_interval_ms: int = Field(default=5000, alias="KAFKA_MAX_POLL_INTERVAL_MS")
+    # Unset: 5 s in development (Tansu's first join waits that long), Kafka's own 5 minutes in production.
+    kafka_max_poll_interval_ms: int | None = Field(default=None, alias="KAFKA_MAX_POLL_INTERVAL_MS", gt=0)
     kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
+    # Topics Boucle creates: replicas (3 on a managed cluster), the replicas a write must reach, and how long events
+    # are kept (shared.topics.RETENTION: the synergies' ledger for ever, every other topic this many days).
+    kafka_replication_factor: int = Field(default=1, alias="KAFKA_REPLICATION_FACTOR", ge=1)
+    kafka_min_insync_replicas: int | None = Field(default=None, alias="KAFKA_MIN_INSYNC_REPLICAS", ge=1)
+    kafka_retention_days: int = Field(default=30, alias="KAFKA_RETENTION_DAYS", ge=1)
+    # A managed cluster: TLS, and SASL (PLAIN or SCRAM) credentials.
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        default=None, alias="KAFKA_SASL_MECHANISM")
+    kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
+    kafka_sasl_password: str | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
+    kafka_ssl_cafile: str | None = Field(default=None, alias="KAFKA_SSL_CAFILE")  # unset: the system's CAs
     # While the broker is away, the outbox relay tries again after 0.5 s, 1 s, 2 s… up to this.
     outbox_max_backoff_seconds: float = Field(default=5.0, alias="OUTBOX_MAX_BACKOFF_SECONDS", gt=0)
     consumer_max_attempts: int = Field(default=3, alias="CONSUMER_MAX_ATTEMPTS", ge=1)
@@ -109,6 +123,21 @@ class Settings(BaseSettings):
     matching_url: str = Field(default="http://127.0.0.1:8002", alias="MATCHING_URL")
     notifications_url: str = Field(default="http://127.0.0.1:8003", alias="NOTIFICATIONS_URL")
     reporting_url: str = Field(default="http://127.0.0.1:8004", alias="REPORTING_URL")
+
+    @property
+    def poll_interval_ms(self) -> int:
+        """The consumers' max.poll.interval.ms: the setting, else a development or a production default."""
+        if self.kafka_max_poll_interval_ms is not None:
+            return self.kafka_max_poll_interval_ms
+        return 300_000 if self.environment == "production" else 5_000
+
+    @model_validator(mode="after")
+    def _sasl_needs_credentials(self) -> Settings:
+        if self.kafka_security_protocol.startswith("SASL_") and not (
+                self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
+            raise ValueError("KAFKA_SECURITY_PROTOCOL=SASL_… needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and "
+                             "KAFKA_SASL_PASSWORD")
+        return self
 
     @model_validator(mode="after")
     def _no_placeholder_secret_in_production(self) -> Settings:

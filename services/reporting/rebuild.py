@@ -26,15 +26,16 @@ from reporting.models import Prospect, Territory, TerritoryCommune
 from shared import migrations, topics
 from shared.db import make_engine
 from shared.events import Envelope, payload_of
+from shared.kafka import client_options
 from shared.settings import Settings
 
-REPLAYED = (topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES, topics.SYNERGIES)
+REPLAYED = topics.REPLAYED
 OWN_RECORDS = (Territory, TerritoryCommune, Prospect)
 
 
 def read_topic(settings: Settings, topic: str) -> list[Envelope]:
     """Every envelope of `topic` from its first offset to its current end, partition by partition."""
-    consumer = KafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
+    consumer = KafkaConsumer(**client_options(settings), group_id=None,
                              enable_auto_commit=False, consumer_timeout_ms=2000)
     try:
         partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
