@@ -212,6 +212,34 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
         return response
 
+    @router.delete("/users/me", status_code=204, responses=problems(401, 409))
+    def leave(auth: AuthDep, session: SessionDep) -> Response:
+        """Delete my account (in person): my sessions, links and traces go; my organisation stays. The last user
+        deletes the organisation instead, the last administrator names another first (409)."""
+        principal = logged_in(auth).principal
+        try:
+            erasure.remove_user(session, principal, principal.user_id or "")
+        except service.Conflict as exc:
+            raise HTTPException(409, detail=exc.message) from exc
+        runtime.relay.notify()
+        response = Response(status_code=204)
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        return response
+
+    @router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))
+    def remove_colleague(user_id: str, auth: AuthDep, session: SessionDep) -> Response:
+        """Remove a colleague from my organisation (its administrators, in person)."""
+        try:
+            erasure.remove_user(session, logged_in(auth).principal, user_id)
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+        except NotFound as exc:
+            raise HTTPException(404, detail="Utilisateur introuvable.") from exc
+        except service.Conflict as exc:
+            raise HTTPException(409, detail=exc.message) from exc
+        runtime.relay.notify()
+        return Response(status_code=204)
+
     @router.put("/session/password", status_code=204, responses=problems(401, 403, 429))
     def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
         """Set a password (or change it: `current_password` then required, throttled as a login: 429 after 5

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, delete, select
 
 from offers import accounts
 from offers.accounts import NotAllowed, Principal
+from offers.accounts_service import Conflict
 from offers.domain import RuleBroken
 from offers.models import (
     ApiToken,
@@ -28,12 +29,13 @@ from offers.models import (
     UserAccount,
     WebSession,
 )
-from offers.service import PRODUCER, next_revision, stage_closed
+from offers.service import PRODUCER, NotFound, next_revision, stage_closed
 from shared import topics
-from shared.events import OrganisationErased, new_event
+from shared.events import OrganisationErased, UserRoleChanged, new_event
 from shared.outbox import OutboxMessage, add_event
 
 KNOWN_TO_MATCHING = ("draft", "active", "paused")  # a listing in any other status was withdrawn or expired already
+REMOVED = "removed"  # the role a removed user holds in `user.role_changed`: none
 
 
 def erase(session: Session, org: Organisation) -> None:
@@ -86,3 +88,36 @@ def erase_own(session: Session, actor: Principal, confirm: str) -> str:
     erase(session, org)
     session.commit()
     return name
+
+
+def remove_user(session: Session, actor: Principal, user_id: str) -> None:
+    """A user leaves (itself) or is removed by one of its organisation's administrators: its account, sessions,
+    links, login attempts and role requests go, and the other services hear that it holds no role any more
+    (`user.role_changed`, role « removed »). An organisation keeps an administrator, and its last user deletes the
+    organisation instead. NotFound, NotAllowed, Conflict."""
+    if actor.user_id is None:
+        raise NotAllowed("Un utilisateur se retire en personne, depuis une session, pas avec un jeton d'API.")
+    user = session.get(UserAccount, user_id)
+    if user is None or user.organisation_id != actor.organisation_id:
+        raise NotFound(user_id)
+    if user.id != actor.user_id:
+        accounts.check_can_manage_organisation(actor.role)
+    others = list(session.exec(select(UserAccount).where(UserAccount.organisation_id == user.organisation_id,
+                                                          UserAccount.id != user.id)).all())
+    if not others:
+        raise Conflict("user", "C'est le seul utilisateur de l'organisation : supprimez plutôt l'organisation "
+                               "(page « Mon organisation »).")
+    if accounts.can_manage_organisation(user.role) and not any(
+            accounts.can_manage_organisation(other.role) for other in others):
+        raise Conflict("user", "C'est le dernier administrateur de l'organisation : nommez d'abord un autre "
+                               "administrateur.")
+    for statement in (delete(WebSession).where(col(WebSession.user_id) == user.id),
+                      delete(LoginLink).where(col(LoginLink.user_id) == user.id),
+                      delete(RoleRequest).where(col(RoleRequest.user_id) == user.id),
+                      delete(LoginAttempt).where(col(LoginAttempt.email) == user.email)):
+        session.exec(statement)  # type: ignore[call-overload]
+    add_event(session, topics.ORGANISATIONS, new_event("user.role_changed", UserRoleChanged(
+        user_id=user.id, organisation_id=user.organisation_id, role=REMOVED), producer=PRODUCER,
+        key=user.organisation_id))
+    session.delete(user)
+    session.commit()

@@ -310,6 +310,27 @@ def build_router(settings: Settings) -> APIRouter:
                                        values={k: val for k, val in form.items() if k != "csrf_token"},
                                        errors=errors, general=general or [problem_of(answer)])
 
+    @router.post("/organisation/collegues/{user_id}/retirer", response_class=HTMLResponse)
+    async def remove_colleague(user_id: str, v: VisitDep) -> Response:
+        """`DELETE /api/v1/organisations/me/users/{id}` (its administrators)."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.call("DELETE", "offers", f"/organisations/me/users/{quote(user_id, safe='')}")
+        if answer.ok:
+            return pages.redirect(v, "/organisation?avis=collegue-retire")
+        return await organisation_page(v, status=answer.status, general=[problem_of(answer)])
+
+    @router.post("/organisation/quitter", response_class=HTMLResponse)
+    async def leave(v: VisitDep) -> Response:
+        """`DELETE /api/v1/users/me`: my account goes, my organisation stays; the cleared cookie is passed on."""
+        v.require_account()
+        await v.form()
+        answer = await v.backend.call("DELETE", "offers", "/users/me")
+        if answer.ok:
+            v.cookies = answer.cookies
+            return pages.redirect(v, "/?avis=compte-supprime")
+        return await organisation_page(v, status=answer.status, general=[problem_of(answer)])
+
     @router.post("/organisation/jetons", response_class=HTMLResponse)
     async def new_token(v: VisitDep) -> Response:
         """`POST /api/v1/organisations/me/tokens`: the token is shown on this page, this once."""

@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 
 from shared.db import make_engine
 from shared.devstack import Stack
-from tests.conftest import animateur_of, declared_territory, signed_up, wait_until
+from tests.conftest import account_link, animateur_of, declared_territory, session_cookie, signed_up, wait_until
 from tests.e2e.test_portal_csrf import form_token
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, insee
 from tests.e2e.test_walking_skeleton import register
@@ -136,3 +136,34 @@ def test_the_portal_deletes_the_organisation_once_its_name_is_typed_again(stack:
         assert client.get("/api/v1/session", headers=cookie).status_code == 401
         home = client.get("/?avis=organisation-supprimee")
         assert "Votre organisation est supprimée" in home.text
+
+
+def test_the_portal_removes_a_colleague_and_a_user_leaves(stack: Stack) -> None:
+    suffix = uuid.uuid4().hex[:6]
+    email = f"chef-{suffix}@retournac.example"
+    with httpx.Client(base_url=stack.url("gateway"), timeout=20) as client:
+        admin = {"Cookie": "boucle_session=" + signed_up(stack, client, {
+            "name": f"Menuiserie témoin {suffix}", "kind": "company", "commune": "Retournac", "contact_email": email},
+            "Marc Chef", email)}
+        csrf = {"X-CSRF-Token": client.get("/api/v1/session", headers=admin).json()["csrf_token"]}
+        for name, local in (("Léa", "lea"), ("Paul", "paul")):
+            invited = client.post("/api/v1/organisations/me/users", headers={**admin, **csrf},
+                                  json={"name": f"{name} {suffix}", "email": f"{local}-{suffix}@retournac.example"})
+            assert invited.status_code == 201, invited.text
+        joined = client.post(httpx.URL(account_link(stack, f"lea-{suffix}@retournac.example")).raw_path.decode())
+        lea_cookie = "boucle_session=" + session_cookie(joined)
+        page = client.get("/organisation", headers=admin)
+        paul_id = next(u["id"] for u in client.get("/api/v1/organisations/me/users", headers=admin).json()
+                       if u["name"].startswith("Paul"))
+        removed = client.post(f"/organisation/collegues/{paul_id}/retirer", headers=admin,
+                              data={"csrf_token": form_token(page)}, follow_redirects=False)
+        assert removed.status_code == 303 and removed.headers["location"] == "/organisation?avis=collegue-retire"
+        assert [u["name"] for u in client.get("/api/v1/organisations/me/users", headers=admin).json()] == [
+            "Marc Chef", f"Léa {suffix}"]
+        lea = {"Cookie": lea_cookie}
+        left = client.post("/organisation/quitter", headers=lea,
+                           data={"csrf_token": form_token(client.get("/organisation", headers=lea))},
+                           follow_redirects=False)
+        assert left.status_code == 303 and left.headers["location"] == "/?avis=compte-supprime"
+        assert client.get("/api/v1/session", headers=lea).status_code == 401
+        assert [u["name"] for u in client.get("/api/v1/organisations/me/users", headers=admin).json()] == ["Marc Chef"]

@@ -705,3 +705,47 @@ def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, set
             with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
                 org = session.get(Organisation, "org-1")
                 assert org is not None and org.confirmed_at is not None  # registered with a token: confirmed
+
+
+class TestLeaving:
+    """RGPD (issue 18): a user deletes its account, an administrator removes a colleague; an organisation always
+    keeps an administrator, and its last user deletes the organisation instead."""
+
+    def colleague(self, offers: Offers, admin: dict[str, str], email: str, role: str = "member") -> dict[str, str]:
+        invited = offers.client.post("/api/v1/organisations/me/users", headers=admin,
+                                     json={"name": "Léa Petit", "email": email, "role": role})
+        assert invited.status_code == 201, invited.text
+        cookie = offers.confirm(email)
+        csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
+        return {"Cookie": cookie, "X-CSRF-Token": csrf, "user_id": invited.json()["id"]}
+
+    def test_a_user_leaves_and_an_administrator_removes_a_colleague(self, offers: Offers) -> None:
+        confirmed(offers)
+        admin = offers.session()
+        lea = self.colleague(offers, admin, "lea@scierie.example")
+        lea_id = lea.pop("user_id")
+        paul = self.colleague(offers, admin, "paul@scierie.example")
+        paul_id = paul.pop("user_id")
+        # A member removes nobody but itself.
+        assert offers.client.delete(f"/api/v1/organisations/me/users/{paul_id}", headers=lea).status_code == 403
+        left = offers.client.delete("/api/v1/users/me", headers=lea)
+        assert left.status_code == 204 and 'boucle_session=""' in left.headers["set-cookie"]
+        assert offers.client.get("/api/v1/session", headers=lea).status_code == 401
+        removed = offers.client.delete(f"/api/v1/organisations/me/users/{paul_id}", headers=admin)
+        assert removed.status_code == 204
+        with Session(offers.engine) as session:
+            assert not session.exec(select(UserAccount).where(UserAccount.email.in_(  # type: ignore[attr-defined]
+                ["lea@scierie.example", "paul@scierie.example"]))).all()
+            changed = [payload_of(Envelope.from_bytes(row.value)) for row in session.exec(
+                select(OutboxMessage).where(OutboxMessage.type == "user.role_changed")).scalars()]
+        assert {(c.user_id, c.role) for c in changed} >= {(lea_id, "removed"), (paul_id, "removed")}  # type: ignore[attr-defined]
+        assert offers.client.delete("/api/v1/organisations/me/users/nobody", headers=admin).status_code == 404
+
+    def test_the_last_administrator_and_the_last_user_stay(self, offers: Offers) -> None:
+        created = confirmed(offers)
+        admin = offers.session()
+        alone = offers.client.delete("/api/v1/users/me", headers=admin)
+        assert alone.status_code == 409 and "supprimez plutôt l'organisation" in alone.json()["detail"]
+        self.colleague(offers, admin, "lea@scierie.example")
+        last_admin = offers.client.delete(f"/api/v1/organisations/me/users/{created['user_id']}", headers=admin)
+        assert last_admin.status_code == 409 and "dernier administrateur" in last_admin.json()["detail"]
