@@ -228,9 +228,9 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
 
     @router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))
     def remove_colleague(user_id: str, auth: AuthDep, session: SessionDep) -> Response:
-        """Remove a colleague from my organisation (its administrators, in person)."""
+        """Remove a colleague from my organisation (its administrators, or an API token of it)."""
         try:
-            erasure.remove_user(session, logged_in(auth).principal, user_id)
+            erasure.remove_user(session, auth.principal, user_id)
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
         except NotFound as exc:

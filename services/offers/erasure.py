@@ -94,9 +94,8 @@ def remove_user(session: Session, actor: Principal, user_id: str) -> None:
     """A user leaves (itself) or is removed by one of its organisation's administrators: its account, sessions,
     links, login attempts and role requests go, and the other services hear that it holds no role any more
     (`user.role_changed`, role « removed »). An organisation keeps an administrator, and its last user deletes the
-    organisation instead. NotFound, NotAllowed, Conflict."""
-    if actor.user_id is None:
-        raise NotAllowed("Un utilisateur se retire en personne, depuis une session, pas avec un jeton d'API.")
+    organisation instead (an API token removes colleagues as an administrator does). NotFound, NotAllowed,
+    Conflict."""
     user = session.get(UserAccount, user_id)
     if user is None or user.organisation_id != actor.organisation_id:
         raise NotFound(user_id)
