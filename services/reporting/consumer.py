@@ -95,13 +95,19 @@ def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) ->
                                      listing_id=listing_id))
 
 
+def forget_matches(session: Session, match_ids: list[str]) -> None:
+    """Delete proposals and their participants (held ones: no party ever knew of them, nothing to count)."""
+    if match_ids:
+        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(match_ids)))  # type: ignore[call-overload]
+        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(match_ids)))  # type: ignore[call-overload]
+
+
 def conclude(status: str):
     def on_match_concluded(session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, (MatchConcluded, MatchRetracted))
         row = session.get(KnownMatch, payload.match_id)
         if row is not None and row.held and status == "retracted":  # no party ever knew of it: nothing to keep
-            session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id) == payload.match_id))  # type: ignore[call-overload]
-            session.delete(row)
+            forget_matches(session, [payload.match_id])
             return
         if row is None:  # the proposal was missed (e.g. topics trimmed): record what is known
             row = KnownMatch(match_id=payload.match_id, status=status, proposed_at=envelope.occurred_at)
@@ -129,9 +135,7 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
     named = list(session.exec(select(MatchParticipant.match_id).where(MatchParticipant.organisation_id == org_id)))
     matches = list(session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(named)))) if named else []
     held = [match.match_id for match in matches if match.held]  # no party ever knew of them: nothing to count
-    if held:
-        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(held)))  # type: ignore[call-overload]
-        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(held)))  # type: ignore[call-overload]
+    forget_matches(session, held)
     for match in matches:
         if not match.held:
             match.explanation = ""  # it named the organisation's listing

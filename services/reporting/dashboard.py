@@ -247,16 +247,22 @@ def method_line(trace: dict[str, Any], resources: dict[str, str], factors: ind.F
     }
 
 
+def territory_communes(session: Session, territory: Territory,
+                       gazetteer: Gazetteer) -> list[tuple[str, str, float, float]]:
+    """The territory's communes as a map places them: (INSEE code, name, lat, lon), by code."""
+    codes = session.exec(select(TerritoryCommune.insee)
+                         .where(TerritoryCommune.territory_id == territory.territory_id)).all()
+    places = [place for place in (gazetteer.by_insee(code) for code in sorted(codes)) if place is not None]
+    return [(place.insee, place.name, place.lat, place.lon) for place in places]
+
+
 def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) -> maps.MapChart:
     """The territory's communes, its organisations (the collectivité aside) and its active offers (gisements).
 
     Only names and titles are placed: no quantity of a listing appears on the map.
     """
-    codes = session.exec(select(TerritoryCommune.insee)
-                         .where(TerritoryCommune.territory_id == territory.territory_id)).all()
-    places = [place for place in (gazetteer.by_insee(code) for code in sorted(codes)) if place is not None]
-    communes = [(place.insee, place.name, place.lat, place.lon) for place in places]
-    names = {place.insee: place.name for place in places}
+    communes = territory_communes(session, territory, gazetteer)
+    names = {insee: name for insee, name, _, _ in communes}
     members = territory_actors(session, territory)
     orgs = session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))
                         .order_by(col(KnownOrganisation.name))).all() if members else []

@@ -129,9 +129,13 @@ def group_by_family(resources: Sequence[Resource], family_of: dict[str, str]) ->
 
 # --- reading ---------------------------------------------------------------------------------------------------
 
+def participant_ids(session: Session, workshop: Workshop) -> list[str]:
+    return list(session.exec(select(WorkshopParticipant.organisation_id)
+                             .where(WorkshopParticipant.workshop_id == workshop.workshop_id)).all())
+
+
 def participants_of(session: Session, workshop: Workshop) -> list[KnownOrganisation]:
-    ids = session.exec(select(WorkshopParticipant.organisation_id)
-                       .where(WorkshopParticipant.workshop_id == workshop.workshop_id)).all()
+    ids = participant_ids(session, workshop)
     return list(session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(ids)))
                              .order_by(col(KnownOrganisation.name))).all()) if ids else []
 
@@ -230,7 +234,7 @@ def choose(session: Session, workshop: Workshop, *, match_ids: Sequence[str], ch
     choices and whether anything changed. Keeping or merging opens the piste; the same choice again changes
     nothing. A proposal already kept or merged stays so (its piste lives in the synergies); one set aside may
     still be kept."""
-    participants = {org.organisation_id for org in participants_of(session, workshop)}
+    participants = set(participant_ids(session, workshop))
     pistes = {piste.match_id: piste for piste in pistes_among(session, workshop.workshop_id, participants)}
     wanted = list(dict.fromkeys(match_ids))
     for index, match_id in enumerate(wanted):

@@ -7,11 +7,11 @@ from typing import Annotated
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Response
-from sqlmodel import Session, select
+from sqlmodel import Session
 
-from reporting import access, exports, pages, synergies, territories, workshops
+from reporting import access, dashboard, exports, pages, synergies, territories, workshops
 from reporting.api import animated_territory, approved_territories
-from reporting.models import KnownOrganisation, Territory, TerritoryCommune, Workshop, WorkshopParticipant
+from reporting.models import KnownOrganisation, Territory, Workshop
 from reporting.schemas import (
     HeldPisteOut,
     WorkshopChoiceIn,
@@ -107,8 +107,8 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
         territory = animated_territory(session, caller, territory_id)
         workshop_id = idempotent_id(idempotency_key, "workshop", caller.organisation_id, territory_id)
         if (earlier := session.get(Workshop, workshop_id)) is not None:
-            replayed(response, (earlier.title, earlier.held_on, earlier.place, set(participant_ids(session, earlier)))
-                     == (data.title, data.held_on, data.place, set(data.participants)))
+            before = (earlier.title, earlier.held_on, earlier.place, set(workshops.participant_ids(session, earlier)))
+            replayed(response, before == (data.title, data.held_on, data.place, set(data.participants)))
             return summary(session, earlier)
         try:
             workshop = workshops.create(session, workshop_id=workshop_id, territory=territory, title=data.title,
@@ -175,7 +175,7 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
             runtime.relay.notify()
         else:
             response.headers["Idempotent-Replayed"] = "true"
-        participants = set(participant_ids(session, workshop))
+        participants = set(workshops.participant_ids(session, workshop))
         pistes = workshops.pistes_among(session, workshop.workshop_id, participants)
         return [piste_out(rank, piste) for rank, piste in enumerate(pistes, 1) if piste.match_id in data.matches]
 
@@ -214,23 +214,15 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
 
     def map_of(session: Session, territory: Territory, organisations: list[KnownOrganisation]) -> dict:
         """The territory's communes, each participant at its commune, its marker's kind its organisation's kind."""
-        codes = session.exec(select(TerritoryCommune.insee)
-                             .where(TerritoryCommune.territory_id == territory.territory_id)).all()
-        places = [place for place in (gazetteer.by_insee(code) for code in sorted(codes)) if place is not None]
-        chart = maps.territory_map([(p.insee, p.name, p.lat, p.lon) for p in places],
+        chart = maps.territory_map(dashboard.territory_communes(session, territory, gazetteer),
                                    [(o.insee or "", o.kind, o.name) for o in organisations])
         return asdict(chart)
 
     return router
 
 
-def participant_ids(session: Session, workshop: Workshop) -> list[str]:
-    return list(session.exec(select(WorkshopParticipant.organisation_id)
-                             .where(WorkshopParticipant.workshop_id == workshop.workshop_id)).all())
-
-
 def summary(session: Session, workshop: Workshop, pistes: list[workshops.Piste] | None = None) -> WorkshopOut:
-    participants = participant_ids(session, workshop)
+    participants = workshops.participant_ids(session, workshop)
     if pistes is None:
         pistes = workshops.pistes_among(session, workshop.workshop_id, set(participants))
     return WorkshopOut(id=workshop.workshop_id, territory_id=workshop.territory_id, title=workshop.title,
