@@ -42,10 +42,11 @@ def as_input(row: IndexedListing) -> ListingInput:
     return ListingInput(**{name: getattr(row, name) for name in LISTING_FIELDS})  # type: ignore[arg-type]
 
 
-ERASED_FIELDS = ("description", "category", "ewc_code", "quantity_value", "quantity_unit", "frequency", "radius_km",
-                 "available_from", "expires_at", "commune", "insee", "lat", "lon", "waste_status", "abp_category",
-                 "organic_farming", "terms", "price", "temperature_c", "pressure_bar", "purity_percent",
-                 "moisture_percent")
+# What an erased listing forgets: everything it said, from the same list the index is fed from (a field added there
+# is erased too), and what the row keeps beside it. What identifies the row and orders its revisions stays; the
+# title, not nullable, is emptied apart (`erase_listing`).
+KEPT_WHEN_ERASED = ("listing_id", "organisation_id", "kind", "title", "revision", "quantity_private", "held")
+ERASED_FIELDS = (*(name for name in LISTING_FIELDS if name not in KEPT_WHEN_ERASED), "insee", "terms", "price")
 
 
 def erase_listing(session: Session, row: IndexedListing) -> None:
