@@ -11,6 +11,7 @@ import uuid
 import httpx
 
 from shared.devstack import Stack
+from shared.geo import Gazetteer
 from tests.conftest import mailbox, platform_admin, wait_until
 
 
@@ -94,6 +95,14 @@ def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) ->
         offer = post(client, cellar, kind="offer", title="Marc de raisin pour compost")
         post(client, gardener, kind="need", title="Cherche marc de raisin pour compost")
         [first] = wait_until(lambda: [m["id"] for m in matches(client, gardener)], timeout=20)
+        [voiteur] = Gazetteer.load().by_name("Voiteur")
+
+        def nearby() -> list[str]:
+            """The marc matching shows the gardener around Voiteur (active listings of its index)."""
+            return [n["id"] for n in client.get("/api/v1/resources/nearby", headers=auth(gardener), params={
+                "lat": voiteur.lat, "lon": voiteur.lon, "radius_km": 5, "q": "marc"}).json()]
+
+        assert offer in nearby()
 
         paused = client.post(f"/api/v1/listings/{offer}/pause", headers=auth(cellar))
         assert paused.status_code == 200 and paused.json()["status"] == "paused"
@@ -105,6 +114,10 @@ def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) ->
                               json={"title": "Marc de raisin égrappé pour compost"})
         assert edited.status_code == 200 and edited.json()["status"] == "paused"
         assert client.post(f"/api/v1/listings/{offer}/resume", headers=auth(gardener)).status_code == 404
+
+        # Matching hears of the pause on the offer's partition, the latecomer's need may come on another: once the
+        # offer has left the map matching shows, it is out of the index.
+        wait_until(lambda: offer not in nearby(), timeout=20)
 
         # While paused, a newcomer is proposed another winery's marc, not the paused one (both matches
         # would be staged when the newcomer's need is applied: seeing one proves the other absent).
