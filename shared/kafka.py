@@ -6,8 +6,9 @@ import contextlib
 import socket
 from typing import Any
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import TopicAlreadyExistsError
 
 from shared import topics
@@ -56,22 +57,46 @@ def close_quietly(producer: KafkaProducer | None) -> None:
 IDLE_FETCH_WAIT_MS = 300
 
 
+def consumer_options(settings: Settings) -> dict[str, Any]:
+    """The settings of a group consumer that commits offsets only when told to."""
+    poll_interval = settings.poll_interval_ms
+    return {
+        **client_options(settings),
+        "enable_auto_commit": False,
+        "auto_offset_reset": "earliest",
+        "max_poll_interval_ms": poll_interval,
+        "session_timeout_ms": settings.session_timeout_ms,
+        "heartbeat_interval_ms": min(1000, settings.session_timeout_ms // 3),
+        "max_poll_records": 100,
+        "fetch_max_wait_ms": IDLE_FETCH_WAIT_MS,
+        "request_timeout_ms": max(poll_interval + 5000, 30_000),
+    }
+
+
 def make_consumer(settings: Settings, group_id: str, topic_names: list[str]) -> KafkaConsumer:
     """A consumer in `group_id` that commits offsets only when told to."""
-    poll_interval = settings.poll_interval_ms
-    return KafkaConsumer(
-        *topic_names,
-        **client_options(settings),
-        group_id=group_id,
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
-        max_poll_interval_ms=poll_interval,
-        session_timeout_ms=min(max(6000, poll_interval), 45_000),  # Kafka's own default in production
-        heartbeat_interval_ms=1000,
-        max_poll_records=100,
-        fetch_max_wait_ms=IDLE_FETCH_WAIT_MS,
-        request_timeout_ms=max(poll_interval + 5000, 30_000),
-    )
+    return KafkaConsumer(*topic_names, **consumer_options(settings), group_id=group_id)
+
+
+def read_topic(topic: str, **options: Any) -> list[ConsumerRecord]:
+    """Every record of `topic` from its first offset to its end as it is now, partition by partition, in no group.
+    `options`: `client_options(settings)`, or a plain `bootstrap_servers=`. It returns once the end is reached,
+    instead of after some idle time: a slow broker cannot cut the reading short, nor a fast one wait for nothing."""
+    consumer = KafkaConsumer(**options, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        records: list[ConsumerRecord] = []
+        while any(consumer.position(tp) < ends[tp] for tp in partitions):
+            for batch in consumer.poll(timeout_ms=1000).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
 
 
 def topic_configs(settings: Settings, name: str) -> dict[str, str]:

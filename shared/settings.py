@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # takes from max_poll_interval_ms: keep it short, or consumers idle for minutes.
     # Unset: 5 s in development (Tansu's first join waits that long), Kafka's own 5 minutes in production.
     kafka_max_poll_interval_ms: int | None = Field(default=None, alias="KAFKA_MAX_POLL_INTERVAL_MS", gt=0)
+    # How long a group waits for a silent consumer before giving its partitions to the others. Unset: 6 s (Kafka's
+    # smallest by default) up to 45 s as the poll interval grows. Tansu makes a new group's first join wait about
+    # half of it: the embedded broker's stacks take 2 s (`make run`, the tests).
+    kafka_session_timeout_ms: int | None = Field(default=None, alias="KAFKA_SESSION_TIMEOUT_MS", ge=1000)
     kafka_partitions: int = Field(default=3, alias="KAFKA_PARTITIONS")
     # Topics Boucle creates: replicas (3 on a managed cluster), the replicas a write must reach, and how long events
     # are kept (shared.topics.RETENTION: the synergies' ledger for ever, every other topic this many days).
@@ -130,6 +134,13 @@ class Settings(BaseSettings):
         if self.kafka_max_poll_interval_ms is not None:
             return self.kafka_max_poll_interval_ms
         return 300_000 if self.environment == "production" else 5_000
+
+    @property
+    def session_timeout_ms(self) -> int:
+        """The consumers' session.timeout.ms: the setting, else the poll interval within Kafka's 6 to 45 s."""
+        if self.kafka_session_timeout_ms is not None:
+            return self.kafka_session_timeout_ms
+        return min(max(6000, self.poll_interval_ms), 45_000)
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> Settings:

@@ -176,6 +176,7 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
             "BOUCLE_VAR_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
+            **({} if CONTAINERS else {"KAFKA_SESSION_TIMEOUT_MS": 2000}),  # as the stacks on the embedded broker
             "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
             f"{service.upper()}_DATABASE_URL": url,
             **CHEAP_PASSWORD_HASHING,

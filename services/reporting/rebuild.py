@@ -16,7 +16,6 @@ import json
 import sys
 from datetime import date
 
-from kafka import KafkaConsumer, TopicPartition
 from sqlalchemy import Engine
 from sqlmodel import Session, select
 
@@ -26,31 +25,11 @@ from reporting.models import Prospect, Territory, TerritoryCommune
 from shared import migrations, topics
 from shared.db import make_engine
 from shared.events import Envelope, payload_of
-from shared.kafka import client_options
+from shared.kafka import client_options, read_topic
 from shared.settings import Settings
 
 REPLAYED = topics.REPLAYED
 OWN_RECORDS = (Territory, TerritoryCommune, Prospect)
-
-
-def read_topic(settings: Settings, topic: str) -> list[Envelope]:
-    """Every envelope of `topic` from its first offset to its current end, partition by partition."""
-    consumer = KafkaConsumer(**client_options(settings), group_id=None,
-                             enable_auto_commit=False, consumer_timeout_ms=2000)
-    try:
-        partitions = [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
-        if not partitions:
-            return []
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        ends = consumer.end_offsets(partitions)
-        events: list[Envelope] = []
-        while any(consumer.position(tp) < ends[tp] for tp in partitions):
-            for records in consumer.poll(timeout_ms=1000).values():
-                events.extend(Envelope.from_bytes(record.value) for record in records)
-        return events
-    finally:
-        consumer.close()
 
 
 def replay(settings: Settings, target: Engine) -> int:
@@ -59,7 +38,8 @@ def replay(settings: Settings, target: Engine) -> int:
     applied = 0
     with Session(target) as session:
         for topic in REPLAYED:
-            for envelope in read_topic(settings, topic):
+            for record in read_topic(topic, **client_options(settings)):
+                envelope = Envelope.from_bytes(record.value)
                 if topic == topics.SYNERGIES:
                     synergies.apply(session, envelope)
                 elif (handler := projection.get(envelope.type)) is not None:

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer
 from sqlalchemy import Engine, text
 
 from shared import topics
 from shared.db import make_engine
 from shared.devstack import Stack
 from shared.events import Envelope
+from shared.kafka import read_topic
 from shared.settings import SERVICES
 from tests import web
 
@@ -228,13 +228,8 @@ class Sink:
 
 
 def events(bootstrap: str, topic: str) -> list[Envelope]:
-    """Every event on `topic`, from the beginning."""
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=3000)
-    try:
-        return [Envelope.from_bytes(r.value) for r in consumer]
-    finally:
-        consumer.close()
+    """Every event on `topic`, from the beginning to its end as it is now."""
+    return [Envelope.from_bytes(r.value) for r in read_topic(topic, bootstrap_servers=bootstrap)]
 
 
 def quiet(stack: Stack, dbs: ServiceDatabases) -> bool:

@@ -11,7 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 from shared import topics
 from shared.events import (
@@ -25,6 +25,7 @@ from shared.events import (
     TerritoryWeeklySummary,
     new_event,
 )
+from shared.kafka import read_topic
 from shared.settings import Settings
 from tests.chaos.harness import ServiceDatabases, wait_until
 from tests.conftest import Databases, make_stack
@@ -127,12 +128,8 @@ def test_a_poison_record_on_every_topic_is_dead_lettered_by_each_consumer_which_
         wait_until(all_applied, 60, "every valid event behind a poison applied by every consumer")
 
         for topic, consumers in CONSUMERS.items():
-            dlq = KafkaConsumer(topics.dead_letter(topic), bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False, consumer_timeout_ms=3000)
-            try:
-                dead = [(dict(r.headers)["consumer"].decode(), r.value) for r in dlq]
-            finally:
-                dlq.close()
+            dead = [(dict(r.headers)["consumer"].decode(), r.value)
+                    for r in read_topic(topics.dead_letter(topic), bootstrap_servers=bootstrap)]
             wanted = {(c, f"not an event ({topic}, {p})".encode()) for c in consumers for p in range(PARTITIONS)}
             assert sorted(dead) == sorted(wanted), topic  # each poison once per consumer, nothing else
         producer.close()

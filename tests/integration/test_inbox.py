@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
 from sqlmodel import Field, Session, SQLModel, func, select
 
@@ -15,7 +15,7 @@ from shared import topics
 from shared.db import init_db, make_engine
 from shared.events import Envelope, ListingClosed, new_event
 from shared.inbox import IdempotentConsumer, ProcessedEvent
-from shared.kafka import ensure_topics
+from shared.kafka import ensure_topics, read_topic
 from tests.conftest import wait_until
 
 
@@ -70,15 +70,12 @@ def send(harness: dict, value: bytes, key: str = "k") -> None:
     harness["producer"].send(harness["topic"], key=key.encode(), value=value).get(timeout=10)
 
 
-def dead_letters(harness: dict, expected: int) -> list:
-    """Read the DLQ from the start until `expected` records are seen."""
-    consumer = KafkaConsumer(topics.dead_letter(harness["topic"]),
-                             bootstrap_servers=harness["settings"].bootstrap_servers,
-                             auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=1000)
-    records: list = []
-    wait_until(lambda: records.extend(consumer) or len(records) >= expected, timeout=20)
-    consumer.close()
-    return records
+def dead_letters(harness: dict, expected: int) -> list[ConsumerRecord]:
+    """The DLQ from the start, once it holds `expected` records."""
+    def read() -> list[ConsumerRecord]:
+        return read_topic(topics.dead_letter(harness["topic"]), bootstrap_servers=harness["settings"].bootstrap_servers)
+
+    return wait_until(lambda: records if len(records := read()) >= expected else None, timeout=20)  # type: ignore[return-value]
 
 
 def test_an_event_delivered_twice_is_applied_once(harness: dict) -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer
 from matching.models import Match, MatchMember
 from sqlmodel import Session, select
 
 from shared import topics
 from shared.db import make_engine
 from shared.events import Envelope
+from shared.kafka import read_topic
 from tests import web
 from tests.conftest import Databases, make_stack, wait_until
 
@@ -75,10 +75,8 @@ def test_two_instances_share_the_work_and_propose_each_match_once(tmp_path: Path
                    for name in ("matching", "matching-2")]
         assert all(n > 0 for n in applied), f"both instances should have worked: {applied}"
 
-        consumer = KafkaConsumer(topics.MATCHES, bootstrap_servers=stack.bootstrap_servers,
-                                 auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=2000)
-        events = [Envelope.from_bytes(r.value) for r in consumer]
-        consumer.close()
+        events = [Envelope.from_bytes(r.value) for r in read_topic(topics.MATCHES,
+                                                                    bootstrap_servers=stack.bootstrap_servers)]
         proposed = [e.payload["match_id"] for e in events if e.type == "match.proposed"]
         assert len(proposed) == len(set(proposed)) == len(expected)
         engine.dispose()

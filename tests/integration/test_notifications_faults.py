@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 from notifications.smtp import SMTP_CONNECTIONS
 
 from shared import topics
 from shared.events import MatchParty, MatchProposed, OrganisationProfile, new_event
+from shared.kafka import read_topic
 from tests import web
 from tests.conftest import Databases, make_stack, wait_until
 
@@ -77,10 +78,8 @@ def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_is_sent(tmp_p
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
         wait_until(lambda: len(web.get(sink).json()) == 2, timeout=30)
 
-        consumer = KafkaConsumer(topics.dead_letter(topics.MATCHES), bootstrap_servers=bootstrap,
-                                 auto_offset_reset="earliest", enable_auto_commit=False, consumer_timeout_ms=3000)
-        [dead] = [r for r in consumer if r.key == b"m-x"]
-        consumer.close()
+        [dead] = wait_until(lambda: [r for r in read_topic(topics.dead_letter(topics.MATCHES),  # type: ignore[union-attr]
+                                                           bootstrap_servers=bootstrap) if r.key == b"m-x"], timeout=20)
         assert dead.value == broken
         assert b"invalid payload" in dict(dead.headers)["error"]
         assert dict(dead.headers)["consumer"] == b"notifications"

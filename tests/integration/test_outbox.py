@@ -5,23 +5,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from kafka import KafkaConsumer
 
 from shared import topics
 from shared.db import make_engine
 from shared.events import Envelope
+from shared.kafka import read_topic
 from shared.outbox import pending_count
 from tests.conftest import Databases, make_stack, needs_embedded_broker, wait_until
 
 
 def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
     """Every event of `listing_id` on the listings topic, read from the start."""
-    consumer = KafkaConsumer(topics.LISTINGS, bootstrap_servers=bootstrap, auto_offset_reset="earliest",
-                             enable_auto_commit=False, consumer_timeout_ms=1500)
-    try:
-        events = [Envelope.from_bytes(r.value) for r in consumer]
-    finally:
-        consumer.close()
+    events = [Envelope.from_bytes(r.value) for r in read_topic(topics.LISTINGS, bootstrap_servers=bootstrap)]
     return [e for e in events if e.key == listing_id]
 
 

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared import topics
-from shared.kafka import client_options, new_topics, topic_configs
+from shared.kafka import client_options, consumer_options, new_topics, topic_configs
 from shared.settings import Settings
 
 DAY_MS = 24 * 3600 * 1000
@@ -38,6 +38,18 @@ def test_production_polls_as_kafka_does_unless_told() -> None:
                   "BOUCLE_INTERNAL_TOKEN": "z" * 32}
     assert Settings(**production).poll_interval_ms == 300_000  # type: ignore[arg-type]
     assert Settings(**production, KAFKA_MAX_POLL_INTERVAL_MS="60000").poll_interval_ms == 60_000  # type: ignore[arg-type]
+
+
+def test_the_session_timeout_follows_the_poll_interval_within_kafkas_bounds_unless_set() -> None:
+    """Kafka refuses a session below 6 s by default; the embedded broker's stacks ask for 2 s (a faster first join)."""
+    assert Settings(KAFKA_MAX_POLL_INTERVAL_MS="3000").session_timeout_ms == 6_000  # type: ignore[call-arg]
+    assert Settings(KAFKA_MAX_POLL_INTERVAL_MS="20000").session_timeout_ms == 20_000  # type: ignore[call-arg]
+    assert Settings(KAFKA_MAX_POLL_INTERVAL_MS="300000").session_timeout_ms == 45_000  # type: ignore[call-arg]
+    options = consumer_options(Settings(KAFKA_SESSION_TIMEOUT_MS="2000"))  # type: ignore[call-arg]
+    assert (options["session_timeout_ms"], options["heartbeat_interval_ms"]) == (2000, 666)
+    assert consumer_options(Settings())["heartbeat_interval_ms"] == 1000
+    with pytest.raises(ValidationError, match="KAFKA_SESSION_TIMEOUT_MS"):
+        Settings(KAFKA_SESSION_TIMEOUT_MS="500")  # type: ignore[call-arg]
 
 
 def test_topics_are_created_with_their_replicas_and_retention() -> None:
