@@ -12,6 +12,7 @@ from shared import topics
 from shared.db import make_engine
 from shared.events import Envelope
 from shared.kafka import read_topic
+from shared.outbox import pending_count
 from tests import web
 from tests.conftest import Databases, make_stack, wait_until
 
@@ -75,6 +76,7 @@ def test_two_instances_share_the_work_and_propose_each_match_once(tmp_path: Path
                    for name in ("matching", "matching-2")]
         assert all(n > 0 for n in applied), f"both instances should have worked: {applied}"
 
+        wait_until(lambda: pending_count(engine) == 0, timeout=30)  # every proposal published
         events = [Envelope.from_bytes(r.value) for r in read_topic(topics.MATCHES,
                                                                     bootstrap_servers=stack.bootstrap_servers)]
         proposed = [e.payload["match_id"] for e in events if e.type == "match.proposed"]
