@@ -89,6 +89,13 @@ class ServiceRuntime:
         finally:
             self.stop()
 
+    def stalled(self) -> list[str]:
+        """The background workers whose thread has ended while the service runs (they retry every error, so one
+        that ended is a bug a restart may cure)."""
+        if self._stop.is_set():
+            return []
+        return [thread.name for thread in self._threads if not thread.is_alive()]
+
     def health(self) -> dict[str, object]:
         """What /healthz reports: database, broker, consumer readiness, outbox."""
         report: dict[str, object] = {
@@ -108,8 +115,22 @@ class ServiceRuntime:
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:
-    """`GET /healthz`: 200 when the database and the broker are reachable, else 503; `GET /metrics`."""
+    """The probes and the metrics. `GET /livez` (liveness): the process and its workers run. `GET /readyz`
+    (readiness): it can serve its own routes, which needs its database but not the broker (what it publishes
+    waits in the outbox). `GET /healthz`: the whole report, 503 when the database or the broker is away."""
     router = APIRouter()
+
+    @router.get("/livez", tags=["santé"])
+    def livez() -> JSONResponse:
+        """200 while the process and its background workers run; 503 names a worker that stopped."""
+        stalled = runtime.stalled()
+        return JSONResponse({"service": runtime.name, "stalled": stalled}, status_code=503 if stalled else 200)
+
+    @router.get("/readyz", tags=["santé"])
+    def readyz() -> JSONResponse:
+        """200 when the service can answer its routes: its database is reachable."""
+        ready = database_ok(runtime.engine)
+        return JSONResponse({"service": runtime.name, "database": ready}, status_code=200 if ready else 503)
 
     @router.get("/metrics", tags=["santé"], response_class=PlainTextResponse)
     def metrics() -> Response:

@@ -10,5 +10,5 @@ RUN pip install --no-deps -r requirements.lock && pip install --no-deps . && use
 USER 10001
 EXPOSE 8002
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
-  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/healthz', timeout=2)"
+  CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8002/readyz', timeout=2)"
 CMD ["uvicorn", "--factory", "matching.main:create_app", "--host", "0.0.0.0", "--port", "8002"]

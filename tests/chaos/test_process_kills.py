@@ -18,6 +18,8 @@ import pytest
 from notifications.smtp import SMTP_CONNECTIONS
 
 from shared.devstack import Stack, wait_for_port
+from shared.settings import SERVICES
+from tests import web
 from tests.chaos.harness import ListingStream, ServiceDatabases, Sink, check_exactly_once, settle, wait_until
 from tests.conftest import Databases, make_stack
 
@@ -38,6 +40,28 @@ def restart(stack: Stack, name: str) -> None:
     else:
         stack.start_service(name, mailer=False)  # type: ignore[arg-type]
         stack.wait_healthy((name,), consumers_joined=True)
+
+
+def check_the_rest_is_served(stack: Stack, down: str, token: str) -> None:
+    """One service down: the gateway and the other services stay ready (their probes), the API routes of the one
+    down answer a French 503, the others as usual (issue 19, point 2)."""
+    gateway = stack.url("gateway")
+    assert web.get(f"{gateway}/readyz").status_code == 200
+    assert web.get(f"{gateway}/livez").status_code == 200
+    status = web.get(f"{gateway}/healthz")
+    assert status.status_code == 503 and status.json()[down] == "injoignable"
+    for other in SERVICES:
+        if other != down:
+            assert web.get(f"{stack.url(other)}/readyz").status_code == 200, other
+    auth = {"Authorization": f"Bearer {token}"}
+    route = {"offers": "/api/v1/listings", "matching": "/api/v1/matches",
+             "notifications": "/api/v1/notifications", "reporting": "/api/v1/synergies"}
+    answered = {service: web.get(f"{gateway}{path}", headers=auth) for service, path in route.items()}
+    gone = answered.pop(down)
+    assert gone.status_code == 503 and "momentanément indisponible" in gone.json()["detail"], gone.text
+    if down != "offers":  # the others ask offers who the token is
+        assert {service: a.status_code for service, a in answered.items()} == dict.fromkeys(answered, 200)
+    assert web.get(f"{gateway}/mentions-legales").status_code == 200  # a page needing no service
 
 
 @pytest.mark.timeout(900)
@@ -78,6 +102,8 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
                        interval=0.05)
             done_at_kill[name] = (progress(), wave_end)
             stack.kill_process(name)
+            if name in SERVICES:
+                check_the_rest_is_served(stack, name, stream.suppliers[0].token)
             restart(stack, name)
         thread.join(timeout=600)
         stream.check_posted()

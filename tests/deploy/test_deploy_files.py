@@ -95,7 +95,8 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     exposed = [i["value"] for i in parser.structure if i["instruction"] == "EXPOSE"]
     assert exposed == [str(PORTS[name])]
     healthcheck = [i["value"] for i in parser.structure if i["instruction"] == "HEALTHCHECK"]
-    assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}/healthz" in healthcheck[0]
+    probe = "/healthz" if name == "notifications-mailer" else "/readyz"  # the mailer serves no routes
+    assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}{probe}" in healthcheck[0]
     installs = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "pip install" in i["value"]]
     # Exactly the locked versions, nothing resolved at build time.
     assert installs[0].startswith("pip install --no-deps -r requirements.lock && pip install --no-deps . "), installs
@@ -129,14 +130,18 @@ def test_kubernetes_manifests_are_valid_for_the_api() -> None:
         kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
-def test_deployments_are_probed_on_healthz_and_ask_for_resources() -> None:
+def test_deployments_are_probed_for_readiness_and_liveness_apart_and_ask_for_resources() -> None:
+    """Readiness is whether the process can serve its routes, liveness whether it works (issue 19, point 2): a
+    broker or a service away must not take the gateway or the other services out of their Service."""
     deployments = of_kind("Deployment")
     assert set(PROCESSES) <= set(deployments)
     for name, port in PORTS.items():
         container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
         assert container["ports"][0]["containerPort"] == port
-        for probe in ("readinessProbe", "livenessProbe"):
-            assert container[probe]["httpGet"]["path"] == "/healthz", (name, probe)
+        paths = {probe: container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
+        expected = {"readinessProbe": "/healthz", "livenessProbe": "/healthz"} if name == "notifications-mailer" \
+            else {"readinessProbe": "/readyz", "livenessProbe": "/livez"}
+        assert paths == expected, name
         assert {"cpu", "memory"} <= set(container["resources"]["requests"])
 
 

@@ -30,6 +30,8 @@ def test_events_wait_in_the_outbox_while_the_broker_is_down(tmp_path: Path, data
         offers = httpx.Client(base_url=stack.url("offers"), timeout=10)
         wait_until(lambda: _answers(offers), timeout=30)
         assert offers.get("/healthz").status_code == 503  # honest: the broker is unreachable
+        # …but it serves its routes (what it publishes waits in the outbox): ready, and alive.
+        assert offers.get("/readyz").status_code == 200 and offers.get("/livez").json()["stalled"] == []
 
         org = offers.post("/api/v1/organisations", json={"name": "Brasserie du Val", "kind": "company",
                                                          "postcode": "21200", "commune": "Beaune",
