@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -101,20 +102,42 @@ def utc(moment: datetime) -> datetime:
 _hasher = PasswordHasher()  # argon2-cffi's defaults, until the app sets the cost of its settings
 
 
-def use_password_cost(memory_kib: int, time_cost: int) -> None:
-    """The argon2id cost of new hashes; a stored hash of another cost is checked as it is, then rehashed at login."""
-    global _hasher
+def use_password_cost(memory_kib: int, time_cost: int, memory_limit: int | None = None) -> None:
+    """The argon2id cost of new hashes (a stored hash of another cost is checked as it is, then rehashed at login),
+    and how many may run at once within the process's memory limit (the container's, when it has one)."""
+    global _hasher, HASHING
     _hasher = PasswordHasher(memory_cost=memory_kib, time_cost=time_cost)
+    HASHING = threading.BoundedSemaphore(hashing_slots(memory_kib, memory_limit or container_memory_limit()))
     decoy_hash.cache_clear()
+
+
+# Each argon2 hash takes its memory cost (64 MiB by default) and a core for ~0.1 s: a burst of password checks
+# must queue, not exhaust the pod's memory and starve every other request (penetration test, issue 18).
+HASHING_SHARE = 0.25  # of the memory limit, the rest for the process itself and its requests
+MAX_HASHING_SLOTS = 4
+
+
+def hashing_slots(memory_kib: int, memory_limit: int | None) -> int:
+    """How many hashes may run at once: a quarter of the memory limit's worth, 1 to 4; 2 without a known limit."""
+    if memory_limit is None:
+        return 2
+    return max(1, min(MAX_HASHING_SLOTS, int(memory_limit * HASHING_SHARE) // (memory_kib * 1024)))
+
+
+def container_memory_limit(path: Path = Path("/sys/fs/cgroup/memory.max")) -> int | None:
+    """The cgroup v2 memory limit of this process in bytes (a Kubernetes pod's `limits.memory`), None if unlimited."""
+    try:
+        value = path.read_text().strip()
+    except OSError:
+        return None
+    return int(value) if value.isdigit() else None
 
 
 def hasher() -> PasswordHasher:
     return _hasher
 
 
-# Each argon2 hash takes 64 MiB and a core for ~0.1 s: a burst of password checks must queue, not
-# exhaust the pod's memory and starve every other request (penetration test, issue 18).
-HASHING = threading.BoundedSemaphore(2)
+HASHING = threading.BoundedSemaphore(2)  # until the app sets the cost of its settings
 
 
 @cache

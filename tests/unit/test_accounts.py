@@ -142,3 +142,22 @@ class TestCsrf:
 
     def test_a_token_is_not_sent_by_browsers_on_their_own_so_needs_none(self) -> None:
         assert accounts.csrf_ok("POST", False, None, "secret")
+
+
+def test_password_hashes_run_at_once_as_the_memory_limit_allows(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A quarter of the pod's memory for argon2 (issue 19, point 4): the offers pod's 512 MiB at the default 64 MiB
+    cost gives 2 hashes at once, the suite's cheap 8 MiB cost 4 at most, a small pod still 1."""
+    from offers.accounts_service import container_memory_limit, hashing_slots
+
+    mib = 1024 * 1024
+    assert hashing_slots(65_536, 512 * mib) == 2
+    assert hashing_slots(65_536, 2048 * mib) == 4
+    assert hashing_slots(65_536, 128 * mib) == 1
+    assert hashing_slots(8192, 512 * mib) == 4
+    assert hashing_slots(65_536, None) == 2
+    limit = tmp_path / "memory.max"
+    limit.write_text("536870912\n")
+    assert container_memory_limit(limit) == 512 * mib
+    limit.write_text("max\n")
+    assert container_memory_limit(limit) is None
+    assert container_memory_limit(tmp_path / "absent") is None
