@@ -102,6 +102,8 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(default=None, alias="SMTP_USER")
     smtp_password: str | None = Field(default=None, alias="SMTP_PASSWORD")
     smtp_starttls: bool = Field(default=False, alias="SMTP_STARTTLS")
+    smtp_implicit_tls: bool = Field(default=False, alias="SMTP_IMPLICIT_TLS")  # TLS from the first byte (port 465)
+    smtp_ca_file: str | None = Field(default=None, alias="SMTP_CA_FILE")  # a private CA; else the system's
     # "process": a mailer process of its own sends the emails (`python -m notifications.mailer_main`,
     # started beside the service by `make run`); "thread": the notifications service sends them itself.
     notifications_mailer: Literal["thread", "process"] = Field(default="process", alias="NOTIFICATIONS_MAILER")
@@ -141,6 +143,12 @@ class Settings(BaseSettings):
         if self.kafka_session_timeout_ms is not None:
             return self.kafka_session_timeout_ms
         return min(max(6000, self.poll_interval_ms), 45_000)
+
+    @model_validator(mode="after")
+    def _one_smtp_tls(self) -> Settings:
+        if self.smtp_starttls and self.smtp_implicit_tls:
+            raise ValueError("SMTP_STARTTLS (port 587) and SMTP_IMPLICIT_TLS (port 465) exclude each other: choose one")
+        return self
 
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> Settings:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import smtplib
+import ssl
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -248,10 +249,16 @@ class Mailer:
                 smtp.close()
 
     def connect(self) -> smtplib.SMTP:
+        """A connection to the relay: in clear (the development sink), upgraded by STARTTLS, or TLS from the first
+        byte; the relay's certificate is checked against the system's CAs or `SMTP_CA_FILE`."""
         host, port = self.settings.smtp_server
-        smtp = smtplib.SMTP(host, port, timeout=10)
-        if self.settings.smtp_starttls:
-            smtp.starttls()
+        tls = ssl.create_default_context(cafile=self.settings.smtp_ca_file)
+        if self.settings.smtp_implicit_tls:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=10, context=tls)
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=10)
+            if self.settings.smtp_starttls:
+                smtp.starttls(context=tls)
         if self.settings.smtp_user:
             smtp.login(self.settings.smtp_user, self.settings.smtp_password or "")
         return smtp

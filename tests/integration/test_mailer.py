@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -19,6 +21,7 @@ from sqlmodel import Session, select
 from shared.db import init_db, make_engine
 from shared.devstack import free_port
 from shared.mailsink import MailStore, MailStoreHandler
+from shared.settings import Settings
 from tests.conftest import wait_until
 
 ANIMATEUR_EMAIL = "animation@territoire.example"
@@ -46,10 +49,10 @@ class CountingHandler(RefusingHandler):
 
 
 class Sink:
-    def __init__(self, folder: Path, port: int):
+    def __init__(self, folder: Path, port: int, tls: ssl.SSLContext | None = None):
         self.store = MailStore(folder)
         self.handler = CountingHandler(self.store)
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port)
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=port, ssl_context=tls)
 
     def start(self) -> Sink:
         self.controller.start()
@@ -194,3 +197,51 @@ def test_connections_are_kept_between_batches_and_replaced_when_the_server_close
             ["Nouvelle piste de synergie pour « Sciure de bois »"]
     finally:
         sink.stop()
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, made by openssl (the relay's own CA, as a private relay has)."""
+    cert, key = folder / "relay.pem", folder / "relay.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def test_implicit_tls_to_a_relay_whose_certificate_is_checked(settings_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Port 465 (issue 19, point 7): TLS from the first byte, the relay's certificate checked against SMTP_CA_FILE;
+    without that CA the certificate is refused and the email waits for its next attempt."""
+    cert, key = self_signed(tmp_path)
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert, key)
+    port = free_port()
+    sink = Sink(tmp_path / "mail", port, tls=server_tls).start()
+    try:
+        for trusted in (False, True):
+            settings = settings_for("sqlite", "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
+                                    SMTP_IMPLICIT_TLS=True, SMTP_CA_FILE=str(cert) if trusted else None)
+            engine = make_engine(settings.database_url("notifications"))
+            init_db(engine, [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
+            with Session(engine) as session:
+                session.add(Contact(organisation_id="org-a", name="Scierie Roux", email="roux@scierie.example"))
+                session.commit()
+            mailer = Mailer(engine, settings)
+            try:
+                alert(engine, "org-a", f"m-tls-{trusted}")
+                mailer.send_due()
+                [row] = rows(engine, "org-a")
+                if trusted:
+                    assert row.status == "sent", row.last_error
+                else:
+                    assert row.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in (row.last_error or "")
+            finally:
+                mailer.close()
+                engine.dispose()
+        assert len(sink.to("roux@scierie.example")) == 1  # the trusted attempt only
+    finally:
+        sink.stop()
+
+
+def test_starttls_and_implicit_tls_exclude_each_other() -> None:
+    with pytest.raises(ValueError, match="SMTP_IMPLICIT_TLS"):
+        Settings(SMTP_STARTTLS=True, SMTP_IMPLICIT_TLS=True)  # type: ignore[call-arg]
