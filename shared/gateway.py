@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import time
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +21,8 @@ from shared.observability import REQUEST_SECONDS, REQUESTS, metrics_text
 from shared.portal import install as install_portal
 from shared.settings import SERVICES, ServiceName, Settings
 from shared.status import status_router
+
+log = logging.getLogger(__name__)
 
 # First path segment after /api/v1/ → owning service (ARCHITECTURE.md, "Public API v1").
 ROUTES: dict[str, ServiceName] = {
@@ -52,6 +55,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
+        if not settings.public_url.startswith("https://"):
+            log.warning("BOUCLE_PUBLIC_URL %s is not https: sessions travel in clear%s. Put Boucle behind a "
+                        "TLS-terminating proxy (deploy/README.md).", settings.public_url,
+                        "" if settings.secure_cookies else ", and their cookies lose Secure so that logins work")
         async with httpx.AsyncClient(timeout=30.0) as client:
             app.state.client = client
             yield

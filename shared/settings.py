@@ -11,6 +11,7 @@ import hashlib
 import hmac
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -129,6 +130,14 @@ class Settings(BaseSettings):
     matching_url: str = Field(default="http://127.0.0.1:8002", alias="MATCHING_URL")
     notifications_url: str = Field(default="http://127.0.0.1:8003", alias="NOTIFICATIONS_URL")
     reporting_url: str = Field(default="http://127.0.0.1:8004", alias="REPORTING_URL")
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies carry `Secure` when the public URL is https, and on loopback (browsers take Secure cookies from
+        http://127.0.0.1 and localhost): opened as http://server:8000 from another machine, a Secure cookie would
+        be dropped and no one could log in. Without https elsewhere, the gateway warns at start-up."""
+        url = urlsplit(self.public_url)
+        return url.scheme == "https" or url.hostname in ("127.0.0.1", "localhost", "::1")
 
     @property
     def poll_interval_ms(self) -> int:

@@ -56,7 +56,16 @@ CSRF_HEADER = "X-CSRF-Token"
 METHOD_HEADER = "X-Boucle-Method"  # the method of the request another service authenticates
 LINK_PURPOSE = "account"  # signed with offers' own key (BOUCLE_ACCOUNT_LINK_SECRET), handed to the mailer
 AFTER_LOGIN = "/espace"
-CLEAR_COOKIE = f"{COOKIE}=; Max-Age=0; Path=/; Secure; HttpOnly; SameSite=lax"
+SECURE_COOKIE = True  # `Settings.secure_cookies`, set by the app (`use_cookie_security`)
+
+
+def use_cookie_security(secure: bool) -> None:
+    global SECURE_COOKIE
+    SECURE_COOKIE = secure
+
+
+def clear_cookie() -> str:
+    return f"{COOKIE}=; Max-Age=0; Path=/;{' Secure;' if SECURE_COOKIE else ''} HttpOnly; SameSite=lax"
 
 
 def now() -> datetime:
@@ -65,7 +74,11 @@ def now() -> datetime:
 
 def set_session_cookie(response: Response, token: str) -> None:
     response.set_cookie(COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), path="/",
-                        secure=True, httponly=True, samesite="lax")
+                        secure=SECURE_COOKIE, httponly=True, samesite="lax")
+
+
+def delete_session_cookie(response: Response) -> None:
+    response.delete_cookie(COOKIE, path="/", secure=SECURE_COOKIE, httponly=True, samesite="lax")
 
 
 @dataclass(frozen=True)
@@ -92,7 +105,7 @@ def authenticate(session: Session, request: Request, response: Response, method:
     logged = service.current_session(session, cookie or "", now())
     if logged is None:
         raise HTTPException(401, detail="Session expirée ou invalide : reconnectez-vous.",
-                            headers={"WWW-Authenticate": "Bearer", "Set-Cookie": CLEAR_COOKIE})
+                            headers={"WWW-Authenticate": "Bearer", "Set-Cookie": clear_cookie()})
     if not accounts.csrf_ok(method, True, request.headers.get(CSRF_HEADER), logged.web.csrf_token):
         raise HTTPException(403, detail="Jeton CSRF manquant ou invalide.")
     if logged.slid:
@@ -191,7 +204,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         """Log out: the session ends everywhere and the cookie is cleared."""
         service.log_out(session, logged_in(auth).web, now())
         response = Response(status_code=204)
-        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        delete_session_cookie(response)
         return response
 
     @router.delete("/organisations/me", status_code=204, responses=problems(401, 403))
@@ -209,7 +222,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise rule_error(exc, where="query") from exc
         runtime.relay.notify()
         response = Response(status_code=204)
-        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        delete_session_cookie(response)
         return response
 
     @router.delete("/users/me", status_code=204, responses=problems(401, 409))
@@ -223,7 +236,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(409, detail=exc.message) from exc
         runtime.relay.notify()
         response = Response(status_code=204)
-        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+        delete_session_cookie(response)
         return response
 
     @router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))

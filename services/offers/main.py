@@ -14,7 +14,12 @@ from fastapi import FastAPI
 from sqlmodel import Session
 
 from offers.accounts import SIGNED_LINK_LIFETIME
-from offers.accounts_api import build_account_link_router, build_account_router, build_internal_router
+from offers.accounts_api import (
+    build_account_link_router,
+    build_account_router,
+    build_internal_router,
+    use_cookie_security,
+)
 from offers.accounts_service import purge_expired_traces, use_password_cost
 from offers.api import build_link_router, build_router
 from offers.communes import build_commune_router
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime("offers", settings, TABLES)
     use_password_cost(settings.password_hash_memory_kib, settings.password_hash_time_cost)
+    use_cookie_security(settings.secure_cookies)
 
     def expire_listings(stop: threading.Event) -> None:
         """Every few minutes, listings past their validity expire; owners of those about to are reminded; login

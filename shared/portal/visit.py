@@ -113,8 +113,7 @@ class Pages:
             name: getattr(settings, name) or "" for name in (
                 "operator_name", "operator_address", "operator_email", "publication_director", "host_name",
                 "host_address", "dpo_email")}
-        # Secure as the session cookie is; browsers take Secure cookies from http://localhost and 127.0.0.1 too.
-        self.secure = True
+        self.secure = settings.secure_cookies  # as the session cookie is
 
     def render(self, visit: Visit, name: str, title: str, *, status: int = 200, **values: Any) -> Response:
         html = self.env.get_template(f"portal/{name}.html").render(

@@ -749,3 +749,35 @@ class TestLeaving:
         self.colleague(offers, admin, "lea@scierie.example")
         last_admin = offers.client.delete(f"/api/v1/organisations/me/users/{created['user_id']}", headers=admin)
         assert last_admin.status_code == 409 and "dernier administrateur" in last_admin.json()["detail"]
+
+
+@pytest.mark.parametrize(("public_url", "secure"), [
+    ("https://boucle.cc-exemple.fr", True), ("http://127.0.0.1:8000", True), ("http://serveur.local:8000", False)])
+def test_the_session_cookie_is_secure_unless_the_public_url_is_plain_http_elsewhere(
+        settings_for, public_url: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+    """Issue 19, point 5: opened as http://server:8000 from another machine, a Secure cookie is dropped by the
+    browser and no one can log in; https (or loopback, where browsers accept Secure over http) keeps Secure."""
+    settings = settings_for("sqlite", BOUCLE_PUBLIC_URL=public_url)
+    with TestClient(create_app(settings)) as client:
+        offers = Offers(client, settings)
+        offers.sign_up()
+        answer = client.post(offers.link_path(offers.links("jean@scierie.example")[-1]), follow_redirects=False)
+        assert answer.status_code == 303
+        assert ("Secure" in answer.headers["set-cookie"]) is secure
+        expired = client.get("/api/v1/session", headers={"Cookie": "boucle_session=nope"})
+        assert expired.status_code == 401 and ("Secure" in expired.headers["set-cookie"]) is secure
+
+
+def test_the_gateway_warns_at_start_up_when_the_public_url_is_not_https(settings_for, caplog) -> None:  # type: ignore[no-untyped-def]
+    from shared.gateway import create_app as create_gateway
+
+    with caplog.at_level("WARNING", logger="shared.gateway"), \
+            TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="http://serveur.local:8000"))):
+        pass
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "shared.gateway"]
+    assert "not https" in warning and "lose Secure" in warning
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="shared.gateway"), \
+            TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="https://boucle.cc-exemple.fr"))):
+        pass
+    assert not [r for r in caplog.records if r.name == "shared.gateway"]
