@@ -89,10 +89,10 @@ fmt: install
 
 ## After changing a dependency in pyproject.toml: the images' lock (requirements.lock) and the development one.
 lock: $(UV)
-	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line pyproject.toml \
-	  -o requirements.lock
-	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line pyproject.toml \
-	  --extra test --extra dev -o requirements-dev.lock
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line \
+	  --generate-hashes pyproject.toml -o requirements.lock
+	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line \
+	  --generate-hashes pyproject.toml --extra test --extra dev -o requirements-dev.lock
 
 clean:
 	rm -rf var .pytest_cache

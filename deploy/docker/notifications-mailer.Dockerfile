@@ -6,7 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md requirements.lock ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-deps -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+RUN pip install --no-deps --require-hashes -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
 USER 10001
 # It sends the queued emails; one mailer leads at a time (advisory lock). Its only HTTP port serves
 # /metrics and /healthz (200 while its sending loop goes round), for probes, not for traffic.

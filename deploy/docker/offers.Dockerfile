@@ -6,7 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md requirements.lock ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-deps -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+RUN pip install --no-deps --require-hashes -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
 USER 10001
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -99,13 +99,17 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     assert len(healthcheck) == 1 and f"127.0.0.1:{PORTS[name]}{probe}" in healthcheck[0]
     installs = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "pip install" in i["value"]]
     # Exactly the locked versions, nothing resolved at build time.
-    assert installs[0].startswith("pip install --no-deps -r requirements.lock && pip install --no-deps . "), installs
+    assert installs[0].startswith("pip install --no-deps --require-hashes -r requirements.lock && "
+                                  "pip install --no-deps . "), installs
 
 
 def locked(path: Path) -> dict[str, str]:
-    """name → version of a lock file written by `make lock`."""
-    pins = (line.split("#")[0].strip() for line in path.read_text().splitlines())
-    return {name.lower().replace("_", "-"): version for name, version in (pin.split("==") for pin in pins if pin)}
+    """name → version of a lock file written by `make lock`; every pin carries the hashes of its files."""
+    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)",
+                         path.read_text(), flags=re.M)
+    pins = [line for line in path.read_text().splitlines() if re.match(r"[A-Za-z0-9_.-]+==", line)]
+    assert len(entries) == len(pins), "a pin without its hashes: run `make lock`"
+    return {name.lower().replace("_", "-"): version for name, version, _ in entries}
 
 
 def pinned(requirements: list[str]) -> dict[str, str]:
