@@ -57,9 +57,8 @@ class Settings(BaseSettings):
     public_url: str = Field(default="http://127.0.0.1:8000", alias="BOUCLE_PUBLIC_URL")
 
     kafka_bootstrap_servers: str | None = Field(default=None, alias="KAFKA_BOOTSTRAP_SERVERS")
-    # Tansu makes a group's first join wait for the rebalance timeout, which kafka-python
-    # takes from max_poll_interval_ms: keep it short, or consumers idle for minutes.
-    # Unset: 5 s in development (Tansu's first join waits that long), Kafka's own 5 minutes in production.
+    # The longest a consumer may take between two polls before its group moves its partitions (and kafka-python's
+    # rebalance timeout). Unset: 5 s in development, Kafka's own 5 minutes in production.
     kafka_max_poll_interval_ms: int | None = Field(default=None, alias="KAFKA_MAX_POLL_INTERVAL_MS", gt=0)
     # How long a group waits for a silent consumer before giving its partitions to the others. Unset: 6 s (Kafka's
     # smallest by default) up to 45 s as the poll interval grows. Tansu makes a new group's first join wait about
