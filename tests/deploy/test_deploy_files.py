@@ -156,3 +156,52 @@ def test_matching_and_notifications_scale_out_up_to_the_partitions() -> None:
     for name, hpa in autoscalers.items():
         assert hpa["spec"]["scaleTargetRef"]["name"] == name
         assert 1 < hpa["spec"]["maxReplicas"] <= partitions
+
+
+def restricted_violations(pod: dict) -> list[str]:
+    """What breaks Kubernetes' « restricted » Pod Security Standard in a pod spec (its rules as the standard lists
+    them: https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted)."""
+    found = []
+    pod_context = pod.get("securityContext", {})
+    if any(pod.get(flag) for flag in ("hostNetwork", "hostPID", "hostIPC")):
+        found.append("host namespaces")
+    if any("hostPath" in volume for volume in pod.get("volumes", [])):
+        found.append("hostPath volume")
+    allowed_volumes = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+                       "projected", "secret"}
+    for volume in pod.get("volumes", []):
+        if not set(volume) - {"name"} <= allowed_volumes:
+            found.append(f"volume type of {volume['name']}")
+    for container in pod["containers"] + pod.get("initContainers", []):
+        context = container.get("securityContext", {})
+        name = container["name"]
+        if context.get("privileged"):
+            found.append(f"{name}: privileged")
+        if context.get("allowPrivilegeEscalation", True) is not False:
+            found.append(f"{name}: allowPrivilegeEscalation not false")
+        capabilities = context.get("capabilities", {})
+        if "ALL" not in capabilities.get("drop", []) or set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
+            found.append(f"{name}: capabilities not dropped")
+        if not context.get("runAsNonRoot", pod_context.get("runAsNonRoot")):
+            found.append(f"{name}: runAsNonRoot not true")
+        if context.get("runAsUser", pod_context.get("runAsUser")) == 0:
+            found.append(f"{name}: runs as root")
+        seccomp = context.get("seccompProfile", pod_context.get("seccompProfile", {})).get("type")
+        if seccomp not in ("RuntimeDefault", "Localhost"):
+            found.append(f"{name}: seccompProfile {seccomp}")
+        if any(port.get("hostPort") for port in container.get("ports", [])):
+            found.append(f"{name}: hostPort")
+    return found
+
+
+def test_every_pod_passes_the_restricted_security_profile_which_the_namespace_enforces() -> None:
+    """Issue 19, point 7: the namespace enforces « restricted », so a pod that breaks it would not start."""
+    [namespace] = of_kind("Namespace").values()
+    assert namespace["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    deployments = of_kind("Deployment")
+    assert set(PROCESSES) <= set(deployments)
+    violations = {name: restricted_violations(d["spec"]["template"]["spec"]) for name, d in deployments.items()}
+    assert not any(violations.values()), violations
+    # The check itself refuses what the standard refuses.
+    assert restricted_violations({"securityContext": {"runAsNonRoot": True}, "containers": [{"name": "x"}]}) == [
+        "x: allowPrivilegeEscalation not false", "x: capabilities not dropped", "x: seccompProfile None"]
