@@ -78,6 +78,9 @@ class ListingSnapshot(Payload):
     organic_farming: bool | None = None
     terms: str | None = None  # shared.nomenclatures.LISTING_TERMS
     price: str | None = None  # for the other side once both accept; absent from events before 7 December 2026
+    # Who carries and with what (shared.nomenclatures.TRANSPORT_BY, TRANSPORT_MEANS); absent before 8 December 2026.
+    transport_by: str | None = None
+    transport_means: str | None = None
     # Qualities (None: not said): an offer's, or the need's requirement (minimum temperature, pressure and
     # purity, maximum moisture; for cold, the maximum temperature).
     temperature_c: float | None = None

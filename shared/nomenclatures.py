@@ -38,6 +38,12 @@ ANIMATING_KINDS = ("public_body", "syndicate")
 LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
+# Who carries the goods (or moves the equipment) between the two sides, and with what: whether a piste is realistic
+# depends on it, and the impact of a synergy on the transport it takes.
+TRANSPORT_BY = {"giver": "le cédant livre", "taker": "le preneur vient chercher", "either": "à convenir"}
+TRANSPORT_MEANS = {"van": "utilitaire", "tractor_trailer": "tracteur et remorque", "truck": "camion ou porteur",
+                   "skip_lorry": "camion benne (ampliroll)", "tanker": "citerne",
+                   "refrigerated": "véhicule frigorifique"}
 # Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.
 ABP_CATEGORIES = {1: "catégorie 1 (risque le plus élevé : incinération ou combustible)",
                   2: "catégorie 2 (lisiers, fumiers, animaux morts…)",

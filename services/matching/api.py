@@ -7,6 +7,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, select
 
+from matching.engine.explain import transport_note
 from matching.models import IndexedListing, Match, MatchMember
 from shared import topics
 from shared.events import MatchConcluded, MatchObligation, MatchParty, MatchResponded, new_event
@@ -38,6 +39,8 @@ class Counterpart(BaseModel):
     quantity_approx: str | None
     distance_km: float | None
     terms: str | None = None  # free, for_sale, negotiable (shared.nomenclatures.LISTING_TERMS)
+    transport_by: str | None = None  # giver, taker, either (shared.nomenclatures.TRANSPORT_BY)
+    transport_means: str | None = None  # van, tractor_trailer… (shared.nomenclatures.TRANSPORT_MEANS)
     # Once every side accepted: the description, the exact quantity (None when kept private) and the price.
     description: str | None = None
     quantity: str | None = None
@@ -64,6 +67,7 @@ class MatchPublic(BaseModel):
     counterpart: Counterpart | None  # pairs
     members: list[Counterpart]  # groups: the other members
     obligations: list[MatchObligation] = []  # what the exchange requires under the law, with its texts
+    transport: str | None = None  # who carries, as both sides said it (pairs; None when neither said)
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
@@ -212,6 +216,7 @@ def counterpart(session: Session, match: Match, member: MatchMember) -> Counterp
         quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
         if row and not row.quantity_private else None, distance_km=match.distance_km,
         description=description, quantity=exact, terms=row.terms if row else None,
+        transport_by=row.transport_by if row else None, transport_means=row.transport_means if row else None,
         price=row.price if row and match.status == "accepted" else None)
 
 
@@ -219,8 +224,17 @@ def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
     others = session.exec(select(MatchMember).where(MatchMember.match_id == match.id,
                                                     MatchMember.listing_id != mine.listing_id)).all()
     views = [counterpart(session, match, other) for other in others]
+    transport = None
+    if match.kind == "pair" and others:
+        rows = [session.get(IndexedListing, member.listing_id) for member in (mine, others[0])]
+        sides = {row.kind: row for row in rows if row is not None}
+        giver, taker = sides.get("offer") or sides.get("share"), sides.get("need") or sides.get("pool")
+        if giver is not None and taker is not None:
+            transport = transport_note(giver.transport_by, giver.transport_means, taker.transport_by,
+                                       taker.transport_means)
     return MatchPublic(id=match.id, kind=match.kind, score=match.score, explanation=mine.explanation,
                        listing_id=mine.listing_id, status=match.status, my_response=mine.response,
                        counterpart=views[0] if match.kind == "pair" and views else None,
                        members=views if match.kind == "group" else [],
-                       obligations=[MatchObligation.model_validate(o) for o in match.obligations])
+                       obligations=[MatchObligation.model_validate(o) for o in match.obligations],
+                       transport=transport)

@@ -46,7 +46,8 @@ def as_input(row: IndexedListing) -> ListingInput:
 # is erased too), and what the row keeps beside it. What identifies the row and orders its revisions stays; the
 # title, not nullable, is emptied apart (`erase_listing`).
 KEPT_WHEN_ERASED = ("listing_id", "organisation_id", "kind", "title", "revision", "quantity_private", "held")
-ERASED_FIELDS = (*(name for name in LISTING_FIELDS if name not in KEPT_WHEN_ERASED), "insee", "terms", "price")
+ERASED_FIELDS = (*(name for name in LISTING_FIELDS if name not in KEPT_WHEN_ERASED), "insee", "terms", "price",
+                 "transport_by", "transport_means")
 
 
 def erase_listing(session: Session, row: IndexedListing) -> None:
@@ -179,6 +180,7 @@ class MatchingProcessor:
             row.seq, row.active = seq, True
             row.quantity_private = "quantity" in payload.private_fields
             row.terms, row.price, row.insee = payload.terms, payload.price, payload.insee
+            row.transport_by, row.transport_means = payload.transport_by, payload.transport_means
             self.engine.apply(as_input(row))
             row.placed = self.engine.index.profiles[row.listing_id].placed
             if was_held and not row.held:  # its organisation confirmed: what was held is announced

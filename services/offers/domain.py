@@ -12,6 +12,8 @@ from datetime import date, timedelta
 
 from shared.nomenclatures import (
     LISTING_TERMS,
+    TRANSPORT_BY,
+    TRANSPORT_MEANS,
     WASTE_STATUSES,
     activity_codes,
     normalise_ewc,
@@ -119,6 +121,12 @@ def code_of(field: str, raw: str | None, choices: dict[str, str], unknown: str) 
 def check_terms(raw: str | None) -> str | None:
     """One of LISTING_TERMS; None: not said."""
     return code_of("terms", raw, LISTING_TERMS, "Conditions « {raw} » inconnues : {choices}.")
+
+
+def check_transport(by: str | None, means: str | None) -> tuple[str | None, str | None]:
+    """Who carries (TRANSPORT_BY) and with what (TRANSPORT_MEANS); None: not said."""
+    return (code_of("transport_by", by, TRANSPORT_BY, "Transport « {raw} » inconnu : {choices}."),
+            code_of("transport_means", means, TRANSPORT_MEANS, "Véhicule « {raw} » inconnu : {choices}."))
 
 
 def check_waste_status(raw: str | None) -> str | None:

@@ -79,6 +79,8 @@ class Listing(SQLModel, table=True):
     organic_farming: bool | None = None  # offer: usable in organic farming; need: for an organic farm
     terms: str | None = None  # shared.nomenclatures.LISTING_TERMS: shown to all (None: not said)
     price: str | None = None  # « 30 € la tonne, départ » : shown to the other side once both accept
+    transport_by: str | None = None  # shared.nomenclatures.TRANSPORT_BY (None: not said)
+    transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS
     # Qualities (offers.domain.QUALITIES): an offer's, or what a need requires (see shared.events).
     temperature_c: float | None = None
     pressure_bar: float | None = None
@@ -459,6 +461,13 @@ class ListingFields(Input):
                                                                  "negotiable (à débattre) ; montrées à tous")
     price: Text | None = PydanticField(default=None, max_length=120, description="prix, montré à l'autre partie "
                                                                                  "seulement après accord des deux")
+    transport_by: Text | None = PydanticField(
+        default=None, description="qui transporte : giver (le cédant livre), taker (le preneur vient chercher), "
+                                  "either (à convenir)")
+    transport_means: Text | None = PydanticField(
+        default=None, description="avec quoi : van (utilitaire), tractor_trailer (tracteur et remorque), truck "
+                                  "(camion ou porteur), skip_lorry (camion benne), tanker (citerne), refrigerated "
+                                  "(véhicule frigorifique)")
     temperature_c: float | None = PydanticField(
         default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
     pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
@@ -519,6 +528,8 @@ class ListingPublic(BaseModel):
     organic_farming: bool | None = None
     terms: str | None = None
     price: str | None = None
+    transport_by: str | None = None
+    transport_means: str | None = None
     temperature_c: float | None = None
     pressure_bar: float | None = None
     purity_percent: float | None = None
@@ -546,6 +557,8 @@ class ListingAnonymised(BaseModel):
     abp_category: int | None = None
     organic_farming: bool | None = None
     terms: str | None = None  # the price stays with its owner until a match is accepted
+    transport_by: str | None = None  # who carries, with what: said to all, it decides whether a piste is realistic
+    transport_means: str | None = None
     temperature_c: float | None = None  # qualities are what a partner needs to know, not a secret
     pressure_bar: float | None = None
     purity_percent: float | None = None

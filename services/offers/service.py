@@ -27,6 +27,7 @@ from offers.domain import (
     check_siret,
     check_terms,
     check_transition,
+    check_transport,
     check_waste_status,
     expiry_reminder_due,
     renewed_expiry,
@@ -447,6 +448,10 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         listing.terms = check_terms(data.terms)
     if "price" in given:
         listing.price = data.price or None
+    if {"transport_by", "transport_means"} & given:
+        listing.transport_by, listing.transport_means = check_transport(
+            data.transport_by if "transport_by" in given else listing.transport_by,
+            data.transport_means if "transport_means" in given else listing.transport_means)
     if "private_fields" in given:
         listing.private_fields = sorted(set(data.private_fields or []))
     if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
@@ -469,5 +474,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
         terms=listing.terms, price=listing.price, held=listing.status == "draft",
+        transport_by=listing.transport_by, transport_means=listing.transport_means,
         **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

@@ -76,6 +76,8 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "organic_farming": True if form.get("organic_farming") else None,
         "terms": optional(form, "terms"),
         "price": optional(form, "price"),
+        "transport_by": optional(form, "transport_by"),
+        "transport_means": optional(form, "transport_means"),
     }
     if editing:
         return body
@@ -175,7 +177,7 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "temperature_c": "temperature_c", "pressure_bar": "pressure_bar",
                   "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
                   "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
-                  "price": "price"}
+                  "price": "price", "transport_by": "transport_by", "transport_means": "transport_means"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 

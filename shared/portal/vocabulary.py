@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shared import nomenclatures
-from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, WASTE_STATUSES
+from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, TRANSPORT_BY, TRANSPORT_MEANS, WASTE_STATUSES
 from shared.nomenclatures import ORGANISATION_KINDS as ORGANISATION_KINDS  # the templates' words.ORGANISATION_KINDS
 from shared.units import UNITS
 
@@ -73,3 +73,6 @@ WASTE_STATUS_CHOICES = {code: label[0].upper() + label[1:] for code, label in WA
 ABP_CATEGORY_CHOICES = {str(n): f"Catégorie {label.removeprefix('catégorie ')}" for n, label in ABP_CATEGORIES.items()}
 # On what terms a listing is given (shared.nomenclatures), as the form's choices and the cards' words.
 TERMS = {code: label[0].upper() + label[1:] for code, label in LISTING_TERMS.items()}
+# Who carries and with what (shared.nomenclatures), as the form's choices and the cards' words.
+TRANSPORT_BY_CHOICES = {code: label[0].upper() + label[1:] for code, label in TRANSPORT_BY.items()}
+TRANSPORT_MEANS_CHOICES = {code: label[0].upper() + label[1:] for code, label in TRANSPORT_MEANS.items()}

@@ -217,3 +217,19 @@ def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(
         exported = client.get("/api/v1/resources/teachings", headers=team).json()
         assert [(t["phrase"], t["node_id"]) for t in exported if t["listing_id"] == offer] == [
             ("passepoil satiné", "textile_offcuts")]
+
+
+def test_a_match_says_who_carries_and_with_what(stack: Stack) -> None:
+    """Issue 21, point 5: « qui transporte » and « avec quoi », said on each listing, reach both sides of the match."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        dairy = register(client, "Fromagerie d'Arbois", "Arbois", "39600")
+        farm = register(client, "Porcherie de Mesnay", "Mesnay", "39600")
+        post(client, dairy, kind="offer", title="Lactosérum de fromagerie", transport_by="giver",
+             transport_means="tanker")
+        post(client, farm, kind="need", title="Lactosérum pour nos porcs", transport_by="giver")
+        [match] = wait_until(lambda: matches(client, farm), timeout=20)
+        assert (match["counterpart"]["transport_by"], match["counterpart"]["transport_means"]) == ("giver", "tanker")
+        assert match["transport"] == "Transport : le cédant livre (citerne)."
+        [seen_by_dairy] = matches(client, dairy)
+        assert seen_by_dairy["transport"] == match["transport"]
+        assert seen_by_dairy["counterpart"]["transport_by"] == "giver"

@@ -66,6 +66,8 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"abp_category": "C3"}, ["body", "abp_category"], "Catégorie de sous-produits animaux « C3 » inconnue"),
     ({"colour": "blue"}, ["body", "colour"], "Champ inconnu : retirez-le"),
     ({"terms": "troc"}, ["body", "terms"], "Conditions « troc » inconnues : « free » (gratuit)"),
+    ({"transport_by": "voisin"}, ["body", "transport_by"], "Transport « voisin » inconnu : « giver »"),
+    ({"transport_means": "brouette"}, ["body", "transport_means"], "Véhicule « brouette » inconnu : « van »"),
     ({"price": "x" * 121}, ["body", "price"], "120"),
 ])
 def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:

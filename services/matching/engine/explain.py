@@ -6,6 +6,7 @@ from matching.engine.fit import PairFit
 from matching.engine.law import Obligation
 from matching.engine.profile import Profile
 from matching.knowledge import Knowledge
+from shared.nomenclatures import TRANSPORT_MEANS
 from shared.units import format_number, quantity_text
 
 
@@ -98,3 +99,21 @@ def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members
                    "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
     general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}
+
+
+def transport_note(giver_by: str | None, giver_means: str | None, taker_by: str | None,
+                   taker_means: str | None) -> str | None:
+    """Who carries between the giving side (offer, share) and the taking side (need, pool), as each said it: one
+    sentence for both, or None when neither said. When the giver will not deliver and the taker will not fetch,
+    the pair is still proposed (a carrier may be found), but the sentence says so first."""
+    if giver_by is None and taker_by is None:
+        return None
+    means = giver_means or taker_means
+    with_what = f" ({TRANSPORT_MEANS[means]})" if means in TRANSPORT_MEANS else ""
+    if giver_by == "taker" and taker_by == "giver":
+        return "Transport à organiser : le cédant ne livre pas et le preneur ne vient pas chercher."
+    if "giver" in (giver_by, taker_by) and giver_by != "taker":
+        return f"Transport : le cédant livre{with_what}."
+    if "taker" in (giver_by, taker_by) and taker_by != "giver":
+        return f"Transport : le preneur vient chercher{with_what}."
+    return f"Transport : à convenir entre vous{with_what}."
