@@ -187,7 +187,6 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
         add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
             match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
     session.commit()
-    runtime.relay.notify()
     session.refresh(mine)
     return present(session, match, mine)
 

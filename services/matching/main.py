@@ -29,7 +29,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
                                processor.handlers)  # type: ignore[arg-type]
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
-    runtime.on_commit.append(runtime.relay.notify)  # its consumer stages match events
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime

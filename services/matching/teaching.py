@@ -86,7 +86,6 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
                 if attempt == 2:
                     raise HTTPException(409, detail="Une autre leçon s'enregistrait au même instant : "
                                                     "réessayez.") from None
-        runtime.relay.notify()
         session.refresh(row)
         return out(row)
 

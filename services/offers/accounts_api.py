@@ -165,7 +165,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             user = service.sign_up(session, data, gazetteer, now())
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        runtime.relay.notify()
         return AccountCreated(organisation_id=user.organisation_id, user_id=user.id)
 
     @router.post("/session", response_model=SessionInfo, responses=problems(401, 403, 429))
@@ -180,7 +179,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(429, detail=str(exc),
                                 headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}) from exc
         except service.Unconfirmed as exc:
-            runtime.relay.notify()
             raise HTTPException(403, detail=str(exc)) from exc
         except service.LoginRefused as exc:
             raise HTTPException(401, detail=str(exc)) from exc
@@ -191,7 +189,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
     def request_link(data: LinkRequest, session: SessionDep) -> dict[str, str]:
         """Email a login link to this address if it has an account; the answer is the same either way."""
         service.request_login_link(session, data.email, now())
-        runtime.relay.notify()
         return {"detail": "Si un compte existe pour cette adresse, un lien de connexion vient d'y être envoyé."}
 
     @router.get("/session", response_model=SessionInfo, responses=problems(401))
@@ -220,7 +217,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
         except RuleBroken as exc:
             raise rule_error(exc, where="query") from exc
-        runtime.relay.notify()
         response = Response(status_code=204)
         delete_session_cookie(response)
         return response
@@ -234,7 +230,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             erasure.remove_user(session, principal, principal.user_id or "")
         except service.Conflict as exc:
             raise HTTPException(409, detail=exc.message) from exc
-        runtime.relay.notify()
         response = Response(status_code=204)
         delete_session_cookie(response)
         return response
@@ -250,7 +245,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(404, detail="Utilisateur introuvable.") from exc
         except service.Conflict as exc:
             raise HTTPException(409, detail=exc.message) from exc
-        runtime.relay.notify()
         return Response(status_code=204)
 
     @router.put("/session/password", status_code=204, responses=problems(401, 403, 429))
@@ -313,7 +307,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        runtime.relay.notify()
         return user_public(user)
 
     @router.post("/users/{user_id}/role", response_model=UserPublic, responses=problems(401, 403, 404, 409))
@@ -363,7 +356,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(404, detail="Demande introuvable.") from exc
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        runtime.relay.notify()
         return role_request_public(session, decided)
 
     return router
@@ -437,14 +429,12 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             user_id, nonce = claims(token)
             if action == "refuser":  # an imported diagnostic refused: its organisation is deleted
                 name = diagnostics_service.refuse(session, user_id, nonce, now())
-                runtime.relay.notify()  # organisation.erased: the other services forget it too
                 return HTMLResponse(template.render(title="Données supprimées", refused=name))
             logged, purpose = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
         except service.Conflict as exc:
             return refused(exc.message, 409)
-        runtime.relay.notify()  # a first confirmation confirms the organisation (`organisation.updated`)
         # A review request lands on the listings, where each flow is renewed, changed or closed.
         response = RedirectResponse("/annonces?avis=revue" if purpose == "review" else AFTER_LOGIN, status_code=303)
         set_session_cookie(response, logged.token or "")

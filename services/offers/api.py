@@ -54,9 +54,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
 
     OrgDep = Annotated[Organisation, Depends(current_organisation)]
 
-    def committed() -> None:
-        runtime.relay.notify()
-
     @router.post("/organisations", status_code=201, response_model=OrganisationCreated, tags=["organisations"])
     def register(data: OrganisationCreate, session: SessionDep) -> OrganisationCreated:
         """Register an organisation; the token is shown once, only its hash is stored."""
@@ -64,7 +61,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             org, token = service.register_organisation(session, data, gazetteer)
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        committed()
         return OrganisationCreated(id=org.id, token=token)
 
     @router.get("/organisations/me", response_model=OrganisationMe, tags=["organisations"])
@@ -89,7 +85,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             org = service.update_organisation(session, org, data, gazetteer)
         except RuleBroken as exc:
             raise field_error(exc.field, exc.message) from exc
-        committed()
         return OrganisationPublic.model_validate(org, from_attributes=True)
 
     @router.get("/organisations/me/suggestions", response_model=list[SuggestionOut], tags=["organisations"])
@@ -122,9 +117,7 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise field_error("Idempotency-Key", "Cette clé d'idempotence a déjà servi à publier une autre annonce ; "
                                                  "choisissez-en une nouvelle pour chaque annonce.",
                               where="header") from exc
-        if published:
-            committed()
-        else:
+        if not published:
             response.headers["Idempotent-Replayed"] = "true"
         return ListingCreated(id=listing.id, status=listing.status)
 
@@ -157,7 +150,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise HTTPException(404, detail="Annonce introuvable.") from exc
         except RuleBroken as exc:
             raise field_error(exc.field, exc.message, status_code=409 if exc.field == "status" else 422) from exc
-        committed()
         return full(listing)
 
     @router.patch("/listings/{listing_id}", response_model=ListingPublic, tags=["annonces"])
@@ -224,7 +216,6 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
                     return render(422, error="Action inconnue.")
             except RuleBroken as exc:
                 return render(409, error=exc.message)
-            runtime.relay.notify()
         return render(listing=listing, done=done)
 
     @router.get("/liens/annonce/{token}", response_class=HTMLResponse)

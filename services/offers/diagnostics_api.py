@@ -137,7 +137,6 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
         """Ask every organisation I imported whose diagnostic is over a year old to review its flows, in one
         action: each gets an email whose link (30 days) opens its listings, to renew, change or close them."""
         asked = diagnostics_service.request_reviews(session, importer(auth, session), datetime.now(timezone.utc))
-        runtime.relay.notify()
         return ReviewsOut(asked=asked)
 
     @router.post("/apercu", response_model=PreviewOut, responses=problems(413))
@@ -158,7 +157,6 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
                                  "preview": preview_out(plan).model_dump(mode="json")}, status_code=422)
         done = import_diagnostics(session, org, plan, gazetteer, datetime.now(timezone.utc))
         session.commit()
-        runtime.relay.notify()
         return ImportOut(**vars(done))
 
     return router

@@ -64,15 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             try:
                 with Session(runtime.engine) as session:
                     today = date.today()
-                    staged = expire_due_listings(session, today)
-                    staged += remind_expiring_listings(session, today, settings.expiry_reminder_days)
-                    if staged:
-                        runtime.relay.notify()
+                    expire_due_listings(session, today)
+                    remind_expiring_listings(session, today, settings.expiry_reminder_days)
                     now = datetime.now(timezone.utc)
                     if purged_at is None or now - purged_at >= PURGE_EVERY:  # a write: not at every check
                         purge_expired_traces(session, now)
-                        if purge_unanswered_invitations(session, now):
-                            runtime.relay.notify()
+                        purge_unanswered_invitations(session, now)
                         purged_at = now
             except Exception:  # the database may be away: try again at the next round
                 continue

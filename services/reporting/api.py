@@ -86,9 +86,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     CallerDep = Annotated[Caller, Depends(authenticate)]
     out = partial(synergy_out, quiet_after=timedelta(days=runtime.settings.quiet_after_days))
 
-    def committed() -> None:
-        runtime.relay.notify()
-
     # --- territories ---------------------------------------------------------------------------
 
     @router.post("/territories", status_code=201, response_model=TerritoryOut, responses=problems(400, 403, 409),
@@ -269,7 +266,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
                                                 for org_id in dict.fromkeys(data.parties)], material=data.material,
                                        notes=data.notes)
         session.commit()
-        committed()
         return out(session, synergy)
 
     def visible_synergy(session: Session, caller: Caller, synergy_id: str, *, to_act: bool = False) -> Synergy:
@@ -329,7 +325,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             synergies.record_flow(session, flow_of(session, synergy, data.flow, caller, prefix=("flow",),
                                                    flow_id=str(uuid.uuid4())))
         session.commit()
-        committed()
         return out(session, synergy, detail=True)
 
     @router.post("/synergies/{synergy_id}/flows", status_code=201, response_model=SynergyOut,
@@ -350,7 +345,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             raise HTTPException(409, detail="Synergie abandonnée : aucun flux ne s'y enregistre.")
         synergies.record_flow(session, flow)
         session.commit()
-        committed()
         return out(session, synergy, detail=True)
 
     @router.put("/synergies/{synergy_id}/flows/{flow_id}", response_model=SynergyOut,
@@ -367,7 +361,6 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
             raise HTTPException(409, detail="Synergie abandonnée : ses flux ne se corrigent plus.")
         if synergies.correct_flow(session, row, flow_of(session, synergy, data, caller, prefix=(), flow_id=flow_id)):
             session.commit()
-            committed()
         return out(session, synergy, detail=True)
 
     def flow_of(session: Session, synergy: Synergy, data: FlowIn, caller: Caller, prefix: tuple[str, ...],

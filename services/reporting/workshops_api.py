@@ -172,7 +172,6 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
             raise field_error(tuple(exc.field.split(".")), exc.message, status_code=exc.status_code) from exc
         if changed:
             session.commit()
-            runtime.relay.notify()
         else:
             response.headers["Idempotent-Replayed"] = "true"
         participants = set(workshops.participant_ids(session, workshop))
