@@ -81,6 +81,10 @@ class ListingSnapshot(Payload):
     # Who carries and with what (shared.nomenclatures.TRANSPORT_BY, TRANSPORT_MEANS); absent before 8 December 2026.
     transport_by: str | None = None
     transport_means: str | None = None
+    # When available (offer, share) or wanted (need, pool): weekday codes and months; empty: any. Absent before
+    # 8 December 2026.
+    days: list[str] = []
+    months: list[int] = []
     # Qualities (None: not said): an offer's, or the need's requirement (minimum temperature, pressure and
     # purity, maximum moisture; for cold, the maximum temperature).
     temperature_c: float | None = None

@@ -38,6 +38,11 @@ ANIMATING_KINDS = ("public_body", "syndicate")
 LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
+# When a listing is available (an offer, a share) or wanted (a need, a pool): days of the week and months of the year.
+WEEKDAYS = {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi", "fri": "vendredi", "sat": "samedi",
+            "sun": "dimanche"}
+MONTHS = {1: "janvier", 2: "février", 3: "mars", 4: "avril", 5: "mai", 6: "juin", 7: "juillet", 8: "août",
+          9: "septembre", 10: "octobre", 11: "novembre", 12: "décembre"}
 # Who carries the goods (or moves the equipment) between the two sides, and with what: whether a piste is realistic
 # depends on it, and the impact of a synergy on the transport it takes.
 TRANSPORT_BY = {"giver": "le cédant livre", "taker": "le preneur vient chercher", "either": "à convenir"}

@@ -35,7 +35,7 @@ LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description
                   "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
                   "available_from", "expires_at", "revision", "quantity_private", "waste_status",
                   "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
-                  "moisture_percent", "held")
+                  "moisture_percent", "held", "days", "months")
 
 
 def as_input(row: IndexedListing) -> ListingInput:
@@ -174,6 +174,8 @@ class MatchingProcessor:
             assert isinstance(payload, ListingSnapshot)
             was_held = row is not None and row.held
             values = payload.model_dump(include=set(LISTING_FIELDS) - {"listing_id"})
+            values["days"] = ",".join(payload.days) or None  # the index keeps them as the engine reads them
+            values["months"] = ",".join(map(str, payload.months)) or None
             row = row or IndexedListing(listing_id=payload.listing_id, seq=seq, **values)
             for name, value in values.items():
                 setattr(row, name, value)

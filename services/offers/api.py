@@ -245,6 +245,6 @@ def present(listing: Listing, owner: Organisation, caller: Organisation) -> List
         waste_status=listing.waste_status, abp_category=listing.abp_category, organic_farming=listing.organic_farming,
         temperature_c=listing.temperature_c, pressure_bar=listing.pressure_bar, purity_percent=listing.purity_percent,
         moisture_percent=listing.moisture_percent, terms=listing.terms, transport_by=listing.transport_by,
-        transport_means=listing.transport_means,
+        transport_means=listing.transport_means, days=list(listing.days), months=list(listing.months),
         quantity_approx=None if "quantity" in listing.private_fields else quantity_text(
             listing.quantity_value, listing.quantity_unit, approximate=True))

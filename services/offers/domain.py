@@ -12,9 +12,11 @@ from datetime import date, timedelta
 
 from shared.nomenclatures import (
     LISTING_TERMS,
+    MONTHS,
     TRANSPORT_BY,
     TRANSPORT_MEANS,
     WASTE_STATUSES,
+    WEEKDAYS,
     activity_codes,
     normalise_ewc,
     normalise_naf,
@@ -127,6 +129,20 @@ def check_transport(by: str | None, means: str | None) -> tuple[str | None, str 
     """Who carries (TRANSPORT_BY) and with what (TRANSPORT_MEANS); None: not said."""
     return (code_of("transport_by", by, TRANSPORT_BY, "Transport « {raw} » inconnu : {choices}."),
             code_of("transport_means", means, TRANSPORT_MEANS, "Véhicule « {raw} » inconnu : {choices}."))
+
+
+def check_calendar(days: list[str] | None, months: list[int] | None) -> tuple[list[str], list[int]]:
+    """Days of the week (WEEKDAYS codes, or their French names) and months (1 to 12), each once, in order; empty:
+    any. RuleBroken names the field."""
+    codes = []
+    for raw in days or []:
+        code = code_of("days", raw, WEEKDAYS, "Jour « {raw} » inconnu : {choices}.")
+        if code is not None and code not in codes:
+            codes.append(code)
+    wrong = [m for m in months or [] if m not in MONTHS]
+    if wrong:
+        raise RuleBroken("months", f"Mois « {wrong[0]} » inconnu : de 1 (janvier) à 12 (décembre).")
+    return sorted(codes, key=list(WEEKDAYS).index), sorted(set(months or []))
 
 
 def check_waste_status(raw: str | None) -> str | None:

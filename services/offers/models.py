@@ -80,6 +80,10 @@ class Listing(SQLModel, table=True):
     terms: str | None = None  # shared.nomenclatures.LISTING_TERMS: shown to all (None: not said)
     price: str | None = None  # « 30 € la tonne, départ » : shown to the other side once both accept
     transport_by: str | None = None  # shared.nomenclatures.TRANSPORT_BY (None: not said)
+    # When it is available (offer, share) or wanted (need, pool): shared.nomenclatures.WEEKDAYS codes and month
+    # numbers; empty: any day, any month.
+    days: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    months: list[int] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS
     # Qualities (offers.domain.QUALITIES): an offer's, or what a need requires (see shared.events).
     temperature_c: float | None = None
@@ -468,6 +472,11 @@ class ListingFields(Input):
         default=None, description="avec quoi : van (utilitaire), tractor_trailer (tracteur et remorque), truck "
                                   "(camion ou porteur), skip_lorry (camion benne), tanker (citerne), refrigerated "
                                   "(véhicule frigorifique)")
+    days: list[Text] | None = PydanticField(
+        default=None, max_length=7, description="jours où c'est disponible (offre, partage) ou voulu (besoin, "
+                                                "mutualisation) : mon, tue, wed, thu, fri, sat, sun ; vide : tous")
+    months: list[int] | None = PydanticField(default=None, max_length=12,
+                                             description="mois (1 à 12) ; vide : toute l'année")
     temperature_c: float | None = PydanticField(
         default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
     pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
@@ -530,6 +539,8 @@ class ListingPublic(BaseModel):
     price: str | None = None
     transport_by: str | None = None
     transport_means: str | None = None
+    days: list[str] = []
+    months: list[int] = []
     temperature_c: float | None = None
     pressure_bar: float | None = None
     purity_percent: float | None = None
@@ -559,6 +570,8 @@ class ListingAnonymised(BaseModel):
     terms: str | None = None  # the price stays with its owner until a match is accepted
     transport_by: str | None = None  # who carries, with what: said to all, it decides whether a piste is realistic
     transport_means: str | None = None
+    days: list[str] = []  # when it is available or wanted
+    months: list[int] = []
     temperature_c: float | None = None  # qualities are what a partner needs to know, not a secret
     pressure_bar: float | None = None
     purity_percent: float | None = None

@@ -18,6 +18,7 @@ from offers.domain import (
     QUALITIES,
     RuleBroken,
     check_abp_category,
+    check_calendar,
     check_dates,
     check_ewc,
     check_flow,
@@ -448,6 +449,9 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         listing.terms = check_terms(data.terms)
     if "price" in given:
         listing.price = data.price or None
+    if {"days", "months"} & given:
+        listing.days, listing.months = check_calendar(data.days if "days" in given else listing.days,
+                                                      data.months if "months" in given else listing.months)
     if {"transport_by", "transport_means"} & given:
         listing.transport_by, listing.transport_means = check_transport(
             data.transport_by if "transport_by" in given else listing.transport_by,
@@ -474,6 +478,7 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
         terms=listing.terms, price=listing.price, held=listing.status == "draft",
-        transport_by=listing.transport_by, transport_means=listing.transport_means,
+        transport_by=listing.transport_by, transport_means=listing.transport_means, days=list(listing.days),
+        months=list(listing.months),
         **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

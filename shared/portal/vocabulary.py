@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from shared import nomenclatures
 from shared.nomenclatures import ABP_CATEGORIES, LISTING_TERMS, TRANSPORT_BY, TRANSPORT_MEANS, WASTE_STATUSES
+from shared.nomenclatures import MONTHS as MONTHS  # the templates' words.MONTHS
 from shared.nomenclatures import ORGANISATION_KINDS as ORGANISATION_KINDS  # the templates' words.ORGANISATION_KINDS
+from shared.nomenclatures import WEEKDAYS as WEEKDAYS  # the templates' words.WEEKDAYS
 from shared.units import UNITS
 
 SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé de contrôle ne correspond pas)."

@@ -233,3 +233,21 @@ def test_a_match_says_who_carries_and_with_what(stack: Stack) -> None:
         [seen_by_dairy] = matches(client, dairy)
         assert seen_by_dairy["transport"] == match["transport"]
         assert seen_by_dairy["counterpart"]["transport_by"] == "giver"
+
+
+def test_a_share_lent_on_tuesdays_only_is_not_proposed_for_a_weekend_need(stack: Stack) -> None:
+    """Issue 21, point 3: when a share is available and a pool wants it; French day names are read too."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        cuma = register(client, "CUMA de Montholier", "Montholier", "39800")
+        weekend = register(client, "Jardins partagés de Montholier", "Montholier", "39800")
+        tuesday = register(client, "Paysagiste de Bersaillin", "Bersaillin", "39800")
+        post(client, weekend, kind="pool", title="Broyeur de végétaux à partager", days=["samedi", "sun"])
+        post(client, cuma, kind="share", title="Broyeur de végétaux à prêter", days=["tue"], months=[3, 4, 10, 11])
+        post(client, tuesday, kind="pool", title="Broyeur de végétaux à partager", days=["tue", "wed"])
+        [match] = wait_until(lambda: [m for m in matches(client, tuesday) if m["kind"] == "pair"], timeout=20)
+        assert match["counterpart"]["title"] == "Broyeur de végétaux à prêter"
+        # Matching applied the share before the Tuesday pool (one partition per listing, in order for each): the
+        # weekend pool, posted first, was considered and left out.
+        assert [m for m in matches(client, weekend) if m["kind"] == "pair"] == []
+        mine = client.get("/api/v1/listings", headers=auth(cuma), params={"mine": "true"}).json()
+        assert [(x["days"], x["months"]) for x in mine] == [(["tue"], [3, 4, 10, 11])]

@@ -68,6 +68,8 @@ GOOD = {"kind": "offer", "title": "Sciure de bois", "quantity": {"value": 3, "un
     ({"terms": "troc"}, ["body", "terms"], "Conditions « troc » inconnues : « free » (gratuit)"),
     ({"transport_by": "voisin"}, ["body", "transport_by"], "Transport « voisin » inconnu : « giver »"),
     ({"transport_means": "brouette"}, ["body", "transport_means"], "Véhicule « brouette » inconnu : « van »"),
+    ({"days": ["férié"]}, ["body", "days"], "Jour « férié » inconnu : « mon » (lundi)"),
+    ({"months": [13]}, ["body", "months"], "Mois « 13 » inconnu : de 1 (janvier) à 12 (décembre)"),
     ({"price": "x" * 121}, ["body", "price"], "120"),
 ])
 def test_each_listing_rule_names_its_field(client: TestClient, change: dict, field: list[str], message: str) -> None:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from matching.engine.law import Law, Obligation
+from matching.engine.model import ListingInput
 from matching.engine.profile import Profile
 from matching.engine.quantities import coverage, too_small
 from matching.knowledge import Knowledge, Rule
@@ -116,6 +117,15 @@ def text_similarity(a: Profile, b: Profile) -> float:
     return len(a.words & b.words) / len(a.words | b.words)
 
 
+def calendars_clash(supply: ListingInput, demand: ListingInput) -> bool:
+    """True when both sides said when (days of the week, months of the year) and never at the same time: a share
+    lent on Tuesdays only is no use to a need on weekends, a summer surplus to a winter need."""
+    for said_supply, said_demand in ((supply.days, demand.days), (supply.months, demand.months)):
+        if said_supply and said_demand and not set(said_supply.split(",")) & set(said_demand.split(",")):
+            return True
+    return False
+
+
 def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, today: date) -> PairFit | None:
     """The fit of a supply and a demand, or None when they must not be matched (the law first)."""
     s, d = supply.listing, demand.listing
@@ -125,6 +135,8 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
         return None
     if s.available_from and d.expires_at and s.available_from > d.expires_at:
         return None  # available only after the need has lapsed
+    if calendars_clash(s, d):
+        return None
     if supply.hazardous and demand.excludes_hazardous:
         return None
     if demand.asserted & supply.contradicted:

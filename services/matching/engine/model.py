@@ -48,6 +48,9 @@ class ListingInput:
     pressure_bar: float | None = None
     purity_percent: float | None = None
     moisture_percent: float | None = None
+    # When a supply is available, or a demand wanted: weekday codes (« tue,wed ») and months (« 6,7,8 »); None: any.
+    days: str | None = None
+    months: str | None = None
     held: bool = False  # an unconfirmed diagnostic's flow: matched, its proposals held (shared.events.ListingSnapshot)
 
 
