@@ -130,7 +130,8 @@ def test_declared_status_changes_what_is_required() -> None:
     as_waste = offer("Granulats de béton concassé", quantity_value=20, quantity_unit="t", frequency="once")
     left_waste = offer("Granulats de béton concassé", waste_status="end_of_waste")
     assert obligation_ids(as_waste, wanted) == {"waste_register", "transporter_declaration"}
-    assert obligation_ids(left_waste, wanted) == set()
+    # no waste formality left, only the attestation of conformity of each lot (D541-12-14)
+    assert obligation_ids(left_waste, wanted) == {"end_of_waste_procedure"}
     by_product = offer("Drêches de brasserie", quantity_value=2, quantity_unit="t", frequency="weekly")
     assert obligation_ids(by_product, need("Drêches pour l'alimentation animale")) == {
         "by_product_conditions", "feed_operator_registration"}
@@ -185,3 +186,43 @@ def test_a_shared_collection_of_hazardous_waste_says_what_each_producer_owes() -
     [group] = [p for p in proposals if p.kind == "group"]
     assert {o.id for o in group.obligations} == {"tracking_slip", "waste_register"}
     assert "Ce que la loi demande : bordereau de suivi Trackdéchets" in group.explanation
+
+
+def forbidden_by_the_law(supply: ListingInput, demand: ListingInput) -> bool:
+    """Proposed without the regulatory base, never with it."""
+    return bool(proposals(supply, demand, law=False)) and not proposals(supply, demand)
+
+
+def test_a_prohibition_may_require_every_one_of_several_contexts() -> None:
+    """`demand_all`: conventional feed is kept from an organic farm's animals only, not from its fields nor from a
+    conventional farm's animals (règlement 2018/848, annexe II)."""
+    grains = offer("Drêches de brasserie fraîches", quantity_value=2, quantity_unit="t", frequency="weekly")
+    assert forbidden_by_the_law(grains, need("Drêches pour l'alimentation de mes vaches", organic_farming=True))
+    assert proposals(grains, need("Drêches pour l'alimentation de mes vaches"))
+    assert proposals(offer("Drêches de brasserie fraîches", organic_farming=True, quantity_value=2,
+                           quantity_unit="t", frequency="weekly"),
+                     need("Drêches pour l'alimentation de mes vaches", organic_farming=True))
+
+
+@pytest.mark.parametrize(("supply", "demand"), [
+    (offer("Aliment médicamenteux restant, porcs"), need("Aliment pour nourrir mes porcs")),
+    (offer("Pain rassis moisi"), need("Pain pour l'alimentation de mes porcs")),
+    (offer("Digestat brut de méthanisation"), need("Fertilisant pour le potager du jardin partagé")),
+    (offer("Bidons vides de désherbant 20 L"), need("Bidons pour récupérer l'eau de pluie")),
+    (offer("Big bags ayant contenu des pièces automobiles graissées"),
+     need("Big bags pour stocker du blé alimentaire")),
+], ids=["medicated-feed", "mouldy-feed", "raw-digestate-garden", "phyto-packaging-reuse", "non-food-container"])
+def test_rules_grown_from_the_texts_forbid(supply: ListingInput, demand: ListingInput) -> None:
+    assert forbidden_by_the_law(supply, demand)
+
+
+def test_rules_grown_from_the_texts_require() -> None:
+    """The asbestos slip says BSDA; sewage sludge on a pasture says its delays; a lot out of waste status carries
+    its attestation."""
+    assert "BSDA" in {o.title.split("(")[-1].rstrip(")") for p in proposals(
+        offer("Déchets d'amiante lié (fibrociment) en big bags", quantity_value=2, quantity_unit="t"),
+        need("Collecte et traitement de déchets d'amiante, installation autorisée"))
+        for o in p.obligations if o.id == "tracking_slip"}
+    assert "end_of_waste_procedure" in obligation_ids(
+        offer("Compost de déchets verts", waste_status="end_of_waste"),
+        need("Compost pour amendement de mes parcelles"))

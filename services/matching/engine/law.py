@@ -125,7 +125,8 @@ class Law:
     def forbids(self, traits: frozenset[str], contexts: frozenset[str]) -> Prohibition | None:
         """The first prohibition the exchange falls under, or None."""
         for rule in self.regulation.prohibitions:
-            if not traits & rule.supply_any or traits & rule.supply_none or contexts & rule.demand_none:
+            if not traits & rule.supply_any or traits & rule.supply_none or contexts & rule.demand_none \
+                    or not rule.demand_all <= contexts:
                 continue
             if not rule.demand_any or contexts & rule.demand_any:
                 return rule

@@ -69,6 +69,7 @@ class Prohibition:
     demand_none: frozenset[str]  # …unless it has one of these contexts
     why: str
     texts: tuple[LegalText, ...]
+    demand_all: frozenset[str] = frozenset()  # and every one of these (an organic farm that feeds animals)
 
 
 @dataclass(frozen=True)
@@ -125,18 +126,20 @@ def _load(knowledge: Knowledge, directory: Path) -> Regulation:
     prohibitions, obligations = [], []
     for position, table in enumerate(_array(doc, "prohibitions"), start=1):
         entry = _Entry(f"{FILE} [[prohibitions]] #{position}", table)
-        entry.unknown_keys({"id", "family", "supply_any", "supply_none", "demand_any", "demand_none", "why", "texts"})
+        entry.unknown_keys({"id", "family", "supply_any", "supply_none", "demand_any", "demand_none", "demand_all",
+                            "why", "texts"})
         family = entry.text("family") or ""
         if family not in RULE_FAMILIES:
             raise KnowledgeError(f"{entry.where}: `family` must be one of {', '.join(RULE_FAMILIES)}")
         supply_any, supply_none, demand_any, demand_none = (_refs(entry, key, ids, kind) for key, ids, kind in (
             ("supply_any", trait_ids, "trait"), ("supply_none", trait_ids, "trait"),
             ("demand_any", context_ids, "context"), ("demand_none", context_ids, "context")))
-        if not supply_any or not (demand_any or demand_none):
-            raise KnowledgeError(f"{entry.where}: needs `supply_any`, and `demand_any` or `demand_none`")
+        demand_all = _refs(entry, "demand_all", context_ids, "context")
+        if not supply_any or not (demand_any or demand_none or demand_all):
+            raise KnowledgeError(f"{entry.where}: needs `supply_any`, and `demand_any`, `demand_all` or `demand_none`")
         prohibitions.append(Prohibition(_identifier(entry.where, entry.text("id") or ""), family, supply_any,
                                         supply_none, demand_any, demand_none, entry.text("why") or "",
-                                        _cited(entry, texts)))
+                                        _cited(entry, texts), demand_all))
     for position, table in enumerate(_array(doc, "obligations"), start=1):
         entry = _Entry(f"{FILE} [[obligations]] #{position}", table)
         entry.unknown_keys({"id", "title", "label", "supply_all", "supply_none", "demand_any", "texts"})
