@@ -28,9 +28,10 @@ ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id"
                  "flow_id": "flow", "workshop_id": "workshop"}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
-# Sign-up, logging in, health and metrics (checked below to hold nobody's data), and the reference data of
+# Sign-up, logging in, health, the probes and metrics (checked below to hold nobody's data), and the reference data of
 # the forms (the offline commune table, the taxonomy, how the taxonomy reads a text sent), the diagnostics templates.
-PUBLIC = {("GET", "/healthz"), ("GET", "/metrics"), ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
+PUBLIC = {("GET", "/healthz"), ("GET", "/livez"), ("GET", "/readyz"), ("GET", "/metrics"),
+          ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
           ("POST", "/api/v1/session"), ("POST", "/api/v1/session/link"), ("GET", "/api/v1/communes"),
           ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read"), ("GET", "/api/v1/epci"),
           ("GET", "/api/v1/diagnostics/modele.csv"), ("GET", "/api/v1/diagnostics/modele.xlsx")}

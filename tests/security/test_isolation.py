@@ -439,6 +439,7 @@ def test_until_both_accept_c_sees_only_resource_band_commune_and_distance(world:
     assert len(counterparts) >= 2  # A's cardboard for C's cardboard (and mulch), A's green waste for C's mulch
     for counterpart in counterparts:
         assert set(counterpart) == {"kind", "title", "commune", "quantity_approx", "distance_km", "terms",
+                                    "transport_by", "transport_means",  # who carries: said, like the terms
                                     "description", "quantity", "price"}
         assert counterpart["description"] is None and counterpart["quantity"] is None  # shown once both accept
         assert counterpart["price"] is None
