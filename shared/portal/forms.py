@@ -56,6 +56,12 @@ def signup_body(form: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
+def chosen(form: Mapping[str, Any], name: str) -> list[str]:
+    """The values of a group of checkboxes (a posted form holds one entry per box ticked)."""
+    values = form.getlist(name) if hasattr(form, "getlist") else form.get(name) or []
+    return [value for value in ([values] if isinstance(values, str) else values) if isinstance(value, str)]
+
+
 def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str, Any]:
     """`POST /api/v1/listings` (or the PATCH of an edit: every field sent, an empty one clears it)."""
     quantity = number(text(form, "quantity_value"))
@@ -78,6 +84,8 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "price": optional(form, "price"),
         "transport_by": optional(form, "transport_by"),
         "transport_means": optional(form, "transport_means"),
+        "days": chosen(form, "days"),
+        "months": [int(m) for m in chosen(form, "months") if m.isdigit()],
     }
     if editing:
         return body
@@ -177,7 +185,8 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "temperature_c": "temperature_c", "pressure_bar": "pressure_bar",
                   "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
                   "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
-                  "price": "price", "transport_by": "transport_by", "transport_means": "transport_means"}
+                  "price": "price", "transport_by": "transport_by", "transport_means": "transport_means",
+                  "days": "days", "months": "months"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 

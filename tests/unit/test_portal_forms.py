@@ -37,7 +37,8 @@ def test_listing_body_reads_french_numbers() -> None:
         "title": "Chutes", "category": None, "quantity": None, "frequency": None, "radius_km": None,
         "description": None, "private_fields": [], "temperature_c": None, "pressure_bar": None,
         "purity_percent": None, "moisture_percent": None, "waste_status": None, "abp_category": None,
-        "organic_farming": None, "terms": None, "price": None, "transport_by": None, "transport_means": None}
+        "organic_farming": None, "terms": None, "price": None, "transport_by": None, "transport_means": None,
+        "days": [], "months": []}
     assert listing_body({"title": "Chutes", "quantity_private": "1"})["private_fields"] == ["quantity"]
     declared = listing_body({"kind": "offer", "title": "Lactosérum", "waste_status": "by_product", "abp_category": "3",
                              "organic_farming": "1"})
@@ -77,3 +78,15 @@ def test_dates_and_distances_read_the_french_way() -> None:
     assert date_fr("2026-03-12") == "12/03/2026"
     assert date_fr("2026-03-12T10:00:00Z") == "12/03/2026"
     assert km(0.4) == "400 m" and km(4.46) == "4,5 km" and km(38.2) == "38 km"
+
+
+def test_days_and_months_are_read_from_the_boxes_ticked() -> None:
+    """Issue 21, point 3: one entry per box ticked; none ticked says « any day », and an edit clears them."""
+    from starlette.datastructures import FormData
+
+    form = FormData([("kind", "share"), ("title", "Broyeur"), ("days", "tue"), ("days", "wed"), ("months", "6"),
+                     ("months", "juin")])
+    body = listing_body(form)
+    assert (body["days"], body["months"]) == (["tue", "wed"], [6])
+    assert "days" not in listing_body(FormData([("kind", "share"), ("title", "Broyeur")]))
+    assert listing_body(FormData([("title", "Broyeur")]), editing=True)["days"] == []
