@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from datetime import datetime, timezone
 
@@ -63,6 +64,21 @@ class _ServiceFilter(logging.Filter):
         return True
 
 
+SIGNED_LINK = re.compile(r"(/liens/[^/?\s]+/)[^/?\s]+")
+
+
+class AccessLogRedaction(logging.Filter):
+    """uvicorn's access lines without what identifies a person or opens an account (issue 18, RGPD): the client
+    address is dropped, and the token of a signed link (/liens/<kind>/<token>…, a login or an answer by email)
+    replaced by « … ». Method, route, status remain, for operations."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) == 5:  # client, method, path, version, status
+            _client, method, path, version, status = record.args
+            record.args = ("-", method, SIGNED_LINK.sub(r"\1…", str(path)), version, status)
+        return True
+
+
 def configure_logging(service: str) -> None:
     """JSON lines on stdout for this process, uvicorn's loggers included; level from LOG_LEVEL."""
     handler = logging.StreamHandler(sys.stdout)
@@ -76,6 +92,9 @@ def configure_logging(service: str) -> None:
         logger = logging.getLogger(name)
         logger.handlers[:] = []
         logger.propagate = True
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, AccessLogRedaction) for f in access.filters):
+        access.addFilter(AccessLogRedaction())
     logging.getLogger("kafka").setLevel(logging.WARNING)  # kafka-python's connection chatter
 
 

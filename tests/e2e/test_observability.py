@@ -60,6 +60,17 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["time"]) for line in lines)
     assert {line["event_type"] for line in applied} >= {"listing.published"}
 
+    # Access lines keep neither the client's address nor a signed link's token (issue 18, finding 10).
+    token = "eyJ1IjoiZXNzYWkifQ.c2lnbmF0dXJlLWVzc2Fp"
+    web.get(f"{stack.url('gateway')}/liens/compte/{token}")
+
+    def access_lines() -> list[dict]:
+        return [json.loads(line) for line in (stack.var_dir / "log" / "offers.log").read_text().splitlines()
+                if line.startswith("{") and '"uvicorn.access"' in line]
+
+    wait_until(lambda: any("/liens/compte/…" in line["message"] for line in access_lines()), timeout=10)
+    assert not any(token in line["message"] or "127.0.0.1" in line["message"] for line in access_lines())
+
     page = web.get(f"{stack.url('gateway')}/etat")
     assert page.status_code == 200 and "Tout fonctionne." in page.text
     for name in ("offers", "matching", "notifications", "reporting", "bus Kafka"):

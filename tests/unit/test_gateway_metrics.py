@@ -20,3 +20,21 @@ def test_route_groups_are_few_whatever_the_path() -> None:
 def test_metrics_are_for_a_scraper_on_a_private_network() -> None:
     assert private_client("127.0.0.1") and private_client("10.2.3.4") and private_client("::1")
     assert not private_client("90.120.3.7") and not private_client(None) and not private_client("pas une ip")
+
+
+def test_access_lines_keep_neither_the_client_address_nor_a_signed_links_token() -> None:
+    """Issue 18, finding 10: service logs held client IPs and full signed-link tokens (a login link's is a key)."""
+    import logging
+
+    from shared.observability import AccessLogRedaction
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("203.0.113.7:51234", "POST", "/liens/compte/eyJ1IjoiYWJjIn0.c2lnbmF0dXJl?x=1", "1.1",
+                                303), None)
+    assert AccessLogRedaction().filter(record)
+    line = record.getMessage()
+    assert line == '- - "POST /liens/compte/…?x=1 HTTP/1.1" 303'
+    other = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                              ("127.0.0.1:1", "GET", "/api/v1/listings/abc", "1.1", 200), None)
+    AccessLogRedaction().filter(other)
+    assert other.getMessage() == '- - "GET /api/v1/listings/abc HTTP/1.1" 200'
