@@ -7,7 +7,7 @@ read is recorded per organisation concerned, and each organisation can read its 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlmodel import Session, col, select
 
@@ -22,6 +22,18 @@ def record_access(session: Session, *, owners: Iterable[str], reader_organisatio
         session.add(AccessLog(at=now, owner_organisation_id=owner, reader_organisation_id=reader_organisation_id,
                               reader_name=reader_name, reader_user_id=reader_user_id, what=what,
                               territory_id=territory_id))
+
+
+ACCESS_LOG_RETENTION = timedelta(days=365)  # a year of who read what: enough to answer an organisation's question
+
+
+def purge_old_accesses(session: Session, now: datetime, retention: timedelta = ACCESS_LOG_RETENTION) -> int:
+    """Delete the entries older than `retention` (RGPD: kept no longer than needed); returns how many."""
+    old = session.exec(select(AccessLog).where(AccessLog.at < now - retention)).all()
+    for entry in old:
+        session.delete(entry)
+    session.commit()
+    return len(old)
 
 
 def accesses_to(session: Session, organisation_id: str, limit: int = 200) -> list[AccessLog]:

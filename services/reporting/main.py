@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from reporting.access import purge_old_accesses
 from reporting.api import build_router
 from reporting.consumer import handlers
 from reporting.models import TABLES
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc))))
     runtime.workers.append(("reminders", every_check(
         lambda session: stage_due_reminders(session, datetime.now(timezone.utc), quiet_after))))
+    runtime.workers.append(("retention", every_check(
+        lambda session: purge_old_accesses(session, datetime.now(timezone.utc)))))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime
