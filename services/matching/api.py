@@ -68,6 +68,7 @@ class MatchPublic(BaseModel):
     members: list[Counterpart]  # groups: the other members
     obligations: list[MatchObligation] = []  # what the exchange requires under the law, with its texts
     transport: str | None = None  # who carries, as both sides said it (pairs; None when neither said)
+    flagged: bool = False  # resting on the text or the meaning of words, not on a rule: the animateur checks it
 
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
@@ -236,4 +237,4 @@ def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
                        counterpart=views[0] if match.kind == "pair" and views else None,
                        members=views if match.kind == "group" else [],
                        obligations=[MatchObligation.model_validate(o) for o in match.obligations],
-                       transport=transport)
+                       transport=transport, flagged=match.flagged)

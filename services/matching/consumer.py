@@ -20,9 +20,11 @@ from sqlmodel import Session, col, select
 from matching.engine import Engine
 from matching.engine.index import ListingIndex
 from matching.engine.model import ListingInput
+from matching.engine.profile import Profile
 from matching.engine.text import tokens
 from matching.knowledge import Knowledge
 from matching.knowledge.law import Regulation
+from matching.meaning import MeaningGuesser
 from matching.models import IndexedListing, Match, MatchMember, Teaching
 from matching.store import SqlProposals
 from shared.events import Envelope, ListingClosed, ListingSnapshot, OrganisationErased, Payload, Taught
@@ -36,6 +38,12 @@ LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description
                   "available_from", "expires_at", "revision", "quantity_private", "waste_status",
                   "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
                   "moisture_percent", "held", "days", "months")
+
+
+def placed_by_rule(profile: Profile) -> bool:
+    """Placed by the knowledge base: a listing placed by the meaning of its words stays for the animateur to review
+    (and teach) among the unplaced."""
+    return profile.placed and not profile.guessed
 
 
 def as_input(row: IndexedListing) -> ListingInput:
@@ -72,7 +80,8 @@ class MatchingProcessor:
     def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge  # the reviewed knowledge base; the animateurs' teachings come on top
         self.regulation = Regulation.load(knowledge)  # the law names the reviewed nodes: it holds after teachings
-        self.engine = Engine(knowledge, regulation=self.regulation)
+        self.guess = MeaningGuesser(knowledge)  # for phrases no one taught: its vectors load on first use, once
+        self.engine = Engine(knowledge, regulation=self.regulation, guess=self.guess)
         self.taught_seq = 0  # the last teaching this engine reads with
         self.last_seq = 0
         self.stale = True  # rebuild from the database before the next event
@@ -184,7 +193,7 @@ class MatchingProcessor:
             row.terms, row.price, row.insee = payload.terms, payload.price, payload.insee
             row.transport_by, row.transport_means = payload.transport_by, payload.transport_means
             self.engine.apply(as_input(row))
-            row.placed = self.engine.index.profiles[row.listing_id].placed
+            row.placed = placed_by_rule(self.engine.index.profiles[row.listing_id])
             if was_held and not row.held:  # its organisation confirmed: what was held is announced
                 for known in store.open_of(row.listing_id):
                     store.release(known.key)
@@ -222,7 +231,7 @@ class MatchingProcessor:
         if taught != self.taught_seq:
             phrases = session.exec(select(Teaching.node_id, Teaching.phrase).order_by(col(Teaching.seq))).all()
             self.engine = Engine(self.knowledge.taught((node, phrase) for node, phrase in phrases),
-                                 regulation=self.regulation)
+                                 regulation=self.regulation, guess=self.guess)
             self.taught_seq, self.stale = taught, True
         rebuilding = self.stale
         if self.stale:
@@ -253,6 +262,6 @@ class MatchingProcessor:
             text_words = set(tokens(" ".join(filter(None, (row.title, row.description, row.category)))))
             if words and words <= text_words:
                 self.engine.apply(as_input(row))
-                row.placed = self.engine.index.profiles[row.listing_id].placed
+                row.placed = placed_by_rule(self.engine.index.profiles[row.listing_id])
                 session.add(row)
         return store.added - added_before

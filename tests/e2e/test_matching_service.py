@@ -251,3 +251,18 @@ def test_a_share_lent_on_tuesdays_only_is_not_proposed_for_a_weekend_need(stack:
         assert [m for m in matches(client, weekend) if m["kind"] == "pair"] == []
         mine = client.get("/api/v1/listings", headers=auth(cuma), params={"mine": "true"}).json()
         assert [(x["days"], x["months"]) for x in mine] == [(["tue"], [3, 4, 10, 11])]
+
+
+def test_an_offer_the_knowledge_base_does_not_know_is_matched_by_meaning_and_left_for_review(stack: Stack) -> None:
+    """Issue 14, point 3: « ardoises » is no phrase of the knowledge base; French word vectors place it among inert
+    rubble. The proposal says it is a guess and is flagged; the listing stays among those the animateur reviews."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        roofer = register(client, "Couverture de Salins", "Salins-les-Bains", "39110")
+        builder = register(client, "Terrassements de Marnoz", "Marnoz", "39110")
+        slates = post(client, roofer, kind="offer", title="Ardoises de récupération")
+        post(client, builder, kind="need", title="Gravats inertes pour remblai")
+        [match] = wait_until(lambda: matches(client, builder), timeout=20)
+        assert match["flagged"] and match["counterpart"]["title"] == "Ardoises de récupération"
+        assert "par le sens des mots" in match["explanation"]
+        unplaced = client.get("/api/v1/matches/unplaced", headers=platform_admin(stack, client)).json()
+        assert slates in [listing["listing_id"] for listing in unplaced]

@@ -66,14 +66,19 @@ def run_engine_per_case(engine_factory: Callable[[], Any], cases: list[dict[str,
     return [proposal for case in cases for proposal in run_engine(engine_factory, [case])]
 
 
-def default_engine_factory(today: date) -> Callable[[], Any]:
-    """`Engine(Knowledge.load(), today=today)`, imported only when called."""
+def default_engine_factory(today: date, meaning: bool = True) -> Callable[[], Any]:
+    """`Engine(Knowledge.load(), today=today)` with the service's fallback by meaning (one for every engine made:
+    its vectors load once), imported only when called."""
+    from matching.knowledge import Knowledge
+    from matching.meaning import MeaningGuesser
+
+    knowledge = Knowledge.load()
+    guess = MeaningGuesser(knowledge) if meaning else None
 
     def factory():
         from matching.engine import Engine
-        from matching.knowledge import Knowledge
 
-        return Engine(Knowledge.load(), today=today)
+        return Engine(knowledge, today=today, guess=guess)
 
     return factory
 
@@ -266,11 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Scores the matching engine on a labelled exam.")
     parser.add_argument("--cases", type=Path, default=CASES_PATH, help="the exam's cases.json")
     parser.add_argument("--isolated", action="store_true", help="each case in an engine of its own")
+    parser.add_argument("--no-meaning", action="store_true", help="without the fallback by word vectors")
     args = parser.parse_args(argv)
     today, cases = load_cases(args.cases)
     run = run_engine_per_case if args.isolated else run_engine
     try:
-        proposals = run(default_engine_factory(today), cases)
+        proposals = run(default_engine_factory(today, meaning=not args.no_meaning), cases)
     except ImportError as exc:
         print(f"the matching engine cannot be imported yet: {exc}", file=sys.stderr)
         return 2

@@ -14,6 +14,7 @@ with an in-memory adapter here and a database adapter in the service.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
@@ -97,9 +98,9 @@ class Engine:
     """Matches listings as they come; one instance holds the index of active listings."""
 
     def __init__(self, knowledge: Knowledge, today: date | None = None, store: ProposalStore | None = None,
-                 regulation: Regulation | None = None):
+                 regulation: Regulation | None = None, guess: Callable[[str], str | None] | None = None):
         self.knowledge = knowledge
-        self.resolver = Resolver(knowledge, regulation)
+        self.resolver = Resolver(knowledge, regulation, guess)
         self.law = self.resolver.law
         self.index = ListingIndex()
         self.store: ProposalStore = store if store is not None else InMemoryProposals()
@@ -207,8 +208,8 @@ class Engine:
         general, per_side = pair_explanations(self.knowledge, fit, combined)
         return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
                         listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
-                        explanations=per_side, distance_km=shown_km(fit.distance_km), flagged=fit.text_only,
-                        obligations=fit.obligations)
+                        explanations=per_side, distance_km=shown_km(fit.distance_km),
+                        flagged=fit.text_only or fit.guessed, obligations=fit.obligations)
 
     # -- groups (mutualisation) -------------------------------------------------------
     def group_for(self, profile: Profile) -> Proposal | None:

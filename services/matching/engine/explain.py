@@ -61,6 +61,10 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
         check += f" À vérifier : {labels}."
     if fit.text_only:
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
+    elif fit.guessed:
+        guessed = [p for p in (s, d) if p.guessed]
+        why = (" Boucle ne connaît pas « " + " », « ".join(p.listing.category or p.listing.title for p in guessed)
+               + " » : elle l'a rapproché par le sens des mots, sans règle connue ; l'animateur le vérifiera.")
     check += legal_sentence(fit.obligations)
     covered = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it

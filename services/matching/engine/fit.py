@@ -35,6 +35,11 @@ class PairFit:
     qualities: tuple[str, ...] = ()  # how the offer meets what the need requires (« humidité 12 % pour 20 % au plus »)
     to_check: tuple[str, ...] = ()  # what the need requires and the offer does not say
 
+    @property
+    def guessed(self) -> bool:
+        """One side was placed by the meaning of its words, not by the knowledge base."""
+        return self.supply.guessed or self.demand.guessed
+
 
 def distance_km(a: Profile, b: Profile) -> float | None:
     la, lb = a.listing, b.listing
@@ -117,6 +122,15 @@ def text_similarity(a: Profile, b: Profile) -> float:
     return len(a.words & b.words) / len(a.words | b.words)
 
 
+# Where a resource the knowledge base did not recognise (placed by the meaning of its words) is never proposed: what
+# the law reads there depends on what the resource really is (matching.knowledge.regulation's contexts).
+GUESS_BARRED_CONTEXTS = frozenset({
+    "feeds_farmed_animals", "abp_processing", "not_abp_registered", "on_farmland", "pasture", "home_gardens",
+    "contact_sensitive", "sensitive_premises", "food_contact", "food_process_water", "personal_hygiene",
+    "animal_bedding", "general_public", "road_transport_fuel", "outdoor_watering",
+})
+
+
 def calendars_clash(supply: ListingInput, demand: ListingInput) -> bool:
     """True when both sides said when (days of the week, months of the year) and never at the same time: a share
     lent on Tuesdays only is no use to a need on weekends, a summer surplus to a winter need."""
@@ -164,6 +178,8 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     contexts = law.contexts_for(demand.contexts, rule.target if rule else None)
     if law.forbids(supply.traits, contexts) is not None:
         return None  # whatever the similarity or the score
+    if supply.guessed and contexts & GUESS_BARRED_CONTEXTS:
+        return None  # a resource guessed from the meaning of its words never goes into food, feed or onto land
 
     distance = distance_km(supply, demand)
     if distance is None:

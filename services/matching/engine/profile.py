@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -37,6 +38,7 @@ class Profile:
     mentioned: frozenset[str] = frozenset()  # every node the text names, even within longer phrases
     traits: frozenset[str] = frozenset()  # a supply: what the law sees in it (matching.engine.law)
     contexts: frozenset[str] = frozenset()  # a demand: where it puts the resource
+    guessed: bool = False  # its node comes from the meaning of its words, not from the knowledge base: flagged
 
     @property
     def id(self) -> str:
@@ -57,8 +59,12 @@ class Profile:
 class Resolver:
     """Turns listings into profiles; built once from the knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, regulation: Regulation | None = None):
+    def __init__(self, knowledge: Knowledge, regulation: Regulation | None = None,
+                 guess: Callable[[str], str | None] | None = None):
+        """`guess`: for a listing none of whose phrases the knowledge base knows, the node nearest in meaning
+        (matching.meaning), or None; without it, such a listing is matched on its text alone."""
         self.knowledge = knowledge
+        self.guess = guess
         self.law = Law(knowledge, regulation or Regulation.load(knowledge))
         self.vocabulary = Vocabulary((node.id, phrase) for node in knowledge.nodes.values()
                                      for phrase in (node.label, *node.synonyms))
@@ -101,6 +107,13 @@ class Resolver:
             nodes = self.nodes_in(listing.category, resources_only=supply)
         if not nodes:
             nodes = text_nodes
+        guessed = False
+        # Only an offer's or a share's resource is guessed: a need's use is what the law reads (feed, spreading,
+        # food, fuel for which vehicle…), and a guessed use would let through what its words alone forbid.
+        if not nodes and supply and self.guess is not None:
+            nearest = self.guess(listing.category or listing.title)
+            if nearest is not None:
+                nodes, guessed = [nearest], True
         elif not supply:  # a need keeps the uses its text names (e.g. « pour litière »)
             nodes += [n for n in text_nodes if n not in nodes and self.knowledge.nodes[n].kind == "use"]
 
@@ -131,7 +144,7 @@ class Resolver:
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
             radius_km=radius, words=frozenset(words),
             mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes),
-            traits=traits, contexts=contexts)
+            traits=traits, contexts=contexts, guessed=guessed)
 
     def also_named(self, text_tokens: list[str], chosen: list[Node], hazardous: bool) -> frozenset[str]:
         """Nodes named inside the text's longer phrases that it really is: « chutes de carton »
