@@ -88,11 +88,16 @@ fmt: install
 	$(VENV)/bin/ruff format .
 
 ## After changing a dependency in pyproject.toml: the images' lock (requirements.lock) and the development one.
+## Every lock with the hashes of its files: the shared library's (the images of notifications, its mailer and the
+## gateway), one per service that needs more (its image), and the development one (`make install`: all of them).
+COMPILE := $(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line \
+	  --generate-hashes pyproject.toml
 lock: $(UV)
-	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line \
-	  --generate-hashes pyproject.toml -o requirements.lock
-	$(UV) pip compile --quiet --python-version 3.11 --custom-compile-command "make lock" --annotation-style line \
-	  --generate-hashes pyproject.toml --extra test --extra dev -o requirements-dev.lock
+	$(COMPILE) -o requirements.lock
+	$(COMPILE) --extra offers -o requirements-offers.lock
+	$(COMPILE) --extra matching -o requirements-matching.lock
+	$(COMPILE) --extra reporting -o requirements-reporting.lock
+	$(COMPILE) --all-extras -o requirements-dev.lock
 
 clean:
 	rm -rf var .pytest_cache

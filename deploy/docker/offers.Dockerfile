@@ -3,10 +3,10 @@
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 BOUCLE_VAR_DIR=/var/lib/boucle
 WORKDIR /app
-COPY pyproject.toml README.md requirements.lock ./
+COPY pyproject.toml README.md requirements-offers.lock ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-deps --require-hashes -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+RUN pip install --no-deps --require-hashes -r requirements-offers.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
 USER 10001
 EXPOSE 8001
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
