@@ -84,7 +84,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """A service's API documentation, reading its OpenAPI document through the gateway too."""
         if service not in SERVICES:
             return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
-        page = await forward(request, settings.service_url(service), "/docs")  # type: ignore[arg-type]
+        page = await forward(request, settings.service_url(service), "/docs")
         if page.status_code != 200:
             return page
         body = bytes(page.body).replace(b"'/openapi.json'", f"'/docs/{service}/openapi.json'".encode())
@@ -94,7 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def openapi(service: str, request: Request) -> Response:
         if service not in SERVICES:
             return JSONResponse({"detail": f"Service inconnu : {service}."}, status_code=404)
-        return await forward(request, settings.service_url(service), "/openapi.json")  # type: ignore[arg-type]
+        return await forward(request, settings.service_url(service), "/openapi.json")
 
     @app.api_route("/liens/{kind}/{token:path}", methods=["GET", "POST"], include_in_schema=False)
     async def signed_link(kind: str, token: str, request: Request) -> Response:

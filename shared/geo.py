@@ -23,6 +23,7 @@ import io
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -201,7 +202,7 @@ class Gazetteer:
         """Every commune, by INSEE code."""
         return tuple(self._places)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Place]:
         return iter(self._places)
 
     def by_insee(self, insee: str) -> Place | None:

@@ -174,7 +174,7 @@ def french_validation_errors(further: FurtherChecks | None = None) -> Callable[.
 
 def speak_french(app: FastAPI, further: FurtherChecks | None = None) -> None:
     """Every request validation error of `app` answers in French, never pydantic's English."""
-    app.add_exception_handler(RequestValidationError, french_validation_errors(further))  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, french_validation_errors(further))
 
 
 def bearer_token(request: Request) -> str:

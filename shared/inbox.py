@@ -297,5 +297,5 @@ def record_type(record: ConsumerRecord) -> str:
     """The event type a record's headers name (set by the outbox relay), or "unknown"."""
     for key, value in record.headers or []:
         if key == "type":
-            return value.decode(errors="replace")
+            return str(value.decode(errors="replace"))
     return "unknown"

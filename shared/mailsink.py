@@ -30,6 +30,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from aiosmtpd.controller import Controller
@@ -63,7 +64,7 @@ class MessageSummary:
     received_at: str
     size: int
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """Return the summary as a JSON-ready dict (``sender`` becomes ``from``)."""
         data = asdict(self)
         data["from"] = data.pop("sender")
@@ -81,7 +82,7 @@ class MessageDetail(MessageSummary):
     html: str | None = None
     raw: str = ""
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         """Return the detail as a JSON-ready dict (headers as [name, value] pairs)."""
         data = super().as_json()
         data["envelope_to"] = list(self.envelope_to)
@@ -92,7 +93,7 @@ class MessageDetail(MessageSummary):
 class MailStore:
     """Messages kept as ``<ns timestamp>-<uuid>.eml`` files in one directory."""
 
-    def __init__(self, directory: str | os.PathLike) -> None:
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
 
@@ -186,7 +187,7 @@ def _body(message: EmailMessage, subtype: str) -> str | None:
     except (LookupError, UnicodeError):  # unknown or lying charset
         raw = part.get_payload(decode=True)
         content = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else ""
-    return content.replace("\r\n", "\n")  # SMTP line endings, shown as plain newlines
+    return str(content).replace("\r\n", "\n")  # SMTP line endings, shown as plain newlines
 
 
 class MailStoreHandler:
@@ -195,7 +196,7 @@ class MailStoreHandler:
     def __init__(self, store: MailStore) -> None:
         self.store = store
 
-    async def handle_DATA(self, server, session, envelope) -> str:
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         """Store the message with its envelope sender and recipients."""
         message_id = await asyncio.to_thread(
             self.store.add, envelope.content, envelope.mail_from or "", list(envelope.rcpt_tos)
@@ -242,17 +243,17 @@ def create_viewer_app(store: MailStore) -> FastAPI:
     templates.filters["french_size"] = _format_size
     app = FastAPI(title="Boucle — boîte aux lettres de développement", docs_url=None, redoc_url=None)
 
-    def render(name: str, status_code: int = 200, **context) -> HTMLResponse:
+    def render(name: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context), status_code=status_code)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException):
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
         if error.status_code == 404 and not request.url.path.startswith("/api/"):
             return render("not_found.html", status_code=404)
         return JSONResponse({"detail": error.detail}, status_code=error.status_code)
 
     @app.get("/healthz")
-    def healthz() -> dict:
+    def healthz() -> dict[str, Any]:
         return {"status": "ok"}
 
     @app.get("/", response_class=HTMLResponse)
@@ -275,18 +276,18 @@ def create_viewer_app(store: MailStore) -> FastAPI:
         return RedirectResponse("/", status_code=303)
 
     @app.get("/api/messages")
-    def api_list() -> list[dict]:
+    def api_list() -> list[dict[str, Any]]:
         return [summary.as_json() for summary in store.list()]
 
-    @app.get("/api/messages/{message_id}")
-    def api_get(message_id: str):
+    @app.get("/api/messages/{message_id}", response_model=None)
+    def api_get(message_id: str) -> dict[str, Any] | Response:
         try:
             return store.get(message_id).as_json()
         except MessageNotFound:
             return JSONResponse({"detail": "Message introuvable"}, status_code=404)
 
     @app.delete("/api/messages")
-    def api_clear() -> dict:
+    def api_clear() -> dict[str, Any]:
         return {"deleted": store.clear()}
 
     return app
@@ -309,7 +310,7 @@ def main(argv: list[str] | None = None) -> None:
         uvicorn.Config(create_viewer_app(store), host=args.http_host, port=args.http_port, log_level="info")
     )
 
-    def request_exit(signum, frame) -> None:
+    def request_exit(signum: int, frame: object) -> None:
         server.should_exit = True
 
     # uvicorn re-raises the signal it caught once it has shut down; with these

@@ -98,7 +98,7 @@ class OutboxRelay:
         for future in futures:
             future.get(timeout=20)  # raises: nothing is marked, the batch is retried
         with Session(self.engine) as session:
-            session.exec(update(OutboxMessage)  # type: ignore[call-overload]
+            session.exec(update(OutboxMessage)
                          .where(OutboxMessage.id.in_([row_id for (row_id, *_ ) in batch]))  # type: ignore[union-attr]
                          .values(sent_at=datetime.now(timezone.utc)))
             session.commit()

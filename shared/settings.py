@@ -206,4 +206,4 @@ class Settings(BaseSettings):
 
     def service_url(self, service: ServiceName) -> str:
         """Base URL of a service's own HTTP API."""
-        return getattr(self, f"{service}_url")
+        return str(getattr(self, f"{service}_url"))

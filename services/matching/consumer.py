@@ -47,7 +47,7 @@ def placed_by_rule(profile: Profile) -> bool:
 
 
 def as_input(row: IndexedListing) -> ListingInput:
-    return ListingInput(**{name: getattr(row, name) for name in LISTING_FIELDS})  # type: ignore[arg-type]
+    return ListingInput(**{name: getattr(row, name) for name in LISTING_FIELDS})
 
 
 # What an erased listing forgets: everything it said, from the same list the index is fed from (a field added there

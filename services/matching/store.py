@@ -58,7 +58,7 @@ class SqlProposals:
             match = Match(key=proposal.key, kind=proposal.kind, score=proposal.score, explanation="")
         else:  # a retracted pair that came back clearly better: same id, fresh answers
             self.session.flush()  # its members may be this transaction's
-            self.session.exec(delete(MatchMember).where(col(MatchMember.match_id) == match.id))  # type: ignore[call-overload]
+            self.session.exec(delete(MatchMember).where(col(MatchMember.match_id) == match.id))
         match.score, match.distance_km, match.flagged = proposal.score, proposal.distance_km, proposal.flagged
         match.explanation, match.status = proposal.explanation, "proposed"
         match.obligations = [obligation.as_dict() for obligation in proposal.obligations]

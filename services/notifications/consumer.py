@@ -60,7 +60,7 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
     still told)."""
     assert isinstance(payload, OrganisationErased)
     for model in (Contact, Preference, InAppNotification, OutgoingEmail):
-        session.exec(delete(model).where(col(model.organisation_id) == payload.organisation_id))  # type: ignore[call-overload]
+        session.exec(delete(model).where(col(model.organisation_id) == payload.organisation_id))
     for match in session.exec(select(KnownMatch)).all():  # what its matches said of its listings
         if any(party.get("organisation_id") == payload.organisation_id for party in match.parties or []):
             match.parties = [{"organisation_id": party["organisation_id"], "listing_id": party.get("listing_id"),

@@ -45,7 +45,7 @@ HEADER_CHARSET.header_encoding = BASE64
 MARK = (update(OutgoingEmail)
         .where(col(OutgoingEmail.id) == bindparam("email_id"), col(OutgoingEmail.status) == "pending")
         .values(status=bindparam("new_status"), last_error=bindparam("error"),
-                attempts=OutgoingEmail.attempts + 1,  # type: ignore[operator]
+                attempts=OutgoingEmail.attempts + 1,
                 sent_at=bindparam("sent_at"), recipient=bindparam("to")))
 SMTP_CONNECTIONS = 3
 SMTP_IDLE_CHECK_SECONDS = 10.0  # a kept connection unused this long is checked before use

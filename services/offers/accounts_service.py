@@ -280,7 +280,7 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple
     """Spend the nonce (once, even under concurrent clicks), confirm the address, open a session; the session and
     the link's purpose."""
     purpose = check_link(session, user_id, nonce, now).purpose
-    spent = session.exec(update(LoginLink)  # type: ignore[call-overload]
+    spent = session.exec(update(LoginLink)
                          .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
                          .values(used_at=now))
     if spent.rowcount != 1:
@@ -311,7 +311,7 @@ def purge_expired_traces(session: Session, now: datetime) -> int:
         delete(WebSession).where(col(WebSession.expires_at) < now - accounts.SESSION_RETENTION),
         delete(WebSession).where(col(WebSession.revoked_at) < now - accounts.SESSION_RETENTION),
     ]
-    deleted = sum(session.exec(statement).rowcount for statement in statements)  # type: ignore[call-overload]
+    deleted = sum(session.exec(statement).rowcount for statement in statements)
     session.commit()
     return deleted
 
@@ -359,7 +359,7 @@ def password_attempt(session: Session, email: str, address: str | None, now: dat
     by_email = failures("email", email) - 1  # the earlier ones: this attempt is not a failure yet
     by_address = failures("address", address) - 1 if address else None
     if accounts.login_blocked(by_email, by_address):
-        session.exec(delete(LoginAttempt).where(col(LoginAttempt.id) == attempt.id))  # type: ignore[call-overload]
+        session.exec(delete(LoginAttempt).where(col(LoginAttempt.id) == attempt.id))
         session.commit()  # refused unheard: does not prolong the block
         raise Throttled()
     return attempt
@@ -414,9 +414,9 @@ def change_password(session: Session, logged: LoggedIn, password: str, current: 
     accounts.check_password(password, user.email)
     user.password_hash = hash_password(password)
     session.add(user)
-    session.exec(update(LoginLink)  # type: ignore[call-overload]
+    session.exec(update(LoginLink)
                  .where(col(LoginLink.user_id) == user.id, col(LoginLink.used_at).is_(None)).values(used_at=now))
-    session.exec(update(WebSession)  # type: ignore[call-overload]
+    session.exec(update(WebSession)
                  .where(col(WebSession.user_id) == user.id, col(WebSession.id) != logged.web.id,
                         col(WebSession.revoked_at).is_(None))
                  .values(revoked_at=now))

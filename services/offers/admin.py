@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from offers.accounts import ROLES, SIGNED_LINK_LIFETIME
 from offers.accounts_api import account_link_url
-from offers.accounts_service import Conflict, NotFound, appoint, create_platform_admin
+from offers.accounts_service import Conflict, appoint, create_platform_admin
+from offers.service import NotFound
 from shared import migrations
 from shared.db import make_engine
 from shared.links import LinkSigner

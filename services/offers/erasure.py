@@ -46,7 +46,7 @@ def erase(session: Session, org: Organisation) -> None:
     listings = list(session.exec(select(Listing).where(Listing.organisation_id == org.id)).all())
     listing_ids = [listing.id for listing in listings]
     # Its events, sent or not (an unsent one would carry its data after the erasure), keyed by it or its listings.
-    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([org.id, *listing_ids])))  # type: ignore[call-overload]
+    session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([org.id, *listing_ids])))
     for listing in listings:
         if listing.status in KNOWN_TO_MATCHING:
             next_revision(session, listing)
@@ -64,7 +64,7 @@ def erase(session: Session, org: Organisation) -> None:
         delete(DismissedSuggestion).where(col(DismissedSuggestion.organisation_id) == org.id),
         delete(UserAccount).where(col(UserAccount.organisation_id) == org.id),
     ):
-        session.exec(statement)  # type: ignore[call-overload]
+        session.exec(statement)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
         organisation_id=org.id), producer=PRODUCER, key=org.id))
     session.delete(org)
@@ -114,7 +114,7 @@ def remove_user(session: Session, actor: Principal, user_id: str) -> None:
                       delete(LoginLink).where(col(LoginLink.user_id) == user.id),
                       delete(RoleRequest).where(col(RoleRequest.user_id) == user.id),
                       delete(LoginAttempt).where(col(LoginAttempt.email) == user.email)):
-        session.exec(statement)  # type: ignore[call-overload]
+        session.exec(statement)
     add_event(session, topics.ORGANISATIONS, new_event("user.role_changed", UserRoleChanged(
         user_id=user.id, organisation_id=user.organisation_id, role=REMOVED), producer=PRODUCER,
         key=user.organisation_id))

@@ -475,7 +475,7 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
         available_from=listing.available_from, expires_at=listing.expires_at,
         commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
-        waste_status=listing.waste_status, abp_category=listing.abp_category,  # type: ignore[arg-type]
+        waste_status=listing.waste_status, abp_category=listing.abp_category,
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
         terms=listing.terms, price=listing.price, held=listing.status == "draft",
         transport_by=listing.transport_by, transport_means=listing.transport_means, days=list(listing.days),

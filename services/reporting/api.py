@@ -5,7 +5,7 @@ import uuid
 from dataclasses import asdict
 from datetime import date, datetime, timedelta, timezone
 from functools import partial
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Response
 from sqlmodel import Session, col, select
@@ -414,7 +414,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     @router.get("/access-log", response_model=list[AccessOut], tags=["confidentialité"])
     def access_log(caller: CallerDep, session: SessionDep) -> list[AccessOut]:
         """Who read my organisation's records beyond their anonymised form (the animateur, exports), newest first."""
-        return [AccessOut(at=report.aware(entry.at), reader=entry.reader_name, what=entry.what)
+        return [AccessOut(at=synergies.aware(entry.at), reader=entry.reader_name, what=entry.what)
                 for entry in access.accesses_to(session, caller.organisation_id)]
 
     # --- funnel: prospects recorded by the animateur ----------------------------------------------
@@ -455,7 +455,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
     # --- reports -------------------------------------------------------------------------------
 
     @router.post("/territories/{territory_id}/dashboard-link", responses=problems(403, 404), tags=["territoires"])
-    def dashboard_link(territory_id: str, caller: CallerDep, session: SessionDep) -> dict:
+    def dashboard_link(territory_id: str, caller: CallerDep, session: SessionDep) -> dict[str, Any]:
         """A link to the territory's dashboard (page, CSV export, PDF report) for its animateur, valid 30 days."""
         territory = animated_territory(session, caller, territory_id)
         assert caller.user_id is not None  # an animateur is a user: an API token's role is org_admin
@@ -490,14 +490,14 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gaz
 
     @router.get("/reports/impact", responses=problems(403, 404), tags=["rapports"])
     def impact(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
-               last: ToQ = None) -> dict:
+               last: ToQ = None) -> dict[str, Any]:
         """Indicators of the territory for the period (this calendar year by default), with the previous period."""
         scope = animated_territory(session, caller, territory)
         return report.impact(session, scope, period_of(first, last, date(date.today().year, 1, 1)))
 
     @router.get("/reports/funnel", responses=problems(403, 404), tags=["rapports"])
     def funnel(caller: CallerDep, session: SessionDep, territory: str | None = None, first: FromQ = None,
-               last: ToQ = None) -> dict:
+               last: ToQ = None) -> dict[str, Any]:
         """Organisations contacted → met → registered → … → with a contractualised synergy."""
         scope = animated_territory(session, caller, territory)
         return report.funnel(session, scope, period_of(first, last, EARLIEST))
@@ -575,20 +575,20 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
         id=synergy.synergy_id, origin=synergy.origin, match_id=synergy.match_id, synergy_type=synergy.synergy_type,
         resource=synergy.resource, material=synergy.material, stage=synergy.stage,
         stage_label=STAGE_LABELS[synergy.stage], next_stages=next_stages(synergy.stage),
-        quiet_since=quiet_since(synergy.stage, report.aware(synergy.updated_at), datetime.now(timezone.utc),
+        quiet_since=quiet_since(synergy.stage, synergies.aware(synergy.updated_at), datetime.now(timezone.utc),
                                 quiet_after),
         next_steps=list(NEXT_STEPS.get(synergy.stage, ())),
-        abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=report.aware(synergy.opened_at),
-        updated_at=report.aware(synergy.updated_at), parties=parties,
+        abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=synergies.aware(synergy.opened_at),
+        updated_at=synergies.aware(synergy.updated_at), parties=parties,
         regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)))
     if detail:
         out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
-                               by=m.actor_name, at=report.aware(m.at))
+                               by=m.actor_name, at=synergies.aware(m.at))
                        for m in session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id)
                                              .order_by(col(SynergyMove.at)))]
         rows = session.exec(select(SynergyFlow).where(SynergyFlow.synergy_id == synergy.synergy_id)
                             .order_by(col(SynergyFlow.recorded_at))).all()
-        out.flows = [{**row.data, "recorded_at": report.aware(row.recorded_at).isoformat()} for row in rows]
+        out.flows = [{**row.data, "recorded_at": synergies.aware(row.recorded_at).isoformat()} for row in rows]
         ended = report.ended_on(session, synergy) if rows else None
         impact = report.synergy_impact([report.flow_of(row, synergy, ended) for row in rows], date.today())
         out.impact = SynergyImpactOut.model_validate(impact) if impact else None

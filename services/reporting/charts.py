@@ -100,8 +100,8 @@ def nice_step(span: float, count: int = 4) -> float:
     magnitude = 10 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 2.5, 5.0, 10.0):
         if raw <= factor * magnitude:
-            return factor * magnitude
-    return 10.0 * magnitude
+            return float(factor * magnitude)
+    return float(10.0 * magnitude)
 
 
 def columns(points: Sequence[tuple[str, str, float]], *, tick_text: Callable[[float], str] = str,

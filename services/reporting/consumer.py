@@ -98,11 +98,11 @@ def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) ->
 def forget_matches(session: Session, match_ids: list[str]) -> None:
     """Delete proposals and their participants (held ones: no party ever knew of them, nothing to count)."""
     if match_ids:
-        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(match_ids)))  # type: ignore[call-overload]
-        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(match_ids)))  # type: ignore[call-overload]
+        session.exec(delete(MatchParticipant).where(col(MatchParticipant.match_id).in_(match_ids)))
+        session.exec(delete(KnownMatch).where(col(KnownMatch.match_id).in_(match_ids)))
 
 
-def conclude(status: str):
+def conclude(status: str) -> Handler:
     def on_match_concluded(session: Session, envelope: Envelope, payload: Payload) -> None:
         assert isinstance(payload, (MatchConcluded, MatchRetracted))
         row = session.get(KnownMatch, payload.match_id)
@@ -143,7 +143,7 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
     for model, column in ((KnownListing, KnownListing.organisation_id), (AccessLog, AccessLog.owner_organisation_id),
                           (WorkshopParticipant, WorkshopParticipant.organisation_id),
                           (Animateur, Animateur.organisation_id)):
-        session.exec(delete(model).where(col(column) == org_id))  # type: ignore[call-overload]
+        session.exec(delete(model).where(col(column) == org_id))
     for entry in session.exec(select(AccessLog).where(AccessLog.reader_organisation_id == org_id)):
         entry.reader_name, entry.reader_user_id = ERASED_NAME, None
         session.add(entry)

@@ -20,7 +20,7 @@ from reporting import charts, display, report
 from reporting import indicators as ind
 from reporting.lifecycle import STAGE_LABELS, STAGES, TYPE_LABELS
 from reporting.models import KnownListing, KnownOrganisation, SynergyParty, Territory, TerritoryCommune
-from reporting.synergies import supply_statuses, territory_actors, territory_synergies
+from reporting.synergies import aware, supply_statuses, territory_actors, territory_synergies
 from shared import maps
 from shared.geo import Gazetteer
 from shared.nomenclatures import ORGANISATION_KINDS, WASTE_STATUSES
@@ -177,7 +177,7 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
     names = organisation_names(session, [s.synergy_id for s in synergies])
     rows = []
     for synergy in synergies:
-        opened_on = report.aware(synergy.opened_at).date()
+        opened_on = aware(synergy.opened_at).date()
         if opened_on > period.last and synergy.synergy_id not in counted:
             continue  # opened after the period, with nothing counted in it
         own = [flow for flow in flows if flow.synergy_id == synergy.synergy_id]

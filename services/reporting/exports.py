@@ -42,4 +42,5 @@ def pdf(html: str) -> bytes:
     from weasyprint import HTML  # heavy import, only for this route
     from weasyprint.urls import URLFetcher
 
-    return HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
+    pdf: bytes = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=("data",))).write_pdf()
+    return pdf

@@ -15,6 +15,7 @@ import argparse
 import json
 import sys
 from datetime import date
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session, select
@@ -60,7 +61,7 @@ def copy_own_records(source: Engine, target: Engine) -> None:
         write.commit()
 
 
-def figures(engine: Engine, first: date, last: date) -> dict[str, dict]:
+def figures(engine: Engine, first: date, last: date) -> dict[str, dict[str, Any]]:
     """Impact and funnel of every territory, as the API would answer them."""
     period = report.Period(first, last)
     with Session(engine) as session:

@@ -99,7 +99,7 @@ def flow_of(row: SynergyFlow, synergy: Synergy, ended_on: date | None) -> ind.Fl
     if ended_on is not None and (end is None or ended_on < end):
         end = max(ended_on, date.fromisoformat(data["start"]))
 
-    def leg(raw: dict | None) -> ind.Transport | None:
+    def leg(raw: dict[str, Any] | None) -> ind.Transport | None:
         return ind.Transport(raw["trips_per_month"], raw["km_per_trip"], raw["vehicle"]) if raw else None
 
     return ind.Flow(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
@@ -87,7 +87,8 @@ class TerritoryPreview(BaseModel):
     status_label: str
     disputes: str | None = Field(description="the territory already animating this EPCI, if any")
     communes: list[CommunePoint]
-    map: dict = Field(description="the communes projected for a drawing: width, height, communes [{x, y, title}]")
+    map: dict[str, Any] = Field(
+        description="the communes projected for a drawing: width, height, communes [{x, y, title}]")
 
 
 class OwnTerritoryOut(BaseModel):
@@ -277,7 +278,7 @@ class SynergyOut(BaseModel):
     updated_at: datetime
     parties: list[PartyOut]
     history: list[MoveOut] = []
-    flows: list[dict] = []
+    flows: list[dict[str, Any]] = []
     impact: SynergyImpactOut | None = None  # with the history: once a flow is recorded
     regulatory: RegulatoryOut | None = None
 
@@ -397,7 +398,7 @@ class WorkshopView(WorkshopOut):
     families: list[WorkshopFamilyOut]
     families_note: str | None = Field(description="said when the families could not be read by the engine")
     piste_list: list[WorkshopPisteOut]
-    map: dict = Field(description="the territory's communes and the participants placed at theirs, by kind")
+    map: dict[str, Any] = Field(description="the territory's communes and the participants placed at theirs, by kind")
 
 
 class HeldPisteOut(BaseModel):

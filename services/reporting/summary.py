@@ -22,8 +22,7 @@ from reporting.models import (
     Territory,
     TerritorySummarySent,
 )
-from reporting.report import aware
-from reporting.synergies import territory_actors, territory_synergies
+from reporting.synergies import aware, territory_actors, territory_synergies
 from reporting.territories import APPROVED
 from shared import topics
 from shared.events import SummaryMove, TerritoryWeeklySummary, new_event

@@ -3,7 +3,7 @@ it, notes the room's choices, and prints its summary (reporting.workshops holds 
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 from fastapi import APIRouter, Depends, HTTPException, Response
@@ -211,7 +211,7 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
             piste_list=[piste_out(rank, piste) for rank, piste in enumerate(pistes, 1)],
             map=map_of(session, territory, organisations))
 
-    def map_of(session: Session, territory: Territory, organisations: list[KnownOrganisation]) -> dict:
+    def map_of(session: Session, territory: Territory, organisations: list[KnownOrganisation]) -> dict[str, Any]:
         """The territory's communes, each participant at its commune, its marker's kind its organisation's kind."""
         chart = maps.territory_map(dashboard.territory_communes(session, territory, gazetteer),
                                    [(o.insee or "", o.kind, o.name) for o in organisations])

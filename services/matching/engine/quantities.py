@@ -41,7 +41,7 @@ def yearly_flow(value: float | None, unit: str | None, frequency: str | None,
     the resource's density is known."""
     if value is None or unit not in UNITS:
         return None
-    dimension, factor = UNITS[unit]  # type: ignore[index]
+    dimension, factor = UNITS[unit]
     amount = value * factor
     if unit in RATE_UNITS:
         return _as_mass(amount * RATE_HOURS_PER_YEAR.get(frequency, 8760.0), dimension, density_kg_m3)

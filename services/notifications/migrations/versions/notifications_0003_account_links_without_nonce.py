@@ -11,6 +11,7 @@ Create Date: 2026-12-02
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -31,7 +32,7 @@ def upgrade() -> None:
         values = context if isinstance(context, dict) else json.loads(context or "{}")
         if "nonce" not in values:
             continue
-        changes: dict = {"context": {k: v for k, v in values.items() if k != "nonce"}}
+        changes: dict[str, Any] = {"context": {k: v for k, v in values.items() if k != "nonce"}}
         if status == "pending":
             changes.update(status="failed", last_error="lien de compte d'avant la mise à jour : à redemander")
         connection.execute(emails.update().where(emails.c.id == email_id).values(**changes))
