@@ -103,6 +103,10 @@ class SynergyRow:
     status_label: str = ""  # the offer's declared legal status (exchanges of matter)
 
 
+# The funnel's steps counted by kind of actor: from registration on, since prospects have no kind.
+BY_KIND_STEPS = ("registered", "with_listing", "with_match", "with_accepted_match", "with_contract")
+
+
 @dataclass(frozen=True)
 class Dashboard:
     territory: Territory
@@ -134,6 +138,18 @@ class Dashboard:
         counts = Counter(m.kind for m in self.map.markers if m.kind != "gisement")
         return [(kind, ORGANISATION_KINDS.get(kind, kind), n)
                 for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+
+    @property
+    def funnel_by_kind(self) -> tuple[list[str], list[tuple[str, list[int]]]]:
+        """The funnel's steps from registration on, and for each kind of actor that reached one (the most numerous
+        first): its French label and how many of its organisations reached each step."""
+        steps = [step for step in self.funnel if step["step"] in BY_KIND_STEPS]
+        kinds = Counter[str]()
+        for step in steps:
+            kinds.update(step["by_kind"])
+        rows = [(ORGANISATION_KINDS.get(kind, kind), [step["by_kind"].get(kind, 0) for step in steps])
+                for kind, _ in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))]
+        return [str(step["label"]) for step in steps], rows
 
     @property
     def gisements(self) -> int:

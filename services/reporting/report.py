@@ -272,24 +272,30 @@ def funnel(session: Session, territory: Territory, period: Period) -> dict[str, 
     contracted = session.exec(select(SynergyParty, Synergy).join(
         Synergy, col(Synergy.synergy_id) == col(SynergyParty.synergy_id)).where(
         col(SynergyParty.organisation_id).in_(list(members)))).all() if members else []
+    # The organisations at each step from registration on, to count them by kind (company, farm, CUMA…).
+    reached: dict[str, set[str]] = {
+        "registered": {o.organisation_id for o in orgs if period.contains(aware(o.registered_at))},
+        "with_listing": {li.organisation_id for li in listings
+                         if li.published_at and period.contains(aware(li.published_at))},
+        "with_match": {p.organisation_id for p, m in participations if period.contains(aware(m.proposed_at))},
+        "with_accepted_match": {p.organisation_id for p, m in participations if m.status == "accepted"
+                                and m.concluded_at and period.contains(aware(m.concluded_at))},
+        "with_contract": {p.organisation_id for p, s in contracted
+                          if s.contractualised_at and period.contains(aware(s.contractualised_at))},
+    }
     counts = {
         "contacted": sum(1 for p in prospects if period.contains(p.contacted_on)),
         "met": sum(1 for p in prospects if period.contains(p.met_on)),
-        "registered": sum(1 for o in orgs if period.contains(aware(o.registered_at))),
-        "with_listing": len({li.organisation_id for li in listings
-                             if li.published_at and period.contains(aware(li.published_at))}),
-        "with_match": len({p.organisation_id for p, m in participations if period.contains(aware(m.proposed_at))}),
-        "with_accepted_match": len({p.organisation_id for p, m in participations
-                                    if m.status == "accepted" and m.concluded_at
-                                    and period.contains(aware(m.concluded_at))}),
-        "with_contract": len({p.organisation_id for p, s in contracted
-                              if s.contractualised_at and period.contains(aware(s.contractualised_at))}),
+        **{step: len(ids) for step, ids in reached.items()},
     }
+    kind_of = {o.organisation_id: o.kind for o in orgs}
     steps = []
     previous: int | None = None
     for step in FUNNEL_STEPS:
         rate = round(counts[step] / previous, 3) if previous else None
-        steps.append({"step": step, "label": FUNNEL_LABELS[step], "count": counts[step], "rate_from_previous": rate})
+        by_kind = Counter(kind_of.get(org, "other") for org in reached.get(step, ()))
+        steps.append({"step": step, "label": FUNNEL_LABELS[step], "count": counts[step], "rate_from_previous": rate,
+                      "by_kind": dict(sorted(by_kind.items()))})
         previous = counts[step]
     return {"territory": {"id": territory.territory_id, "name": territory.name},
             "period": {"from": period.first.isoformat(), "to": period.last.isoformat()}, "steps": steps}

@@ -138,6 +138,8 @@ def test_this_year_counts_the_piste_the_funnel_and_the_stages(stack: Stack, scen
     funnel = re.search(r'<desc id="chart-funnel-d">([^<]*)</desc>', html)
     assert funnel and "Inscrites : 4" in funnel.group(1)
     assert "Avec une mise en relation acceptée : 2 (" in funnel.group(1)
+    by_kind = re.search(r'<table class="funnel-kinds">.*?</table>', html, re.S)  # issue 21: the funnel by kind
+    assert by_kind and re.search(r'<th scope="row">Entreprise</th><td class="num">4</td>', by_kind.group(0))
     engaged = re.search(r'data-indicator="organisations_engaged">.*?<span class="figure">([^<]*)</span>', html, re.S)
     assert engaged and engaged.group(1) == "3"
 

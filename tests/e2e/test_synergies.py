@@ -203,7 +203,10 @@ def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         _, cc, territory = animateur(stack, client, [insee("Chenôve")])
         girard_id, girard = register(client, "Paysagiste Girard", "Chenôve", "girard@paysage.example")
-        combes_id, _ = register(client, "Ferme des Combes", "Chenôve", "combes@ferme.example")
+        farm = client.post("/api/v1/organisations", json={
+            "name": "Ferme des Combes", "kind": "farm", "commune": "Chenôve", "contact_email": "combes@ferme.example"})
+        assert farm.status_code == 201, farm.text
+        combes_id = farm.json()["id"]
         wait_until(lambda: client.post("/api/v1/synergies", headers=cc, json={
             "synergy_type": "substitution", "resource": "Broyat de déchets verts",
             "parties": [girard_id, combes_id], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=15)
@@ -237,10 +240,13 @@ def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
         assert chenove["synergies"] == 1 and chenove["synergies_by_stage"]["abandoned"] == 1
         assert chenove["indicators"]["km_avoided"] == 0 and chenove["organisations"] == 2
 
-        steps = {s["step"]: s["count"] for s in client.get(
-            "/api/v1/reports/funnel", headers=cc, params={"territory": territory}).json()["steps"]}
+        funnel = client.get("/api/v1/reports/funnel", headers=cc, params={"territory": territory}).json()["steps"]
+        steps = {s["step"]: s["count"] for s in funnel}
         assert steps["contacted"] == 3 and steps["met"] == 1 and steps["registered"] == 2
         assert steps["with_listing"] == 0 and steps["with_contract"] == 0
+        # Counted by kind of actor too (issue 21), from registration on: prospects have no kind.
+        by_kind = {s["step"]: s["by_kind"] for s in funnel}
+        assert by_kind["registered"] == {"company": 1, "farm": 1} and by_kind["contacted"] == {}
 
 
 def test_a_territory_by_epci_takes_its_communes_from_the_offline_table(stack: Stack) -> None:
