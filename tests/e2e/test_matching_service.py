@@ -246,6 +246,7 @@ def test_a_share_lent_on_tuesdays_only_is_not_proposed_for_a_weekend_need(stack:
         post(client, tuesday, kind="pool", title="Broyeur de végétaux à partager", days=["tue", "wed"])
         [match] = wait_until(lambda: [m for m in matches(client, tuesday) if m["kind"] == "pair"], timeout=20)
         assert match["counterpart"]["title"] == "Broyeur de végétaux à prêter"
+        assert "Disponible le mardi, en mars, avril, octobre et novembre." in match["explanation"]
         # Matching applied the share before the Tuesday pool (one partition per listing, in order for each): the
         # weekend pool, posted first, was considered and left out.
         assert [m for m in matches(client, weekend) if m["kind"] == "pair"] == []

@@ -23,3 +23,12 @@ def listing(kind: str, days: str | None = None, months: str | None = None) -> Li
 ])
 def test_a_pair_is_refused_only_when_both_said_when_and_never_meet(supply: tuple, demand: tuple, clash: bool) -> None:
     assert calendars_clash(listing("share", *supply), listing("pool", *demand)) is clash
+
+
+def test_the_explanation_says_when_the_supply_is_available() -> None:
+    from matching.engine.explain import calendar_sentence
+
+    assert calendar_sentence(listing("share", "tue,wed", "3,4,10,11")) == \
+        " Disponible le mardi et le mercredi, en mars, avril, octobre et novembre."
+    assert calendar_sentence(listing("share", None, "6")) == " Disponible en juin."
+    assert calendar_sentence(listing("share")) == ""

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from matching.engine.fit import PairFit
 from matching.engine.law import Obligation
+from matching.engine.model import ListingInput
 from matching.engine.profile import Profile
 from matching.knowledge import Knowledge
-from shared.nomenclatures import TRANSPORT_MEANS
+from shared.nomenclatures import MONTHS, TRANSPORT_MEANS, WEEKDAYS
 from shared.units import format_number, quantity_text
 
 
@@ -65,6 +66,7 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
         guessed = [p for p in (s, d) if p.guessed]
         why = (" Boucle ne connaît pas « " + " », « ".join(p.listing.category or p.listing.title for p in guessed)
                + " » : elle l'a rapproché par le sens des mots, sans règle connue ; l'animateur le vérifiera.")
+    check += calendar_sentence(s.listing)
     check += legal_sentence(fit.obligations)
     covered = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
@@ -103,6 +105,20 @@ def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members
                    "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
     general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}
+
+
+def calendar_sentence(supply: ListingInput) -> str:
+    """When the supply is available, as its listing says (« Disponible le mardi, en mars et avril. »), or nothing."""
+    days = [WEEKDAYS[d] for d in (supply.days or "").split(",") if d in WEEKDAYS]
+    months = [MONTHS[int(m)] for m in (supply.months or "").split(",") if m.isdigit() and int(m) in MONTHS]
+    if not days and not months:
+        return ""
+    def listed(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} et {items[-1]}"
+
+    when = ", ".join(filter(None, (listed([f"le {d}" for d in days]) if days else "",
+                                   f"en {listed(months)}" if months else "")))
+    return f" Disponible {when}."
 
 
 def transport_note(giver_by: str | None, giver_means: str | None, taker_by: str | None,
