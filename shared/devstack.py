@@ -42,15 +42,40 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the child
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
+_next_in_range: int | None = None  # where the next search in BOUCLE_PORT_RANGE starts
+
+
 def free_ports(count: int) -> list[int]:
     """`count` distinct TCP ports nothing listens on right now. They are held together while chosen:
     asked one at a time, the system may hand out the same port twice (two parts of a stack then
-    fought for it, and the loser could not listen)."""
+    fought for it, and the loser could not listen).
+
+    With `BOUCLE_PORT_RANGE` (« 20000-24999 »), they come from that range, in turn: two processes that start stacks
+    at the same moment (the test workers) each keep to a range of their own, below the system's ephemeral ports,
+    so that neither is handed a port the other has just chosen and not yet listened on."""
+    span = os.environ.get("BOUCLE_PORT_RANGE")
     with contextlib.ExitStack() as held:
-        sockets = [held.enter_context(socket.socket()) for _ in range(count)]
-        for s in sockets:
-            s.bind(("127.0.0.1", 0))
-        return [s.getsockname()[1] for s in sockets]
+        if not span:
+            sockets = [held.enter_context(socket.socket()) for _ in range(count)]
+            for s in sockets:
+                s.bind(("127.0.0.1", 0))
+            return [s.getsockname()[1] for s in sockets]
+        global _next_in_range
+        first, last = (int(bound) for bound in span.split("-"))
+        chosen: list[int] = []
+        for _ in range(last - first + 1):
+            if _next_in_range is None or not first <= _next_in_range <= last:
+                _next_in_range = first
+            port, _next_in_range = _next_in_range, _next_in_range + 1
+            candidate = held.enter_context(socket.socket())
+            try:
+                candidate.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen.append(port)
+            if len(chosen) == count:
+                return chosen
+        raise RuntimeError(f"fewer than {count} free ports in BOUCLE_PORT_RANGE={span}")
 
 
 def free_port() -> int:
@@ -214,7 +239,8 @@ class Stack:
                     if name == "gateway" and "ok" in body:  # it answers (its own 200 needs every service)
                         break
                     joined = body.get("consumer", {}).get("joined", True)
-                    if answer.status_code == 200 and (joined or not consumers_joined):
+                    ours = body.get("service") == name.split("-")[0]  # not another stack's service on this port
+                    if answer.status_code == 200 and ours and (joined or not consumers_joined):
                         break
                 except (httpx.HTTPError, ValueError):
                     pass

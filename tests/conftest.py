@@ -35,6 +35,12 @@ from shared.devstack import Ports, Stack, free_port
 from shared.settings import SERVICES, Settings
 from tests import web
 
+# Each test worker starts its stacks on ports of a range of its own (shared.devstack.free_ports): two workers
+# starting stacks at the same moment were once handed the same port, and one stack's gateway reached the other's.
+if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
+    _worker = int(os.environ["PYTEST_XDIST_WORKER"][2:])
+    os.environ.setdefault("BOUCLE_PORT_RANGE", f"{20000 + 2500 * _worker}-{22499 + 2500 * _worker}")
+
 POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 CONTAINERS = os.environ.get("BOUCLE_TEST_CONTAINERS") == "1"
