@@ -94,6 +94,9 @@ class Settings(BaseSettings):
 
     offers_database_url: str | None = Field(default=None, alias="OFFERS_DATABASE_URL")
     matching_database_url: str | None = Field(default=None, alias="MATCHING_DATABASE_URL")
+    # Offers the knowledge base cannot read placed by the meaning of their words (matching.meaning): French word
+    # vectors, about a second and 300 MB when first needed. The test stacks that do not test it turn it off.
+    matching_meaning_fallback: bool = Field(default=True, alias="MATCHING_MEANING_FALLBACK")
     notifications_database_url: str | None = Field(default=None, alias="NOTIFICATIONS_DATABASE_URL")
     reporting_database_url: str | None = Field(default=None, alias="REPORTING_DATABASE_URL")
 

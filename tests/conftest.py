@@ -202,7 +202,10 @@ def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Sta
     """A whole Boucle on free ports, with its own broker, sink and fresh databases. Its mailer looks for due
     emails four times a second (not twenty): an idle stack then costs little, and the suite runs several."""
     db_env = {f"{s.upper()}_DATABASE_URL": databases.migrated(backend, s) for s in SERVICES}
-    return new_stack(tmp, SMTP_HOST="", **{"MAILER_POLL_SECONDS": "0.25", **CHEAP_PASSWORD_HASHING, **db_env, **env})
+    # Matching's fallback by meaning (a second and 300 MB per matching process that meets an unknown offer) only where
+    # it is tested: the run's shared stacks.
+    return new_stack(tmp, SMTP_HOST="", **{"MAILER_POLL_SECONDS": "0.25", "MATCHING_MEANING_FALLBACK": "false",
+                                           **CHEAP_PASSWORD_HASHING, **db_env, **env})
 
 
 # The settings of the tests' full stacks (shared or a module's own): weekly summaries checked every second and
@@ -225,7 +228,7 @@ class SharedStacks:
     def get(self, backend: str) -> Stack:
         if backend not in self.stacks:
             stack = make_stack(self.tmp_path_factory.mktemp(f"stack-{backend}"), self.databases, backend,
-                               **TEST_STACK_ENV)
+                               **TEST_STACK_ENV, MATCHING_MEANING_FALLBACK="true")
             self.stacks[backend] = stack
             stack.start()
             stack.wait_healthy(consumers_joined=True)

@@ -77,10 +77,11 @@ def erase_listing(session: Session, row: IndexedListing) -> None:
 class MatchingProcessor:
     """The engine of this process, kept in step with the database."""
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, *, meaning: bool = True):
         self.knowledge = knowledge  # the reviewed knowledge base; the animateurs' teachings come on top
         self.regulation = Regulation.load(knowledge)  # the law names the reviewed nodes: it holds after teachings
-        self.guess = MeaningGuesser(knowledge)  # for phrases no one taught: its vectors load on first use, once
+        # For phrases no one taught: its vectors load on first use, once.
+        self.guess = MeaningGuesser(knowledge) if meaning else None
         self.engine = Engine(knowledge, regulation=self.regulation, guess=self.guess)
         self.taught_seq = 0  # the last teaching this engine reads with
         self.last_seq = 0

@@ -25,7 +25,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     runtime = ServiceRuntime("matching", settings, TABLES)
     knowledge = Knowledge.load()
-    processor = MatchingProcessor(knowledge)
+    processor = MatchingProcessor(knowledge, meaning=settings.matching_meaning_fallback)
     consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
                                processor.handlers)  # type: ignore[arg-type]
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
