@@ -167,9 +167,10 @@ class Stack:
         wait_for_port(self.ports.broker)
 
     def stop_broker(self) -> None:
-        """The embedded broker keeps everything in memory, lost however it stops: killed, it goes at once (asked to
-        stop, it waits some five seconds for its clients)."""
-        self.kill_process("broker")
+        """Asked to stop, the embedded broker waits some five seconds for its clients to go, then loses its memory.
+        (Killed at once, the chaos replay test once lost track of a partition under load: the clients' view of a
+        log that vanished mid-fetch is what that test is about, so it keeps the slower, orderly stop.)"""
+        self.stop_process("broker")
 
     def start_mailsink(self) -> None:
         self.spawn("mailsink", [sys.executable, "-m", "shared.mailsink", "--smtp-port", str(self.ports.smtp),
