@@ -62,6 +62,11 @@ def chosen(form: Mapping[str, Any], name: str) -> list[str]:
     return [value for value in ([values] if isinstance(values, str) else values) if isinstance(value, str)]
 
 
+def calendar_of(form: Mapping[str, Any]) -> dict[str, Any]:
+    """The days and months ticked (months as numbers), for the API and for the form shown again."""
+    return {"days": chosen(form, "days"), "months": [int(m) for m in chosen(form, "months") if m.isdigit()]}
+
+
 def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str, Any]:
     """`POST /api/v1/listings` (or the PATCH of an edit: every field sent, an empty one clears it)."""
     quantity = number(text(form, "quantity_value"))
@@ -84,8 +89,7 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "price": optional(form, "price"),
         "transport_by": optional(form, "transport_by"),
         "transport_means": optional(form, "transport_means"),
-        "days": chosen(form, "days"),
-        "months": [int(m) for m in chosen(form, "months") if m.isdigit()],
+        **calendar_of(form),
     }
     if editing:
         return body

@@ -435,8 +435,7 @@ def build_router(settings: Settings) -> APIRouter:
         if not errors and not general:
             general = [answer.detail() or "L'annonce n'a pas pu être enregistrée, réessayez."]
         values = {k: val for k, val in form.items() if k != "csrf_token"}
-        values["days"] = forms.chosen(form, "days")
-        values["months"] = [int(m) for m in forms.chosen(form, "months") if m.isdigit()]
+        values.update(forms.calendar_of(form))
         status = 422 if answer.status in (400, 422) else answer.status
         return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
                             errors=errors, general=general)
