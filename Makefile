@@ -4,7 +4,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: install lock run test test-unit test-integration test-e2e test-chaos bench load demo lint fmt chromium system-libs clean
+.PHONY: install lock run test test-unit test-integration test-e2e test-chaos bench load demo lint fmt chromium system-libs clean containers test-containers test-compose
 
 UV_VERSION := 0.13.8
 UV      := $(VENV)/bin/uv
@@ -54,6 +54,19 @@ test-e2e: install chromium
 
 test-chaos: install
 	$(PYTEST) tests/chaos
+
+## Containers (no registry here: every image is built on this machine). `containers` installs and starts a Docker
+## engine when missing (root) and builds the local base images (scripts/containers.sh); `test-containers` runs the
+## suite with its PostgreSQL and brokers in containers (testcontainers); `test-compose` starts deploy/compose.yaml
+## with the local substitutes (deploy/compose.local.yaml) and runs a company's journey through it.
+containers: install
+	./scripts/containers.sh
+
+test-containers: containers chromium
+	BOUCLE_TEST_CONTAINERS=1 $(PYTEST)
+
+test-compose: containers
+	$(PY) -m pytest tests/compose
 
 ## Debian's chromium for the browser tests (Playwright never downloads a browser here).
 chromium:
