@@ -150,6 +150,11 @@ class Stack:
             env.setdefault("KAFKA_SESSION_TIMEOUT_MS", "2000")
         return env
 
+    @property
+    def admin_command(self) -> list[str]:
+        """The platform's command line (roles, the first platform admin) as it runs beside this stack."""
+        return [sys.executable, "-m", "offers.admin"]
+
     def spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         with open(self.var_dir / "log" / f"{name}.log", "ab") as log:  # the child keeps its own handle
             process = subprocess.Popen(argv, env={**self.env, **(extra_env or {})}, stdout=log,
@@ -197,7 +202,7 @@ class Stack:
             default = self.ports.mailer if name == "notifications-mailer" else None
             self.mailer_metrics_ports[name] = default or free_port()
         self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"],
-                   {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name])})
+                   {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name]), "MAILER_METRICS_HOST": "127.0.0.1"})
 
     def start_gateway(self) -> None:
         """The public entry; it believes X-Forwarded-For only from FORWARDED_ALLOW_IPS (by default from no one:

@@ -114,6 +114,8 @@ class Settings(BaseSettings):
     # An email the SMTP server refused or could not take is retried after 2 s, 4 s, 8 s… up to this.
     mailer_max_backoff_seconds: float = Field(default=600.0, alias="MAILER_MAX_BACKOFF_SECONDS", gt=0)
     mailer_metrics_port: int | None = Field(default=None, alias="MAILER_METRICS_PORT")  # its /metrics, if set
+    # Where that port listens: every interface in a container of its own; the loopback on a shared host.
+    mailer_metrics_host: str = Field(default="0.0.0.0", alias="MAILER_METRICS_HOST")
     mail_from: str = Field(default="Boucle <ne-pas-repondre@boucle.local>", alias="BOUCLE_MAIL_FROM")
 
     # The proxies whose X-Forwarded-For the gateway believes (uvicorn's own variable: comma-separated addresses

@@ -4,9 +4,10 @@ Nothing is opt-in: every run starts its own broker and sink on free ports and cr
 fresh PostgreSQL databases (dropped afterwards) on `BOUCLE_TEST_POSTGRES_URL`
 (default postgresql://postgres@127.0.0.1:5432/postgres).
 
-`BOUCLE_TEST_CONTAINERS=1`, where a Docker engine runs: PostgreSQL in a container for the
-session, and Apache Kafka (KRaft) in a container of its own for each stack and for the
-session's broker, instead of the local server and the embedded Tansu (through testcontainers).
+`BOUCLE_TEST_CONTAINERS=1` (`make test-containers`, after `make containers`): the session's PostgreSQL, and the
+broker of each stack and of the session, run in containers of the local images, through testcontainers, instead
+of the local server and the embedded broker's process. The broker image holds the same Kafka-protocol broker
+(Tansu, in memory), the stand-in for Apache Kafka, which cannot be had here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -31,7 +31,7 @@ import uvicorn
 
 from shared import migrations
 from shared.db import make_engine
-from shared.devstack import Ports, Stack, free_port
+from shared.devstack import Ports, Stack, free_port, wait_for_port
 from shared.settings import SERVICES, Settings
 from tests import web
 
@@ -44,45 +44,50 @@ if os.environ.get("PYTEST_XDIST_WORKER", "").startswith("gw"):
 POSTGRES_ADMIN_URL = os.environ.get("BOUCLE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 CONTAINERS = os.environ.get("BOUCLE_TEST_CONTAINERS") == "1"
-KAFKA_IMAGE = "apache/kafka:3.9.1"  # as in deploy/compose.yaml
-POSTGRES_IMAGE = "postgres:16"
-needs_embedded_broker = pytest.mark.skipif(
-    CONTAINERS, reason="stops and restarts the embedded broker, whose memory storage loses the log; "
-                       "a Kafka container keeps it")
+# The images scripts/containers.sh builds from Debian's packages (no registry is reachable): every container uses
+# the host's network, on ports of the worker's own range.
+BROKER_IMAGE = "boucle-local/broker"
+POSTGRES_IMAGE = "boucle-local/postgres"
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")  # its reaper is an image from a registry
 
 
-def kafka_container():  # type: ignore[no-untyped-def]
-    """Apache Kafka in KRaft mode, one node, in a container; its listener on the same free port
-    inside and outside, so that the address it advertises works from the host."""
+def host_container(image: str, **env: str):  # type: ignore[no-untyped-def]
+    """A testcontainers container of `image` on the host's network, with `env`."""
     from testcontainers.core.container import DockerContainer
-    from testcontainers.core.waiting_utils import wait_for_logs
 
-    port = free_port()
-    container = DockerContainer(KAFKA_IMAGE).with_bind_ports(port, port)
-    for name, value in {
-        "KAFKA_NODE_ID": "1", "KAFKA_PROCESS_ROLES": "broker,controller",
-        "KAFKA_LISTENERS": f"PLAINTEXT://:{port},CONTROLLER://:9093",
-        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://127.0.0.1:{port}",
-        "KAFKA_CONTROLLER_LISTENER_NAMES": "CONTROLLER",
-        "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-        "KAFKA_CONTROLLER_QUORUM_VOTERS": "1@localhost:9093",
-        "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR": "1", "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR": "1",
-        "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR": "1", "KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS": "0",
-    }.items():
+    container = DockerContainer(image).with_kwargs(network_mode="host")
+    for name, value in env.items():
         container.with_env(name, value)
-    container.start()
-    wait_for_logs(container, "Kafka Server started", timeout=120)
-    return container, f"127.0.0.1:{port}"
+    return container
+
+
+class ContainerStack(Stack):
+    """A Stack whose broker runs in a container of the broker image, on the stack's broker port; stopping it
+    loses the log, as stopping the embedded broker does."""
+
+    broker_container = None
+
+    def start_broker(self) -> None:
+        if self.broker_container is not None:
+            return
+        url = f"tcp://127.0.0.1:{self.ports.broker}"
+        self.broker_container = host_container(BROKER_IMAGE, LISTENER_URL=url, ADVERTISED_LISTENER_URL=url).start()
+        wait_for_port(self.ports.broker)
+
+    def stop_broker(self) -> None:
+        if self.broker_container is not None:
+            self.broker_container.get_wrapped_container().stop(timeout=10)  # in order, as the embedded one
+            self.broker_container.stop()  # removed
+            self.broker_container = None
+
+    def stop(self) -> None:
+        super().stop()
+        self.stop_broker()
 
 
 def new_stack(tmp: Path, **env: str) -> Stack:
-    """A Stack on free ports with a broker of its own: the embedded Tansu, or in containers mode a Kafka
-    container, removed when the stack stops."""
-    container, bootstrap = kafka_container() if CONTAINERS else (None, "")
-    stack = Stack(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": bootstrap, **env})
-    if container is not None:
-        stack.on_stop.append(container.stop)
-    return stack
+    """A Stack on free ports with a broker of its own: the embedded one, or in containers mode a container."""
+    return (ContainerStack if CONTAINERS else Stack)(tmp, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", **env})
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +96,22 @@ def postgres_admin_url() -> Iterator[str]:
     if not CONTAINERS:
         yield POSTGRES_ADMIN_URL
         return
-    from testcontainers.community.postgres import PostgresContainer
+    port = free_port()
+    postgres = host_container(POSTGRES_IMAGE, POSTGRES_PASSWORD="postgres", PGPORT=str(port)).start()
+    url = f"postgresql://postgres:postgres@127.0.0.1:{port}/postgres"
+    try:
+        wait_until(lambda: _connects(url), timeout=60, interval=0.5)
+        yield url
+    finally:
+        postgres.stop()
 
-    with PostgresContainer(POSTGRES_IMAGE, username="postgres", password="postgres", dbname="postgres",
-                           driver=None) as postgres:
-        yield postgres.get_connection_url()
+
+def _connects(url: str) -> bool:
+    try:
+        psycopg.connect(url, connect_timeout=2).close()
+        return True
+    except psycopg.OperationalError:
+        return False
 
 
 class Databases:
@@ -165,8 +181,7 @@ def backend(request: pytest.FixtureRequest) -> str:
 def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One broker for the session's integration tests (not the e2e stacks): embedded Tansu, or a container."""
     stack = new_stack(tmp_path_factory.mktemp("broker"))
-    if stack.embedded_broker:
-        stack.start_broker()
+    stack.start_broker()
     yield stack
     stack.stop()
 
@@ -182,7 +197,7 @@ def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callabl
             "BOUCLE_VAR_DIR": str(tmp_path),
             "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
             "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
-            **({} if CONTAINERS else {"KAFKA_SESSION_TIMEOUT_MS": 2000}),  # as the stacks on the embedded broker
+            "KAFKA_SESSION_TIMEOUT_MS": 2000,  # as the stacks on the embedded broker
             "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
             f"{service.upper()}_DATABASE_URL": url,
             **CHEAP_PASSWORD_HASHING,
@@ -412,7 +427,7 @@ def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str,
 
 def appoint(stack: Stack, email: str, role: str = "animateur") -> None:
     """Give the user `email` a role with the platform's command line, on the stack's offers database."""
-    done = subprocess.run([sys.executable, "-m", "offers.admin", "set-role", "--email", email, "--role", role],
+    done = subprocess.run([*stack.admin_command, "set-role", "--email", email, "--role", role],
                           env=stack.env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
 
@@ -438,7 +453,7 @@ def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
     line (`offers.admin create-platform-admin`) and logged in through the link it prints. Kept by the stack's
     directory: a later stack may get a stopped one's ports, never its sessions."""
     if str(stack.var_dir) not in PLATFORM_ADMINS:
-        done = subprocess.run([sys.executable, "-m", "offers.admin", "create-platform-admin", "--email",
+        done = subprocess.run([*stack.admin_command, "create-platform-admin", "--email",
                                "equipe@boucle.example", "--name", "Équipe Boucle"],
                               env=stack.env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr

@@ -55,9 +55,9 @@ class _QuietHandler(WSGIRequestHandler):
         """Probes every few seconds: no access log."""
 
 
-def serve_health_and_metrics(port: int, mailer: Mailer) -> None:
+def serve_health_and_metrics(host: str, port: int, mailer: Mailer) -> None:
     app = health_and_metrics(lambda: time.monotonic() - mailer.last_round, make_wsgi_app())
-    server = make_server("0.0.0.0", port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
+    server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler)
     threading.Thread(target=server.serve_forever, name="health-and-metrics", daemon=True).start()
 
 
@@ -73,7 +73,7 @@ def main() -> None:
     migrations.upgrade("notifications", engine)  # whichever of service and mailer starts first migrates
     mailer = Mailer(engine, settings, idle_wait=settings.mailer_poll_seconds)
     if settings.mailer_metrics_port:  # /metrics (emails sent, postponed, failed) and /healthz
-        serve_health_and_metrics(settings.mailer_metrics_port, mailer)
+        serve_health_and_metrics(settings.mailer_metrics_host, settings.mailer_metrics_port, mailer)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -16,7 +16,7 @@ from shared.devstack import Stack
 from shared.settings import SERVICES
 from tests import web
 from tests.chaos.harness import ListingStream, ServiceDatabases, Sink, check_exactly_once, events, settle, wait_until
-from tests.conftest import Databases, make_stack, needs_embedded_broker
+from tests.conftest import Databases, make_stack
 
 pytestmark = pytest.mark.chaos
 
@@ -49,7 +49,6 @@ def duplicates_dropped(stack: Stack) -> int:
 
 
 @pytest.mark.timeout(600)
-@needs_embedded_broker
 def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_changes_nothing(
         tmp_path: Path, databases: Databases) -> None:
     # Kafka's own 6 s consumer session, not the test stacks' 2 s: with the shorter one, a consumer that rejoins the

@@ -11,7 +11,7 @@ from shared.db import make_engine
 from shared.events import Envelope
 from shared.kafka import read_topic
 from shared.outbox import pending_count
-from tests.conftest import Databases, make_stack, needs_embedded_broker, wait_until
+from tests.conftest import Databases, make_stack, wait_until
 
 
 def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
@@ -20,7 +20,6 @@ def published_for(bootstrap: str, listing_id: str) -> list[Envelope]:
     return [e for e in events if e.key == listing_id]
 
 
-@needs_embedded_broker
 def test_events_wait_in_the_outbox_while_the_broker_is_down(tmp_path: Path, databases: Databases, backend: str) -> None:
     stack = make_stack(tmp_path, databases, backend, OUTBOX_MAX_BACKOFF_SECONDS="1")  # back soon after the broker
     bootstrap = stack.bootstrap_servers
