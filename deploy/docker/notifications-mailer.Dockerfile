@@ -1,12 +1,17 @@
 # Boucle — notifications-mailer. Build from the repository root:
 #   docker build -f deploy/docker/notifications-mailer.Dockerfile -t boucle/notifications-mailer .
-FROM python:3.11-slim
+# BASE_IMAGE: the public image by default; scripts/containers.sh builds a local one from Debian's packages.
+ARG BASE_IMAGE=python:3.11-slim
+FROM ${BASE_IMAGE}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 BOUCLE_VAR_DIR=/var/lib/boucle
 WORKDIR /app
-COPY pyproject.toml README.md requirements.lock ./
+# The locked dependencies first, the code after: a change of code reuses the dependencies' layer.
+COPY requirements.lock ./
+RUN pip install --no-deps --require-hashes -r requirements.lock && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+COPY pyproject.toml README.md ./
 COPY shared ./shared
 COPY services ./services
-RUN pip install --no-deps --require-hashes -r requirements.lock && pip install --no-deps . && useradd --system --uid 10001 --home-dir /var/lib/boucle --create-home boucle
+RUN pip install --no-deps .
 USER 10001
 # It sends the queued emails; one mailer leads at a time (advisory lock). Its only HTTP port serves
 # /metrics and /healthz (200 while its sending loop goes round), for probes, not for traffic.

@@ -1,6 +1,7 @@
-"""deploy/ is checked here, since no Docker engine or cluster runs on these machines: the compose file
-against the Compose specification, the Kubernetes manifests against the API schemas, the Dockerfiles
-against the code they run, and every setting they name against the settings the code reads."""
+"""deploy/'s files checked without an engine or a cluster: the compose file against the Compose specification, the
+Kubernetes manifests against the API schemas, the Dockerfiles against the code they run, and every setting they name
+against the settings the code reads. The images are built and the compose file started for real by
+`make test-compose` (tests/compose); no Kubernetes cluster runs here."""
 
 from __future__ import annotations
 
@@ -100,8 +101,19 @@ def test_each_process_has_a_dockerfile_running_its_code_as_a_non_root_user(name:
     installs = [i["value"] for i in parser.structure if i["instruction"] == "RUN" and "pip install" in i["value"]]
     # Exactly the locked versions of what this process needs, nothing resolved at build time.
     lock = IMAGE_LOCKS.get(name, "requirements.lock")
-    assert installs[0].startswith(f"pip install --no-deps --require-hashes -r {lock} && pip install --no-deps . "), \
-        installs
+    assert installs[0].startswith(f"pip install --no-deps --require-hashes -r {lock} "), installs
+    assert installs[1:] == ["pip install --no-deps ."], installs  # the project itself, after its dependencies
+
+
+def test_the_installed_package_holds_every_package_of_the_code() -> None:
+    """The images `pip install .`, not the editable install of development: a subpackage missing from pyproject's
+    list is missing from every image (matching.engine and shared.portal once were)."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    folders = {name: ROOT / folder for name, folder in config["package-dir"].items()}
+    found = {".".join((name, *init.parent.relative_to(folder).parts))
+             for name, folder in folders.items() for init in folder.rglob("__init__.py")
+             if "migrations" not in init.parts}
+    assert set(config["packages"]) == found
 
 
 # The images whose process needs more than the shared library; the others install requirements.lock.
