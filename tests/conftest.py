@@ -250,17 +250,33 @@ class SharedStacks:
         return self.stacks[backend]
 
     def stop(self) -> None:
-        for stack in self.stacks.values():
-            stack.stop()
+        while self.stacks:
+            self.stacks.popitem()[1].stop()
+
+
+# The worker's shared stacks, once made: stopped as soon as the last file on them is done (an idle stack costs a
+# tenth of a core, and the worker goes on with other files for minutes).
+WORKER_SHARED_STACKS: list[SharedStacks] = []
 
 
 @pytest.fixture(scope="session")
 def shared_stacks(tmp_path_factory: pytest.TempPathFactory, databases: Databases) -> Iterator[SharedStacks]:
     stacks = SharedStacks(tmp_path_factory, databases)
+    WORKER_SHARED_STACKS.append(stacks)
     try:
         yield stacks
     finally:
         stacks.stop()
+
+
+@pytest.hookimpl(trylast=True)  # after the fixtures of the file that ends are torn down
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
+    def path_of(test: pytest.Item) -> str:
+        return test.nodeid.split("::")[0]
+
+    if nextitem is not None and path_of(item) in SHARED_STACK_FILES and path_of(nextitem) not in SHARED_STACK_FILES:
+        for stacks in WORKER_SHARED_STACKS:
+            stacks.stop()  # started again by the next test that asks for one
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
