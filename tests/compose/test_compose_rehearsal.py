@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests import web
-from tests.conftest import account_link, declared_territory, mailbox, session_cookie, wait_until
+from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, insee
 from tests.e2e.test_walking_skeleton import register
 
@@ -63,6 +63,21 @@ class Deployment:
                               text=True, check=True).stdout.strip()
 
 
+LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 as /proc/net/tcp* write them
+
+
+def listening(port: int) -> set[str]:
+    """The addresses that listen on `port` on this host (the containers share its network)."""
+    found = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            address, _, hex_port = local.rpartition(":")
+            if state == "0A" and int(hex_port, 16) == port:  # 0A: LISTEN
+                found.add(address)
+    return found
+
+
 def taken(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -86,6 +101,13 @@ def deployment() -> Iterator[Deployment]:
         subprocess.run([*COMPOSE, "down", "--volumes"], env=env, capture_output=True, timeout=300)
 
 
+def post_listings(client: httpx.Client, *listings: tuple[dict[str, str], dict]) -> None:
+    """Each (organisation's headers, listing) posted through the gateway."""
+    for headers, listing in listings:
+        answer = client.post("/api/v1/listings", headers=headers, json=listing)
+        assert answer.status_code == 201, answer.text
+
+
 def test_every_container_runs_as_non_root_with_its_health_check_green(deployment: Deployment) -> None:
     for service in (*SERVICES, "kafka", "postgres", "mailpit"):
         assert deployment.inspect(service, "{{.State.Status}}") == "running", service
@@ -94,8 +116,9 @@ def test_every_container_runs_as_non_root_with_its_health_check_green(deployment
         assert uid != "0", service
     for service in (*SERVICES, "kafka", "postgres"):
         assert deployment.inspect(service, "{{.State.Health.Status}}") == "healthy", service
-    # On the host's network, listening on the loopback only: nothing reaches them from another machine.
-    assert deployment.inspect("gateway", "{{.HostConfig.NetworkMode}}") == "host"
+    # On the host's network, listening on its loopback only: nothing reaches them from another machine.
+    assert {deployment.inspect(service, "{{.HostConfig.NetworkMode}}") for service in SERVICES} == {"host"}
+    assert {port: listening(port) <= LOOPBACK and bool(listening(port)) for port in PORTS} == dict.fromkeys(PORTS, True)
     assert web.get(f"{deployment.url('gateway')}/readyz").status_code == 200
 
 
@@ -108,16 +131,8 @@ def test_a_company_journey_through_the_containers(deployment: Deployment) -> Non
             "contact_email": "animation@cc-cote.example"})
         assert answer.status_code == 201, answer.text
         collectivite = {"Authorization": f"Bearer {answer.json()['token']}"}
-        email = f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example"
-        invited = client.post("/api/v1/organisations/me/users", headers=collectivite,
-                              json={"name": "Anne Animatrice", "email": email})
-        assert invited.status_code == 201, invited.text
-        confirmed = client.post(httpx.URL(account_link(deployment, email)).raw_path.decode())  # type: ignore[arg-type]
-        assert confirmed.status_code == 303, confirmed.text
-        deployment.compose("exec", "-T", "offers", "python", "-m", "offers.admin", "set-role", "--email", email,
-                           "--role", "animateur")
-        cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
-        animateur = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
+        animateur = animateur_of(deployment, client, collectivite,  # type: ignore[arg-type]
+                                 f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example")
         territory = declared_territory(deployment, client, animateur,  # type: ignore[arg-type]
                                        {"name": "Côte de Beaune et de Nuits",
                                         "communes": [insee("Beaune"), insee("Nuits-Saint-Georges")]})
@@ -125,12 +140,11 @@ def test_a_company_journey_through_the_containers(deployment: Deployment) -> Non
         # Two companies, an offer and a need: both are emailed the match, both accept.
         _, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
         _, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
-        assert client.post("/api/v1/listings", headers=dupont, json={
-            "kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
-            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40}).status_code == 201
-        assert client.post("/api/v1/listings", headers=martin, json={
-            "kind": "need", "title": "Carton pour calage", "category": "Cartons",
-            "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"}).status_code == 201
+        post_listings(client, (dupont, {"kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
+                                        "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly",
+                                        "radius_km": 40}),
+                      (martin, {"kind": "need", "title": "Carton pour calage", "category": "Cartons",
+                                "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"}))
         parties = {"dupont@carton.example", "martin@emballages.example"}
         wait_until(lambda: parties <= {m["to"] for m in mailbox(deployment)  # type: ignore[arg-type]
                                        if m["subject"].startswith("Nouvelle piste de synergie")}, timeout=60)
@@ -162,12 +176,11 @@ def test_stopping_and_starting_a_service_container_loses_nothing(deployment: Dep
         _, giver = register(client, "Menuiserie Roux", "Quimper", ours[0])
         _, taker = register(client, "Élevage Perrin", "Quimper", ours[1])
         deployment.compose("stop", "notifications")
-        assert client.post("/api/v1/listings", headers=giver, json={
-            "kind": "offer", "title": "Copeaux de bois brut", "category": "copeaux",
-            "quantity": {"value": 3, "unit": "t"}, "frequency": "monthly", "radius_km": 30}).status_code == 201
-        assert client.post("/api/v1/listings", headers=taker, json={
-            "kind": "need", "title": "Litière pour bovins", "category": "copeaux",
-            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly"}).status_code == 201
+        post_listings(client, (giver, {"kind": "offer", "title": "Copeaux de bois brut", "category": "copeaux",
+                                       "quantity": {"value": 3, "unit": "t"}, "frequency": "monthly",
+                                       "radius_km": 30}),
+                      (taker, {"kind": "need", "title": "Litière pour bovins", "category": "copeaux",
+                               "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly"}))
         matches = wait_until(lambda: client.get("/api/v1/matches", headers=taker).json(), timeout=60)
         assert len(matches) == 1  # type: ignore[arg-type]
         deployment.compose("start", "notifications")
