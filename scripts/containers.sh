@@ -63,7 +63,8 @@ debian() {
 
 image() {  # image NAME CONTEXT
     echo "Image boucle-local/$1…"
-    docker build --network host -q -f "deploy/local/$1.Dockerfile" -t "boucle-local/$1" "$2" >>"$LOGS/build.log"
+    docker build --network host -q -f "deploy/local/$1.Dockerfile" -t "boucle-local/$1" "$2" >>"$LOGS/build.log" 2>&1 \
+        || { tail -20 "$LOGS/build.log" >&2; echo "Échec de la construction de boucle-local/$1 : voir $LOGS/build.log" >&2; exit 1; }
 }
 
 engine
