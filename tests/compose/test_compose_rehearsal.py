@@ -114,7 +114,7 @@ def test_every_container_runs_as_non_root_with_its_health_check_green(deployment
         uid = subprocess.run(["docker", "exec", deployment.container(service), "id", "-u"], capture_output=True,
                              text=True, check=True).stdout.strip()
         assert uid != "0", service
-    for service in (*SERVICES, "kafka", "postgres"):
+    for service in (*SERVICES, "kafka", "postgres", "mailpit"):
         assert deployment.inspect(service, "{{.State.Health.Status}}") == "healthy", service
     # On the host's network, listening on its loopback only: nothing reaches them from another machine.
     assert {deployment.inspect(service, "{{.HostConfig.NetworkMode}}") for service in SERVICES} == {"host"}
