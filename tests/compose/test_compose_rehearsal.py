@@ -35,6 +35,7 @@ COMPOSE = ["docker", "compose", "-p", PROJECT, "-f", str(ROOT / "deploy/compose.
 # What deploy/compose.local.yaml listens on: the broker, PostgreSQL, the sink (SMTP, mailbox), the services, the mailer.
 PORTS = (19092, 15432, 11025, 18025, 8000, 8001, 8002, 8003, 8004, 9100)
 SERVICES = ("offers", "matching", "notifications", "notifications-mailer", "reporting", "gateway")
+SERVICE_PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004}
 
 
 class Deployment:
@@ -48,7 +49,7 @@ class Deployment:
         self.env = env
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{8000 if name == 'gateway' else 8000 + 1 + SERVICES.index(name)}"
+        return f"http://127.0.0.1:{SERVICE_PORTS[name]}"
 
     def compose(self, *args: str, timeout: float = 600) -> str:
         done = subprocess.run([*COMPOSE, *args], env=self.env, capture_output=True, text=True, timeout=timeout)
@@ -78,6 +79,13 @@ def listening(port: int) -> set[str]:
     return found
 
 
+def consumer_joined(url: str) -> bool:
+    try:
+        return bool(web.get(f"{url}/healthz", timeout=5).json().get("consumer", {}).get("joined", True))
+    except (httpx.HTTPError, ValueError):
+        return False
+
+
 def taken(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) == 0
@@ -94,6 +102,10 @@ def deployment() -> Iterator[Deployment]:
     deployment.var_dir.mkdir(parents=True, exist_ok=True)
     try:
         deployment.compose("up", "--detach", "--build", "--wait", "--wait-timeout", "300", timeout=1200)
+        # Healthy means ready to serve; a consumer joins its group later (about half of Kafka's session, 45 s in
+        # production settings, on the stand-in): the journey's emails wait for notifications' consumer.
+        for service in ("offers", "matching", "notifications", "reporting"):
+            wait_until(lambda service=service: consumer_joined(deployment.url(service)), timeout=120, interval=1)
         yield deployment
     finally:
         (deployment.var_dir / "compose.log").write_text(
