@@ -44,14 +44,13 @@ from offers.models import (
 )
 from offers.service import NotFound, drafts
 from shared.geo import Gazetteer
-from shared.http import bearer_token, problems, refuse_nul
+from shared.http import SESSION_COOKIE, bearer_token, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
 from shared.settings import Settings
 from shared.units import quantity_text
 
-COOKIE = "boucle_session"
 CSRF_HEADER = "X-CSRF-Token"
 METHOD_HEADER = "X-Boucle-Method"  # the method of the request another service authenticates
 LINK_PURPOSE = "account"  # signed with offers' own key (BOUCLE_ACCOUNT_LINK_SECRET), handed to the mailer
@@ -65,7 +64,7 @@ def use_cookie_security(secure: bool) -> None:
 
 
 def clear_cookie() -> str:
-    return f"{COOKIE}=; Max-Age=0; Path=/;{' Secure;' if SECURE_COOKIE else ''} HttpOnly; SameSite=lax"
+    return f"{SESSION_COOKIE}=; Max-Age=0; Path=/;{' Secure;' if SECURE_COOKIE else ''} HttpOnly; SameSite=lax"
 
 
 def now() -> datetime:
@@ -73,12 +72,12 @@ def now() -> datetime:
 
 
 def set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), path="/",
+    response.set_cookie(SESSION_COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), path="/",
                         secure=SECURE_COOKIE, httponly=True, samesite="lax")
 
 
 def delete_session_cookie(response: Response) -> None:
-    response.delete_cookie(COOKIE, path="/", secure=SECURE_COOKIE, httponly=True, samesite="lax")
+    response.delete_cookie(SESSION_COOKIE, path="/", secure=SECURE_COOKIE, httponly=True, samesite="lax")
 
 
 @dataclass(frozen=True)
@@ -99,7 +98,7 @@ def authenticate(session: Session, request: Request, response: Response, method:
         if principal is None:
             raise HTTPException(401, detail="Jeton d'accès invalide.", headers={"WWW-Authenticate": "Bearer"})
         return Authenticated(principal)
-    cookie = request.cookies.get(COOKIE)
+    cookie = request.cookies.get(SESSION_COOKIE)
     if not cookie:
         bearer_token(request)  # raises: no credentials at all
     logged = service.current_session(session, cookie or "", now())

@@ -11,9 +11,9 @@ from typing import Any
 
 import httpx
 
+from shared.http import SESSION_COOKIE
 from shared.settings import ServiceName, Settings
 
-SESSION_COOKIE = "boucle_session"
 CSRF_HEADER = "X-CSRF-Token"
 UNAVAILABLE = "Ce service est momentanément indisponible. Réessayez dans un instant."
 

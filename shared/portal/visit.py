@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.datastructures import FormData
 
+from shared.http import SESSION_COOKIE
 from shared.portal import vocabulary
-from shared.portal.backend import SESSION_COOKIE, Backend
+from shared.portal.backend import Backend
 from shared.settings import Settings
 from shared.units import format_number
 
