@@ -269,11 +269,13 @@ def shared_stacks(tmp_path_factory: pytest.TempPathFactory, databases: Databases
         stacks.stop()
 
 
+def path_of(item: pytest.Item) -> str:
+    """The test file of `item`, as its node id gives it (the unit of `--dist loadfile`)."""
+    return item.nodeid.split("::")[0]
+
+
 @pytest.hookimpl(trylast=True)  # after the fixtures of the file that ends are torn down
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> None:
-    def path_of(test: pytest.Item) -> str:
-        return test.nodeid.split("::")[0]
-
     if nextitem is not None and path_of(item) in SHARED_STACK_FILES and path_of(nextitem) not in SHARED_STACK_FILES:
         for stacks in WORKER_SHARED_STACKS:
             stacks.stop()  # started again by the next test that asks for one
@@ -345,9 +347,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The longest files first, then those on the shared stacks (SHARED_STACK_LAST last), then the rest; each file's
     tests keep their order."""
-    def path_of(item: pytest.Item) -> str:
-        return item.nodeid.split("::")[0]
-
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "shared_stacks" in fixtures and "own_stack" not in fixtures and path_of(item) not in SHARED_STACK_FILES:
