@@ -13,6 +13,7 @@ of the local server and the embedded broker's process. The broker image holds th
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
@@ -186,26 +187,28 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack.stop()
 
 
+def settings_of(broker: Stack, databases: Databases, var_dir: Path, backend: str, service: str = "offers", *,
+                migrated: bool = True, **overrides: object) -> Settings:
+    """Settings of `service` wired to the session broker and a fresh database of `backend`.
+    `migrated=False`: an empty database (a test that builds one from before migrations)."""
+    url = databases.migrated(backend, service) if migrated else databases.url(backend, service)
+    values: dict[str, object] = {
+        "BOUCLE_VAR_DIR": str(var_dir),
+        "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+        "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
+        "KAFKA_SESSION_TIMEOUT_MS": 2000,  # as the stacks on the embedded broker
+        "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
+        f"{service.upper()}_DATABASE_URL": url,
+        **CHEAP_PASSWORD_HASHING,
+    }
+    values.update(overrides)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
 @pytest.fixture
 def settings_for(broker: Stack, databases: Databases, tmp_path: Path) -> Callable[..., Settings]:
-    """Settings of `service` wired to the session broker and a fresh database of `backend`."""
-
-    def make(backend: str, service: str = "offers", *, migrated: bool = True, **overrides: object) -> Settings:
-        """`migrated=False`: an empty database (a test that builds one from before migrations)."""
-        url = databases.migrated(backend, service) if migrated else databases.url(backend, service)
-        values: dict[str, object] = {
-            "BOUCLE_VAR_DIR": str(tmp_path),
-            "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
-            "KAFKA_MAX_POLL_INTERVAL_MS": 3000,
-            "KAFKA_SESSION_TIMEOUT_MS": 2000,  # as the stacks on the embedded broker
-            "BOUCLE_LOG_FORMAT": "text",  # in the test process: leave pytest's logging alone
-            f"{service.upper()}_DATABASE_URL": url,
-            **CHEAP_PASSWORD_HASHING,
-        }
-        values.update(overrides)
-        return Settings(**values)  # type: ignore[arg-type]
-
-    return make
+    """`settings_of` for this test: `settings_for(backend, service="offers", *, migrated=True, **overrides)`."""
+    return functools.partial(settings_of, broker, databases, tmp_path)
 
 
 # Passwords hashed at 8 MiB and one pass instead of 64 MiB and three: a tenth of the CPU for the suite's hundreds
