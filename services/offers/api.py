@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.responses import HTMLResponse
 from sqlmodel import Session, col, select
 
-from offers import service
+from offers import service, sites
 from offers.accounts import NotAllowed, check_can_manage_organisation
 from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate, rule_error
 from offers.domain import RuleBroken
@@ -27,6 +27,10 @@ from offers.models import (
     OrganisationPublic,
     OrganisationUpdate,
     QuantityOut,
+    Site,
+    SiteCreate,
+    SitePublic,
+    SiteUpdate,
     SuggestionDismissed,
     SuggestionOut,
 )
@@ -102,6 +106,59 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise HTTPException(404, detail="Ce flux n'est pas suggéré à votre organisation.")
         return SuggestionOut(ewc_code=found.ewc_code, title=found.title, kind="offer")
 
+    @router.get("/organisations/me/sites", response_model=list[SitePublic], tags=["organisations"])
+    def list_sites(org: OrgDep, session: SessionDep) -> list[SitePublic]:
+        """The organisation's sites: its own address first (`id` null), then its other establishments, each with
+        its number of active listings."""
+        return sites.sites_of(session, org)
+
+    def manager(auth: Authenticated) -> None:
+        try:
+            check_can_manage_organisation(auth.principal.role)
+        except NotAllowed as exc:
+            raise HTTPException(403, detail=str(exc)) from exc
+
+    @router.post("/organisations/me/sites", status_code=201, response_model=SitePublic, tags=["organisations"])
+    def add_site(data: SiteCreate, auth: AuthDep, org: OrgDep, session: SessionDep,
+                 response: Response) -> SitePublic:
+        """Add an establishment (its administrators): listings may then be posted from it, and matching measures
+        their distances from there. The same request sent again gives back the same site
+        (`Idempotent-Replayed: true`)."""
+        manager(auth)
+        try:
+            site, made = sites.add_site(session, org, data, gazetteer)
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        if not made:
+            response.headers["Idempotent-Replayed"] = "true"
+        return sites.public(site)
+
+    def own_site_changed(change: Callable[[], Site | None]) -> Site | None:
+        try:
+            return change()
+        except service.NotFound as exc:
+            raise HTTPException(404, detail="Site introuvable.") from exc
+        except RuleBroken as exc:
+            raise rule_error(exc) from exc
+        except sites.SiteInUse as exc:
+            raise HTTPException(409, detail="Ce site a encore des annonces en ligne, en pause ou en attente : "
+                                            "retirez-les ou postez-les d'un autre site avant de le supprimer.") from exc
+
+    @router.patch("/organisations/me/sites/{site_id}", response_model=SitePublic, tags=["organisations"])
+    def update_site(site_id: str, data: SiteUpdate, auth: AuthDep, org: OrgDep, session: SessionDep) -> SitePublic:
+        """Rename or move a site (its administrators); a move republishes its active listings from there."""
+        manager(auth)
+        site = own_site_changed(lambda: sites.update_site(session, org, site_id, data, gazetteer))
+        assert site is not None
+        return sites.public(site)
+
+    @router.delete("/organisations/me/sites/{site_id}", status_code=204, tags=["organisations"])
+    def delete_site(site_id: str, auth: AuthDep, org: OrgDep, session: SessionDep) -> Response:
+        """Delete a site with no live listing (its administrators); 409 while it has some."""
+        manager(auth)
+        own_site_changed(lambda: sites.delete_site(session, org, site_id))
+        return Response(status_code=204)
+
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
     def publish(data: ListingCreate, org: OrgDep, session: SessionDep, response: Response,
                 idempotency_key: IdempotencyKey = None) -> ListingCreated:
@@ -127,12 +184,14 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
                       limit: Annotated[int, Query(ge=1, le=500)] = 100,
                       offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[ListingPublic | ListingAnonymised]:
         """Own listings in full (all statuses with `mine=true`); others' active ones anonymised."""
-        query = select(Listing, Organisation).join(Organisation)
+        query = select(Listing, Organisation, Site).join(
+            Organisation, col(Organisation.id) == col(Listing.organisation_id)).outerjoin(
+            Site, col(Site.id) == col(Listing.site_id))
         query = query.where(Listing.organisation_id == org.id) if mine else query.where(Listing.status == "active")
         if kind:
             query = query.where(Listing.kind == kind)
         rows = session.exec(query.order_by(col(Listing.created_at).desc()).offset(offset).limit(limit)).all()
-        return [present(listing, owner, org) for listing, owner in rows]
+        return [present(listing, owner, org, site) for listing, owner, site in rows]
 
     @router.get("/listings/{listing_id}", tags=["annonces"])
     def get_listing(listing_id: str, org: OrgDep, session: SessionDep) -> ListingPublic | ListingAnonymised:
@@ -140,7 +199,8 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         listing = session.get(Listing, listing_id)
         if listing is None or (listing.organisation_id != org.id and listing.status != "active"):
             raise HTTPException(404, detail="Annonce introuvable.")
-        return present(listing, session.get(Organisation, listing.organisation_id), org)  # type: ignore[arg-type]
+        owner = session.get_one(Organisation, listing.organisation_id)
+        return present(listing, owner, org, service.place_of(session, listing, owner))
 
     def changed(change: Callable[[], Listing]) -> ListingPublic:
         """Run a use case on one's own listing: 404 if it is not, 409 if its state forbids it, 422 for a value."""
@@ -235,13 +295,16 @@ def full(listing: Listing) -> ListingPublic:
     return ListingPublic(**listing.model_dump(exclude={"quantity_value", "quantity_unit"}), quantity=quantity)
 
 
-def present(listing: Listing, owner: Organisation, caller: Organisation) -> ListingPublic | ListingAnonymised:
-    """Confidentiality rule: only the owner sees name-level detail before a match is accepted."""
+def present(listing: Listing, owner: Organisation, caller: Organisation,
+            place: Site | Organisation | None) -> ListingPublic | ListingAnonymised:
+    """Confidentiality rule: only the owner sees name-level detail before a match is accepted; others see the
+    commune of the site it is posted from (`place`; None: the owner's address)."""
     if owner.id == caller.id:
         return full(listing)
     return ListingAnonymised(
         id=listing.id, kind=listing.kind, status=listing.status, title=listing.title, ewc_code=listing.ewc_code,
-        category=listing.category, frequency=listing.frequency, commune=owner.commune, expires_at=listing.expires_at,
+        category=listing.category, frequency=listing.frequency, commune=(place or owner).commune,
+        expires_at=listing.expires_at,
         waste_status=listing.waste_status, abp_category=listing.abp_category, organic_farming=listing.organic_farming,
         temperature_c=listing.temperature_c, pressure_bar=listing.pressure_bar, purity_percent=listing.purity_percent,
         moisture_percent=listing.moisture_percent, terms=listing.terms, transport_by=listing.transport_by,

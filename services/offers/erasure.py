@@ -26,6 +26,7 @@ from offers.models import (
     LoginLink,
     Organisation,
     RoleRequest,
+    Site,
     UserAccount,
     WebSession,
 )
@@ -56,6 +57,7 @@ def erase(session: Session, org: Organisation) -> None:
         delete(ExpiryReminder).where(col(ExpiryReminder.listing_id).in_(listing_ids)),
         delete(ListingRequest).where(col(ListingRequest.organisation_id) == org.id),
         delete(Listing).where(col(Listing.organisation_id) == org.id),
+        delete(Site).where(col(Site.organisation_id) == org.id),
         delete(WebSession).where(col(WebSession.user_id).in_(user_ids)),
         delete(LoginLink).where(col(LoginLink.user_id).in_(user_ids)),
         delete(RoleRequest).where(col(RoleRequest.organisation_id) == org.id),

@@ -55,11 +55,30 @@ class Organisation(SQLModel, table=True):
     diagnosed_on: date | None = None
 
 
+class Site(SQLModel, table=True):
+    """One of an organisation's other establishments (a second plant, a collection point, a boiler room). The
+    organisation's own address is its first site: a listing without `site_id` is posted from there."""
+
+    id: str = Field(default_factory=_uuid, primary_key=True)
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    name: str
+    siret: str | None = None  # the establishment's own SIRET (same SIREN as its organisation's, when it has one)
+    commune: str | None = None
+    postcode: str | None = None
+    insee: str | None = None
+    epci: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    location_approximation: str | None = None
+    created_at: datetime = Field(default_factory=_now)
+
+
 class Listing(SQLModel, table=True):
     """An offer, need, share or pool request; `revision` grows with each change."""
 
     id: str = Field(default_factory=_uuid, primary_key=True)
     organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    site_id: str | None = Field(default=None, index=True)  # None: posted from the organisation's own address
     kind: str = Field(index=True)
     status: str = Field(default="active", index=True)
     revision: int = 1
@@ -220,7 +239,7 @@ class RoleRequest(SQLModel, table=True):
 
 ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken, RoleRequest]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
-TABLES: list[type[SQLModel]] = [Organisation, Listing, ExpiryReminder, ListingRequest, DismissedSuggestion,
+TABLES: list[type[SQLModel]] = [Organisation, Site, Listing, ExpiryReminder, ListingRequest, DismissedSuggestion,
                                  *ACCOUNT_TABLES]
 
 
@@ -288,6 +307,47 @@ class OrganisationUpdate(Input):
         if value is None:
             raise ValueError("ce champ peut changer mais pas être vidé")
         return value
+
+
+class SiteCreate(Input):
+    """Another establishment of the organisation: its name, its SIRET if it has one, its commune (and its exact
+    position if wished)."""
+
+    name: Text = PydanticField(min_length=2, max_length=120)
+    siret: Text | None = None
+    commune: Text | None = PydanticField(default=None, max_length=120)
+    postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
+    insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
+    lat: float | None = PydanticField(default=None, ge=-90, le=90)
+    lon: float | None = PydanticField(default=None, ge=-180, le=180)
+
+
+class SiteUpdate(SiteCreate):
+    """Fields to change; moving needs the commune, postcode or INSEE code, as creating does."""
+
+    name: Text | None = PydanticField(default=None, min_length=2, max_length=120)  # type: ignore[assignment]
+
+    @field_validator("name")
+    @classmethod
+    def stays(cls, value: object) -> object:
+        if value is None:
+            raise ValueError("ce champ peut changer mais pas être vidé")
+        return value
+
+
+class SitePublic(BaseModel):
+    """A site as its organisation sees it; `id` null: the organisation's own address, its first site."""
+
+    id: str | None
+    name: str
+    siret: str | None
+    commune: str | None
+    postcode: str | None
+    insee: str | None
+    lat: float | None
+    lon: float | None
+    location_approximation: str | None
+    active_listings: int = 0
 
 
 class OrganisationCreated(BaseModel):
@@ -484,6 +544,9 @@ class ListingFields(Input):
     moisture_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le maximum")
     private_fields: list[PrivateField] | None = PydanticField(
         default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
+    site_id: Text | None = PydanticField(
+        default=None, description="le site d'où part l'offre ou où va le besoin (`GET /organisations/me/sites`) ; "
+                                  "absent ou null : l'adresse de l'organisation")
 
 
 class ListingCreate(ListingFields):
@@ -546,6 +609,7 @@ class ListingPublic(BaseModel):
     purity_percent: float | None = None
     moisture_percent: float | None = None
     private_fields: list[str] = []
+    site_id: str | None = None
     created_at: datetime
     updated_at: datetime
     mine: bool = True

@@ -44,6 +44,8 @@ from offers.models import (
     Organisation,
     OrganisationCreate,
     OrganisationUpdate,
+    Site,
+    SiteCreate,
 )
 from offers.typical_flows import Suggestion, typical_flows
 from shared import topics
@@ -174,8 +176,9 @@ def update_organisation(session: Session, org: Organisation, data: OrganisationU
     session.add(org)
     add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
                                                        key=org.id))
-    if moved:
+    if moved:  # the listings posted from its address, not from its other sites
         for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
+                                                          col(Listing.site_id).is_(None),
                                                           Listing.status == "active")).all():
             stage_revision(session, listing, org, "listing.updated")
     session.commit()
@@ -191,12 +194,13 @@ def add_api_token(session: Session, organisation_id: str, label: str) -> tuple[A
     return row, token
 
 
-def locate(org: Organisation, data: OrganisationCreate | OrganisationUpdate, gazetteer: Gazetteer) -> None:
+def locate(org: Organisation | Site, data: OrganisationCreate | OrganisationUpdate | SiteCreate,
+           gazetteer: Gazetteer, whose: str = "de l'organisation") -> None:
     """Resolve the commune offline; given coordinates win over the commune's."""
     if (data.lat is None) != (data.lon is None):
         raise RuleBroken("lat" if data.lat is None else "lon", "Latitude et longitude vont ensemble.")
     if not (data.commune or data.postcode or data.insee):
-        raise RuleBroken("commune", "Indiquez la commune, le code postal ou le code INSEE de l'organisation.")
+        raise RuleBroken("commune", f"Indiquez la commune, le code postal ou le code INSEE {whose}.")
     try:
         place = gazetteer.resolve(commune=data.commune, postcode=data.postcode, insee=data.insee)
     except PlaceError as exc:
@@ -244,6 +248,7 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
             return earlier, False
     listing = Listing(organisation_id=org.id, kind=data.kind, title=data.title, expires_at=today)
     apply_fields(listing, data, today)
+    listing.site_id = check_site(session, org, data.site_id)
     session.add(listing)
     stage_snapshot(session, "listing.published", listing, org)
     if idempotency_key is not None:
@@ -299,6 +304,8 @@ def update_listing(session: Session, org: Organisation, listing_id: str, data: L
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "modifier")
     apply_fields(listing, data, today)
+    if "site_id" in data.model_fields_set:
+        listing.site_id = check_site(session, org, data.site_id)
     return commit_revision(session, listing, org, "listing.updated" if listing.status == "active" else None)
 
 
@@ -465,16 +472,34 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         listing.available_from, listing.expires_at = check_dates(available_from, expires_at, today)
 
 
+def check_site(session: Session, org: Organisation, site_id: str | None) -> str | None:
+    """`site_id` if it is one of the organisation's sites (None: its own address), or RuleBroken."""
+    if site_id is None:
+        return None
+    site = session.get(Site, site_id)
+    if site is None or site.organisation_id != org.id:
+        raise RuleBroken("site_id", f"Site « {site_id} » inconnu de votre organisation : choisissez l'un de ses "
+                                    "sites (GET /api/v1/organisations/me/sites), ou aucun pour son adresse.")
+    return site_id
+
+
+def place_of(session: Session, listing: Listing, org: Organisation) -> Site | Organisation:
+    """Where a listing is posted from: its site, else its organisation's address."""
+    site = session.get(Site, listing.site_id) if listing.site_id else None
+    return site or org
+
+
 def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Organisation) -> None:
-    """The listing as matching, notifications and reporting read it; a draft of an unconfirmed diagnostic is held
-    (matched, its proposals shown to no party until its organisation confirms)."""
+    """The listing as matching, notifications and reporting read it, placed at its site; a draft of an unconfirmed
+    diagnostic is held (matched, its proposals shown to no party until its organisation confirms)."""
+    place = place_of(session, listing, org)
     snapshot = ListingSnapshot(
         listing_id=listing.id, organisation_id=org.id, revision=listing.revision, kind=listing.kind,  # type: ignore[arg-type]
         title=listing.title, description=listing.description, ewc_code=listing.ewc_code,
         category=listing.category, quantity_value=listing.quantity_value, quantity_unit=listing.quantity_unit,
         frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
         available_from=listing.available_from, expires_at=listing.expires_at,
-        commune=org.commune, postcode=org.postcode, insee=org.insee, lat=org.lat, lon=org.lon,
+        commune=place.commune, postcode=place.postcode, insee=place.insee, lat=place.lat, lon=place.lon,
         waste_status=listing.waste_status, abp_category=listing.abp_category,
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
         terms=listing.terms, price=listing.price, held=listing.status == "draft",

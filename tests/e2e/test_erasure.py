@@ -62,9 +62,14 @@ def test_a_deleted_organisation_leaves_no_trace_but_its_anonymous_figures(stack:
         org_id = client.get("/api/v1/session", headers=cookie).json()["organisation"]["id"]
         _, buyer = register(client, f"Emballages de Monistrol {suffix}", "Monistrol-sur-Loire",
                             f"achats-{suffix}@monistrol.example")
+        depot = f"Dépôt de Bas-en-Basset {suffix}"
+        site = client.post("/api/v1/organisations/me/sites", headers=paul, json={"name": depot,
+                                                                             "commune": "Bas-en-Basset"})
+        assert site.status_code == 201, site.text
         assert client.post("/api/v1/listings", headers=paul, json={
             "kind": "offer", "title": "Chutes de carton ondulé", "description": secret, "category": "carton",
-            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40}).status_code == 201
+            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40,
+            "site_id": site.json()["id"]}).status_code == 201
         assert client.post("/api/v1/listings", headers=buyer, json={
             "kind": "need", "title": "Carton pour calage", "category": "carton",
             "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"}).status_code == 201
@@ -81,6 +86,7 @@ def test_a_deleted_organisation_leaves_no_trace_but_its_anonymous_figures(stack:
         data = exported.json()
         assert data["organisation"]["name"] == name and data["utilisateurs"][0]["email"] == email
         assert [x["description"] for x in data["annonces"]] == [secret]
+        assert [x["name"] for x in data["sites"]] == [name, depot]
         assert len(data["mises_en_relation"]) == 1 and data["synergies"][0]["id"] == synergy["id"]
         assert isinstance(data["notifications"], list) and "consultations_de_vos_donnees" in data
 
@@ -96,7 +102,7 @@ def test_a_deleted_organisation_leaves_no_trace_but_its_anonymous_figures(stack:
         assert client.get("/api/v1/session", headers=cookie).status_code == 401
 
         # Every service forgets it (their consumers catch up), none keeps its name, address or description...
-        needles = [name, email, secret]
+        needles = [name, email, secret, depot]
         def traces() -> dict[str, list[str]]:
             return {service: hits for service in SERVICES
                     if (hits := found_in(stack, service, needles, skip={"outgoing_email"}))}

@@ -25,7 +25,7 @@ from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
                  "synergy_id": "synergy", "territory_id": "territory", "prospect_id": "prospect",
                  "token_id": "token", "user_id": "user", "territory": "territory", "request_id": "role_request",
-                 "flow_id": "flow", "workshop_id": "workshop"}
+                 "flow_id": "flow", "workshop_id": "workshop", "site_id": "site"}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
 # Sign-up, logging in, health, the probes and metrics (checked below to hold nobody's data), and the reference data of
@@ -207,6 +207,8 @@ def sample_bodies(victims: dict[str, str]) -> dict[str, Any]:
         "ProspectUpdate": {"notes": "modifié par un intrus"},
         "Changes": {"match_proposed": "off", "match_accepted": "off"},
         "TokenCreate": {"label": "Jeton d'un intrus"},
+        "SiteCreate": {"name": "Site d'un intrus", "commune": "Dijon"},
+        "SiteUpdate": {"name": "Site renommé par un intrus"},
         "UserInvite": {"name": "Collègue d'un intrus", "email": "collegue@intrus.example"},
         "RoleChange": {"role": "org_admin"},
         "PasswordChange": {"password": "un mot de passe d'intrus"},

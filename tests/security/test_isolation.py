@@ -159,6 +159,9 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
     colleague = client.post("/api/v1/organisations/me/users", headers=a.headers, json={
         "name": "Collègue d'Alpha", "email": "collegue@alpha-secret.example"})
     assert colleague.status_code == 201, colleague.text
+    site = client.post("/api/v1/organisations/me/sites", headers=a.headers, json={
+        "name": "Dépôt confidentiel Alpha", "commune": "Chagny", "postcode": "71150", "siret": "73282932000082"})
+    assert site.status_code == 201, site.text
 
     # E, a collectivité, asks for the animateur role: an object of the platform team's routes.
     mairie = {"name": "Mairie Epsilon", "kind": "public_body", "commune": "Beaune",
@@ -191,13 +194,14 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         Obj("territory", territory, d, "D's territory"),
         Obj("token", token.json()["id"], a, "A's second API token"),
         Obj("user", colleague.json()["id"], a, "A's invited colleague"),
+        Obj("site", site.json()["id"], a, "A's second site"),
         Obj("prospect", prospect.json()["prospect_id"], d, "D's prospect"),
         Obj("workshop", workshop.json()["id"], d, "D's workshop of A and C"),
         Obj("role_request", asked.json()["id"], e, "E's request for the animateur role"),
         *(Obj("notification", n["id"], org, "notification") for org in (a, c) for n in notes_of[org.id][:2]),
     ]
-    a.secrets += ["Collègue d'Alpha", "collegue@alpha-secret.example", "Jeton de la compta", "Note de flux Alpha",
-                  "Note de contrat Alpha-Gamma", "Notes d'atelier confidentielles"]
+    a.secrets += ["Collègue d'Alpha", "collegue@alpha-secret.example", "Jeton de la compta", "Dépôt confidentiel Alpha",
+                  "Note de flux Alpha", "Note de contrat Alpha-Gamma", "Notes d'atelier confidentielles"]
     d.secrets = ["Prospect confidentiel Epsilon", "eva@epsilon.example", "Atelier confidentiel Delta"]
     world.private_ids = {o.id for o in world.victims if not o.anonymised_read} | {a.id, c.id, d.id}
     return world
