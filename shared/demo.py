@@ -141,8 +141,12 @@ class Loader:
     # --- listings, matches, synergies -------------------------------------------------------------
 
     def publish(self, org: dict[str, Any]) -> None:
+        sites = {site["key"]: self.call("POST", "/organisations/me/sites", org["key"], json={
+            "name": site["name"], "commune": site["commune"]})["id"] for site in org.get("sites", [])}
         for listing in org.get("listings", []):
             body = {"kind": listing["kind"], "title": listing["title"]}
+            if "site" in listing:
+                body["site_id"] = sites[listing["site"]]
             if "quantity" in listing:
                 value, unit = listing["quantity"]
                 body["quantity"] = {"value": value, "unit": unit}

@@ -89,6 +89,7 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "price": optional(form, "price"),
         "transport_by": optional(form, "transport_by"),
         "transport_means": optional(form, "transport_means"),
+        "site_id": optional(form, "site_id"),  # empty: the organisation's address
         **calendar_of(form),
     }
     if editing:
@@ -190,8 +191,9 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
                   "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
                   "price": "price", "transport_by": "transport_by", "transport_means": "transport_means",
-                  "days": "days", "months": "months"}
+                  "days": "days", "months": "months", "site_id": "site_id"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
+SITE_FIELDS = {"name": "site_name", "commune": "site_commune", "postcode": "site_postcode", "siret": "site_siret"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
 
 

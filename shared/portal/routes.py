@@ -203,13 +203,15 @@ def build_router(settings: Settings) -> APIRouter:
     # --- my organisation: profile, colleagues, API tokens -------------------------------------------
 
     async def organisation_page(v: Visit, *, status: int = 200, **values: Any) -> Response:
-        profile, users, tokens, accesses = await asyncio.gather(
+        profile, users, tokens, accesses, sites = await asyncio.gather(
             v.backend.get("offers", "/organisations/me"), v.backend.get("offers", "/organisations/me/users"),
-            v.backend.get("offers", "/organisations/me/tokens"), v.backend.get("reporting", "/access-log"))
+            v.backend.get("offers", "/organisations/me/tokens"), v.backend.get("reporting", "/access-log"),
+            v.backend.get("offers", "/organisations/me/sites"))
         values = {"values": {}, "errors": {}, "general": [], **values}
         return pages.render(v, "organisation", "Mon organisation", status=status,
                             profile=profile.body if profile.ok else {}, users=listing_of(users),
-                            tokens=listing_of(tokens), accesses=listing_of(accesses), admin=users.ok, **values)
+                            tokens=listing_of(tokens), accesses=listing_of(accesses), sites=listing_of(sites),
+                            admin=users.ok, **values)
 
     @router.get("/organisation", response_class=HTMLResponse)
     async def organisation(v: VisitDep) -> Response:
@@ -236,6 +238,7 @@ def build_router(settings: Settings) -> APIRouter:
             "organisation": ("offers", "/organisations/me", {}),
             "utilisateurs": ("offers", "/organisations/me/users", {}),
             "jetons_api": ("offers", "/organisations/me/tokens", {}),
+            "sites": ("offers", "/organisations/me/sites", {}),
             "annonces": ("offers", "/listings", {"mine": "true"}),
             "mises_en_relation": ("matching", "/matches", {}),
             "notifications": ("notifications", "/notifications", {}),
@@ -331,6 +334,28 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.redirect(v, "/?avis=compte-supprime")
         return await organisation_page(v, status=answer.status, general=[problem_of(answer)])
 
+    @router.post("/organisation/sites", response_class=HTMLResponse)
+    async def new_site(v: VisitDep) -> Response:
+        """`POST /api/v1/organisations/me/sites` (its administrators)."""
+        v.require_account()
+        form = await v.form()
+        body = {"name": forms.text(form, "site_name"), "commune": forms.optional(form, "site_commune"),
+                "postcode": forms.optional(form, "site_postcode"), "siret": forms.optional(form, "site_siret")}
+        answer = await v.backend.post("offers", "/organisations/me/sites", {k: x for k, x in body.items() if x})
+        if answer.status == 201:
+            return pages.redirect(v, "/organisation?avis=site")
+        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
+                                             forms.SITE_FIELDS)
+        return await organisation_page(v, status=422 if answer.status == 422 else answer.status,
+                                       values={k: val for k, val in form.items() if k != "csrf_token"},
+                                       errors=errors, general=general or ([] if errors else [problem_of(answer)]))
+
+    @router.post("/organisation/sites/{site_id}/supprimer")
+    async def delete_site(site_id: str, v: VisitDep) -> Response:
+        """`DELETE /api/v1/organisations/me/sites/{id}`: refused while listings are posted from it."""
+        return await act(v, "DELETE", "offers", f"/organisations/me/sites/{quote(site_id, safe='')}",
+                         "/organisation?avis=site-supprime", organisation_page)
+
     @router.post("/organisation/jetons", response_class=HTMLResponse)
     async def new_token(v: VisitDep) -> Response:
         """`POST /api/v1/organisations/me/tokens`: the token is shown on this page, this once."""
@@ -370,12 +395,17 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         return await my_listings(v)
 
+    async def site_choices(v: Visit) -> dict[str, str]:
+        """The organisation's other sites a listing may be posted from, by id (none: the select is not shown)."""
+        answer = await v.backend.get("offers", "/organisations/me/sites")
+        return {site["id"]: f"{site['name']} ({site['commune']})" for site in listing_of(answer) if site["id"]}
+
     @router.get("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing_form(v: VisitDep) -> Response:
         v.require_account()
         return pages.render(v, "listing_form", "Publier une annonce", listing=None,
                             values={"request_id": uuid.uuid4().hex},  # no kind nor unit chosen for the user
-                            errors={}, general=[])
+                            errors={}, general=[], sites=await site_choices(v))
 
     @router.post("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing(v: VisitDep) -> Response:
@@ -394,7 +424,7 @@ def build_router(settings: Settings) -> APIRouter:
             answer = await publish(uuid.uuid4().hex)
         if answer.status == 201:
             return pages.redirect(v, "/annonces?avis=publiee")
-        return listing_form_again(v, form, answer, None, "Publier une annonce")
+        return await listing_form_again(v, form, answer, None, "Publier une annonce")
 
     @router.get("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
     async def edit_listing_form(listing_id: str, v: VisitDep) -> Response:
@@ -412,7 +442,7 @@ def build_router(settings: Settings) -> APIRouter:
                   **{name: shown(listing.get(name)) for name in ("temperature_c", "pressure_bar", "purity_percent",
                                                                   "moisture_percent")}}
         return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
-                            general=[])
+                            general=[], sites=await site_choices(v))
 
     @router.post("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
     async def edit_listing(listing_id: str, v: VisitDep) -> Response:
@@ -424,11 +454,11 @@ def build_router(settings: Settings) -> APIRouter:
         if answer.ok:
             return pages.redirect(v, "/annonces?avis=modifiee")
         current = await v.backend.get("offers", f"/listings/{listing_id}")
-        return listing_form_again(v, form, answer, current.body if current.ok else {"id": listing_id},
+        return await listing_form_again(v, form, answer, current.body if current.ok else {"id": listing_id},
                                   "Modifier l'annonce")
 
-    def listing_form_again(v: Visit, form: Any, answer: Answer, listing: dict[str, Any] | None,
-                           title: str) -> Response:
+    async def listing_form_again(v: Visit, form: Any, answer: Answer, listing: dict[str, Any] | None,
+                                 title: str) -> Response:
         """The form again, the visitor's values kept and the API's errors beside their fields."""
         errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
                                              forms.LISTING_FIELDS)
@@ -438,7 +468,7 @@ def build_router(settings: Settings) -> APIRouter:
         values.update(forms.calendar_of(form))
         status = 422 if answer.status in (400, 422) else answer.status
         return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
-                            errors=errors, general=general)
+                            errors=errors, general=general, sites=await site_choices(v))
 
     async def act(v: Visit, method: str, service: ServiceName, path: str, done: str,
                   refused: Callable[..., Awaitable[Response]]) -> Response:

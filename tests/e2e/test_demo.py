@@ -37,6 +37,10 @@ def test_the_demo_territory_has_actors_synergies_and_figures(sqlite_stack: Stack
         assert len(actors) == len(DEMO["organisations"])  # the collectivité and the platform's team aside
         kinds = {actor["kind"] for actor in actors}
         assert {"company", "farm", "cuma", "care_home", "hospital", "insertion", "ressourcerie"} <= kinds
+        # The CUMA's spreader is kept at its second site, and placed there (issue 21).
+        seen = {x["title"]: x["commune"] for x in client.get("/api/v1/listings", headers=cookie,
+                                                             params={"limit": 500}).json()}
+        assert (seen["Épandeur à fumier disponible"], seen["Broyeur de végétaux à prêter"]) == ("Guérigny", "Prémery")
         impact = client.get("/api/v1/reports/impact", headers=cookie, params={
             "territory": territory["id"], "from": "2026-01-01"}).json()
         stages = impact["synergies_by_stage"]
