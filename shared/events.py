@@ -95,6 +95,9 @@ class ListingSnapshot(Payload):
     # for the territory's animateur (who made the diagnostic) until the organisation confirms; then `listing.updated`
     # says held=False. Absent from events before 7 December 2026 (never held).
     held: bool = False
+    # « En échange de… »: the same organisation's listing of the complementary kind it swaps against (matching
+    # proposes the two exchanges as one swap). Absent before 8 December 2026.
+    counterpart_id: str | None = None
 
 
 class ListingClosed(Payload):
@@ -200,8 +203,10 @@ class MatchObligation(Payload):
 class MatchProposed(Payload):
     """match.proposed v1: complementary listings found; parties stay anonymous to each other.
 
-    `kind` is "pair" (a supply and a demand) or "group" (a mutualisation of several
-    organisations); `explanations` gives, per listing id, the sentence its owner reads.
+    `kind` is "pair" (a supply and a demand), "group" (a mutualisation of several
+    organisations) or "swap" (two organisations, each giving what the other takes: its parties are the two pairs,
+    supply then demand, and each organisation answers once); `explanations` gives, per listing id, the sentence its
+    owner reads.
     """
 
     match_id: str
@@ -209,7 +214,7 @@ class MatchProposed(Payload):
     distance_km: float | None
     explanation: str
     parties: list[MatchParty]
-    kind: Literal["pair", "group"] = "pair"
+    kind: Literal["pair", "group", "swap"] = "pair"
     explanations: dict[str, str] = {}
     flagged: bool = False  # matched on text alone: for the animateur to check
     obligations: list[MatchObligation] = []  # what the exchange requires under the law, for both sides

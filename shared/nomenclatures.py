@@ -36,6 +36,8 @@ ORGANISATION_KINDS = {
 ANIMATING_KINDS = ("public_body", "syndicate")
 # The kinds of listing, as lists and summaries name them (shared.events.ListingKind).
 LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
+# The kind that answers each kind: what matching pairs, and what a listing may be swapped against.
+LISTING_COMPLEMENT = {"offer": "need", "need": "offer", "share": "pool", "pool": "share"}
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # When a listing is available (an offer, a share) or wanted (a need, a pool): days of the week and months of the year.

@@ -323,6 +323,7 @@ SHARED_STACK_FILES = frozenset({
     "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
     "tests/security/test_territory_rights.py", "tests/e2e/test_demo.py", "tests/browser/test_diagnostics_browser.py",
     "tests/e2e/test_workshop.py", "tests/e2e/test_erasure.py", "tests/e2e/test_sites.py",
+    "tests/e2e/test_swaps.py",
 })
 # The last files on the shared stacks, in this order: the demo loads thirty organisations (after every other file,
 # so that none meets them) and counts the Bertranges' actors; the diagnostics import then adds some there.

@@ -58,14 +58,14 @@ class UnplacedListing(BaseModel):
 
 class MatchPublic(BaseModel):
     id: str
-    kind: str  # pair | group
+    kind: str  # pair | group | swap
     score: float
     explanation: str  # what this organisation reads
     listing_id: str
     status: str
     my_response: str | None
     counterpart: Counterpart | None  # pairs
-    members: list[Counterpart]  # groups: the other members
+    members: list[Counterpart]  # groups: the other members; swaps: the other organisation's two listings
     obligations: list[MatchObligation] = []  # what the exchange requires under the law, with its texts
     transport: str | None = None  # who carries, as both sides said it (pairs; None when neither said)
     flagged: bool = False  # resting on the text or the meaning of words, not on a rule: the animateur checks it
@@ -86,8 +86,11 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
         query = select(Match, MatchMember).join(MatchMember).where(
             MatchMember.organisation_id == caller.organisation_id, col(Match.held).is_(False))
         query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
-        rows = session.exec(query.order_by(col(Match.score).desc())).all()
-        return [present(session, match, member) for match, member in rows]
+        rows = session.exec(query.order_by(col(Match.score).desc(), col(MatchMember.role).desc())).all()
+        once: dict[str, tuple[Match, MatchMember]] = {}
+        for match, member in rows:  # a swap names two listings of the organisation: shown once, from its supply
+            once.setdefault(match.id, (match, member))
+        return [present(session, match, member) for match, member in once.values()]
 
     @router.get("/matches/unplaced", response_model=list[UnplacedListing], responses=problems(403),
                 tags=["mises en relation"])
@@ -168,16 +171,18 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
         raise HTTPException(404, detail="Mise en relation introuvable.")
     if match.status != "proposed":
         raise HTTPException(409, detail=f"Cette mise en relation n'attend plus de réponse ({match.status}).")
-    mine.response = response
-    session.add(mine)
     members = session.exec(select(MatchMember).where(MatchMember.match_id == match_id)).all()
-    still_in = [m for m in members if m.response != "declined"]
+    for member in members:  # an organisation answers once, for all its listings in the match (a swap has two)
+        if member.organisation_id == caller.organisation_id:
+            member.response = response
+            session.add(member)
+    still_in = {m.organisation_id for m in members if m.response != "declined"}
     outcome = None
-    if (match.kind == "pair" and response == "declined") or len(still_in) < 2:
+    if (match.kind in ("pair", "swap") and response == "declined") or len(still_in) < 2:
         outcome = "declined"
-    elif all(m.response == "accepted" for m in still_in):
+    elif all(m.response == "accepted" for m in members if m.organisation_id in still_in):
         outcome = "accepted"
-    awaiting = [] if outcome else [m.organisation_id for m in members if m.response is None]
+    awaiting = [] if outcome else list(dict.fromkeys(m.organisation_id for m in members if m.response is None))
     add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
         match_id=match.id, organisation_id=caller.organisation_id, response=response,  # type: ignore[arg-type]
         awaiting=awaiting), producer=PRODUCER, key=match.id))
@@ -221,8 +226,9 @@ def counterpart(session: Session, match: Match, member: MatchMember) -> Counterp
 
 
 def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
+    """The match as `mine`'s organisation sees it: the others' listings (a swap: both of the other organisation's)."""
     others = session.exec(select(MatchMember).where(MatchMember.match_id == match.id,
-                                                    MatchMember.listing_id != mine.listing_id)).all()
+                                                    MatchMember.organisation_id != mine.organisation_id)).all()
     views = [counterpart(session, match, other) for other in others]
     transport = None
     if match.kind == "pair" and others:
@@ -235,6 +241,6 @@ def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
     return MatchPublic(id=match.id, kind=match.kind, score=match.score, explanation=mine.explanation,
                        listing_id=mine.listing_id, status=match.status, my_response=mine.response,
                        counterpart=views[0] if match.kind == "pair" and views else None,
-                       members=views if match.kind == "group" else [],
+                       members=views if match.kind in ("group", "swap") else [],
                        obligations=[MatchObligation.model_validate(o) for o in match.obligations],
                        transport=transport, flagged=match.flagged)

@@ -37,7 +37,7 @@ LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description
                   "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
                   "available_from", "expires_at", "revision", "quantity_private", "waste_status",
                   "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
-                  "moisture_percent", "held", "days", "months")
+                  "moisture_percent", "held", "days", "months", "counterpart_id")
 
 
 def placed_by_rule(profile: Profile) -> bool:

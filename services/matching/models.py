@@ -50,6 +50,7 @@ class IndexedListing(SQLModel, table=True):
     transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS
     days: str | None = None  # « tue,wed »: when available (supply) or wanted (demand); None: any day
     months: str | None = None  # « 6,7,8 »; None: all year
+    counterpart_id: str | None = None  # « en échange de… »: its organisation's listing it swaps against
     temperature_c: float | None = None
     pressure_bar: float | None = None
     purity_percent: float | None = None
@@ -58,11 +59,11 @@ class IndexedListing(SQLModel, table=True):
 
 
 class Match(SQLModel, table=True):
-    """A proposal: a pair (supply, demand) or a pooling group. `key` names its listings."""
+    """A proposal: a pair (supply, demand), a pooling group or a swap (two pairs). `key` names its listings."""
 
     id: str = Field(default_factory=lambda: str(uuid.uuid4()), primary_key=True)
     key: str = Field(unique=True)
-    kind: str  # pair | group
+    kind: str  # pair | group | swap
     score: float
     distance_km: float | None = None
     explanation: str

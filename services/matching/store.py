@@ -66,7 +66,7 @@ class SqlProposals:
         self.session.add(match)
         self._remember(match, proposal.listing_ids)
         for position, listing_id in enumerate(proposal.listing_ids):
-            role = "member" if proposal.kind == "group" else ("supply", "demand")[position]
+            role = "member" if proposal.kind == "group" else ("supply", "demand")[position % 2]
             self.session.add(MatchMember(match_id=match.id, listing_id=listing_id,
                                          organisation_id=self._listing(listing_id).organisation_id, role=role,
                                          explanation=proposal.explanations.get(listing_id, proposal.explanation)))
@@ -139,9 +139,12 @@ class SqlProposals:
         for key, found in members.items():
             if key in self.known:
                 continue
-            # A pair lists its supply then its demand; a group, its listings in order.
-            pair = self.matches[key].kind == "pair"
-            ordered = sorted(found, reverse=True) if pair else sorted(found, key=lambda member: member[1])
+            # A pair lists its supply then its demand; a group, its listings in order; a swap, as its key does.
+            kind = self.matches[key].kind
+            if kind == "swap":
+                self._remember(self.matches[key], tuple(key.split(":")[1:]))
+                continue
+            ordered = sorted(found, reverse=True) if kind == "pair" else sorted(found, key=lambda member: member[1])
             self._remember(self.matches[key], tuple(listing_id for _, listing_id in ordered))
 
     def _remember(self, match: Match, listing_ids: tuple[str, ...]) -> None:

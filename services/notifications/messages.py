@@ -34,10 +34,16 @@ def environment() -> Environment:
                        trim_blocks=True, lstrip_blocks=True)
 
 
+SUPPLY_KINDS = ("offer", "share")
+
+
 def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:
     """For each party (by organisation id), what its alert shows: its listing and the others, anonymised."""
     contexts = {}
-    for mine in event.parties:
+    # A swap names two listings of each organisation: its own is the one it gives (its supply, taken last so that it
+    # stays), and it `gets` the other's supply.
+    for mine in sorted(event.parties, key=lambda party: party.kind in SUPPLY_KINDS):
+        others = [o for o in event.parties if o.organisation_id != mine.organisation_id]
         contexts[mine.organisation_id] = {
             "match_id": event.match_id,
             "kind": event.kind,
@@ -45,7 +51,8 @@ def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:
             "distance_km": event.distance_km,
             "explanation": event.explanations.get(mine.listing_id, event.explanation),
             "own": mine.model_dump(),
-            "others": [o.model_dump() for o in event.parties if o.organisation_id != mine.organisation_id],
+            "others": [o.model_dump() for o in others],
+            "gets": next((o.model_dump() for o in others if o.kind in SUPPLY_KINDS), None),
             "obligations": [o.model_dump() for o in event.obligations],
         }
     return contexts
@@ -146,6 +153,7 @@ SUBJECTS = {
     "digest": "Votre résumé Boucle : {count} nouveauté{plural}",
 }
 GROUP_SUBJECTS = {"match_proposed": "Mutualisation possible pour « {own[title]} »"}
+SWAP_SUBJECTS = {"match_proposed": "Échange possible : votre « {own[title]} » contre « {gets[title]} »"}
 SUMMARIES = {
     "match_proposed": "Une piste de synergie a été trouvée pour votre annonce.",
     "match_responded": "L'autre partie a accepté la mise en relation : à vous de répondre.",
@@ -159,7 +167,8 @@ SUMMARIES = {
 
 
 def subject(kind: str, context: dict[str, Any]) -> str:
-    template = (GROUP_SUBJECTS if context.get("kind") == "group" else SUBJECTS).get(kind, SUBJECTS[kind])
+    special = {"group": GROUP_SUBJECTS, "swap": SWAP_SUBJECTS}.get(context.get("kind") or "", SUBJECTS)
+    template = special.get(kind, SUBJECTS[kind])
     return template.format(**context)
 
 

@@ -79,6 +79,8 @@ class Listing(SQLModel, table=True):
     id: str = Field(default_factory=_uuid, primary_key=True)
     organisation_id: str = Field(foreign_key="organisation.id", index=True)
     site_id: str | None = Field(default=None, index=True)  # None: posted from the organisation's own address
+    # « En échange de… »: the same organisation's listing it swaps against (an offer of straw for a need of manure)
+    counterpart_id: str | None = None
     kind: str = Field(index=True)
     status: str = Field(default="active", index=True)
     revision: int = 1
@@ -547,6 +549,9 @@ class ListingFields(Input):
     site_id: Text | None = PydanticField(
         default=None, description="le site d'où part l'offre ou où va le besoin (`GET /organisations/me/sites`) ; "
                                   "absent ou null : l'adresse de l'organisation")
+    counterpart_id: Text | None = PydanticField(
+        default=None, description="en échange de : une annonce en ligne de la même organisation, du type "
+                                  "complémentaire (une offre de paille contre un besoin de fumier)")
 
 
 class ListingCreate(ListingFields):
@@ -610,6 +615,7 @@ class ListingPublic(BaseModel):
     moisture_percent: float | None = None
     private_fields: list[str] = []
     site_id: str | None = None
+    counterpart_id: str | None = None
     created_at: datetime
     updated_at: datetime
     mine: bool = True

@@ -52,6 +52,7 @@ from shared import topics
 from shared.events import ListingClosed, ListingExpiring, ListingSnapshot, OrganisationProfile, new_event
 from shared.geo import Gazetteer, PlaceError
 from shared.http import hash_token
+from shared.nomenclatures import LISTING_COMPLEMENT
 from shared.outbox import add_event
 from shared.units import UNITS, normalise_unit
 
@@ -249,6 +250,7 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
     listing = Listing(organisation_id=org.id, kind=data.kind, title=data.title, expires_at=today)
     apply_fields(listing, data, today)
     listing.site_id = check_site(session, org, data.site_id)
+    listing.counterpart_id = check_counterpart(session, org, listing, data.counterpart_id)
     session.add(listing)
     stage_snapshot(session, "listing.published", listing, org)
     if idempotency_key is not None:
@@ -306,6 +308,8 @@ def update_listing(session: Session, org: Organisation, listing_id: str, data: L
     apply_fields(listing, data, today)
     if "site_id" in data.model_fields_set:
         listing.site_id = check_site(session, org, data.site_id)
+    if "counterpart_id" in data.model_fields_set:
+        listing.counterpart_id = check_counterpart(session, org, listing, data.counterpart_id)
     return commit_revision(session, listing, org, "listing.updated" if listing.status == "active" else None)
 
 
@@ -483,6 +487,22 @@ def check_site(session: Session, org: Organisation, site_id: str | None) -> str 
     return site_id
 
 
+def check_counterpart(session: Session, org: Organisation, listing: Listing, counterpart_id: str | None) -> str | None:
+    """`counterpart_id` if it is another live listing of the organisation, of the complementary kind (what it gives
+    for what it takes), or RuleBroken."""
+    if counterpart_id is None:
+        return None
+    other = session.get(Listing, counterpart_id)
+    if other is None or other.organisation_id != org.id or other.id == listing.id \
+            or other.status not in ("draft", "active", "paused"):
+        raise RuleBroken("counterpart_id", f"Annonce « {counterpart_id} » inconnue parmi les annonces en ligne de "
+                                           "votre organisation : l'échange se fait contre l'une d'elles.")
+    if other.kind != LISTING_COMPLEMENT[listing.kind]:
+        raise RuleBroken("counterpart_id", "Un échange se fait entre une offre et un besoin, ou un prêt et une "
+                                           f"mutualisation : « {other.title} » ne complète pas cette annonce.")
+    return counterpart_id
+
+
 def place_of(session: Session, listing: Listing, org: Organisation) -> Site | Organisation:
     """Where a listing is posted from: its site, else its organisation's address."""
     site = session.get(Site, listing.site_id) if listing.site_id else None
@@ -504,6 +524,6 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
         organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
         terms=listing.terms, price=listing.price, held=listing.status == "draft",
         transport_by=listing.transport_by, transport_means=listing.transport_means, days=list(listing.days),
-        months=list(listing.months),
+        months=list(listing.months), counterpart_id=listing.counterpart_id,
         **{name: getattr(listing, name) for name in QUALITIES})
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

@@ -39,6 +39,7 @@ from shared import topics
 from shared.events import (
     Envelope,
     MatchConcluded,
+    MatchParty,
     SynergyFlowReported,
     SynergyMoved,
     SynergyOpened,
@@ -75,14 +76,21 @@ def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None
     if session.get(Synergy, synergy_id) is not None:
         return None
     kinds = {party.kind for party in payload.parties}
+    # One party per organisation: in a swap each has two listings, and the one it gives stands for it.
+    giving: dict[str, MatchParty] = {}
+    for party in payload.parties:
+        if party.organisation_id not in giving or party.kind in ("offer", "share"):
+            giving[party.organisation_id] = party
     synergy_type: SynergyType = (
-        "mutualisation" if kinds & MUTUALISING_KINDS or len(payload.parties) > 2 else "substitution")
-    offer = next((p for p in payload.parties if p.kind == "offer"), payload.parties[0])
+        "mutualisation" if kinds & MUTUALISING_KINDS or len(giving) > 2 else "substitution")
+    swapped = len(giving) < len(payload.parties)  # « paille contre fumier »
+    resource = " contre ".join(p.title for p in giving.values()) if swapped else next(
+        (p for p in payload.parties if p.kind == "offer"), payload.parties[0]).title
     emit(session, "synergy.opened", SynergyOpened(
         synergy_id=synergy_id, origin="match", match_id=payload.match_id, synergy_type=synergy_type,
-        resource=offer.title,
+        resource=resource,
         parties=[SynergyPartyRef(organisation_id=p.organisation_id, listing_id=p.listing_id, role=p.kind)
-                 for p in payload.parties]))
+                 for p in giving.values()]))
     return session.get(Synergy, synergy_id)
 
 

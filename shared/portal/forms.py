@@ -90,6 +90,7 @@ def listing_body(form: Mapping[str, Any], *, editing: bool = False) -> dict[str,
         "transport_by": optional(form, "transport_by"),
         "transport_means": optional(form, "transport_means"),
         "site_id": optional(form, "site_id"),  # empty: the organisation's address
+        "counterpart_id": optional(form, "counterpart_id"),  # « en échange de… »; empty: none
         **calendar_of(form),
     }
     if editing:
@@ -191,7 +192,8 @@ LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "qua
                   "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
                   "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
                   "price": "price", "transport_by": "transport_by", "transport_means": "transport_means",
-                  "days": "days", "months": "months", "site_id": "site_id"}
+                  "days": "days", "months": "months", "site_id": "site_id",
+                  "counterpart_id": "counterpart_id"}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 SITE_FIELDS = {"name": "site_name", "commune": "site_commune", "postcode": "site_postcode", "siret": "site_siret"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}

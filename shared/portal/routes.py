@@ -400,12 +400,21 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.get("offers", "/organisations/me/sites")
         return {site["id"]: f"{site['name']} ({site['commune']})" for site in listing_of(answer) if site["id"]}
 
+    async def choices(v: Visit, listing_id: str | None = None) -> dict[str, Any]:
+        """What the listing form offers to choose: the sites, and the organisation's live listings it may be
+        swapped against (« en échange de… »; offers checks the kinds)."""
+        sites, mine = await asyncio.gather(site_choices(v), v.backend.get("offers", "/listings", mine="true"))
+        kinds = vocabulary.LISTING_KINDS
+        swaps = {x["id"]: f"{kinds[x['kind']][1]} « {x['title']} »" for x in listing_of(mine)
+                 if x["status"] in ("active", "paused") and x["id"] != listing_id}
+        return {"sites": sites, "swaps": swaps}
+
     @router.get("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing_form(v: VisitDep) -> Response:
         v.require_account()
         return pages.render(v, "listing_form", "Publier une annonce", listing=None,
                             values={"request_id": uuid.uuid4().hex},  # no kind nor unit chosen for the user
-                            errors={}, general=[], sites=await site_choices(v))
+                            errors={}, general=[], **await choices(v))
 
     @router.post("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing(v: VisitDep) -> Response:
@@ -442,7 +451,7 @@ def build_router(settings: Settings) -> APIRouter:
                   **{name: shown(listing.get(name)) for name in ("temperature_c", "pressure_bar", "purity_percent",
                                                                   "moisture_percent")}}
         return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
-                            general=[], sites=await site_choices(v))
+                            general=[], **await choices(v, listing_id))
 
     @router.post("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
     async def edit_listing(listing_id: str, v: VisitDep) -> Response:
@@ -468,7 +477,8 @@ def build_router(settings: Settings) -> APIRouter:
         values.update(forms.calendar_of(form))
         status = 422 if answer.status in (400, 422) else answer.status
         return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
-                            errors=errors, general=general, sites=await site_choices(v))
+                            errors=errors, general=general,
+                            **await choices(v, listing.get("id") if listing else None))
 
     async def act(v: Visit, method: str, service: ServiceName, path: str, done: str,
                   refused: Callable[..., Awaitable[Response]]) -> Response:

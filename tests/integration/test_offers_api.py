@@ -379,3 +379,26 @@ def test_a_company_is_offered_the_flows_of_its_activity_to_publish_or_dismiss(cl
     assert unknown.status_code == 404 and "suggéré" in unknown.json()["detail"]
     other = register(client, name="Conseil informatique", naf_code="62.02A", contact_email="it@conseil.example")
     assert client.get("/api/v1/organisations/me/suggestions", headers=other).json() == []
+
+
+def test_a_listing_is_swapped_only_against_a_live_listing_of_its_own_of_the_complementary_kind(
+        client: TestClient) -> None:
+    """« En échange de… » (issue 21, point 4): straw offered for manure."""
+    farm = register(client, name="EARL des Coteaux", contact_email="earl@coteaux.example")
+    other = register(client, name="GAEC voisin", contact_email="gaec@voisin.example")
+    manure = client.post("/api/v1/listings", headers=farm, json={"kind": "need", "title": "Fumier"}).json()["id"]
+    straw = client.post("/api/v1/listings", headers=farm, json={"kind": "offer", "title": "Paille",
+                                                                "counterpart_id": manure})
+    assert straw.status_code == 201, straw.text
+    assert client.get(f"/api/v1/listings/{straw.json()['id']}", headers=farm).json()["counterpart_id"] == manure
+    hay = client.post("/api/v1/listings", headers=farm, json={"kind": "offer", "title": "Foin"}).json()["id"]
+    theirs = client.post("/api/v1/listings", headers=other, json={"kind": "need", "title": "Paille"}).json()["id"]
+    for counterpart, message in ((hay, "ne complète pas"), (theirs, "inconnue parmi les annonces en ligne"),
+                                 ("pas-une-annonce", "inconnue parmi les annonces en ligne")):
+        refused = client.post("/api/v1/listings", headers=farm, json={"kind": "offer", "title": "Paille",
+                                                                      "counterpart_id": counterpart})
+        assert refused.status_code == 422 and ["body", "counterpart_id"] in error_locations(refused)
+        assert message in str(refused.json()["detail"])
+    client.delete(f"/api/v1/listings/{manure}", headers=farm)
+    withdrawn = client.patch(f"/api/v1/listings/{hay}", headers=farm, json={"counterpart_id": manure})
+    assert withdrawn.status_code == 422 and "inconnue parmi" in str(withdrawn.json()["detail"])

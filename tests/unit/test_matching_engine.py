@@ -299,6 +299,48 @@ def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engin
 
 
 
+# -- swaps (« paille contre fumier ») -----------------------------------------------------
+def swap_world(engine: Engine) -> None:
+    """A sawmill gives sawdust « en échange de » cardboard; a riding school has cardboard and needs bedding."""
+    engine.apply(listing("b1", "need", "Litière pour box", org="ecurie", at=BEAUNE))
+    engine.apply(listing("b2", "offer", "Cartons", org="ecurie", at=BEAUNE))
+
+
+def test_two_organisations_giving_each_other_what_they_take_get_one_swap(engine: Engine) -> None:
+    swap_world(engine)
+    [pair] = engine.apply(listing("a2", "need", "Carton pour expédier", org="scierie")).proposed
+    assert pair.key == "pair:b2:a2"  # nobody said « en échange de » yet
+    changes = engine.apply(listing("a1", "offer", "Sciure", org="scierie", counterpart_id="a2"))
+    [swap] = changes.proposed  # one swap, not its two exchanges
+    assert (swap.kind, swap.key, swap.listing_ids) == ("swap", "swap:a1:b1:b2:a2", ("a1", "b1", "b2", "a2"))
+    assert changes.retracted == ["pair:b2:a2"]  # the pair it holds, proposed before, gives way
+    assert swap.explanations["a1"].startswith("Échange possible avec une organisation située à ")
+    assert "votre « Sciure » contre son « Cartons »" in swap.explanations["a2"]
+    assert "votre « Cartons » contre son « Sciure »" in swap.explanations["b1"]
+    assert "litière" in swap.explanations["b1"].lower()
+    assert engine.apply(listing("b1", "need", "Litière pour box", org="ecurie", at=BEAUNE, revision=2)).proposed == []
+    engine.store.set_status(swap.key, "declined")
+    assert engine.apply(listing("b2", "offer", "Cartons", org="ecurie", at=BEAUNE, revision=2)).proposed == []
+    assert engine.remove("a2").retracted == []  # declined stays declined; nothing else was open
+
+
+def test_the_swap_is_found_whichever_listing_comes_last_and_falls_with_either_exchange(engine: Engine) -> None:
+    engine.apply(listing("a2", "need", "Carton pour expédier", org="scierie"))
+    engine.apply(listing("a1", "offer", "Sciure", org="scierie", counterpart_id="a2"))
+    [pair] = engine.apply(listing("b2", "offer", "Cartons", org="ecurie", at=BEAUNE)).proposed
+    changes = engine.apply(listing("b1", "need", "Litière pour box", org="ecurie", at=BEAUNE))
+    assert [p.key for p in changes.proposed] == ["swap:a1:b1:b2:a2"] and changes.retracted == [pair.key]
+    assert engine.remove("b2").retracted == ["swap:a1:b1:b2:a2"]
+
+
+def test_without_its_link_each_exchange_of_a_swap_stands_on_its_own(engine: Engine) -> None:
+    swap_world(engine)
+    engine.apply(listing("a2", "need", "Carton pour expédier", org="scierie"))
+    engine.apply(listing("a1", "offer", "Sciure", org="scierie", counterpart_id="a2"))
+    unlinked = engine.apply(listing("a1", "offer", "Sciure", org="scierie", revision=2))
+    assert unlinked.retracted == ["swap:a1:b1:b2:a2"] and [p.key for p in unlinked.proposed] == ["pair:a1:b1"]
+
+
 def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(engine: Engine) -> None:
     engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t",
                          frequency="monthly", quantity_private=True))

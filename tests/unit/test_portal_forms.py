@@ -38,7 +38,7 @@ def test_listing_body_reads_french_numbers() -> None:
         "description": None, "private_fields": [], "temperature_c": None, "pressure_bar": None,
         "purity_percent": None, "moisture_percent": None, "waste_status": None, "abp_category": None,
         "organic_farming": None, "terms": None, "price": None, "transport_by": None, "transport_means": None,
-        "site_id": None, "days": [], "months": []}
+        "site_id": None, "counterpart_id": None, "days": [], "months": []}
     assert listing_body({"title": "Chutes", "quantity_private": "1"})["private_fields"] == ["quantity"]
     declared = listing_body({"kind": "offer", "title": "Lactosérum", "waste_status": "by_product", "abp_category": "3",
                              "organic_farming": "1"})

@@ -5,7 +5,8 @@ complementary listings filed under the nodes it can serve or be served by, in th
 cells its radius reaches, checks each candidate (substitution rule and its conditions,
 both radii, hazard, dates, quantities) and returns new proposals and those to retract.
 Pooling groups (several organisations asking for the same service or equipment, or
-several small producers of the same waste) are proposed as one grouped match.
+several small producers of the same waste) are proposed as one grouped match; two organisations
+each giving what the other takes, when either said « en échange de… », as one swap.
 
 The engine holds no I/O: proposals already made live behind `ProposalStore`, a port
 with an in-memory adapter here and a database adapter in the service.
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
-from matching.engine.explain import group_explanations, pair_explanations, shown_km
+from matching.engine.explain import group_explanations, pair_explanations, shown_km, swap_explanations
 from matching.engine.fit import PairFit, distance_km, pair_fit
 from matching.engine.index import ListingIndex
 from matching.engine.model import COMPLEMENT, ListingInput, Proposal
@@ -89,6 +90,10 @@ class Changes:
     retracted: list[str] = field(default_factory=list)
 
 
+def pair_key(fit: PairFit) -> str:
+    return f"pair:{fit.supply.id}:{fit.demand.id}"
+
+
 def within(a: Profile, b: Profile, radius_km: float) -> bool:
     distance = distance_km(a, b)
     return distance is not None and distance <= radius_km
@@ -105,6 +110,7 @@ class Engine:
         self.index = ListingIndex()
         self.store: ProposalStore = store if store is not None else InMemoryProposals()
         self.today = today or date.today()
+        self._named_by: dict[str, set[str]] = {}  # listing id → the listings naming it as their counterpart
         self._nodes_by_pooling_key: dict[str, set[str]] = {}
         for node_id in knowledge.nodes:
             for key in knowledge.pooling_keys(node_id):
@@ -118,14 +124,22 @@ class Engine:
     def apply(self, listing: ListingInput) -> Changes:
         """Add or change a listing: retract what no longer fits, propose what is new."""
         profile = self.resolver.profile(listing)
-        self.index.add(profile)
+        self._index(profile)
         changes = Changes()
         self._retract_stale(profile, changes)
         if listing.lat is None or listing.lon is None or not profile.active_on(self.today):
             return changes
         best = sorted(self.pair_fits(profile), key=lambda f: -f.score)[:MAX_PAIRS_PER_LISTING]
+        in_swaps: set[str] = set()
         for fit in best:
-            self._propose(self._pair(fit, self._combined_coverage(fit)), changes)
+            back = self.swap_back(fit)
+            if back is not None:
+                swap = self._swap(fit, back)
+                in_swaps.update((pair_key(fit), pair_key(back)))
+                self._propose(swap, changes)
+        for fit in best:
+            if pair_key(fit) not in in_swaps:  # a swap is proposed once, not as its two exchanges
+                self._propose(self._pair(fit, self._combined_coverage(fit)), changes)
         group = self.group_for(profile)
         if group is not None:
             self._propose(group, changes)
@@ -137,6 +151,7 @@ class Engine:
         A paused listing (`retract=False`) leaves the index only: the proposals already made
         stand and can still be answered; once resumed, it is proposed to newcomers again."""
         self.index.remove(listing_id)
+        self._unlink(listing_id)
         changes = Changes()
         for known in self.store.open_of(listing_id) if retract else []:
             self._retract(known.key, changes)
@@ -144,7 +159,50 @@ class Engine:
 
     def load(self, listing: ListingInput) -> None:
         """Index a listing without proposing (rebuilding the index at start-up)."""
-        self.index.add(self.resolver.profile(listing))
+        self._index(self.resolver.profile(listing))
+
+    def _index(self, profile: Profile) -> None:
+        self._unlink(profile.id)
+        self.index.add(profile)
+        if profile.listing.counterpart_id:
+            self._named_by.setdefault(profile.listing.counterpart_id, set()).add(profile.id)
+
+    def _unlink(self, listing_id: str) -> None:
+        old = self.index.profiles.get(listing_id)
+        named = old.listing.counterpart_id if old is not None else None
+        if named:
+            self._named_by.get(named, set()).discard(listing_id)
+
+    # -- swaps (« paille contre fumier ») ----------------------------------------------
+    def partners(self, profile: Profile) -> list[Profile]:
+        """The listings of its organisation it is swapped against: the one it names, and those naming it."""
+        ids = {profile.listing.counterpart_id, *self._named_by.get(profile.id, ())} - {None}
+        found = [self.index.profiles.get(i) for i in sorted(ids)]
+        return [p for p in found if p is not None and p.listing.organisation_id == profile.listing.organisation_id
+                and p.listing.kind == COMPLEMENT[profile.listing.kind] and p.active_on(self.today)]
+
+    def swap_back(self, fit: PairFit) -> PairFit | None:
+        """The best exchange the other way between the two organisations of `fit`, when either of them said that its
+        listing goes in exchange for another of its own (« en échange de… »)."""
+        best: PairFit | None = None
+        for side, other in ((fit.supply, fit.demand), (fit.demand, fit.supply)):
+            wanted = other.listing.organisation_id
+            for partner in self.partners(side):
+                for back in self.pair_fits(partner):
+                    counterpart = back.demand if back.supply is partner else back.supply
+                    if counterpart.listing.organisation_id == wanted and (best is None or back.score > best.score):
+                        best = back
+        return best
+
+    def _swap(self, out: PairFit, back: PairFit) -> Proposal:
+        first, second = sorted(((out.supply.id, out.demand.id), (back.supply.id, back.demand.id)))
+        general, per_listing = swap_explanations(self.knowledge, out, back)
+        obligations = {o.id: o for o in (*out.obligations, *back.obligations)}
+        return Proposal(key=f"swap:{':'.join((*first, *second))}", kind="swap", listing_ids=(*first, *second),
+                        score=round((out.score + back.score) / 2, 3), explanation=general, explanations=per_listing,
+                        distance_km=shown_km(max(out.distance_km, back.distance_km)),
+                        flagged=out.text_only or out.guessed or back.text_only or back.guessed,
+                        obligations=tuple(obligations.values()))
 
     # -- pairs ----------------------------------------------------------------------
     def candidate_keys(self, profile: Profile) -> set[str]:
@@ -206,7 +264,7 @@ class Engine:
 
     def _pair(self, fit: PairFit, combined: tuple[int, float] | None = None) -> Proposal:
         general, per_side = pair_explanations(self.knowledge, fit, combined)
-        return Proposal(key=f"pair:{fit.supply.id}:{fit.demand.id}", kind="pair",
+        return Proposal(key=pair_key(fit), kind="pair",
                         listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
                         explanations=per_side, distance_km=shown_km(fit.distance_km),
                         flagged=fit.text_only or fit.guessed, obligations=fit.obligations)
@@ -283,6 +341,12 @@ class Engine:
             return  # never twice; declined stays declined; a retracted pair returns only clearly better
         if proposal.kind == "group":
             self._supersede_groups(proposal, changes)
+        if proposal.kind == "swap":  # its two exchanges, proposed as pairs before one said « en échange de »
+            ids = proposal.listing_ids
+            for key in (f"pair:{ids[0]}:{ids[1]}", f"pair:{ids[2]}:{ids[3]}"):
+                known_pair = self.store.get(key)
+                if known_pair is not None and known_pair.status == "proposed":
+                    self._retract(key, changes)
         self.store.add(proposal)
         changes.proposed.append(proposal)
 
@@ -307,8 +371,22 @@ class Engine:
                 if still is None or profile.id not in still.listing_ids:
                     self._retract(known.key, changes)
                 continue
-            supply_id, demand_id = known.listing_ids
-            supply, demand = self.index.profiles.get(supply_id), self.index.profiles.get(demand_id)
-            if supply is None or demand is None \
-                    or pair_fit(self.knowledge, self.law, supply, demand, self.today) is None:
+            if known.key.startswith("swap:"):
+                if not self._swap_stands(known.listing_ids):
+                    self._retract(known.key, changes)
+                continue
+            if not self._pair_stands(*known.listing_ids):
                 self._retract(known.key, changes)
+
+    def _pair_stands(self, supply_id: str, demand_id: str) -> bool:
+        supply, demand = self.index.profiles.get(supply_id), self.index.profiles.get(demand_id)
+        return supply is not None and demand is not None \
+            and pair_fit(self.knowledge, self.law, supply, demand, self.today) is not None
+
+    def _swap_stands(self, ids: tuple[str, ...]) -> bool:
+        """Both exchanges still fit, and one organisation still says one of its listings goes for the other."""
+        if not (self._pair_stands(ids[0], ids[1]) and self._pair_stands(ids[2], ids[3])):
+            return False
+        linked = {frozenset((p.id, q)) for p in map(self.index.profiles.get, ids) if p is not None
+                  for q in [p.listing.counterpart_id] if q}
+        return frozenset((ids[0], ids[3])) in linked or frozenset((ids[1], ids[2])) in linked

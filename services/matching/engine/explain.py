@@ -137,3 +137,19 @@ def transport_note(giver_by: str | None, giver_means: str | None, taker_by: str 
     if "taker" in (giver_by, taker_by) and taker_by != "giver":
         return f"Transport : le preneur vient chercher{with_what}."
     return f"Transport : à convenir entre vous{with_what}."
+
+
+def swap_explanations(knowledge: Knowledge, out: PairFit, back: PairFit) -> tuple[str, dict[str, str]]:
+    """A swap (« paille contre fumier »): each organisation reads what it gives and what it gets, then each exchange
+    as a pair would say it."""
+    general_out, per_out = pair_explanations(knowledge, out)
+    general_back, per_back = pair_explanations(knowledge, back)
+    per_listing: dict[str, str] = {}
+    for gives, gets in ((out, back), (back, out)):
+        head = (f"Échange possible avec une organisation située à {km(max(out.distance_km, back.distance_km))} : "
+                f"votre « {gives.supply.listing.title} » contre son « {gets.supply.listing.title} ». ")
+        per_listing[gives.supply.id] = head + per_out.get(gives.supply.id, per_back.get(gives.supply.id, ""))
+        per_listing[gets.demand.id] = head + per_out.get(gets.demand.id, per_back.get(gets.demand.id, ""))
+    general = (f"Échange : « {out.supply.listing.title} » contre « {back.supply.listing.title} ». "
+               f"{general_out} {general_back}")
+    return general, per_listing

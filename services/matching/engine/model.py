@@ -6,12 +6,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
+from shared.nomenclatures import LISTING_COMPLEMENT
+
 if TYPE_CHECKING:
     from matching.engine.law import Obligation
 
 SUPPLY_KINDS = ("offer", "share")
 DEMAND_KINDS = ("need", "pool")
-COMPLEMENT = {"offer": "need", "need": "offer", "share": "pool", "pool": "share"}
+COMPLEMENT = LISTING_COMPLEMENT
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ListingInput:
     days: str | None = None
     months: str | None = None
     held: bool = False  # an unconfirmed diagnostic's flow: matched, its proposals held (shared.events.ListingSnapshot)
+    counterpart_id: str | None = None  # « en échange de… »: its organisation's listing it swaps against
 
 
 @dataclass(frozen=True)
@@ -63,8 +66,9 @@ class Proposal:
     """
 
     key: str
-    kind: Literal["pair", "group"]
-    listing_ids: tuple[str, ...]  # pairs: (supply, demand); groups: sorted
+    kind: Literal["pair", "group", "swap"]
+    # pairs: (supply, demand); groups: sorted; swaps: both pairs, (supply, demand, supply, demand), as in `key`
+    listing_ids: tuple[str, ...]
     score: float
     explanation: str
     explanations: dict[str, str] = field(default_factory=dict)
