@@ -147,11 +147,14 @@ class Loader:
             body = {"kind": listing["kind"], "title": listing["title"]}
             if "site" in listing:
                 body["site_id"] = sites[listing["site"]]
+            if "swap" in listing:  # « en échange de » an earlier listing of the organisation
+                body["counterpart_id"] = self.listings[f"{org['key']}.{listing['swap']}"][1]
             if "quantity" in listing:
                 value, unit = listing["quantity"]
                 body["quantity"] = {"value": value, "unit": unit}
-            if "frequency" in listing:
-                body["frequency"] = listing["frequency"]
+            for name in ("frequency", "radius_km"):
+                if name in listing:
+                    body[name] = listing[name]
             made = self.call("POST", "/listings", org["key"], json=body)
             if "key" in listing:
                 self.listings[f"{org['key']}.{listing['key']}"] = (org["key"], made["id"])

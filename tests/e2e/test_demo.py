@@ -11,6 +11,7 @@ import httpx
 
 from shared.demo import DEMO_FILE, PASSWORD, load
 from shared.devstack import Stack
+from tests.conftest import wait_until
 
 DEMO = tomllib.loads(DEMO_FILE.read_text(encoding="utf-8"))
 
@@ -37,10 +38,18 @@ def test_the_demo_territory_has_actors_synergies_and_figures(sqlite_stack: Stack
         assert len(actors) == len(DEMO["organisations"])  # the collectivité and the platform's team aside
         kinds = {actor["kind"] for actor in actors}
         assert {"company", "farm", "cuma", "care_home", "hospital", "insertion", "ressourcerie"} <= kinds
-        # The CUMA's spreader is kept at its second site, and placed there (issue 21).
-        seen = {x["title"]: x["commune"] for x in client.get("/api/v1/listings", headers=cookie,
-                                                             params={"limit": 500}).json()}
-        assert (seen["Épandeur à fumier disponible"], seen["Broyeur de végétaux à prêter"]) == ("Guérigny", "Prémery")
+        # The CUMA's spreader is kept at its second site, and placed there (issue 21); others post shredders too.
+        seen: dict[str, set[str]] = {}
+        for listing in client.get("/api/v1/listings", headers=cookie, params={"limit": 500}).json():
+            seen.setdefault(listing["title"], set()).add(listing["commune"])
+        assert seen["Épandeur à fumier disponible"] == {"Guérigny"}
+        assert "Prémery" in seen["Broyeur de végétaux à prêter"]
+        # The grain farm gives its straw for the GAEC's manure: one swap, for the GAEC to answer (issue 21).
+        gaec = client.post("/api/v1/session", json={"email": "gaec@demo.boucle.example", "password": PASSWORD})
+        gaec_cookie = {"Cookie": gaec.headers["set-cookie"].split(";")[0]}
+        swaps = wait_until(lambda: [m for m in client.get("/api/v1/matches", headers=gaec_cookie).json()
+                                    if m["kind"] == "swap"], timeout=30)
+        assert sorted(m["title"] for m in swaps[0]["members"]) == ["Fumier pour nos terres", "Paille de blé en bottes"]
         impact = client.get("/api/v1/reports/impact", headers=cookie, params={
             "territory": territory["id"], "from": "2026-01-01"}).json()
         stages = impact["synergies_by_stage"]
