@@ -7,6 +7,7 @@ shutdown (SIGTERM/SIGINT through uvicorn) by setting an event, never by killing 
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -21,9 +22,12 @@ from shared import migrations
 from shared.db import database_ok, make_engine
 from shared.inbox import Handler, IdempotentConsumer, ProcessedEvent
 from shared.kafka import broker_reachable
-from shared.observability import OUTBOX_PENDING, configure_logging, metrics_text
+from shared.observability import ERRORS, OUTBOX_PENDING, configure_logging, metrics_text
 from shared.outbox import OutboxMessage, OutboxRelay, pending_count
 from shared.settings import ServiceName, Settings
+
+log = logging.getLogger(__name__)
+RETENTION_CHECK_SECONDS = 3600.0  # how often a service deletes what is past its retention: within the hour
 
 
 class ServiceRuntime:
@@ -51,6 +55,19 @@ class ServiceRuntime:
                                            after_commit=self._committed)
         self.workers.append(("consumer", self.consumer.run))
         return self.consumer
+
+    def every(self, name: str, seconds: float, job: Callable[[Session], object]) -> None:
+        """Register a worker that runs `job` in a session of its own every `seconds` (the first time after one
+        wait); a failure (the database away…) is logged and counted, and the next round tries again."""
+        def run(stop: threading.Event) -> None:
+            while not stop.wait(seconds):
+                try:
+                    with Session(self.engine) as session:
+                        job(session)
+                except Exception as exc:
+                    ERRORS.labels(self.name, name).inc()
+                    log.warning("%s worker: %s; trying again in %.0f s", name, exc, seconds)
+        self.workers.append((name, run))
 
     def _committed(self) -> None:
         for callback in self.on_commit:

@@ -177,6 +177,7 @@ class MatchingProcessor:
             row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
                                         seq=seq, revision=payload.revision, kind="offer", title="")
             row.seq, row.revision, row.active = seq, payload.revision, False
+            row.closed_at = row.closed_at or datetime.now(timezone.utc)
             self.engine.remove(payload.listing_id, retract=retract or held)
             if held:  # its organisation refused the diagnostic: nothing of what it said is kept
                 erase_listing(session, row)
@@ -189,7 +190,7 @@ class MatchingProcessor:
             row = row or IndexedListing(listing_id=payload.listing_id, seq=seq, **values)
             for name, value in values.items():
                 setattr(row, name, value)
-            row.seq, row.active = seq, True
+            row.seq, row.active, row.closed_at = seq, True, None
             row.quantity_private = "quantity" in payload.private_fields
             row.terms, row.price, row.insee = payload.terms, payload.price, payload.insee
             row.transport_by, row.transport_means = payload.transport_by, payload.transport_means

@@ -3,6 +3,8 @@
 Run: `uvicorn --factory matching.main:create_app --port 8002` (or `make run` for the stack).
 """
 
+from datetime import datetime, timezone
+
 from fastapi import FastAPI
 
 from matching.api import build_link_router, build_router
@@ -11,11 +13,12 @@ from matching.explore import build_explore_router
 from matching.knowledge import Knowledge
 from matching.models import TABLES
 from matching.resources import build_resource_router
+from matching.retention import forget_closed_listings
 from matching.teaching import build_teaching_router
 from shared import topics
 from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
-from shared.service import ServiceRuntime, health_router
+from shared.service import RETENTION_CHECK_SECONDS, ServiceRuntime, health_router
 from shared.settings import Settings
 
 
@@ -29,6 +32,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
                                processor.handlers)  # type: ignore[arg-type]
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
+    runtime.every("retention", RETENTION_CHECK_SECONDS,
+                  lambda session: forget_closed_listings(session, datetime.now(timezone.utc)))
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime

@@ -51,6 +51,9 @@ class IndexedListing(SQLModel, table=True):
     days: str | None = None  # « tue,wed »: when available (supply) or wanted (demand); None: any day
     months: str | None = None  # « 6,7,8 »; None: all year
     counterpart_id: str | None = None  # « en échange de… »: its organisation's listing it swaps against
+    # When it was withdrawn, expired or paused (None: active); what it said is forgotten 90 days later
+    # (matching.retention).
+    closed_at: datetime | None = None
     temperature_c: float | None = None
     pressure_bar: float | None = None
     purity_percent: float | None = None

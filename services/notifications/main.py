@@ -3,17 +3,20 @@
 Run: `uvicorn --factory notifications.main:create_app --port 8003` (or `make run`).
 """
 
+from datetime import datetime, timezone
+
 from fastapi import FastAPI
 from sqlmodel import Session
 
 from notifications.api import build_router
 from notifications.consumer import HANDLERS
 from notifications.models import TABLES, Contact
+from notifications.retention import purge_past_retention
 from notifications.smtp import ANIMATEUR, Mailer
 from shared import topics
 from shared.http import RemoteAuthenticator, speak_french
 from shared.links import LinkSigner
-from shared.service import ServiceRuntime, health_router
+from shared.service import RETENTION_CHECK_SECONDS, ServiceRuntime, health_router
 from shared.settings import Settings
 
 
@@ -37,6 +40,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 session.commit()
 
     runtime.on_start.append(animateur_contact)
+    runtime.every("retention", RETENTION_CHECK_SECONDS, lambda session: purge_past_retention(
+        session, datetime.now(timezone.utc)))
     app = FastAPI(title="Boucle — notifications", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
 

@@ -45,6 +45,7 @@ LOGIN_WINDOW = timedelta(minutes=15)
 ATTEMPT_RETENTION = timedelta(days=30)
 LINK_RETENTION = timedelta(days=1)
 SESSION_RETENTION = timedelta(days=30)
+REVOKED_TOKEN_RETENTION = timedelta(days=365)  # a revoked token's label and dates, kept a year for the record
 MAX_FAILURES = 5  # per email, and per client address, within the window
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})

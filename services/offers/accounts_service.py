@@ -304,12 +304,14 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple
 
 
 def purge_expired_traces(session: Session, now: datetime) -> int:
-    """Delete the login attempts, emailed links and sessions past their retention; returns how many rows."""
+    """Delete the login attempts, emailed links, sessions and revoked API tokens past their retention; returns how
+    many rows."""
     statements = [
         delete(LoginAttempt).where(col(LoginAttempt.attempted_at) < now - accounts.ATTEMPT_RETENTION),
         delete(LoginLink).where(col(LoginLink.expires_at) < now - accounts.LINK_RETENTION),
         delete(WebSession).where(col(WebSession.expires_at) < now - accounts.SESSION_RETENTION),
         delete(WebSession).where(col(WebSession.revoked_at) < now - accounts.SESSION_RETENTION),
+        delete(ApiToken).where(col(ApiToken.revoked_at) < now - accounts.REVOKED_TOKEN_RETENTION),
     ]
     deleted = sum(session.exec(statement).rowcount for statement in statements)
     session.commit()

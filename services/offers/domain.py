@@ -46,6 +46,9 @@ ALLOWED_FROM = {"modifier": ("active", "paused"), "retirer": ("active", "paused"
 # Data must stay fresh (seed method: refresh every year or two): a listing not renewed
 # within its validity expires.
 DEFAULT_VALIDITY = timedelta(days=182)
+# A withdrawn or expired listing is deleted this long after its last change (RGPD, issue 18): its owner could still
+# renew it until then; the synergies it led to keep their own records.
+CLOSED_LISTING_RETENTION = timedelta(days=3 * 365)
 # Dates further ahead are refused: a bourse's data go stale within a year or two (the method guides
 # ask for a refresh that often), so a listing is renewed rather than posted for ever.
 MAX_AHEAD = timedelta(days=730)

@@ -5,8 +5,7 @@ Run: `uvicorn --factory offers.main:create_app --port 8001` (or `make run` for t
 
 from __future__ import annotations
 
-import threading
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import partial
 from typing import Any
 
@@ -26,14 +25,17 @@ from offers.communes import build_commune_router
 from offers.diagnostics_api import build_diagnostics_router
 from offers.diagnostics_service import purge_unanswered_invitations
 from offers.models import TABLES
-from offers.service import expire_due_listings, organisation_problems, remind_expiring_listings
+from offers.service import (
+    expire_due_listings,
+    organisation_problems,
+    purge_closed_listings,
+    remind_expiring_listings,
+)
 from shared.geo import Gazetteer
 from shared.http import speak_french
 from shared.links import LinkSigner
-from shared.service import ServiceRuntime, health_router
+from shared.service import RETENTION_CHECK_SECONDS, ServiceRuntime, health_router
 from shared.settings import Settings
-
-PURGE_EVERY = timedelta(hours=1)  # retentions are days long: deleting hourly is soon enough
 
 
 def organisation_checks(gazetteer: Gazetteer, path: str, body: Any) -> list[dict[str, Any]]:
@@ -56,25 +58,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     use_password_cost(settings.password_hash_memory_kib, settings.password_hash_time_cost)
     use_cookie_security(settings.secure_cookies)
 
-    def expire_listings(stop: threading.Event) -> None:
-        """Every few minutes, listings past their validity expire; owners of those about to are reminded; login
-        traces past their retention are deleted, and diagnostics left unanswered erased."""
-        purged_at: datetime | None = None
-        while not stop.wait(settings.expiry_check_seconds):
-            try:
-                with Session(runtime.engine) as session:
-                    today = date.today()
-                    expire_due_listings(session, today)
-                    remind_expiring_listings(session, today, settings.expiry_reminder_days)
-                    now = datetime.now(timezone.utc)
-                    if purged_at is None or now - purged_at >= PURGE_EVERY:  # a write: not at every check
-                        purge_expired_traces(session, now)
-                        purge_unanswered_invitations(session, now)
-                        purged_at = now
-            except Exception:  # the database may be away: try again at the next round
-                continue
+    def expire(session: Session) -> None:
+        """Listings past their validity expire; owners of those about to are reminded."""
+        expire_due_listings(session, date.today())
+        remind_expiring_listings(session, date.today(), settings.expiry_reminder_days)
 
-    runtime.workers.append(("expiry", expire_listings))
+    def purge(session: Session) -> None:
+        """Login traces, revoked tokens and closed listings past their retention are deleted, and diagnostics left
+        unanswered erased."""
+        now = datetime.now(timezone.utc)
+        purge_expired_traces(session, now)
+        purge_unanswered_invitations(session, now)
+        purge_closed_listings(session, now)
+
+    runtime.every("expiry", settings.expiry_check_seconds, expire)
+    runtime.every("retention", RETENTION_CHECK_SECONDS, purge)
     app = FastAPI(title="Boucle — annonces", version="1", lifespan=runtime.lifespan)
     gazetteer = Gazetteer.load()
     speak_french(app, partial(organisation_checks, gazetteer))  # never pydantic's English, every error at once

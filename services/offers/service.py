@@ -11,9 +11,10 @@ from types import SimpleNamespace
 from typing import Any, TypeGuard
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select, update
 
 from offers.domain import (
+    CLOSED_LISTING_RETENTION,
     DEFAULT_VALIDITY,
     QUALITIES,
     RuleBroken,
@@ -268,6 +269,22 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
         return earlier, False
     session.refresh(listing)
     return listing, True
+
+
+def purge_closed_listings(session: Session, now: datetime) -> int:
+    """Delete the withdrawn and expired listings past their retention, with what hangs on them; returns how many.
+    Matching and reporting were told when they closed, and forget or keep their own copies by their own rules."""
+    ids = list(session.exec(select(Listing.id).where(
+        col(Listing.status).in_(("withdrawn", "expired")),
+        col(Listing.updated_at) < now - CLOSED_LISTING_RETENTION).limit(500)).all())
+    if ids:
+        session.exec(update(Listing).where(col(Listing.counterpart_id).in_(ids)).values(counterpart_id=None))
+        for statement in (delete(ExpiryReminder).where(col(ExpiryReminder.listing_id).in_(ids)),
+                          delete(ListingRequest).where(col(ListingRequest.listing_id).in_(ids)),
+                          delete(Listing).where(col(Listing.id).in_(ids))):
+            session.exec(statement)
+    session.commit()
+    return len(ids)
 
 
 def open_suggestions(session: Session, org: Organisation) -> list[Suggestion]:

@@ -5,12 +5,9 @@ Run: `uvicorn --factory reporting.main:create_app --port 8004` (or `make run`).
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from fastapi import FastAPI
-from sqlmodel import Session
 
 from reporting.access import purge_old_accesses
 from reporting.api import build_router
@@ -34,26 +31,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("reporting", settings, TABLES)
     runtime.consume([topics.ORGANISATIONS, topics.LISTINGS, topics.MATCHES], handlers())
 
-    def every_check(stage: Callable[[Session], int]) -> Callable[[threading.Event], None]:
-        """A worker that, at each check, stages what is due in one transaction (its commit wakes the relay)."""
-        def run(stop: threading.Event) -> None:
-            while not stop.wait(settings.summary_check_seconds):
-                try:
-                    with Session(runtime.engine) as session:
-                        stage(session)
-                except Exception:  # the database may be away: try again at the next round
-                    continue
-        return run
-
     quiet_after = timedelta(days=settings.quiet_after_days)
+    every = settings.summary_check_seconds
     # Each territory's weekly summary for its animateur, once per ISO week; synergies quiet for weeks, one
-    # reminder to their parties and animateurs per quiet spell.
-    runtime.workers.append(("summaries", every_check(
-        lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc))))
-    runtime.workers.append(("reminders", every_check(
-        lambda session: stage_due_reminders(session, datetime.now(timezone.utc), quiet_after))))
-    runtime.workers.append(("retention", every_check(
-        lambda session: purge_old_accesses(session, datetime.now(timezone.utc)))))
+    # reminder to their parties and animateurs per quiet spell; what is past its retention goes.
+    runtime.every("summaries", every,
+                  lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc))
+    runtime.every("reminders", every, lambda session: stage_due_reminders(session, datetime.now(timezone.utc),
+                                                                         quiet_after))
+    runtime.every("retention", every, lambda session: purge_old_accesses(session, datetime.now(timezone.utc)))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime
