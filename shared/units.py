@@ -63,7 +63,8 @@ def quantity_text(value: float | None, unit: str | None, frequency: str | None =
         magnitude = 10 ** math.floor(math.log10(value))
         shown = round(value / magnitude) * magnitude
     singular, plural = UNITS[unit]
-    text = f"{format_number(shown)} {singular if shown <= 1 else plural}"
+    # French puts the unit in the plural from 2 on: « 1,5 jour », « 2 jours ».
+    text = f"{format_number(shown)} {singular if shown < 2 else plural}"
     if approximate:
         text = f"environ {text}"
     if frequency in FREQUENCY_LABELS and frequency != "once":

@@ -299,6 +299,17 @@ def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engin
 
 
 
+def test_a_share_is_not_proposed_to_a_pool_asking_for_much_more_than_it_lends(engine: Engine) -> None:
+    """Issue 21, point 3: a share's capacity is its quantity per period; under half of what a pool asks, no pair."""
+    week = {"quantity_unit": "day", "frequency": "weekly"}
+    engine.apply(listing("p5", "pool", "Broyeur", quantity_value=5, **week))
+    engine.apply(listing("p2", "pool", "Broyeur", quantity_value=2, at=BEAUNE, **week))
+    [proposal] = engine.apply(listing("s1", "share", "Broyeur à prêter", quantity_value=1.5, **week)).proposed
+    assert proposal.listing_ids == ("s1", "p2")  # 1.5 days a week for 2 asked, not for 5
+    assert "Votre « Broyeur à prêter » (1,5 jour par semaine)" in proposal.explanations["s1"]
+    assert "environ les trois quarts du besoin" in proposal.explanations["p2"]
+
+
 # -- swaps (« paille contre fumier ») -----------------------------------------------------
 def swap_world(engine: Engine) -> None:
     """A sawmill gives sawdust « en échange de » cardboard; a riding school has cardboard and needs bedding."""

@@ -16,6 +16,9 @@ from shared.units import format_number
 UNMET_CONDITION_FACTOR = 0.9
 TEXT_ONLY_STRENGTH = 0.6
 TEXT_SIMILARITY_FLOOR = 0.5
+# A share's capacity (what it lends per period, its quantity) must cover at least this much of what a pool asks, when
+# both say it in comparable units: below, the pair is refused rather than proposed as a partial answer.
+SHARE_MIN_COVERAGE = 0.5
 
 
 @dataclass(frozen=True)
@@ -191,6 +194,8 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     if too_small(supply.flow, demand.flow):
         return None
     covered = coverage(supply.flow, demand.flow)
+    if s.kind == "share" and covered is not None and covered < SHARE_MIN_COVERAGE:
+        return None  # a room for 20 is no answer to a training of 50, nor one day a week to five
 
     closeness = 1 - distance / limit if limit else 1.0
     # A quantity kept private must not be read back from the score: its coverage counts as unknown.
