@@ -580,7 +580,8 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
         next_steps=list(NEXT_STEPS.get(synergy.stage, ())),
         abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=synergies.aware(synergy.opened_at),
         updated_at=synergies.aware(synergy.updated_at), parties=parties,
-        regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)))
+        regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)),
+        suggested_flow=synergies.suggested_flow(session, synergy.synergy_id))
     if detail:
         out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
                                by=m.actor_name, at=synergies.aware(m.at))

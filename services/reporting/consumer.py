@@ -70,7 +70,7 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
     if isinstance(payload, ListingSnapshot):
         row.title, row.insee, row.waste_status = payload.title, payload.insee, payload.waste_status
-        row.category, row.ewc_code = payload.category, payload.ewc_code
+        row.category, row.ewc_code, row.transport_means = payload.category, payload.ewc_code, payload.transport_means
         row.quantity_text = None if "quantity" in payload.private_fields else quantity_text(
             payload.quantity_value, payload.quantity_unit, payload.frequency)
     session.add(row)

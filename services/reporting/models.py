@@ -36,6 +36,7 @@ class KnownListing(SQLModel, table=True):
     waste_status: str | None = None  # declared by its organisation (shared.nomenclatures.WASTE_STATUSES)
     category: str | None = None  # as its organisation typed it: a workshop groups resources by family
     ewc_code: str | None = None  # List of Waste code, when given
+    transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS: the flow form's vehicle to start from
 
 
 class KnownMatch(SQLModel, table=True):

@@ -281,6 +281,9 @@ class SynergyOut(BaseModel):
     flows: list[dict[str, Any]] = []
     impact: SynergyImpactOut | None = None  # with the history: once a flow is recorded
     regulatory: RegulatoryOut | None = None
+    # What a new flow's form starts from: the vehicle its parties said they would carry it with (issue 21), e.g.
+    # {"transport_after": {"vehicle": "tractor"}}; empty when none said.
+    suggested_flow: dict[str, Any] = {}
 
 
 class ActorListingOut(BaseModel):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -68,6 +69,21 @@ def emit(session: Session, event_type: str, payload: SynergyOpened | SynergyMove
     apply(session, envelope)
     add_event(session, topics.SYNERGIES, envelope)
     return envelope
+
+
+# The emission factors' vehicle (factors.toml) a listing's « avec quoi » (shared.nomenclatures.TRANSPORT_MEANS) starts
+# the flow form from; the parties correct it if theirs differs.
+VEHICLE_FOR_MEANS = {"van": "van_3_5t", "tractor_trailer": "tractor", "truck": "rigid_19t", "skip_lorry": "rigid_19t",
+                     "tanker": "rigid_19t", "refrigerated": "rigid_12t"}
+
+
+def suggested_flow(session: Session, synergy_id: str) -> dict[str, Any]:
+    """The transport with the exchange as its parties' listings said it (the giver's first), for a new flow."""
+    listings = [session.get(KnownListing, party.listing_id) for party in session.exec(
+        select(SynergyParty).where(SynergyParty.synergy_id == synergy_id)) if party.listing_id]
+    said = sorted((row.kind not in ("offer", "share"), row.transport_means) for row in listings
+                   if row is not None and row.transport_means in VEHICLE_FOR_MEANS)
+    return {"transport_after": {"vehicle": VEHICLE_FOR_MEANS[said[0][1]]}} if said else {}
 
 
 def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None:

@@ -30,7 +30,7 @@ def test_straw_for_manure_is_proposed_once_as_a_swap_and_each_farm_answers_once(
         _, cattle = register(client, f"GAEC de la Baïse {suffix}", "Fleurance", f"elevage-{suffix}@fleurance.example")
         manure_wanted = post(client, grain, kind="need", title="Fumier pour nos parcelles", radius_km=20)
         straw = post(client, grain, kind="offer", title="Paille de blé en bottes", radius_km=20,
-                     counterpart_id=manure_wanted)
+                     counterpart_id=manure_wanted, transport_by="giver", transport_means="tractor_trailer")
         assert client.get(f"/api/v1/listings/{straw}", headers=grain).json()["counterpart_id"] == manure_wanted
         post(client, cattle, kind="offer", title="Fumier de bovins", radius_km=20)
         post(client, cattle, kind="need", title="Paille pour la litière des vaches", radius_km=20)
@@ -52,3 +52,5 @@ def test_straw_for_manure_is_proposed_once_as_a_swap_and_each_farm_answers_once(
         [synergy] = wait_until(lambda: client.get("/api/v1/synergies", headers=cattle).json(), timeout=30)
         assert " contre " in synergy["resource"] and synergy["synergy_type"] == "substitution"
         assert {"Paille de blé en bottes", "Fumier de bovins"} == set(synergy["resource"].split(" contre "))
+        # Its flow form starts from the tractor the grain farm said it would carry the straw with.
+        assert synergy["suggested_flow"] == {"transport_after": {"vehicle": "tractor"}}

@@ -19,3 +19,14 @@ from matching.engine.explain import transport_note
 ])
 def test_the_match_says_who_carries_as_both_sides_said_it(giver: tuple, taker: tuple, said: str | None) -> None:
     assert transport_note(*giver, *taker) == said
+
+
+def test_every_means_of_transport_starts_the_flow_form_from_a_vehicle_with_an_emission_factor() -> None:
+    """Issue 21, point 5: « avec quoi » on a listing preselects the impact flow form's vehicle."""
+    from reporting.indicators import default_factors
+    from reporting.synergies import VEHICLE_FOR_MEANS
+
+    from shared.nomenclatures import TRANSPORT_MEANS
+
+    assert set(VEHICLE_FOR_MEANS) == set(TRANSPORT_MEANS)
+    assert set(VEHICLE_FOR_MEANS.values()) <= set(default_factors().vehicles)
