@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from offers.domain import RuleBroken, check_flow, check_naf, check_siret
 from shared.geo import Gazetteer, PlaceError
-from shared.nomenclatures import ORGANISATION_KINDS
+from shared.nomenclatures import ORGANISATION_KINDS, TRANSPORT_BY, TRANSPORT_MEANS
 from shared.units import FREQUENCY_LABELS, UNITS, normalise_unit
 
 
@@ -44,6 +44,8 @@ COLUMNS = (
     Column("quantity", "Quantité", False, "nombre, ex. 12,5"),
     Column("unit", "Unité", False, ", ".join(singular for singular, _ in UNITS.values())),
     Column("frequency", "Fréquence", False, ", ".join(FREQUENCY_LABELS.values())),
+    Column("transport_by", "Qui transporte", False, " ; ".join(TRANSPORT_BY.values())),
+    Column("transport_means", "Avec quoi", False, " ; ".join(TRANSPORT_MEANS.values())),
     Column("details", "Qualité et précisions", False, "montrées après accord des deux parties"),
     Column("private", "Quantité confidentielle", False, "oui ou non (oui : jamais montrée)"),
     Column("diagnosed_on", "Date du diagnostic", False, "JJ/MM/AAAA"),
@@ -54,7 +56,8 @@ EXAMPLES = (
     {"organisation": "Scierie du Val", "siret": "73282932000074", "naf": "16.10A", "kind": "Entreprise",
      "commune": "Prémery", "postcode": "58700", "contact_name": "Sophie Sciage",
      "contact_email": "contact@scierie.example", "direction": "sortant", "resource": "Sciure de bois brut",
-     "quantity": "40", "unit": "t", "frequency": "par mois", "details": "chêne et douglas, sèche",
+     "quantity": "40", "unit": "t", "frequency": "par mois", "transport_by": "le preneur vient chercher",
+     "transport_means": "tracteur et remorque", "details": "chêne et douglas, sèche",
      "private": "non", "diagnosed_on": "15/03/2026"},
     {"organisation": "Scierie du Val", "siret": "73282932000074", "commune": "Prémery",
      "contact_email": "contact@scierie.example", "direction": "entrant", "resource": "Palettes",
@@ -109,6 +112,14 @@ UNIT_OF = {plain(label): code for code, labels in UNITS.items() for label in lab
     "places": "animal_place"}
 
 
+# « Qui transporte », « Avec quoi »: the labels (shared.nomenclatures), their codes, and a few words people write.
+TRANSPORT_BY_OF = {plain(label): code for code, label in TRANSPORT_BY.items()} | {
+    plain(code): code for code in TRANSPORT_BY} | {"cedant": "giver", "preneur": "taker", "a convenir": "either"}
+TRANSPORT_MEANS_OF = {plain(label): code for code, label in TRANSPORT_MEANS.items()} | {
+    plain(code): code for code in TRANSPORT_MEANS} | {"tracteur": "tractor_trailer", "camion": "truck",
+                                                      "benne": "skip_lorry", "frigorifique": "refrigerated"}
+
+
 def unit_of(raw: str) -> str | None:
     """The unit code of a cell: a code (`t`, `m3`), a label (`palettes`, `m³`) or a word (`tonnes`)."""
     return UNIT_OF.get(plain(raw)) or normalise_unit(raw)
@@ -152,6 +163,8 @@ class PlannedFlow:
     frequency: str | None
     description: str | None
     quantity_private: bool
+    transport_by: str | None = None  # shared.nomenclatures.TRANSPORT_BY
+    transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -303,6 +316,13 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
             check_flow(unit, frequency)
         except RuleBroken as exc:
             errors["frequency"] = exc.message
+    transport = {}
+    for column, known, labels in (("transport_by", TRANSPORT_BY_OF, TRANSPORT_BY),
+                                  ("transport_means", TRANSPORT_MEANS_OF, TRANSPORT_MEANS)):
+        if raw := cells.get(column, "").strip():
+            transport[column] = known.get(plain(raw))
+            if transport[column] is None:
+                errors[column] = f"« {raw} » inconnu : {words(tuple(labels.values()))}."
     details = cells.get("details", "").strip() or None
     if details and len(details) > 5000:
         errors["details"] = "5 000 caractères au plus."
@@ -327,7 +347,8 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
                                        postcode=postcode, contact_name=contact_name, contact_email=email,
                                        diagnosed_on=diagnosed_on)
     flow = PlannedFlow(organisation_key=key, kind=kind_of_flow, title=title, quantity_value=quantity,
-                       quantity_unit=unit, frequency=frequency, description=details, quantity_private=private)
+                       quantity_unit=unit, frequency=frequency, description=details, quantity_private=private,
+                       **transport)
     return organisation, flow
 
 

@@ -136,7 +136,8 @@ def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: da
                      if plain(listing.title) == plain(flow.title)), None)
     values = {"title": flow.title, "quantity_value": flow.quantity_value, "quantity_unit": flow.quantity_unit,
               "frequency": flow.frequency, "description": flow.description,
-              "private_fields": ["quantity"] if flow.quantity_private else []}
+              "private_fields": ["quantity"] if flow.quantity_private else [],
+              "transport_by": flow.transport_by, "transport_means": flow.transport_means}
     if existing is None:
         draft = Listing(organisation_id=org.id, kind=flow.kind, status="draft", expires_at=today + DEFAULT_VALIDITY,
                         **values)  # type: ignore[arg-type]

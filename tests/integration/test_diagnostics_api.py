@@ -145,6 +145,16 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     assert listing_events(offers)[5][1] == sawdust.id
 
 
+def test_who_carries_and_with_what_reach_the_imported_flows(offers: Offers) -> None:
+    """Issue 21, point 5: the file's « Qui transporte » and « Avec quoi » become the drafts' transport."""
+    done = upload(offers, animateur(offers), "Organisation;Commune;Email du contact;Sens;Ressource;Qui transporte;"
+                  "Avec quoi\nGAEC des Bertranges;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;"
+                  "le cédant livre;tracteur et remorque\n")
+    assert done.status_code == 200 and done.json()["flows_created"] == 1, done.text
+    [manure] = imported(offers)[1]
+    assert (manure.transport_by, manure.transport_means) == ("giver", "tractor_trailer")
+
+
 def test_only_an_animateur_imports_and_what_a_company_did_itself_stays_its_own(offers: Offers) -> None:
     company = confirmed(offers, "sophie@scierie.example", name="Scierie du Val", siret="73282932000074",
                         commune="Prémery", postcode="58700")

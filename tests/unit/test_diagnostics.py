@@ -110,6 +110,21 @@ Laiterie;Prémery;l@laiterie.example;entrant;Eau chaude;3;kW;par mois;peut-être
     assert "en continu" in plan.rows[2].errors["frequency"]
 
 
+def test_who_carries_and_with_what_are_read_from_their_labels_or_common_words() -> None:
+    """Issue 21, point 5: « Qui transporte » and « Avec quoi » in the diagnostics file."""
+    plan = preview_of("""Organisation;Commune;Email du contact;Sens;Ressource;Qui transporte;Avec quoi
+Ferme;Prémery;f@ferme.example;sortant;Fumier;le cédant livre;Tracteur et remorque
+Ferme;Prémery;f@ferme.example;entrant;Paille;preneur;camion
+Ferme;Prémery;f@ferme.example;entrant;Sciure;le voisin;brouette
+""")
+    manure, straw = (plan.flows[("nom:ferme|58218", kind, title)] for kind, title in (("offer", "fumier"),
+                                                                                         ("need", "paille")))
+    assert (manure.transport_by, manure.transport_means) == ("giver", "tractor_trailer")
+    assert (straw.transport_by, straw.transport_means) == ("taker", "truck")
+    assert set(plan.rows[2].errors) == {"transport_by", "transport_means"}
+    assert "« le voisin » inconnu : « le cédant livre »" in plan.rows[2].errors["transport_by"]
+
+
 @pytest.mark.parametrize(("content", "name", "message"), [
     (b"", "vide.csv", "vide"), (b"PK\x03\x04pas un zip", "faux.xlsx", "illisible"),
     (b"\xd0\xcf\x11\xe0", "ancien.xls", ".xlsx ou en .csv")])
