@@ -18,7 +18,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from offers.domain import RuleBroken, check_flow, check_naf, check_siret
 from shared.geo import Gazetteer, PlaceError
-from shared.nomenclatures import ORGANISATION_KINDS, TRANSPORT_BY, TRANSPORT_MEANS
+from shared.nomenclatures import LISTING_COMPLEMENT, ORGANISATION_KINDS, TRANSPORT_BY, TRANSPORT_MEANS
 from shared.units import FREQUENCY_LABELS, UNITS, normalise_unit
 
 
@@ -44,6 +44,9 @@ COLUMNS = (
     Column("quantity", "Quantité", False, "nombre, ex. 12,5"),
     Column("unit", "Unité", False, ", ".join(singular for singular, _ in UNITS.values())),
     Column("frequency", "Fréquence", False, ", ".join(FREQUENCY_LABELS.values())),
+    Column("site", "Site", False, "l'établissement d'où part ou où va le flux, s'il n'est pas à l'adresse"),
+    Column("site_commune", "Commune du site", False, "obligatoire avec un site"),
+    Column("swap", "En échange de", False, "la ressource d'une autre ligne de l'organisation, en sens inverse"),
     Column("transport_by", "Qui transporte", False, " ; ".join(TRANSPORT_BY.values())),
     Column("transport_means", "Avec quoi", False, " ; ".join(TRANSPORT_MEANS.values())),
     Column("details", "Qualité et précisions", False, "montrées après accord des deux parties"),
@@ -165,6 +168,9 @@ class PlannedFlow:
     quantity_private: bool
     transport_by: str | None = None  # shared.nomenclatures.TRANSPORT_BY
     transport_means: str | None = None  # shared.nomenclatures.TRANSPORT_MEANS
+    site: str | None = None  # the organisation's other establishment it is posted from (None: its address)
+    site_insee: str | None = None
+    swap: str | None = None  # « en échange de »: the plain title of another flow of the organisation
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -316,13 +322,28 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
             check_flow(unit, frequency)
         except RuleBroken as exc:
             errors["frequency"] = exc.message
-    transport = {}
+    extra: dict[str, str | None] = {}  # transport, site and swap, as PlannedFlow names them
     for column, known, labels in (("transport_by", TRANSPORT_BY_OF, TRANSPORT_BY),
                                   ("transport_means", TRANSPORT_MEANS_OF, TRANSPORT_MEANS)):
         if raw := cells.get(column, "").strip():
-            transport[column] = known.get(plain(raw))
-            if transport[column] is None:
+            extra[column] = known.get(plain(raw))
+            if extra[column] is None:
                 errors[column] = f"« {raw} » inconnu : {words(tuple(labels.values()))}."
+    site = cells.get("site", "").strip()[:120] or None
+    if site is not None:
+        if not (site_commune := cells.get("site_commune", "").strip()):
+            errors["site_commune"] = "Obligatoire avec un site."
+        else:
+            try:
+                site_place = gazetteer.resolve(site_commune, None)
+            except PlaceError as exc:
+                errors["site_commune"] = str(exc)
+            else:
+                extra["site_insee"] = site_place.insee
+                if epci is not None and site_place.epci != epci:
+                    errors["site_commune"] = f"{site_place.name} n'est pas dans votre intercommunalité."
+    if swap := plain(cells.get("swap", "")):
+        extra["swap"] = swap
     details = cells.get("details", "").strip() or None
     if details and len(details) > 5000:
         errors["details"] = "5 000 caractères au plus."
@@ -348,7 +369,7 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
                                        diagnosed_on=diagnosed_on)
     flow = PlannedFlow(organisation_key=key, kind=kind_of_flow, title=title, quantity_value=quantity,
                        quantity_unit=unit, frequency=frequency, description=details, quantity_private=private,
-                       **transport)
+                       site=site, **extra)
     return organisation, flow
 
 
@@ -395,4 +416,8 @@ def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: G
             row.errors["resource"] = f"Déjà à la ligne {flow_line[flow.key]} pour cette organisation et ce sens."
         elif not row.errors:
             flows[flow.key], flow_line[flow.key] = flow, line
+    for flow_key, flow in flows.items():  # « en échange de » names a flow of the same organisation, the other way
+        if flow.swap and (flow.organisation_key, LISTING_COMPLEMENT[flow.kind], flow.swap) not in flows:
+            next(row for row in rows if row.line == flow_line[flow_key]).errors["swap"] = (
+                f"Aucune ligne de cette organisation en sens inverse pour la ressource « {flow.swap} ».")
     return Preview(rows=rows, problems=problems, organisations=organisations, flows=flows)

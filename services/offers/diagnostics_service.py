@@ -27,7 +27,7 @@ from offers import erasure
 from offers.accounts_service import Conflict, check_link, stage_link, user_by_email
 from offers.diagnostics import PlannedFlow, PlannedOrganisation, Preview, organisation_key, plain
 from offers.domain import DEFAULT_VALIDITY
-from offers.models import Listing, LoginLink, Organisation, UserAccount
+from offers.models import Listing, LoginLink, Organisation, Site, UserAccount
 from offers.service import (
     PRODUCER,
     locate,
@@ -36,9 +36,11 @@ from offers.service import (
     stage_organisation,
     stage_snapshot,
 )
+from offers.sites import named
 from shared import topics
 from shared.events import new_event
 from shared.geo import Gazetteer
+from shared.nomenclatures import LISTING_COMPLEMENT
 from shared.outbox import add_event
 
 
@@ -129,15 +131,38 @@ def invite(session: Session, org: Organisation, planned: PlannedOrganisation, no
     done.invited += 1
 
 
-def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: date, done: Imported) -> None:
+def listing_titled(session: Session, org: Organisation, kind: str, title: str) -> Listing | None:
+    """The organisation's listing of this kind whose title reads as `title` (case and accents aside)."""
+    return next((listing for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
+                                                                            Listing.kind == kind))
+                 if plain(listing.title) == plain(title)), None)
+
+
+def site_of(session: Session, org: Organisation, flow: PlannedFlow, gazetteer: Gazetteer) -> Site | None:
+    """The establishment the file names for the flow: the organisation's site of that name, or a new one there."""
+    if flow.site is None:
+        return None
+    site = named(session, org, flow.site)
+    if site is None:
+        site = Site(organisation_id=org.id, name=flow.site)
+        locate(site, SimpleNamespace(commune=None, postcode=None, insee=flow.site_insee, lat=None,  # type: ignore[arg-type]
+                                     lon=None), gazetteer, "du site")
+        session.add(site)
+        session.flush()
+    return site
+
+
+def write_flow(session: Session, org: Organisation, flow: PlannedFlow, today: date, done: Imported,
+               gazetteer: Gazetteer) -> None:
     """Create or update the draft of `flow`; a flow the organisation already confirmed is its own."""
-    existing = next((listing for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
-                                                                                Listing.kind == flow.kind))
-                     if plain(listing.title) == plain(flow.title)), None)
+    existing = listing_titled(session, org, flow.kind, flow.title)
+    site = site_of(session, org, flow, gazetteer)
+    counterpart = listing_titled(session, org, LISTING_COMPLEMENT[flow.kind], flow.swap) if flow.swap else None
     values = {"title": flow.title, "quantity_value": flow.quantity_value, "quantity_unit": flow.quantity_unit,
               "frequency": flow.frequency, "description": flow.description,
               "private_fields": ["quantity"] if flow.quantity_private else [],
-              "transport_by": flow.transport_by, "transport_means": flow.transport_means}
+              "transport_by": flow.transport_by, "transport_means": flow.transport_means,
+              "site_id": site.id if site else None, "counterpart_id": counterpart.id if counterpart else None}
     if existing is None:
         draft = Listing(organisation_id=org.id, kind=flow.kind, status="draft", expires_at=today + DEFAULT_VALIDITY,
                         **values)  # type: ignore[arg-type]
@@ -168,10 +193,12 @@ def import_diagnostics(session: Session, importer: Organisation, plan: Preview, 
         organisations[key] = write_organisation(session, find(session, planned), planned, importer.id,
                                                 gazetteer, now, done)
     session.flush()  # the new organisations' ids, for their flows
-    for flow in plan.flows.values():
+    # A flow « en échange de » another after that one, which it then names.
+    for flow in sorted(plan.flows.values(), key=lambda planned: planned.swap is not None):
         org = organisations[flow.organisation_key]
         if org is not None:
-            write_flow(session, org, flow, now.date(), done)
+            write_flow(session, org, flow, now.date(), done, gazetteer)
+            session.flush()
     return done
 
 

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from offers.accounts_service import appoint
 from offers.diagnostics_service import INVITATION_RETENTION, purge_unanswered_invitations
 from offers.main import create_app
-from offers.models import Listing, Organisation, UserAccount
+from offers.models import Listing, Organisation, Site, UserAccount
 from sqlalchemy import select
 from sqlmodel import Session
 
@@ -145,14 +145,23 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     assert listing_events(offers)[5][1] == sawdust.id
 
 
-def test_who_carries_and_with_what_reach_the_imported_flows(offers: Offers) -> None:
-    """Issue 21, point 5: the file's « Qui transporte » and « Avec quoi » become the drafts' transport."""
-    done = upload(offers, animateur(offers), "Organisation;Commune;Email du contact;Sens;Ressource;Qui transporte;"
-                  "Avec quoi\nGAEC des Bertranges;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;"
-                  "le cédant livre;tracteur et remorque\n")
-    assert done.status_code == 200 and done.json()["flows_created"] == 1, done.text
-    [manure] = imported(offers)[1]
+def test_site_swap_and_transport_reach_the_imported_flows(offers: Offers) -> None:
+    """Issue 21, point 6: the file's « Site », « En échange de », « Qui transporte » and « Avec quoi »."""
+    done = upload(offers, animateur(offers), "Organisation;Commune;Email du contact;Sens;Ressource;Site;"
+                  "Commune du site;En échange de;Qui transporte;Avec quoi\n"
+                  "GAEC des Bertranges;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;"
+                  "Stabulation de Prémery;Prémery;PAILLE;le cédant livre;tracteur et remorque\n"
+                  "GAEC des Bertranges;Champlemy;gaec@bertranges.example;entrant;Paille;;;;;\n")
+    assert done.status_code == 200 and done.json()["flows_created"] == 2, done.text
+    manure, straw = sorted(imported(offers)[1], key=lambda listing: listing.kind != "offer")
     assert (manure.transport_by, manure.transport_means) == ("giver", "tractor_trailer")
+    assert manure.counterpart_id == straw.id and straw.site_id is None
+    with Session(offers.engine) as session:
+        site = session.get(Site, manure.site_id)
+        assert site is not None and (site.name, site.commune) == ("Stabulation de Prémery", "Prémery")
+        published = [json.loads(e.value)["payload"] for e in session.exec(
+            select(OutboxMessage).where(OutboxMessage.key == manure.id)).scalars()]
+    assert published[-1]["insee"] == site.insee and published[-1]["counterpart_id"] == straw.id
 
 
 def test_only_an_animateur_imports_and_what_a_company_did_itself_stays_its_own(offers: Offers) -> None:

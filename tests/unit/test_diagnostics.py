@@ -125,6 +125,18 @@ Ferme;Prémery;f@ferme.example;entrant;Sciure;le voisin;brouette
     assert "« le voisin » inconnu : « le cédant livre »" in plan.rows[2].errors["transport_by"]
 
 
+def test_a_site_needs_its_commune_and_a_swap_names_a_flow_of_the_organisation_the_other_way() -> None:
+    plan = preview_of("""Organisation;Commune;Email du contact;Sens;Ressource;Site;Commune du site;En échange de
+Ferme;Prémery;f@ferme.example;sortant;Fumier;Stabulation;;Paille
+Ferme;Prémery;f@ferme.example;sortant;Foin;;;Fumier
+Ferme;Prémery;f@ferme.example;entrant;Paille;Hangar;Trifouillis-les-Oies;
+""")
+    assert plan.rows[0].errors == {"site_commune": "Obligatoire avec un site."}
+    assert plan.rows[1].errors == {"swap": "Aucune ligne de cette organisation en sens inverse pour la ressource "
+                                           "« fumier »."}  # Fumier is an offer too: no exchange between two offers
+    assert set(plan.rows[2].errors) == {"site_commune"}
+
+
 @pytest.mark.parametrize(("content", "name", "message"), [
     (b"", "vide.csv", "vide"), (b"PK\x03\x04pas un zip", "faux.xlsx", "illisible"),
     (b"\xd0\xcf\x11\xe0", "ancien.xls", ".xlsx ou en .csv")])
