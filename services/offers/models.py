@@ -274,6 +274,13 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 
 
+def stays(value: object) -> object:
+    """A field that may change but not go: null is refused in a change."""
+    if value is None:
+        raise ValueError("ce champ peut changer mais pas être vidé")
+    return value
+
+
 class OrganisationCreate(Input):
     name: Text = PydanticField(min_length=2, max_length=200)
     kind: OrganisationKind
@@ -302,13 +309,8 @@ class OrganisationUpdate(Input):
     lon: float | None = PydanticField(default=None, ge=-180, le=180)
     contact_email: EmailStr | None = None
 
-    @field_validator("name", "kind", "contact_email")
-    @classmethod
-    def stays(cls, value: object) -> object:
-        """An organisation always has a name, a kind and a contact address: they may change, not go."""
-        if value is None:
-            raise ValueError("ce champ peut changer mais pas être vidé")
-        return value
+    # An organisation always has a name, a kind and a contact address: they may change, not go.
+    _stay = field_validator("name", "kind", "contact_email")(stays)
 
 
 class SiteCreate(Input):
@@ -329,12 +331,7 @@ class SiteUpdate(SiteCreate):
 
     name: Text | None = PydanticField(default=None, min_length=2, max_length=120)  # type: ignore[assignment]
 
-    @field_validator("name")
-    @classmethod
-    def stays(cls, value: object) -> object:
-        if value is None:
-            raise ValueError("ce champ peut changer mais pas être vidé")
-        return value
+    _stay = field_validator("name")(stays)
 
 
 class SitePublic(BaseModel):
