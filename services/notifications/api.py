@@ -92,9 +92,12 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
             select(Preference).where(Preference.organisation_id == caller.organisation_id))}
         return {kind: stored.get(kind, "instant") for kind in MESSAGE_KINDS}
 
-    @router.put("/api/v1/notifications/preferences", responses=problems(400), tags=["notifications"])
+    @router.put("/api/v1/notifications/preferences", responses=problems(400, 403), tags=["notifications"])
     def set_preferences(changes: dict[str, str], caller: CallerDep, session: SessionDep) -> dict[str, str]:
-        """Change the mode of some kinds of message."""
+        """Change the mode of some kinds of message (the organisation's administrators: they are its emails)."""
+        if caller.role == "member":
+            raise HTTPException(403, detail="Seuls les administrateurs de l'organisation changent ses envois "
+                                            "d'emails : demandez-le à l'un d'eux.")
         for kind, mode in changes.items():
             if kind not in MESSAGE_KINDS:
                 raise field_error(kind, f"Type de message inconnu ; attendus : {', '.join(MESSAGE_KINDS)}.")

@@ -158,6 +158,15 @@ def test_the_portal_removes_a_colleague_and_a_user_leaves(stack: Stack) -> None:
             assert invited.status_code == 201, invited.text
         joined = client.post(httpx.URL(account_link(stack, f"lea-{suffix}@retournac.example")).raw_path.decode())
         lea_cookie = "boucle_session=" + session_cookie(joined)
+        # A member reads the organisation's email settings, its administrators change them (issue 18, low).
+        lea_csrf = client.get("/api/v1/session", headers={"Cookie": lea_cookie}).json()["csrf_token"]
+        off = client.put("/api/v1/notifications/preferences", json={"match_proposed": "off"},
+                         headers={"Cookie": lea_cookie, "X-CSRF-Token": lea_csrf})
+        assert off.status_code == 403 and "Seuls les administrateurs" in off.json()["detail"]
+        assert client.get("/api/v1/notifications/preferences", headers={"Cookie": lea_cookie}).json()[
+            "match_proposed"] == "instant"
+        assert client.put("/api/v1/notifications/preferences", json={"match_proposed": "daily"},
+                          headers={**admin, **csrf}).json()["match_proposed"] == "daily"
         page = client.get("/organisation", headers=admin)
         paul_id = next(u["id"] for u in client.get("/api/v1/organisations/me/users", headers=admin).json()
                        if u["name"].startswith("Paul"))
