@@ -352,6 +352,16 @@ def test_without_its_link_each_exchange_of_a_swap_stands_on_its_own(engine: Engi
     assert unlinked.retracted == ["swap:a1:b1:b2:a2"] and [p.key for p in unlinked.proposed] == ["pair:a1:b1"]
 
 
+def test_a_link_dropped_while_its_listing_was_out_of_the_index_makes_no_swap(engine: Engine) -> None:
+    """Matching's catch-up takes a closed listing out of the index directly; back without its link, it is no swap."""
+    engine.apply(listing("a2", "need", "Carton pour expédier", org="scierie"))
+    engine.apply(listing("a1", "offer", "Sciure", org="scierie", counterpart_id="a2"))
+    engine.index.remove("a1")
+    engine.load(listing("a1", "offer", "Sciure", org="scierie", revision=2))
+    swap_world(engine)
+    assert all(key.startswith("pair:") for key in engine.store.known)  # type: ignore[attr-defined]
+
+
 def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(engine: Engine) -> None:
     engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t",
                          frequency="monthly", quantity_private=True))

@@ -150,8 +150,8 @@ class Engine:
 
         A paused listing (`retract=False`) leaves the index only: the proposals already made
         stand and can still be answered; once resumed, it is proposed to newcomers again."""
-        self.index.remove(listing_id)
         self._unlink(listing_id)
+        self.index.remove(listing_id)
         changes = Changes()
         for known in self.store.open_of(listing_id) if retract else []:
             self._retract(known.key, changes)
@@ -178,8 +178,10 @@ class Engine:
         """The listings of its organisation it is swapped against: the one it names, and those naming it."""
         ids = {profile.listing.counterpart_id, *self._named_by.get(profile.id, ())} - {None}
         found = [self.index.profiles.get(i) for i in sorted(ids)]
+        # (`_named_by` may hold a listing that no longer names it: removed from the index directly, it kept its entry)
         return [p for p in found if p is not None and p.listing.organisation_id == profile.listing.organisation_id
-                and p.listing.kind == COMPLEMENT[profile.listing.kind] and p.active_on(self.today)]
+                and p.listing.kind == COMPLEMENT[profile.listing.kind] and p.active_on(self.today)
+                and (p.id == profile.listing.counterpart_id or p.listing.counterpart_id == profile.id)]
 
     def swap_back(self, fit: PairFit) -> PairFit | None:
         """The best exchange the other way between the two organisations of `fit`, when either of them said that its
