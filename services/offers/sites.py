@@ -12,10 +12,9 @@ from sqlmodel import Session, select
 
 from offers.domain import RuleBroken, check_siret
 from offers.models import Listing, Organisation, Site, SiteCreate, SitePublic, SiteUpdate
-from offers.service import NotFound, locate, stage_revision
+from offers.service import LOCATION_FIELDS, NotFound, locate, stage_revision
 from shared.geo import Gazetteer
 
-LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}
 WHOSE = "du site"
 LIVE = ("draft", "active", "paused")  # a site with listings in these statuses cannot be deleted
 
