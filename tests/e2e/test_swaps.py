@@ -34,13 +34,18 @@ def test_straw_for_manure_is_proposed_once_as_a_swap_and_each_farm_answers_once(
         assert client.get(f"/api/v1/listings/{straw}", headers=grain).json()["counterpart_id"] == manure_wanted
         post(client, cattle, kind="offer", title="Fumier de bovins", radius_km=20)
         post(client, cattle, kind="need", title="Paille pour la litière des vaches", radius_km=20)
+        retracted = wait_until(lambda: client.get("/api/v1/matches", headers=cattle,
+                                                  params={"status": "retracted"}).json(), timeout=30)
 
-        [swap] = wait_until(lambda: client.get("/api/v1/matches", headers=cattle).json(), timeout=30)
+        # Its manure meets the grain farm's need before its need for straw is posted: that pair is proposed, then gives
+        # way to the swap once both exchanges exist.
+        [swap] = wait_until(lambda: (found := client.get("/api/v1/matches", headers=cattle).json())
+                            and all(m["kind"] == "swap" for m in found) and found, timeout=30)
         assert swap["kind"] == "swap" and swap["counterpart"] is None
         assert sorted(m["title"] for m in swap["members"]) == ["Fumier pour nos parcelles", "Paille de blé en bottes"]
         assert "Échange possible" in swap["explanation"] and "Coteaux" not in str(swap)
         [same] = client.get("/api/v1/matches", headers=grain).json()  # one match for each farm, not one per listing
-        assert same["id"] == swap["id"]
+        assert same["id"] == swap["id"] and [m["kind"] for m in retracted] == ["pair"]
         subject = "Échange possible : votre « Paille de blé en bottes » contre « Fumier de bovins »"
         assert wait_until(lambda: any(m["to"] == grain_email and m["subject"] == subject for m in mailbox(stack)))
 
