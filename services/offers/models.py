@@ -274,6 +274,14 @@ def _no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(_no_nul)]
 
 
+# Where an organisation or one of its sites is: a commune (its postcode or INSEE code), exact coordinates if wished.
+Commune = Annotated[Text, PydanticField(max_length=120)]
+Postcode = Annotated[str, PydanticField(pattern=r"^\d{5}$")]
+Insee = Annotated[str, PydanticField(pattern=r"^(\d{5}|2[AB]\d{3})$")]
+Latitude = Annotated[float, PydanticField(ge=-90, le=90)]
+Longitude = Annotated[float, PydanticField(ge=-180, le=180)]
+
+
 def stays(value: object) -> object:
     """A field that may change but not go: null is refused in a change."""
     if value is None:
@@ -286,11 +294,11 @@ class OrganisationCreate(Input):
     kind: OrganisationKind
     siret: Text | None = None
     naf_code: Text | None = None
-    commune: Text | None = PydanticField(default=None, max_length=120)
-    postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
-    insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
-    lat: float | None = PydanticField(default=None, ge=-90, le=90)
-    lon: float | None = PydanticField(default=None, ge=-180, le=180)
+    commune: Commune | None = None
+    postcode: Postcode | None = None
+    insee: Insee | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     contact_email: EmailStr
 
 
@@ -302,11 +310,11 @@ class OrganisationUpdate(Input):
     kind: OrganisationKind | None = None
     siret: Text | None = None
     naf_code: Text | None = None
-    commune: Text | None = PydanticField(default=None, max_length=120)
-    postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
-    insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
-    lat: float | None = PydanticField(default=None, ge=-90, le=90)
-    lon: float | None = PydanticField(default=None, ge=-180, le=180)
+    commune: Commune | None = None
+    postcode: Postcode | None = None
+    insee: Insee | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     contact_email: EmailStr | None = None
 
     # An organisation always has a name, a kind and a contact address: they may change, not go.
@@ -319,11 +327,11 @@ class SiteCreate(Input):
 
     name: Text = PydanticField(min_length=2, max_length=120)
     siret: Text | None = None
-    commune: Text | None = PydanticField(default=None, max_length=120)
-    postcode: str | None = PydanticField(default=None, pattern=r"^\d{5}$")
-    insee: str | None = PydanticField(default=None, pattern=r"^(\d{5}|2[AB]\d{3})$")
-    lat: float | None = PydanticField(default=None, ge=-90, le=90)
-    lon: float | None = PydanticField(default=None, ge=-180, le=180)
+    commune: Commune | None = None
+    postcode: Postcode | None = None
+    insee: Insee | None = None
+    lat: Latitude | None = None
+    lon: Longitude | None = None
 
 
 class SiteUpdate(SiteCreate):
