@@ -38,6 +38,7 @@ ANIMATING_KINDS = ("public_body", "syndicate")
 LISTING_KINDS = {"offer": "offre", "need": "besoin", "share": "partage", "pool": "mutualisation"}
 # The kind that answers each kind: what matching pairs, and what a listing may be swapped against.
 LISTING_COMPLEMENT = {"offer": "need", "need": "offer", "share": "pool", "pool": "share"}
+SUPPLY_KINDS = ("offer", "share")  # the kinds that give (an offer, a share lent); the others take
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # When a listing is available (an offer, a share) or wanted (a need, a pool): days of the week and months of the year.

@@ -17,6 +17,7 @@ from shared.events import (
     SynergyQuiet,
     TerritoryWeeklySummary,
 )
+from shared.nomenclatures import SUPPLY_KINDS
 
 
 @dataclass(frozen=True)
@@ -32,9 +33,6 @@ def environment() -> Environment:
     return Environment(loader=PackageLoader("notifications", "templates"),
                        autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
                        trim_blocks=True, lstrip_blocks=True)
-
-
-SUPPLY_KINDS = ("offer", "share")
 
 
 def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:

@@ -36,6 +36,7 @@ QUALITIES = {"temperature_c": (-60.0, 1500.0, "La température (°C)"), "pressur
 # "draft": a flow of an imported diagnostic, published held (matched, its proposals shown to the animateur only)
 # until its organisation confirms it.
 LISTING_STATUSES = ("draft", "active", "paused", "withdrawn", "expired")
+LIVE_STATUSES = ("draft", "active", "paused")  # not closed: matching knows it, it may come back on line
 STATUS_LABELS = {"draft": "à confirmer", "active": "en ligne", "paused": "en pause", "withdrawn": "retirée",
                  "expired": "expirée"}
 # What each action needs: a paused listing is out of matching but can still be edited, renewed or closed.

@@ -15,7 +15,7 @@ from sqlmodel import Session, col, delete, select
 from offers import accounts
 from offers.accounts import NotAllowed, Principal
 from offers.accounts_service import Conflict
-from offers.domain import RuleBroken
+from offers.domain import LIVE_STATUSES, RuleBroken
 from offers.models import (
     ApiToken,
     DismissedSuggestion,
@@ -35,7 +35,6 @@ from shared import topics
 from shared.events import OrganisationErased, UserRoleChanged, new_event
 from shared.outbox import OutboxMessage, add_event
 
-KNOWN_TO_MATCHING = ("draft", "active", "paused")  # a listing in any other status was withdrawn or expired already
 REMOVED = "removed"  # the role a removed user holds in `user.role_changed`: none
 
 
@@ -49,7 +48,7 @@ def erase(session: Session, org: Organisation) -> None:
     # Its events, sent or not (an unsent one would carry its data after the erasure), keyed by it or its listings.
     session.exec(delete(OutboxMessage).where(col(OutboxMessage.key).in_([org.id, *listing_ids])))
     for listing in listings:
-        if listing.status in KNOWN_TO_MATCHING:
+        if listing.status in LIVE_STATUSES:  # any other was withdrawn or expired already
             next_revision(session, listing)
             stage_closed(session, "listing.withdrawn", listing)
     session.flush()

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, delete, select, update
 from offers.domain import (
     CLOSED_LISTING_RETENTION,
     DEFAULT_VALIDITY,
+    LIVE_STATUSES,
     QUALITIES,
     RuleBroken,
     check_abp_category,
@@ -290,7 +291,7 @@ def purge_closed_listings(session: Session, now: datetime) -> int:
 def open_suggestions(session: Session, org: Organisation) -> list[Suggestion]:
     """The typical flows of the organisation's activity it has neither posted (in any live status) nor dismissed."""
     posted = set(session.exec(select(Listing.ewc_code).where(
-        Listing.organisation_id == org.id, col(Listing.status).in_(("draft", "active", "paused")))).all())
+        Listing.organisation_id == org.id, col(Listing.status).in_(LIVE_STATUSES))).all())
     dismissed = set(session.exec(select(DismissedSuggestion.ewc_code).where(
         DismissedSuggestion.organisation_id == org.id)).all())
     return [s for s in typical_flows(org.naf_code) if s.ewc_code not in posted | dismissed]
@@ -511,7 +512,7 @@ def check_counterpart(session: Session, org: Organisation, listing: Listing, cou
         return None
     other = session.get(Listing, counterpart_id)
     if other is None or other.organisation_id != org.id or other.id == listing.id \
-            or other.status not in ("draft", "active", "paused"):
+            or other.status not in LIVE_STATUSES:
         raise RuleBroken("counterpart_id", f"Annonce « {counterpart_id} » inconnue parmi les annonces en ligne de "
                                            "votre organisation : l'échange se fait contre l'une d'elles.")
     if other.kind != LISTING_COMPLEMENT[listing.kind]:

@@ -10,13 +10,12 @@ from __future__ import annotations
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from offers.domain import RuleBroken, check_siret
+from offers.domain import LIVE_STATUSES, RuleBroken, check_siret
 from offers.models import Listing, Organisation, Site, SiteCreate, SitePublic, SiteUpdate
 from offers.service import LOCATION_FIELDS, NotFound, locate, stage_revision
 from shared.geo import Gazetteer
 
 WHOSE = "du site"
-LIVE = ("draft", "active", "paused")  # a site with listings in these statuses cannot be deleted
 
 
 class SiteInUse(Exception):
@@ -109,7 +108,7 @@ def delete_site(session: Session, org: Organisation, site_id: str) -> None:
     expired listings fall back to the organisation's address."""
     site = own_site(session, org, site_id)
     listings = session.exec(select(Listing).where(Listing.site_id == site.id)).all()
-    if any(listing.status in LIVE for listing in listings):
+    if any(listing.status in LIVE_STATUSES for listing in listings):
         raise SiteInUse
     for listing in listings:
         listing.site_id = None

@@ -50,7 +50,7 @@ from shared.events import (
     new_event,
     payload_of,
 )
-from shared.nomenclatures import WASTE_STATUSES
+from shared.nomenclatures import SUPPLY_KINDS, WASTE_STATUSES
 from shared.outbox import add_event
 
 PRODUCER = "reporting"
@@ -81,7 +81,7 @@ def suggested_flow(session: Session, synergy_id: str) -> dict[str, Any]:
     """The transport with the exchange as its parties' listings said it (the giver's first), for a new flow."""
     listings = [session.get(KnownListing, party.listing_id) for party in session.exec(
         select(SynergyParty).where(SynergyParty.synergy_id == synergy_id)) if party.listing_id]
-    said = sorted((row.kind not in ("offer", "share"), row.transport_means) for row in listings
+    said = sorted((row.kind not in SUPPLY_KINDS, row.transport_means) for row in listings
                    if row is not None and row.transport_means in VEHICLE_FOR_MEANS)
     return {"transport_after": {"vehicle": VEHICLE_FOR_MEANS[said[0][1]]}} if said else {}
 
@@ -95,7 +95,7 @@ def open_from_match(session: Session, payload: MatchConcluded) -> Synergy | None
     # One party per organisation: in a swap each has two listings, and the one it gives stands for it.
     giving: dict[str, MatchParty] = {}
     for party in payload.parties:
-        if party.organisation_id not in giving or party.kind in ("offer", "share"):
+        if party.organisation_id not in giving or party.kind in SUPPLY_KINDS:
             giving[party.organisation_id] = party
     synergy_type: SynergyType = (
         "mutualisation" if kinds & MUTUALISING_KINDS or len(giving) > 2 else "substitution")

@@ -30,7 +30,7 @@ from reporting.models import (
     WorkshopParticipant,
 )
 from shared.events import SynergyPartyRef
-from shared.nomenclatures import LISTING_KINDS
+from shared.nomenclatures import LISTING_KINDS, SUPPLY_KINDS
 
 CHOICES = {"kept": "retenue", "merged": "fusionnée", "set_aside": "écartée"}
 STANDING = ("proposed", "accepted")  # a declined or retracted proposal is no piste any more
@@ -104,7 +104,7 @@ def synergy_type_of(pistes: Sequence[Piste]) -> str:
 def resource_of(pistes: Sequence[Piste]) -> str:
     """What the piste is about: the first offer's title (the shared resource of a group), else the first listing."""
     parties = [party for piste in pistes for party in piste.parties]
-    offer = next((party for party in parties if party.listing_kind in ("offer", "share")), parties[0])
+    offer = next((party for party in parties if party.listing_kind in SUPPLY_KINDS), parties[0])
     return offer.listing_title[:200]
 
 

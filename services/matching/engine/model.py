@@ -7,11 +7,11 @@ from datetime import date
 from typing import TYPE_CHECKING, Literal
 
 from shared.nomenclatures import LISTING_COMPLEMENT
+from shared.nomenclatures import SUPPLY_KINDS as SUPPLY_KINDS  # the engine reads its vocabulary from here
 
 if TYPE_CHECKING:
     from matching.engine.law import Obligation
 
-SUPPLY_KINDS = ("offer", "share")
 DEMAND_KINDS = ("need", "pool")
 COMPLEMENT = LISTING_COMPLEMENT
 
