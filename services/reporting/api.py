@@ -567,7 +567,8 @@ def commune_count(session: Session, territory: Territory) -> int:
 def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
                 quiet_after: timedelta = QUIET_AFTER) -> SynergyOut:
     parties = []
-    for party in session.exec(select(SynergyParty).where(SynergyParty.synergy_id == synergy.synergy_id)):
+    party_rows = list(session.exec(select(SynergyParty).where(SynergyParty.synergy_id == synergy.synergy_id)))
+    for party in party_rows:
         org = session.get(KnownOrganisation, party.organisation_id)
         parties.append(PartyOut(organisation_id=party.organisation_id, name=org.name if org else "",
                                 role=party.role, commune_insee=org.insee if org else None))
@@ -581,7 +582,7 @@ def synergy_out(session: Session, synergy: Synergy, *, detail: bool = False,
         abandon_reason=synergy.abandon_reason, notes=synergy.notes, opened_at=synergies.aware(synergy.opened_at),
         updated_at=synergies.aware(synergy.updated_at), parties=parties,
         regulatory=RegulatoryOut.model_validate(synergies.regulatory_view(session, synergy)),
-        suggested_flow=synergies.suggested_flow(session, synergy.synergy_id))
+        suggested_flow=synergies.suggested_flow(session, party_rows))
     if detail:
         out.history = [MoveOut(from_stage=m.from_stage, to_stage=m.to_stage, reason=m.reason, note=m.note,
                                by=m.actor_name, at=synergies.aware(m.at))

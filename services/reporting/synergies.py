@@ -77,10 +77,9 @@ VEHICLE_FOR_MEANS = {"van": "van_3_5t", "tractor_trailer": "tractor", "truck": "
                      "tanker": "rigid_19t", "refrigerated": "rigid_12t"}
 
 
-def suggested_flow(session: Session, synergy_id: str) -> dict[str, Any]:
+def suggested_flow(session: Session, parties: list[SynergyParty]) -> dict[str, Any]:
     """The transport with the exchange as its parties' listings said it (the giver's first), for a new flow."""
-    listings = [session.get(KnownListing, party.listing_id) for party in session.exec(
-        select(SynergyParty).where(SynergyParty.synergy_id == synergy_id)) if party.listing_id]
+    listings = [session.get(KnownListing, party.listing_id) for party in parties if party.listing_id]
     said = sorted((row.kind not in SUPPLY_KINDS, row.transport_means) for row in listings
                    if row is not None and row.transport_means in VEHICLE_FOR_MEANS)
     return {"transport_after": {"vehicle": VEHICLE_FOR_MEANS[said[0][1]]}} if said else {}
