@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 import httpx
 from fastapi import FastAPI, Header, HTTPException, Request
@@ -71,6 +72,41 @@ def refuse_nul(request: Request) -> None:
     text holding one (it was a 500 there). Routers add it as a dependency."""
     if "\x00" in request.url.path or any("\x00" in key + value for key, value in request.query_params.multi_items()):
         raise HTTPException(400, detail="Caractère NUL interdit dans l'adresse.")
+
+
+def origin_of(url: str) -> str:
+    """The origin of a URL as a browser writes it in `Origin`: scheme and host in lower case, the port only when it
+    is not the scheme's default (`https://Boucle.example:443/x` → `https://boucle.example`); "" if unreadable."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
+    if not scheme or not host:
+        return ""
+    if ":" in host:  # IPv6
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" if port is None or port == default else f"{scheme}://{host}:{port}"
+
+
+def from_another_origin(request: Request, own_origin: str) -> bool:
+    """Whether a browser sent this request from a page that is not ours (`own_origin`, e.g. the public URL's): a
+    form that acts on a visitor's behalf refuses it (login CSRF, issue 18).
+
+    Foreign: `Sec-Fetch-Site: cross-site`; an `Origin` header naming another origin (`null` included: a sandboxed
+    frame, a redirect from elsewhere); `Sec-Fetch-Site: same-site` (a sibling subdomain) unless its `Origin` is
+    ours. A request with neither header is no browser's form from another page (every current browser sends
+    `Origin` with a POST): scripts and tests pass."""
+    site = (request.headers.get("sec-fetch-site") or "").strip().lower()
+    origin = request.headers.get("origin")
+    ours = origin_of(own_origin)
+    if site == "cross-site":
+        return True
+    if origin is not None and (not ours or origin_of(origin) != ours):
+        return True
+    return site == "same-site" and origin is None
 
 
 def field_error(field: str | tuple[str, ...], message: str, *, status_code: int = 422,

@@ -44,7 +44,7 @@ from offers.models import (
 )
 from offers.service import NotFound, drafts
 from shared.geo import Gazetteer
-from shared.http import SESSION_COOKIE, bearer_token, problems, refuse_nul
+from shared.http import SESSION_COOKIE, bearer_token, from_another_origin, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
 from shared.service import ServiceRuntime
@@ -421,8 +421,9 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     @router.post("/liens/compte/{token}")
     def use(token: str, request: Request, session: SessionDep,
             action: Annotated[str | None, Form()] = None) -> Response:
-        # Only our own page's button: another site must not log a visitor into an account of its choosing.
-        if request.headers.get("sec-fetch-site") == "cross-site":
+        # Only our own page's button: another site, or another origin of ours (a sibling subdomain), must not log a
+        # visitor into an account of its choosing.
+        if from_another_origin(request, runtime.settings.public_url):
             return refused("Ce lien s'ouvre depuis votre messagerie, pas depuis un autre site.", 403)
         try:
             user_id, nonce = claims(token)

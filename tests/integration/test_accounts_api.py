@@ -248,6 +248,30 @@ class TestEmailedLinks:
         assert "lien" in answer.text.lower()
         assert offers.log_in()[0] == 403  # still unconfirmed
 
+    @pytest.mark.parametrize("forged", [
+        {"Origin": "https://attaquant.example"},  # another site's form, from a browser without Sec-Fetch-Site
+        {"Origin": "null"},  # a sandboxed frame, or a redirect from elsewhere
+        {"Origin": "https://attaquant.example", "Sec-Fetch-Site": "same-origin"},  # a lying Sec-Fetch-Site
+        {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain, its Origin stripped
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://autre.127.0.0.1.nip.io:8000"},
+        {"Origin": "http://127.0.0.1:8001"},  # the same host, another port: another origin
+    ])
+    def test_a_page_of_another_origin_cannot_log_a_visitor_in(self, offers: Offers,
+                                                             forged: dict[str, str]) -> None:
+        """Issue 18, low: login CSRF was refused only on `Sec-Fetch-Site: cross-site`; any foreign `Origin`, and a
+        same-site request from another origin, are refused too."""
+        offers.sign_up()
+        path = offers.link_path(offers.links("jean@scierie.example")[-1])
+        answer = offers.client.post(path, headers=forged, follow_redirects=False)
+        assert answer.status_code == 403 and "set-cookie" not in answer.headers
+        assert "depuis votre messagerie, pas depuis un autre site" in answer.text
+        assert offers.log_in()[0] == 403  # the link was not spent: the address is still unconfirmed
+        own = offers.settings.public_url.rstrip("/")  # our own page's button, as a browser sends it
+        for headers in ({"Origin": own, "Sec-Fetch-Site": "same-origin"}, {"Origin": own + "/"}):
+            kept = offers.client.post(path, headers=headers, follow_redirects=False)
+            assert kept.status_code in (303, 400), kept.text  # 400 the second time: already used
+        assert offers.log_in()[0] == 200
+
     def test_no_secret_travels_and_the_link_is_made_as_the_email_goes(self, offers: Offers) -> None:
         """#18 finding 2: the event names the link; offers makes its nonce when the mailer asks, keeps only its
         hash, signs it with a key of its own, and answers only the mailer's token."""

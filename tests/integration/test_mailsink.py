@@ -106,7 +106,15 @@ def test_clear_deletes_every_message(tmp_path):
         send_mail(smtp_port)
         forged = client.post("/clear", headers={"Sec-Fetch-Site": "cross-site"})  # another site's form (issue 18)
         assert forged.status_code == 403 and len(client.get("/api/messages").json()) == 1
-        response = client.post("/clear", headers={"Sec-Fetch-Site": "same-origin"})  # the « Tout supprimer » form
+        own = str(client.base_url).rstrip("/")
+        for headers in ({"Origin": "https://attaquant.example"}, {"Origin": "null"},  # a browser without Fetch metadata
+                        {"Origin": own.replace("127.0.0.1", "localhost")},  # another origin of this machine
+                        {"Sec-Fetch-Site": "same-site"},
+                        {"Sec-Fetch-Site": "same-origin", "Origin": "https://attaquant.example"}):
+            forged = client.post("/clear", headers=headers)
+            assert forged.status_code == 403 and "Vidage refusé" in forged.text, headers
+            assert len(client.get("/api/messages").json()) == 1
+        response = client.post("/clear", headers={"Sec-Fetch-Site": "same-origin", "Origin": own})  # « Tout supprimer »
         assert response.status_code == 303 and response.headers["location"] == "/"
         assert client.get("/api/messages").json() == []
 
