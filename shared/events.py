@@ -152,7 +152,8 @@ class AccountLinkRequested(Payload):
     name: str
     # "diagnostic": an organisation an animateur imported is asked to confirm its flows, or to refuse them
     # "review": an animateur asks an organisation to review a diagnostic over a year old
-    purpose: Literal["confirm", "login", "invite", "diagnostic", "review"]
+    # "signup_attempt": someone signed up with this user's address: the user is told, with a login link
+    purpose: Literal["confirm", "login", "invite", "diagnostic", "review", "signup_attempt"]
     link_id: str
 
 

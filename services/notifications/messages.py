@@ -64,7 +64,8 @@ def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list
 ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "Votre lien de connexion à Boucle",
                     "invite": "Vous êtes invité·e sur Boucle",
                     "diagnostic": "Le bilan de flux de votre organisation vous attend sur Boucle",
-                    "review": "Vos flux sur Boucle ont plus d'un an : sont-ils toujours d'actualité ?"}
+                    "review": "Vos flux sur Boucle ont plus d'un an : sont-ils toujours d'actualité ?",
+                    "signup_attempt": "Quelqu'un a tenté de créer un compte Boucle avec votre adresse"}
 
 
 def account_link_context(event: AccountLinkRequested) -> dict[str, Any]:

@@ -157,14 +157,17 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(401, detail="Aucune session ouverte : connectez-vous.")
         return auth.logged
 
-    @router.post("/accounts", status_code=201, response_model=AccountCreated, responses=problems(409))
+    @router.post("/accounts", status_code=201, response_model=AccountCreated)
     def sign_up(data: AccountCreate, session: SessionDep) -> AccountCreated:
-        """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`."""
+        """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`.
+
+        An address that already has an account gets the same answer, and nothing is created: its owner is emailed
+        that someone tried, with a login link (whether an address has an account is not told here)."""
         try:
-            user = service.sign_up(session, data, gazetteer, now())
+            created = service.sign_up(session, data, gazetteer, now())
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        return AccountCreated(organisation_id=user.organisation_id, user_id=user.id)
+        return AccountCreated(organisation_id=created.organisation_id, user_id=created.user_id)
 
     @router.post("/session", response_model=SessionInfo, responses=problems(401, 403, 429))
     def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
@@ -395,6 +398,7 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("offers").get_template("pages/account_link.html")
     titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle",
+              "signup_attempt": "Connexion à Boucle",
               "diagnostic": "Le bilan de flux de votre organisation", "review": "Mettre à jour vos flux"}
 
     def refused(message: str, status_code: int = 400) -> HTMLResponse:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cache
@@ -171,8 +172,19 @@ def check_new_address(session: Session, email: str) -> None:
 
 # --- sign-up and emailed links -------------------------------------------------------------------
 
-def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: datetime) -> UserAccount:
-    """A new organisation and its first user (its administrator, unconfirmed); the confirmation link is emailed."""
+@dataclass(frozen=True)
+class SignedUp:
+    """What a sign-up answers: the same for a new address and for one that already has an account."""
+
+    organisation_id: str
+    user_id: str
+
+
+def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: datetime) -> SignedUp:
+    """A new organisation and its first user (its administrator, unconfirmed); the confirmation link is emailed.
+
+    An address that already has an account creates nothing, and the answer is the same as for a new one (no user
+    enumeration, issue 18): its owner is emailed instead (`signup_attempt`, a login link)."""
     email = accounts.normalise_email(str(data.email))
     problems = []
     if data.password is not None:
@@ -187,15 +199,37 @@ def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: da
     problem = RuleBroken.all_of(problems)
     if problem:
         raise problem
-    check_new_address(session, email)
-    user = UserAccount(organisation_id=org.id, name=data.name, email=email, role=accounts.FIRST_USER_ROLE,
+    answer = SignedUp(organisation_id=org.id, user_id=str(uuid.uuid4()))
+    owner = user_by_email(session, email)
+    if owner is not None:
+        return sign_up_attempted(session, owner, data.password, answer, now)
+    user = UserAccount(id=answer.user_id, organisation_id=org.id, name=data.name, email=email,
+                       role=accounts.FIRST_USER_ROLE,
                        password_hash=hash_password(data.password) if data.password is not None else None,
                        created_at=now)
     session.add(user)
     session.flush()  # rows referring to the user come after it
     stage_link(session, user, "confirm", now)
-    commit_new_user(session)
-    return user
+    try:
+        commit_new_user(session)
+    except Conflict:  # the same address signed up at the same moment: answered as any address with an account
+        if (owner := user_by_email(session, email)) is None:
+            raise
+        return sign_up_attempted(session, owner, None, answer, now)
+    return answer
+
+
+def sign_up_attempted(session: Session, owner: UserAccount, password: str | None, answer: SignedUp,
+                      now: datetime) -> SignedUp:
+    """A sign-up with an address that has an account: nothing is created (the organisation staged is dropped), the
+    password is hashed all the same (as long an answer as a new account's), and the owner is emailed, within its
+    links' quota, that someone tried, with a login link."""
+    session.rollback()
+    if password is not None:
+        hash_password(password)
+    if stage_link(session, owner, "signup_attempt", now):
+        session.commit()
+    return answer
 
 
 def invite_user(session: Session, actor: Principal, data: UserInvite, now: datetime) -> UserAccount:

@@ -206,7 +206,7 @@ class LoginLink(SQLModel, table=True):
     id: str = Field(default_factory=_uuid, primary_key=True)
     nonce_hash: str | None = Field(default=None, unique=True)
     user_id: str = Field(foreign_key="user_account.id", index=True)
-    purpose: str  # confirm | login | invite
+    purpose: str  # confirm | login | invite | diagnostic | review | signup_attempt
     created_at: datetime = Field(default_factory=_now, index=True)
     expires_at: datetime
     used_at: datetime | None = None

@@ -122,6 +122,22 @@ def test_one_email_per_event_to_the_user_whatever_the_preferences(mail: Mail) ->
         assert all(claims["n"] not in str(r.context) and token not in str(r.context) for r in rows)
 
 
+def test_a_sign_up_with_a_known_address_tells_its_owner_with_a_login_link(mail: Mail) -> None:
+    """Issue 18, low: sign-up no longer says an address is known (409); offers asks for this email instead."""
+    consume(mail.engine, requested(mail, "lea@scierie.example", "signup_attempt"))
+    mail.mailer.send_due()
+    [message] = wait_until(lambda: mail.sink.to("lea@scierie.example"))
+    detail = mail.sink.store.get(message.id).as_json()  # type: ignore[union-attr]
+    assert detail["subject"] == "Quelqu'un a tenté de créer un compte Boucle avec votre adresse"
+    for part in (detail["text"], detail["html"]):
+        assert "Quelqu'un a tenté de créer un compte sur Boucle avec votre adresse, qui en a déjà un" in part
+        assert "Si c'est vous, connectez-vous avec votre mot de passe, ou avec ce lien" in part
+        assert "aucun compte n'a été créé et le vôtre n'a pas changé" in part
+    assert "Me connecter" in detail["html"]
+    [token] = set(re.findall(r"/liens/compte/([\w.\-]+)", detail["text"]))
+    assert LinkSigner(mail.mailer.settings.account_link_key, 3600).verify("account", token)["u"] == mail.user_id
+
+
 def test_an_expired_link_is_not_emailed_and_offers_away_postpones(mail: Mail) -> None:
     consume(mail.engine, requested(mail, "lea@scierie.example"))
     with Session(mail.offers) as session:

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from offers import accounts_service
 from offers.accounts_service import create_platform_admin, purge_expired_traces
 from offers.main import create_app
 from offers.models import LoginAttempt, LoginLink, Organisation, UserAccount, WebSession
@@ -142,11 +143,56 @@ class TestSignUp:
         assert profiles(by_api.json()["id"]) == [("organisation.registered", True)]
 
     def test_one_account_per_address_whatever_its_case(self, offers: Offers) -> None:
+        """Issue 18, low: a sign-up with a known address answered 409 (user enumeration). It now answers as for a new
+        address and creates nothing; the address's owner is emailed a login link saying someone tried."""
+        first = offers.sign_up("jean@scierie.example")
+        with Session(offers.engine) as session:
+            before = (session.exec(select(Organisation.id)).scalars().all(),
+                      session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all())
+        other = {"organisation": {**ORGANISATION, "name": "Scierie Usurpée"}, "name": "Autre", "password": PASSWORD}
+        again = offers.client.post("/api/v1/accounts", json={**other, "email": "JEAN@scierie.example"})
+        new = offers.client.post("/api/v1/accounts", json={**other, "email": "nouvelle@scierie.example"})
+        assert again.status_code == new.status_code == 201, again.text
+        assert again.json().keys() == new.json().keys() == first.keys()
+        assert again.json()["organisation_id"] != first["organisation_id"]
+        with Session(offers.engine) as session:  # nothing made for the known address: no user, organisation, event
+            assert session.get(Organisation, again.json()["organisation_id"]) is None
+            assert session.get(UserAccount, again.json()["user_id"]) is None
+            [owner] = session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example")
+                                   ).scalars().all()
+            assert owner.name == "Jean Roux" and owner.id == first["user_id"]
+            after = session.exec(select(Organisation.id)).scalars().all()
+            assert sorted(after) == sorted([*before[0], new.json()["organisation_id"]])
+            types = session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all()
+        assert types[:len(before[1])] == before[1]
+        assert types[len(before[1]):] == ["account.link_requested",  # the owner, told
+                                          "organisation.registered", "account.link_requested"]  # the new address
+        told = offers.links("jean@scierie.example")[-1]
+        assert (told.purpose, told.user_id, told.name) == ("signup_attempt", first["user_id"], "Jean Roux")
+        path = offers.link_path(told)
+        assert "votre adresse a déjà un compte sur Boucle" in offers.client.get(path).text
+        assert offers.client.post(path, follow_redirects=False).status_code == 303  # it logs the owner in
+
+    def test_a_known_address_costs_a_sign_up_what_a_new_one_costs(self, offers: Offers,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+        """The password is hashed for a known address too (a missing hash would tell it by the time taken), and the
+        owner gets no more emails than its links' quota."""
         offers.sign_up("jean@scierie.example")
-        again = offers.client.post("/api/v1/accounts", json={"organisation": ORGANISATION, "name": "Autre",
-                                                              "email": "JEAN@scierie.example"})
-        assert again.status_code == 409
-        assert again.json()["detail"][0]["loc"] == ["body", "email"]
+        hashed: list[str] = []
+        real = accounts_service.hash_password
+
+        def counted(password: str) -> str:
+            hashed.append(password)
+            return real(password)
+
+        monkeypatch.setattr(accounts_service, "hash_password", counted)
+        for _ in range(6):
+            answer = offers.client.post("/api/v1/accounts", json={
+                "organisation": ORGANISATION, "name": "Autre", "email": "jean@scierie.example",
+                "password": "un autre mot de passe"})
+            assert answer.status_code == 201
+        assert hashed == ["un autre mot de passe"] * 6
+        assert len(offers.links("jean@scierie.example")) == 5  # the confirmation and four: the quota
 
     @pytest.mark.parametrize(("change", "loc", "message"), [
         ({"password": "court"}, ["body", "password"], "12 caractères"),
