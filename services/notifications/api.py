@@ -18,6 +18,7 @@ from notifications.models import (
     OutgoingEmail,
     Preference,
 )
+from notifications.preferences import all_off, claimed_revisions, described, set_modes, stale, states
 from shared.http import Caller, RemoteAuthenticator, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
@@ -103,8 +104,7 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
                 raise field_error(kind, f"Type de message inconnu ; attendus : {', '.join(MESSAGE_KINDS)}.")
             if mode not in MODES:
                 raise field_error(kind, f"Mode « {mode} » inconnu ; attendus : {', '.join(MODES)}.")
-        for kind, mode in changes.items():
-            session.merge(Preference(organisation_id=caller.organisation_id, kind=kind, mode=mode))
+        set_modes(session, caller.organisation_id, changes)
         session.commit()
         return preferences(caller, session)
 
@@ -138,18 +138,41 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
         return [Delivery(**row.model_dump(include=set(Delivery.model_fields))) for row in rows]
 
     def unsubscribe_page(token: str, session: Session, *, confirm: bool) -> HTMLResponse:
+        """The link switches off the kinds of its email, and only while none of them changed since it went out."""
         template = pages.get_template("pages/unsubscribe.html")
+
+        def refused(error: str, status_code: int) -> HTMLResponse:
+            return HTMLResponse(template.render(title="Lien invalide" if status_code == 400 else "Lien périmé",
+                                                error=error, stale=status_code != 400), status_code=status_code)
+
         try:
-            [organisation_id] = signer.claims("unsubscribe", token, "o")
+            claims = signer.verify("unsubscribe", token)
         except InvalidLink as exc:
-            return HTMLResponse(template.render(title="Lien invalide", error=str(exc)), status_code=400)
+            return refused(str(exc), 400)
+        organisation_id, revisions = claims.get("o"), claimed_revisions(claims.get("k"))
+        if not isinstance(organisation_id, str) or ("k" in claims and revisions is None):
+            return refused("Ce lien n'est pas valide.", 400)
         contact = session.get(Contact, organisation_id)
-        name = contact.name if contact else "votre organisation"
+        if contact is None:  # erased since
+            return refused("Ce lien de désabonnement n'est plus valable : cette organisation n'est plus sur Boucle.",
+                           410)
+        if revisions is None:  # a link of before, that switched off every kind
+            return refused("Ce lien de désabonnement n'est plus valable : il date d'une version précédente de "
+                           "Boucle. Choisissez ce que Boucle vous envoie depuis vos préférences, ou utilisez le lien "
+                           "d'un email plus récent.", 410)
+        current = states(session, [organisation_id]).get(organisation_id, {})
+        what = described(revisions)
+        if stale(revisions, current):
+            if all_off(revisions, current):  # used already, or switched off since: nothing to change
+                return HTMLResponse(template.render(title="Désabonnement", name=contact.name, what=what,
+                                                    already=True))
+            return refused(f"Ce lien de désabonnement n'est plus valable : les préférences d'emails de "
+                           f"{contact.name} ont changé depuis l'envoi de ce message. Choisissez ce que Boucle vous "
+                           f"envoie depuis vos préférences.", 410)
         if confirm:
-            for kind in MESSAGE_KINDS:
-                session.merge(Preference(organisation_id=organisation_id, kind=kind, mode="off"))
+            set_modes(session, organisation_id, dict.fromkeys(revisions, "off"))
             session.commit()
-        return HTMLResponse(template.render(title="Désabonnement", name=name, done=confirm))
+        return HTMLResponse(template.render(title="Désabonnement", name=contact.name, what=what, done=confirm))
 
     @router.get("/liens/desabonnement/{token}", response_class=HTMLResponse, include_in_schema=False)
     def unsubscribe_form(token: str, session: SessionDep) -> HTMLResponse:

@@ -45,12 +45,13 @@ def build_due_digests(session: Session, now: datetime) -> int:
         due = next_digest(mode, rows[0].created_at)
         if now < due:
             continue
-        items = [{"subject": subject(r.kind, r.context), "summary": SUMMARIES[r.kind],
+        items = [{"subject": subject(r.kind, r.context), "summary": SUMMARIES[r.kind], "kind": r.kind,
                   "match_id": r.context.get("match_id", ""), "listing_id": r.context.get("listing_id"),
                   "link": app_link(r.kind, r.context)} for r in rows]
         session.add(OutgoingEmail(
             dedup_key=f"digest:{organisation_id}:{mode}:{rows[0].id}", organisation_id=organisation_id,
-            kind="digest", context={"items": items, "count": len(items), "plural": "s" if len(items) > 1 else ""}))
+            kind="digest", context={"items": items, "count": len(items), "plural": "s" if len(items) > 1 else "",
+                                    "kinds": sorted({r.kind for r in rows})}))  # what its unsubscribe link stops
         for row in rows:
             row.status = "digested"
             session.add(row)

@@ -31,11 +31,15 @@ class Contact(SQLModel, table=True):
 
 
 class Preference(SQLModel, table=True):
-    """How an organisation wants one kind of message: instant, daily or weekly digest, or off."""
+    """How an organisation wants one kind of message: instant, daily or weekly digest, or off.
+
+    `revision` counts the changes of its mode (no row: instant, revision 0): an unsubscribe link carries the revision
+    of its kinds when its email went, and stops working once one of them changed (`notifications.preferences`)."""
 
     organisation_id: str = Field(primary_key=True)
     kind: str = Field(primary_key=True)
     mode: str = "instant"
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class KnownMatch(SQLModel, table=True):

@@ -14,6 +14,7 @@ import smtplib
 import ssl
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from email.charset import BASE64, Charset
@@ -30,6 +31,7 @@ from notifications.consumer import ACCOUNT_LINK, queue
 from notifications.digest import build_due_digests
 from notifications.messages import Message, render
 from notifications.models import Contact, OutgoingEmail
+from notifications.preferences import DEFAULT_MODE, State, email_kinds, states
 from shared.http import tls_context
 from shared.leadership import Leadership
 from shared.links import LinkSigner
@@ -86,15 +88,28 @@ def account_link(settings: Settings, link_id: str) -> str:
     return str(answer.json()["url"])
 
 
-def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner) -> dict[str, str]:
+def unsubscribe_token(row: OutgoingEmail, signer: LinkSigner, preferences: Mapping[str, State]) -> str | None:
+    """The unsubscribe token of a message: its organisation and the kinds it came from, each with its revision now
+    (`preferences`: the organisation's {kind: (mode, revision)}); None when it comes from no preference."""
+    digest_mode = row.dedup_key.split(":")[2] if row.kind == "digest" and row.dedup_key.count(":") >= 2 else None
+    kinds = email_kinds(row.kind, row.context, digest_mode=digest_mode,
+                        modes={kind: mode for kind, (mode, _) in preferences.items()})
+    if not kinds or row.organisation_id == ANIMATEUR:
+        return None
+    return signer.sign("unsubscribe", o=row.organisation_id,
+                       k={kind: preferences.get(kind, (DEFAULT_MODE, 0))[1] for kind in kinds})
+
+
+def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner,
+              preferences: Mapping[str, State] | None = None) -> dict[str, str]:
     """Signed action links of a message: answer the match, renew or close a listing, open the
-    territory's dashboard, unsubscribe; or, for an account email, confirm or log in (from offers)."""
+    territory's dashboard, unsubscribe from its kinds; or, for an account email, confirm or log in (from offers)."""
     base = settings.public_url.rstrip("/")
     if row.kind == ACCOUNT_LINK:  # a user's own message: nothing to unsubscribe the organisation from
         return {"account": account_link(settings, str(row.context.get("link_id") or "-"))}
     links = {}
-    if row.organisation_id != ANIMATEUR:
-        links["unsubscribe"] = f"{base}/liens/desabonnement/{signer.sign('unsubscribe', o=row.organisation_id)}"
+    if (unsubscribe := unsubscribe_token(row, signer, preferences or {})) is not None:
+        links["unsubscribe"] = f"{base}/liens/desabonnement/{unsubscribe}"
     match_id = row.context.get("match_id")
     if match_id and row.kind in ("match_proposed", "match_responded"):
         token = signer.sign("match-response", m=match_id, o=row.organisation_id)
@@ -199,7 +214,10 @@ class Mailer:
                 .join(Contact, col(Contact.organisation_id) == OutgoingEmail.organisation_id)
                 .where(OutgoingEmail.status == "pending", col(OutgoingEmail.next_attempt_at) <= now)
                 .order_by(col(OutgoingEmail.created_at)).limit(limit)).all()
-            due = [(row.model_copy(), contact.model_copy()) for row, contact in rows]
+            # The revisions their unsubscribe links carry: read once for the batch.
+            preferences = states(session, [row.organisation_id for row, _ in rows])
+            due = [(row.model_copy(), contact.model_copy(), preferences.get(row.organisation_id, {}))
+                   for row, contact in rows]
         if not due:
             return 0
         # A few SMTP connections at once: while one waits for the server, another builds its message.
@@ -207,17 +225,17 @@ class Mailer:
         list(self._senders.map(self.send_chunk, [c for c in chunks if c]))
         return len(due)
 
-    def send_chunk(self, chunk: list[tuple[OutgoingEmail, Contact]]) -> None:
+    def send_chunk(self, chunk: list[tuple[OutgoingEmail, Contact, dict[str, State]]]) -> None:
         try:
             smtp = self.connection()
-            for row, contact in chunk:
-                self.send_one(smtp, row, contact)
+            for row, contact, preferences in chunk:
+                self.send_one(smtp, row, contact, preferences)
             self._local.last_used = time.monotonic()
         except (OSError, smtplib.SMTPException) as exc:
             # Server unreachable or dropped the connection: the rows not sent wait their turn.
             log.warning("mailer: SMTP unavailable: %s", exc)
             self.drop_connection()
-            for row, _ in chunk:
+            for row, *_ in chunk:
                 self.postpone(row.id, str(exc))
 
     def connection(self) -> smtplib.SMTP:
@@ -263,13 +281,14 @@ class Mailer:
             smtp.login(self.settings.smtp_user, self.settings.smtp_password or "")
         return smtp
 
-    def send_one(self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact) -> None:
+    def send_one(self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact,
+                 preferences: Mapping[str, State] | None = None) -> None:
         to = address_of(row, contact)
         if contact.bounced_at is not None and to == contact.email:
             self.mark(row.id, "failed", error=f"adresse en échec depuis le {contact.bounced_at:%d/%m/%Y}")
             return
         try:
-            links = links_for(row, self.settings, self.signer)
+            links = links_for(row, self.settings, self.signer, preferences)
         except AccountLinkGone as exc:
             self.mark(row.id, "failed", error=str(exc))
             return

@@ -115,9 +115,12 @@ def test_one_click_unsubscribe_stops_email_but_not_in_app_notifications(stack: S
         assert "Me désabonner" in web.get(unsubscribe).text
         done = web.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
                           headers={"content-type": "application/x-www-form-urlencoded"})
-        assert done.status_code == 200 and "ne recevra plus" in done.text
+        # the link switches off the kind of its email, new pistes, and no other (issue 18)
+        assert done.status_code == 200 and "vous ne recevrez plus les alertes de nouvelles pistes de synergie" \
+            in done.text
         prefs = client.get("/api/v1/notifications/preferences", headers={"Authorization": shop["auth"]}).json()
-        assert set(prefs.values()) == {"off"}
+        assert prefs["match_proposed"] == "off"
+        assert {mode for kind, mode in prefs.items() if kind != "match_proposed"} == {"instant"}
 
         post(client, register(client, "Cartonnages Roy", "Gray", "70100"), kind="offer", title="Carton ondulé")
         wait_until(lambda: len(client.get("/api/v1/notifications", headers={"Authorization": shop["auth"]}).json())

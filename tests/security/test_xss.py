@@ -92,12 +92,12 @@ def pages(stack: Stack, world: XssWorld) -> dict[str, str]:
     signer, gateway = LinkSigner(secret_key(stack)), stack.url("gateway")
     [alert] = [m for m in messages_to(stack, world.c.email) if m["subject"].startswith("Nouvelle piste")]
     [respond] = set(re.findall(r"https?://[^\s\"<>]+/liens/reponse/[\w.\-]+", alert["text"]))
+    unsubscribe = signer.sign("unsubscribe", o=world.a.id, k={"match_proposed": 0})  # A's alerts, never changed
     return {
         "matching /liens/reponse (C answers A's offer)": respond,
         "offers /liens/annonce (A's listing)": f"{gateway}/liens/annonce/"
                                                f"{signer.sign('listing-renewal', l=world.listing, o=world.a.id)}",
-        "notifications /liens/desabonnement (A)": f"{gateway}/liens/desabonnement/"
-                                                  f"{signer.sign('unsubscribe', o=world.a.id)}",
+        "notifications /liens/desabonnement (A)": f"{gateway}/liens/desabonnement/{unsubscribe}",
         "reporting /liens/tableau (dashboard)": f"{gateway}{world.dashboard}",
         "reporting /liens/tableau/…/rapport (printable report)": f"{gateway}{world.dashboard}/rapport",
     }
