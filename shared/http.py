@@ -95,15 +95,19 @@ def from_another_origin(request: Request, own_origin: str) -> bool:
     """Whether a browser sent this request from a page that is not ours (`own_origin`, e.g. the public URL's): a
     form that acts on a visitor's behalf refuses it (login CSRF, issue 18).
 
-    Foreign: `Sec-Fetch-Site: cross-site`; an `Origin` header naming another origin (`null` included: a sandboxed
-    frame, a redirect from elsewhere); `Sec-Fetch-Site: same-site` (a sibling subdomain) unless its `Origin` is
-    ours. A request with neither header is no browser's form from another page (every current browser sends
-    `Origin` with a POST): scripts and tests pass."""
+    Foreign: `Sec-Fetch-Site: cross-site`; an `Origin` header naming another origin; `Sec-Fetch-Site: same-site`
+    (a sibling subdomain) unless its `Origin` is ours. `Origin: null` (a sandboxed frame, a redirect, or any page
+    served with `Referrer-Policy: no-referrer`, as the gateway serves the `/liens/` pages) is ours only with
+    `Sec-Fetch-Site: same-origin`, which a page cannot forge (a browser too old to send it is refused). A request
+    with neither header is no browser's form from another page (every current browser sends `Origin` with a
+    POST): scripts and tests pass."""
     site = (request.headers.get("sec-fetch-site") or "").strip().lower()
     origin = request.headers.get("origin")
     ours = origin_of(own_origin)
     if site == "cross-site":
         return True
+    if origin is not None and origin.strip().lower() == "null":
+        return site != "same-origin"
     if origin is not None and (not ours or origin_of(origin) != ours):
         return True
     return site == "same-site" and origin is None

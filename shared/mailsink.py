@@ -244,7 +244,11 @@ def from_another_page(request: Request) -> bool:
     site = (request.headers.get("sec-fetch-site") or "").lower()
     origin = request.headers.get("origin")
     own = str(request.base_url).rstrip("/").lower()  # scheme://host[:port] as the browser addressed the mailbox
-    if site == "cross-site" or (origin is not None and origin.strip().rstrip("/").lower() != own):
+    if site == "cross-site":
+        return True
+    if origin is not None and origin.strip().lower() == "null":  # ours only if the browser says same-origin
+        return site != "same-origin"
+    if origin is not None and origin.strip().rstrip("/").lower() != own:
         return True
     return site == "same-site" and origin is None
 

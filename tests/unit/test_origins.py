@@ -33,7 +33,10 @@ def test_origin_of_writes_it_as_a_browser_does(url: str, origin: str) -> None:
     ({"Sec_Fetch_Site": "none"}, False),  # typed in the address bar
     ({"Sec_Fetch_Site": "cross-site"}, True),
     ({"Origin": "https://attaquant.example"}, True),
-    ({"Origin": "null"}, True),
+    ({"Origin": "null"}, True),  # a sandboxed frame, or a browser too old to say where it comes from
+    ({"Origin": "null", "Sec_Fetch_Site": "cross-site"}, True),
+    ({"Origin": "null", "Sec_Fetch_Site": "same-site"}, True),
+    ({"Origin": "null", "Sec_Fetch_Site": "same-origin"}, False),  # our own page served with no-referrer
     ({"Origin": "http://boucle.example"}, True),  # another scheme
     ({"Origin": "https://boucle.example:8443"}, True),  # another port
     ({"Origin": "https://www.boucle.example", "Sec_Fetch_Site": "same-site"}, True),
