@@ -11,8 +11,9 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Annotated
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session as OrmSession
@@ -141,6 +142,16 @@ class ServiceRuntime:
                 "dead_lettered": self.consumer.dead_lettered,
             }
         return report
+
+
+def request_session(request: Request) -> Iterator[Session]:
+    """FastAPI dependency: one session per request, on the database of the service the app belongs to
+    (`app.state.runtime`, set by every service's `create_app`)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    yield from runtime.session()
+
+
+SessionDep = Annotated[Session, Depends(request_session)]
 
 
 def health_router(runtime: ServiceRuntime) -> APIRouter:

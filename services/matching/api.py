@@ -15,7 +15,7 @@ from shared.http import Caller, RemoteAuthenticator, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.outbox import add_event
 from shared.pages import page_environment
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 from shared.units import quantity_text
 
 PRODUCER = "matching"
@@ -73,7 +73,6 @@ class MatchPublic(BaseModel):
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
     @router.get("/matches", response_model=list[MatchPublic], tags=["mises en relation"])
@@ -124,7 +123,6 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
     GET only shows (mail scanners follow links); the answer is a POST from the page's buttons.
     """
     router = APIRouter(include_in_schema=False)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("matching").get_template("pages/respond.html")
 
     def page(session: Session, token: str, action: str | None) -> HTMLResponse:

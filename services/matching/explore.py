@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from matching.consumer import as_input
 from matching.engine.explain import shown_km
@@ -20,7 +20,7 @@ from matching.knowledge import Knowledge
 from matching.models import IndexedListing
 from shared.geo import KM_PER_DEGREE, haversine_km, normalise_name, words_start
 from shared.http import Caller, RemoteAuthenticator, problems
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 from shared.units import quantity_text
 
 MAX_CANDIDATES = 3000  # listings read within the box, nearest kept: a page never reads the whole index
@@ -46,7 +46,6 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
                          knowledge: Knowledge) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     resolver = Resolver(knowledge)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
     @router.get("/resources/nearby", response_model=list[NearbyListing], responses=problems(401),

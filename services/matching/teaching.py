@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException
 from pydantic import BaseModel, Field
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
 from matching.api import PRODUCER, require_reviewer
 from matching.engine.text import tokens
@@ -22,7 +22,7 @@ from shared import topics
 from shared.events import Taught, new_event
 from shared.http import Caller, RemoteAuthenticator, field_error, problems, refuse_nul
 from shared.outbox import add_event
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 
 class TeachingIn(BaseModel):
@@ -45,7 +45,6 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
                           knowledge: Knowledge) -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401, 403), dependencies=[Depends(refuse_nul)],
                        tags=["ressources"])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
     def out(row: Teaching) -> TeachingOut:

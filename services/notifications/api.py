@@ -22,7 +22,7 @@ from notifications.preferences import all_off, claimed_revisions, described, set
 from shared.http import Caller, RemoteAuthenticator, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 
 class NotificationPublic(BaseModel):
@@ -61,7 +61,6 @@ class RevealedContact(BaseModel):
 
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, signer: LinkSigner) -> APIRouter:
     router = APIRouter(responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
     pages = page_environment("notifications")
 

@@ -47,7 +47,7 @@ from shared.geo import Gazetteer
 from shared.http import SESSION_COOKIE, bearer_token, from_another_origin, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 from shared.settings import Settings
 from shared.units import quantity_text
 
@@ -114,7 +114,6 @@ def authenticate(session: Session, request: Request, response: Response, method:
 
 def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
     """FastAPI dependency: the caller of this request, by its own method."""
-    SessionDep = Annotated[Session, Depends(runtime.session)]
 
     def authenticated(request: Request, response: Response, session: SessionDep) -> Authenticated:
         return authenticate(session, request, response, request.method)
@@ -149,7 +148,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
     """Sign-up, login and logout, emailed login links, API tokens, users and roles."""
     router = APIRouter(prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)],
                        responses=problems(400))  # an unreadable body, or a NUL in the address
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
     def logged_in(auth: Authenticated) -> service.LoggedIn:
@@ -372,7 +370,6 @@ def build_internal_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRou
     """`POST /internal/account-links/{id}`: notifications' mailer gets the link of an account email as it sends
     it. Not routed by the gateway, out of the public OpenAPI; the caller shows `BOUCLE_INTERNAL_TOKEN`."""
     router = APIRouter(include_in_schema=False)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     expected = runtime.settings.internal_api_token.encode()
 
     @router.post("/internal/account-links/{link_id}")
@@ -395,7 +392,6 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     confirms the address, opens the session and sends the browser to its space.
     """
     router = APIRouter(include_in_schema=False)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("offers").get_template("pages/account_link.html")
     titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle",
               "signup_attempt": "Connexion à Boucle",

@@ -38,7 +38,7 @@ from shared.geo import Gazetteer
 from shared.http import IdempotencyKey, field_error, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 from shared.units import quantity_text
 
 
@@ -47,7 +47,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     # Every error these routes may answer besides 422: bad body, no caller, CSRF, not yours, wrong state.
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401, 403, 404, 409),
                        dependencies=[Depends(refuse_nul)])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
 
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
@@ -247,7 +246,6 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
     buttons. The token names the listing and its organisation; both must match.
     """
     router = APIRouter(include_in_schema=False)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     template = page_environment("offers").get_template("pages/listing.html")
 
     def render(status_code: int = 200, **values: object) -> HTMLResponse:

@@ -16,7 +16,7 @@ from offers.models import Listing, Organisation
 from shared.geo import Gazetteer
 from shared.http import problems
 from shared.nomenclatures import ANIMATING_KINDS
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 IMPORTING_ROLES = ("animateur", "platform_admin")
 MAX_FILE_BYTES = 700_000  # the portal sends it again in base64 on « Importer »: under the gateway's 1 MiB
@@ -81,7 +81,6 @@ def preview_out(plan: diagnostics.Preview) -> PreviewOut:
 
 def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(prefix="/api/v1/diagnostics", tags=["diagnostics"], responses=problems(401, 403))
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
     FileDep = Annotated[UploadFile, File(description="le fichier des diagnostics, .xlsx ou .csv")]
 

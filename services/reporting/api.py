@@ -71,7 +71,7 @@ from shared.http import (
 )
 from shared.links import LinkSigner
 from shared.nomenclatures import ANIMATING_KINDS
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 ANIMATEUR_KINDS = ANIMATING_KINDS
 EARLIEST = date(2000, 1, 1)
@@ -82,7 +82,6 @@ EARLIEST = date(2000, 1, 1)
 def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, gazetteer: Gazetteer,
                  signer: LinkSigner) -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401), dependencies=[Depends(refuse_nul)])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
     out = partial(synergy_out, quiet_after=timedelta(days=runtime.settings.quiet_after_days))
 

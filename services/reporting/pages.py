@@ -15,7 +15,7 @@ The token sits in the URL, so the answers are neither cached nor sent on as a re
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment
 from sqlmodel import Session, select
@@ -26,7 +26,7 @@ from reporting.territories import APPROVED
 from shared.geo import Gazetteer
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 PURPOSE = "dashboard"
 LINK_KIND = "tableau"  # /liens/tableau/<token>, routed to reporting by the gateway
@@ -54,7 +54,6 @@ class LinkRefused(Exception):
 
 def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     FromQ = Annotated[str | None, Query(alias="from")]  # text: a bad date gets a French page, not a JSON 422
     ToQ = Annotated[str | None, Query(alias="to")]
     env = environment()

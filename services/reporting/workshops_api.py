@@ -38,7 +38,7 @@ from shared.http import (
     tls_context,
 )
 from shared.nomenclatures import LISTING_KINDS, ORGANISATION_KINDS, waste_codes
-from shared.service import ServiceRuntime
+from shared.service import ServiceRuntime, SessionDep
 
 READ_AT_ONCE = 100  # matching's /resources/read takes at most 100 listings per request
 
@@ -86,7 +86,6 @@ def build_workshop_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
                           read_families: FamilyReader) -> APIRouter:
     router = APIRouter(prefix="/api/v1", responses=problems(400, 401), dependencies=[Depends(refuse_nul)],
                        tags=["ateliers"])
-    SessionDep = Annotated[Session, Depends(runtime.session)]
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
     def animated_workshop(session: Session, caller: Caller, workshop_id: str) -> tuple[Workshop, Territory]:
