@@ -238,6 +238,19 @@ def test_unplaced_listings_match_on_text_and_are_flagged(engine: Engine) -> None
     assert proposal.flagged and "animateur" in proposal.explanation
 
 
+def test_a_title_naming_the_thing_the_other_title_starts_with_is_enough_text(engine: Engine) -> None:
+    """Few words in common (one in six), but both titles are about slates: a flagged proposal."""
+    engine.apply(listing("o1", "offer", "Ardoises naturelles de dépose"))
+    [proposal] = engine.apply(listing("n1", "need", "Ardoises anciennes pour restaurer la chapelle", at=BEAUNE)).proposed
+    assert proposal.key == "pair:o1:n1" and proposal.flagged and "animateur" in proposal.explanation
+
+
+def test_a_title_word_that_names_no_thing_is_not_enough_text(engine: Engine) -> None:
+    """« Chutes », « collecte », « lot »… say how much or what is done, not what: two kinds of scraps do not meet."""
+    engine.apply(listing("o1", "offer", "Chutes de polyamide teinté"))
+    assert engine.apply(listing("n1", "need", "Chutes de liège pour bouchons", at=BEAUNE)).proposed == []
+
+
 # -- dynamics ----------------------------------------------------------------------------
 def test_never_twice_declined_stays_declined_and_withdrawal_retracts(engine: Engine) -> None:
     engine.apply(listing("o1", "offer", "Carton"))

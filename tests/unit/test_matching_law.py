@@ -226,3 +226,10 @@ def test_rules_grown_from_the_texts_require() -> None:
     assert "end_of_waste_procedure" in obligation_ids(
         offer("Compost de déchets verts", waste_status="end_of_waste"),
         need("Compost pour amendement de mes parcelles"))
+
+
+def test_a_resource_the_knowledge_base_does_not_know_never_feeds_animals() -> None:
+    """Matched on its words alone, an unknown residue may go to a digester, never into a trough."""
+    supply = offer("Scoby de kombucha en surplus")
+    assert proposals(supply, need("Scoby de kombucha pour méthanisation"))  # the text alone is enough here
+    assert proposals(supply, need("Scoby de kombucha pour nourrir les cochons")) == []

@@ -9,6 +9,7 @@ from matching.engine.law import Law, Obligation
 from matching.engine.model import ListingInput
 from matching.engine.profile import Profile
 from matching.engine.quantities import coverage, too_small
+from matching.engine.text import title_head, tokens
 from matching.knowledge import Knowledge, Rule
 from shared.geo import haversine_km
 from shared.units import format_number
@@ -16,6 +17,7 @@ from shared.units import format_number
 UNMET_CONDITION_FACTOR = 0.9
 TEXT_ONLY_STRENGTH = 0.6
 TEXT_SIMILARITY_FLOOR = 0.5
+HEAD_SIMILARITY = 0.6
 # A share's capacity (what it lends per period, its quantity) must cover at least this much of what a pool asks, when
 # both say it in comparable units: below, the pair is refused rather than proposed as a partial answer.
 SHARE_MIN_COVERAGE = 0.5
@@ -120,9 +122,17 @@ def qualities_fit(supply: Profile, demand: Profile) -> tuple[bool, tuple[str, ..
 
 
 def text_similarity(a: Profile, b: Profile) -> float:
+    """Shared words over all words; at least `HEAD_SIMILARITY` when either title names the thing the other's title
+    starts with (« ardoises de dépose » and « ardoises anciennes pour la chapelle »)."""
     if not a.words or not b.words:
         return 0.0
-    return len(a.words & b.words) / len(a.words | b.words)
+    shared = len(a.words & b.words) / len(a.words | b.words)
+    if shared < HEAD_SIMILARITY:
+        a_title, b_title = tokens(a.listing.title), tokens(b.listing.title)
+        head_a, head_b = title_head(a_title), title_head(b_title)
+        if (head_a and head_a in b_title) or (head_b and head_b in a_title):
+            return HEAD_SIMILARITY
+    return shared
 
 
 # Where a resource the knowledge base did not recognise (placed by the meaning of its words) is never proposed: what
@@ -181,8 +191,8 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     contexts = law.contexts_for(demand.contexts, rule.target if rule else None)
     if law.forbids(supply.traits, contexts) is not None:
         return None  # whatever the similarity or the score
-    if supply.guessed and contexts & GUESS_BARRED_CONTEXTS:
-        return None  # a resource guessed from the meaning of its words never goes into food, feed or onto land
+    if (supply.guessed or not supply.placed) and contexts & GUESS_BARRED_CONTEXTS:
+        return None  # a resource the knowledge base does not know never goes into food, feed or onto land
 
     distance = distance_km(supply, demand)
     if distance is None:

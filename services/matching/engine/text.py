@@ -79,6 +79,18 @@ def context_flags(text: str | None) -> tuple[list[str], list[bool]]:
 # Word lists are compared with tokens, so they go through `tokens` too (« sans » reads « san »).
 NEGATIONS = frozenset(tokens("sans non pas aucun aucune ni exempt"))
 
+# Title words that name no thing: what is done with it, how much, which part (« chutes de … », « collecte de … »).
+GENERIC_TITLE_WORDS = frozenset(tokens(
+    "chute déchet reste résidu rebut surplus excédent fin lot don vente achat collecte enlèvement évacuation reprise "
+    "récupération recyclage valorisation traitement location prêt mise disposition partage mutualisation besoin "
+    "recherche matière matériel materiaux produit produits service aide appui capacité place espace source "
+    "apport fourniture livraison gisement ancien ancienne vieux vieille neuf bon petit grand gros"))
+
+
+def title_head(title_tokens: list[str]) -> str | None:
+    """The first word of a title that names a thing (« ardoises anciennes à réemployer » → « ardoise »), if any."""
+    return next((w for w in title_tokens if w not in GENERIC_TITLE_WORDS and len(w) >= 4 and w.isalpha()), None)
+
 
 def temperature_c(text: str | None) -> int | None:
     """The temperature a text states (`chaleur fatale 45°C` → 45, `-18 °C` → -18); steam means 100 °C at least."""
