@@ -38,6 +38,10 @@ DIAGNOSTIC_LINK_LIFETIME = timedelta(days=30)
 # How long a signed account link may be: the longest of them (each link's own expiry is checked in the database).
 SIGNED_LINK_LIFETIME = DIAGNOSTIC_LINK_LIFETIME
 LINKS_PER_WINDOW = 5  # emailed links per user per window: enough for a lost email, not a mail bomb
+# An invitation waits a week for its link to be used (the link lives as long), then expires (issue 18: it never
+# reserves the address). Invitations to one address share the links' quota, whoever sends them.
+INVITATION_LIFETIME = timedelta(days=7)
+INVITATION_PURPOSES = ("invite",)
 
 LOGIN_WINDOW = timedelta(minutes=15)
 # Kept no longer than needed (PERSONAL_DATA.md): login attempts (an email, an address) a month, to look into
@@ -151,7 +155,38 @@ def slid_expiry(expires_at: datetime, now: datetime) -> datetime | None:
 
 
 def link_expiry(now: datetime, purpose: str = "login") -> datetime:
+    if purpose in INVITATION_PURPOSES:
+        return invitation_expiry(now)
     return now + (DIAGNOSTIC_LINK_LIFETIME if purpose in ("diagnostic", "review") else LINK_LIFETIME)
+
+
+def invitation_expiry(now: datetime) -> datetime:
+    """When an invitation sent (or sent again) now, and its link, expire."""
+    return now + INVITATION_LIFETIME
+
+
+Standing = Literal["new", "member", "elsewhere"]
+
+# What the invitation's page says when the address already belongs to another organisation's user.
+JOINS_ELSEWHERE = ("Votre adresse a déjà un compte sur Boucle, rattaché à une autre organisation, et un compte "
+                   "n'appartient qu'à une seule organisation. Pour accepter cette invitation, supprimez d'abord ce "
+                   "compte : connectez-vous, puis page « Mon organisation », bouton « Supprimer mon compte » (votre "
+                   "organisation actuelle et ce qu'elle a publié restent ; si vous en êtes le dernier administrateur, "
+                   "nommez-en d'abord un autre ; si vous en êtes le seul utilisateur, supprimez plutôt "
+                   "l'organisation). Revenez ensuite sur ce lien, tant qu'il est valable.")
+
+
+def standing(account_organisation_id: str | None, organisation_id: str) -> Standing:
+    """Where an address invited into `organisation_id` stands: no account (`new`: the invitation's link makes it),
+    already one of its users (`member`), or a user of another organisation (`elsewhere`). A user acts for one
+    organisation only: the link makes the account only once the other one is deleted."""
+    if account_organisation_id is None:
+        return "new"
+    return "member" if account_organisation_id == organisation_id else "elsewhere"
+
+
+def invitation_pending(expires_at: datetime, now: datetime) -> bool:
+    return now < expires_at
 
 
 def link_usable(expires_at: datetime, used_at: datetime | None, now: datetime) -> bool:

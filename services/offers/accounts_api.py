@@ -24,6 +24,7 @@ from offers.models import (
     AccountCreated,
     ApiToken,
     Credentials,
+    Invitation,
     LinkRequest,
     Organisation,
     PasswordChange,
@@ -128,7 +129,12 @@ def session_info(logged: service.LoggedIn) -> SessionInfo:
                        csrf_token=logged.web.csrf_token)
 
 
-def user_public(user: UserAccount) -> UserPublic:
+def user_public(user: UserAccount | Invitation) -> UserPublic:
+    """A user, or a pending invitation (not confirmed, `invited_until` its expiry)."""
+    if isinstance(user, Invitation):
+        return UserPublic(id=user.id, organisation_id=user.organisation_id, name=user.name, email=user.email,
+                          role=user.role, confirmed=False, created_at=user.created_at,
+                          invited_until=service.utc(user.expires_at))
     return UserPublic(id=user.id, organisation_id=user.organisation_id, name=user.name, email=user.email,
                       role=user.role, confirmed=user.confirmed_at is not None, created_at=user.created_at)
 
@@ -236,8 +242,12 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
 
     @router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))
     def remove_colleague(user_id: str, auth: AuthDep, session: SessionDep) -> Response:
-        """Remove a colleague from my organisation (its administrators, or an API token of it)."""
+        """Remove a colleague from my organisation, or withdraw a pending invitation (its administrators, or an API
+        token of it)."""
         try:
+            if service.pending_invitation(session, auth.principal, user_id, now()) is not None:
+                service.cancel_invitation(session, auth.principal, user_id, now())
+                return Response(status_code=204)
             erasure.remove_user(session, auth.principal, user_id)
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
@@ -291,30 +301,34 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
 
     @router.get("/organisations/me/users", response_model=list[UserPublic], responses=problems(401, 403))
     def users(auth: AuthDep, session: SessionDep) -> list[UserPublic]:
-        """The organisation's users (administrators only)."""
+        """The organisation's users, then its pending invitations (administrators only)."""
         try:
-            return [user_public(user) for user in service.list_users(session, auth.principal)]
+            users = service.list_users(session, auth.principal)
+            invitations = service.list_invitations(session, auth.principal, now())
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
+        return [*map(user_public, users), *map(user_public, invitations)]
 
     @router.post("/organisations/me/users", status_code=201, response_model=UserPublic,
                  responses=problems(401, 403, 409))
     def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
-        """Add a colleague (member or org_admin); an emailed link lets them confirm and log in."""
+        """Invite a colleague (member or org_admin): a pending invitation, valid a week, whose emailed link makes
+        their account and logs them in; its `id` is then the user's. Inviting again sends it anew."""
         try:
-            user = service.invite_user(session, auth.principal, data, now())
+            invitation = service.invite_user(session, auth.principal, data, now())
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
         except RuleBroken as exc:
             raise rule_error(exc) from exc
-        return user_public(user)
+        return user_public(invitation)
 
     @router.post("/users/{user_id}/role", response_model=UserPublic, responses=problems(401, 403, 404, 409))
     def set_role(user_id: str, data: RoleChange, auth: AuthDep, session: SessionDep) -> UserPublic:
         """Change a user's role: a platform admin any user's and any role (animateur, platform_admin…);
-        an organisation's administrator its own users' between member and org_admin."""
+        an organisation's administrator its own users' between member and org_admin (and its pending
+        invitations')."""
         try:
-            return user_public(service.set_role(session, auth.principal, user_id, data.role))
+            return user_public(service.set_member_role(session, auth.principal, user_id, data.role, now()))
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
         except NotFound as exc:
@@ -380,7 +394,7 @@ def build_internal_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRou
             link, nonce = service.issue_link(session, link_id, now())
         except service.LinkRefused as exc:
             raise HTTPException(410, detail=str(exc)) from exc
-        return {"url": account_link_url(runtime.settings, signer, link.user_id, nonce)}
+        return {"url": account_link_url(runtime.settings, signer, service.link_recipient(link), nonce)}
 
     return router
 
@@ -397,8 +411,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
               "signup_attempt": "Connexion à Boucle",
               "diagnostic": "Le bilan de flux de votre organisation", "review": "Mettre à jour vos flux"}
 
-    def refused(message: str, status_code: int = 400) -> HTMLResponse:
-        return HTMLResponse(template.render(title="Lien invalide", error=message), status_code=status_code)
+    def refused(message: str, status_code: int = 400, title: str = "Lien invalide") -> HTMLResponse:
+        return HTMLResponse(template.render(title=title, error=message), status_code=status_code)
 
     def claims(token: str) -> tuple[str, ...]:
         return signer.claims(LINK_PURPOSE, token, "u", "n")
@@ -410,6 +424,12 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             link = service.check_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
+        if link.invitation_id is not None:
+            invitation = service.invitation_view(session, link.invitation_id)
+            if invitation is None:
+                return refused("Cette invitation n'existe plus.")
+            return HTMLResponse(template.render(title=titles["invite"], purpose=link.purpose, name=invitation.name,
+                                                invitation=invitation))
         user = session.get(UserAccount, user_id)
         invited = diagnostics_service.invited_organisation(session, user) if link.purpose == "diagnostic" else None
         return HTMLResponse(template.render(
@@ -433,8 +453,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             logged, purpose = service.use_link(session, user_id, nonce, now())
         except (InvalidLink, service.LinkRefused) as exc:
             return refused(str(exc))
-        except service.Conflict as exc:
-            return refused(exc.message, 409)
+        except service.Conflict as exc:  # a diagnostic confirmed already; an invitation to an address of another
+            return refused(exc.message, 409, "Impossible pour l'instant")  # organisation's user
         # A review request lands on the listings, where each flow is renewed, changed or closed.
         response = RedirectResponse("/annonces?avis=revue" if purpose == "review" else AFTER_LOGIN, status_code=303)
         set_session_cookie(response, logged.token or "")

@@ -27,6 +27,7 @@ from offers.domain import RuleBroken
 from offers.models import (
     AccountCreate,
     ApiToken,
+    Invitation,
     LoginAttempt,
     LoginLink,
     Organisation,
@@ -232,18 +233,30 @@ def sign_up_attempted(session: Session, owner: UserAccount, password: str | None
     return answer
 
 
-def invite_user(session: Session, actor: Principal, data: UserInvite, now: datetime) -> UserAccount:
-    """An administrator adds a colleague to its organisation; the colleague confirms by the emailed link."""
+def invite_user(session: Session, actor: Principal, data: UserInvite, now: datetime) -> Invitation:
+    """An administrator invites a colleague into its organisation: a pending invitation and its emailed link, which
+    makes the account when used. No account is made before: the invitation reserves nothing (issue 18), and expires
+    unused. Inviting the same address again sends it anew (name, role and a week more)."""
     accounts.check_can_manage_organisation(actor.role)
     email = accounts.normalise_email(str(data.email))
     check_new_address(session, email)
-    user = UserAccount(organisation_id=actor.organisation_id, name=data.name, email=email, role=data.role,
-                       created_at=now)
-    session.add(user)
-    session.flush()
-    stage_link(session, user, "invite", now)
-    commit_new_user(session)
-    return user
+    invitation = session.exec(select(Invitation).where(Invitation.organisation_id == actor.organisation_id,
+                                                       Invitation.email == email)).first()
+    if invitation is None:
+        invitation = Invitation(organisation_id=actor.organisation_id, email=email, name=data.name,
+                                created_at=now, expires_at=accounts.invitation_expiry(now))
+    invitation.name, invitation.role = data.name, data.role
+    invitation.expires_at = accounts.invitation_expiry(now)
+    session.add(invitation)
+    session.flush()  # its links come after it
+    stage_invitation_link(session, invitation, "invite", now)
+    try:
+        session.commit()
+    except IntegrityError as exc:  # the same address invited at the same moment by the same organisation
+        session.rollback()
+        raise Conflict("email", "Cette adresse vient d'être invitée : rechargez la page.") from exc
+    session.refresh(invitation)
+    return invitation
 
 
 def commit_new_user(session: Session) -> None:
@@ -268,11 +281,36 @@ def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime)
     if not accounts.may_send_link(recent):
         return False
     link = new_link(session, user, purpose, now)
-    payload = AccountLinkRequested(user_id=user.id, organisation_id=user.organisation_id, email=user.email,
-                                   name=user.name, purpose=purpose, link_id=link.id)  # type: ignore[arg-type]
-    add_event(session, topics.ORGANISATIONS, new_event("account.link_requested", payload, producer=PRODUCER,
-                                                       key=user.organisation_id))
+    request_email(session, link, user.id, user.organisation_id, user.email, user.name)
     return True
+
+
+def stage_invitation_link(session: Session, invitation: Invitation, purpose: str, now: datetime) -> bool:
+    """Have notifications email the invitation's link (`account.link_requested`, `user_id` the invitation's id),
+    unless the address had enough lately from any organisation's invitations."""
+    recent = session.exec(select(func.count()).select_from(LoginLink)
+                          .join(Invitation, col(Invitation.id) == LoginLink.invitation_id)
+                          .where(Invitation.email == invitation.email,
+                                 col(LoginLink.created_at) >= accounts.window_start(now))).one()
+    if not accounts.may_send_link(recent):
+        return False
+    link = LoginLink(invitation_id=invitation.id, purpose=purpose, created_at=now, expires_at=invitation.expires_at)
+    session.add(link)
+    request_email(session, link, invitation.id, invitation.organisation_id, invitation.email, invitation.name)
+    return True
+
+
+def request_email(session: Session, link: LoginLink, recipient_id: str, organisation_id: str, email: str,
+                  name: str) -> None:
+    payload = AccountLinkRequested(user_id=recipient_id, organisation_id=organisation_id, email=email, name=name,
+                                   purpose=link.purpose, link_id=link.id)  # type: ignore[arg-type]
+    add_event(session, topics.ORGANISATIONS, new_event("account.link_requested", payload, producer=PRODUCER,
+                                                       key=organisation_id))
+
+
+def link_recipient(link: LoginLink) -> str:
+    """Whom a link is for: its user, or the invitation it would make a user of."""
+    return link.user_id or link.invitation_id or ""
 
 
 def issue_link(session: Session, link_id: str, now: datetime) -> tuple[LoginLink, str]:
@@ -301,7 +339,7 @@ def request_login_link(session: Session, raw_email: str, now: datetime) -> None:
 def check_link(session: Session, user_id: str, nonce: str, now: datetime) -> LoginLink:
     """The link's stored nonce if it can still be used, else LinkRefused saying why."""
     link = session.exec(select(LoginLink).where(LoginLink.nonce_hash == hash_token(nonce))).first()
-    if link is None or link.user_id != user_id:
+    if link is None or link_recipient(link) != user_id:
         raise LinkRefused("Ce lien n'est pas valide.")
     if link.used_at is not None:
         raise LinkRefused("Ce lien a déjà servi : demandez-en un nouveau depuis la page de connexion.")
@@ -311,16 +349,17 @@ def check_link(session: Session, user_id: str, nonce: str, now: datetime) -> Log
 
 
 def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple[LoggedIn, str]:
-    """Spend the nonce (once, even under concurrent clicks), confirm the address, open a session; the session and
-    the link's purpose."""
-    purpose = check_link(session, user_id, nonce, now).purpose
+    """Spend the nonce (once, even under concurrent clicks), confirm the address (an invitation's link: make its
+    account), open a session; the session and the link's purpose."""
+    link = check_link(session, user_id, nonce, now)
+    purpose, invitation_id = link.purpose, link.invitation_id
     spent = session.exec(update(LoginLink)
                          .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
                          .values(used_at=now))
     if spent.rowcount != 1:
         session.rollback()
         raise LinkRefused("Ce lien a déjà servi : demandez-en un nouveau depuis la page de connexion.")
-    user = session.get(UserAccount, user_id)
+    user = accept_invitation(session, invitation_id, now) if invitation_id else session.get(UserAccount, user_id)
     if user is None:
         session.rollback()
         raise LinkRefused("Ce lien n'est pas valide.")
@@ -337,12 +376,66 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple
     return logged, purpose
 
 
+def accept_invitation(session: Session, invitation_id: str, now: datetime) -> UserAccount:
+    """The invited person used its link (just spent, not committed): its account is made in the organisation, with
+    the invitation's id, name and role, and the invitation goes (its other links spent); an address already one of
+    the organisation's users is logged in. While it belongs to another organisation's user, Conflict, and nothing
+    changes (the link stays usable): a user acts for one organisation only."""
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        session.rollback()
+        raise LinkRefused("Cette invitation n'existe plus.")
+    owner = user_by_email(session, invitation.email)
+    if accounts.standing(owner.organisation_id if owner else None, invitation.organisation_id) == "elsewhere":
+        session.rollback()
+        raise Conflict("email", accounts.JOINS_ELSEWHERE)
+    user = owner or UserAccount(id=invitation.id, organisation_id=invitation.organisation_id, name=invitation.name,
+                                email=invitation.email, role=invitation.role, created_at=now)
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # the address signed up at the same moment
+        session.rollback()
+        raise Conflict("email", accounts.JOINS_ELSEWHERE) from exc
+    session.exec(update(LoginLink).where(col(LoginLink.invitation_id) == invitation.id)
+                 .values(user_id=user.id, invitation_id=None, used_at=func.coalesce(LoginLink.used_at, now)))
+    session.delete(invitation)
+    return user
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """What an invitation's page shows: who is invited, by which organisation, until when, and why its link cannot
+    make the account yet (None: it can)."""
+
+    name: str
+    organisation: str
+    expires_at: datetime
+    blocked: str | None
+
+
+def invitation_view(session: Session, invitation_id: str) -> InvitationView | None:
+    invitation = session.get(Invitation, invitation_id)
+    if invitation is None:
+        return None
+    org = session.get(Organisation, invitation.organisation_id)
+    owner = user_by_email(session, invitation.email)
+    elsewhere = accounts.standing(owner.organisation_id if owner else None, invitation.organisation_id) == "elsewhere"
+    return InvitationView(name=invitation.name, organisation=org.name if org else "",
+                          expires_at=utc(invitation.expires_at),
+                          blocked=accounts.JOINS_ELSEWHERE if elsewhere else None)
+
+
 def purge_expired_traces(session: Session, now: datetime) -> int:
-    """Delete the login attempts, emailed links, sessions and revoked API tokens past their retention; returns how
-    many rows."""
+    """Delete the login attempts, emailed links, invitations, sessions and revoked API tokens past their retention;
+    returns how many rows."""
+    expired = accounts.LINK_RETENTION
     statements = [
         delete(LoginAttempt).where(col(LoginAttempt.attempted_at) < now - accounts.ATTEMPT_RETENTION),
         delete(LoginLink).where(col(LoginLink.expires_at) < now - accounts.LINK_RETENTION),
+        delete(LoginLink).where(col(LoginLink.invitation_id).in_(
+            select(Invitation.id).where(col(Invitation.expires_at) < now - expired))),
+        delete(Invitation).where(col(Invitation.expires_at) < now - expired),
         delete(WebSession).where(col(WebSession.expires_at) < now - accounts.SESSION_RETENTION),
         delete(WebSession).where(col(WebSession.revoked_at) < now - accounts.SESSION_RETENTION),
         delete(ApiToken).where(col(ApiToken.revoked_at) < now - accounts.REVOKED_TOKEN_RETENTION),
@@ -499,6 +592,59 @@ def list_users(session: Session, actor: Principal) -> list[UserAccount]:
     accounts.check_can_manage_organisation(actor.role)
     return list(session.exec(select(UserAccount).where(UserAccount.organisation_id == actor.organisation_id)
                              .order_by(col(UserAccount.created_at))).all())
+
+
+def list_invitations(session: Session, actor: Principal, now: datetime) -> list[Invitation]:
+    """The organisation's invitations still pending (administrators)."""
+    accounts.check_can_manage_organisation(actor.role)
+    return list(session.exec(select(Invitation).where(Invitation.organisation_id == actor.organisation_id,
+                                                      col(Invitation.expires_at) > now)
+                             .order_by(col(Invitation.created_at))).all())
+
+
+def pending_invitation(session: Session, actor: Principal, invitation_id: str, now: datetime) -> Invitation | None:
+    """One of the caller's organisation's pending invitations, else None."""
+    invitation = session.get(Invitation, invitation_id)
+    if (invitation is None or invitation.organisation_id != actor.organisation_id
+            or not accounts.invitation_pending(utc(invitation.expires_at), now)):
+        return None
+    return invitation
+
+
+def cancel_invitation(session: Session, actor: Principal, invitation_id: str, now: datetime) -> None:
+    """An administrator withdraws a pending invitation: it expires now and its links stop working (its row and links
+    go with the next purge, so that they still count in the address's quota); NotFound, NotAllowed."""
+    invitation = pending_invitation(session, actor, invitation_id, now)
+    if invitation is None:
+        raise NotFound(invitation_id)
+    accounts.check_can_manage_organisation(actor.role)
+    invitation.expires_at = now
+    session.add(invitation)
+    session.exec(update(LoginLink).where(col(LoginLink.invitation_id) == invitation.id,
+                                         col(LoginLink.used_at).is_(None)).values(used_at=now))
+    session.commit()
+
+
+def set_invitation_role(session: Session, actor: Principal, invitation: Invitation, role: str) -> Invitation:
+    """The role a pending invitation will give: member or org_admin (others are granted to a user)."""
+    new_role = accounts.check_can_grant(actor.role, invitation.role, role, same_organisation=True)
+    if new_role not in accounts.ORGANISATION_ROLES:
+        raise RuleBroken("role", "Une invitation fait un membre ou un administrateur de l'organisation : les autres "
+                                 "rôles se donnent une fois le compte créé.")
+    invitation.role = new_role
+    session.add(invitation)
+    session.commit()
+    session.refresh(invitation)
+    return invitation
+
+
+def set_member_role(session: Session, actor: Principal, member_id: str, role: str,
+                    now: datetime) -> UserAccount | Invitation:
+    """`set_role`, or the role of one of the caller's organisation's pending invitations (its id is the user's to
+    be)."""
+    if (invitation := pending_invitation(session, actor, member_id, now)) is not None:
+        return set_invitation_role(session, actor, invitation, role)
+    return set_role(session, actor, member_id, role)
 
 
 def set_role(session: Session, actor: Principal, user_id: str, role: str) -> UserAccount:

@@ -2,7 +2,8 @@
 
 Used when an invited organisation refuses its diagnostic (or leaves it unanswered), and when an organisation's
 administrator deletes its organisation. Offers deletes the organisation, its users (their sessions, links, login
-attempts, role requests), its API tokens, its listings and what hangs on them, and the events about them still in
+attempts, role requests), its pending invitations, its API tokens, its listings and what hangs on them, and the
+events about them still in
 its outbox, sent or not. Matching is told through `listing.withdrawn` for each listing it may know, then every
 service through `organisation.erased` (matching, notifications and reporting each erase or anonymise their copies;
 reporting keeps the synergies' figures, anonymous).
@@ -20,6 +21,7 @@ from offers.models import (
     ApiToken,
     DismissedSuggestion,
     ExpiryReminder,
+    Invitation,
     Listing,
     ListingRequest,
     LoginAttempt,
@@ -59,6 +61,9 @@ def erase(session: Session, org: Organisation) -> None:
         delete(Site).where(col(Site.organisation_id) == org.id),
         delete(WebSession).where(col(WebSession.user_id).in_(user_ids)),
         delete(LoginLink).where(col(LoginLink.user_id).in_(user_ids)),
+        delete(LoginLink).where(col(LoginLink.invitation_id).in_(
+            select(Invitation.id).where(Invitation.organisation_id == org.id))),
+        delete(Invitation).where(col(Invitation.organisation_id) == org.id),
         delete(RoleRequest).where(col(RoleRequest.organisation_id) == org.id),
         delete(LoginAttempt).where(col(LoginAttempt.email).in_(emails)),
         delete(ApiToken).where(col(ApiToken.organisation_id) == org.id),

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, field_validator
 from pydantic import Field as PydanticField
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from shared.events import Frequency, ListingKind
@@ -196,16 +196,33 @@ class LoginAttempt(SQLModel, table=True):
     attempted_at: datetime = Field(default_factory=_now, index=True)
 
 
+class Invitation(SQLModel, table=True):
+    """An administrator's invitation to join its organisation, pending until its link is used. It makes no account
+    and reserves no address (issue 18): several organisations may invite one address, its owner may sign up
+    meanwhile, and an invitation never accepted expires. Accepted, it becomes the user (with its `id`)."""
+
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: str = Field(default_factory=_uuid, primary_key=True)  # the user's id once accepted
+    organisation_id: str = Field(foreign_key="organisation.id", index=True)
+    email: str = Field(index=True)  # lower-case, as `user_account.email`
+    name: str  # as the administrator typed it
+    role: str = "member"
+    created_at: datetime = Field(default_factory=_now)
+    expires_at: datetime
+
+
 class LoginLink(SQLModel, table=True):
     """A link to email a user, valid an hour, used once. Its nonce is made when the mailer asks for the link
     (`POST /internal/account-links/{id}`), never before, and only its SHA-256 is kept; events name the link
-    by `id` alone."""
+    by `id` alone. An invitation's link names the invitation instead of a user (one of the two is set)."""
 
     __tablename__ = "login_link"
 
     id: str = Field(default_factory=_uuid, primary_key=True)
     nonce_hash: str | None = Field(default=None, unique=True)
-    user_id: str = Field(foreign_key="user_account.id", index=True)
+    user_id: str | None = Field(default=None, foreign_key="user_account.id", index=True)
+    invitation_id: str | None = Field(default=None, foreign_key="invitation.id", index=True)
     purpose: str  # confirm | login | invite | diagnostic | review | signup_attempt
     created_at: datetime = Field(default_factory=_now, index=True)
     expires_at: datetime
@@ -239,7 +256,8 @@ class RoleRequest(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
-ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, LoginLink, ApiToken, RoleRequest]
+ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, Invitation, LoginLink, ApiToken,
+                                         RoleRequest]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
 TABLES: list[type[SQLModel]] = [Organisation, Site, Listing, ExpiryReminder, ListingRequest, DismissedSuggestion,
                                  *ACCOUNT_TABLES]
@@ -480,7 +498,7 @@ class TokenPublic(BaseModel):
 
 
 class UserInvite(Input):
-    """A colleague joins the organisation: an email invites them to confirm their address."""
+    """A colleague invited to join the organisation: an email invites them, its link makes their account."""
 
     name: Text = PydanticField(min_length=2, max_length=200)
     email: EmailStr
@@ -488,6 +506,9 @@ class UserInvite(Input):
 
 
 class UserPublic(BaseModel):
+    """A user, or an invitation not accepted yet (`confirmed` false, `invited_until` its expiry): its `id` is the
+    user's once accepted."""
+
     id: str
     organisation_id: str
     name: str
@@ -495,6 +516,7 @@ class UserPublic(BaseModel):
     role: str
     confirmed: bool
     created_at: datetime
+    invited_until: datetime | None = None
 
 
 class RoleChange(Input):

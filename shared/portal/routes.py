@@ -315,12 +315,14 @@ def build_router(settings: Settings) -> APIRouter:
 
     @router.post("/organisation/collegues/{user_id}/retirer", response_class=HTMLResponse)
     async def remove_colleague(user_id: str, v: VisitDep) -> Response:
-        """`DELETE /api/v1/organisations/me/users/{id}` (its administrators)."""
+        """`DELETE /api/v1/organisations/me/users/{id}` (its administrators): a colleague removed, or a pending
+        invitation withdrawn."""
         v.require_account()
-        await v.form()
+        form = await v.form()
         answer = await v.backend.call("DELETE", "offers", f"/organisations/me/users/{quote(user_id, safe='')}")
         if answer.ok:
-            return pages.redirect(v, "/organisation?avis=collegue-retire")
+            done = "invitation-annulee" if forms.text(form, "invitation") else "collegue-retire"
+            return pages.redirect(v, f"/organisation?avis={done}")
         return await organisation_page(v, status=answer.status, general=[problem_of(answer)])
 
     @router.post("/organisation/quitter", response_class=HTMLResponse)

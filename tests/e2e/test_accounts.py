@@ -12,6 +12,7 @@ import httpx
 from shared.devstack import Stack
 from tests import web
 from tests.conftest import mailbox, wait_until
+from tests.e2e.test_portal_csrf import form_token
 
 PASSWORD = "la sciure part le mardi"
 LISTING = {"kind": "offer", "title": "Sciure de bois", "category": "sciure"}
@@ -214,6 +215,42 @@ def test_a_user_of_one_organisation_never_acts_for_another(stack: Stack) -> None
         me_a = client.get("/api/v1/organisations/me", headers=a).json()
         me_b = client.get("/api/v1/organisations/me", headers=b).json()
         assert me_a["id"] != me_b["id"] and me_a["role"] == me_b["role"] == "org_admin"
+
+
+def test_a_stranger_s_invitation_reserves_nothing_and_the_portal_shows_it_pending(stack: Stack) -> None:
+    """Issue 18, low: an administrator invited someone else's address, and the unconfirmed user this made kept its
+    owner from signing up. The invitation now makes no account, its owner's sign-up works, the stale link says why
+    it cannot be accepted, and the inviting organisation sees it pending until it withdraws it or it expires."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        squatter = logged_in(client, stack, address(), name="Squatteur Indélicat")
+        victim = address()
+        invited = client.post("/api/v1/organisations/me/users", headers=squatter,
+                              json={"name": "Léa Petit", "email": victim})
+        assert invited.status_code == 201, invited.text
+        [invitation] = wait_until(lambda: emails_to(stack, victim, "Vous êtes invité"), timeout=20)
+        assert "Squatteur Indélicat vous invite à la rejoindre sur Boucle" in invitation["text"]
+
+        sign_up(client, victim, name="Scierie Petit")  # the owner's own sign-up works
+        [confirmation] = wait_until(lambda: emails_to(stack, victim, "Confirmez"), timeout=20)
+        assert follow(account_link(confirmation)).status_code == 303
+        assert client.post("/api/v1/session", json={"email": victim, "password": PASSWORD}).status_code == 200
+
+        stale = account_link(invitation)
+        page = web.get(stale, timeout=10)
+        assert page.status_code == 200 and "rattaché à une autre organisation" in page.text
+        refused = follow(stale)
+        assert refused.status_code == 409 and "set-cookie" not in refused.headers
+
+        portal = {"Cookie": squatter["Cookie"]}
+        page = client.get("/organisation", headers=portal)
+        assert "invitation envoyée, valable jusqu'au" in page.text
+        assert "Annuler l'invitation de Léa Petit" in page.text
+        withdrawn = client.post(f"/organisation/collegues/{invited.json()['id']}/retirer", headers=portal,
+                                data={"csrf_token": form_token(page), "invitation": "1"}, follow_redirects=False)
+        assert withdrawn.status_code == 303 and withdrawn.headers["location"] == "/organisation?avis=invitation-annulee"
+        page = client.get("/organisation?avis=invitation-annulee", headers=portal)
+        assert "Invitation annulée" in page.text and "Léa Petit" not in page.text
+        assert follow(stale).status_code == 400  # withdrawn: spent
 
 
 def test_every_service_refuses_bad_input_in_french(stack: Stack) -> None:

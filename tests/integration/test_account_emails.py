@@ -138,6 +138,20 @@ def test_a_sign_up_with_a_known_address_tells_its_owner_with_a_login_link(mail: 
     assert LinkSigner(mail.mailer.settings.account_link_key, 3600).verify("account", token)["u"] == mail.user_id
 
 
+def test_an_invitation_names_the_organisation_that_invites_and_lasts_a_week(mail: Mail) -> None:
+    """Issue 18, low: an invitation makes no account before its link is used, and expires unused in a week."""
+    consume(mail.engine, requested(mail, "lea@scierie.example", "invite"))
+    mail.mailer.send_due()
+    [message] = wait_until(lambda: mail.sink.to("lea@scierie.example"))
+    detail = mail.sink.store.get(message.id).as_json()  # type: ignore[union-attr]
+    assert detail["subject"] == "Vous êtes invité·e sur Boucle"
+    for part in (detail["text"], detail["html"]):
+        assert "Scierie Roux vous invite à la rejoindre sur Boucle" in part  # the inviting organisation's name
+        assert "expire dans sept jours" in part
+        assert "aucun compte n'est créé et l'invitation expirera d'elle-même" in part
+    assert "Accepter l'invitation" in detail["html"]
+
+
 def test_an_expired_link_is_not_emailed_and_offers_away_postpones(mail: Mail) -> None:
     consume(mail.engine, requested(mail, "lea@scierie.example"))
     with Session(mail.offers) as session:

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta, timezone
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from offers import accounts_service
+from offers import accounts, accounts_service
 from offers.accounts_service import create_platform_admin, purge_expired_traces
 from offers.main import create_app
-from offers.models import LoginAttempt, LoginLink, Organisation, UserAccount, WebSession
+from offers.models import Invitation, LoginAttempt, LoginLink, Organisation, UserAccount, WebSession
 from sqlalchemy import Column, Index, MetaData, String, Table, inspect, select, update
 from sqlmodel import Session, col
 
@@ -720,11 +720,129 @@ class TestRoles:
         lea = offers.client.post("/api/v1/organisations/me/users", headers=admin_a,
                                  json={"name": "Léa Petit", "email": "lea@scierie.example"}).json()
         promoted = offers.client.post(f"/api/v1/users/{lea['id']}/role", headers=admin_a, json={"role": "org_admin"})
-        assert promoted.status_code == 200
+        assert promoted.status_code == 200 and promoted.json()["role"] == "org_admin"
+        # A pending invitation is nobody yet: the last administrator stays one until Léa has accepted.
+        assert offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a,
+                                  json={"role": "member"}).status_code == 409
+        offers.confirm("lea@scierie.example")
         assert offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a,
                                   json={"role": "member"}).status_code == 200
         assert offers.client.get("/api/v1/organisations/me/users", headers=admin_b).json()[0]["email"] == \
             "marie@ferme.example"
+
+
+class TestInvitations:
+    """Issue 18, low: any organisation administrator could invite someone else's address, and the unconfirmed user
+    the invitation made reserved it: its owner could neither sign up nor be invited elsewhere. An invitation now
+    makes no account until its link is used, and expires unused."""
+
+    def invite(self, offers: Offers, admin: dict[str, str], email: str, name: str = "Léa Petit",
+               role: str = "member") -> httpx.Response:
+        return offers.client.post("/api/v1/organisations/me/users", headers=admin,
+                                  json={"name": name, "email": email, "role": role})
+
+    def accounts(self, offers: Offers, email: str) -> list[UserAccount]:
+        with Session(offers.engine) as session:
+            return list(session.exec(select(UserAccount).where(col(UserAccount.email) == email)).scalars().all())
+
+    def test_a_stranger_s_invitation_does_not_stop_the_owner_signing_up(self, offers: Offers) -> None:
+        confirmed(offers, "chef@squatteur.example", name="Squatteur")
+        squatter = offers.session("chef@squatteur.example")
+        invited = self.invite(offers, squatter, "lea@scierie.example")
+        assert invited.status_code == 201, invited.text
+        assert invited.json()["confirmed"] is False and invited.json()["invited_until"] is not None
+        assert self.accounts(offers, "lea@scierie.example") == []  # nothing reserved
+        [stale] = offers.links("lea@scierie.example")
+        assert (stale.purpose, stale.user_id) == ("invite", invited.json()["id"])
+
+        mine = offers.sign_up("lea@scierie.example", name="Scierie Petit")  # the owner's own sign-up works
+        [owner] = self.accounts(offers, "lea@scierie.example")
+        assert (owner.id, owner.organisation_id) == (mine["user_id"], mine["organisation_id"])
+        assert offers.links("lea@scierie.example")[-1].purpose == "confirm"
+        offers.confirm("lea@scierie.example")
+        assert offers.log_in("lea@scierie.example")[0] == 200
+
+        # The stale invitation's link says why it cannot be accepted, and changes nothing.
+        path = offers.link_path(stale)
+        page = offers.client.get(path)
+        assert page.status_code == 200 and "Squatteur" in page.text
+        assert "un compte n&#39;appartient qu&#39;à une seule organisation" in page.text
+        assert "Accepter l" not in page.text
+        refused = offers.client.post(path, follow_redirects=False)
+        assert refused.status_code == 409 and "Supprimer mon compte" in refused.text
+        [owner] = self.accounts(offers, "lea@scierie.example")
+        assert owner.organisation_id == mine["organisation_id"]
+
+    def test_another_organisation_s_invitation_works_and_the_stale_one_expires(self, offers: Offers) -> None:
+        confirmed(offers, "chef@squatteur.example", name="Squatteur")
+        confirmed(offers)
+        squatter, scierie = offers.session("chef@squatteur.example"), offers.session()
+        stale = self.invite(offers, squatter, "lea@scierie.example", name="Usurpée", role="org_admin")
+        invited = self.invite(offers, scierie, "LEA@scierie.example")
+        assert stale.status_code == invited.status_code == 201
+        assert invited.json()["id"] != stale.json()["id"]
+        [stale_link, link] = offers.links("lea@scierie.example")
+        assert link.user_id == invited.json()["id"]
+        joined = offers.client.post(offers.link_path(link), follow_redirects=False)
+        assert joined.status_code == 303 and joined.headers["location"] == "/espace"
+        [lea] = self.accounts(offers, "lea@scierie.example")
+        assert (lea.id, lea.name, lea.role) == (invited.json()["id"], "Léa Petit", "member")
+        assert lea.confirmed_at is not None
+        users = offers.client.get("/api/v1/organisations/me/users", headers=scierie).json()
+        assert [(u["email"], u["confirmed"], u["invited_until"]) for u in users] == [
+            ("jean@scierie.example", True, None), ("lea@scierie.example", True, None)]
+        assert offers.client.post(offers.link_path(stale_link), follow_redirects=False).status_code == 409
+
+        # The squatter's invitation waits, unusable, until it expires; then it goes.
+        [pending] = offers.client.get("/api/v1/organisations/me/users", headers=squatter).json()[1:]
+        assert (pending["id"], pending["confirmed"]) == (stale.json()["id"], False)
+        now = datetime.now(timezone.utc)
+        later = now + accounts.INVITATION_LIFETIME + timedelta(seconds=1)
+        with Session(offers.engine) as session:
+            assert [i.id for i in session.exec(select(Invitation)).scalars()] == [stale.json()["id"]]
+            purge_expired_traces(session, later)
+            assert session.exec(select(Invitation)).scalars().all() != []  # expired, kept a day as its links
+            purge_expired_traces(session, later + accounts.LINK_RETENTION)
+            assert session.exec(select(Invitation)).scalars().all() == []
+            assert session.exec(select(LoginLink).where(col(LoginLink.invitation_id).is_not(None))).all() == []
+        assert len(offers.client.get("/api/v1/organisations/me/users", headers=squatter).json()) == 1
+
+    def test_an_expired_or_withdrawn_invitation_is_not_listed_and_its_link_is_dead(self, offers: Offers) -> None:
+        confirmed(offers)
+        admin = offers.session()
+        first = self.invite(offers, admin, "lea@scierie.example").json()
+        again = self.invite(offers, admin, "lea@scierie.example", name="Léa Petit-Roux", role="org_admin").json()
+        assert again["id"] == first["id"] and (again["name"], again["role"]) == ("Léa Petit-Roux", "org_admin")
+        assert len(offers.links("lea@scierie.example")) == 2  # sent anew
+        listed = offers.client.get("/api/v1/organisations/me/users", headers=admin).json()
+        assert [(u["id"], u["name"], u["confirmed"]) for u in listed[1:]] == [(first["id"], "Léa Petit-Roux", False)]
+        link = offers.links("lea@scierie.example")[-1]
+        path = offers.link_path(link)
+        withdrawn = offers.client.delete(f"/api/v1/organisations/me/users/{first['id']}", headers=admin)
+        assert withdrawn.status_code == 204
+        assert len(offers.client.get("/api/v1/organisations/me/users", headers=admin).json()) == 1
+        assert offers.client.post(path, follow_redirects=False).status_code == 400  # spent by the withdrawal
+        reissued = offers.client.post(f"/internal/account-links/{link.link_id}",
+                                      headers={"Authorization": f"Bearer {offers.settings.internal_api_token}"})
+        assert reissued.status_code == 410  # the mailer sends it no more
+        assert self.accounts(offers, "lea@scierie.example") == []
+
+        paul = self.invite(offers, admin, "paul@scierie.example").json()
+        with Session(offers.engine) as session:
+            session.exec(update(Invitation).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            session.exec(update(LoginLink).values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            session.commit()
+        assert len(offers.client.get("/api/v1/organisations/me/users", headers=admin).json()) == 1
+        assert offers.client.delete(f"/api/v1/organisations/me/users/{paul['id']}", headers=admin).status_code == 404
+
+    def test_invitations_to_one_address_share_its_links_quota(self, offers: Offers) -> None:
+        """Several organisations, or one inviting again and again, email an address no more than its quota."""
+        for n in range(3):
+            confirmed(offers, f"chef{n}@squatteur.example", name=f"Squatteur {n}")
+            admin = offers.session(f"chef{n}@squatteur.example")
+            for _ in range(2):
+                assert self.invite(offers, admin, "lea@scierie.example").status_code == 201
+        assert len(offers.links("lea@scierie.example")) == accounts.LINKS_PER_WINDOW
 
 
 class TestIsolation:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 import threading
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,7 @@ from alembic.migration import MigrationContext
 from matching.models import IndexedListing, Match, MatchMember
 from notifications.models import Contact, InAppNotification, OutgoingEmail, Preference
 from offers.models import TABLES as OFFERS_TABLES
-from offers.models import ApiToken, ExpiryReminder, Listing, Organisation
+from offers.models import ApiToken, ExpiryReminder, Invitation, Listing, LoginLink, Organisation, UserAccount
 from reporting.models import (
     KnownListing,
     KnownMatch,
@@ -141,6 +141,43 @@ def test_offers_data_survives_the_upgrade(databases: Databases, backend: str) ->
     assert [(t.organisation_id, t.token_hash, t.label, t.created_at, t.revoked_at) for t in tokens] == [
         ("org-ferme", hash_token("jeton-ferme"), "Jeton d'inscription", ferme["created_at"], None),
         ("org-scierie", hash_token("jeton-scierie"), "Jeton d'inscription", registered, None)]
+    engine.dispose()
+
+
+def test_offers_users_invited_and_never_confirmed_become_invitations(databases: Databases, backend: str) -> None:
+    """offers_0017 (issue 18): an invitation made an unconfirmed user, which reserved the address. Those become
+    invitations, their links with them; a sign-up's unconfirmed first user and an imported contact stay users."""
+    engine = fresh(databases, backend, "offers")
+    migrations.upgrade("offers", engine, "offers_0016")
+    sent = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+    organisation = {"kind": "company", "contact_email": "contact@exemple.example", "created_at": sent}
+    insert(engine, "organisation", {**organisation, "id": "org-confirmed", "name": "Scierie", "confirmed_at": sent},
+           {**organisation, "id": "org-signed-up", "name": "Ferme"},
+           {**organisation, "id": "org-imported", "name": "Menuiserie", "imported_by": "org-confirmed"})
+    user = {"password_hash": None, "created_at": sent}
+    insert(engine, "user_account",
+           {**user, "id": "u-admin", "organisation_id": "org-confirmed", "name": "Jean", "email": "jean@s.example",
+            "role": "org_admin", "confirmed_at": sent},
+           {**user, "id": "u-invited", "organisation_id": "org-confirmed", "name": "Léa", "email": "lea@s.example",
+            "role": "member"},
+           {**user, "id": "u-first", "organisation_id": "org-signed-up", "name": "Marie", "email": "marie@f.example",
+            "role": "org_admin"},
+           {**user, "id": "u-contact", "organisation_id": "org-imported", "name": "Paul", "email": "paul@m.example",
+            "role": "org_admin"})
+    link = {"nonce_hash": None, "created_at": sent, "expires_at": sent, "used_at": None}
+    insert(engine, "login_link", {**link, "id": "l-invite", "user_id": "u-invited", "purpose": "invite"},
+           {**link, "id": "l-confirm", "user_id": "u-first", "purpose": "confirm"})
+
+    migrations.upgrade("offers", engine)
+
+    with Session(engine) as session:
+        assert sorted(session.exec(select(UserAccount.id)).all()) == ["u-admin", "u-contact", "u-first"]
+        [invitation] = session.exec(select(Invitation)).all()
+        assert (invitation.id, invitation.organisation_id, invitation.email, invitation.name, invitation.role) == (
+            "u-invited", "org-confirmed", "lea@s.example", "Léa", "member")
+        assert invitation.created_at == sent and invitation.expires_at == sent + timedelta(days=7)
+        links = {row.id: (row.user_id, row.invitation_id) for row in session.exec(select(LoginLink)).all()}
+        assert links == {"l-invite": (None, "u-invited"), "l-confirm": ("u-first", None)}
     engine.dispose()
 
 
