@@ -153,7 +153,9 @@ class AccountLinkRequested(Payload):
     # "diagnostic": an organisation an animateur imported is asked to confirm its flows, or to refuse them
     # "review": an animateur asks an organisation to review a diagnostic over a year old
     # "signup_attempt": someone signed up with this user's address: the user is told, with a login link
-    purpose: Literal["confirm", "login", "invite", "diagnostic", "review", "signup_attempt"]
+    # "invite" and "invite_existing": an invitation (user_id: the invitation's id, the user's once accepted) to an
+    # address without an account, or to another organisation's user (who must delete that account first)
+    purpose: Literal["confirm", "login", "invite", "diagnostic", "review", "signup_attempt", "invite_existing"]
     link_id: str
 
 

@@ -62,7 +62,7 @@ def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list
 
 
 ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "Votre lien de connexion à Boucle",
-                    "invite": "Vous êtes invité·e sur Boucle",
+                    "invite": "Vous êtes invité·e sur Boucle", "invite_existing": "Vous êtes invité·e sur Boucle",
                     "diagnostic": "Le bilan de flux de votre organisation vous attend sur Boucle",
                     "review": "Vos flux sur Boucle ont plus d'un an : sont-ils toujours d'actualité ?",
                     "signup_attempt": "Quelqu'un a tenté de créer un compte Boucle avec votre adresse"}

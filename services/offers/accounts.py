@@ -41,7 +41,8 @@ LINKS_PER_WINDOW = 5  # emailed links per user per window: enough for a lost ema
 # An invitation waits a week for its link to be used (the link lives as long), then expires (issue 18: it never
 # reserves the address). Invitations to one address share the links' quota, whoever sends them.
 INVITATION_LIFETIME = timedelta(days=7)
-INVITATION_PURPOSES = ("invite",)
+# "invite": the address has no account; "invite_existing": it is another organisation's user's (told only to it).
+INVITATION_PURPOSES = ("invite", "invite_existing")
 
 LOGIN_WINDOW = timedelta(minutes=15)
 # Kept no longer than needed (PERSONAL_DATA.md): login attempts (an email, an address) a month, to look into
@@ -183,6 +184,15 @@ def standing(account_organisation_id: str | None, organisation_id: str) -> Stand
     if account_organisation_id is None:
         return "new"
     return "member" if account_organisation_id == organisation_id else "elsewhere"
+
+
+def invitation_purpose(where: Standing) -> str:
+    """The email an invitation sends, by where the address stands; the answer to the administrator is the same
+    either way (issue 18: an invitation does not tell whether an address has an account). An address already one
+    of the organisation's users is refused: its administrators see them listed, so that tells nothing."""
+    if where == "member":
+        raise RuleBroken("email", "Cette personne fait déjà partie de votre organisation.")
+    return "invite" if where == "new" else "invite_existing"
 
 
 def invitation_pending(expires_at: datetime, now: datetime) -> bool:

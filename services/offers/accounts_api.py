@@ -313,7 +313,11 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
                  responses=problems(401, 403, 409))
     def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
         """Invite a colleague (member or org_admin): a pending invitation, valid a week, whose emailed link makes
-        their account and logs them in; its `id` is then the user's. Inviting again sends it anew."""
+        their account and logs them in; its `id` is then the user's. Inviting again sends it anew.
+
+        An address that already has an account in another organisation gets the same answer (whether an address has
+        an account is not told here): its owner is emailed that a user belongs to one organisation, and that the
+        link makes the new account once the other is deleted. 409 only for one of the organisation's own users."""
         try:
             invitation = service.invite_user(session, auth.principal, data, now())
         except NotAllowed as exc:
@@ -407,7 +411,8 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     """
     router = APIRouter(include_in_schema=False)
     template = page_environment("offers").get_template("pages/account_link.html")
-    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "login": "Connexion à Boucle",
+    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "invite_existing": "Rejoindre Boucle",
+              "login": "Connexion à Boucle",
               "signup_attempt": "Connexion à Boucle",
               "diagnostic": "Le bilan de flux de votre organisation", "review": "Mettre à jour vos flux"}
 

@@ -165,12 +165,6 @@ def user_by_email(session: Session, raw_email: str) -> UserAccount | None:
     return session.exec(select(UserAccount).where(UserAccount.email == accounts.normalise_email(raw_email))).first()
 
 
-def check_new_address(session: Session, email: str) -> None:
-    if user_by_email(session, email) is not None:
-        raise Conflict("email", "Un compte existe déjà avec cette adresse : connectez-vous, ou recevez un lien de "
-                                "connexion par email.")
-
-
 # --- sign-up and emailed links -------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -236,10 +230,19 @@ def sign_up_attempted(session: Session, owner: UserAccount, password: str | None
 def invite_user(session: Session, actor: Principal, data: UserInvite, now: datetime) -> Invitation:
     """An administrator invites a colleague into its organisation: a pending invitation and its emailed link, which
     makes the account when used. No account is made before: the invitation reserves nothing (issue 18), and expires
-    unused. Inviting the same address again sends it anew (name, role and a week more)."""
+    unused. Inviting the same address again sends it anew (name, role and a week more).
+
+    An address that is another organisation's user's is invited alike, with the same answer (issue 18: no user
+    enumeration); only its email differs (`invite_existing`), telling its owner to delete that account first. One
+    of the organisation's own users is refused (Conflict): its administrators see them listed."""
     accounts.check_can_manage_organisation(actor.role)
     email = accounts.normalise_email(str(data.email))
-    check_new_address(session, email)
+    owner = user_by_email(session, email)
+    try:
+        purpose = accounts.invitation_purpose(
+            accounts.standing(owner.organisation_id if owner else None, actor.organisation_id))
+    except RuleBroken as exc:
+        raise Conflict(exc.field, exc.message) from exc
     invitation = session.exec(select(Invitation).where(Invitation.organisation_id == actor.organisation_id,
                                                        Invitation.email == email)).first()
     if invitation is None:
@@ -249,7 +252,7 @@ def invite_user(session: Session, actor: Principal, data: UserInvite, now: datet
     invitation.expires_at = accounts.invitation_expiry(now)
     session.add(invitation)
     session.flush()  # its links come after it
-    stage_invitation_link(session, invitation, "invite", now)
+    stage_invitation_link(session, invitation, purpose, now)
     try:
         session.commit()
     except IntegrityError as exc:  # the same address invited at the same moment by the same organisation

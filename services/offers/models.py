@@ -223,7 +223,7 @@ class LoginLink(SQLModel, table=True):
     nonce_hash: str | None = Field(default=None, unique=True)
     user_id: str | None = Field(default=None, foreign_key="user_account.id", index=True)
     invitation_id: str | None = Field(default=None, foreign_key="invitation.id", index=True)
-    purpose: str  # confirm | login | invite | diagnostic | review | signup_attempt
+    purpose: str  # confirm | login | invite | invite_existing | diagnostic | review | signup_attempt
     created_at: datetime = Field(default_factory=_now, index=True)
     expires_at: datetime
     used_at: datetime | None = None

@@ -253,6 +253,29 @@ def test_a_stranger_s_invitation_reserves_nothing_and_the_portal_shows_it_pendin
         assert follow(stale).status_code == 400  # withdrawn: spent
 
 
+def test_an_invitation_does_not_tell_whether_the_address_has_an_account(stack: Stack) -> None:
+    """Issue 18, low: inviting an address with an account answered 409 (user enumeration). Both addresses are now
+    answered alike; the owner of the known one is told by email what it takes to join."""
+    with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
+        curious = logged_in(client, stack, address(), name="Curieux et Fils")
+        known, unknown = address(), address()
+        logged_in(client, stack, known, name="Scierie Connue")
+        answers = [client.post("/api/v1/organisations/me/users", headers=curious,
+                               json={"name": "Quelqu'un", "email": email}) for email in (known, unknown)]
+        assert [a.status_code for a in answers] == [201, 201], answers[0].text
+        assert sorted(answers[0].json()) == sorted(answers[1].json())
+        assert [(a.json()["confirmed"], a.json()["role"]) for a in answers] == [(False, "member")] * 2
+        listed = client.get("/api/v1/organisations/me/users", headers=curious).json()
+        assert [u["id"] for u in listed[1:]] == [a.json()["id"] for a in answers]
+        [told] = wait_until(lambda: emails_to(stack, known, "Vous êtes invité"), timeout=20)
+        [plain] = wait_until(lambda: emails_to(stack, unknown, "Vous êtes invité"), timeout=20)
+        assert "un compte n'appartient qu'à une seule organisation" in told["text"]
+        assert "Curieux et Fils vous invite" in told["text"] and "Curieux et Fils vous invite" in plain["text"]
+        assert "déjà un compte" not in plain["text"]
+        assert follow(account_link(told)).status_code == 409  # nothing changes while the other account exists
+        assert follow(account_link(plain)).status_code == 303  # the new address's account is made
+
+
 def test_every_service_refuses_bad_input_in_french(stack: Stack) -> None:
     """Issue 16, point 2: a 422 of any service names the field at fault in French, never pydantic's English."""
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:

@@ -152,6 +152,23 @@ def test_an_invitation_names_the_organisation_that_invites_and_lasts_a_week(mail
     assert "Accepter l'invitation" in detail["html"]
 
 
+def test_an_invitation_to_an_address_with_an_account_tells_its_owner_what_to_do(mail: Mail) -> None:
+    """Issue 18, low: the invitation is answered as for a new address; its owner alone learns why it cannot join
+    yet (one organisation per user) and how, and that the inviting organisation was not told."""
+    consume(mail.engine, requested(mail, "lea@scierie.example", "invite_existing"))
+    mail.mailer.send_due()
+    [message] = wait_until(lambda: mail.sink.to("lea@scierie.example"))
+    detail = mail.sink.store.get(message.id).as_json()  # type: ignore[union-attr]
+    assert detail["subject"] == "Vous êtes invité·e sur Boucle"
+    for part in (detail["text"], detail["html"]):
+        assert "Scierie Roux vous invite à la rejoindre sur Boucle" in part
+        assert "un compte n'appartient qu'à une seule organisation" in part
+        assert "bouton « Supprimer mon compte »" in part and "supprimez plutôt l'organisation" in part
+        assert "Boucle n'a pas dit à Scierie Roux que votre adresse avait déjà un compte" in part
+        assert "expire dans sept jours" in part and "votre compte ne change pas" in part
+    assert "Accepter l'invitation" in detail["html"]
+
+
 def test_an_expired_link_is_not_emailed_and_offers_away_postpones(mail: Mail) -> None:
     consume(mail.engine, requested(mail, "lea@scierie.example"))
     with Session(mail.offers) as session:

@@ -835,6 +835,59 @@ class TestInvitations:
         assert len(offers.client.get("/api/v1/organisations/me/users", headers=admin).json()) == 1
         assert offers.client.delete(f"/api/v1/organisations/me/users/{paul['id']}", headers=admin).status_code == 404
 
+    def test_an_address_with_an_account_is_invited_as_any_other(self, offers: Offers) -> None:
+        """Issue 18, low: inviting an address that had an account answered 409, so an administrator learnt which
+        addresses have one. It is now answered, listed, re-roled and withdrawn as a new address's invitation; only
+        its owner learns, by email, that a user belongs to one organisation and must delete the other first."""
+        created = confirmed(offers)
+        confirmed(offers, "marie@ferme.example", name="Ferme Morel")
+        ferme, scierie = offers.session("marie@ferme.example"), offers.session()
+        assert self.invite(offers, ferme, "lea@ferme.example").status_code == 201
+        lea_cookie = offers.confirm("lea@ferme.example")  # Léa has an account, at the farm
+        [before] = self.accounts(offers, "lea@ferme.example")
+
+        known = self.invite(offers, scierie, "lea@ferme.example", name="Léa")
+        new = self.invite(offers, scierie, "paul@scierie.example", name="Paul")
+        assert known.status_code == new.status_code == 201, known.text
+        shape = {key: type(value) for key, value in new.json().items()}
+        assert {key: type(value) for key, value in known.json().items()} == shape
+        assert (known.json()["confirmed"], known.json()["role"]) == (False, "member")
+        listed = offers.client.get("/api/v1/organisations/me/users", headers=scierie).json()
+        assert [(u["id"], u["confirmed"], u["invited_until"] is not None) for u in listed] == [
+            (created["user_id"], True, False), (known.json()["id"], False, True), (new.json()["id"], False, True)]
+        for invited in (known, new):
+            changed = offers.client.post(f"/api/v1/users/{invited.json()['id']}/role", headers=scierie,
+                                         json={"role": "org_admin"})
+            assert changed.status_code == 200 and changed.json()["role"] == "org_admin"
+        [after] = self.accounts(offers, "lea@ferme.example")  # her account is untouched
+        assert (after.id, after.organisation_id, after.name, after.role) == (
+            before.id, before.organisation_id, before.name, before.role)
+        told, plain = offers.links("lea@ferme.example")[-1], offers.links("paul@scierie.example")[-1]
+        assert (told.purpose, told.user_id, told.organisation_id, told.name) == (
+            "invite_existing", known.json()["id"], created["organisation_id"], "Léa")
+        assert (plain.purpose, plain.user_id) == ("invite", new.json()["id"])
+
+        # Her link says what to do, and makes nothing while she is the farm's.
+        path = offers.link_path(told)
+        assert "rattaché à une autre organisation" in offers.client.get(path).text
+        assert offers.client.post(path, follow_redirects=False).status_code == 409
+        # She leaves the farm: the same link now makes her account at the sawmill, with the answered id.
+        csrf = offers.client.get("/api/v1/session", headers={"Cookie": lea_cookie}).json()["csrf_token"]
+        assert offers.client.delete("/api/v1/users/me",
+                                    headers={"Cookie": lea_cookie, "X-CSRF-Token": csrf}).status_code == 204
+        page = offers.client.get(path)
+        assert "Scierie Roux" in page.text and "Accepter l'invitation et me connecter" in page.text
+        assert offers.client.post(path, follow_redirects=False).status_code == 303
+        [lea] = self.accounts(offers, "lea@ferme.example")
+        assert (lea.id, lea.organisation_id, lea.role) == (known.json()["id"], created["organisation_id"],
+                                                          "org_admin")
+
+        # One of the organisation's own users is refused: its administrators see them listed anyway.
+        mine = self.invite(offers, scierie, "LEA@ferme.example")
+        assert mine.status_code == 409
+        assert mine.json()["detail"] == [{"loc": ["body", "email"], "type": "value_error",
+                                          "msg": "Cette personne fait déjà partie de votre organisation."}]
+
     def test_invitations_to_one_address_share_its_links_quota(self, offers: Offers) -> None:
         """Several organisations, or one inviting again and again, email an address no more than its quota."""
         for n in range(3):
