@@ -179,7 +179,8 @@ def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: da
     """A new organisation and its first user (its administrator, unconfirmed); the confirmation link is emailed.
 
     An address that already has an account creates nothing, and the answer is the same as for a new one (no user
-    enumeration, issue 18): its owner is emailed instead (`signup_attempt`, a login link)."""
+    enumeration, issue 18): its owner is emailed instead (`signup_attempt`, a login link). An account never
+    confirmed (`squatted`) does not hold the address: it is erased and the sign-up goes on."""
     email = accounts.normalise_email(str(data.email))
     problems = []
     if data.password is not None:
@@ -196,6 +197,12 @@ def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: da
         raise problem
     answer = SignedUp(organisation_id=org.id, user_id=str(uuid.uuid4()))
     owner = user_by_email(session, email)
+    if owner is not None and squatted(session, owner):
+        from offers.erasure import erase  # erasure builds on this module
+
+        erase(session, session.get(Organisation, owner.organisation_id))  # type: ignore[arg-type]
+        session.flush()
+        owner = None
     if owner is not None:
         return sign_up_attempted(session, owner, data.password, answer, now)
     user = UserAccount(id=answer.user_id, organisation_id=org.id, name=data.name, email=email,
@@ -212,6 +219,16 @@ def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: da
             raise
         return sign_up_attempted(session, owner, None, answer, now)
     return answer
+
+
+def squatted(session: Session, owner: UserAccount) -> bool:
+    """Whether an address's account was only ever claimed: its user never confirmed the address, nor anyone its
+    organisation (which no animateur imported). Whoever signed up with an address that is not theirs holds it so
+    (issue 18): the address's owner signing up erases that organisation, rather than being sent a link into it."""
+    if owner.confirmed_at is not None:
+        return False
+    org = session.get(Organisation, owner.organisation_id)
+    return org is not None and org.confirmed_at is None and org.imported_by is None
 
 
 def sign_up_attempted(session: Session, owner: UserAccount, password: str | None, answer: SignedUp,

@@ -145,7 +145,7 @@ class TestSignUp:
     def test_one_account_per_address_whatever_its_case(self, offers: Offers) -> None:
         """Issue 18, low: a sign-up with a known address answered 409 (user enumeration). It now answers as for a new
         address and creates nothing; the address's owner is emailed a login link saying someone tried."""
-        first = offers.sign_up("jean@scierie.example")
+        first = confirmed(offers, "jean@scierie.example")
         with Session(offers.engine) as session:
             before = (session.exec(select(Organisation.id)).scalars().all(),
                       session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all())
@@ -173,11 +173,34 @@ class TestSignUp:
         assert "votre adresse a déjà un compte sur Boucle" in offers.client.get(path).text
         assert offers.client.post(path, follow_redirects=False).status_code == 303  # it logs the owner in
 
+    def test_an_address_someone_else_signed_up_with_is_its_owner_s_at_sign_up(self, offers: Offers) -> None:
+        """Issue 18: a stranger signing up with Jean's address (never confirmed) held it, and since sign-ups stopped
+        answering 409, Jean's own sign-up sent him a link into the stranger's organisation. The unconfirmed
+        organisation is erased instead, and Jean's sign-up goes on: his link opens his own organisation."""
+        squatter = offers.sign_up("jean@scierie.example", name="Scierie Usurpée")
+        own = offers.client.post("/api/v1/accounts", json={
+            "organisation": ORGANISATION, "name": "Jean Roux", "email": "jean@scierie.example", "password": PASSWORD})
+        assert own.status_code == 201, own.text
+        with Session(offers.engine) as session:
+            assert session.get(Organisation, squatter["organisation_id"]) is None
+            assert session.get(UserAccount, squatter["user_id"]) is None
+            [user] = session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example")
+                                  ).scalars().all()
+            assert (user.id, user.organisation_id) == (own.json()["user_id"], own.json()["organisation_id"])
+            erased = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == squatter["organisation_id"])
+                                  ).scalars().all()
+        assert erased == ["organisation.erased"]  # the other services forget it too
+        link = offers.links("jean@scierie.example")[-1]
+        assert (link.purpose, link.user_id) == ("confirm", own.json()["user_id"])
+        cookie = offers.confirm("jean@scierie.example")
+        me = offers.client.get("/api/v1/organisations/me", headers={"Cookie": cookie})
+        assert me.status_code == 200 and me.json()["id"] == own.json()["organisation_id"], me.text
+
     def test_a_known_address_costs_a_sign_up_what_a_new_one_costs(self, offers: Offers,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
         """The password is hashed for a known address too (a missing hash would tell it by the time taken), and the
         owner gets no more emails than its links' quota."""
-        offers.sign_up("jean@scierie.example")
+        confirmed(offers, "jean@scierie.example")
         hashed: list[str] = []
         real = accounts_service.hash_password
 
