@@ -241,7 +241,8 @@ def test_unplaced_listings_match_on_text_and_are_flagged(engine: Engine) -> None
 def test_a_title_naming_the_thing_the_other_title_starts_with_is_enough_text(engine: Engine) -> None:
     """Few words in common (one in six), but both titles are about slates: a flagged proposal."""
     engine.apply(listing("o1", "offer", "Ardoises naturelles de dépose"))
-    [proposal] = engine.apply(listing("n1", "need", "Ardoises anciennes pour restaurer la chapelle", at=BEAUNE)).proposed
+    need = listing("n1", "need", "Ardoises anciennes pour restaurer la chapelle", at=BEAUNE)
+    [proposal] = engine.apply(need).proposed
     assert proposal.key == "pair:o1:n1" and proposal.flagged and "animateur" in proposal.explanation
 
 
