@@ -141,6 +141,7 @@ GUESS_BARRED_CONTEXTS = frozenset({
     "feeds_farmed_animals", "abp_processing", "not_abp_registered", "on_farmland", "pasture", "home_gardens",
     "contact_sensitive", "sensitive_premises", "food_contact", "food_process_water", "personal_hygiene",
     "animal_bedding", "general_public", "road_transport_fuel", "outdoor_watering",
+    "medicinal_use", "crop_protection", "direct_food_contact", "toy_making",
 })
 
 
