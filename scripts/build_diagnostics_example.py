@@ -24,13 +24,28 @@ DATA = Path(__file__).resolve().parents[1] / "shared" / "data"
 DIRECTIONS = {"offer": "sortant", "need": "entrant", "share": "partage", "pool": "mutualisation"}
 # Two actors a diagnostic campaign meets beyond the demo's: the file then holds 31 organisations.
 MORE = [
-    {"key": "boulangerie-mazou", "name": "Boulangerie du Mazou", "kind": "company", "naf": "10.71C",
-     "commune": "Murlin",
-     "listings": [{"kind": "offer", "title": "Invendus de pain sec", "quantity": [80, "kg"], "frequency": "weekly"},
-                  {"kind": "need", "title": "Farine de blé locale", "quantity": [2, "t"], "frequency": "monthly"}]},
-    {"key": "garage-giry", "name": "Garage de Giry", "kind": "company", "naf": "45.20A", "commune": "Giry",
-     "listings": [{"kind": "offer", "title": "Pneus usagés", "quantity": [60, "unit"], "frequency": "yearly"},
-                  {"kind": "pool", "title": "Collecte groupée des huiles de vidange"}]},
+    {
+        "key": "boulangerie-mazou",
+        "name": "Boulangerie du Mazou",
+        "kind": "company",
+        "naf": "10.71C",
+        "commune": "Murlin",
+        "listings": [
+            {"kind": "offer", "title": "Invendus de pain sec", "quantity": [80, "kg"], "frequency": "weekly"},
+            {"kind": "need", "title": "Farine de blé locale", "quantity": [2, "t"], "frequency": "monthly"},
+        ],
+    },
+    {
+        "key": "garage-giry",
+        "name": "Garage de Giry",
+        "kind": "company",
+        "naf": "45.20A",
+        "commune": "Giry",
+        "listings": [
+            {"kind": "offer", "title": "Pneus usagés", "quantity": [60, "unit"], "frequency": "yearly"},
+            {"kind": "pool", "title": "Collecte groupée des huiles de vidange"},
+        ],
+    },
 ]
 
 
@@ -45,18 +60,30 @@ def main() -> None:
     rows = []
     organisations = [*demo["organisations"], *MORE]
     for n, org in enumerate(organisations, start=1):
-        base = {"organisation": org["name"], "siret": siret(n), "naf": org.get("naf", ""),
-                "kind": ORGANISATION_KINDS[org["kind"]], "commune": org["commune"],
-                "contact_name": (org.get("account") or {}).get("name", ""),
-                "contact_email": f"{org['key']}@diagnostic.boucle.example",
-                "diagnosed_on": f"{(n % 27) + 1:02d}/{(n % 9) + 2:02d}/2026"}
+        base = {
+            "organisation": org["name"],
+            "siret": siret(n),
+            "naf": org.get("naf", ""),
+            "kind": ORGANISATION_KINDS[org["kind"]],
+            "commune": org["commune"],
+            "contact_name": (org.get("account") or {}).get("name", ""),
+            "contact_email": f"{org['key']}@diagnostic.boucle.example",
+            "diagnosed_on": f"{(n % 27) + 1:02d}/{(n % 9) + 2:02d}/2026",
+        }
         for listing in org.get("listings", []):
             value, unit = listing.get("quantity", ["", ""])
             unit_label = UNITS[normalise_unit(unit) or unit][0] if unit else ""
-            rows.append({**base, "direction": DIRECTIONS[listing["kind"]], "resource": listing["title"],
-                         "quantity": str(value).replace(".", ","), "unit": unit_label,
-                         "frequency": FREQUENCY_LABELS.get(listing.get("frequency", ""), ""),
-                         "private": "non"})
+            rows.append(
+                {
+                    **base,
+                    "direction": DIRECTIONS[listing["kind"]],
+                    "resource": listing["title"],
+                    "quantity": str(value).replace(".", ","),
+                    "unit": unit_label,
+                    "frequency": FREQUENCY_LABELS.get(listing.get("frequency", ""), ""),
+                    "private": "non",
+                }
+            )
     with (DATA / "diagnostics_bertranges.csv").open("w", encoding="utf-8-sig", newline="") as out:
         writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
         writer.writerow([column.header for column in COLUMNS])

@@ -72,8 +72,12 @@ class Loader:
     # --- organisations and their people ------------------------------------------------------------
 
     def register(self, org: dict[str, Any], siret: str | None = None) -> None:
-        body = {"name": org["name"], "kind": org["kind"], "commune": org["commune"],
-                "contact_email": f"{org['key']}@demo.boucle.example"}
+        body = {
+            "name": org["name"],
+            "kind": org["kind"],
+            "commune": org["commune"],
+            "contact_email": f"{org['key']}@demo.boucle.example",
+        }
         if org.get("naf"):
             body["naf_code"] = org["naf"]
         if siret:
@@ -83,8 +87,11 @@ class Loader:
             self.ids[org["key"]], self.headers[org["key"]] = made["id"], {"Authorization": f"Bearer {made['token']}"}
             return
         person = org["account"]
-        made = self.call("POST", "/accounts", json={"organisation": body, "name": person["name"],
-                                                    "email": person["email"], "password": PASSWORD})
+        made = self.call(
+            "POST",
+            "/accounts",
+            json={"organisation": body, "name": person["name"], "email": person["email"], "password": PASSWORD},
+        )
         self.ids[org["key"]] = made["organisation_id"]
         self.confirm(person["email"])
         if person.get("role"):
@@ -111,23 +118,44 @@ class Loader:
     def platform_admin(self, person: dict[str, str], organisation: str) -> None:
         """The platform's first admin, as its operator creates one (`offers.admin create-platform-admin`), who
         signs in through the printed link and sets the demo password."""
-        done = subprocess.run([sys.executable, "-m", "offers.admin", "create-platform-admin", "--email",
-                               person["email"], "--name", person["name"], "--organisation", organisation],
-                              env=self.stack.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "offers.admin",
+                "create-platform-admin",
+                "--email",
+                person["email"],
+                "--name",
+                person["name"],
+                "--organisation",
+                organisation,
+            ],
+            env=self.stack.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         found = re.search(r"https?://\S+(/liens/compte/\S+)", done.stdout)
         if done.returncode != 0 or found is None:
             raise DemoError(f"administrateur de la plateforme : {done.stderr.strip()}")
         signed_in = self.client.post(found.group(1))
         cookie = signed_in.headers.get("set-cookie", "").split(";")[0]
         csrf = self.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
-        answer = self.client.put("/api/v1/session/password", json={"password": PASSWORD},
-                                 headers={"Cookie": cookie, "X-CSRF-Token": csrf})
+        answer = self.client.put(
+            "/api/v1/session/password", json={"password": PASSWORD}, headers={"Cookie": cookie, "X-CSRF-Token": csrf}
+        )
         if answer.status_code != 204:
             raise DemoError(f"mot de passe de {person['email']} : {answer.status_code} {answer.text[:200]}")
 
     def appoint(self, email: str, role: str) -> None:
-        done = subprocess.run([sys.executable, "-m", "offers.admin", "set-role", "--email", email, "--role", role],
-                              env=self.stack.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "offers.admin", "set-role", "--email", email, "--role", role],
+            env=self.stack.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         if done.returncode != 0:
             raise DemoError(f"rôle {role} pour {email} : {done.stderr.strip()}")
 
@@ -141,8 +169,12 @@ class Loader:
     # --- listings, matches, synergies -------------------------------------------------------------
 
     def publish(self, org: dict[str, Any]) -> None:
-        sites = {site["key"]: self.call("POST", "/organisations/me/sites", org["key"], json={
-            "name": site["name"], "commune": site["commune"]})["id"] for site in org.get("sites", [])}
+        sites = {
+            site["key"]: self.call(
+                "POST", "/organisations/me/sites", org["key"], json={"name": site["name"], "commune": site["commune"]}
+            )["id"]
+            for site in org.get("sites", [])
+        }
         for listing in org.get("listings", []):
             body = {"kind": listing["kind"], "title": listing["title"]}
             if "site" in listing:
@@ -178,37 +210,54 @@ class Loader:
         offerer, needer = self.listings[deal["offer"]][0], self.listings[deal["need"]][0]
         for side in (offerer, needer):
             self.call("POST", f"/matches/{match}/accept", side)
-        synergy = eventually(f"la synergie de « {deal['offer']} »", lambda: next(
-            (s["id"] for s in self.call("GET", "/synergies", offerer) if s["match_id"] == match), None))
+        synergy = eventually(
+            f"la synergie de « {deal['offer']} »",
+            lambda: next((s["id"] for s in self.call("GET", "/synergies", offerer) if s["match_id"] == match), None),
+        )
         for stage in ("studied", "contractualised", "operating"):
             if stage == "studied" and deal["stage"] == "detected":
                 break
             self.call("POST", f"/synergies/{synergy}/stage", offerer, json={"stage": stage})
             if stage == "contractualised" and "flow" in deal:
-                self.call("POST", f"/synergies/{synergy}/flows", needer, key=f"demo-{synergy}",
-                          json=flow_body(deal["flow"]))
+                self.call(
+                    "POST", f"/synergies/{synergy}/flows", needer, key=f"demo-{synergy}", json=flow_body(deal["flow"])
+                )
             if stage == deal["stage"]:
                 break
 
     def territory(self, data: dict[str, Any]) -> None:
         territory = data["territory"]
-        eventually("que le suivi connaisse la collectivité", lambda: self.client.post(
-            "/api/v1/territories", headers=self.headers["cc"],
-            json={"name": territory["name"], "epci": territory["epci"]}).status_code == 201)
+        eventually(
+            "que le suivi connaisse la collectivité",
+            lambda: (
+                self.client.post(
+                    "/api/v1/territories",
+                    headers=self.headers["cc"],
+                    json={"name": territory["name"], "epci": territory["epci"]},
+                ).status_code
+                == 201
+            ),
+        )
         for piste in data.get("pistes", []):
             self.note(piste)
 
     def note(self, piste: dict[str, Any]) -> None:
         """A workshop's piste, once the follow-up knows its parties."""
         body = {**piste, "parties": [self.ids[key] for key in piste["parties"]]}
-        eventually(f"la piste « {piste['resource']} »", lambda: self.client.post(
-            "/api/v1/synergies", headers=self.headers["cc"], json=body).status_code == 201)
+        eventually(
+            f"la piste « {piste['resource']} »",
+            lambda: self.client.post("/api/v1/synergies", headers=self.headers["cc"], json=body).status_code == 201,
+        )
 
 
 def flow_body(flow: dict[str, Any]) -> dict[str, Any]:
     """A deal's flow as `POST /api/v1/synergies/{id}/flows` takes it."""
-    body = {"quantity": flow["quantity"], "unit": flow["unit"], "period": flow.get("period", "month"),
-            "start": flow["start"]}
+    body = {
+        "quantity": flow["quantity"],
+        "unit": flow["unit"],
+        "period": flow.get("period", "month"),
+        "start": flow["start"],
+    }
     for name in ("material", "disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs"):
         if name in flow:
             body[name] = flow[name]
@@ -240,10 +289,14 @@ def load(stack: Stack, path: Path = DEMO_FILE) -> str:
         loader.territory(data)
     people = [(cc["account"], cc["name"]), (data["platform"]["account"], data["platform"]["name"])]
     people += [(org["account"], org["name"]) for org in data["organisations"] if "account" in org]
-    lines = [f"Démo « {data['territory']['name']} » : {len(data['organisations'])} organisations, "
-             f"{len(data.get('deals', []))} synergies, {len(data.get('pistes', []))} pistes d'atelier.",
-             f"Comptes de démonstration (mot de passe pour tous : « {PASSWORD} ») :"]
-    lines += [f"  {person['email']:<34} {name}" + (f" ({person['role']})" if person.get("role") else "")
-              for person, name in people]
+    lines = [
+        f"Démo « {data['territory']['name']} » : {len(data['organisations'])} organisations, "
+        f"{len(data.get('deals', []))} synergies, {len(data.get('pistes', []))} pistes d'atelier.",
+        f"Comptes de démonstration (mot de passe pour tous : « {PASSWORD} ») :",
+    ]
+    lines += [
+        f"  {person['email']:<34} {name}" + (f" ({person['role']})" if person.get("role") else "")
+        for person, name in people
+    ]
     marker.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return marker.read_text(encoding="utf-8")

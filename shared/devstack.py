@@ -102,15 +102,22 @@ class Ports:
     smtp: int = 1025
     mailbox: int = 8025
     gateway: int = 8000
-    services: dict[str, int] = field(default_factory=lambda: {"offers": 8001, "matching": 8002,
-                                                                 "notifications": 8003, "reporting": 8004})
+    services: dict[str, int] = field(
+        default_factory=lambda: {"offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004}
+    )
     mailer: int | None = None  # the mailer process's /metrics and /healthz; None: a free port when it starts
 
     @classmethod
     def free(cls) -> Ports:
         broker, smtp, mailbox, gateway, mailer, *services = free_ports(5 + len(SERVICES))
-        return cls(broker=broker, smtp=smtp, mailbox=mailbox, gateway=gateway, mailer=mailer,
-                   services=dict(zip(SERVICES, services, strict=True)))
+        return cls(
+            broker=broker,
+            smtp=smtp,
+            mailbox=mailbox,
+            gateway=gateway,
+            mailer=mailer,
+            services=dict(zip(SERVICES, services, strict=True)),
+        )
 
 
 class Stack:
@@ -157,10 +164,15 @@ class Stack:
 
     def spawn(self, name: str, argv: list[str], extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         with open(self.var_dir / "log" / f"{name}.log", "ab") as log:  # the child keeps its own handle
-            process = subprocess.Popen(argv, env={**self.env, **(extra_env or {})}, stdout=log,
-                                       stderr=subprocess.STDOUT,
-                                       stdin=subprocess.DEVNULL, start_new_session=True,
-                                       preexec_fn=_die_with_parent)
+            process = subprocess.Popen(
+                argv,
+                env={**self.env, **(extra_env or {})},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=_die_with_parent,
+            )
         self.processes[name] = process
         return process
 
@@ -178,8 +190,20 @@ class Stack:
         self.stop_process("broker")
 
     def start_mailsink(self) -> None:
-        self.spawn("mailsink", [sys.executable, "-m", "shared.mailsink", "--smtp-port", str(self.ports.smtp),
-                                "--http-port", str(self.ports.mailbox), "--store", str(self.var_dir / "mail")])
+        self.spawn(
+            "mailsink",
+            [
+                sys.executable,
+                "-m",
+                "shared.mailsink",
+                "--smtp-port",
+                str(self.ports.smtp),
+                "--http-port",
+                str(self.ports.mailbox),
+                "--store",
+                str(self.var_dir / "mail"),
+            ],
+        )
         wait_for_port(self.ports.smtp)
         wait_for_port(self.ports.mailbox)
 
@@ -189,9 +213,22 @@ class Stack:
         if instance is not None:
             self.instance_ports[instance] = free_port()
         port = self.instance_ports[instance] if instance else self.ports.services[name]
-        self.spawn(instance or name, [sys.executable, "-m", "uvicorn", "--factory", f"{name}.main:create_app",
-                                      "--host", "127.0.0.1", "--port", str(port), "--no-access-log",
-                                      *KEEP_ALIVE])
+        self.spawn(
+            instance or name,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                f"{name}.main:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+                *KEEP_ALIVE,
+            ],
+        )
         mailer_mode = self.env.get("NOTIFICATIONS_MAILER") or Settings.model_fields["notifications_mailer"].default
         if name == "notifications" and mailer_mode == "process" and mailer:
             self.start_mailer(f"{instance or name}-mailer")
@@ -201,17 +238,34 @@ class Stack:
         if name not in self.mailer_metrics_ports:  # chosen with the stack's other ports if it can be
             default = self.ports.mailer if name == "notifications-mailer" else None
             self.mailer_metrics_ports[name] = default or free_port()
-        self.spawn(name, [sys.executable, "-m", "notifications.mailer_main"],
-                   {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name]), "MAILER_METRICS_HOST": "127.0.0.1"})
+        self.spawn(
+            name,
+            [sys.executable, "-m", "notifications.mailer_main"],
+            {"MAILER_METRICS_PORT": str(self.mailer_metrics_ports[name]), "MAILER_METRICS_HOST": "127.0.0.1"},
+        )
 
     def start_gateway(self) -> None:
         """The public entry; it believes X-Forwarded-For only from FORWARDED_ALLOW_IPS (by default from no one:
         uvicorn would otherwise take it from any local client)."""
         proxies = self.env.get("FORWARDED_ALLOW_IPS")
         trust = ["--forwarded-allow-ips", proxies] if proxies else ["--no-proxy-headers"]
-        self.spawn("gateway", [sys.executable, "-m", "uvicorn", "--factory", "shared.gateway:create_app",
-                               "--host", "127.0.0.1", "--port", str(self.ports.gateway), "--no-access-log",
-                               *trust, *KEEP_ALIVE])
+        self.spawn(
+            "gateway",
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "shared.gateway:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports.gateway),
+                "--no-access-log",
+                *trust,
+                *KEEP_ALIVE,
+            ],
+        )
 
     def start(self, services: tuple[ServiceName, ...] = SERVICES, gateway: bool = True) -> None:
         """Start everything and wait until every /healthz answers 200."""
@@ -229,8 +283,9 @@ class Stack:
         port = self.ports.gateway if name == "gateway" else self.instance_ports.get(name) or self.ports.services[name]
         return f"http://127.0.0.1:{port}"
 
-    def wait_healthy(self, services: tuple[str, ...] = SERVICES, timeout: float = 60.0,
-                     consumers_joined: bool = False) -> None:
+    def wait_healthy(
+        self, services: tuple[str, ...] = SERVICES, timeout: float = 60.0, consumers_joined: bool = False
+    ) -> None:
         """Wait for each service's /healthz (and, if asked, for its consumer to join its group); the gateway's
         process must be alive and answering (one that lost its port to another stack fails here, not later)."""
         deadline = time.monotonic() + timeout
@@ -265,8 +320,11 @@ class Stack:
 
     def stop_processes(self, names: list[str], timeout: float = 15.0) -> None:
         """SIGTERM to each of `names` at once, then wait for them all (kill -9 after `timeout`)."""
-        stopping = [(name, process) for name in names
-                    if (process := self.processes.pop(name, None)) is not None and process.poll() is None]
+        stopping = [
+            (name, process)
+            for name in names
+            if (process := self.processes.pop(name, None)) is not None and process.poll() is None
+        ]
         for _, process in stopping:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + timeout
@@ -318,8 +376,9 @@ def main(argv: list[str] | None = None) -> None:
         while not stopping:
             for name, process in stack.processes.items():
                 if process.poll() is not None:
-                    print(f"{name} s'est arrêté (code {process.returncode}) ; voir {var_dir}/log/{name}.log",
-                          flush=True)
+                    print(
+                        f"{name} s'est arrêté (code {process.returncode}) ; voir {var_dir}/log/{name}.log", flush=True
+                    )
                     stopping = True
                     break
             time.sleep(0.5)

@@ -432,8 +432,9 @@ def new_event(event_type: str, payload: Payload, *, producer: str, key: str) -> 
     expected = PAYLOADS[(event_type, version)]
     if not isinstance(payload, expected):
         raise TypeError(f"{event_type} v{version} carries {expected.__name__}, not {type(payload).__name__}")
-    return Envelope(type=event_type, version=version, producer=producer, key=key,
-                    payload=payload.model_dump(mode="json"))
+    return Envelope(
+        type=event_type, version=version, producer=producer, key=key, payload=payload.model_dump(mode="json")
+    )
 
 
 def payload_of(envelope: Envelope) -> Payload:

@@ -44,8 +44,13 @@ ROUTES: dict[str, ServiceName] = {
     "access-log": "reporting",
     "workshops": "reporting",
 }
-LINKS: dict[str, ServiceName] = {"reponse": "matching", "desabonnement": "notifications", "annonce": "offers",
-                                 "tableau": "reporting", "compte": "offers"}
+LINKS: dict[str, ServiceName] = {
+    "reponse": "matching",
+    "desabonnement": "notifications",
+    "annonce": "offers",
+    "tableau": "reporting",
+    "compte": "offers",
+}
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "upgrade", "host", "content-length"}
 
 
@@ -56,9 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):  # type: ignore[no-untyped-def]
         if not settings.public_url.startswith("https://"):
-            log.warning("BOUCLE_PUBLIC_URL %s is not https: sessions travel in clear%s. Put Boucle behind a "
-                        "TLS-terminating proxy (deploy/README.md).", settings.public_url,
-                        "" if settings.secure_cookies else ", and their cookies lose Secure so that logins work")
+            log.warning(
+                "BOUCLE_PUBLIC_URL %s is not https: sessions travel in clear%s. Put Boucle behind a "
+                "TLS-terminating proxy (deploy/README.md).",
+                settings.public_url,
+                "" if settings.secure_cookies else ", and their cookies lose Secure so that logins work",
+            )
         async with httpx.AsyncClient(timeout=30.0) as client:
             app.state.client = client
             yield
@@ -161,8 +169,10 @@ class BodyLimit:
 
 # Every page's own scripts and styles only (the layouts carry a <style> block, no inline script), no framing,
 # no plugin, no <base>. The API documentation (Swagger UI: an inline script, assets from a CDN) goes without.
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 class SecurityHeaders:
@@ -172,8 +182,11 @@ class SecurityHeaders:
 
     def __init__(self, app: ASGIApp, https: bool):
         self.app = app
-        self.headers = [(b"x-content-type-options", b"nosniff"), (b"x-frame-options", b"DENY"),
-                        (b"referrer-policy", b"same-origin")]
+        self.headers = [
+            (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"),
+            (b"referrer-policy", b"same-origin"),
+        ]
         if https:
             self.headers.append((b"strict-transport-security", b"max-age=31536000"))
 
@@ -186,14 +199,19 @@ class SecurityHeaders:
         if not path.startswith("/docs/"):
             extra.append((b"content-security-policy", CONTENT_SECURITY_POLICY.encode()))
         if path.startswith("/liens/"):
-            extra = [(b"cache-control", b"no-store"), *[h for h in extra if h[0] != b"referrer-policy"],
-                     (b"referrer-policy", b"no-referrer")]
+            extra = [
+                (b"cache-control", b"no-store"),
+                *[h for h in extra if h[0] != b"referrer-policy"],
+                (b"referrer-policy", b"no-referrer"),
+            ]
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message = {**message, "headers": [*message.get("headers", []),
-                                                  *[(k, v) for k, v in extra if k not in present]]}
+                message = {
+                    **message,
+                    "headers": [*message.get("headers", []), *[(k, v) for k, v in extra if k not in present]],
+                }
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -261,8 +279,12 @@ async def forward(request: Request, base_url: str, path: str) -> Response:
         headers["x-forwarded-for"] = f"{forwarded}, {request.client.host}" if forwarded else request.client.host
     try:
         answer = await request.app.state.client.request(
-            request.method, f"{base_url}{path}", params=request.query_params, headers=headers,
-            content=await request.body())
+            request.method,
+            f"{base_url}{path}",
+            params=request.query_params,
+            headers=headers,
+            content=await request.body(),
+        )
     except httpx.HTTPError:
         return JSONResponse({"detail": "Service momentanément indisponible, réessayez."}, status_code=503)
     relayed = Response(answer.content, status_code=answer.status_code)

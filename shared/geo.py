@@ -30,21 +30,24 @@ from pathlib import Path
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "communes.csv.gz"
 EPCI_FILE = "epci.csv"  # beside the communes table: the EPCI names (same source, same script)
-EPCI_KINDS = {"CC": "communauté de communes", "CA": "communauté d'agglomération", "CU": "communauté urbaine",
-              "METRO": "métropole", "MET69": "métropole de Lyon"}
+EPCI_KINDS = {
+    "CC": "communauté de communes",
+    "CA": "communauté d'agglomération",
+    "CU": "communauté urbaine",
+    "METRO": "métropole",
+    "MET69": "métropole de Lyon",
+}
 
 # Paris, Lyon and Marseille are each one commune in the table (holding all their
 # postcodes); the INSEE codes of their arrondissements municipaux, which SIRENE
 # uses for establishments, resolve to the parent commune.
 _ARRONDISSEMENTS = (
-    ("751", range(1, 21), "75056"),   # 75101–75120 → Paris
+    ("751", range(1, 21), "75056"),  # 75101–75120 → Paris
     ("6938", range(1, 10), "69123"),  # 69381–69389 → Lyon
-    ("132", range(1, 17), "13055"),   # 13201–13216 → Marseille
+    ("132", range(1, 17), "13055"),  # 13201–13216 → Marseille
 )
 ARRONDISSEMENT_PARENT: dict[str, str] = {
-    f"{prefix}{n:0{5 - len(prefix)}d}": parent
-    for prefix, numbers, parent in _ARRONDISSEMENTS
-    for n in numbers
+    f"{prefix}{n:0{5 - len(prefix)}d}": parent for prefix, numbers, parent in _ARRONDISSEMENTS for n in numbers
 }
 
 _INSEE_RE = re.compile(r"^(?:\d{2}|2[AB])\d{3}$")
@@ -153,8 +156,9 @@ class Gazetteer:
     def __init__(self, places: list[Place], epcis: list[Epci] | None = None):
         self._places = sorted(places, key=lambda p: p.insee)
         self._epcis = {e.siren: e for e in epcis or ()}
-        self._epci_keys = dict(sorted(((e.siren, normalise_name(e.name).split()) for e in epcis or ()),
-                                      key=lambda item: item[1]))  # by name, the order suggestions come in
+        self._epci_keys = dict(
+            sorted(((e.siren, normalise_name(e.name).split()) for e in epcis or ()), key=lambda item: item[1])
+        )  # by name, the order suggestions come in
         self._by_insee: dict[str, Place] = {}
         self._by_postcode: dict[str, list[Place]] = {}
         self._by_name: dict[str, list[Place]] = {}
@@ -185,9 +189,10 @@ class Gazetteer:
         expected = ["insee", "name", "postcodes", "departement", "epci", "lat", "lon", "approximation"]
         if header != expected:
             raise ValueError(f"{path}: unexpected header {header}")
-        places = [Place(insee, name, tuple(postcodes.split()), dep, epci or None, float(lat), float(lon),
-                        approx or None)
-                  for insee, name, postcodes, dep, epci, lat, lon, approx in reader]
+        places = [
+            Place(insee, name, tuple(postcodes.split()), dep, epci or None, float(lat), float(lon), approx or None)
+            for insee, name, postcodes, dep, epci, lat, lon, approx in reader
+        ]
         epci_path = path.parent / EPCI_FILE
         if not epci_path.exists():
             return cls(places)
@@ -265,14 +270,13 @@ class Gazetteer:
         if self._name_keys is None:
             self._name_keys = sorted(self._by_name)
         found: list[Place] = []
-        for name in self._name_keys[bisect.bisect_left(self._name_keys, key):]:
+        for name in self._name_keys[bisect.bisect_left(self._name_keys, key) :]:
             if not name.startswith(key) or len(found) >= n:
                 break
             found += self._by_name[name]
         return found[:n]
 
-    def resolve(self, commune: str | None = None, postcode: str | None = None,
-                insee: str | None = None) -> Place:
+    def resolve(self, commune: str | None = None, postcode: str | None = None, insee: str | None = None) -> Place:
         """The single commune designated by an INSEE code, a postcode, a name, or
         a name and a postcode. Raises `PlaceNotFound` or `AmbiguousPlace`.
 
@@ -286,8 +290,9 @@ class Gazetteer:
 
         if insee is not None:
             if not _INSEE_RE.match(insee):
-                raise PlaceNotFound(f"« {insee} » n'est pas un code INSEE de commune (5 caractères, "
-                                    "par exemple 21464 ou 2A004).")
+                raise PlaceNotFound(
+                    f"« {insee} » n'est pas un code INSEE de commune (5 caractères, par exemple 21464 ou 2A004)."
+                )
             place = self.by_insee(insee)
             if place is None:
                 raise PlaceNotFound(f"Aucune commune n'a le code INSEE {insee}.")
@@ -313,7 +318,8 @@ class Gazetteer:
                 raise AmbiguousPlace(
                     f"Le code postal {postcode} correspond à {len(candidates)} communes : "
                     f"{shown}{', …' if len(candidates) > 15 else ''} ; précisez la commune.",
-                    candidates)
+                    candidates,
+                )
             return candidates[0]
 
         key = normalise_name(commune)
@@ -328,11 +334,14 @@ class Gazetteer:
             if not matches:
                 raise PlaceNotFound(
                     f"Aucune commune nommée « {commune} » n'a le code postal {postcode} "
-                    f"(ce code postal correspond à : {_names(in_postcode)}).")
+                    f"(ce code postal correspond à : {_names(in_postcode)})."
+                )
             if len(matches) > 1:  # not in the current data, but cheap to handle
                 raise AmbiguousPlace(
                     f"Plusieurs communes nommées « {commune} » ont le code postal {postcode} : "
-                    f"{_names(matches)} ; précisez le code INSEE.", matches)
+                    f"{_names(matches)} ; précisez le code INSEE.",
+                    matches,
+                )
             return matches[0]
 
         matches = list(self._by_name.get(key, ()))
@@ -349,8 +358,9 @@ class Gazetteer:
             raise PlaceNotFound(message)
         if len(matches) > 1:
             raise AmbiguousPlace(
-                f"{len(matches)} communes s'appellent « {commune} » : {_names(matches)} ; "
-                "précisez le code postal.", matches)
+                f"{len(matches)} communes s'appellent « {commune} » : {_names(matches)} ; précisez le code postal.",
+                matches,
+            )
         return matches[0]
 
 

@@ -31,19 +31,22 @@ class Problem(BaseModel):
     detail: str | list[dict[str, Any]]
 
 
-PROBLEMS = {400: "Corps de requête illisible (pas du JSON en UTF-8).",
-            401: "Jeton d'accès ou session manquant ou invalide.",
-            403: "Pas permis à cet appelant (rôle, jeton CSRF, adresse non confirmée, territoire d'un autre).",
-            404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
-            409: "Contraire à l'état présent (déjà répondu, étape passée, déjà existant…).",
-            413: "Trop lourd : le corps ou le fichier envoyé dépasse la taille permise.",
-            429: "Trop de tentatives : réessayez plus tard."}
+PROBLEMS = {
+    400: "Corps de requête illisible (pas du JSON en UTF-8).",
+    401: "Jeton d'accès ou session manquant ou invalide.",
+    403: "Pas permis à cet appelant (rôle, jeton CSRF, adresse non confirmée, territoire d'un autre).",
+    404: "Introuvable, ou pas à vous : l'existence de ce qui n'est pas à vous reste privée.",
+    409: "Contraire à l'état présent (déjà répondu, étape passée, déjà existant…).",
+    413: "Trop lourd : le corps ou le fichier envoyé dépasse la taille permise.",
+    429: "Trop de tentatives : réessayez plus tard.",
+}
 
 
 # A client's own name for one creating POST (a UUID, say); printable ASCII, as in the IETF Idempotency-Key
 # draft. The same key again, from the same caller on the same route, finds what the first try made.
-IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255,
-                                              pattern=r"^[!-~]+$")]
+IdempotencyKey = Annotated[
+    str | None, Header(alias="Idempotency-Key", min_length=1, max_length=255, pattern=r"^[!-~]+$")
+]
 _IDEMPOTENT_IDS = uuid.UUID("6f2c1d3e-8a4b-5c6d-9e0f-1a2b3c4d5e6f")
 
 
@@ -57,8 +60,12 @@ def replayed(response: Response, same_request: bool) -> None:
     """A retry found what its first try made: mark the answer `Idempotent-Replayed`, or refuse (422 naming the
     header) a key this caller already used for another request."""
     if not same_request:
-        raise field_error("Idempotency-Key", "Cette clé d'idempotence a déjà servi pour une autre requête : "
-                                             "prenez-en une nouvelle pour chaque création.", where="header")
+        raise field_error(
+            "Idempotency-Key",
+            "Cette clé d'idempotence a déjà servi pour une autre requête : "
+            "prenez-en une nouvelle pour chaque création.",
+            where="header",
+        )
     response.headers["Idempotent-Replayed"] = "true"
 
 
@@ -113,8 +120,9 @@ def from_another_origin(request: Request, own_origin: str) -> bool:
     return site == "same-site" and origin is None
 
 
-def field_error(field: str | tuple[str, ...], message: str, *, status_code: int = 422,
-                where: str = "body") -> HTTPException:
+def field_error(
+    field: str | tuple[str, ...], message: str, *, status_code: int = 422, where: str = "body"
+) -> HTTPException:
     """An HTTP error naming the input field at fault."""
     path = (field,) if isinstance(field, str) else field
     return HTTPException(status_code, detail=[{"loc": [where, *path], "msg": message, "type": "value_error"}])
@@ -156,8 +164,11 @@ def french(item: Mapping[str, Any], *, form: bool = False) -> str:
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return "Un objet JSON est attendu ({…})."
     if kind in ("greater_than", "greater_than_equal"):
-        return "Indiquez une valeur plus grande que zéro." if ctx.get("gt") == 0 else \
-            f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+        return (
+            "Indiquez une valeur plus grande que zéro."
+            if ctx.get("gt") == 0
+            else f"La valeur doit être au moins {ctx.get('ge', ctx.get('gt'))}."
+        )
     if kind in ("less_than", "less_than_equal"):
         return f"La valeur doit être au plus {ctx.get('le', ctx.get('lt'))}."
     if kind in ("literal_error", "enum"):
@@ -197,10 +208,16 @@ def french_validation_errors(further: FurtherChecks | None = None) -> Callable[.
     async def handler(request: Request, exc: RequestValidationError) -> JSONResponse:
         detail = []
         for error in exc.errors():
-            item: dict[str, Any] = {"loc": list(error.get("loc", ())), "msg": french(error),
-                                    "type": error.get("type", "value_error")}
-            ctx = {key: value for key, value in (error.get("ctx") or {}).items()
-                   if isinstance(value, str | int | float | bool)}  # the limits (min_length, gt…) a form may word
+            item: dict[str, Any] = {
+                "loc": list(error.get("loc", ())),
+                "msg": french(error),
+                "type": error.get("type", "value_error"),
+            }
+            ctx = {
+                key: value
+                for key, value in (error.get("ctx") or {}).items()
+                if isinstance(value, str | int | float | bool)
+            }  # the limits (min_length, gt…) a form may word
             if ctx:
                 item["ctx"] = ctx
             detail.append(item)
@@ -221,8 +238,11 @@ def bearer_token(request: Request) -> str:
     """The token of `Authorization: Bearer <token>`, or 401."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise HTTPException(401, detail="Jeton d'accès manquant : en-tête « Authorization: Bearer <jeton> » attendu.",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401,
+            detail="Jeton d'accès manquant : en-tête « Authorization: Bearer <jeton> » attendu.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return token.strip()
 
 
@@ -249,6 +269,8 @@ def tls_context() -> ssl.SSLContext:
     """The certificate store for calls between services, loaded once per process: an httpx client made without
     it loads the CA bundle again, some 20 ms of CPU, which a per-request client paid on every call."""
     return ssl.create_default_context()
+
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -288,16 +310,26 @@ class RemoteAuthenticator:
         except httpx.HTTPError as exc:
             raise HTTPException(503, detail="Service des organisations injoignable, réessayez.") from exc
         if response.status_code in (401, 403):
-            detail = response.json().get("detail") if response.headers.get("content-type", "").startswith(
-                "application/json") else None
+            detail = (
+                response.json().get("detail")
+                if response.headers.get("content-type", "").startswith("application/json")
+                else None
+            )
             fallback = "Jeton d'accès invalide." if response.status_code == 401 else "Accès refusé."
-            raise HTTPException(response.status_code, detail=detail or fallback,
-                                headers={"WWW-Authenticate": "Bearer"} if response.status_code == 401 else None)
+            raise HTTPException(
+                response.status_code,
+                detail=detail or fallback,
+                headers={"WWW-Authenticate": "Bearer"} if response.status_code == 401 else None,
+            )
         if response.status_code != 200:
             raise HTTPException(503, detail="Service des organisations indisponible, réessayez.")
         body = response.json()
-        caller = Caller(organisation_id=body["id"], name=body["name"], role=body.get("role", "org_admin"),
-                        user_id=body.get("user_id"))
+        caller = Caller(
+            organisation_id=body["id"],
+            name=body["name"],
+            role=body.get("role", "org_admin"),
+            user_id=body.get("user_id"),
+        )
         if safe:
             now = time.monotonic()
             if len(self._cache) > 10_000:  # forget the stale entries now and then

@@ -61,9 +61,17 @@ class PoisonEvent(Exception):
 class IdempotentConsumer:
     """Applies events from `topic_names` with `handlers` (by event type); run with `run(stop)`."""
 
-    def __init__(self, name: str, topic_names: list[str], handlers: Mapping[str, Handler], engine: Engine,
-                 settings: Settings, *, after_commit: Callable[[], None] | None = None,
-                 after_rollback: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        name: str,
+        topic_names: list[str],
+        handlers: Mapping[str, Handler],
+        engine: Engine,
+        settings: Settings,
+        *,
+        after_commit: Callable[[], None] | None = None,
+        after_rollback: Callable[[], None] | None = None,
+    ):
         self.name = name
         self.topic_names = topic_names
         self.handlers = handlers
@@ -129,8 +137,14 @@ class IdempotentConsumer:
             if end is None:
                 continue
             if end < ends_seen.get(partition, 0) or end < consumer.position(partition):
-                log.warning("consumer %s: %s-%d restarted at offset 0 (end %d, seen %d): reading it again",
-                            self.name, partition.topic, partition.partition, end, ends_seen.get(partition, 0))
+                log.warning(
+                    "consumer %s: %s-%d restarted at offset 0 (end %d, seen %d): reading it again",
+                    self.name,
+                    partition.topic,
+                    partition.partition,
+                    end,
+                    ends_seen.get(partition, 0),
+                )
                 consumer.seek_to_beginning(partition)
                 rewound = True
             ends_seen[partition] = end
@@ -142,7 +156,8 @@ class IdempotentConsumer:
             end = consumer.highwater(partition)
             if end is not None:
                 CONSUMER_LAG.labels(self.name, partition.topic, str(partition.partition)).set(
-                    max(0, end - consumer.position(partition)))
+                    max(0, end - consumer.position(partition))
+                )
 
     def handle_batch(self, records: list[ConsumerRecord]) -> None:
         """Apply polled records (in order within each partition) in one transaction; if that fails, one at a time."""
@@ -156,8 +171,9 @@ class IdempotentConsumer:
             except Exception as exc:
                 # A failing event (or another instance's concurrent apply) must not hold back the
                 # others: apply them one transaction each, so only the culprit is retried and dead-lettered.
-                log.warning("consumer %s: batch of %d failed (%s); applying one at a time",
-                            self.name, len(decoded), exc)
+                log.warning(
+                    "consumer %s: batch of %d failed (%s); applying one at a time", self.name, len(decoded), exc
+                )
         for item in decoded:
             self.handle_decoded(item)
 
@@ -192,18 +208,33 @@ class IdempotentConsumer:
             except TRANSIENT_ERRORS:
                 raise
             except Exception as exc:
-                log.warning("consumer %s: event %s failed (attempt %d/%d): %s",
-                            self.name, envelope.event_id, attempt, attempts, exc)
+                log.warning(
+                    "consumer %s: event %s failed (attempt %d/%d): %s",
+                    self.name,
+                    envelope.event_id,
+                    attempt,
+                    attempts,
+                    exc,
+                )
                 if attempt == attempts:
                     self.dead_letter(record, "".join(traceback.format_exception_only(exc)).strip(), attempts)
                     return
-                time.sleep(0.05 * 2 ** attempt)
+                time.sleep(0.05 * 2**attempt)
 
     def record_outcome(self, record: ConsumerRecord, envelope: Envelope, outcome: str) -> None:
         EVENTS.labels(self.name, record.topic, envelope.type, outcome).inc()
-        log.info("event %s", outcome, extra={"event_id": str(envelope.event_id), "event_type": envelope.type,
-                                              "topic": record.topic, "partition": record.partition,
-                                              "offset": record.offset, "consumer": self.name})
+        log.info(
+            "event %s",
+            outcome,
+            extra={
+                "event_id": str(envelope.event_id),
+                "event_type": envelope.type,
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "consumer": self.name,
+            },
+        )
 
     def apply_together(self, items: list[Decoded]) -> None:
         """Run the handlers of events not yet applied and record them all, in one transaction."""
@@ -211,8 +242,13 @@ class IdempotentConsumer:
         with Session(self.engine) as session:
             try:
                 ids = [str(envelope.event_id) for _, envelope, _, _ in items]
-                done = set(session.exec(select(ProcessedEvent.event_id).where(
-                    ProcessedEvent.consumer == self.name, col(ProcessedEvent.event_id).in_(ids))).all())
+                done = set(
+                    session.exec(
+                        select(ProcessedEvent.event_id).where(
+                            ProcessedEvent.consumer == self.name, col(ProcessedEvent.event_id).in_(ids)
+                        )
+                    ).all()
+                )
                 for _record, envelope, payload, handler in items:
                     event_id = str(envelope.event_id)
                     if event_id in done:  # applied before, or earlier in this batch (republished)
@@ -279,18 +315,29 @@ class IdempotentConsumer:
             ("attempts", str(attempts).encode()),
         ]
         try:
-            self._dlq.send(topics.dead_letter(record.topic), key=record.key, value=record.value,
-                           headers=headers).get(timeout=20)
+            self._dlq.send(topics.dead_letter(record.topic), key=record.key, value=record.value, headers=headers).get(
+                timeout=20
+            )
         except Exception:
             close_quietly(self._dlq)  # a fresh producer next time; the record is redelivered
             self._dlq = None
             raise
         self.dead_lettered += 1
         EVENTS.labels(self.name, record.topic, record_type(record), "dead_lettered").inc()
-        log.error("consumer %s: dead-lettered %s[%d]@%d: %s", self.name, record.topic,
-                  record.partition, record.offset, error,
-                  extra={"topic": record.topic, "partition": record.partition, "offset": record.offset,
-                         "consumer": self.name})
+        log.error(
+            "consumer %s: dead-lettered %s[%d]@%d: %s",
+            self.name,
+            record.topic,
+            record.partition,
+            record.offset,
+            error,
+            extra={
+                "topic": record.topic,
+                "partition": record.partition,
+                "offset": record.offset,
+                "consumer": self.name,
+            },
+        )
 
 
 def record_type(record: ConsumerRecord) -> str:

@@ -18,14 +18,18 @@ from shared.settings import Settings
 def client_options(settings: Settings) -> dict[str, Any]:
     """What every client (producer, consumer, admin) needs to reach the cluster: its servers, and on a managed
     cluster TLS and SASL (PLAIN or SCRAM)."""
-    options: dict[str, Any] = {"bootstrap_servers": settings.bootstrap_servers,
-                               "security_protocol": settings.kafka_security_protocol}
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers,
+        "security_protocol": settings.kafka_security_protocol,
+    }
     if settings.kafka_security_protocol in ("SSL", "SASL_SSL") and settings.kafka_ssl_cafile:
         options["ssl_cafile"] = settings.kafka_ssl_cafile
     if settings.kafka_security_protocol.startswith("SASL_"):
-        options.update(sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
-                       sasl_plain_username=settings.kafka_sasl_username,
-                       sasl_plain_password=settings.kafka_sasl_password)
+        options.update(
+            sasl_mechanism=settings.kafka_sasl_mechanism or "PLAIN",
+            sasl_plain_username=settings.kafka_sasl_username,
+            sasl_plain_password=settings.kafka_sasl_password,
+        )
     return options
 
 
@@ -109,9 +113,15 @@ def topic_configs(settings: Settings, name: str) -> dict[str, str]:
 
 
 def new_topics(settings: Settings, names: tuple[str, ...]) -> list[NewTopic]:
-    return [NewTopic(name, num_partitions=settings.kafka_partitions,
-                     replication_factor=settings.kafka_replication_factor, topic_configs=topic_configs(settings, name))
-            for name in names]
+    return [
+        NewTopic(
+            name,
+            num_partitions=settings.kafka_partitions,
+            replication_factor=settings.kafka_replication_factor,
+            topic_configs=topic_configs(settings, name),
+        )
+        for name in names
+    ]
 
 
 def ensure_topics(settings: Settings, names: tuple[str, ...] = topics.ALL_WITH_DLQ) -> None:

@@ -37,8 +37,9 @@ class Leadership:
             except Exception:  # the server restarted: the lock went with the connection
                 self.release()
         connection = self.engine.connect()
-        got = connection.execute(text("SELECT pg_try_advisory_lock(hashtext(:key))"),
-                                 {"key": f"boucle.{self.key}"}).scalar()
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": f"boucle.{self.key}"}
+        ).scalar()
         if got:
             connection.commit()
             self._connection = connection

@@ -339,7 +339,11 @@ def main(argv: list[str] | None = None) -> None:
     sink.start()
     log.info(
         "SMTP sur %s:%d, boîte aux lettres sur http://%s:%d/ (stockage : %s)",
-        args.smtp_host, args.smtp_port, args.http_host, args.http_port, store.directory,
+        args.smtp_host,
+        args.smtp_port,
+        args.http_host,
+        args.http_port,
+        store.directory,
     )
     try:
         server.run()

@@ -19,8 +19,8 @@ class MapPoint:
     x: float
     y: float
     title: str
-    kind: str                 # "commune", "actor", "gisement"
-    label: str = ""           # shown next to the point (communes hosting markers)
+    kind: str  # "commune", "actor", "gisement"
+    label: str = ""  # shown next to the point (communes hosting markers)
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,15 @@ class Projection:
 
     MIN_SPAN_DEGREES = 0.05
 
-    def __init__(self, coordinates: Sequence[tuple[float, float]], *, width: float = 360.0,
-                 max_height: float = 340.0, min_height: float = 200.0, padding: float = 28.0):
+    def __init__(
+        self,
+        coordinates: Sequence[tuple[float, float]],
+        *,
+        width: float = 360.0,
+        max_height: float = 340.0,
+        min_height: float = 200.0,
+        padding: float = 28.0,
+    ):
         if not coordinates:
             coordinates = [(46.6, 2.4)]  # mainland France, so that an empty map still draws
         lats = [lat for lat, _ in coordinates]
@@ -72,8 +79,9 @@ def spread(x: float, y: float, index: int, count: int, radius: float = 9.0) -> t
     return round(x + radius * math.cos(angle), 2), round(y + radius * math.sin(angle), 2)
 
 
-def territory_map(communes: Sequence[tuple[str, str, float, float]],
-                  markers: Sequence[tuple[str, str, str]], *, width: float = 360.0) -> MapChart:
+def territory_map(
+    communes: Sequence[tuple[str, str, float, float]], markers: Sequence[tuple[str, str, str]], *, width: float = 360.0
+) -> MapChart:
     """Communes as (INSEE code, name, lat, lon); markers as (INSEE code of their commune, kind, title).
 
     Markers are placed at their commune; those of one commune are spread around it; a marker whose
@@ -85,8 +93,10 @@ def territory_map(communes: Sequence[tuple[str, str, float, float]],
     for insee, kind, title in markers:
         if insee in positions:
             per_commune.setdefault(insee, []).append((kind, title))
-    points = [MapPoint(x=x, y=y, title=name, kind="commune", label=name if insee in per_commune else "")
-              for insee, (name, x, y) in positions.items()]
+    points = [
+        MapPoint(x=x, y=y, title=name, kind="commune", label=name if insee in per_commune else "")
+        for insee, (name, x, y) in positions.items()
+    ]
     placed = []
     for insee, items in per_commune.items():
         _, x, y = positions[insee]
@@ -103,12 +113,17 @@ class AroundChart:
     width: float
     height: float
     centre: MapPoint
-    radius: float             # of the circle, in the viewBox's units
+    radius: float  # of the circle, in the viewBox's units
     markers: list[MapPoint]
 
 
-def around_map(centre: tuple[float, float], radius_km: float, places: Sequence[tuple[float, float, str, str, str]],
-               *, width: float = 360.0) -> AroundChart:
+def around_map(
+    centre: tuple[float, float],
+    radius_km: float,
+    places: Sequence[tuple[float, float, str, str, str]],
+    *,
+    width: float = 360.0,
+) -> AroundChart:
     """`centre` as (lat, lon); `places` as (lat, lon, kind, title, label), the label beside the marker (its number
     in the list the map goes with).
 
@@ -117,8 +132,13 @@ def around_map(centre: tuple[float, float], radius_km: float, places: Sequence[t
     lat0, lon0 = centre
     span_lat = radius_km / KM_PER_DEGREE
     span_lon = span_lat / max(math.cos(math.radians(lat0)), 0.01)
-    projection = Projection([(lat0 - span_lat, lon0 - span_lon), (lat0 + span_lat, lon0 + span_lon)],
-                            width=width, max_height=width, min_height=width, padding=14.0)
+    projection = Projection(
+        [(lat0 - span_lat, lon0 - span_lon), (lat0 + span_lat, lon0 + span_lon)],
+        width=width,
+        max_height=width,
+        min_height=width,
+        padding=14.0,
+    )
     cx, cy = projection(lat0, lon0)
     radius = round(span_lat * projection.scale, 2)
     shared: dict[tuple[float, float], list[int]] = {}
@@ -133,5 +153,10 @@ def around_map(centre: tuple[float, float], radius_km: float, places: Sequence[t
         together = shared[lat, lon]
         x, y = spread(x, y, together.index(index), len(together))
         markers.append(MapPoint(x=x, y=y, title=title, kind=kind, label=label))
-    return AroundChart(width=projection.width, height=round(projection.height, 2),
-                       centre=MapPoint(x=cx, y=cy, title="", kind="centre"), radius=radius, markers=markers)
+    return AroundChart(
+        width=projection.width,
+        height=round(projection.height, 2),
+        centre=MapPoint(x=cx, y=cy, title="", kind="centre"),
+        radius=radius,
+        markers=markers,
+    )

@@ -90,8 +90,13 @@ def run_env(service: str) -> None:
 def _run_migrations(service: str, connection: Connection) -> None:
     from alembic import context
 
-    context.configure(connection=connection, target_metadata=target_metadata(service),
-                      version_table=version_table(service), render_as_batch=True, compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata(service),
+        version_table=version_table(service),
+        render_as_batch=True,
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -167,9 +172,11 @@ def shapes(service: str) -> list[tuple[str, dict[str, set[str]]]]:
 
 def _tables(connection: Connection, exclude: str = "", only: set[str] | None = None) -> dict[str, set[str]]:
     inspector = inspect(connection)
-    return {name: {column["name"] for column in inspector.get_columns(name)}
-            for name in inspector.get_table_names()
-            if name != exclude and (only is None or name in only)}
+    return {
+        name: {column["name"] for column in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+        if name != exclude and (only is None or name in only)
+    }
 
 
 def adopt(service: str, cfg: Config, connection: Connection) -> None:
@@ -186,8 +193,10 @@ def adopt(service: str, cfg: Config, connection: Connection) -> None:
     first = known[0][1]
     if all(first.get(table) == columns for table, columns in present.items()):
         return  # part of the first revision's tables: it creates the others, the next revisions follow
-    raise NoMatchingRevision(f"{service}: the database's tables match no revision of services/{service}/migrations "
-                             f"({sorted(present)}); stamp it by hand (`alembic stamp`) once checked")
+    raise NoMatchingRevision(
+        f"{service}: the database's tables match no revision of services/{service}/migrations "
+        f"({sorted(present)}); stamp it by hand (`alembic stamp`) once checked"
+    )
 
 
 def _next_revision_id(service: str) -> str:

@@ -13,8 +13,12 @@ DATA = Path(__file__).parent / "data"
 
 # What a flow is in law: a waste; a by-product (L541-4-2); a waste that left that status (L541-4-3);
 # or a product that never was a waste.
-WASTE_STATUSES = {"waste": "déchet", "by_product": "sous-produit", "end_of_waste": "sortie du statut de déchet",
-                  "product": "produit"}
+WASTE_STATUSES = {
+    "waste": "déchet",
+    "by_product": "sous-produit",
+    "end_of_waste": "sortie du statut de déchet",
+    "product": "produit",
+}
 # The kinds of organisation, as French EIT programmes count a territory's actors (« 15 entreprises, 6 exploitants
 # agricoles, 3 EHPAD, 2 hôpitaux, 2 structures d'insertion », a CUMA, a syndicat…) and the portal and the
 # diagnostics file name them.
@@ -42,20 +46,46 @@ SUPPLY_KINDS = ("offer", "share")  # the kinds that give (an offer, a share lent
 # On what terms a listing is given: shown before a match is accepted; its price only after.
 LISTING_TERMS = {"free": "gratuit", "for_sale": "à vendre", "negotiable": "à débattre"}
 # When a listing is available (an offer, a share) or wanted (a need, a pool): days of the week and months of the year.
-WEEKDAYS = {"mon": "lundi", "tue": "mardi", "wed": "mercredi", "thu": "jeudi", "fri": "vendredi", "sat": "samedi",
-            "sun": "dimanche"}
-MONTHS = {1: "janvier", 2: "février", 3: "mars", 4: "avril", 5: "mai", 6: "juin", 7: "juillet", 8: "août",
-          9: "septembre", 10: "octobre", 11: "novembre", 12: "décembre"}
+WEEKDAYS = {
+    "mon": "lundi",
+    "tue": "mardi",
+    "wed": "mercredi",
+    "thu": "jeudi",
+    "fri": "vendredi",
+    "sat": "samedi",
+    "sun": "dimanche",
+}
+MONTHS = {
+    1: "janvier",
+    2: "février",
+    3: "mars",
+    4: "avril",
+    5: "mai",
+    6: "juin",
+    7: "juillet",
+    8: "août",
+    9: "septembre",
+    10: "octobre",
+    11: "novembre",
+    12: "décembre",
+}
 # Who carries the goods (or moves the equipment) between the two sides, and with what: whether a piste is realistic
 # depends on it, and the impact of a synergy on the transport it takes.
 TRANSPORT_BY = {"giver": "le cédant livre", "taker": "le preneur vient chercher", "either": "à convenir"}
-TRANSPORT_MEANS = {"van": "utilitaire", "tractor_trailer": "tracteur et remorque", "truck": "camion ou porteur",
-                   "skip_lorry": "camion benne (ampliroll)", "tanker": "citerne",
-                   "refrigerated": "véhicule frigorifique"}
+TRANSPORT_MEANS = {
+    "van": "utilitaire",
+    "tractor_trailer": "tracteur et remorque",
+    "truck": "camion ou porteur",
+    "skip_lorry": "camion benne (ampliroll)",
+    "tanker": "citerne",
+    "refrigerated": "véhicule frigorifique",
+}
 # Animal by-products keep their category (Regulation (EC) 1069/2009, art. 8 to 10) whoever holds them.
-ABP_CATEGORIES = {1: "catégorie 1 (risque le plus élevé : incinération ou combustible)",
-                  2: "catégorie 2 (lisiers, fumiers, animaux morts…)",
-                  3: "catégorie 3 (issue d'animaux propres à la consommation)"}
+ABP_CATEGORIES = {
+    1: "catégorie 1 (risque le plus élevé : incinération ou combustible)",
+    2: "catégorie 2 (lisiers, fumiers, animaux morts…)",
+    3: "catégorie 3 (issue d'animaux propres à la consommation)",
+}
 
 
 @dataclass(frozen=True)
@@ -81,9 +111,10 @@ class ActivityCode:
 def waste_codes() -> dict[str, WasteCode]:
     """The 842 EWC entries by 6-digit code."""
     with open(DATA / "ewc_fr.csv", encoding="utf-8", newline="") as f:
-        return {r["code"]: WasteCode(r["code"], r["label"], r["hazardous"] == "true", r["chapter"],
-                                    r["chapter_label"])
-                for r in csv.DictReader(f)}
+        return {
+            r["code"]: WasteCode(r["code"], r["label"], r["hazardous"] == "true", r["chapter"], r["chapter_label"])
+            for r in csv.DictReader(f)
+        }
 
 
 @cache

@@ -19,22 +19,34 @@ from datetime import datetime, timezone
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from pythonjsonlogger.json import JsonFormatter
 
-EVENTS = Counter("boucle_events_consumed", "Events read by a consumer, by outcome",
-                 ["service", "topic", "type", "outcome"])  # applied, duplicate, ignored, dead_lettered
-CONSUMER_LAG = Gauge("boucle_consumer_lag", "Records not yet consumed, per partition",
-                     ["service", "topic", "partition"])
+EVENTS = Counter(
+    "boucle_events_consumed", "Events read by a consumer, by outcome", ["service", "topic", "type", "outcome"]
+)  # applied, duplicate, ignored, dead_lettered
+CONSUMER_LAG = Gauge(
+    "boucle_consumer_lag", "Records not yet consumed, per partition", ["service", "topic", "partition"]
+)
 ERRORS = Counter("boucle_errors", "Failures a process recovered from, by where they happened", ["service", "where"])
 OUTBOX_PUBLISHED = Counter("boucle_outbox_published", "Events published from the outbox", ["service"])
 OUTBOX_PENDING = Gauge("boucle_outbox_pending", "Events in the outbox not yet published", ["service"])
 EMAILS = Counter("boucle_emails", "Emails handed to SMTP, by outcome", ["outcome"])  # sent, postponed, failed
-MATCH_LATENCY = Histogram("boucle_match_latency_seconds", "From a listing's event to its match.proposed staged",
-                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+MATCH_LATENCY = Histogram(
+    "boucle_match_latency_seconds",
+    "From a listing's event to its match.proposed staged",
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
-REQUESTS = Counter("boucle_gateway_requests", "Requests answered by the gateway, by route group, method and status",
-                   ["route", "method", "status"])
-REQUEST_SECONDS = Histogram("boucle_gateway_request_seconds", "Time the gateway took to answer, by route group",
-                            ["route"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+REQUESTS = Counter(
+    "boucle_gateway_requests",
+    "Requests answered by the gateway, by route group, method and status",
+    ["route", "method", "status"],
+)
+REQUEST_SECONDS = Histogram(
+    "boucle_gateway_request_seconds",
+    "Time the gateway took to answer, by route group",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 
 
 def _utc_time(_formatter: logging.Formatter, record: logging.LogRecord, _datefmt: str | None = None) -> str:
@@ -82,8 +94,11 @@ class AccessLogRedaction(logging.Filter):
 def configure_logging(service: str) -> None:
     """JSON lines on stdout for this process, uvicorn's loggers included; level from LOG_LEVEL."""
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(UtcJsonFormatter("{asctime}{levelname}{name}{message}", style="{",
-                                          rename_fields={"levelname": "level", "asctime": "time"}))
+    handler.setFormatter(
+        UtcJsonFormatter(
+            "{asctime}{levelname}{name}{message}", style="{", rename_fields={"levelname": "level", "asctime": "time"}
+        )
+    )
     handler.addFilter(_ServiceFilter(service))
     root = logging.getLogger()
     root.handlers[:] = [handler]

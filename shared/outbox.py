@@ -43,8 +43,15 @@ class OutboxMessage(SQLModel, table=True):
 
 def add_event(session: Session, topic: str, envelope: Envelope) -> None:
     """Stage an event in the caller's transaction; it is published after commit."""
-    session.add(OutboxMessage(event_id=str(envelope.event_id), topic=topic, key=envelope.key,
-                              type=envelope.type, value=envelope.to_bytes()))
+    session.add(
+        OutboxMessage(
+            event_id=str(envelope.event_id),
+            topic=topic,
+            key=envelope.key,
+            type=envelope.type,
+            value=envelope.to_bytes(),
+        )
+    )
 
 
 def forget_sent(session: Session, *needles: str) -> int:
@@ -68,8 +75,7 @@ def pending_count(engine: Engine) -> int:
 class OutboxRelay:
     """Publishes the outbox of one service; run it in a thread with `run(stop)`."""
 
-    def __init__(self, name: str, engine: Engine, settings: Settings, *, batch_size: int = 200,
-                 idle_wait: float = 1.0):
+    def __init__(self, name: str, engine: Engine, settings: Settings, *, batch_size: int = 200, idle_wait: float = 1.0):
         self.name = name
         self.engine = engine
         self.settings = settings
@@ -87,20 +93,26 @@ class OutboxRelay:
         """Publish up to one batch of pending events; return how many were acknowledged."""
         with Session(self.engine) as session:
             rows = session.exec(
-                select(OutboxMessage).where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
-                .order_by(OutboxMessage.id).limit(self.batch_size)  # type: ignore[arg-type]
+                select(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))  # type: ignore[union-attr]
+                .order_by(OutboxMessage.id)  # type: ignore[arg-type]
+                .limit(self.batch_size)
             ).all()
             batch = [(row.id, row.topic, row.key, row.type, row.value) for row in rows]
         if not batch:
             return 0
-        futures = [producer.send(topic, key=key.encode(), value=value, headers=[("type", kind.encode())])
-                   for (_, topic, key, kind, value) in batch]
+        futures = [
+            producer.send(topic, key=key.encode(), value=value, headers=[("type", kind.encode())])
+            for (_, topic, key, kind, value) in batch
+        ]
         for future in futures:
             future.get(timeout=20)  # raises: nothing is marked, the batch is retried
         with Session(self.engine) as session:
-            session.exec(update(OutboxMessage)
-                         .where(OutboxMessage.id.in_([row_id for (row_id, *_ ) in batch]))  # type: ignore[union-attr]
-                         .values(sent_at=datetime.now(timezone.utc)))
+            session.exec(
+                update(OutboxMessage)
+                .where(OutboxMessage.id.in_([row_id for (row_id, *_) in batch]))  # type: ignore[union-attr]
+                .values(sent_at=datetime.now(timezone.utc))
+            )
             session.commit()
         self.published += len(batch)
         OUTBOX_PUBLISHED.labels(self.name).inc(len(batch))

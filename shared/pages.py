@@ -7,5 +7,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 
 def page_environment(package: str) -> Environment:
     """Templates of `package` first, then shared ones (`pages/base.html`); always autoescaped."""
-    return Environment(loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("shared", "templates")]),
-                       autoescape=select_autoescape())
+    return Environment(
+        loader=ChoiceLoader([PackageLoader(package, "templates"), PackageLoader("shared", "templates")]),
+        autoescape=select_autoescape(),
+    )

@@ -35,8 +35,9 @@ def replay(engine: Engine, since: datetime | None = None) -> int:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--service", action="append", choices=SERVICES, default=[],
-                        help="whose outbox to publish again (repeatable)")
+    parser.add_argument(
+        "--service", action="append", choices=SERVICES, default=[], help="whose outbox to publish again (repeatable)"
+    )
     parser.add_argument("--all", action="store_true", help="every service's outbox")
     parser.add_argument("--since", type=datetime.fromisoformat, help="only events created from then on (ISO 8601)")
     args = parser.parse_args(argv)

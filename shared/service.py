@@ -52,14 +52,16 @@ class ServiceRuntime:
 
     def consume(self, topic_names: list[str], handlers: Mapping[str, Handler]) -> IdempotentConsumer:
         """Register the service's consumer (group id = service name)."""
-        self.consumer = IdempotentConsumer(self.name, topic_names, handlers, self.engine, self.settings,
-                                           after_commit=self._committed)
+        self.consumer = IdempotentConsumer(
+            self.name, topic_names, handlers, self.engine, self.settings, after_commit=self._committed
+        )
         self.workers.append(("consumer", self.consumer.run))
         return self.consumer
 
     def every(self, name: str, seconds: float, job: Callable[[Session], object]) -> None:
         """Register a worker that runs `job` in a session of its own every `seconds` (the first time after one
         wait); a failure (the database away…) is logged and counted, and the next round tries again."""
+
         def run(stop: threading.Event) -> None:
             while not stop.wait(seconds):
                 try:
@@ -68,6 +70,7 @@ class ServiceRuntime:
                 except Exception as exc:
                     ERRORS.labels(self.name, name).inc()
                     log.warning("%s worker: %s; trying again in %.0f s", name, exc, seconds)
+
         self.workers.append((name, run))
 
     def _committed(self) -> None:

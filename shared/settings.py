@@ -72,9 +72,11 @@ class Settings(BaseSettings):
     kafka_retention_days: int = Field(default=30, alias="KAFKA_RETENTION_DAYS", ge=1)
     # A managed cluster: TLS, and SASL (PLAIN or SCRAM) credentials.
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
-        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL")
+        default="PLAINTEXT", alias="KAFKA_SECURITY_PROTOCOL"
+    )
     kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
-        default=None, alias="KAFKA_SASL_MECHANISM")
+        default=None, alias="KAFKA_SASL_MECHANISM"
+    )
     kafka_sasl_username: str | None = Field(default=None, alias="KAFKA_SASL_USERNAME")
     kafka_sasl_password: str | None = Field(default=None, alias="KAFKA_SASL_PASSWORD")
     kafka_ssl_cafile: str | None = Field(default=None, alias="KAFKA_SSL_CAFILE")  # unset: the system's CAs
@@ -166,9 +168,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _sasl_needs_credentials(self) -> Settings:
         if self.kafka_security_protocol.startswith("SASL_") and not (
-                self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password):
-            raise ValueError("KAFKA_SECURITY_PROTOCOL=SASL_… needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and "
-                             "KAFKA_SASL_PASSWORD")
+            self.kafka_sasl_mechanism and self.kafka_sasl_username and self.kafka_sasl_password
+        ):
+            raise ValueError(
+                "KAFKA_SECURITY_PROTOCOL=SASL_… needs KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"
+            )
         return self
 
     @model_validator(mode="after")

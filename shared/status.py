@@ -17,6 +17,7 @@ from shared.settings import SERVICES, ServiceName, Settings
 async def collect(settings: Settings, client: httpx.AsyncClient) -> dict[str, Any]:
     """Each service's own health report (or why it has none), the broker, and `ok` when all are well. The services
     are asked together, and the broker's socket is tried off the event loop."""
+
     async def one(name: ServiceName) -> tuple[Any, bool]:
         try:
             answer = await client.get(f"{settings.service_url(name)}/healthz", timeout=3.0)
@@ -53,8 +54,7 @@ def status_router(settings: Settings) -> APIRouter:
     async def status_page(request: Request) -> HTMLResponse:
         """The same, for a person: one line per service and the broker."""
         report = await collect(settings, request.app.state.client)
-        html = env.get_template("status/status.html").render(title="État de Boucle", report=report,
-                                                             services=SERVICES)
+        html = env.get_template("status/status.html").render(title="État de Boucle", report=report, services=SERVICES)
         return HTMLResponse(html, status_code=200 if report["ok"] else 503)
 
     return router

@@ -29,12 +29,34 @@ UNITS: dict[str, tuple[str, str]] = {
     "th": ("t/h", "t/h"),
 }
 RATE_UNITS = frozenset({"kw", "mw", "m3h", "th"})
-ALIASES = {"m3/h": "m3h", "t/h": "th", "nm3/h": "m3h", "kwth": "kw", "mwth": "mw", "hectolitre": "hl",
-           "hectolitres": "hl", "botte": "bale", "bottes": "bale", "balle": "bale", "balles": "bale", "repas": "meal",
-           "couvert": "meal", "couverts": "meal", "place": "animal_place", "places": "animal_place"}
+ALIASES = {
+    "m3/h": "m3h",
+    "t/h": "th",
+    "nm3/h": "m3h",
+    "kwth": "kw",
+    "mwth": "mw",
+    "hectolitre": "hl",
+    "hectolitres": "hl",
+    "botte": "bale",
+    "bottes": "bale",
+    "balle": "bale",
+    "balles": "bale",
+    "repas": "meal",
+    "couvert": "meal",
+    "couverts": "meal",
+    "place": "animal_place",
+    "places": "animal_place",
+}
 
-FREQUENCY_LABELS = {"once": "en une fois", "daily": "par jour", "weekly": "par semaine", "monthly": "par mois",
-                    "yearly": "par an", "continuous": "en continu", "seasonal": "par saison"}
+FREQUENCY_LABELS = {
+    "once": "en une fois",
+    "daily": "par jour",
+    "weekly": "par semaine",
+    "monthly": "par mois",
+    "yearly": "par an",
+    "continuous": "en continu",
+    "seasonal": "par saison",
+}
 # A rate runs this many hours a year: all year round, or over a season (about six months).
 RATE_HOURS_PER_YEAR = {None: 8760.0, "continuous": 8760.0, "seasonal": 4380.0}
 
@@ -53,8 +75,9 @@ def format_number(value: float) -> str:
     return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
 
 
-def quantity_text(value: float | None, unit: str | None, frequency: str | None = None,
-                  *, approximate: bool = False) -> str | None:
+def quantity_text(
+    value: float | None, unit: str | None, frequency: str | None = None, *, approximate: bool = False
+) -> str | None:
     """`2 t par mois`; with `approximate`, one significant figure: `environ 2 000 kg`."""
     if value is None or unit is None or unit not in UNITS:
         return None

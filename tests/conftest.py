@@ -150,12 +150,14 @@ class Databases:
                 migrations.upgrade(service, engine)
             finally:
                 engine.dispose()
-            self.templates[backend, service] = url.removeprefix("sqlite:///") if backend == "sqlite" \
-                else url.rsplit("/", 1)[1]
+            self.templates[backend, service] = (
+                url.removeprefix("sqlite:///") if backend == "sqlite" else url.rsplit("/", 1)[1]
+            )
         return self.url(backend, service, template=self.templates[backend, service])
 
     def drop_all(self) -> None:
         """Each DROP DATABASE takes some 60 ms, and a worker makes a hundred databases or more: eight at a time."""
+
         def drop(names: list[str]) -> None:
             with psycopg.connect(self.admin_url, autocommit=True) as conn:
                 for db in names:
@@ -187,8 +189,16 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     stack.stop()
 
 
-def settings_of(broker: Stack, databases: Databases, var_dir: Path, backend: str, service: str = "offers", *,
-                migrated: bool = True, **overrides: object) -> Settings:
+def settings_of(
+    broker: Stack,
+    databases: Databases,
+    var_dir: Path,
+    backend: str,
+    service: str = "offers",
+    *,
+    migrated: bool = True,
+    **overrides: object,
+) -> Settings:
     """Settings of `service` wired to the session broker and a fresh database of `backend`.
     `migrated=False`: an empty database (a test that builds one from before migrations)."""
     url = databases.migrated(backend, service) if migrated else databases.url(backend, service)
@@ -222,14 +232,27 @@ def make_stack(tmp: Path, databases: Databases, backend: str, **env: str) -> Sta
     db_env = {f"{s.upper()}_DATABASE_URL": databases.migrated(backend, s) for s in SERVICES}
     # Matching's fallback by meaning (a second and 300 MB per matching process that meets an unknown offer) only where
     # it is tested: the run's shared stacks.
-    return new_stack(tmp, SMTP_HOST="", **{"MAILER_POLL_SECONDS": "0.25", "MATCHING_MEANING_FALLBACK": "false",
-                                           **CHEAP_PASSWORD_HASHING, **db_env, **env})
+    return new_stack(
+        tmp,
+        SMTP_HOST="",
+        **{
+            "MAILER_POLL_SECONDS": "0.25",
+            "MATCHING_MEANING_FALLBACK": "false",
+            **CHEAP_PASSWORD_HASHING,
+            **db_env,
+            **env,
+        },
+    )
 
 
 # The settings of the tests' full stacks (shared or a module's own): weekly summaries checked every second and
 # due at any hour, the expiry worker checking twice a second, a secret the tests can sign links with.
-TEST_STACK_ENV = {"SUMMARY_CHECK_SECONDS": "1", "SUMMARY_SEND_HOUR_UTC": "0", "EXPIRY_CHECK_SECONDS": "0.5",
-                    "BOUCLE_SECRET_KEY": "e2e-shared-stack-secret-0123456789"}
+TEST_STACK_ENV = {
+    "SUMMARY_CHECK_SECONDS": "1",
+    "SUMMARY_SEND_HOUR_UTC": "0",
+    "EXPIRY_CHECK_SECONDS": "0.5",
+    "BOUCLE_SECRET_KEY": "e2e-shared-stack-secret-0123456789",
+}
 
 
 class SharedStacks:
@@ -245,8 +268,13 @@ class SharedStacks:
 
     def get(self, backend: str) -> Stack:
         if backend not in self.stacks:
-            stack = make_stack(self.tmp_path_factory.mktemp(f"stack-{backend}"), self.databases, backend,
-                               **TEST_STACK_ENV, MATCHING_MEANING_FALLBACK="true")
+            stack = make_stack(
+                self.tmp_path_factory.mktemp(f"stack-{backend}"),
+                self.databases,
+                backend,
+                **TEST_STACK_ENV,
+                MATCHING_MEANING_FALLBACK="true",
+            )
             self.stacks[backend] = stack
             stack.start()
             stack.wait_healthy(consumers_joined=True)
@@ -291,12 +319,12 @@ def stack(request: pytest.FixtureRequest, shared_stacks: SharedStacks) -> Stack:
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def own_stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-              databases: Databases) -> Iterator[Stack]:
+def own_stack(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, databases: Databases
+) -> Iterator[Stack]:
     """A full stack for one module, on SQLite then on PostgreSQL: for scenarios that count everything in
     their communes (a territory's dashboard, what an organisation may see), which others' listings would change."""
-    stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param,
-                       **TEST_STACK_ENV)
+    stack = make_stack(tmp_path_factory.mktemp(f"stack-{request.param}"), databases, request.param, **TEST_STACK_ENV)
     try:
         stack.start()
         stack.wait_healthy(consumers_joined=True)
@@ -316,21 +344,39 @@ def sqlite_stack(shared_stacks: SharedStacks) -> Stack:
 # so those stacks start once in the run (xdist's controller does not collect, hence a list: a file using
 # `stack` or `sqlite_stack` that is missing here is refused at collection). The longest files come first: the
 # last worker to finish is then not one that drew one of them at the end.
-SHARED_STACK_FILES = frozenset({
-    "tests/e2e/test_accounts.py", "tests/e2e/test_confidentiality.py", "tests/e2e/test_listing_expiry.py",
-    "tests/e2e/test_matching_law.py", "tests/e2e/test_matching_service.py",
-    "tests/e2e/test_notifications.py", "tests/e2e/test_observability.py", "tests/e2e/test_portal_csrf.py",
-    "tests/e2e/test_walking_skeleton.py", "tests/security/test_schemathesis.py", "tests/browser/test_portal_journey.py",
-    "tests/security/test_territory_rights.py", "tests/e2e/test_demo.py", "tests/browser/test_diagnostics_browser.py",
-    "tests/e2e/test_workshop.py", "tests/e2e/test_erasure.py", "tests/e2e/test_sites.py",
-    "tests/e2e/test_swaps.py",
-})
+SHARED_STACK_FILES = frozenset(
+    {
+        "tests/e2e/test_accounts.py",
+        "tests/e2e/test_confidentiality.py",
+        "tests/e2e/test_listing_expiry.py",
+        "tests/e2e/test_matching_law.py",
+        "tests/e2e/test_matching_service.py",
+        "tests/e2e/test_notifications.py",
+        "tests/e2e/test_observability.py",
+        "tests/e2e/test_portal_csrf.py",
+        "tests/e2e/test_walking_skeleton.py",
+        "tests/security/test_schemathesis.py",
+        "tests/browser/test_portal_journey.py",
+        "tests/security/test_territory_rights.py",
+        "tests/e2e/test_demo.py",
+        "tests/browser/test_diagnostics_browser.py",
+        "tests/e2e/test_workshop.py",
+        "tests/e2e/test_erasure.py",
+        "tests/e2e/test_sites.py",
+        "tests/e2e/test_swaps.py",
+    }
+)
 # The last files on the shared stacks, in this order: the demo loads thirty organisations (after every other file,
 # so that none meets them) and counts the Bertranges' actors; the diagnostics import then adds some there.
 SHARED_STACK_LAST = ("tests/e2e/test_demo.py", "tests/browser/test_diagnostics_browser.py")
-LONGEST_FIRST = ("tests/security/test_schemathesis_generated.py", "tests/chaos/test_process_kills.py",
-                 "tests/chaos/test_poison.py", "tests/chaos/test_broker_replay.py",
-                 "tests/chaos/test_infrastructure_outages.py", "tests/security/test_isolation.py")
+LONGEST_FIRST = (
+    "tests/security/test_schemathesis_generated.py",
+    "tests/chaos/test_process_kills.py",
+    "tests/chaos/test_poison.py",
+    "tests/chaos/test_broker_replay.py",
+    "tests/chaos/test_infrastructure_outages.py",
+    "tests/security/test_isolation.py",
+)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
@@ -354,8 +400,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         fixtures = getattr(item, "fixturenames", ())
         if "shared_stacks" in fixtures and "own_stack" not in fixtures and path_of(item) not in SHARED_STACK_FILES:
-            raise pytest.UsageError(f"{path_of(item)} uses the run's shared stacks: add it to SHARED_STACK_FILES "
-                                    "in tests/conftest.py")
+            raise pytest.UsageError(
+                f"{path_of(item)} uses the run's shared stacks: add it to SHARED_STACK_FILES in tests/conftest.py"
+            )
 
     def rank(item: pytest.Item) -> int:
         if path_of(item) in LONGEST_FIRST:
@@ -430,8 +477,9 @@ def session_cookie(response: httpx.Response) -> str:
     raise AssertionError(f"no session cookie in {response.headers.get_list('set-cookie')}")
 
 
-def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str, email: str,
-              password: str | None = PASSWORD) -> str:
+def signed_up(
+    stack: Stack, client: httpx.Client, organisation: dict, name: str, email: str, password: str | None = PASSWORD
+) -> str:
     """An account created through the API and confirmed through its emailed link; returns its session cookie."""
     body = {"organisation": organisation, "name": name, "email": email}
     if password:
@@ -446,16 +494,22 @@ def signed_up(stack: Stack, client: httpx.Client, organisation: dict, name: str,
 
 def appoint(stack: Stack, email: str, role: str = "animateur") -> None:
     """Give the user `email` a role with the platform's command line, on the stack's offers database."""
-    done = subprocess.run([*stack.admin_command, "set-role", "--email", email, "--role", role],
-                          env=stack.env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*stack.admin_command, "set-role", "--email", email, "--role", role],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
 
 
 def animateur_of(stack: Stack, client: httpx.Client, organisation: dict[str, str], email: str) -> dict[str, str]:
     """A user invited into the organisation whose API token headers are `organisation`, confirmed by the emailed
     link, made its animateur by the platform: the headers of that user's browser (cookie, CSRF token)."""
-    invited = client.post("/api/v1/organisations/me/users", headers=organisation,
-                          json={"name": "Anne Animatrice", "email": email})
+    invited = client.post(
+        "/api/v1/organisations/me/users", headers=organisation, json={"name": "Anne Animatrice", "email": email}
+    )
     assert invited.status_code == 201, invited.text
     confirmed = client.post(httpx.URL(account_link(stack, email)).raw_path.decode())
     assert confirmed.status_code == 303, confirmed.text
@@ -472,9 +526,20 @@ def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
     line (`offers.admin create-platform-admin`) and logged in through the link it prints. Kept by the stack's
     directory: a later stack may get a stopped one's ports, never its sessions."""
     if str(stack.var_dir) not in PLATFORM_ADMINS:
-        done = subprocess.run([*stack.admin_command, "create-platform-admin", "--email",
-                               "equipe@boucle.example", "--name", "Équipe Boucle"],
-                              env=stack.env, capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [
+                *stack.admin_command,
+                "create-platform-admin",
+                "--email",
+                "equipe@boucle.example",
+                "--name",
+                "Équipe Boucle",
+            ],
+            env=stack.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         link = re.search(r"https?://\S+/liens/compte/\S+", done.stdout)
         assert link, done.stdout
@@ -482,21 +547,27 @@ def platform_admin(stack: Stack, client: httpx.Client) -> dict[str, str]:
         assert confirmed.status_code == 303, confirmed.text
         cookie = {"Cookie": f"boucle_session={session_cookie(confirmed)}"}
         PLATFORM_ADMINS[str(stack.var_dir)] = {
-            **cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
+            **cookie,
+            "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"],
+        }
     return PLATFORM_ADMINS[str(stack.var_dir)]
 
 
 def declared_territory(stack: Stack, client: httpx.Client, animateur: dict[str, str], body: dict) -> dict:
     """`POST /api/v1/territories` by the animateur (retried while reporting does not know its organisation yet);
     a claim beyond the collectivité's own EPCI or commune is approved by the platform's team, as it would be."""
+
     def declared() -> httpx.Response | None:
         answer = client.post("/api/v1/territories", headers=animateur, json=body)
         return answer if answer.status_code == 201 else None
 
     territory = wait_until(declared, timeout=20).json()  # type: ignore[union-attr]
     if territory["status"] == "pending":
-        decided = client.post(f"/api/v1/territories/{territory['id']}/decision",
-                              headers=platform_admin(stack, client), json={"approved": True})
+        decided = client.post(
+            f"/api/v1/territories/{territory['id']}/decision",
+            headers=platform_admin(stack, client),
+            json={"approved": True},
+        )
         assert decided.status_code == 200, decided.text
         territory = decided.json()
     assert territory["status"] == "approved", territory

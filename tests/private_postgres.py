@@ -21,8 +21,7 @@ class PrivatePostgres:
     def __init__(self, **settings: str) -> None:
         """`settings`: server settings (`fsync="off"`…) over initdb's defaults, which are production's
         (autovacuum on, fsync on)."""
-        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
-                          key=lambda p: int(p.parent.parent.name))
+        versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
         assert versions, "PostgreSQL's server binaries not found under /usr/lib/postgresql"
         self.bin = versions[-1].parent
         self.port = free_port()
@@ -36,16 +35,19 @@ class PrivatePostgres:
             self.prefix = []
 
     def run(self, *argv: str) -> None:
-        subprocess.run([*self.prefix, *argv], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       timeout=120)
+        subprocess.run(
+            [*self.prefix, *argv], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=120
+        )
 
     def pg_ctl(self, *args: str) -> None:
-        self.run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
-                 "-t", "60", *args)
+        self.run(
+            str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "server.log"), "-w", "-t", "60", *args
+        )
 
     def start(self) -> None:
-        self.run(str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
-                 "--no-sync")
+        self.run(
+            str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync"
+        )
         options = " ".join(f"-c {name}={value}" for name, value in self.settings.items())
         self.pg_ctl("-o", f"-p {self.port} -k {self.root} {options}", "start")
 

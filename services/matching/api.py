@@ -28,8 +28,6 @@ def require_reviewer(caller: Caller) -> None:
         raise HTTPException(403, detail="Réservé aux animateurs et à l'équipe de la plateforme.")
 
 
-
-
 class Counterpart(BaseModel):
     """Another side of a match, anonymised until every side accepts."""
 
@@ -82,8 +80,11 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
         Retracted matches (a listing withdrawn or changed) are left out unless asked for
         with `status=retracted`.
         """
-        query = select(Match, MatchMember).join(MatchMember).where(
-            MatchMember.organisation_id == caller.organisation_id, col(Match.held).is_(False))
+        query = (
+            select(Match, MatchMember)
+            .join(MatchMember)
+            .where(MatchMember.organisation_id == caller.organisation_id, col(Match.held).is_(False))
+        )
         query = query.where(Match.status == status) if status else query.where(Match.status != "retracted")
         rows = session.exec(query.order_by(col(Match.score).desc(), col(MatchMember.role).desc())).all()
         once: dict[str, tuple[Match, MatchMember]] = {}
@@ -91,25 +92,37 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator) -> 
             once.setdefault(match.id, (match, member))
         return [present(session, match, member) for match, member in once.values()]
 
-    @router.get("/matches/unplaced", response_model=list[UnplacedListing], responses=problems(403),
-                tags=["mises en relation"])
+    @router.get(
+        "/matches/unplaced", response_model=list[UnplacedListing], responses=problems(403), tags=["mises en relation"]
+    )
     def unplaced(caller: CallerDep, session: SessionDep) -> list[UnplacedListing]:
         """Active listings the engine could not place: the animateurs and the platform's team review them (and
         the knowledge base learns from them); not a company's to browse."""
         require_reviewer(caller)
-        rows = session.exec(select(IndexedListing).where(col(IndexedListing.active).is_(True),
-                                                         col(IndexedListing.placed).is_(False))
-                            .order_by(col(IndexedListing.seq).desc()).limit(500)).all()
+        rows = session.exec(
+            select(IndexedListing)
+            .where(col(IndexedListing.active).is_(True), col(IndexedListing.placed).is_(False))
+            .order_by(col(IndexedListing.seq).desc())
+            .limit(500)
+        ).all()
         return [UnplacedListing(listing_id=r.listing_id, kind=r.kind, title=r.title, commune=r.commune) for r in rows]
 
-    @router.post("/matches/{match_id}/accept", response_model=MatchPublic, responses=problems(404, 409),
-                 tags=["mises en relation"])
+    @router.post(
+        "/matches/{match_id}/accept",
+        response_model=MatchPublic,
+        responses=problems(404, 409),
+        tags=["mises en relation"],
+    )
     def accept(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Accept a match; when every side has accepted, it becomes `accepted`."""
         return respond(session, runtime, match_id, caller, "accepted")
 
-    @router.post("/matches/{match_id}/decline", response_model=MatchPublic, responses=problems(404, 409),
-                 tags=["mises en relation"])
+    @router.post(
+        "/matches/{match_id}/decline",
+        response_model=MatchPublic,
+        responses=problems(404, 409),
+        tags=["mises en relation"],
+    )
     def decline(match_id: str, caller: CallerDep, session: SessionDep) -> MatchPublic:
         """Decline a match; a declined pair is never proposed again."""
         return respond(session, runtime, match_id, caller, "declined")
@@ -141,13 +154,16 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
                 return HTMLResponse(template.render(title="Réponse", error=exc.detail), status_code=exc.status_code)
             done = "Merci, votre réponse est enregistrée."
         match = session.get(Match, match_id)
-        mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
-                                                      MatchMember.organisation_id == organisation_id)).first()
+        mine = session.exec(
+            select(MatchMember).where(MatchMember.match_id == match_id, MatchMember.organisation_id == organisation_id)
+        ).first()
         if match is None or mine is None or match.held:
-            return HTMLResponse(template.render(title="Réponse", error="Mise en relation introuvable."),
-                                status_code=404)
-        return HTMLResponse(template.render(title="Mise en relation proposée", done=done,
-                                            match=present(session, match, mine)))
+            return HTMLResponse(
+                template.render(title="Réponse", error="Mise en relation introuvable."), status_code=404
+            )
+        return HTMLResponse(
+            template.render(title="Mise en relation proposée", done=done, match=present(session, match, mine))
+        )
 
     @router.get("/liens/reponse/{token}", response_class=HTMLResponse)
     def show(token: str, session: SessionDep) -> HTMLResponse:
@@ -163,8 +179,11 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
 def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Caller, response: str) -> MatchPublic:
     """Record one organisation's answer; conclude the match when everyone has answered."""
     match = session.get(Match, match_id)
-    mine = session.exec(select(MatchMember).where(MatchMember.match_id == match_id,
-                                                  MatchMember.organisation_id == caller.organisation_id)).first()
+    mine = session.exec(
+        select(MatchMember).where(
+            MatchMember.match_id == match_id, MatchMember.organisation_id == caller.organisation_id
+        )
+    ).first()
     if match is None or mine is None or match.held:  # held: its parties do not know of it yet
         raise HTTPException(404, detail="Mise en relation introuvable.")
     if match.status != "proposed":
@@ -181,15 +200,32 @@ def respond(session: Session, runtime: ServiceRuntime, match_id: str, caller: Ca
     elif all(m.response == "accepted" for m in members if m.organisation_id in still_in):
         outcome = "accepted"
     awaiting = [] if outcome else list(dict.fromkeys(m.organisation_id for m in members if m.response is None))
-    add_event(session, topics.MATCHES, new_event("match.responded", MatchResponded(
-        match_id=match.id, organisation_id=caller.organisation_id, response=response,  # type: ignore[arg-type]
-        awaiting=awaiting), producer=PRODUCER, key=match.id))
+    add_event(
+        session,
+        topics.MATCHES,
+        new_event(
+            "match.responded",
+            MatchResponded(
+                match_id=match.id,
+                organisation_id=caller.organisation_id,
+                response=response,  # type: ignore[arg-type]
+                awaiting=awaiting,
+            ),
+            producer=PRODUCER,
+            key=match.id,
+        ),
+    )
     if outcome:
         match.status = outcome
         session.add(match)
         parties = [party(session, m, revealed=outcome == "accepted") for m in members]
-        add_event(session, topics.MATCHES, new_event(f"match.{outcome}", MatchConcluded(
-            match_id=match.id, parties=parties), producer=PRODUCER, key=match.id))
+        add_event(
+            session,
+            topics.MATCHES,
+            new_event(
+                f"match.{outcome}", MatchConcluded(match_id=match.id, parties=parties), producer=PRODUCER, key=match.id
+            ),
+        )
     session.commit()
     session.refresh(mine)
     return present(session, match, mine)
@@ -199,10 +235,17 @@ def party(session: Session, member: MatchMember, *, revealed: bool = False) -> M
     """One side as the event tells it; `revealed` (every side accepted) adds the description and exact quantity."""
     row = session.get(IndexedListing, member.listing_id)
     description, exact = revealed_details(row) if revealed and row is not None else (None, None)
-    return MatchParty(organisation_id=member.organisation_id, listing_id=member.listing_id,
-                      kind=row.kind if row else "offer", title=row.title if row else "",  # type: ignore[arg-type]
-                      commune=row.commune if row else None, description=description, quantity_exact=exact,
-                      terms=row.terms if row else None, price=row.price if revealed and row else None)
+    return MatchParty(
+        organisation_id=member.organisation_id,
+        listing_id=member.listing_id,
+        kind=row.kind if row else "offer",  # type: ignore[arg-type]
+        title=row.title if row else "",
+        commune=row.commune if row else None,
+        description=description,
+        quantity_exact=exact,
+        terms=row.terms if row else None,
+        price=row.price if revealed and row else None,
+    )
 
 
 def revealed_details(row: IndexedListing) -> tuple[str | None, str | None]:
@@ -215,18 +258,27 @@ def counterpart(session: Session, match: Match, member: MatchMember) -> Counterp
     row = session.get(IndexedListing, member.listing_id)
     description, exact = revealed_details(row) if match.status == "accepted" and row is not None else (None, None)
     return Counterpart(
-        kind=row.kind if row else "?", title=row.title if row else "", commune=row.commune if row else None,
+        kind=row.kind if row else "?",
+        title=row.title if row else "",
+        commune=row.commune if row else None,
         quantity_approx=quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True)
-        if row and not row.quantity_private else None, distance_km=match.distance_km,
-        description=description, quantity=exact, terms=row.terms if row else None,
-        transport_by=row.transport_by if row else None, transport_means=row.transport_means if row else None,
-        price=row.price if row and match.status == "accepted" else None)
+        if row and not row.quantity_private
+        else None,
+        distance_km=match.distance_km,
+        description=description,
+        quantity=exact,
+        terms=row.terms if row else None,
+        transport_by=row.transport_by if row else None,
+        transport_means=row.transport_means if row else None,
+        price=row.price if row and match.status == "accepted" else None,
+    )
 
 
 def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
     """The match as `mine`'s organisation sees it: the others' listings (a swap: both of the other organisation's)."""
-    others = session.exec(select(MatchMember).where(MatchMember.match_id == match.id,
-                                                    MatchMember.organisation_id != mine.organisation_id)).all()
+    others = session.exec(
+        select(MatchMember).where(MatchMember.match_id == match.id, MatchMember.organisation_id != mine.organisation_id)
+    ).all()
     views = [counterpart(session, match, other) for other in others]
     transport = None
     if match.kind == "pair" and others:
@@ -234,11 +286,20 @@ def present(session: Session, match: Match, mine: MatchMember) -> MatchPublic:
         sides = {row.kind: row for row in rows if row is not None}
         giver, taker = sides.get("offer") or sides.get("share"), sides.get("need") or sides.get("pool")
         if giver is not None and taker is not None:
-            transport = transport_note(giver.transport_by, giver.transport_means, taker.transport_by,
-                                       taker.transport_means)
-    return MatchPublic(id=match.id, kind=match.kind, score=match.score, explanation=mine.explanation,
-                       listing_id=mine.listing_id, status=match.status, my_response=mine.response,
-                       counterpart=views[0] if match.kind == "pair" and views else None,
-                       members=views if match.kind in ("group", "swap") else [],
-                       obligations=[MatchObligation.model_validate(o) for o in match.obligations],
-                       transport=transport, flagged=match.flagged)
+            transport = transport_note(
+                giver.transport_by, giver.transport_means, taker.transport_by, taker.transport_means
+            )
+    return MatchPublic(
+        id=match.id,
+        kind=match.kind,
+        score=match.score,
+        explanation=mine.explanation,
+        listing_id=mine.listing_id,
+        status=match.status,
+        my_response=mine.response,
+        counterpart=views[0] if match.kind == "pair" and views else None,
+        members=views if match.kind in ("group", "swap") else [],
+        obligations=[MatchObligation.model_validate(o) for o in match.obligations],
+        transport=transport,
+        flagged=match.flagged,
+    )

@@ -33,11 +33,37 @@ from shared.outbox import forget_sent
 
 log = logging.getLogger(__name__)
 
-LISTING_FIELDS = ("listing_id", "organisation_id", "kind", "title", "description", "category", "ewc_code",
-                  "quantity_value", "quantity_unit", "frequency", "radius_km", "lat", "lon", "commune",
-                  "available_from", "expires_at", "revision", "quantity_private", "waste_status",
-                  "abp_category", "organic_farming", "temperature_c", "pressure_bar", "purity_percent",
-                  "moisture_percent", "held", "days", "months", "counterpart_id")
+LISTING_FIELDS = (
+    "listing_id",
+    "organisation_id",
+    "kind",
+    "title",
+    "description",
+    "category",
+    "ewc_code",
+    "quantity_value",
+    "quantity_unit",
+    "frequency",
+    "radius_km",
+    "lat",
+    "lon",
+    "commune",
+    "available_from",
+    "expires_at",
+    "revision",
+    "quantity_private",
+    "waste_status",
+    "abp_category",
+    "organic_farming",
+    "temperature_c",
+    "pressure_bar",
+    "purity_percent",
+    "moisture_percent",
+    "held",
+    "days",
+    "months",
+    "counterpart_id",
+)
 
 
 def placed_by_rule(profile: Profile) -> bool:
@@ -54,8 +80,14 @@ def as_input(row: IndexedListing) -> ListingInput:
 # is erased too), and what the row keeps beside it. What identifies the row and orders its revisions stays; the
 # title, not nullable, is emptied apart (`erase_listing`).
 KEPT_WHEN_ERASED = ("listing_id", "organisation_id", "kind", "title", "revision", "quantity_private", "held")
-ERASED_FIELDS = (*(name for name in LISTING_FIELDS if name not in KEPT_WHEN_ERASED), "insee", "terms", "price",
-                 "transport_by", "transport_means")
+ERASED_FIELDS = (
+    *(name for name in LISTING_FIELDS if name not in KEPT_WHEN_ERASED),
+    "insee",
+    "terms",
+    "price",
+    "transport_by",
+    "transport_means",
+)
 
 
 def erase_listing(session: Session, row: IndexedListing) -> None:
@@ -97,10 +129,15 @@ class MatchingProcessor:
 
     @property
     def handlers(self) -> dict[str, object]:
-        return {"listing.published": self.on_listing_changed, "listing.updated": self.on_listing_changed,
-                "listing.withdrawn": self.on_listing_closed, "listing.expired": self.on_listing_closed,
-                "listing.paused": self.on_listing_paused, "matching.taught": self.on_taught,
-                "organisation.erased": self.on_organisation_erased}
+        return {
+            "listing.published": self.on_listing_changed,
+            "listing.updated": self.on_listing_changed,
+            "listing.withdrawn": self.on_listing_closed,
+            "listing.expired": self.on_listing_closed,
+            "listing.paused": self.on_listing_paused,
+            "matching.taught": self.on_taught,
+            "organisation.erased": self.on_organisation_erased,
+        }
 
     def on_organisation_erased(self, session: Session, _envelope: Envelope, payload: Payload) -> None:
         """An organisation deleted: its listings leave the index (their open proposals are retracted) and nothing they
@@ -109,8 +146,9 @@ class MatchingProcessor:
         try:
             self._store_for(session)
             self.engine.today = date.today()
-            for row in session.exec(select(IndexedListing).where(
-                    IndexedListing.organisation_id == payload.organisation_id)).all():
+            for row in session.exec(
+                select(IndexedListing).where(IndexedListing.organisation_id == payload.organisation_id)
+            ).all():
                 if row.active:
                     self.engine.remove(row.listing_id, retract=True)
                 self.last_seq += 1
@@ -148,8 +186,9 @@ class MatchingProcessor:
         assert isinstance(payload, ListingClosed)
         self._guarded(session, payload, closed=True, retract=False)
 
-    def _guarded(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool,
-                 retract: bool = True) -> int:
+    def _guarded(
+        self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool, retract: bool = True
+    ) -> int:
         """Apply the change; returns how many matches it proposed."""
         try:
             return self._apply(session, payload, closed=closed, retract=retract)
@@ -157,8 +196,9 @@ class MatchingProcessor:
             self.stale = True  # the transaction rolls back: the in-memory index must follow
             raise
 
-    def _apply(self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool,
-               retract: bool = True) -> int:
+    def _apply(
+        self, session: Session, payload: ListingSnapshot | ListingClosed, *, closed: bool, retract: bool = True
+    ) -> int:
         store = self._store_for(session)
         self.engine.today = date.today()
         known_revision = self.revisions.get(payload.listing_id)
@@ -166,7 +206,8 @@ class MatchingProcessor:
             return 0  # an older revision arriving late
         # A listing never indexed has no row to read, and no proposal in the database.
         row = self.rows.get(payload.listing_id) or (
-            session.get(IndexedListing, payload.listing_id) if known_revision is not None else None)
+            session.get(IndexedListing, payload.listing_id) if known_revision is not None else None
+        )
         if known_revision is None:
             store.fresh.add(payload.listing_id)
         seq = self.last_seq + 1
@@ -174,8 +215,14 @@ class MatchingProcessor:
         added_before = store.added
         if closed:
             held = row is not None and row.held
-            row = row or IndexedListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id,
-                                        seq=seq, revision=payload.revision, kind="offer", title="")
+            row = row or IndexedListing(
+                listing_id=payload.listing_id,
+                organisation_id=payload.organisation_id,
+                seq=seq,
+                revision=payload.revision,
+                kind="offer",
+                title="",
+            )
             row.seq, row.revision, row.active = seq, payload.revision, False
             row.closed_at = row.closed_at or datetime.now(timezone.utc)
             self.engine.remove(payload.listing_id, retract=retract or held)
@@ -232,8 +279,11 @@ class MatchingProcessor:
         taught = session.exec(select(func.max(Teaching.seq))).one() or 0
         if taught != self.taught_seq:
             phrases = session.exec(select(Teaching.node_id, Teaching.phrase).order_by(col(Teaching.seq))).all()
-            self.engine = Engine(self.knowledge.taught((node, phrase) for node, phrase in phrases),
-                                 regulation=self.regulation, guess=self.guess)
+            self.engine = Engine(
+                self.knowledge.taught((node, phrase) for node, phrase in phrases),
+                regulation=self.regulation,
+                guess=self.guess,
+            )
             self.taught_seq, self.stale = taught, True
         rebuilding = self.stale
         if self.stale:
@@ -241,8 +291,9 @@ class MatchingProcessor:
             self.last_seq = 0
             self.revisions = {}
             self.stale = False
-        rows = session.exec(select(IndexedListing).where(IndexedListing.seq > self.last_seq)
-                            .order_by(col(IndexedListing.seq))).all()
+        rows = session.exec(
+            select(IndexedListing).where(IndexedListing.seq > self.last_seq).order_by(col(IndexedListing.seq))
+        ).all()
         for row in rows:
             if row.active:
                 self.engine.load(as_input(row))

@@ -5,7 +5,6 @@ and its family, a quantity band (none when its owner keeps the quantity private)
 Never the organisation, its exact quantity nor its description; the organisation's own listings are left out.
 """
 
-
 import math
 from typing import Annotated, Literal
 
@@ -42,35 +41,41 @@ class NearbyListing(BaseModel):
     distance_km: float  # to the km, 1 at least, as a match shows it: finer, accounts would trilaterate a site
 
 
-def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator,
-                         knowledge: Knowledge) -> APIRouter:
+def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, knowledge: Knowledge) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     resolver = Resolver(knowledge)
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
-    @router.get("/resources/nearby", response_model=list[NearbyListing], responses=problems(401),
-                tags=["ressources"])
-    def nearby(caller: CallerDep, session: SessionDep,
-               lat: Annotated[float, Query(ge=-90, le=90, description="d'où chercher (l'organisation)")],
-               lon: Annotated[float, Query(ge=-180, le=180)],
-               radius_km: Annotated[int, Query(ge=1, le=500, description="en km entiers")] = 50,
-               kind: Literal["offer", "need", "share", "pool"] | None = None,
-               q: Annotated[str | None, Query(max_length=120, description="mots de la ressource cherchée")] = None,
-               family: Annotated[str | None, Query(max_length=60)] = None,
-               limit: Annotated[int, Query(ge=1, le=100)] = 50) -> list[NearbyListing]:
+    @router.get("/resources/nearby", response_model=list[NearbyListing], responses=problems(401), tags=["ressources"])
+    def nearby(
+        caller: CallerDep,
+        session: SessionDep,
+        lat: Annotated[float, Query(ge=-90, le=90, description="d'où chercher (l'organisation)")],
+        lon: Annotated[float, Query(ge=-180, le=180)],
+        radius_km: Annotated[int, Query(ge=1, le=500, description="en km entiers")] = 50,
+        kind: Literal["offer", "need", "share", "pool"] | None = None,
+        q: Annotated[str | None, Query(max_length=120, description="mots de la ressource cherchée")] = None,
+        family: Annotated[str | None, Query(max_length=60)] = None,
+        limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    ) -> list[NearbyListing]:
         """Active listings of other organisations within `radius_km` of (`lat`, `lon`), nearest first; `q` keeps
         those whose title, resource or family holds its words, `family` those of one family of resources."""
         span_lat = radius_km / KM_PER_DEGREE
         span_lon = radius_km / (KM_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
         query = select(IndexedListing).where(
-            col(IndexedListing.active).is_(True), col(IndexedListing.held).is_(False),
+            col(IndexedListing.active).is_(True),
+            col(IndexedListing.held).is_(False),
             IndexedListing.organisation_id != caller.organisation_id,
             col(IndexedListing.lat).between(lat - span_lat, lat + span_lat),
-            col(IndexedListing.lon).between(lon - span_lon, lon + span_lon))
+            col(IndexedListing.lon).between(lon - span_lon, lon + span_lon),
+        )
         if kind is not None:
             query = query.where(IndexedListing.kind == kind)
-        rows = [(haversine_km(lat, lon, row.lat, row.lon), row) for row in session.exec(query)
-                if row.lat is not None and row.lon is not None]
+        rows = [
+            (haversine_km(lat, lon, row.lat, row.lon), row)
+            for row in session.exec(query)
+            if row.lat is not None and row.lon is not None
+        ]
         rows = sorted((pair for pair in rows if pair[0] <= radius_km), key=lambda pair: pair[0])[:MAX_CANDIDATES]
         asked = normalise_name(q or "").split()
         found: list[NearbyListing] = []
@@ -88,10 +93,19 @@ def build_explore_router(runtime: ServiceRuntime, authenticate: RemoteAuthentica
         node = knowledge.nodes[profile.nodes[0]] if profile.nodes else None
         family = knowledge.families.get(node.family) if node and node.family else None
         return NearbyListing(
-            id=row.listing_id, kind=row.kind, title=row.title, resource=node.label if node else None,
-            family=family.id if family else None, family_label=family.label if family else None,
-            quantity_approx=None if row.quantity_private else quantity_text(
-                row.quantity_value, row.quantity_unit, row.frequency, approximate=True),
-            terms=row.terms, commune=row.commune, insee=row.insee, distance_km=shown_km(distance))
+            id=row.listing_id,
+            kind=row.kind,
+            title=row.title,
+            resource=node.label if node else None,
+            family=family.id if family else None,
+            family_label=family.label if family else None,
+            quantity_approx=None
+            if row.quantity_private
+            else quantity_text(row.quantity_value, row.quantity_unit, row.frequency, approximate=True),
+            terms=row.terms,
+            commune=row.commune,
+            insee=row.insee,
+            distance_km=shown_km(distance),
+        )
 
     return router

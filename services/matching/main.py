@@ -29,11 +29,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime("matching", settings, TABLES)
     knowledge = Knowledge.load()
     processor = MatchingProcessor(knowledge, meaning=settings.matching_meaning_fallback)
-    consumer = runtime.consume([topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
-                               processor.handlers)  # type: ignore[arg-type]
+    consumer = runtime.consume(
+        [topics.LISTINGS, topics.TEACHINGS, topics.ORGANISATIONS],  # erasures only
+        processor.handlers,  # type: ignore[arg-type]
+    )
     consumer.after_rollback = processor.forget  # its in-memory index follows the database
-    runtime.every("retention", RETENTION_CHECK_SECONDS,
-                  lambda session: forget_closed_listings(session, datetime.now(timezone.utc)))
+    runtime.every(
+        "retention",
+        RETENTION_CHECK_SECONDS,
+        lambda session: forget_closed_listings(session, datetime.now(timezone.utc)),
+    )
     app = FastAPI(title="Boucle — mises en relation", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
     app.state.runtime = runtime

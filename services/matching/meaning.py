@@ -93,6 +93,7 @@ class MeaningGuesser:
         if similarities[order[0]] < MIN_SIMILARITY:
             return None
         family = self.knowledge.nodes[best].family
-        rival = next((similarities[i] for i in order[1:] if self.knowledge.nodes[self._owners[i]].family != family),
-                     0.0)
+        rival = next(
+            (similarities[i] for i in order[1:] if self.knowledge.nodes[self._owners[i]].family != family), 0.0
+        )
         return best if similarities[order[0]] - rival >= MIN_LEAD else None

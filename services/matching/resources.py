@@ -62,10 +62,15 @@ def suggest(knowledge: Knowledge, text: str, limit: int = 10) -> list[ResourceSu
 
 def present(knowledge: Knowledge, node: Node, matched: str | None) -> ResourceSuggestion:
     family = knowledge.families.get(node.family) if node.family else None
-    return ResourceSuggestion(id=node.id, kind=node.kind, label=node.label, family=node.family,
-                              family_label=family.label if family else None,
-                              default_radius_km=family.default_radius_km if family else DEFAULT_USE_RADIUS_KM,
-                              matched=matched)
+    return ResourceSuggestion(
+        id=node.id,
+        kind=node.kind,
+        label=node.label,
+        family=node.family,
+        family_label=family.label if family else None,
+        default_radius_km=family.default_radius_km if family else DEFAULT_USE_RADIUS_KM,
+        matched=matched,
+    )
 
 
 class ListingText(BaseModel):
@@ -89,9 +94,16 @@ class Reading(BaseModel):
 
 def read(resolver: Resolver, listing: ListingText) -> Reading:
     knowledge = resolver.knowledge
-    profile = resolver.profile(ListingInput(listing_id=listing.id, organisation_id="", kind=listing.kind,
-                                            title=listing.title, category=listing.category,
-                                            description=listing.description))
+    profile = resolver.profile(
+        ListingInput(
+            listing_id=listing.id,
+            organisation_id="",
+            kind=listing.kind,
+            title=listing.title,
+            category=listing.category,
+            description=listing.description,
+        )
+    )
     understood = [present(knowledge, knowledge.nodes[n], None) for n in profile.nodes[:3]]
     suggestions: dict[str, ResourceSuggestion] = {}
     if not understood:
@@ -106,16 +118,18 @@ def build_resource_router(knowledge: Knowledge) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     resolver = Resolver(knowledge)
 
-    @router.post("/resources/read", response_model=list[Reading], tags=["ressources"],
-                 responses=problems(400))  # an unreadable body
+    @router.post(
+        "/resources/read", response_model=list[Reading], tags=["ressources"], responses=problems(400)
+    )  # an unreadable body
     def read_listings(listings: Annotated[list[ListingText], Body(max_length=MAX_READ)]) -> list[Reading]:
         """How Boucle reads each listing (a company sees whether its resource is recognised, and what to choose
         when it is not). Reads only the text sent: nothing of any organisation is looked up."""
         return [read(resolver, listing) for listing in listings]
 
     @router.get("/resources", response_model=list[ResourceSuggestion], tags=["ressources"])
-    def resources(q: Annotated[str, Query(min_length=1, max_length=120)],
-                  limit: Annotated[int, Query(ge=1, le=30)] = 10) -> list[ResourceSuggestion]:
+    def resources(
+        q: Annotated[str, Query(min_length=1, max_length=120)], limit: Annotated[int, Query(ge=1, le=30)] = 10
+    ) -> list[ResourceSuggestion]:
         """Resources and uses of the taxonomy for what was typed so far (accents and case ignored)."""
         return suggest(knowledge, q, limit)
 

@@ -18,9 +18,15 @@ BATCH = 500
 
 def forget_closed_listings(session: Session, now: datetime) -> int:
     """Erase what the listings closed for longer than the retention said; returns how many."""
-    rows = session.exec(select(IndexedListing).where(
-        col(IndexedListing.active).is_(False), col(IndexedListing.closed_at) < now - CLOSED_LISTING_RETENTION,
-        IndexedListing.title != "").limit(BATCH)).all()
+    rows = session.exec(
+        select(IndexedListing)
+        .where(
+            col(IndexedListing.active).is_(False),
+            col(IndexedListing.closed_at) < now - CLOSED_LISTING_RETENTION,
+            IndexedListing.title != "",
+        )
+        .limit(BATCH)
+    ).all()
     for row in rows:
         erase_listing(session, row)
         session.add(row)

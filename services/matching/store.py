@@ -48,8 +48,10 @@ class SqlProposals:
         if listing_id not in self.fresh:
             of_listing = select(MatchMember.match_id).where(MatchMember.listing_id == listing_id)
             self._load(col(Match.id).in_(of_listing), Match.status == "proposed")
-        return sorted((k for k in self.known.values() if listing_id in k.listing_ids and k.status == "proposed"),
-                      key=lambda k: k.key)
+        return sorted(
+            (k for k in self.known.values() if listing_id in k.listing_ids and k.status == "proposed"),
+            key=lambda k: k.key,
+        )
 
     def add(self, proposal: Proposal) -> None:
         self.added += 1
@@ -67,9 +69,15 @@ class SqlProposals:
         self._remember(match, proposal.listing_ids)
         for position, listing_id in enumerate(proposal.listing_ids):
             role = "member" if proposal.kind == "group" else ("supply", "demand")[position % 2]
-            self.session.add(MatchMember(match_id=match.id, listing_id=listing_id,
-                                         organisation_id=self._listing(listing_id).organisation_id, role=role,
-                                         explanation=proposal.explanations.get(listing_id, proposal.explanation)))
+            self.session.add(
+                MatchMember(
+                    match_id=match.id,
+                    listing_id=listing_id,
+                    organisation_id=self._listing(listing_id).organisation_id,
+                    role=role,
+                    explanation=proposal.explanations.get(listing_id, proposal.explanation),
+                )
+            )
         self._announce(match, proposal.listing_ids, dict(proposal.explanations))
 
     def release(self, key: str) -> bool:
@@ -97,15 +105,32 @@ class SqlProposals:
         parties = []
         for listing_id in listing_ids:
             listing = self._listing(listing_id)
-            parties.append(MatchParty(
-                organisation_id=listing.organisation_id, listing_id=listing_id, kind=listing.kind,
-                title=listing.title, commune=listing.commune,
-                quantity_text=None if listing.quantity_private else quantity_text(
-                    listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=True)))
-        event = MatchProposed(match_id=match.id, score=match.score, distance_km=match.distance_km,
-                              explanation=match.explanation, parties=parties, kind=match.kind,  # type: ignore[arg-type]
-                              explanations=explanations, flagged=match.flagged, held=match.held,
-                              obligations=[MatchObligation.model_validate(o) for o in match.obligations])
+            parties.append(
+                MatchParty(
+                    organisation_id=listing.organisation_id,
+                    listing_id=listing_id,
+                    kind=listing.kind,
+                    title=listing.title,
+                    commune=listing.commune,
+                    quantity_text=None
+                    if listing.quantity_private
+                    else quantity_text(
+                        listing.quantity_value, listing.quantity_unit, listing.frequency, approximate=True
+                    ),
+                )
+            )
+        event = MatchProposed(
+            match_id=match.id,
+            score=match.score,
+            distance_km=match.distance_km,
+            explanation=match.explanation,
+            parties=parties,
+            kind=match.kind,  # type: ignore[arg-type]
+            explanations=explanations,
+            flagged=match.flagged,
+            held=match.held,
+            obligations=[MatchObligation.model_validate(o) for o in match.obligations],
+        )
         add_event(self.session, topics.MATCHES, new_event("match.proposed", event, producer=PRODUCER, key=match.id))
 
     def set_status(self, key: str, status: str) -> None:
@@ -116,9 +141,16 @@ class SqlProposals:
         self.session.add(match)
         self._remember(match, self.known[key].listing_ids)
         if status == "retracted":
-            add_event(self.session, topics.MATCHES, new_event(
-                "match.retracted", MatchRetracted(match_id=match.id, reason=self.reason),
-                producer=PRODUCER, key=match.id))
+            add_event(
+                self.session,
+                topics.MATCHES,
+                new_event(
+                    "match.retracted",
+                    MatchRetracted(match_id=match.id, reason=self.reason),
+                    producer=PRODUCER,
+                    key=match.id,
+                ),
+            )
 
     def _names_fresh(self, key: str) -> bool:
         """A key names its listings: one the database has never seen means a proposal it cannot hold."""
@@ -129,8 +161,10 @@ class SqlProposals:
         transaction's own changes (flushed with it, not before) win over what the database holds."""
         rows = self.session.exec(
             select(Match, MatchMember.listing_id, MatchMember.role)
-            .join(MatchMember, col(MatchMember.match_id) == Match.id).where(*conditions)
-            .execution_options(autoflush=False)).all()
+            .join(MatchMember, col(MatchMember.match_id) == Match.id)
+            .where(*conditions)
+            .execution_options(autoflush=False)
+        ).all()
         members: dict[str, list[tuple[str, str]]] = {}
         for match, listing_id, role in rows:
             if match.key not in self.matches:

@@ -41,17 +41,25 @@ class TeachingOut(BaseModel):
     created_at: datetime
 
 
-def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator,
-                          knowledge: Knowledge) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", responses=problems(400, 401, 403), dependencies=[Depends(refuse_nul)],
-                       tags=["ressources"])
+def build_teaching_router(
+    runtime: ServiceRuntime, authenticate: RemoteAuthenticator, knowledge: Knowledge
+) -> APIRouter:
+    router = APIRouter(
+        prefix="/api/v1", responses=problems(400, 401, 403), dependencies=[Depends(refuse_nul)], tags=["ressources"]
+    )
     CallerDep = Annotated[Caller, Depends(authenticate)]
 
     def out(row: Teaching) -> TeachingOut:
         node = knowledge.nodes.get(row.node_id)
-        return TeachingOut(id=row.id, phrase=row.phrase, node_id=row.node_id,
-                           node_label=node.label if node else row.node_id, listing_id=row.listing_id,
-                           author_name=row.author_name, created_at=row.created_at)
+        return TeachingOut(
+            id=row.id,
+            phrase=row.phrase,
+            node_id=row.node_id,
+            node_label=node.label if node else row.node_id,
+            listing_id=row.listing_id,
+            author_name=row.author_name,
+            created_at=row.created_at,
+        )
 
     @router.post("/resources/teachings", status_code=201, response_model=TeachingOut, responses=problems(409))
     def teach(data: TeachingIn, caller: CallerDep, session: SessionDep) -> TeachingOut:
@@ -59,12 +67,17 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
         same phrase taught twice for the same node is one teaching."""
         require_reviewer(caller)
         if data.node_id not in knowledge.nodes:
-            raise field_error("node_id", f"Ressource ou usage inconnu « {data.node_id} » : choisissez-en un de "
-                                         "la liste (GET /api/v1/resources).")
+            raise field_error(
+                "node_id",
+                f"Ressource ou usage inconnu « {data.node_id} » : choisissez-en un de "
+                "la liste (GET /api/v1/resources).",
+            )
         phrase = " ".join(data.phrase.split()).lower()  # as the engine reads it: case is no part of a word
         if not tokens(phrase):
-            raise field_error("phrase", "Ces mots sont trop courants pour désigner une ressource : "
-                                        "reprenez ceux de l'annonce qui la nomment.")
+            raise field_error(
+                "phrase",
+                "Ces mots sont trop courants pour désigner une ressource : reprenez ceux de l'annonce qui la nomment.",
+            )
         if data.listing_id is not None and session.get(IndexedListing, data.listing_id) is None:
             raise field_error("listing_id", "Annonce inconnue.")
         same = session.exec(select(Teaching).where(Teaching.phrase == phrase, Teaching.node_id == data.node_id)).first()
@@ -72,19 +85,34 @@ def build_teaching_router(runtime: ServiceRuntime, authenticate: RemoteAuthentic
             return out(same)
         for attempt in range(3):  # two teachings at once take the same next seq: the second tries again
             seq = (session.exec(select(func.max(Teaching.seq))).one() or 0) + 1
-            row = Teaching(seq=seq, phrase=phrase, node_id=data.node_id, listing_id=data.listing_id,
-                           author_organisation_id=caller.organisation_id, author_name=caller.name)
+            row = Teaching(
+                seq=seq,
+                phrase=phrase,
+                node_id=data.node_id,
+                listing_id=data.listing_id,
+                author_organisation_id=caller.organisation_id,
+                author_name=caller.name,
+            )
             session.add(row)
-            add_event(session, topics.TEACHINGS, new_event("matching.taught", Taught(
-                teaching_id=row.id, phrase=phrase, node_id=data.node_id), producer=PRODUCER, key=data.node_id))
+            add_event(
+                session,
+                topics.TEACHINGS,
+                new_event(
+                    "matching.taught",
+                    Taught(teaching_id=row.id, phrase=phrase, node_id=data.node_id),
+                    producer=PRODUCER,
+                    key=data.node_id,
+                ),
+            )
             try:
                 session.commit()
                 break
             except IntegrityError:
                 session.rollback()
                 if attempt == 2:
-                    raise HTTPException(409, detail="Une autre leçon s'enregistrait au même instant : "
-                                                    "réessayez.") from None
+                    raise HTTPException(
+                        409, detail="Une autre leçon s'enregistrait au même instant : réessayez."
+                    ) from None
         session.refresh(row)
         return out(row)
 

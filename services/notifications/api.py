@@ -71,8 +71,18 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
         if unread:
             query = query.where(col(InAppNotification.read_at).is_(None))
         rows = session.exec(query.order_by(col(InAppNotification.created_at).desc()).limit(200)).all()
-        return [NotificationPublic(id=r.id, kind=r.kind, title=r.title, body=r.body, link=r.link,
-                                   created_at=r.created_at, read=r.read_at is not None) for r in rows]
+        return [
+            NotificationPublic(
+                id=r.id,
+                kind=r.kind,
+                title=r.title,
+                body=r.body,
+                link=r.link,
+                created_at=r.created_at,
+                read=r.read_at is not None,
+            )
+            for r in rows
+        ]
 
     @router.post("/api/v1/notifications/{notification_id}/read", responses=problems(404), tags=["notifications"])
     def mark_read(notification_id: str, caller: CallerDep, session: SessionDep) -> dict[str, str]:
@@ -88,16 +98,21 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
     @router.get("/api/v1/notifications/preferences", tags=["notifications"])
     def preferences(caller: CallerDep, session: SessionDep) -> dict[str, str]:
         """How each kind of message reaches the caller: instant, daily, weekly or off."""
-        stored = {p.kind: p.mode for p in session.exec(
-            select(Preference).where(Preference.organisation_id == caller.organisation_id))}
+        stored = {
+            p.kind: p.mode
+            for p in session.exec(select(Preference).where(Preference.organisation_id == caller.organisation_id))
+        }
         return {kind: stored.get(kind, "instant") for kind in MESSAGE_KINDS}
 
     @router.put("/api/v1/notifications/preferences", responses=problems(400, 403), tags=["notifications"])
     def set_preferences(changes: dict[str, str], caller: CallerDep, session: SessionDep) -> dict[str, str]:
         """Change the mode of some kinds of message (the organisation's administrators: they are its emails)."""
         if caller.role == "member":
-            raise HTTPException(403, detail="Seuls les administrateurs de l'organisation changent ses envois "
-                                            "d'emails : demandez-le à l'un d'eux.")
+            raise HTTPException(
+                403,
+                detail="Seuls les administrateurs de l'organisation changent ses envois "
+                "d'emails : demandez-le à l'un d'eux.",
+            )
         for kind, mode in changes.items():
             if kind not in MESSAGE_KINDS:
                 raise field_error(kind, f"Type de message inconnu ; attendus : {', '.join(MESSAGE_KINDS)}.")
@@ -113,9 +128,11 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
 
         Only matches whose `match.accepted` reached the caller count: before that, nobody's name is shown.
         """
-        keys = session.exec(select(InAppNotification.dedup_key).where(
-            InAppNotification.organisation_id == caller.organisation_id,
-            InAppNotification.kind == "match_accepted")).all()
+        keys = session.exec(
+            select(InAppNotification.dedup_key).where(
+                InAppNotification.organisation_id == caller.organisation_id, InAppNotification.kind == "match_accepted"
+            )
+        ).all()
         revealed = []
         for key in keys:
             match_id = key.split(":")[1]  # consumer.on_match_accepted: match.accepted:<match>:<organisation>
@@ -123,17 +140,27 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
             for party in known.parties if known else []:
                 contact = session.get(Contact, party["organisation_id"])
                 if party["organisation_id"] != caller.organisation_id and contact is not None:
-                    revealed.append(RevealedContact(match_id=match_id, organisation_id=contact.organisation_id,
-                                                    name=contact.name, email=contact.email,
-                                                    commune=party.get("commune") or contact.commune,
-                                                    title=party.get("title", "")))
+                    revealed.append(
+                        RevealedContact(
+                            match_id=match_id,
+                            organisation_id=contact.organisation_id,
+                            name=contact.name,
+                            email=contact.email,
+                            commune=party.get("commune") or contact.commune,
+                            title=party.get("title", ""),
+                        )
+                    )
         return revealed
 
     @router.get("/api/v1/notifications/deliveries", response_model=list[Delivery], tags=["notifications"])
     def deliveries(caller: CallerDep, session: SessionDep) -> list[Delivery]:
         """The delivery log of the caller's emails, newest first."""
-        rows = session.exec(select(OutgoingEmail).where(OutgoingEmail.organisation_id == caller.organisation_id)
-                            .order_by(col(OutgoingEmail.created_at).desc()).limit(200)).all()
+        rows = session.exec(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.organisation_id == caller.organisation_id)
+            .order_by(col(OutgoingEmail.created_at).desc())
+            .limit(200)
+        ).all()
         return [Delivery(**row.model_dump(include=set(Delivery.model_fields))) for row in rows]
 
     def unsubscribe_page(token: str, session: Session, *, confirm: bool) -> HTMLResponse:
@@ -141,8 +168,14 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
         template = pages.get_template("pages/unsubscribe.html")
 
         def refused(error: str, status_code: int) -> HTMLResponse:
-            return HTMLResponse(template.render(title="Lien invalide" if status_code == 400 else "Lien périmé",
-                                                error=error, stale=status_code != 400), status_code=status_code)
+            return HTMLResponse(
+                template.render(
+                    title="Lien invalide" if status_code == 400 else "Lien périmé",
+                    error=error,
+                    stale=status_code != 400,
+                ),
+                status_code=status_code,
+            )
 
         try:
             claims = signer.verify("unsubscribe", token)
@@ -153,21 +186,27 @@ def build_router(runtime: ServiceRuntime, authenticate: RemoteAuthenticator, sig
             return refused("Ce lien n'est pas valide.", 400)
         contact = session.get(Contact, organisation_id)
         if contact is None:  # erased since
-            return refused("Ce lien de désabonnement n'est plus valable : cette organisation n'est plus sur Boucle.",
-                           410)
+            return refused(
+                "Ce lien de désabonnement n'est plus valable : cette organisation n'est plus sur Boucle.", 410
+            )
         if revisions is None:  # a link of before, that switched off every kind
-            return refused("Ce lien de désabonnement n'est plus valable : il date d'une version précédente de "
-                           "Boucle. Choisissez ce que Boucle vous envoie depuis vos préférences, ou utilisez le lien "
-                           "d'un email plus récent.", 410)
+            return refused(
+                "Ce lien de désabonnement n'est plus valable : il date d'une version précédente de "
+                "Boucle. Choisissez ce que Boucle vous envoie depuis vos préférences, ou utilisez le lien "
+                "d'un email plus récent.",
+                410,
+            )
         current = states(session, [organisation_id]).get(organisation_id, {})
         what = described(revisions)
         if stale(revisions, current):
             if all_off(revisions, current):  # used already, or switched off since: nothing to change
-                return HTMLResponse(template.render(title="Désabonnement", name=contact.name, what=what,
-                                                    already=True))
-            return refused(f"Ce lien de désabonnement n'est plus valable : les préférences d'emails de "
-                           f"{contact.name} ont changé depuis l'envoi de ce message. Choisissez ce que Boucle vous "
-                           f"envoie depuis vos préférences.", 410)
+                return HTMLResponse(template.render(title="Désabonnement", name=contact.name, what=what, already=True))
+            return refused(
+                f"Ce lien de désabonnement n'est plus valable : les préférences d'emails de "
+                f"{contact.name} ont changé depuis l'envoi de ce message. Choisissez ce que Boucle vous "
+                f"envoie depuis vos préférences.",
+                410,
+            )
         if confirm:
             set_modes(session, organisation_id, dict.fromkeys(revisions, "off"))
             session.commit()

@@ -38,15 +38,23 @@ from shared.events import (
 
 ACCOUNT_LINK = "account_link"  # a user's confirmation, login or invitation link: email only, to the user
 # a retraction is shown in the app only
-EMAILED = {"match_proposed", "match_responded", "match_accepted", "listing_expiring", "synergy_stage",
-           "synergy_quiet", "weekly_summary"}
+EMAILED = {
+    "match_proposed",
+    "match_responded",
+    "match_accepted",
+    "listing_expiring",
+    "synergy_stage",
+    "synergy_quiet",
+    "weekly_summary",
+}
 
 
 def on_organisation(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """organisation.registered / organisation.updated: keep the contact; a new address lifts a bounce."""
     assert isinstance(payload, OrganisationProfile)
     contact = session.get(Contact, payload.organisation_id) or Contact(
-        organisation_id=payload.organisation_id, name=payload.name, email=payload.contact_email)
+        organisation_id=payload.organisation_id, name=payload.name, email=payload.contact_email
+    )
     if contact.email != payload.contact_email:
         contact.bounced_at = contact.bounce_reason = None
     contact.name, contact.email, contact.commune = payload.name, payload.contact_email, payload.commune
@@ -63,10 +71,17 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
         session.exec(delete(model).where(col(model.organisation_id) == payload.organisation_id))
     for match in session.exec(select(KnownMatch)).all():  # what its matches said of its listings
         if any(party.get("organisation_id") == payload.organisation_id for party in match.parties or []):
-            match.parties = [{"organisation_id": party["organisation_id"], "listing_id": party.get("listing_id"),
-                              "kind": party.get("kind"), "title": ""}
-                             if party.get("organisation_id") == payload.organisation_id else party
-                             for party in match.parties]
+            match.parties = [
+                {
+                    "organisation_id": party["organisation_id"],
+                    "listing_id": party.get("listing_id"),
+                    "kind": party.get("kind"),
+                    "title": "",
+                }
+                if party.get("organisation_id") == payload.organisation_id
+                else party
+                for party in match.parties
+            ]
             session.add(match)
 
 
@@ -74,8 +89,13 @@ def on_account_link(session: Session, envelope: Envelope, payload: Payload) -> N
     """account.link_requested: email the user its link at once, at its own address (asked for: outside
     the organisation's preferences; once per event)."""
     assert isinstance(payload, AccountLinkRequested)
-    queue(session, f"account.link_requested:{envelope.event_id}", payload.organisation_id, ACCOUNT_LINK,
-          account_link_context(payload))
+    queue(
+        session,
+        f"account.link_requested:{envelope.event_id}",
+        payload.organisation_id,
+        ACCOUNT_LINK,
+        account_link_context(payload),
+    )
 
 
 def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -85,9 +105,14 @@ def on_match_proposed(session: Session, _envelope: Envelope, payload: Payload) -
         return
     if session.get(KnownMatch, payload.match_id) is None:
         session.add(KnownMatch(match_id=payload.match_id, parties=[p.model_dump() for p in payload.parties]))
-    notify_all(session, "match_proposed", [
-        Notice(f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id, context)
-        for organisation_id, context in match_proposed_contexts(payload).items()])
+    notify_all(
+        session,
+        "match_proposed",
+        [
+            Notice(f"match.proposed:{payload.match_id}:{organisation_id}", organisation_id, context)
+            for organisation_id, context in match_proposed_contexts(payload).items()
+        ],
+    )
 
 
 def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -98,12 +123,24 @@ def on_match_responded(session: Session, _envelope: Envelope, payload: Payload) 
     if payload.response != "accepted" or known is None:
         return
     responder = [p for p in known.parties if p["organisation_id"] == payload.organisation_id]
-    awaiting = [p for p in known.parties if p["organisation_id"] != payload.organisation_id
-                and (payload.awaiting is None or p["organisation_id"] in payload.awaiting)]
-    notify_all(session, "match_responded", [
-        Notice(f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
-               party["organisation_id"], party_context(payload.match_id, party, responder))
-        for party in awaiting])
+    awaiting = [
+        p
+        for p in known.parties
+        if p["organisation_id"] != payload.organisation_id
+        and (payload.awaiting is None or p["organisation_id"] in payload.awaiting)
+    ]
+    notify_all(
+        session,
+        "match_responded",
+        [
+            Notice(
+                f"match.responded:{payload.match_id}:{party['organisation_id']}:{payload.organisation_id}",
+                party["organisation_id"],
+                party_context(payload.match_id, party, responder),
+            )
+            for party in awaiting
+        ],
+    )
 
 
 def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -> None:
@@ -116,10 +153,21 @@ def on_match_accepted(session: Session, _envelope: Envelope, payload: Payload) -
             if other.organisation_id == mine.organisation_id:
                 continue
             contact = session.get(Contact, other.organisation_id)
-            others.append({**other.model_dump(), "name": contact.name if contact else "(organisation)",
-                           "email": contact.email if contact else "", "commune": other.commune})
-        notices.append(Notice(f"match.accepted:{payload.match_id}:{mine.organisation_id}", mine.organisation_id,
-                              party_context(payload.match_id, mine, others)))
+            others.append(
+                {
+                    **other.model_dump(),
+                    "name": contact.name if contact else "(organisation)",
+                    "email": contact.email if contact else "",
+                    "commune": other.commune,
+                }
+            )
+        notices.append(
+            Notice(
+                f"match.accepted:{payload.match_id}:{mine.organisation_id}",
+                mine.organisation_id,
+                party_context(payload.match_id, mine, others),
+            )
+        )
     notify_all(session, "match_accepted", notices)
 
 
@@ -128,45 +176,77 @@ def on_match_retracted(session: Session, _envelope: Envelope, payload: Payload) 
     assert isinstance(payload, MatchRetracted)
     known = session.get(KnownMatch, payload.match_id)
     parties = known.parties if known else []
-    notify_all(session, "match_retracted", [
-        Notice(f"match.retracted:{payload.match_id}:{party['organisation_id']}", party["organisation_id"],
-               party_context(payload.match_id, party,
-                             [p for p in parties if p["organisation_id"] != party["organisation_id"]]))
-        for party in parties])
+    notify_all(
+        session,
+        "match_retracted",
+        [
+            Notice(
+                f"match.retracted:{payload.match_id}:{party['organisation_id']}",
+                party["organisation_id"],
+                party_context(
+                    payload.match_id, party, [p for p in parties if p["organisation_id"] != party["organisation_id"]]
+                ),
+            )
+            for party in parties
+        ],
+    )
 
 
 def on_listing_expiring(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """listing.expiring: the owner is reminded to renew or close its listing, once per expiry date."""
     assert isinstance(payload, ListingExpiring)
-    notify(session, f"listing.expiring:{payload.listing_id}:{payload.expires_at}:{payload.organisation_id}",
-           payload.organisation_id, "listing_expiring", listing_expiring_context(payload))
+    notify(
+        session,
+        f"listing.expiring:{payload.listing_id}:{payload.expires_at}:{payload.organisation_id}",
+        payload.organisation_id,
+        "listing_expiring",
+        listing_expiring_context(payload),
+    )
 
 
 def on_synergy_moved(session: Session, envelope: Envelope, payload: Payload) -> None:
     """synergy.stage_changed / contractualised / ended: the parties and the animateur are told, not the mover."""
     assert isinstance(payload, SynergyMoved)
     context = synergy_stage_context(payload)
-    notify_all(session, "synergy_stage", [
-        Notice(f"{envelope.type}:{envelope.event_id}:{organisation_id}", organisation_id, context)
-        for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])
-        if organisation_id != payload.actor_organisation_id])
+    notify_all(
+        session,
+        "synergy_stage",
+        [
+            Notice(f"{envelope.type}:{envelope.event_id}:{organisation_id}", organisation_id, context)
+            for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])
+            if organisation_id != payload.actor_organisation_id
+        ],
+    )
 
 
 def on_synergy_quiet(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """synergy.quiet: the parties and the animateurs are reminded, once per quiet spell, with the next steps."""
     assert isinstance(payload, SynergyQuiet)
     context = synergy_quiet_context(payload)
-    notify_all(session, "synergy_quiet", [
-        Notice(f"synergy.quiet:{payload.synergy_id}:{payload.quiet_since.isoformat()}:{organisation_id}",
-               organisation_id, context)
-        for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])])
+    notify_all(
+        session,
+        "synergy_quiet",
+        [
+            Notice(
+                f"synergy.quiet:{payload.synergy_id}:{payload.quiet_since.isoformat()}:{organisation_id}",
+                organisation_id,
+                context,
+            )
+            for organisation_id in dict.fromkeys([*payload.parties, *payload.animateurs])
+        ],
+    )
 
 
 def on_weekly_summary(session: Session, _envelope: Envelope, payload: Payload) -> None:
     """territory.weekly_summary: the animateur's week, once per territory and week."""
     assert isinstance(payload, TerritoryWeeklySummary)
-    notify(session, f"territory.weekly_summary:{payload.territory_id}:{payload.week}",
-           payload.animateur_organisation_id, "weekly_summary", weekly_summary_context(payload))
+    notify(
+        session,
+        f"territory.weekly_summary:{payload.territory_id}:{payload.week}",
+        payload.animateur_organisation_id,
+        "weekly_summary",
+        weekly_summary_context(payload),
+    )
 
 
 HANDLERS = {
@@ -208,25 +288,54 @@ def notify_all(session: Session, kind: str, notices: list[Notice]) -> None:
     """For each notice not given before: an in-app notification, and an email now, in the next digest,
     or none, as the organisation prefers. One query for what was given, one for the preferences,
     whatever the number of parties."""
-    given = set(session.exec(select(InAppNotification.dedup_key).where(
-        col(InAppNotification.dedup_key).in_([n.dedup_key for n in notices])))) if notices else set()
+    given = (
+        set(
+            session.exec(
+                select(InAppNotification.dedup_key).where(
+                    col(InAppNotification.dedup_key).in_([n.dedup_key for n in notices])
+                )
+            )
+        )
+        if notices
+        else set()
+    )
     fresh: dict[str, Notice] = {}  # an organisation with two listings in a group is told once
     for notice in notices:
         if notice.dedup_key not in given:
             fresh.setdefault(notice.dedup_key, notice)
     if not fresh:
         return
-    modes = {p.organisation_id: p.mode for p in session.exec(select(Preference).where(
-        Preference.kind == kind, col(Preference.organisation_id).in_([n.organisation_id for n in fresh.values()])))}
+    modes = {
+        p.organisation_id: p.mode
+        for p in session.exec(
+            select(Preference).where(
+                Preference.kind == kind,
+                col(Preference.organisation_id).in_([n.organisation_id for n in fresh.values()]),
+            )
+        )
+    }
     for dedup_key, organisation_id, context in fresh.values():
-        session.add(InAppNotification(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
-                                      title=subject(kind, context),
-                                      body=context.get("explanation") or SUMMARIES[kind],
-                                      link=app_link(kind, context)))
+        session.add(
+            InAppNotification(
+                dedup_key=dedup_key,
+                organisation_id=organisation_id,
+                kind=kind,
+                title=subject(kind, context),
+                body=context.get("explanation") or SUMMARIES[kind],
+                link=app_link(kind, context),
+            )
+        )
         mode = modes.get(organisation_id, "instant")
         if kind in EMAILED and mode != "off":
-            session.add(OutgoingEmail(dedup_key=dedup_key, organisation_id=organisation_id, kind=kind,
-                                      context=context, status="pending" if mode == "instant" else "digest"))
+            session.add(
+                OutgoingEmail(
+                    dedup_key=dedup_key,
+                    organisation_id=organisation_id,
+                    kind=kind,
+                    context=context,
+                    status="pending" if mode == "instant" else "digest",
+                )
+            )
 
 
 def queue(session: Session, dedup_key: str, organisation_id: str, kind: str, context: dict[str, Any]) -> None:

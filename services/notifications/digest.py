@@ -25,8 +25,9 @@ def next_digest(mode: str, after: datetime) -> datetime:
 
 def build_due_digests(session: Session, now: datetime) -> int:
     """Group the waiting messages of each organisation and mode into one digest email, when due."""
-    waiting = session.exec(select(OutgoingEmail).where(OutgoingEmail.status == "digest")
-                           .order_by(col(OutgoingEmail.created_at))).all()
+    waiting = session.exec(
+        select(OutgoingEmail).where(OutgoingEmail.status == "digest").order_by(col(OutgoingEmail.created_at))
+    ).all()
     groups: dict[tuple[str, str], list[OutgoingEmail]] = defaultdict(list)
     for row in waiting:
         groups[(row.organisation_id, mode_of(session, row.organisation_id, row.kind))].append(row)
@@ -45,13 +46,30 @@ def build_due_digests(session: Session, now: datetime) -> int:
         due = next_digest(mode, rows[0].created_at)
         if now < due:
             continue
-        items = [{"subject": subject(r.kind, r.context), "summary": SUMMARIES[r.kind], "kind": r.kind,
-                  "match_id": r.context.get("match_id", ""), "listing_id": r.context.get("listing_id"),
-                  "link": app_link(r.kind, r.context)} for r in rows]
-        session.add(OutgoingEmail(
-            dedup_key=f"digest:{organisation_id}:{mode}:{rows[0].id}", organisation_id=organisation_id,
-            kind="digest", context={"items": items, "count": len(items), "plural": "s" if len(items) > 1 else "",
-                                    "kinds": sorted({r.kind for r in rows})}))  # what its unsubscribe link stops
+        items = [
+            {
+                "subject": subject(r.kind, r.context),
+                "summary": SUMMARIES[r.kind],
+                "kind": r.kind,
+                "match_id": r.context.get("match_id", ""),
+                "listing_id": r.context.get("listing_id"),
+                "link": app_link(r.kind, r.context),
+            }
+            for r in rows
+        ]
+        session.add(
+            OutgoingEmail(
+                dedup_key=f"digest:{organisation_id}:{mode}:{rows[0].id}",
+                organisation_id=organisation_id,
+                kind="digest",
+                context={
+                    "items": items,
+                    "count": len(items),
+                    "plural": "s" if len(items) > 1 else "",
+                    "kinds": sorted({r.kind for r in rows}),
+                },
+            )
+        )  # what its unsubscribe link stops
         for row in rows:
             row.status = "digested"
             session.add(row)

@@ -34,15 +34,19 @@ WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 def health_and_metrics(seconds_since_round: Callable[[], float], metrics: WSGIApp) -> WSGIApp:
     """`/healthz` (200 while the sending loop goes round, 503 once it is stalled) and the rest to `metrics`."""
+
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") != "/healthz":
             return metrics(environ, start_response)
         since = seconds_since_round()
         alive = since < STALLED_AFTER_SECONDS
         body = json.dumps({"status": "ok" if alive else "stalled", "seconds_since_round": round(since, 1)}).encode()
-        start_response("200 OK" if alive else "503 Service Unavailable",
-                       [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        start_response(
+            "200 OK" if alive else "503 Service Unavailable",
+            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+        )
         return [body]
+
     return app
 
 

@@ -24,8 +24,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app; the consumer (and, with NOTIFICATIONS_MAILER=thread, the mailer) run alongside the routes."""
     settings = settings or Settings()
     runtime = ServiceRuntime("notifications", settings, TABLES)
-    runtime.consume([topics.ORGANISATIONS, topics.MATCHES, topics.LISTINGS, topics.SYNERGIES, topics.TERRITORIES],
-                    HANDLERS)
+    runtime.consume(
+        [topics.ORGANISATIONS, topics.MATCHES, topics.LISTINGS, topics.SYNERGIES, topics.TERRITORIES], HANDLERS
+    )
     if settings.notifications_mailer == "thread":  # else `python -m notifications.mailer_main` sends
         mailer = Mailer(runtime.engine, settings)
         runtime.workers.append(("mailer", mailer.run))
@@ -35,13 +36,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The animateur receives alerts (refused addresses) like any contact."""
         if settings.animateur_email:
             with Session(runtime.engine) as session:
-                session.merge(Contact(organisation_id=ANIMATEUR, name="Animateur du territoire",
-                                      email=settings.animateur_email))
+                session.merge(
+                    Contact(organisation_id=ANIMATEUR, name="Animateur du territoire", email=settings.animateur_email)
+                )
                 session.commit()
 
     runtime.on_start.append(animateur_contact)
-    runtime.every("retention", RETENTION_CHECK_SECONDS, lambda session: purge_past_retention(
-        session, datetime.now(timezone.utc)))
+    runtime.every(
+        "retention", RETENTION_CHECK_SECONDS, lambda session: purge_past_retention(session, datetime.now(timezone.utc))
+    )
     app = FastAPI(title="Boucle — notifications", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
 

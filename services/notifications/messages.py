@@ -30,9 +30,13 @@ class Message:
 @cache
 def environment() -> Environment:
     """Templates in notifications/templates/email; HTML autoescaped, missing variables refused."""
-    return Environment(loader=PackageLoader("notifications", "templates"),
-                       autoescape=select_autoescape(["html"]), undefined=StrictUndefined,
-                       trim_blocks=True, lstrip_blocks=True)
+    return Environment(
+        loader=PackageLoader("notifications", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 def match_proposed_contexts(event: MatchProposed) -> dict[str, dict[str, Any]]:
@@ -61,50 +65,93 @@ def party_context(match_id: str, mine: MatchParty | dict[str, Any], others: list
     return {"match_id": match_id, "own": own, "others": others}
 
 
-ACCOUNT_SUBJECTS = {"confirm": "Confirmez votre adresse sur Boucle", "login": "Votre lien de connexion à Boucle",
-                    "invite": "Vous êtes invité·e sur Boucle", "invite_existing": "Vous êtes invité·e sur Boucle",
-                    "diagnostic": "Le bilan de flux de votre organisation vous attend sur Boucle",
-                    "review": "Vos flux sur Boucle ont plus d'un an : sont-ils toujours d'actualité ?",
-                    "signup_attempt": "Quelqu'un a tenté de créer un compte Boucle avec votre adresse"}
+ACCOUNT_SUBJECTS = {
+    "confirm": "Confirmez votre adresse sur Boucle",
+    "login": "Votre lien de connexion à Boucle",
+    "invite": "Vous êtes invité·e sur Boucle",
+    "invite_existing": "Vous êtes invité·e sur Boucle",
+    "diagnostic": "Le bilan de flux de votre organisation vous attend sur Boucle",
+    "review": "Vos flux sur Boucle ont plus d'un an : sont-ils toujours d'actualité ?",
+    "signup_attempt": "Quelqu'un a tenté de créer un compte Boucle avec votre adresse",
+}
 
 
 def account_link_context(event: AccountLinkRequested) -> dict[str, Any]:
     """What a user's account email needs: who, why, and which link (the mailer gets it from offers when sending:
     no secret is kept here)."""
-    return {"user_id": event.user_id, "organisation_id": event.organisation_id, "email": event.email,
-            "name": event.name, "purpose": event.purpose, "link_id": event.link_id,
-            "headline": ACCOUNT_SUBJECTS[event.purpose]}
+    return {
+        "user_id": event.user_id,
+        "organisation_id": event.organisation_id,
+        "email": event.email,
+        "name": event.name,
+        "purpose": event.purpose,
+        "link_id": event.link_id,
+        "headline": ACCOUNT_SUBJECTS[event.purpose],
+    }
 
 
-LISTING_LABELS = {"offer": "offre", "need": "demande", "share": "proposition de partage",
-                  "pool": "demande de mutualisation"}
+LISTING_LABELS = {
+    "offer": "offre",
+    "need": "demande",
+    "share": "proposition de partage",
+    "pool": "demande de mutualisation",
+}
 
 
 def listing_expiring_context(event: ListingExpiring) -> dict[str, Any]:
     """What the owner's reminder shows: its listing and the date it expires."""
-    return {"listing_id": event.listing_id, "title": event.title, "kind": event.kind,
-            "label": LISTING_LABELS.get(event.kind, "annonce"), "expires_at": event.expires_at.isoformat(),
-            "expires_on": f"{event.expires_at:%d/%m/%Y}"}
+    return {
+        "listing_id": event.listing_id,
+        "title": event.title,
+        "kind": event.kind,
+        "label": LISTING_LABELS.get(event.kind, "annonce"),
+        "expires_at": event.expires_at.isoformat(),
+        "expires_on": f"{event.expires_at:%d/%m/%Y}",
+    }
 
 
-STAGE_LABELS = {"detected": "détectée", "studied": "à l'étude", "contractualised": "contractualisée",
-                "operating": "en fonctionnement", "ended": "terminée", "abandoned": "abandonnée"}
-ABANDON_LABELS = {"regulatory": "réglementaire", "economic": "économique", "logistic": "logistique",
-                  "technical": "technique", "lost_interest": "perte d'intérêt", "other": "autre"}
+STAGE_LABELS = {
+    "detected": "détectée",
+    "studied": "à l'étude",
+    "contractualised": "contractualisée",
+    "operating": "en fonctionnement",
+    "ended": "terminée",
+    "abandoned": "abandonnée",
+}
+ABANDON_LABELS = {
+    "regulatory": "réglementaire",
+    "economic": "économique",
+    "logistic": "logistique",
+    "technical": "technique",
+    "lost_interest": "perte d'intérêt",
+    "other": "autre",
+}
 
 
 def synergy_stage_context(event: SynergyMoved) -> dict[str, Any]:
     """What the parties and the animateur are told of a move: which synergy, from where to where, by whom."""
-    return {"synergy_id": event.synergy_id, "resource": event.resource, "by": event.actor_name,
-            "from_label": STAGE_LABELS[event.from_stage], "to_label": STAGE_LABELS[event.to_stage],
-            "to_stage": event.to_stage, "reason_label": ABANDON_LABELS.get(event.reason or "", ""),
-            "note": event.note or ""}
+    return {
+        "synergy_id": event.synergy_id,
+        "resource": event.resource,
+        "by": event.actor_name,
+        "from_label": STAGE_LABELS[event.from_stage],
+        "to_label": STAGE_LABELS[event.to_stage],
+        "to_stage": event.to_stage,
+        "reason_label": ABANDON_LABELS.get(event.reason or "", ""),
+        "note": event.note or "",
+    }
 
 
 def synergy_quiet_context(event: SynergyQuiet) -> dict[str, Any]:
     """A quiet synergy's reminder: which one, since when, at which stage, and what to do next."""
-    return {"synergy_id": event.synergy_id, "resource": event.resource, "stage_label": STAGE_LABELS[event.stage],
-            "weeks": event.weeks, "since": f"{event.quiet_since:%d/%m/%Y}", "next_steps": event.next_steps}
+    return {
+        "synergy_id": event.synergy_id,
+        "resource": event.resource,
+        "stage_label": STAGE_LABELS[event.stage],
+        "weeks": event.weeks,
+        "since": f"{event.quiet_since:%d/%m/%Y}",
+        "next_steps": event.next_steps,
+    }
 
 
 def counted(label: str, n: int) -> str:
@@ -116,15 +163,31 @@ def counted(label: str, n: int) -> str:
 def weekly_summary_context(event: TerritoryWeeklySummary) -> dict[str, Any]:
     """The animateur's week: new actors and listings, matches, synergies opened and moved."""
     listings = sum(event.new_listings.values())
-    return {"territory_id": event.territory_id, "territory_name": event.territory_name, "week": event.week,
-            "period_from": f"{event.period_from:%d/%m/%Y}", "period_to": f"{event.period_to:%d/%m/%Y}",
-            "new_organisations": event.new_organisations,
-            "new_listings": [{"label": counted(LISTING_LABELS.get(kind, kind), n), "count": n}
-                             for kind, n in sorted(event.new_listings.items())],
-            "listings_total": listings, "matches_proposed": event.matches_proposed,
-            "matches_accepted": event.matches_accepted, "synergies_opened": event.synergies_opened,
-            "moves": [{"resource": m.resource, "from_label": STAGE_LABELS[m.from_stage],
-                       "to_label": STAGE_LABELS[m.to_stage], "by": m.by} for m in event.synergy_moves]}
+    return {
+        "territory_id": event.territory_id,
+        "territory_name": event.territory_name,
+        "week": event.week,
+        "period_from": f"{event.period_from:%d/%m/%Y}",
+        "period_to": f"{event.period_to:%d/%m/%Y}",
+        "new_organisations": event.new_organisations,
+        "new_listings": [
+            {"label": counted(LISTING_LABELS.get(kind, kind), n), "count": n}
+            for kind, n in sorted(event.new_listings.items())
+        ],
+        "listings_total": listings,
+        "matches_proposed": event.matches_proposed,
+        "matches_accepted": event.matches_accepted,
+        "synergies_opened": event.synergies_opened,
+        "moves": [
+            {
+                "resource": m.resource,
+                "from_label": STAGE_LABELS[m.from_stage],
+                "to_label": STAGE_LABELS[m.to_stage],
+                "by": m.by,
+            }
+            for m in event.synergy_moves
+        ],
+    }
 
 
 def app_link(kind: str, context: dict[str, Any]) -> str:
@@ -171,12 +234,14 @@ def subject(kind: str, context: dict[str, Any]) -> str:
     return template.format(**context)
 
 
-def render(kind: str, context: dict[str, Any], *, recipient_name: str, public_url: str,
-           links: dict[str, str] | None = None) -> Message:
+def render(
+    kind: str, context: dict[str, Any], *, recipient_name: str, public_url: str, links: dict[str, str] | None = None
+) -> Message:
     """The subject, plain text and HTML of a message of `kind`; `links` are the signed action URLs."""
-    values = {**context, "recipient_name": recipient_name, "public_url": public_url.rstrip("/"),
-              "links": links or {}}
+    values = {**context, "recipient_name": recipient_name, "public_url": public_url.rstrip("/"), "links": links or {}}
     env = environment()
-    return Message(subject=subject(kind, values),
-                   text=env.get_template(f"email/{kind}.txt").render(values),
-                   html=env.get_template(f"email/{kind}.html").render(values))
+    return Message(
+        subject=subject(kind, values),
+        text=env.get_template(f"email/{kind}.txt").render(values),
+        html=env.get_template(f"email/{kind}.html").render(values),
+    )

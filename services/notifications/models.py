@@ -13,8 +13,16 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-MESSAGE_KINDS = ("match_proposed", "match_responded", "match_accepted", "match_retracted", "listing_expiring",
-                 "synergy_stage", "synergy_quiet", "weekly_summary")
+MESSAGE_KINDS = (
+    "match_proposed",
+    "match_responded",
+    "match_accepted",
+    "match_retracted",
+    "listing_expiring",
+    "synergy_stage",
+    "synergy_quiet",
+    "weekly_summary",
+)
 MODES = ("instant", "daily", "weekly", "off")
 
 

@@ -32,8 +32,9 @@ UNSUBSCRIBE_LABELS = {
 State = tuple[str, int]  # a kind's mode and revision
 
 
-def email_kinds(kind: str, context: Mapping[str, Any], *, digest_mode: str | None = None,
-                modes: Mapping[str, str] | None = None) -> tuple[str, ...]:
+def email_kinds(
+    kind: str, context: Mapping[str, Any], *, digest_mode: str | None = None, modes: Mapping[str, str] | None = None
+) -> tuple[str, ...]:
     """The preferences an email comes from: its own kind, or a digest's kinds (those of its items; for a digest
     built before items said their kind, the kinds now in the digest's mode). Account emails and the animateur's
     alerts come from none: they have no unsubscribe link."""
@@ -74,6 +75,7 @@ def all_off(kinds: Iterable[str], current: Mapping[str, State]) -> bool:
 
 # --- reading and changing them -------------------------------------------------------------------------------------
 
+
 def states(session: Session, organisation_ids: Iterable[str]) -> dict[str, dict[str, State]]:
     """Each organisation's stored preferences, {organisation: {kind: (mode, revision)}}, in one query."""
     found: dict[str, dict[str, State]] = {}
@@ -86,8 +88,14 @@ def states(session: Session, organisation_ids: Iterable[str]) -> dict[str, dict[
 
 def set_modes(session: Session, organisation_id: str, changes: Mapping[str, str]) -> None:
     """Set the modes of some kinds; a kind whose mode changes counts one more revision. The caller commits."""
-    stored = {row.kind: row for row in session.exec(select(Preference).where(
-        Preference.organisation_id == organisation_id, col(Preference.kind).in_(list(changes))))}
+    stored = {
+        row.kind: row
+        for row in session.exec(
+            select(Preference).where(
+                Preference.organisation_id == organisation_id, col(Preference.kind).in_(list(changes))
+            )
+        )
+    }
     for kind, mode in changes.items():
         row = stored.get(kind) or Preference(organisation_id=organisation_id, kind=kind, mode=DEFAULT_MODE)
         if row.mode != mode:

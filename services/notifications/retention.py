@@ -21,8 +21,9 @@ FINISHED = ("sent", "failed", "digested")  # « pending » and « digest » stil
 def purge_past_retention(session: Session, now: datetime) -> int:
     """Delete the finished emails and the in-app notifications past their retention; returns how many rows."""
     statements = [
-        delete(OutgoingEmail).where(col(OutgoingEmail.status).in_(FINISHED),
-                                    col(OutgoingEmail.created_at) < now - EMAIL_RETENTION),
+        delete(OutgoingEmail).where(
+            col(OutgoingEmail.status).in_(FINISHED), col(OutgoingEmail.created_at) < now - EMAIL_RETENTION
+        ),
         delete(InAppNotification).where(col(InAppNotification.created_at) < now - NOTIFICATION_RETENTION),
     ]
     deleted = sum(session.exec(statement).rowcount for statement in statements)

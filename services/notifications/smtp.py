@@ -44,11 +44,17 @@ log = logging.getLogger(__name__)
 HEADER_CHARSET = Charset("utf-8")
 HEADER_CHARSET.header_encoding = BASE64
 # Built once: composing the statement per message cost more than running it.
-MARK = (update(OutgoingEmail)
-        .where(col(OutgoingEmail.id) == bindparam("email_id"), col(OutgoingEmail.status) == "pending")
-        .values(status=bindparam("new_status"), last_error=bindparam("error"),
-                attempts=OutgoingEmail.attempts + 1,
-                sent_at=bindparam("sent_at"), recipient=bindparam("to")))
+MARK = (
+    update(OutgoingEmail)
+    .where(col(OutgoingEmail.id) == bindparam("email_id"), col(OutgoingEmail.status) == "pending")
+    .values(
+        status=bindparam("new_status"),
+        last_error=bindparam("error"),
+        attempts=OutgoingEmail.attempts + 1,
+        sent_at=bindparam("sent_at"),
+        recipient=bindparam("to"),
+    )
+)
 SMTP_CONNECTIONS = 3
 SMTP_IDLE_CHECK_SECONDS = 10.0  # a kept connection unused this long is checked before use
 DIGEST_CHECK_SECONDS = 60.0
@@ -76,9 +82,12 @@ def account_link(settings: Settings, link_id: str) -> str:
     """The link of an account email (confirm, log in, join), asked of offers as the email goes out: offers makes
     its single-use nonce now and alone holds the key that signs it; nothing of it is stored here."""
     try:
-        answer = httpx.post(f"{settings.offers_url.rstrip('/')}/internal/account-links/{link_id}", timeout=10,
-                            verify=tls_context(),
-                            headers={"Authorization": f"Bearer {settings.internal_api_token}"})
+        answer = httpx.post(
+            f"{settings.offers_url.rstrip('/')}/internal/account-links/{link_id}",
+            timeout=10,
+            verify=tls_context(),
+            headers={"Authorization": f"Bearer {settings.internal_api_token}"},
+        )
     except httpx.HTTPError as exc:
         raise AccountLinkUnavailable(f"offers injoignable : {exc}") from exc
     if answer.status_code in (404, 410):
@@ -92,16 +101,19 @@ def unsubscribe_token(row: OutgoingEmail, signer: LinkSigner, preferences: Mappi
     """The unsubscribe token of a message: its organisation and the kinds it came from, each with its revision now
     (`preferences`: the organisation's {kind: (mode, revision)}); None when it comes from no preference."""
     digest_mode = row.dedup_key.split(":")[2] if row.kind == "digest" and row.dedup_key.count(":") >= 2 else None
-    kinds = email_kinds(row.kind, row.context, digest_mode=digest_mode,
-                        modes={kind: mode for kind, (mode, _) in preferences.items()})
+    kinds = email_kinds(
+        row.kind, row.context, digest_mode=digest_mode, modes={kind: mode for kind, (mode, _) in preferences.items()}
+    )
     if not kinds or row.organisation_id == ANIMATEUR:
         return None
-    return signer.sign("unsubscribe", o=row.organisation_id,
-                       k={kind: preferences.get(kind, (DEFAULT_MODE, 0))[1] for kind in kinds})
+    return signer.sign(
+        "unsubscribe", o=row.organisation_id, k={kind: preferences.get(kind, (DEFAULT_MODE, 0))[1] for kind in kinds}
+    )
 
 
-def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner,
-              preferences: Mapping[str, State] | None = None) -> dict[str, str]:
+def links_for(
+    row: OutgoingEmail, settings: Settings, signer: LinkSigner, preferences: Mapping[str, State] | None = None
+) -> dict[str, str]:
     """Signed action links of a message: answer the match, renew or close a listing, open the
     territory's dashboard, unsubscribe from its kinds; or, for an account email, confirm or log in (from offers)."""
     base = settings.public_url.rstrip("/")
@@ -129,8 +141,9 @@ def links_for(row: OutgoingEmail, settings: Settings, signer: LinkSigner,
     return links
 
 
-def build_email(row: OutgoingEmail, message: Message, to: str, settings: Settings,
-                links: dict[str, str]) -> MIMEMultipart:
+def build_email(
+    row: OutgoingEmail, message: Message, to: str, settings: Settings, links: dict[str, str]
+) -> MIMEMultipart:
     """multipart/alternative, text then HTML. Built with the classic MIME classes: several times
     cheaper than `EmailMessage`'s header parsing, which dominated the mailer's time."""
     # A boundary of our own: the generator's random one is checked against the body with a fresh regex.
@@ -213,11 +226,15 @@ class Mailer:
                 select(OutgoingEmail, Contact)
                 .join(Contact, col(Contact.organisation_id) == OutgoingEmail.organisation_id)
                 .where(OutgoingEmail.status == "pending", col(OutgoingEmail.next_attempt_at) <= now)
-                .order_by(col(OutgoingEmail.created_at)).limit(limit)).all()
+                .order_by(col(OutgoingEmail.created_at))
+                .limit(limit)
+            ).all()
             # The revisions their unsubscribe links carry: read once for the batch.
             preferences = states(session, [row.organisation_id for row, _ in rows])
-            due = [(row.model_copy(), contact.model_copy(), preferences.get(row.organisation_id, {}))
-                   for row, contact in rows]
+            due = [
+                (row.model_copy(), contact.model_copy(), preferences.get(row.organisation_id, {}))
+                for row, contact in rows
+            ]
         if not due:
             return 0
         # A few SMTP connections at once: while one waits for the server, another builds its message.
@@ -281,8 +298,9 @@ class Mailer:
             smtp.login(self.settings.smtp_user, self.settings.smtp_password or "")
         return smtp
 
-    def send_one(self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact,
-                 preferences: Mapping[str, State] | None = None) -> None:
+    def send_one(
+        self, smtp: smtplib.SMTP, row: OutgoingEmail, contact: Contact, preferences: Mapping[str, State] | None = None
+    ) -> None:
         to = address_of(row, contact)
         if contact.bounced_at is not None and to == contact.email:
             self.mark(row.id, "failed", error=f"adresse en échec depuis le {contact.bounced_at:%d/%m/%Y}")
@@ -295,8 +313,9 @@ class Mailer:
         except AccountLinkUnavailable as exc:
             self.postpone(row.id, str(exc))
             return
-        message = render(row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url,
-                         links=links)
+        message = render(
+            row.kind, row.context, recipient_name=contact.name, public_url=self.settings.public_url, links=links
+        )
         try:
             smtp.send_message(build_email(row, message, to, self.settings, links))
         except smtplib.SMTPRecipientsRefused as exc:
@@ -331,8 +350,13 @@ class Mailer:
             stored.bounced_at, stored.bounce_reason = datetime.now(timezone.utc), reason
             session.add(stored)
             if self.settings.animateur_email and contact.organisation_id != ANIMATEUR:
-                queue(session, f"bounce:{contact.organisation_id}:{contact.email}", ANIMATEUR, "bounce_alert",
-                      {"organisation_name": contact.name, "address": contact.email, "reason": reason})
+                queue(
+                    session,
+                    f"bounce:{contact.organisation_id}:{contact.email}",
+                    ANIMATEUR,
+                    "bounce_alert",
+                    {"organisation_name": contact.name, "address": contact.email, "reason": reason},
+                )
             session.commit()
 
     def mark(self, email_id: str, status: str, *, error: str | None = None, recipient: str | None = None) -> None:
@@ -342,8 +366,9 @@ class Mailer:
             EMAILS.labels("failed").inc()
         sent_at = datetime.now(timezone.utc) if status == "sent" else None
         with self.engine.begin() as connection:
-            connection.execute(MARK, {"email_id": email_id, "new_status": status, "error": error,
-                                      "sent_at": sent_at, "to": recipient})
+            connection.execute(
+                MARK, {"email_id": email_id, "new_status": status, "error": error, "sent_at": sent_at, "to": recipient}
+            )
 
     def postpone(self, email_id: str, error: str) -> None:
         """Exponential backoff from 2 s up to `MAILER_MAX_BACKOFF_SECONDS` (10 min by default)."""
@@ -353,7 +378,7 @@ class Mailer:
             if row is None or row.status != "pending":
                 return
             row.attempts += 1
-            delay = timedelta(seconds=min(2 ** row.attempts, self.settings.mailer_max_backoff_seconds))
+            delay = timedelta(seconds=min(2**row.attempts, self.settings.mailer_max_backoff_seconds))
             row.next_attempt_at, row.last_error = datetime.now(timezone.utc) + delay, error
             session.add(row)
             session.commit()

@@ -80,13 +80,19 @@ def check_password(password: str, email: str) -> None:
     """At least 12 characters (length beats composition rules); not the address, not digits alone (a date, a
     phone number, « 123456789012 »), not a few characters repeated."""
     if len(password) < PASSWORD_MIN_LENGTH:
-        raise RuleBroken("password", f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères "
-                                     "(une phrase de quelques mots convient très bien).")
+        raise RuleBroken(
+            "password",
+            f"Le mot de passe doit compter au moins {PASSWORD_MIN_LENGTH} caractères "
+            "(une phrase de quelques mots convient très bien).",
+        )
     if len(password) > PASSWORD_MAX_LENGTH:
         raise RuleBroken("password", f"Le mot de passe ne peut dépasser {PASSWORD_MAX_LENGTH} caractères.")
     if normalise_email(password) == normalise_email(email) or len(set(password)) < 5 or password.isdigit():
-        raise RuleBroken("password", "Ce mot de passe est trop facile à deviner (l'adresse, des chiffres seuls, "
-                                     "quelques caractères répétés) : choisissez-en un autre.")
+        raise RuleBroken(
+            "password",
+            "Ce mot de passe est trop facile à deviner (l'adresse, des chiffres seuls, "
+            "quelques caractères répétés) : choisissez-en un autre.",
+        )
 
 
 def check_role(role: str) -> Role:
@@ -117,8 +123,9 @@ def check_can_grant(actor_role: str, current_role: str, new_role: str, *, same_o
     if can_manage_organisation(actor_role) and same_organisation:
         if role in ORGANISATION_ROLES and current_role in ORGANISATION_ROLES:
             return role
-        raise NotAllowed("Seul un administrateur de la plateforme nomme ou démet un animateur ou un administrateur "
-                         "de la plateforme.")
+        raise NotAllowed(
+            "Seul un administrateur de la plateforme nomme ou démet un animateur ou un administrateur de la plateforme."
+        )
     raise NotAllowed("Réservé aux administrateurs de la plateforme.")
 
 
@@ -129,8 +136,11 @@ REQUESTABLE_ROLES: dict[str, tuple[str, ...]] = {"animateur": ANIMATING_KINDS}
 def check_can_request(role: str, current_role: str, organisation_kind: str) -> None:
     """Only a collectivité's user asks to animate its territory, once it is not already an animateur."""
     if organisation_kind not in REQUESTABLE_ROLES.get(role, ()):
-        raise RuleBroken("role", "Seule une collectivité (organisation de type « collectivité ou organisme public ») "
-                                 "peut demander le rôle d'animateur.")
+        raise RuleBroken(
+            "role",
+            "Seule une collectivité (organisation de type « collectivité ou organisme public ») "
+            "peut demander le rôle d'animateur.",
+        )
     if current_role in (role, "platform_admin"):
         raise RuleBroken("role", "Vous avez déjà ce rôle.")
 
@@ -169,12 +179,14 @@ def invitation_expiry(now: datetime) -> datetime:
 Standing = Literal["new", "member", "elsewhere"]
 
 # What the invitation's page says when the address already belongs to another organisation's user.
-JOINS_ELSEWHERE = ("Votre adresse a déjà un compte sur Boucle, rattaché à une autre organisation, et un compte "
-                   "n'appartient qu'à une seule organisation. Pour accepter cette invitation, supprimez d'abord ce "
-                   "compte : connectez-vous, puis page « Mon organisation », bouton « Supprimer mon compte » (votre "
-                   "organisation actuelle et ce qu'elle a publié restent ; si vous en êtes le dernier administrateur, "
-                   "nommez-en d'abord un autre ; si vous en êtes le seul utilisateur, supprimez plutôt "
-                   "l'organisation). Revenez ensuite sur ce lien, tant qu'il est valable.")
+JOINS_ELSEWHERE = (
+    "Votre adresse a déjà un compte sur Boucle, rattaché à une autre organisation, et un compte "
+    "n'appartient qu'à une seule organisation. Pour accepter cette invitation, supprimez d'abord ce "
+    "compte : connectez-vous, puis page « Mon organisation », bouton « Supprimer mon compte » (votre "
+    "organisation actuelle et ce qu'elle a publié restent ; si vous en êtes le dernier administrateur, "
+    "nommez-en d'abord un autre ; si vous en êtes le seul utilisateur, supprimez plutôt "
+    "l'organisation). Revenez ensuite sur ce lien, tant qu'il est valable."
+)
 
 
 def standing(account_organisation_id: str | None, organisation_id: str) -> Standing:

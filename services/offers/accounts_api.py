@@ -73,8 +73,15 @@ def now() -> datetime:
 
 
 def set_session_cookie(response: Response, token: str) -> None:
-    response.set_cookie(SESSION_COOKIE, token, max_age=int(accounts.SESSION_LIFETIME.total_seconds()), path="/",
-                        secure=SECURE_COOKIE, httponly=True, samesite="lax")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(accounts.SESSION_LIFETIME.total_seconds()),
+        path="/",
+        secure=SECURE_COOKIE,
+        httponly=True,
+        samesite="lax",
+    )
 
 
 def delete_session_cookie(response: Response) -> None:
@@ -104,8 +111,11 @@ def authenticate(session: Session, request: Request, response: Response, method:
         bearer_token(request)  # raises: no credentials at all
     logged = service.current_session(session, cookie or "", now())
     if logged is None:
-        raise HTTPException(401, detail="Session expirée ou invalide : reconnectez-vous.",
-                            headers={"WWW-Authenticate": "Bearer", "Set-Cookie": clear_cookie()})
+        raise HTTPException(
+            401,
+            detail="Session expirée ou invalide : reconnectez-vous.",
+            headers={"WWW-Authenticate": "Bearer", "Set-Cookie": clear_cookie()},
+        )
     if not accounts.csrf_ok(method, True, request.headers.get(CSRF_HEADER), logged.web.csrf_token):
         raise HTTPException(403, detail="Jeton CSRF manquant ou invalide.")
     if logged.slid:
@@ -124,19 +134,35 @@ def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
 
 def session_info(logged: service.LoggedIn) -> SessionInfo:
     user, org = logged.user, logged.organisation
-    return SessionInfo(user=SessionUser(id=user.id, name=user.name, email=user.email, role=user.role),
-                       organisation=SessionOrganisation(id=org.id, name=org.name, kind=org.kind),
-                       csrf_token=logged.web.csrf_token)
+    return SessionInfo(
+        user=SessionUser(id=user.id, name=user.name, email=user.email, role=user.role),
+        organisation=SessionOrganisation(id=org.id, name=org.name, kind=org.kind),
+        csrf_token=logged.web.csrf_token,
+    )
 
 
 def user_public(user: UserAccount | Invitation) -> UserPublic:
     """A user, or a pending invitation (not confirmed, `invited_until` its expiry)."""
     if isinstance(user, Invitation):
-        return UserPublic(id=user.id, organisation_id=user.organisation_id, name=user.name, email=user.email,
-                          role=user.role, confirmed=False, created_at=user.created_at,
-                          invited_until=service.utc(user.expires_at))
-    return UserPublic(id=user.id, organisation_id=user.organisation_id, name=user.name, email=user.email,
-                      role=user.role, confirmed=user.confirmed_at is not None, created_at=user.created_at)
+        return UserPublic(
+            id=user.id,
+            organisation_id=user.organisation_id,
+            name=user.name,
+            email=user.email,
+            role=user.role,
+            confirmed=False,
+            created_at=user.created_at,
+            invited_until=service.utc(user.expires_at),
+        )
+    return UserPublic(
+        id=user.id,
+        organisation_id=user.organisation_id,
+        name=user.name,
+        email=user.email,
+        role=user.role,
+        confirmed=user.confirmed_at is not None,
+        created_at=user.created_at,
+    )
 
 
 def token_public(row: ApiToken) -> TokenPublic:
@@ -146,14 +172,19 @@ def token_public(row: ApiToken) -> TokenPublic:
 def rule_error(exc: RuleBroken, where: str = "body") -> HTTPException:
     """Broken rules as field errors, every one of them; `organisation.commune` names a nested field."""
     status = 409 if isinstance(exc, service.Conflict) else 422
-    return HTTPException(status, detail=[{"loc": [where, *each.field.split(".")], "msg": each.message,
-                                          "type": "value_error"} for each in exc.each()])
+    return HTTPException(
+        status,
+        detail=[
+            {"loc": [where, *each.field.split(".")], "msg": each.message, "type": "value_error"} for each in exc.each()
+        ],
+    )
 
 
 def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     """Sign-up, login and logout, emailed login links, API tokens, users and roles."""
-    router = APIRouter(prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)],
-                       responses=problems(400))  # an unreadable body, or a NUL in the address
+    router = APIRouter(
+        prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)], responses=problems(400)
+    )  # an unreadable body, or a NUL in the address
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
     def logged_in(auth: Authenticated) -> service.LoggedIn:
@@ -177,13 +208,15 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
     def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
         """Log in with email and password: sets the session cookie; answer 401, 403 (address not confirmed:
         the link is sent again) or 429 (5 failures in 15 minutes for this email or this client)."""
-        address = accounts.client_address(request.headers.get("x-forwarded-for"),
-                                          request.client.host if request.client else None)
+        address = accounts.client_address(
+            request.headers.get("x-forwarded-for"), request.client.host if request.client else None
+        )
         try:
             logged = service.log_in(session, data.email, data.password, address, now())
         except service.Throttled as exc:
-            raise HTTPException(429, detail=str(exc),
-                                headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}) from exc
+            raise HTTPException(
+                429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
+            ) from exc
         except service.Unconfirmed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
         except service.LoginRefused as exc:
@@ -211,9 +244,11 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         return response
 
     @router.delete("/organisations/me", status_code=204, responses=problems(401, 403))
-    def delete_organisation(confirm: Annotated[str, Query(max_length=300, description="the organisation's name, "
-                                                          "typed again")],
-                            auth: AuthDep, session: SessionDep) -> Response:
+    def delete_organisation(
+        confirm: Annotated[str, Query(max_length=300, description="the organisation's name, typed again")],
+        auth: AuthDep,
+        session: SessionDep,
+    ) -> Response:
         """Delete my organisation (its administrators, in person): its users, tokens, listings and events go; every
         service forgets it (`organisation.erased`), and the territory's figures keep its synergies, anonymous. The
         session ends and its cookie is cleared."""
@@ -266,8 +301,9 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         except RuleBroken as exc:
             raise rule_error(exc) from exc
         except service.Throttled as exc:
-            raise HTTPException(429, detail=str(exc),
-                                headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}) from exc
+            raise HTTPException(
+                429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
+            ) from exc
         return Response(status_code=204)
 
     @router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=problems(401, 403))
@@ -278,8 +314,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         except NotAllowed as exc:
             raise HTTPException(403, detail=str(exc)) from exc
 
-    @router.post("/organisations/me/tokens", status_code=201, response_model=TokenCreated,
-                 responses=problems(401, 403))
+    @router.post("/organisations/me/tokens", status_code=201, response_model=TokenCreated, responses=problems(401, 403))
     def create_token(data: TokenCreate, auth: AuthDep, session: SessionDep) -> TokenCreated:
         """A new API token for the organisation, shown this once (administrators only)."""
         try:
@@ -288,8 +323,7 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
         return TokenCreated(id=row.id, label=row.label, token=token)
 
-    @router.delete("/organisations/me/tokens/{token_id}", response_model=TokenPublic,
-                   responses=problems(401, 403, 404))
+    @router.delete("/organisations/me/tokens/{token_id}", response_model=TokenPublic, responses=problems(401, 403, 404))
     def revoke_token(token_id: str, auth: AuthDep, session: SessionDep) -> TokenPublic:
         """Revoke an API token: every service refuses it from now on (administrators only)."""
         try:
@@ -309,8 +343,9 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
             raise HTTPException(403, detail=str(exc)) from exc
         return [*map(user_public, users), *map(user_public, invitations)]
 
-    @router.post("/organisations/me/users", status_code=201, response_model=UserPublic,
-                 responses=problems(401, 403, 409))
+    @router.post(
+        "/organisations/me/users", status_code=201, response_model=UserPublic, responses=problems(401, 403, 409)
+    )
     def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
         """Invite a colleague (member or org_admin): a pending invitation, valid a week, whose emailed link makes
         their account and logs them in; its `id` is then the user's. Inviting again sends it anew.
@@ -342,8 +377,12 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
 
     def role_request_public(session: Session, request: RoleRequest) -> RoleRequestPublic:
         user, org = session.get(UserAccount, request.user_id), session.get(Organisation, request.organisation_id)
-        return RoleRequestPublic(**request.model_dump(), user_name=user.name if user else "",
-                                 user_email=user.email if user else "", organisation_name=org.name if org else "")
+        return RoleRequestPublic(
+            **request.model_dump(),
+            user_name=user.name if user else "",
+            user_email=user.email if user else "",
+            organisation_name=org.name if org else "",
+        )
 
     @router.post("/role-requests", status_code=201, response_model=RoleRequestPublic, responses=problems(401, 403))
     def request_role(data: RoleRequestCreate, auth: AuthDep, session: SessionDep) -> RoleRequestPublic:
@@ -361,10 +400,12 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
         """Pending requests for a platform admin; the caller's own otherwise."""
         return [role_request_public(session, r) for r in service.role_requests(session, auth.principal)]
 
-    @router.post("/role-requests/{request_id}/decision", response_model=RoleRequestPublic,
-                 responses=problems(401, 403, 404, 409))
-    def decide_role_request(request_id: str, data: RoleDecision, auth: AuthDep,
-                            session: SessionDep) -> RoleRequestPublic:
+    @router.post(
+        "/role-requests/{request_id}/decision", response_model=RoleRequestPublic, responses=problems(401, 403, 404, 409)
+    )
+    def decide_role_request(
+        request_id: str, data: RoleDecision, auth: AuthDep, session: SessionDep
+    ) -> RoleRequestPublic:
         """A platform admin grants or refuses a role request; granted, the user's role changes at once."""
         try:
             decided = service.decide_role_request(session, auth.principal, request_id, data.granted, now())
@@ -411,10 +452,15 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
     """
     router = APIRouter(include_in_schema=False)
     template = page_environment("offers").get_template("pages/account_link.html")
-    titles = {"confirm": "Confirmer votre adresse", "invite": "Rejoindre Boucle", "invite_existing": "Rejoindre Boucle",
-              "login": "Connexion à Boucle",
-              "signup_attempt": "Connexion à Boucle",
-              "diagnostic": "Le bilan de flux de votre organisation", "review": "Mettre à jour vos flux"}
+    titles = {
+        "confirm": "Confirmer votre adresse",
+        "invite": "Rejoindre Boucle",
+        "invite_existing": "Rejoindre Boucle",
+        "login": "Connexion à Boucle",
+        "signup_attempt": "Connexion à Boucle",
+        "diagnostic": "Le bilan de flux de votre organisation",
+        "review": "Mettre à jour vos flux",
+    }
 
     def refused(message: str, status_code: int = 400, title: str = "Lien invalide") -> HTMLResponse:
         return HTMLResponse(template.render(title=title, error=message), status_code=status_code)
@@ -433,19 +479,29 @@ def build_account_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> AP
             invitation = service.invitation_view(session, link.invitation_id)
             if invitation is None:
                 return refused("Cette invitation n'existe plus.")
-            return HTMLResponse(template.render(title=titles["invite"], purpose=link.purpose, name=invitation.name,
-                                                invitation=invitation))
+            return HTMLResponse(
+                template.render(
+                    title=titles["invite"], purpose=link.purpose, name=invitation.name, invitation=invitation
+                )
+            )
         user = session.get(UserAccount, user_id)
         invited = diagnostics_service.invited_organisation(session, user) if link.purpose == "diagnostic" else None
-        return HTMLResponse(template.render(
-            title=titles.get(link.purpose, "Boucle"), purpose=link.purpose, name=user.name if user else "",
-            organisation=invited, flows=drafts(session, invited) if invited else [],
-            importer=session.get(Organisation, invited.imported_by) if invited else None,
-            quantity_text=quantity_text))
+        return HTMLResponse(
+            template.render(
+                title=titles.get(link.purpose, "Boucle"),
+                purpose=link.purpose,
+                name=user.name if user else "",
+                organisation=invited,
+                flows=drafts(session, invited) if invited else [],
+                importer=session.get(Organisation, invited.imported_by) if invited else None,
+                quantity_text=quantity_text,
+            )
+        )
 
     @router.post("/liens/compte/{token}")
-    def use(token: str, request: Request, session: SessionDep,
-            action: Annotated[str | None, Form()] = None) -> Response:
+    def use(
+        token: str, request: Request, session: SessionDep, action: Annotated[str | None, Form()] = None
+    ) -> Response:
         # Only our own page's button: another site, or another origin of ours (a sibling subdomain), must not log a
         # visitor into an account of its choosing.
         if from_another_origin(request, runtime.settings.public_url):

@@ -72,8 +72,10 @@ class Unconfirmed(LoginRefused):
 
 class Throttled(LoginRefused):
     def __init__(self) -> None:
-        super().__init__(f"Trop de tentatives de connexion : réessayez dans {accounts.LOGIN_WINDOW.seconds // 60} "
-                         "minutes, ou recevez un lien de connexion par email.")
+        super().__init__(
+            f"Trop de tentatives de connexion : réessayez dans {accounts.LOGIN_WINDOW.seconds // 60} "
+            "minutes, ou recevez un lien de connexion par email."
+        )
 
 
 class LinkRefused(Exception):
@@ -92,8 +94,13 @@ class LoggedIn:
 
     @property
     def principal(self) -> Principal:
-        return Principal(organisation_id=self.organisation.id, name=self.organisation.name,
-                         role=accounts.check_role(self.user.role), user_id=self.user.id, session_id=self.web.id)
+        return Principal(
+            organisation_id=self.organisation.id,
+            name=self.organisation.name,
+            role=accounts.check_role(self.user.role),
+            user_id=self.user.id,
+            session_id=self.web.id,
+        )
 
 
 def utc(moment: datetime) -> datetime:
@@ -167,6 +174,7 @@ def user_by_email(session: Session, raw_email: str) -> UserAccount | None:
 
 # --- sign-up and emailed links -------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class SignedUp:
     """What a sign-up answers: the same for a new address and for one that already has an account."""
@@ -205,10 +213,15 @@ def sign_up(session: Session, data: AccountCreate, gazetteer: Gazetteer, now: da
         owner = None
     if owner is not None:
         return sign_up_attempted(session, owner, data.password, answer, now)
-    user = UserAccount(id=answer.user_id, organisation_id=org.id, name=data.name, email=email,
-                       role=accounts.FIRST_USER_ROLE,
-                       password_hash=hash_password(data.password) if data.password is not None else None,
-                       created_at=now)
+    user = UserAccount(
+        id=answer.user_id,
+        organisation_id=org.id,
+        name=data.name,
+        email=email,
+        role=accounts.FIRST_USER_ROLE,
+        password_hash=hash_password(data.password) if data.password is not None else None,
+        created_at=now,
+    )
     session.add(user)
     session.flush()  # rows referring to the user come after it
     stage_link(session, user, "confirm", now)
@@ -231,8 +244,9 @@ def squatted(session: Session, owner: UserAccount) -> bool:
     return org is not None and org.confirmed_at is None and org.imported_by is None
 
 
-def sign_up_attempted(session: Session, owner: UserAccount, password: str | None, answer: SignedUp,
-                      now: datetime) -> SignedUp:
+def sign_up_attempted(
+    session: Session, owner: UserAccount, password: str | None, answer: SignedUp, now: datetime
+) -> SignedUp:
     """A sign-up with an address that has an account: nothing is created (the organisation staged is dropped), the
     password is hashed all the same (as long an answer as a new account's), and the owner is emailed, within its
     links' quota, that someone tried, with a login link."""
@@ -257,14 +271,21 @@ def invite_user(session: Session, actor: Principal, data: UserInvite, now: datet
     owner = user_by_email(session, email)
     try:
         purpose = accounts.invitation_purpose(
-            accounts.standing(owner.organisation_id if owner else None, actor.organisation_id))
+            accounts.standing(owner.organisation_id if owner else None, actor.organisation_id)
+        )
     except RuleBroken as exc:
         raise Conflict(exc.field, exc.message) from exc
-    invitation = session.exec(select(Invitation).where(Invitation.organisation_id == actor.organisation_id,
-                                                       Invitation.email == email)).first()
+    invitation = session.exec(
+        select(Invitation).where(Invitation.organisation_id == actor.organisation_id, Invitation.email == email)
+    ).first()
     if invitation is None:
-        invitation = Invitation(organisation_id=actor.organisation_id, email=email, name=data.name,
-                                created_at=now, expires_at=accounts.invitation_expiry(now))
+        invitation = Invitation(
+            organisation_id=actor.organisation_id,
+            email=email,
+            name=data.name,
+            created_at=now,
+            expires_at=accounts.invitation_expiry(now),
+        )
     invitation.name, invitation.role = data.name, data.role
     invitation.expires_at = accounts.invitation_expiry(now)
     session.add(invitation)
@@ -296,8 +317,11 @@ def new_link(session: Session, user: UserAccount, purpose: str, now: datetime) -
 
 def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime) -> bool:
     """Have notifications email the user a link (`account.link_requested`), unless it had enough lately."""
-    recent = session.exec(select(func.count()).select_from(LoginLink).where(
-        LoginLink.user_id == user.id, col(LoginLink.created_at) >= accounts.window_start(now))).one()
+    recent = session.exec(
+        select(func.count())
+        .select_from(LoginLink)
+        .where(LoginLink.user_id == user.id, col(LoginLink.created_at) >= accounts.window_start(now))
+    ).one()
     if not accounts.may_send_link(recent):
         return False
     link = new_link(session, user, purpose, now)
@@ -308,10 +332,12 @@ def stage_link(session: Session, user: UserAccount, purpose: str, now: datetime)
 def stage_invitation_link(session: Session, invitation: Invitation, purpose: str, now: datetime) -> bool:
     """Have notifications email the invitation's link (`account.link_requested`, `user_id` the invitation's id),
     unless the address had enough lately from any organisation's invitations."""
-    recent = session.exec(select(func.count()).select_from(LoginLink)
-                          .join(Invitation, col(Invitation.id) == LoginLink.invitation_id)
-                          .where(Invitation.email == invitation.email,
-                                 col(LoginLink.created_at) >= accounts.window_start(now))).one()
+    recent = session.exec(
+        select(func.count())
+        .select_from(LoginLink)
+        .join(Invitation, col(Invitation.id) == LoginLink.invitation_id)
+        .where(Invitation.email == invitation.email, col(LoginLink.created_at) >= accounts.window_start(now))
+    ).one()
     if not accounts.may_send_link(recent):
         return False
     link = LoginLink(invitation_id=invitation.id, purpose=purpose, created_at=now, expires_at=invitation.expires_at)
@@ -320,12 +346,22 @@ def stage_invitation_link(session: Session, invitation: Invitation, purpose: str
     return True
 
 
-def request_email(session: Session, link: LoginLink, recipient_id: str, organisation_id: str, email: str,
-                  name: str) -> None:
-    payload = AccountLinkRequested(user_id=recipient_id, organisation_id=organisation_id, email=email, name=name,
-                                   purpose=link.purpose, link_id=link.id)  # type: ignore[arg-type]
-    add_event(session, topics.ORGANISATIONS, new_event("account.link_requested", payload, producer=PRODUCER,
-                                                       key=organisation_id))
+def request_email(
+    session: Session, link: LoginLink, recipient_id: str, organisation_id: str, email: str, name: str
+) -> None:
+    payload = AccountLinkRequested(
+        user_id=recipient_id,
+        organisation_id=organisation_id,
+        email=email,
+        name=name,
+        purpose=link.purpose,  # type: ignore[arg-type]
+        link_id=link.id,
+    )
+    add_event(
+        session,
+        topics.ORGANISATIONS,
+        new_event("account.link_requested", payload, producer=PRODUCER, key=organisation_id),
+    )
 
 
 def link_recipient(link: LoginLink) -> str:
@@ -373,9 +409,11 @@ def use_link(session: Session, user_id: str, nonce: str, now: datetime) -> tuple
     account), open a session; the session and the link's purpose."""
     link = check_link(session, user_id, nonce, now)
     purpose, invitation_id = link.purpose, link.invitation_id
-    spent = session.exec(update(LoginLink)
-                         .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
-                         .values(used_at=now))
+    spent = session.exec(
+        update(LoginLink)
+        .where(col(LoginLink.nonce_hash) == hash_token(nonce), col(LoginLink.used_at).is_(None))
+        .values(used_at=now)
+    )
     if spent.rowcount != 1:
         session.rollback()
         raise LinkRefused("Ce lien a déjà servi : demandez-en un nouveau depuis la page de connexion.")
@@ -409,16 +447,25 @@ def accept_invitation(session: Session, invitation_id: str, now: datetime) -> Us
     if accounts.standing(owner.organisation_id if owner else None, invitation.organisation_id) == "elsewhere":
         session.rollback()
         raise Conflict("email", accounts.JOINS_ELSEWHERE)
-    user = owner or UserAccount(id=invitation.id, organisation_id=invitation.organisation_id, name=invitation.name,
-                                email=invitation.email, role=invitation.role, created_at=now)
+    user = owner or UserAccount(
+        id=invitation.id,
+        organisation_id=invitation.organisation_id,
+        name=invitation.name,
+        email=invitation.email,
+        role=invitation.role,
+        created_at=now,
+    )
     session.add(user)
     try:
         session.flush()
     except IntegrityError as exc:  # the address signed up at the same moment
         session.rollback()
         raise Conflict("email", accounts.JOINS_ELSEWHERE) from exc
-    session.exec(update(LoginLink).where(col(LoginLink.invitation_id) == invitation.id)
-                 .values(user_id=user.id, invitation_id=None, used_at=func.coalesce(LoginLink.used_at, now)))
+    session.exec(
+        update(LoginLink)
+        .where(col(LoginLink.invitation_id) == invitation.id)
+        .values(user_id=user.id, invitation_id=None, used_at=func.coalesce(LoginLink.used_at, now))
+    )
     session.delete(invitation)
     return user
 
@@ -441,9 +488,12 @@ def invitation_view(session: Session, invitation_id: str) -> InvitationView | No
     org = session.get(Organisation, invitation.organisation_id)
     owner = user_by_email(session, invitation.email)
     elsewhere = accounts.standing(owner.organisation_id if owner else None, invitation.organisation_id) == "elsewhere"
-    return InvitationView(name=invitation.name, organisation=org.name if org else "",
-                          expires_at=utc(invitation.expires_at),
-                          blocked=accounts.JOINS_ELSEWHERE if elsewhere else None)
+    return InvitationView(
+        name=invitation.name,
+        organisation=org.name if org else "",
+        expires_at=utc(invitation.expires_at),
+        blocked=accounts.JOINS_ELSEWHERE if elsewhere else None,
+    )
 
 
 def purge_expired_traces(session: Session, now: datetime) -> int:
@@ -453,8 +503,9 @@ def purge_expired_traces(session: Session, now: datetime) -> int:
     statements = [
         delete(LoginAttempt).where(col(LoginAttempt.attempted_at) < now - accounts.ATTEMPT_RETENTION),
         delete(LoginLink).where(col(LoginLink.expires_at) < now - accounts.LINK_RETENTION),
-        delete(LoginLink).where(col(LoginLink.invitation_id).in_(
-            select(Invitation.id).where(col(Invitation.expires_at) < now - expired))),
+        delete(LoginLink).where(
+            col(LoginLink.invitation_id).in_(select(Invitation.id).where(col(Invitation.expires_at) < now - expired))
+        ),
         delete(Invitation).where(col(Invitation.expires_at) < now - expired),
         delete(WebSession).where(col(WebSession.expires_at) < now - accounts.SESSION_RETENTION),
         delete(WebSession).where(col(WebSession.revoked_at) < now - accounts.SESSION_RETENTION),
@@ -466,6 +517,7 @@ def purge_expired_traces(session: Session, now: datetime) -> int:
 
 
 # --- password login and sessions -----------------------------------------------------------------
+
 
 def log_in(session: Session, raw_email: str, password: str, address: str | None, now: datetime) -> LoggedIn:
     """Check the password, throttled per email and per client address; open a session.
@@ -501,9 +553,15 @@ def password_attempt(session: Session, email: str, address: str | None, now: dat
     since = accounts.window_start(now)
 
     def failures(column: str, value: str) -> int:
-        return session.exec(select(func.count()).select_from(LoginAttempt).where(
-            col(LoginAttempt.succeeded).is_(False), col(LoginAttempt.attempted_at) >= since,
-            col(getattr(LoginAttempt, column)) == value)).one()
+        return session.exec(
+            select(func.count())
+            .select_from(LoginAttempt)
+            .where(
+                col(LoginAttempt.succeeded).is_(False),
+                col(LoginAttempt.attempted_at) >= since,
+                col(getattr(LoginAttempt, column)) == value,
+            )
+        ).one()
 
     by_email = failures("email", email) - 1  # the earlier ones: this attempt is not a failure yet
     by_address = failures("address", address) - 1 if address else None
@@ -517,8 +575,13 @@ def password_attempt(session: Session, email: str, address: str | None, now: dat
 def open_session(session: Session, user: UserAccount, now: datetime) -> LoggedIn:
     """A new session of the user (the caller commits); the cookie token is returned, its hash kept."""
     token = secrets.token_urlsafe(32)
-    web = WebSession(id=hash_token(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), created_at=now,
-                     expires_at=accounts.session_expiry(now))
+    web = WebSession(
+        id=hash_token(token),
+        user_id=user.id,
+        csrf_token=secrets.token_urlsafe(32),
+        created_at=now,
+        expires_at=accounts.session_expiry(now),
+    )
     session.add(web)
     org = session.get(Organisation, user.organisation_id)
     assert org is not None
@@ -527,10 +590,12 @@ def open_session(session: Session, user: UserAccount, now: datetime) -> LoggedIn
 
 def current_session(session: Session, cookie: str, now: datetime) -> LoggedIn | None:
     """The open session of a cookie, slid forward when due; None when unknown, expired or revoked."""
-    row = session.exec(select(WebSession, UserAccount, Organisation)
-                       .join(UserAccount, col(UserAccount.id) == WebSession.user_id)
-                       .join(Organisation, col(Organisation.id) == UserAccount.organisation_id)
-                       .where(WebSession.id == hash_token(cookie))).first()
+    row = session.exec(
+        select(WebSession, UserAccount, Organisation)
+        .join(UserAccount, col(UserAccount.id) == WebSession.user_id)
+        .join(Organisation, col(Organisation.id) == UserAccount.organisation_id)
+        .where(WebSession.id == hash_token(cookie))
+    ).first()
     if row is None:
         return None
     web, user, org = row
@@ -563,12 +628,18 @@ def change_password(session: Session, logged: LoggedIn, password: str, current: 
     accounts.check_password(password, user.email)
     user.password_hash = hash_password(password)
     session.add(user)
-    session.exec(update(LoginLink)
-                 .where(col(LoginLink.user_id) == user.id, col(LoginLink.used_at).is_(None)).values(used_at=now))
-    session.exec(update(WebSession)
-                 .where(col(WebSession.user_id) == user.id, col(WebSession.id) != logged.web.id,
-                        col(WebSession.revoked_at).is_(None))
-                 .values(revoked_at=now))
+    session.exec(
+        update(LoginLink).where(col(LoginLink.user_id) == user.id, col(LoginLink.used_at).is_(None)).values(used_at=now)
+    )
+    session.exec(
+        update(WebSession)
+        .where(
+            col(WebSession.user_id) == user.id,
+            col(WebSession.id) != logged.web.id,
+            col(WebSession.revoked_at).is_(None),
+        )
+        .values(revoked_at=now)
+    )
     session.commit()
 
 
@@ -580,10 +651,14 @@ def token_principal(session: Session, token: str) -> Principal | None:
 
 # --- API tokens, users, roles --------------------------------------------------------------------
 
+
 def list_tokens(session: Session, actor: Principal) -> list[ApiToken]:
     accounts.check_can_manage_organisation(actor.role)
-    return list(session.exec(select(ApiToken).where(ApiToken.organisation_id == actor.organisation_id)
-                             .order_by(col(ApiToken.created_at))).all())
+    return list(
+        session.exec(
+            select(ApiToken).where(ApiToken.organisation_id == actor.organisation_id).order_by(col(ApiToken.created_at))
+        ).all()
+    )
 
 
 def create_token(session: Session, actor: Principal, label: str) -> tuple[ApiToken, str]:
@@ -610,23 +685,35 @@ def revoke_token(session: Session, actor: Principal, token_id: str, now: datetim
 
 def list_users(session: Session, actor: Principal) -> list[UserAccount]:
     accounts.check_can_manage_organisation(actor.role)
-    return list(session.exec(select(UserAccount).where(UserAccount.organisation_id == actor.organisation_id)
-                             .order_by(col(UserAccount.created_at))).all())
+    return list(
+        session.exec(
+            select(UserAccount)
+            .where(UserAccount.organisation_id == actor.organisation_id)
+            .order_by(col(UserAccount.created_at))
+        ).all()
+    )
 
 
 def list_invitations(session: Session, actor: Principal, now: datetime) -> list[Invitation]:
     """The organisation's invitations still pending (administrators)."""
     accounts.check_can_manage_organisation(actor.role)
-    return list(session.exec(select(Invitation).where(Invitation.organisation_id == actor.organisation_id,
-                                                      col(Invitation.expires_at) > now)
-                             .order_by(col(Invitation.created_at))).all())
+    return list(
+        session.exec(
+            select(Invitation)
+            .where(Invitation.organisation_id == actor.organisation_id, col(Invitation.expires_at) > now)
+            .order_by(col(Invitation.created_at))
+        ).all()
+    )
 
 
 def pending_invitation(session: Session, actor: Principal, invitation_id: str, now: datetime) -> Invitation | None:
     """One of the caller's organisation's pending invitations, else None."""
     invitation = session.get(Invitation, invitation_id)
-    if (invitation is None or invitation.organisation_id != actor.organisation_id
-            or not accounts.invitation_pending(utc(invitation.expires_at), now)):
+    if (
+        invitation is None
+        or invitation.organisation_id != actor.organisation_id
+        or not accounts.invitation_pending(utc(invitation.expires_at), now)
+    ):
         return None
     return invitation
 
@@ -640,8 +727,11 @@ def cancel_invitation(session: Session, actor: Principal, invitation_id: str, no
     accounts.check_can_manage_organisation(actor.role)
     invitation.expires_at = now
     session.add(invitation)
-    session.exec(update(LoginLink).where(col(LoginLink.invitation_id) == invitation.id,
-                                         col(LoginLink.used_at).is_(None)).values(used_at=now))
+    session.exec(
+        update(LoginLink)
+        .where(col(LoginLink.invitation_id) == invitation.id, col(LoginLink.used_at).is_(None))
+        .values(used_at=now)
+    )
     session.commit()
 
 
@@ -649,8 +739,11 @@ def set_invitation_role(session: Session, actor: Principal, invitation: Invitati
     """The role a pending invitation will give: member or org_admin (others are granted to a user)."""
     new_role = accounts.check_can_grant(actor.role, invitation.role, role, same_organisation=True)
     if new_role not in accounts.ORGANISATION_ROLES:
-        raise RuleBroken("role", "Une invitation fait un membre ou un administrateur de l'organisation : les autres "
-                                 "rôles se donnent une fois le compte créé.")
+        raise RuleBroken(
+            "role",
+            "Une invitation fait un membre ou un administrateur de l'organisation : les autres "
+            "rôles se donnent une fois le compte créé.",
+        )
     invitation.role = new_role
     session.add(invitation)
     session.commit()
@@ -658,8 +751,9 @@ def set_invitation_role(session: Session, actor: Principal, invitation: Invitati
     return invitation
 
 
-def set_member_role(session: Session, actor: Principal, member_id: str, role: str,
-                    now: datetime) -> UserAccount | Invitation:
+def set_member_role(
+    session: Session, actor: Principal, member_id: str, role: str, now: datetime
+) -> UserAccount | Invitation:
     """`set_role`, or the role of one of the caller's organisation's pending invitations (its id is the user's to
     be)."""
     if (invitation := pending_invitation(session, actor, member_id, now)) is not None:
@@ -672,11 +766,18 @@ def set_role(session: Session, actor: Principal, user_id: str, role: str) -> Use
     user = session.get(UserAccount, user_id)
     if user is None or (actor.role != "platform_admin" and user.organisation_id != actor.organisation_id):
         raise NotFound(user_id)
-    new_role = accounts.check_can_grant(actor.role, user.role, role,
-                                        same_organisation=user.organisation_id == actor.organisation_id)
-    other_admins = session.exec(select(func.count()).select_from(UserAccount).where(
-        UserAccount.organisation_id == user.organisation_id, UserAccount.id != user.id,
-        col(UserAccount.role).in_(accounts.MANAGING_ROLES))).one()
+    new_role = accounts.check_can_grant(
+        actor.role, user.role, role, same_organisation=user.organisation_id == actor.organisation_id
+    )
+    other_admins = session.exec(
+        select(func.count())
+        .select_from(UserAccount)
+        .where(
+            UserAccount.organisation_id == user.organisation_id,
+            UserAccount.id != user.id,
+            col(UserAccount.role).in_(accounts.MANAGING_ROLES),
+        )
+    ).one()
     if not accounts.keeps_an_administrator(other_admins, new_role):
         raise Conflict("role", "L'organisation doit garder au moins un administrateur : nommez-en un autre d'abord.")
     change_role(session, user, new_role)
@@ -693,8 +794,11 @@ def request_role(session: Session, actor: Principal, role: str, now: datetime) -
         raise NotAllowed("Une demande de rôle se fait en personne, depuis une session, pas avec un jeton d'API.")
     org = session.get(Organisation, user.organisation_id)
     accounts.check_can_request(role, user.role, org.kind if org else "")
-    pending = session.exec(select(RoleRequest).where(RoleRequest.user_id == user.id, RoleRequest.role == role,
-                                                     RoleRequest.status == "pending")).first()
+    pending = session.exec(
+        select(RoleRequest).where(
+            RoleRequest.user_id == user.id, RoleRequest.role == role, RoleRequest.status == "pending"
+        )
+    ).first()
     if pending is not None:
         return pending
     made = RoleRequest(user_id=user.id, organisation_id=user.organisation_id, role=role, requested_at=now)
@@ -714,8 +818,9 @@ def role_requests(session: Session, actor: Principal) -> list[RoleRequest]:
     return list(session.exec(query.order_by(col(RoleRequest.requested_at))).all())
 
 
-def decide_role_request(session: Session, actor: Principal, request_id: str, granted: bool,
-                        now: datetime) -> RoleRequest:
+def decide_role_request(
+    session: Session, actor: Principal, request_id: str, granted: bool, now: datetime
+) -> RoleRequest:
     """A platform admin grants (the role changes, `user.role_changed` follows) or refuses a pending request."""
     if actor.role != "platform_admin":
         raise NotAllowed("Réservé aux administrateurs de la plateforme.")
@@ -740,9 +845,16 @@ def change_role(session: Session, user: UserAccount, role: str) -> None:
         return
     user.role = role
     session.add(user)
-    add_event(session, topics.ORGANISATIONS, new_event("user.role_changed", UserRoleChanged(
-        user_id=user.id, organisation_id=user.organisation_id, role=role), producer=PRODUCER,
-        key=user.organisation_id))
+    add_event(
+        session,
+        topics.ORGANISATIONS,
+        new_event(
+            "user.role_changed",
+            UserRoleChanged(user_id=user.id, organisation_id=user.organisation_id, role=role),
+            producer=PRODUCER,
+            key=user.organisation_id,
+        ),
+    )
 
 
 def appoint(session: Session, raw_email: str, role: str) -> UserAccount:
@@ -754,8 +866,9 @@ def appoint(session: Session, raw_email: str, role: str) -> UserAccount:
     return set_role(session, operator, user.id, role)
 
 
-def create_platform_admin(session: Session, raw_email: str, name: str, organisation_name: str,
-                          now: datetime) -> tuple[UserAccount, str]:
+def create_platform_admin(
+    session: Session, raw_email: str, name: str, organisation_name: str, now: datetime
+) -> tuple[UserAccount, str]:
     """The first platform admin (or an existing user made one), with a login link's nonce to print.
 
     A new admin gets an organisation of its own (kind « other », no address): the platform's team.

@@ -29,19 +29,24 @@ PLATFORM_ORGANISATION = "Équipe de la plateforme Boucle"
 
 def account_link(settings: Settings, user_id: str, nonce: str) -> str:
     """The signed link to `/liens/compte/…`, as the mailer gets it for emails."""
-    return account_link_url(settings, LinkSigner(settings.account_link_key, int(SIGNED_LINK_LIFETIME.total_seconds())),
-                            user_id, nonce)
+    return account_link_url(
+        settings, LinkSigner(settings.account_link_key, int(SIGNED_LINK_LIFETIME.total_seconds())), user_id, nonce
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m offers.admin", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    create = commands.add_parser("create-platform-admin", help="crée un administrateur de la plateforme et "
-                                                               "affiche son lien de connexion")
+    create = commands.add_parser(
+        "create-platform-admin", help="crée un administrateur de la plateforme et affiche son lien de connexion"
+    )
     create.add_argument("--email", required=True)
     create.add_argument("--name", required=True)
-    create.add_argument("--organisation", default=PLATFORM_ORGANISATION,
-                        help="nom de l'organisation créée pour lui s'il n'a pas encore de compte")
+    create.add_argument(
+        "--organisation",
+        default=PLATFORM_ORGANISATION,
+        help="nom de l'organisation créée pour lui s'il n'a pas encore de compte",
+    )
     grant = commands.add_parser("set-role", help="donne un rôle à un utilisateur (animateur, org_admin…)")
     grant.add_argument("--email", required=True)
     grant.add_argument("--role", required=True, choices=ROLES)
@@ -61,8 +66,9 @@ def main(argv: list[str] | None = None) -> int:
                 user = appoint(session, email, args.role)
                 print(f"{user.name} <{user.email}> a maintenant le rôle {user.role}.")
                 return 0
-            user, nonce = create_platform_admin(session, email, args.name.strip(), args.organisation.strip(),
-                                                datetime.now(timezone.utc))
+            user, nonce = create_platform_admin(
+                session, email, args.name.strip(), args.organisation.strip(), datetime.now(timezone.utc)
+            )
         print(f"{user.name} <{user.email}> est administrateur de la plateforme.")
         print(f"Lien de connexion (une seule fois, valable une heure) :\n{account_link(settings, user.id, nonce)}")
         return 0

@@ -1,6 +1,5 @@
 """HTTP routes of the offers service: organisations and listings (API v1)."""
 
-
 from collections.abc import Callable
 from datetime import date
 from typing import Annotated
@@ -45,8 +44,9 @@ from shared.units import quantity_text
 def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     """Routes bound to this process's database and gazetteer."""
     # Every error these routes may answer besides 422: bad body, no caller, CSRF, not yours, wrong state.
-    router = APIRouter(prefix="/api/v1", responses=problems(400, 401, 403, 404, 409),
-                       dependencies=[Depends(refuse_nul)])
+    router = APIRouter(
+        prefix="/api/v1", responses=problems(400, 401, 403, 404, 409), dependencies=[Depends(refuse_nul)]
+    )
 
     AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
@@ -74,8 +74,11 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         its CSRF token: 403 otherwise)."""
         auth = authenticate(session, request, response, request.headers.get(METHOD_HEADER, "GET"))
         org = session.get(Organisation, auth.principal.organisation_id)
-        return OrganisationMe(**OrganisationPublic.model_validate(org, from_attributes=True).model_dump(),
-                              role=auth.principal.role, user_id=auth.principal.user_id)
+        return OrganisationMe(
+            **OrganisationPublic.model_validate(org, from_attributes=True).model_dump(),
+            role=auth.principal.role,
+            user_id=auth.principal.user_id,
+        )
 
     @router.patch("/organisations/me", response_model=OrganisationPublic, tags=["organisations"])
     def update_profile(data: OrganisationUpdate, auth: AuthDep, org: OrgDep, session: SessionDep) -> OrganisationPublic:
@@ -94,8 +97,10 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     def suggestions(org: OrgDep, session: SessionDep) -> list[SuggestionOut]:
         """The flows typical of my activity (by my NAF code, from the European List of Waste) that I have neither
         posted nor set aside: each to publish as an offer, or to dismiss, with one click."""
-        return [SuggestionOut(ewc_code=s.ewc_code, title=s.title, kind="offer")
-                for s in service.open_suggestions(session, org)]
+        return [
+            SuggestionOut(ewc_code=s.ewc_code, title=s.title, kind="offer")
+            for s in service.open_suggestions(session, org)
+        ]
 
     @router.post("/organisations/me/suggestions/dismissed", response_model=SuggestionOut, tags=["organisations"])
     def dismiss(data: SuggestionDismissed, org: OrgDep, session: SessionDep) -> SuggestionOut:
@@ -118,8 +123,7 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
             raise HTTPException(403, detail=str(exc)) from exc
 
     @router.post("/organisations/me/sites", status_code=201, response_model=SitePublic, tags=["organisations"])
-    def add_site(data: SiteCreate, auth: AuthDep, org: OrgDep, session: SessionDep,
-                 response: Response) -> SitePublic:
+    def add_site(data: SiteCreate, auth: AuthDep, org: OrgDep, session: SessionDep, response: Response) -> SitePublic:
         """Add an establishment (its administrators): listings may then be posted from it, and matching measures
         their distances from there. The same request sent again gives back the same site
         (`Idempotent-Replayed: true`)."""
@@ -140,8 +144,11 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         except RuleBroken as exc:
             raise rule_error(exc) from exc
         except sites.SiteInUse as exc:
-            raise HTTPException(409, detail="Ce site a encore des annonces en ligne, en pause ou en attente : "
-                                            "retirez-les ou postez-les d'un autre site avant de le supprimer.") from exc
+            raise HTTPException(
+                409,
+                detail="Ce site a encore des annonces en ligne, en pause ou en attente : "
+                "retirez-les ou postez-les d'un autre site avant de le supprimer.",
+            ) from exc
 
     @router.patch("/organisations/me/sites/{site_id}", response_model=SitePublic, tags=["organisations"])
     def update_site(site_id: str, data: SiteUpdate, auth: AuthDep, org: OrgDep, session: SessionDep) -> SitePublic:
@@ -159,8 +166,13 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         return Response(status_code=204)
 
     @router.post("/listings", status_code=201, response_model=ListingCreated, tags=["annonces"])
-    def publish(data: ListingCreate, org: OrgDep, session: SessionDep, response: Response,
-                idempotency_key: IdempotencyKey = None) -> ListingCreated:
+    def publish(
+        data: ListingCreate,
+        org: OrgDep,
+        session: SessionDep,
+        response: Response,
+        idempotency_key: IdempotencyKey = None,
+    ) -> ListingCreated:
         """Publish an offer, need, share or pool request.
 
         With an `Idempotency-Key` header, the same request sent again (after a lost answer) gives back
@@ -170,22 +182,31 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
         except RuleBroken as exc:
             raise field_error(exc.field, exc.message) from exc
         except service.KeyReused as exc:
-            raise field_error("Idempotency-Key", "Cette clé d'idempotence a déjà servi à publier une autre annonce ; "
-                                                 "choisissez-en une nouvelle pour chaque annonce.",
-                              where="header") from exc
+            raise field_error(
+                "Idempotency-Key",
+                "Cette clé d'idempotence a déjà servi à publier une autre annonce ; "
+                "choisissez-en une nouvelle pour chaque annonce.",
+                where="header",
+            ) from exc
         if not published:
             response.headers["Idempotent-Replayed"] = "true"
         return ListingCreated(id=listing.id, status=listing.status)
 
     @router.get("/listings", tags=["annonces"])
-    def list_listings(org: OrgDep, session: SessionDep, mine: bool = False,
-                      kind: Annotated[str | None, Query(pattern="^(offer|need|share|pool)$")] = None,
-                      limit: Annotated[int, Query(ge=1, le=500)] = 100,
-                      offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> list[ListingPublic | ListingAnonymised]:
+    def list_listings(
+        org: OrgDep,
+        session: SessionDep,
+        mine: bool = False,
+        kind: Annotated[str | None, Query(pattern="^(offer|need|share|pool)$")] = None,
+        limit: Annotated[int, Query(ge=1, le=500)] = 100,
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    ) -> list[ListingPublic | ListingAnonymised]:
         """Own listings in full (all statuses with `mine=true`); others' active ones anonymised."""
-        query = select(Listing, Organisation, Site).join(
-            Organisation, col(Organisation.id) == col(Listing.organisation_id)).outerjoin(
-            Site, col(Site.id) == col(Listing.site_id))
+        query = (
+            select(Listing, Organisation, Site)
+            .join(Organisation, col(Organisation.id) == col(Listing.organisation_id))
+            .outerjoin(Site, col(Site.id) == col(Listing.site_id))
+        )
         query = query.where(Listing.organisation_id == org.id) if mine else query.where(Listing.status == "active")
         if kind:
             query = query.where(Listing.kind == kind)
@@ -288,24 +309,44 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner) -> APIRouter:
 
 
 def full(listing: Listing) -> ListingPublic:
-    quantity = (QuantityOut(value=listing.quantity_value, unit=listing.quantity_unit)
-                if listing.quantity_value is not None and listing.quantity_unit else None)
+    quantity = (
+        QuantityOut(value=listing.quantity_value, unit=listing.quantity_unit)
+        if listing.quantity_value is not None and listing.quantity_unit
+        else None
+    )
     return ListingPublic(**listing.model_dump(exclude={"quantity_value", "quantity_unit"}), quantity=quantity)
 
 
-def present(listing: Listing, owner: Organisation, caller: Organisation,
-            place: Site | Organisation | None) -> ListingPublic | ListingAnonymised:
+def present(
+    listing: Listing, owner: Organisation, caller: Organisation, place: Site | Organisation | None
+) -> ListingPublic | ListingAnonymised:
     """Confidentiality rule: only the owner sees name-level detail before a match is accepted; others see the
     commune of the site it is posted from (`place`; None: the owner's address)."""
     if owner.id == caller.id:
         return full(listing)
     return ListingAnonymised(
-        id=listing.id, kind=listing.kind, status=listing.status, title=listing.title, ewc_code=listing.ewc_code,
-        category=listing.category, frequency=listing.frequency, commune=(place or owner).commune,
+        id=listing.id,
+        kind=listing.kind,
+        status=listing.status,
+        title=listing.title,
+        ewc_code=listing.ewc_code,
+        category=listing.category,
+        frequency=listing.frequency,
+        commune=(place or owner).commune,
         expires_at=listing.expires_at,
-        waste_status=listing.waste_status, abp_category=listing.abp_category, organic_farming=listing.organic_farming,
-        temperature_c=listing.temperature_c, pressure_bar=listing.pressure_bar, purity_percent=listing.purity_percent,
-        moisture_percent=listing.moisture_percent, terms=listing.terms, transport_by=listing.transport_by,
-        transport_means=listing.transport_means, days=list(listing.days), months=list(listing.months),
-        quantity_approx=None if "quantity" in listing.private_fields else quantity_text(
-            listing.quantity_value, listing.quantity_unit, approximate=True))
+        waste_status=listing.waste_status,
+        abp_category=listing.abp_category,
+        organic_farming=listing.organic_farming,
+        temperature_c=listing.temperature_c,
+        pressure_bar=listing.pressure_bar,
+        purity_percent=listing.purity_percent,
+        moisture_percent=listing.moisture_percent,
+        terms=listing.terms,
+        transport_by=listing.transport_by,
+        transport_means=listing.transport_means,
+        days=list(listing.days),
+        months=list(listing.months),
+        quantity_approx=None
+        if "quantity" in listing.private_fields
+        else quantity_text(listing.quantity_value, listing.quantity_unit, approximate=True),
+    )

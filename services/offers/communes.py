@@ -39,14 +39,16 @@ def build_commune_router(gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(prefix="/api/v1")
 
     @router.get("/communes", response_model=list[CommuneSuggestion], tags=["communes"])
-    def communes(q: Annotated[str, Query(min_length=1, max_length=120)],
-                 limit: Annotated[int, Query(ge=1, le=20)] = 10) -> list[CommuneSuggestion]:
+    def communes(
+        q: Annotated[str, Query(min_length=1, max_length=120)], limit: Annotated[int, Query(ge=1, le=20)] = 10
+    ) -> list[CommuneSuggestion]:
         """Communes whose name, or postcode, starts with `q` (accents, case and « St » ignored)."""
         return [suggestion(place) for place in gazetteer.complete(q, limit)]
 
     @router.get("/epci", response_model=list[EpciSuggestion], tags=["communes"])
-    def epci(q: Annotated[str, Query(min_length=1, max_length=120)],
-             limit: Annotated[int, Query(ge=1, le=20)] = 10) -> list[EpciSuggestion]:
+    def epci(
+        q: Annotated[str, Query(min_length=1, max_length=120)], limit: Annotated[int, Query(ge=1, le=20)] = 10
+    ) -> list[EpciSuggestion]:
         """Intercommunalités whose name holds the words typed (« nuits », « cc gevrey »), or that of a commune
         whose name starts with `q`; a SIREN gives its EPCI."""
         found = gazetteer.complete_epci(q, limit)
@@ -58,12 +60,23 @@ def build_commune_router(gazetteer: Gazetteer) -> APIRouter:
 
 
 def epci_suggestion(epci: Epci, communes: int) -> EpciSuggestion:
-    return EpciSuggestion(siren=epci.siren, name=epci.name, kind=epci.kind,
-                          kind_label=EPCI_KINDS.get(epci.kind, epci.kind), communes=communes, value=epci.label())
+    return EpciSuggestion(
+        siren=epci.siren,
+        name=epci.name,
+        kind=epci.kind,
+        kind_label=EPCI_KINDS.get(epci.kind, epci.kind),
+        communes=communes,
+        value=epci.label(),
+    )
 
 
 def suggestion(place: Place) -> CommuneSuggestion:
     # One postcode is enough to tell homonyms apart, and « Nom (21700) » is what Gazetteer.resolve reads.
     code = place.postcodes[0] if place.postcodes else place.departement
-    return CommuneSuggestion(insee=place.insee, name=place.name, postcodes=list(place.postcodes),
-                             departement=place.departement, value=f"{place.name} ({code})")
+    return CommuneSuggestion(
+        insee=place.insee,
+        name=place.name,
+        postcodes=list(place.postcodes),
+        departement=place.departement,
+        value=f"{place.name} ({code})",
+    )

@@ -56,27 +56,66 @@ COLUMNS = (
 COLUMN = {column.key: column for column in COLUMNS}
 # The template's example rows, one per direction.
 EXAMPLES = (
-    {"organisation": "Scierie du Val", "siret": "73282932000074", "naf": "16.10A", "kind": "Entreprise",
-     "commune": "Prémery", "postcode": "58700", "contact_name": "Sophie Sciage",
-     "contact_email": "contact@scierie.example", "direction": "sortant", "resource": "Sciure de bois brut",
-     "quantity": "40", "unit": "t", "frequency": "par mois", "transport_by": "le preneur vient chercher",
-     "transport_means": "tracteur et remorque", "details": "chêne et douglas, sèche",
-     "private": "non", "diagnosed_on": "15/03/2026"},
-    {"organisation": "Scierie du Val", "siret": "73282932000074", "commune": "Prémery",
-     "contact_email": "contact@scierie.example", "direction": "entrant", "resource": "Palettes",
-     "quantity": "200", "unit": "palette", "frequency": "par mois", "private": "oui", "diagnosed_on": "15/03/2026"},
-    {"organisation": "GAEC des Bertranges", "kind": "Exploitation agricole", "commune": "Champlemy",
-     "contact_email": "gaec@bertranges.example", "direction": "partage", "resource": "Épandeur à fumier",
-     "details": "disponible en été", "diagnosed_on": "02/04/2026"},
-    {"organisation": "GAEC des Bertranges", "kind": "Exploitation agricole", "commune": "Champlemy",
-     "contact_email": "gaec@bertranges.example", "direction": "mutualisation",
-     "resource": "Collecte des plastiques agricoles", "diagnosed_on": "02/04/2026"},
+    {
+        "organisation": "Scierie du Val",
+        "siret": "73282932000074",
+        "naf": "16.10A",
+        "kind": "Entreprise",
+        "commune": "Prémery",
+        "postcode": "58700",
+        "contact_name": "Sophie Sciage",
+        "contact_email": "contact@scierie.example",
+        "direction": "sortant",
+        "resource": "Sciure de bois brut",
+        "quantity": "40",
+        "unit": "t",
+        "frequency": "par mois",
+        "transport_by": "le preneur vient chercher",
+        "transport_means": "tracteur et remorque",
+        "details": "chêne et douglas, sèche",
+        "private": "non",
+        "diagnosed_on": "15/03/2026",
+    },
+    {
+        "organisation": "Scierie du Val",
+        "siret": "73282932000074",
+        "commune": "Prémery",
+        "contact_email": "contact@scierie.example",
+        "direction": "entrant",
+        "resource": "Palettes",
+        "quantity": "200",
+        "unit": "palette",
+        "frequency": "par mois",
+        "private": "oui",
+        "diagnosed_on": "15/03/2026",
+    },
+    {
+        "organisation": "GAEC des Bertranges",
+        "kind": "Exploitation agricole",
+        "commune": "Champlemy",
+        "contact_email": "gaec@bertranges.example",
+        "direction": "partage",
+        "resource": "Épandeur à fumier",
+        "details": "disponible en été",
+        "diagnosed_on": "02/04/2026",
+    },
+    {
+        "organisation": "GAEC des Bertranges",
+        "kind": "Exploitation agricole",
+        "commune": "Champlemy",
+        "contact_email": "gaec@bertranges.example",
+        "direction": "mutualisation",
+        "resource": "Collecte des plastiques agricoles",
+        "diagnosed_on": "02/04/2026",
+    },
 )
 
-DIRECTIONS = {"offer": ("sortant", "sortante", "offre", "surplus", "dechet", "coproduit", "sous-produit"),
-              "need": ("entrant", "entrante", "besoin", "demande"),
-              "share": ("partage", "pret", "a preter", "mise a disposition"),
-              "pool": ("mutualisation", "mutualise", "achat groupe", "collecte groupee")}
+DIRECTIONS = {
+    "offer": ("sortant", "sortante", "offre", "surplus", "dechet", "coproduit", "sous-produit"),
+    "need": ("entrant", "entrante", "besoin", "demande"),
+    "share": ("partage", "pret", "a preter", "mise a disposition"),
+    "pool": ("mutualisation", "mutualise", "achat groupe", "collecte groupee"),
+}
 YES, NO = ("oui", "o", "yes", "vrai", "x", "1"), ("non", "n", "no", "faux", "0", "")
 MAX_ROWS = 2000
 
@@ -89,38 +128,104 @@ def plain(text: str) -> str:
 
 
 HEADER_OF = {plain(column.header): column.key for column in COLUMNS} | {
-    "nom": "organisation", "raison sociale": "organisation", "naf": "naf", "code ape": "naf", "ape": "naf",
-    "type": "kind", "cp": "postcode", "email": "contact_email", "courriel": "contact_email", "mail": "contact_email",
-    "flux": "direction", "sens du flux": "direction", "matiere": "resource", "quantite annuelle": "quantity",
-    "precisions": "details", "qualite": "details", "confidentiel": "private", "date": "diagnosed_on"}
-KIND_OF = {plain(label): code for code, label in ORGANISATION_KINDS.items()} | {plain(code): code for code in
-                                                                                ORGANISATION_KINDS} | {
-    "ferme": "farm", "exploitation": "farm", "agriculteur": "farm", "hopital": "hospital",
-    "clinique": "hospital", "ehpad": "care_home", "maison de retraite": "care_home", "esat": "insertion",
-    "structure d insertion": "insertion", "chantier d insertion": "insertion", "collectivite": "public_body",
-    "commune": "public_body", "syndicat": "syndicate", "syndicat mixte": "syndicate", "entreprise": "company",
-    "societe": "company", "cooperative agricole": "cooperative", "recyclerie": "ressourcerie",
-    # the labels of files made from the template before 7 December 2026
-    "association ou structure d insertion": "association", "ehpad ou maison de retraite": "care_home"}
-FREQUENCY_OF = {plain(label): code for code, label in FREQUENCY_LABELS.items()} | {plain(code): code for code in
-                                                                                   FREQUENCY_LABELS} | {
-    "une fois": "once", "ponctuel": "once", "quotidien": "daily", "hebdomadaire": "weekly", "mensuel": "monthly",
-    "annuel": "yearly", "par annee": "yearly", "continu": "continuous", "saisonnier": "seasonal"}
+    "nom": "organisation",
+    "raison sociale": "organisation",
+    "naf": "naf",
+    "code ape": "naf",
+    "ape": "naf",
+    "type": "kind",
+    "cp": "postcode",
+    "email": "contact_email",
+    "courriel": "contact_email",
+    "mail": "contact_email",
+    "flux": "direction",
+    "sens du flux": "direction",
+    "matiere": "resource",
+    "quantite annuelle": "quantity",
+    "precisions": "details",
+    "qualite": "details",
+    "confidentiel": "private",
+    "date": "diagnosed_on",
+}
+KIND_OF = (
+    {plain(label): code for code, label in ORGANISATION_KINDS.items()}
+    | {plain(code): code for code in ORGANISATION_KINDS}
+    | {
+        "ferme": "farm",
+        "exploitation": "farm",
+        "agriculteur": "farm",
+        "hopital": "hospital",
+        "clinique": "hospital",
+        "ehpad": "care_home",
+        "maison de retraite": "care_home",
+        "esat": "insertion",
+        "structure d insertion": "insertion",
+        "chantier d insertion": "insertion",
+        "collectivite": "public_body",
+        "commune": "public_body",
+        "syndicat": "syndicate",
+        "syndicat mixte": "syndicate",
+        "entreprise": "company",
+        "societe": "company",
+        "cooperative agricole": "cooperative",
+        "recyclerie": "ressourcerie",
+        # the labels of files made from the template before 7 December 2026
+        "association ou structure d insertion": "association",
+        "ehpad ou maison de retraite": "care_home",
+    }
+)
+FREQUENCY_OF = (
+    {plain(label): code for code, label in FREQUENCY_LABELS.items()}
+    | {plain(code): code for code in FREQUENCY_LABELS}
+    | {
+        "une fois": "once",
+        "ponctuel": "once",
+        "quotidien": "daily",
+        "hebdomadaire": "weekly",
+        "mensuel": "monthly",
+        "annuel": "yearly",
+        "par annee": "yearly",
+        "continu": "continuous",
+        "saisonnier": "seasonal",
+    }
+)
 
 
 UNIT_OF = {plain(label): code for code, labels in UNITS.items() for label in labels} | {
-    "tonne": "t", "tonnes": "t", "kilo": "kg", "kilos": "kg", "kilogramme": "kg", "kilogrammes": "kg", "litre": "l",
-    "litres": "l", "metre cube": "m3", "metres cubes": "m3", "heures": "hour", "jours": "day", "pieces": "unit",
-    "piece": "unit", "hectolitre": "hl", "hectolitres": "hl", "balle": "bale", "balles": "bale", "couverts": "meal",
-    "places": "animal_place"}
+    "tonne": "t",
+    "tonnes": "t",
+    "kilo": "kg",
+    "kilos": "kg",
+    "kilogramme": "kg",
+    "kilogrammes": "kg",
+    "litre": "l",
+    "litres": "l",
+    "metre cube": "m3",
+    "metres cubes": "m3",
+    "heures": "hour",
+    "jours": "day",
+    "pieces": "unit",
+    "piece": "unit",
+    "hectolitre": "hl",
+    "hectolitres": "hl",
+    "balle": "bale",
+    "balles": "bale",
+    "couverts": "meal",
+    "places": "animal_place",
+}
 
 
 # « Qui transporte », « Avec quoi »: the labels (shared.nomenclatures), their codes, and a few words people write.
-TRANSPORT_BY_OF = {plain(label): code for code, label in TRANSPORT_BY.items()} | {
-    plain(code): code for code in TRANSPORT_BY} | {"cedant": "giver", "preneur": "taker", "a convenir": "either"}
-TRANSPORT_MEANS_OF = {plain(label): code for code, label in TRANSPORT_MEANS.items()} | {
-    plain(code): code for code in TRANSPORT_MEANS} | {"tracteur": "tractor_trailer", "camion": "truck",
-                                                      "benne": "skip_lorry", "frigorifique": "refrigerated"}
+TRANSPORT_BY_OF = (
+    {plain(label): code for code, label in TRANSPORT_BY.items()}
+    | {plain(code): code for code in TRANSPORT_BY}
+    | {"cedant": "giver", "preneur": "taker", "a convenir": "either"}
+)
+TRANSPORT_MEANS_OF = (
+    {plain(label): code for code, label in TRANSPORT_MEANS.items()}
+    | {plain(code): code for code in TRANSPORT_MEANS}
+    | {"tracteur": "tractor_trailer", "camion": "truck", "benne": "skip_lorry", "frigorifique": "refrigerated"}
+)
 
 
 def unit_of(raw: str) -> str | None:
@@ -201,8 +306,9 @@ def header_keys(headers: list[str]) -> tuple[list[str | None], list[str]]:
     problems = []
     for column in COLUMNS:
         if column.required and column.key not in keys:
-            problems.append(f"Colonne « {column.header} » absente : la première ligne doit nommer les colonnes "
-                            "du modèle.")
+            problems.append(
+                f"Colonne « {column.header} » absente : la première ligne doit nommer les colonnes du modèle."
+            )
     seen: set[str] = set()
     for header, key in zip(headers, keys, strict=True):
         if key is not None and key in seen:
@@ -237,8 +343,9 @@ def words(choices: dict[str, str] | tuple[str, ...]) -> str:
     return ", ".join(f"« {choice} »" for choice in choices)
 
 
-def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> tuple[PlannedOrganisation | None,
-                                                                                      PlannedFlow | None]:
+def check_row(
+    row: Row, gazetteer: Gazetteer, epci: str | None, today: date
+) -> tuple[PlannedOrganisation | None, PlannedFlow | None]:
     """Check each cell of `row` (its errors go into `row.errors`); the organisation and the flow it plans."""
     cells, errors = row.cells, row.errors
 
@@ -279,8 +386,10 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
         else:
             insee, postcode = place.insee, cells.get("postcode", "").strip() or None
             if epci is not None and place.epci != epci:
-                errors["commune"] = f"{place.name} n'est pas dans votre intercommunalité : un diagnostic importé " \
-                                    "porte sur les organisations de votre territoire."
+                errors["commune"] = (
+                    f"{place.name} n'est pas dans votre intercommunalité : un diagnostic importé "
+                    "porte sur les organisations de votre territoire."
+                )
     email = required("contact_email")
     if email:
         try:
@@ -293,8 +402,10 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
     if direction := required("direction"):
         kind_of_flow = next((code for code, said in DIRECTIONS.items() if plain(direction) in said), None)
         if kind_of_flow is None:
-            errors["direction"] = f"Sens « {direction} » inconnu : « sortant » (une offre), « entrant » (un " \
-                                  "besoin), « partage » ou « mutualisation »."
+            errors["direction"] = (
+                f"Sens « {direction} » inconnu : « sortant » (une offre), « entrant » (un "
+                "besoin), « partage » ou « mutualisation »."
+            )
     title = required("resource")
     if title and not 3 <= len(title) <= 200:
         errors["resource"] = "Entre 3 et 200 caractères."
@@ -303,8 +414,9 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
         try:
             quantity = number(raw_quantity)
         except ValueError:
-            errors["quantity"] = f"« {raw_quantity} » n'est pas une quantité : un nombre positif, ex. 12,5 " \
-                                 "(l'unité va dans sa colonne)."
+            errors["quantity"] = (
+                f"« {raw_quantity} » n'est pas une quantité : un nombre positif, ex. 12,5 (l'unité va dans sa colonne)."
+            )
     unit = None
     if raw_unit := cells.get("unit", "").strip():
         unit = unit_of(raw_unit)
@@ -323,8 +435,10 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
         except RuleBroken as exc:
             errors["frequency"] = exc.message
     extra: dict[str, str | None] = {}  # transport, site and swap, as PlannedFlow names them
-    for column, known, labels in (("transport_by", TRANSPORT_BY_OF, TRANSPORT_BY),
-                                  ("transport_means", TRANSPORT_MEANS_OF, TRANSPORT_MEANS)):
+    for column, known, labels in (
+        ("transport_by", TRANSPORT_BY_OF, TRANSPORT_BY),
+        ("transport_means", TRANSPORT_MEANS_OF, TRANSPORT_MEANS),
+    ):
         if raw := cells.get(column, "").strip():
             extra[column] = known.get(plain(raw))
             if extra[column] is None:
@@ -358,23 +472,45 @@ def check_row(row: Row, gazetteer: Gazetteer, epci: str | None, today: date) -> 
         try:
             diagnosed_on = day(raw_day, today)
         except ValueError as exc:
-            errors["diagnosed_on"] = "Date à venir : un diagnostic est déjà fait." if str(exc) == "future" else \
-                f"Date « {raw_day} » illisible : JJ/MM/AAAA."
+            errors["diagnosed_on"] = (
+                "Date à venir : un diagnostic est déjà fait."
+                if str(exc) == "future"
+                else f"Date « {raw_day} » illisible : JJ/MM/AAAA."
+            )
     if errors:
         return None, None
     assert insee is not None and kind_of_flow is not None
     key = organisation_key(siret, name, insee)
-    organisation = PlannedOrganisation(key=key, name=name, siret=siret, naf_code=naf, kind=kind, insee=insee,
-                                       postcode=postcode, contact_name=contact_name, contact_email=email,
-                                       diagnosed_on=diagnosed_on)
-    flow = PlannedFlow(organisation_key=key, kind=kind_of_flow, title=title, quantity_value=quantity,
-                       quantity_unit=unit, frequency=frequency, description=details, quantity_private=private,
-                       site=site, **extra)
+    organisation = PlannedOrganisation(
+        key=key,
+        name=name,
+        siret=siret,
+        naf_code=naf,
+        kind=kind,
+        insee=insee,
+        postcode=postcode,
+        contact_name=contact_name,
+        contact_email=email,
+        diagnosed_on=diagnosed_on,
+    )
+    flow = PlannedFlow(
+        organisation_key=key,
+        kind=kind_of_flow,
+        title=title,
+        quantity_value=quantity,
+        quantity_unit=unit,
+        frequency=frequency,
+        description=details,
+        quantity_private=private,
+        site=site,
+        **extra,
+    )
     return organisation, flow
 
 
-def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: Gazetteer, epci: str | None,
-            today: date) -> Preview:
+def preview(
+    headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: Gazetteer, epci: str | None, today: date
+) -> Preview:
     """Every row checked, and the plan: one organisation per key (its rows must agree on it), one flow per key
     (a flow given twice is an error on its second row)."""
     keys, problems = header_keys(headers)
@@ -400,18 +536,25 @@ def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: G
             continue
         holder, holder_line = email_of.setdefault(organisation.contact_email, (organisation.key, line))
         if holder != organisation.key:  # one person, one account, one organisation
-            row.errors["contact_email"] = f"Déjà le contact d'une autre organisation (ligne {holder_line}) : une " \
-                                          "adresse ne peut être celle que d'une organisation."
+            row.errors["contact_email"] = (
+                f"Déjà le contact d'une autre organisation (ligne {holder_line}) : une "
+                "adresse ne peut être celle que d'une organisation."
+            )
         earlier = organisations.get(organisation.key)
         if earlier is None:
             organisations[organisation.key], first_line[organisation.key] = organisation, line
         else:
-            for name, key in (("name", "organisation"), ("insee", "commune"), ("contact_email", "contact_email"),
-                              ("kind", "kind"), ("naf_code", "naf")):
+            for name, key in (
+                ("name", "organisation"),
+                ("insee", "commune"),
+                ("contact_email", "contact_email"),
+                ("kind", "kind"),
+                ("naf_code", "naf"),
+            ):
                 if getattr(organisation, name) != getattr(earlier, name) and (
-                        name not in ("kind", "naf_code") or cells.get(key, "").strip()):
-                    row.errors[key] = f"Différent de la ligne {first_line[organisation.key]} pour la même " \
-                                      "organisation."
+                    name not in ("kind", "naf_code") or cells.get(key, "").strip()
+                ):
+                    row.errors[key] = f"Différent de la ligne {first_line[organisation.key]} pour la même organisation."
         if flow.key in flows:
             row.errors["resource"] = f"Déjà à la ligne {flow_line[flow.key]} pour cette organisation et ce sens."
         elif not row.errors:
@@ -419,5 +562,6 @@ def preview(headers: list[str], lines: list[tuple[int, list[str]]], gazetteer: G
     for flow_key, flow in flows.items():  # « en échange de » names a flow of the same organisation, the other way
         if flow.swap and (flow.organisation_key, LISTING_COMPLEMENT[flow.kind], flow.swap) not in flows:
             next(row for row in rows if row.line == flow_line[flow_key]).errors["swap"] = (
-                f"Aucune ligne de cette organisation en sens inverse pour la ressource « {flow.swap} ».")
+                f"Aucune ligne de cette organisation en sens inverse pour la ressource « {flow.swap} »."
+            )
     return Preview(rows=rows, problems=problems, organisations=organisations, flows=flows)

@@ -1,6 +1,5 @@
 """HTTP routes of the animateur's diagnostics import: the template, a preview that writes nothing, the import."""
 
-
 from datetime import date, datetime, timezone
 from typing import Annotated
 
@@ -73,10 +72,15 @@ class ImportedOrganisation(BaseModel):
 
 
 def preview_out(plan: diagnostics.Preview) -> PreviewOut:
-    return PreviewOut(ok=plan.ok, errors=plan.error_count, problems=plan.problems,
-                      organisations=len(plan.organisations), flows=len(plan.flows),
-                      columns=[ColumnOut(key=c.key, header=c.header, required=c.required) for c in diagnostics.COLUMNS],
-                      rows=[RowOut(line=row.line, cells=row.cells, errors=row.errors) for row in plan.rows])
+    return PreviewOut(
+        ok=plan.ok,
+        errors=plan.error_count,
+        problems=plan.problems,
+        organisations=len(plan.organisations),
+        flows=len(plan.flows),
+        columns=[ColumnOut(key=c.key, header=c.header, required=c.required) for c in diagnostics.COLUMNS],
+        rows=[RowOut(line=row.line, cells=row.cells, errors=row.errors) for row in plan.rows],
+    )
 
 
 def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
@@ -99,8 +103,9 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
         try:
             headers, lines = diagnostics_files.read(content, upload.filename or "")
         except diagnostics_files.Unreadable as exc:
-            raise HTTPException(422, detail=[{"loc": ["body", "fichier"], "msg": str(exc), "type": "value_error"}]) \
-                from exc
+            raise HTTPException(
+                422, detail=[{"loc": ["body", "fichier"], "msg": str(exc), "type": "value_error"}]
+            ) from exc
         # A platform admin imports anywhere; an animateur, in its own intercommunalité.
         epci = org.epci if org.kind in ANIMATING_KINDS and org.epci else None
         return diagnostics.preview(headers, lines, gazetteer, epci, date.today())
@@ -108,28 +113,48 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
     @router.get("/modele.csv", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
     def template_csv() -> Response:
         """The template, CSV (`;`, UTF-8): the columns and an example row per direction."""
-        return Response(diagnostics_files.template_csv(), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.csv"'})
+        return Response(
+            diagnostics_files.template_csv(),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.csv"'},
+        )
 
     @router.get("/modele.xlsx", response_class=Response, responses={200: {"content": {diagnostics_files.XLSX: {}}}})
     def template_xlsx() -> Response:
         """The template, XLSX: the columns (explained, lists to choose from), the example rows, a sheet « Aide »."""
-        return Response(diagnostics_files.template_xlsx(), media_type=diagnostics_files.XLSX,
-                        headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.xlsx"'})
+        return Response(
+            diagnostics_files.template_xlsx(),
+            media_type=diagnostics_files.XLSX,
+            headers={"Content-Disposition": 'attachment; filename="modele-diagnostics-boucle.xlsx"'},
+        )
 
     @router.get("/organisations", response_model=list[ImportedOrganisation])
     def imported(auth: AuthDep, session: SessionDep) -> list[ImportedOrganisation]:
         """The organisations I imported, by name: who confirmed its diagnostic, who has not answered yet."""
         org = importer(auth, session)
-        found = session.exec(select(Organisation).where(Organisation.imported_by == org.id)
-                             .order_by(col(Organisation.name))).all()
-        counts = dict(session.exec(select(Listing.organisation_id, func.count()).where(
-            col(Listing.organisation_id).in_([o.id for o in found])).group_by(col(Listing.organisation_id))).all())
+        found = session.exec(
+            select(Organisation).where(Organisation.imported_by == org.id).order_by(col(Organisation.name))
+        ).all()
+        counts = dict(
+            session.exec(
+                select(Listing.organisation_id, func.count())
+                .where(col(Listing.organisation_id).in_([o.id for o in found]))
+                .group_by(col(Listing.organisation_id))
+            ).all()
+        )
         stale_before = (datetime.now(timezone.utc) - diagnostics_service.REVIEW_AFTER).date()
-        return [ImportedOrganisation(id=o.id, name=o.name, commune=o.commune, diagnosed_on=o.diagnosed_on,
-                                     confirmed=o.confirmed_at is not None, flows=counts.get(o.id, 0),
-                                     stale=o.diagnosed_on is not None and o.diagnosed_on < stale_before)
-                for o in found]
+        return [
+            ImportedOrganisation(
+                id=o.id,
+                name=o.name,
+                commune=o.commune,
+                diagnosed_on=o.diagnosed_on,
+                confirmed=o.confirmed_at is not None,
+                flows=counts.get(o.id, 0),
+                stale=o.diagnosed_on is not None and o.diagnosed_on < stale_before,
+            )
+            for o in found
+        ]
 
     @router.post("/revues", response_model=ReviewsOut)
     def request_reviews(auth: AuthDep, session: SessionDep) -> ReviewsOut:
@@ -152,11 +177,15 @@ def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> A
         plan = plan_of(fichier, org)
         if not plan.ok:  # a field error on the file, as any 422, with the preview beside it
             message = f"Rien n'est importé : {plan.error_count} erreur(s) à corriger dans le fichier."
-            return JSONResponse({"detail": [{"loc": ["body", "fichier"], "msg": message, "type": "value_error"}],  # type: ignore[return-value]
-                                 "preview": preview_out(plan).model_dump(mode="json")}, status_code=422)
+            return JSONResponse(
+                {
+                    "detail": [{"loc": ["body", "fichier"], "msg": message, "type": "value_error"}],  # type: ignore[return-value]
+                    "preview": preview_out(plan).model_dump(mode="json"),
+                },
+                status_code=422,
+            )
         done = import_diagnostics(session, org, plan, gazetteer, datetime.now(timezone.utc))
         session.commit()
         return ImportOut(**vars(done))
 
     return router
-

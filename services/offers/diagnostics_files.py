@@ -142,14 +142,18 @@ def template_xlsx() -> bytes:
         cell.comment = Comment(("Obligatoire. " if column.required else "") + column.hint, "Boucle")
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(column.header) + 4)
     sheet.freeze_panes = "A2"
-    choices = {"kind": list(ORGANISATION_KINDS.values()),
-               "direction": ["sortant", "entrant", "partage", "mutualisation"],
-               "unit": [singular for singular, _ in UNITS.values()], "frequency": list(FREQUENCY_LABELS.values()),
-               "private": ["oui", "non"]}
+    choices = {
+        "kind": list(ORGANISATION_KINDS.values()),
+        "direction": ["sortant", "entrant", "partage", "mutualisation"],
+        "unit": [singular for singular, _ in UNITS.values()],
+        "frequency": list(FREQUENCY_LABELS.values()),
+        "private": ["oui", "non"],
+    }
     for key, values in choices.items():
         letter = get_column_letter(COLUMNS.index(COLUMN[key]) + 1)
-        rule = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                              showErrorMessage=False)
+        rule = DataValidation(
+            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
+        )
         rule.add(f"{letter}2:{letter}{MAX_ROWS + 1}")
         sheet.add_data_validation(rule)
     help_sheet = book.create_sheet("Aide")

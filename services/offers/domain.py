@@ -31,18 +31,31 @@ ORGANISATION_KINDS = tuple(KIND_LABELS)
 LISTING_KINDS = ("offer", "need", "share", "pool")
 FREQUENCIES = ("once", "daily", "weekly", "monthly", "yearly", "continuous", "seasonal")
 # Qualities a listing may state: (lowest, highest, French name with its unit).
-QUALITIES = {"temperature_c": (-60.0, 1500.0, "La température (°C)"), "pressure_bar": (0.0, 400.0, "La pression (bar)"),
-             "purity_percent": (0.0, 100.0, "La pureté (%)"), "moisture_percent": (0.0, 100.0, "L'humidité (%)")}
+QUALITIES = {
+    "temperature_c": (-60.0, 1500.0, "La température (°C)"),
+    "pressure_bar": (0.0, 400.0, "La pression (bar)"),
+    "purity_percent": (0.0, 100.0, "La pureté (%)"),
+    "moisture_percent": (0.0, 100.0, "L'humidité (%)"),
+}
 # "draft": a flow of an imported diagnostic, published held (matched, its proposals shown to the animateur only)
 # until its organisation confirms it.
 LISTING_STATUSES = ("draft", "active", "paused", "withdrawn", "expired")
 LIVE_STATUSES = ("draft", "active", "paused")  # not closed: matching knows it, it may come back on line
-STATUS_LABELS = {"draft": "à confirmer", "active": "en ligne", "paused": "en pause", "withdrawn": "retirée",
-                 "expired": "expirée"}
+STATUS_LABELS = {
+    "draft": "à confirmer",
+    "active": "en ligne",
+    "paused": "en pause",
+    "withdrawn": "retirée",
+    "expired": "expirée",
+}
 # What each action needs: a paused listing is out of matching but can still be edited, renewed or closed.
-ALLOWED_FROM = {"modifier": ("active", "paused"), "retirer": ("active", "paused"),
-                "mettre en pause": ("active",), "reprendre": ("paused",),
-                "renouveler": ("active", "paused", "expired")}
+ALLOWED_FROM = {
+    "modifier": ("active", "paused"),
+    "retirer": ("active", "paused"),
+    "mettre en pause": ("active",),
+    "reprendre": ("paused",),
+    "renouveler": ("active", "paused", "expired"),
+}
 
 # Data must stay fresh (seed method: refresh every year or two): a listing not renewed
 # within its validity expires.
@@ -107,8 +120,10 @@ def check_ewc(raw: str) -> str:
     """The 6-digit code of the European List of Waste, or RuleBroken."""
     code = normalise_ewc(raw)
     if code not in waste_codes():
-        raise RuleBroken("ewc_code", f"Code déchet « {raw} » absent de la nomenclature européenne des déchets "
-                                     "(6 chiffres, ex. : 15 01 01).")
+        raise RuleBroken(
+            "ewc_code",
+            f"Code déchet « {raw} » absent de la nomenclature européenne des déchets (6 chiffres, ex. : 15 01 01).",
+        )
     return code
 
 
@@ -131,8 +146,10 @@ def check_terms(raw: str | None) -> str | None:
 
 def check_transport(by: str | None, means: str | None) -> tuple[str | None, str | None]:
     """Who carries (TRANSPORT_BY) and with what (TRANSPORT_MEANS); None: not said."""
-    return (code_of("transport_by", by, TRANSPORT_BY, "Transport « {raw} » inconnu : {choices}."),
-            code_of("transport_means", means, TRANSPORT_MEANS, "Véhicule « {raw} » inconnu : {choices}."))
+    return (
+        code_of("transport_by", by, TRANSPORT_BY, "Transport « {raw} » inconnu : {choices}."),
+        code_of("transport_means", means, TRANSPORT_MEANS, "Véhicule « {raw} » inconnu : {choices}."),
+    )
 
 
 def check_calendar(days: list[str] | None, months: list[int] | None) -> tuple[list[str], list[int]]:
@@ -160,16 +177,21 @@ def check_abp_category(raw: int | str | None) -> int | None:
         return None
     if str(raw).strip() in ("1", "2", "3"):
         return int(str(raw).strip())
-    raise RuleBroken("abp_category", f"Catégorie de sous-produits animaux « {raw} » inconnue : 1, 2 ou 3 "
-                                     f"(règlement (CE) n° 1069/2009).")
+    raise RuleBroken(
+        "abp_category",
+        f"Catégorie de sous-produits animaux « {raw} » inconnue : 1, 2 ou 3 (règlement (CE) n° 1069/2009).",
+    )
 
 
 def check_flow(unit: str | None, frequency: str | None) -> None:
     """A rate (kW, m³/h…) runs continuously or over a season; « en continu » needs a rate."""
     if unit in RATE_UNITS and frequency not in (None, "continuous", "seasonal"):
-        raise RuleBroken("frequency", f"Un débit en {UNITS[unit][0]} court en continu ou sur une saison, pas "
-                                      f"« {FREQUENCY_LABELS.get(frequency or '', frequency)} » : choisissez « en "
-                                      "continu » ou « par saison », ou donnez une quantité (kWh, m³, t…).")
+        raise RuleBroken(
+            "frequency",
+            f"Un débit en {UNITS[unit][0]} court en continu ou sur une saison, pas "
+            f"« {FREQUENCY_LABELS.get(frequency or '', frequency)} » : choisissez « en "
+            "continu » ou « par saison », ou donnez une quantité (kWh, m³, t…).",
+        )
     if frequency == "continuous" and unit not in RATE_UNITS:
         raise RuleBroken("frequency", "« En continu » va avec un débit : kW, MW, m³/h ou t/h.")
 
@@ -185,14 +207,20 @@ def check_quality(name: str, value: float | None) -> float | None:
 def check_dates(available_from: date | None, expires_at: date | None, today: date) -> tuple[date | None, date]:
     """Validity of a listing: expiry after today and after the availability date, neither over two years ahead."""
     if available_from is not None and available_from > today + MAX_AHEAD:
-        raise RuleBroken("available_from", "La date de disponibilité ne peut dépasser deux ans à partir "
-                                           "d'aujourd'hui ; publiez l'annonce plus près de l'échéance.")
+        raise RuleBroken(
+            "available_from",
+            "La date de disponibilité ne peut dépasser deux ans à partir "
+            "d'aujourd'hui ; publiez l'annonce plus près de l'échéance.",
+        )
     expiry = expires_at or max(today, available_from or today) + DEFAULT_VALIDITY
     if expires_at is not None and expires_at <= today:
         raise RuleBroken("expires_at", "La date d'expiration doit être postérieure à aujourd'hui.")
     if expires_at is not None and expires_at > today + MAX_AHEAD:
-        raise RuleBroken("expires_at", "La date d'expiration ne peut dépasser deux ans à partir d'aujourd'hui ; "
-                                       "renouvelez l'annonce à son échéance.")
+        raise RuleBroken(
+            "expires_at",
+            "La date d'expiration ne peut dépasser deux ans à partir d'aujourd'hui ; "
+            "renouvelez l'annonce à son échéance.",
+        )
     if available_from is not None and available_from > expiry:
         raise RuleBroken("available_from", "La date de disponibilité doit précéder la date d'expiration.")
     return available_from, expiry

@@ -61,8 +61,9 @@ def erase(session: Session, org: Organisation) -> None:
         delete(Site).where(col(Site.organisation_id) == org.id),
         delete(WebSession).where(col(WebSession.user_id).in_(user_ids)),
         delete(LoginLink).where(col(LoginLink.user_id).in_(user_ids)),
-        delete(LoginLink).where(col(LoginLink.invitation_id).in_(
-            select(Invitation.id).where(Invitation.organisation_id == org.id))),
+        delete(LoginLink).where(
+            col(LoginLink.invitation_id).in_(select(Invitation.id).where(Invitation.organisation_id == org.id))
+        ),
         delete(Invitation).where(col(Invitation.organisation_id) == org.id),
         delete(RoleRequest).where(col(RoleRequest.organisation_id) == org.id),
         delete(LoginAttempt).where(col(LoginAttempt.email).in_(emails)),
@@ -71,8 +72,11 @@ def erase(session: Session, org: Organisation) -> None:
         delete(UserAccount).where(col(UserAccount.organisation_id) == org.id),
     ):
         session.exec(statement)
-    add_event(session, topics.ORGANISATIONS, new_event("organisation.erased", OrganisationErased(
-        organisation_id=org.id), producer=PRODUCER, key=org.id))
+    add_event(
+        session,
+        topics.ORGANISATIONS,
+        new_event("organisation.erased", OrganisationErased(organisation_id=org.id), producer=PRODUCER, key=org.id),
+    )
     session.delete(org)
 
 
@@ -80,16 +84,18 @@ def erase_own(session: Session, actor: Principal, confirm: str) -> str:
     """An organisation's administrator deletes its organisation, in person (from a session) and naming it again
     (`confirm`): returns its name. NotAllowed, RuleBroken on `confirm`."""
     if actor.user_id is None:
-        raise NotAllowed("La suppression d'une organisation se fait en personne, depuis une session, pas avec un "
-                         "jeton d'API.")
+        raise NotAllowed(
+            "La suppression d'une organisation se fait en personne, depuis une session, pas avec un jeton d'API."
+        )
     accounts.check_can_manage_organisation(actor.role)
     if actor.role == "platform_admin":
         raise NotAllowed("L'organisation de l'équipe de la plateforme ne se supprime pas depuis Boucle.")
     org = session.get(Organisation, actor.organisation_id)
     assert org is not None, "a principal's organisation exists"
     if " ".join(confirm.split()).casefold() != " ".join(org.name.split()).casefold():
-        raise RuleBroken("confirm", "Pour confirmer la suppression, recopiez le nom de l'organisation : "
-                                    f"« {org.name} ».")
+        raise RuleBroken(
+            "confirm", f"Pour confirmer la suppression, recopiez le nom de l'organisation : « {org.name} »."
+        )
     name = org.name
     erase(session, org)
     session.commit()
@@ -107,22 +113,39 @@ def remove_user(session: Session, actor: Principal, user_id: str) -> None:
         raise NotFound(user_id)
     if user.id != actor.user_id:
         accounts.check_can_manage_organisation(actor.role)
-    others = list(session.exec(select(UserAccount).where(UserAccount.organisation_id == user.organisation_id,
-                                                          UserAccount.id != user.id)).all())
+    others = list(
+        session.exec(
+            select(UserAccount).where(UserAccount.organisation_id == user.organisation_id, UserAccount.id != user.id)
+        ).all()
+    )
     if not others:
-        raise Conflict("user", "C'est le seul utilisateur de l'organisation : supprimez plutôt l'organisation "
-                               "(page « Mon organisation »).")
+        raise Conflict(
+            "user",
+            "C'est le seul utilisateur de l'organisation : supprimez plutôt l'organisation "
+            "(page « Mon organisation »).",
+        )
     if accounts.can_manage_organisation(user.role) and not any(
-            accounts.can_manage_organisation(other.role) for other in others):
-        raise Conflict("user", "C'est le dernier administrateur de l'organisation : nommez d'abord un autre "
-                               "administrateur.")
-    for statement in (delete(WebSession).where(col(WebSession.user_id) == user.id),
-                      delete(LoginLink).where(col(LoginLink.user_id) == user.id),
-                      delete(RoleRequest).where(col(RoleRequest.user_id) == user.id),
-                      delete(LoginAttempt).where(col(LoginAttempt.email) == user.email)):
+        accounts.can_manage_organisation(other.role) for other in others
+    ):
+        raise Conflict(
+            "user", "C'est le dernier administrateur de l'organisation : nommez d'abord un autre administrateur."
+        )
+    for statement in (
+        delete(WebSession).where(col(WebSession.user_id) == user.id),
+        delete(LoginLink).where(col(LoginLink.user_id) == user.id),
+        delete(RoleRequest).where(col(RoleRequest.user_id) == user.id),
+        delete(LoginAttempt).where(col(LoginAttempt.email) == user.email),
+    ):
         session.exec(statement)
-    add_event(session, topics.ORGANISATIONS, new_event("user.role_changed", UserRoleChanged(
-        user_id=user.id, organisation_id=user.organisation_id, role=REMOVED), producer=PRODUCER,
-        key=user.organisation_id))
+    add_event(
+        session,
+        topics.ORGANISATIONS,
+        new_event(
+            "user.role_changed",
+            UserRoleChanged(user_id=user.id, organisation_id=user.organisation_id, role=REMOVED),
+            producer=PRODUCER,
+            key=user.organisation_id,
+        ),
+    )
     session.delete(user)
     session.commit()

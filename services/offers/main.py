@@ -47,8 +47,10 @@ def organisation_checks(gazetteer: Gazetteer, path: str, body: Any) -> list[dict
     fields = body.get("organisation") if where else body
     if not isinstance(fields, dict):
         return []
-    return [{"loc": ["body", *where, problem.field], "msg": problem.message, "type": "value_error"}
-            for problem in organisation_problems(fields, gazetteer)]
+    return [
+        {"loc": ["body", *where, problem.field], "msg": problem.message, "type": "value_error"}
+        for problem in organisation_problems(fields, gazetteer)
+    ]
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -23,8 +23,20 @@ def _now() -> datetime:
 
 
 # shared.nomenclatures.ORGANISATION_KINDS (tests/unit check that they agree)
-OrganisationKind = Literal["company", "farm", "cuma", "cooperative", "hospital", "care_home", "insertion",
-                           "association", "ressourcerie", "public_body", "syndicate", "other"]
+OrganisationKind = Literal[
+    "company",
+    "farm",
+    "cuma",
+    "cooperative",
+    "hospital",
+    "care_home",
+    "insertion",
+    "association",
+    "ressourcerie",
+    "public_body",
+    "syndicate",
+    "other",
+]
 
 
 class Organisation(SQLModel, table=True):
@@ -256,11 +268,25 @@ class RoleRequest(SQLModel, table=True):
     decided_at: datetime | None = None
 
 
-ACCOUNT_TABLES: list[type[SQLModel]] = [UserAccount, WebSession, LoginAttempt, Invitation, LoginLink, ApiToken,
-                                         RoleRequest]
+ACCOUNT_TABLES: list[type[SQLModel]] = [
+    UserAccount,
+    WebSession,
+    LoginAttempt,
+    Invitation,
+    LoginLink,
+    ApiToken,
+    RoleRequest,
+]
 # The service's tables (with the outbox and inbox): what its migrations bring a database to.
-TABLES: list[type[SQLModel]] = [Organisation, Site, Listing, ExpiryReminder, ListingRequest, DismissedSuggestion,
-                                 *ACCOUNT_TABLES]
+TABLES: list[type[SQLModel]] = [
+    Organisation,
+    Site,
+    Listing,
+    ExpiryReminder,
+    ListingRequest,
+    DismissedSuggestion,
+    *ACCOUNT_TABLES,
+]
 
 
 class SuggestionOut(BaseModel):
@@ -413,8 +439,9 @@ class AccountCreate(Input):
     organisation: OrganisationCreate
     name: Text = PydanticField(min_length=2, max_length=200)
     email: EmailStr
-    password: Text | None = PydanticField(default=None, description="12 caractères au moins ; sans mot de passe, "
-                                                                    "connexion par lien envoyé par email")
+    password: Text | None = PydanticField(
+        default=None, description="12 caractères au moins ; sans mot de passe, connexion par lien envoyé par email"
+    )
 
 
 class RoleRequestCreate(Input):
@@ -525,8 +552,11 @@ class RoleChange(Input):
 
 class Quantity(Input):
     value: float = PydanticField(gt=0, le=1e12, description="strictement positive")
-    unit: Text = PydanticField(max_length=20, description="kg, t, l, hl, m3, m2, kwh, mwh, unit, pallet, bale, meal, "
-                                                          "animal_place, hour, day, nm3 ; débits : kw, mw, m3h, th")
+    unit: Text = PydanticField(
+        max_length=20,
+        description="kg, t, l, hl, m3, m2, kwh, mwh, unit, pallet, bale, meal, "
+        "animal_place, hour, day, nm3 ; débits : kw, mw, m3h, th",
+    )
 
 
 PrivateField = Literal["quantity"]
@@ -544,41 +574,61 @@ class ListingFields(Input):
     available_from: date | None = None
     expires_at: date | None = None
     waste_status: Text | None = PydanticField(
-        default=None, description="statut déclaré : waste (déchet), by_product (sous-produit), end_of_waste "
-                                  "(sortie du statut de déchet), product (produit) ; pour un besoin, le statut exigé")
+        default=None,
+        description="statut déclaré : waste (déchet), by_product (sous-produit), end_of_waste "
+        "(sortie du statut de déchet), product (produit) ; pour un besoin, le statut exigé",
+    )
     abp_category: int | Text | None = PydanticField(
-        default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)")
+        default=None, description="catégorie de sous-produits animaux (1, 2 ou 3, règlement (CE) n° 1069/2009)"
+    )
     organic_farming: bool | None = PydanticField(
-        default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio")
-    terms: Text | None = PydanticField(default=None, description="conditions : free (gratuit), for_sale (à vendre), "
-                                                                 "negotiable (à débattre) ; montrées à tous")
-    price: Text | None = PydanticField(default=None, max_length=120, description="prix, montré à l'autre partie "
-                                                                                 "seulement après accord des deux")
+        default=None, description="offre : utilisable en agriculture biologique ; besoin : pour une ferme en bio"
+    )
+    terms: Text | None = PydanticField(
+        default=None,
+        description="conditions : free (gratuit), for_sale (à vendre), negotiable (à débattre) ; montrées à tous",
+    )
+    price: Text | None = PydanticField(
+        default=None, max_length=120, description="prix, montré à l'autre partie seulement après accord des deux"
+    )
     transport_by: Text | None = PydanticField(
-        default=None, description="qui transporte : giver (le cédant livre), taker (le preneur vient chercher), "
-                                  "either (à convenir)")
+        default=None,
+        description="qui transporte : giver (le cédant livre), taker (le preneur vient chercher), either (à convenir)",
+    )
     transport_means: Text | None = PydanticField(
-        default=None, description="avec quoi : van (utilitaire), tractor_trailer (tracteur et remorque), truck "
-                                  "(camion ou porteur), skip_lorry (camion benne), tanker (citerne), refrigerated "
-                                  "(véhicule frigorifique)")
+        default=None,
+        description="avec quoi : van (utilitaire), tractor_trailer (tracteur et remorque), truck "
+        "(camion ou porteur), skip_lorry (camion benne), tanker (citerne), refrigerated "
+        "(véhicule frigorifique)",
+    )
     days: list[Text] | None = PydanticField(
-        default=None, max_length=7, description="jours où c'est disponible (offre, partage) ou voulu (besoin, "
-                                                "mutualisation) : mon, tue, wed, thu, fri, sat, sun ; vide : tous")
-    months: list[int] | None = PydanticField(default=None, max_length=12,
-                                             description="mois (1 à 12) ; vide : toute l'année")
+        default=None,
+        max_length=7,
+        description="jours où c'est disponible (offre, partage) ou voulu (besoin, "
+        "mutualisation) : mon, tue, wed, thu, fri, sat, sun ; vide : tous",
+    )
+    months: list[int] | None = PydanticField(
+        default=None, max_length=12, description="mois (1 à 12) ; vide : toute l'année"
+    )
     temperature_c: float | None = PydanticField(
-        default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)")
+        default=None, description="°C ; pour un besoin, le minimum exigé (pour du froid, le maximum)"
+    )
     pressure_bar: float | None = PydanticField(default=None, description="bar ; pour un besoin, le minimum")
     purity_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le minimum")
     moisture_percent: float | None = PydanticField(default=None, description="% ; pour un besoin, le maximum")
     private_fields: list[PrivateField] | None = PydanticField(
-        default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)")
+        default=None, description="champs gardés privés pour de bon : « quantity » (ni fourchette ni quantité montrée)"
+    )
     site_id: Text | None = PydanticField(
-        default=None, description="le site d'où part l'offre ou où va le besoin (`GET /organisations/me/sites`) ; "
-                                  "absent ou null : l'adresse de l'organisation")
+        default=None,
+        description="le site d'où part l'offre ou où va le besoin (`GET /organisations/me/sites`) ; "
+        "absent ou null : l'adresse de l'organisation",
+    )
     counterpart_id: Text | None = PydanticField(
-        default=None, description="en échange de : une annonce en ligne de la même organisation, du type "
-                                  "complémentaire (une offre de paille contre un besoin de fumier)")
+        default=None,
+        description="en échange de : une annonce en ligne de la même organisation, du type "
+        "complémentaire (une offre de paille contre un besoin de fumier)",
+    )
 
 
 class ListingCreate(ListingFields):

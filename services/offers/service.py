@@ -79,11 +79,11 @@ def register_organisation(session: Session, data: OrganisationCreate, gazetteer:
     return org, token
 
 
-def add_organisation(session: Session, data: OrganisationCreate, gazetteer: Gazetteer,
-                     confirmed_at: datetime | None = None) -> Organisation:
+def add_organisation(
+    session: Session, data: OrganisationCreate, gazetteer: Gazetteer, confirmed_at: datetime | None = None
+) -> Organisation:
     """Check and stage a new organisation with its `organisation.registered`; the caller commits."""
-    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email),
-                       confirmed_at=confirmed_at)
+    org = Organisation(name=data.name, kind=data.kind, contact_email=str(data.contact_email), confirmed_at=confirmed_at)
     problem = RuleBroken.all_of(organisation_problems(data.model_dump(), gazetteer, into=org))
     if problem:
         raise problem
@@ -99,8 +99,9 @@ def readable(raw: Any) -> TypeGuard[str]:
         return False
 
 
-def organisation_problems(fields: Mapping[str, Any], gazetteer: Gazetteer,
-                          into: Organisation | None = None) -> list[RuleBroken]:
+def organisation_problems(
+    fields: Mapping[str, Any], gazetteer: Gazetteer, into: Organisation | None = None
+) -> list[RuleBroken]:
     """Every rule a new organisation's SIRET, NAF code and place break, all at once; `fields` may be a raw body
     (values of the wrong type are left to the body's validation). With `into`, the checked values are set on it."""
     org = into or Organisation(name="", kind="company", contact_email="")
@@ -128,8 +129,9 @@ def organisation_problems(fields: Mapping[str, Any], gazetteer: Gazetteer,
 
 def stage_organisation(session: Session, org: Organisation) -> None:
     session.add(org)
-    add_event(session, topics.ORGANISATIONS, new_event("organisation.registered", profile(org),
-                                                       producer=PRODUCER, key=org.id))
+    add_event(
+        session, topics.ORGANISATIONS, new_event("organisation.registered", profile(org), producer=PRODUCER, key=org.id)
+    )
 
 
 def confirm_organisation(session: Session, org: Organisation, now: datetime) -> None:
@@ -141,8 +143,9 @@ def confirm_organisation(session: Session, org: Organisation, now: datetime) -> 
         return
     org.confirmed_at = now
     session.add(org)
-    add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
-                                                       key=org.id))
+    add_event(
+        session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER, key=org.id)
+    )
     for listing in drafts(session, org):
         listing.status = "active"
         listing.expires_at = max(listing.expires_at, now.date() + DEFAULT_VALIDITY)  # its validity starts now
@@ -152,15 +155,21 @@ def confirm_organisation(session: Session, org: Organisation, now: datetime) -> 
 
 def drafts(session: Session, org: Organisation) -> list[Listing]:
     """The flows of an imported diagnostic the organisation has not confirmed yet, by kind and title."""
-    return list(session.exec(select(Listing).where(Listing.organisation_id == org.id, Listing.status == "draft")
-                             .order_by(col(Listing.kind), col(Listing.title))))
+    return list(
+        session.exec(
+            select(Listing)
+            .where(Listing.organisation_id == org.id, Listing.status == "draft")
+            .order_by(col(Listing.kind), col(Listing.title))
+        )
+    )
 
 
 LOCATION_FIELDS = {"commune", "postcode", "insee", "lat", "lon"}
 
 
-def update_organisation(session: Session, org: Organisation, data: OrganisationUpdate,
-                        gazetteer: Gazetteer) -> Organisation:
+def update_organisation(
+    session: Session, org: Organisation, data: OrganisationUpdate, gazetteer: Gazetteer
+) -> Organisation:
     """Change the profile (`organisation.updated`); after a move, active listings are published again from
     the new place (`listing.updated`), so matching measures distances from there."""
     given = data.model_fields_set
@@ -177,12 +186,15 @@ def update_organisation(session: Session, org: Organisation, data: OrganisationU
     if moved:
         locate(org, data, gazetteer)
     session.add(org)
-    add_event(session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER,
-                                                       key=org.id))
+    add_event(
+        session, topics.ORGANISATIONS, new_event("organisation.updated", profile(org), producer=PRODUCER, key=org.id)
+    )
     if moved:  # the listings posted from its address, not from its other sites
-        for listing in session.exec(select(Listing).where(Listing.organisation_id == org.id,
-                                                          col(Listing.site_id).is_(None),
-                                                          Listing.status == "active")).all():
+        for listing in session.exec(
+            select(Listing).where(
+                Listing.organisation_id == org.id, col(Listing.site_id).is_(None), Listing.status == "active"
+            )
+        ).all():
             stage_revision(session, listing, org, "listing.updated")
     session.commit()
     session.refresh(org)
@@ -197,8 +209,12 @@ def add_api_token(session: Session, organisation_id: str, label: str) -> tuple[A
     return row, token
 
 
-def locate(org: Organisation | Site, data: OrganisationCreate | OrganisationUpdate | SiteCreate,
-           gazetteer: Gazetteer, whose: str = "de l'organisation") -> None:
+def locate(
+    org: Organisation | Site,
+    data: OrganisationCreate | OrganisationUpdate | SiteCreate,
+    gazetteer: Gazetteer,
+    whose: str = "de l'organisation",
+) -> None:
     """Resolve the commune offline; given coordinates win over the commune's."""
     if (data.lat is None) != (data.lon is None):
         raise RuleBroken("lat" if data.lat is None else "lon", "Latitude et longitude vont ensemble.")
@@ -218,24 +234,38 @@ def locate(org: Organisation | Site, data: OrganisationCreate | OrganisationUpda
 
 
 def profile(org: Organisation) -> OrganisationProfile:
-    return OrganisationProfile(organisation_id=org.id, name=org.name, kind=org.kind, naf_code=org.naf_code,
-                               siret=org.siret, commune=org.commune, postcode=org.postcode, insee=org.insee,
-                               lat=org.lat, lon=org.lon, contact_email=org.contact_email,
-                               confirmed=org.confirmed_at is not None)
+    return OrganisationProfile(
+        organisation_id=org.id,
+        name=org.name,
+        kind=org.kind,
+        naf_code=org.naf_code,
+        siret=org.siret,
+        commune=org.commune,
+        postcode=org.postcode,
+        insee=org.insee,
+        lat=org.lat,
+        lon=org.lon,
+        contact_email=org.contact_email,
+        confirmed=org.confirmed_at is not None,
+    )
 
 
 def organisation_by_token(session: Session, token: str) -> Organisation | None:
     """The organisation of a valid (not revoked) API token."""
-    return session.exec(select(Organisation).join(ApiToken, col(ApiToken.organisation_id) == Organisation.id)
-                        .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None))).first()
+    return session.exec(
+        select(Organisation)
+        .join(ApiToken, col(ApiToken.organisation_id) == Organisation.id)
+        .where(ApiToken.token_hash == hash_token(token), col(ApiToken.revoked_at).is_(None))
+    ).first()
 
 
 class KeyReused(Exception):
     """An `Idempotency-Key` already used by the organisation for a request with another body."""
 
 
-def publish_listing(session: Session, org: Organisation, data: ListingCreate, today: date,
-                    idempotency_key: str | None = None) -> tuple[Listing, bool]:
+def publish_listing(
+    session: Session, org: Organisation, data: ListingCreate, today: date, idempotency_key: str | None = None
+) -> tuple[Listing, bool]:
     """Validate and publish a listing; matching learns of it through `listing.published`.
 
     With an idempotency key, a request made again (its answer lost, say) gives back the listing the
@@ -256,8 +286,11 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
     session.add(listing)
     stage_snapshot(session, "listing.published", listing, org)
     if idempotency_key is not None:
-        session.add(ListingRequest(organisation_id=org.id, idempotency_key=idempotency_key,
-                                   listing_id=listing.id, fingerprint=fingerprint))
+        session.add(
+            ListingRequest(
+                organisation_id=org.id, idempotency_key=idempotency_key, listing_id=listing.id, fingerprint=fingerprint
+            )
+        )
     try:
         session.commit()
     except IntegrityError:  # the same request, at the same time, committed first
@@ -275,14 +308,23 @@ def publish_listing(session: Session, org: Organisation, data: ListingCreate, to
 def purge_closed_listings(session: Session, now: datetime) -> int:
     """Delete the withdrawn and expired listings past their retention, with what hangs on them; returns how many.
     Matching and reporting were told when they closed, and forget or keep their own copies by their own rules."""
-    ids = list(session.exec(select(Listing.id).where(
-        col(Listing.status).in_(("withdrawn", "expired")),
-        col(Listing.updated_at) < now - CLOSED_LISTING_RETENTION).limit(500)).all())
+    ids = list(
+        session.exec(
+            select(Listing.id)
+            .where(
+                col(Listing.status).in_(("withdrawn", "expired")),
+                col(Listing.updated_at) < now - CLOSED_LISTING_RETENTION,
+            )
+            .limit(500)
+        ).all()
+    )
     if ids:
         session.exec(update(Listing).where(col(Listing.counterpart_id).in_(ids)).values(counterpart_id=None))
-        for statement in (delete(ExpiryReminder).where(col(ExpiryReminder.listing_id).in_(ids)),
-                          delete(ListingRequest).where(col(ListingRequest.listing_id).in_(ids)),
-                          delete(Listing).where(col(Listing.id).in_(ids))):
+        for statement in (
+            delete(ExpiryReminder).where(col(ExpiryReminder.listing_id).in_(ids)),
+            delete(ListingRequest).where(col(ListingRequest.listing_id).in_(ids)),
+            delete(Listing).where(col(Listing.id).in_(ids)),
+        ):
             session.exec(statement)
     session.commit()
     return len(ids)
@@ -290,10 +332,14 @@ def purge_closed_listings(session: Session, now: datetime) -> int:
 
 def open_suggestions(session: Session, org: Organisation) -> list[Suggestion]:
     """The typical flows of the organisation's activity it has neither posted (in any live status) nor dismissed."""
-    posted = set(session.exec(select(Listing.ewc_code).where(
-        Listing.organisation_id == org.id, col(Listing.status).in_(LIVE_STATUSES))).all())
-    dismissed = set(session.exec(select(DismissedSuggestion.ewc_code).where(
-        DismissedSuggestion.organisation_id == org.id)).all())
+    posted = set(
+        session.exec(
+            select(Listing.ewc_code).where(Listing.organisation_id == org.id, col(Listing.status).in_(LIVE_STATUSES))
+        ).all()
+    )
+    dismissed = set(
+        session.exec(select(DismissedSuggestion.ewc_code).where(DismissedSuggestion.organisation_id == org.id)).all()
+    )
     return [s for s in typical_flows(org.naf_code) if s.ewc_code not in posted | dismissed]
 
 
@@ -352,8 +398,9 @@ def resume_listing(session: Session, org: Organisation, listing_id: str, today: 
     listing = own_listing(session, org, listing_id)
     check_transition(listing.status, "reprendre")
     if listing.expires_at < today:
-        raise RuleBroken("status", "Cette annonce a dépassé sa date d'expiration : renouvelez-la pour la "
-                                   "remettre en ligne.")
+        raise RuleBroken(
+            "status", "Cette annonce a dépassé sa date d'expiration : renouvelez-la pour la remettre en ligne."
+        )
     listing.status = "active"
     return commit_revision(session, listing, org, "listing.updated")
 
@@ -389,8 +436,9 @@ def stage_closed(session: Session, event_type: str, listing: Listing) -> None:
 
 def expire_due_listings(session: Session, today: date, limit: int = 500) -> int:
     """Listings past their validity expire (`listing.expired`): data must stay fresh."""
-    due = session.exec(select(Listing).where(col(Listing.status).in_(("active", "paused")),
-                                             Listing.expires_at < today).limit(limit)).all()
+    due = session.exec(
+        select(Listing).where(col(Listing.status).in_(("active", "paused")), Listing.expires_at < today).limit(limit)
+    ).all()
     for listing in due:
         listing.status = "expired"
         next_revision(session, listing)
@@ -407,20 +455,35 @@ def remind_expiring_listings(session: Session, today: date, days: int, limit: in
     """
     candidates = session.exec(
         select(Listing, ExpiryReminder)
-        .join(ExpiryReminder, (col(ExpiryReminder.listing_id) == Listing.id)
-              & (col(ExpiryReminder.expires_at) == Listing.expires_at), isouter=True)
-        .where(Listing.status == "active", col(Listing.expires_at) >= today,
-               col(Listing.expires_at) <= today + timedelta(days=days))
-        .order_by(col(Listing.expires_at)).limit(limit)).all()
-    due = [listing for listing, reminder in candidates
-           if expiry_reminder_due(listing.status, listing.expires_at, today, days, reminder is not None)]
+        .join(
+            ExpiryReminder,
+            (col(ExpiryReminder.listing_id) == Listing.id) & (col(ExpiryReminder.expires_at) == Listing.expires_at),
+            isouter=True,
+        )
+        .where(
+            Listing.status == "active",
+            col(Listing.expires_at) >= today,
+            col(Listing.expires_at) <= today + timedelta(days=days),
+        )
+        .order_by(col(Listing.expires_at))
+        .limit(limit)
+    ).all()
+    due = [
+        listing
+        for listing, reminder in candidates
+        if expiry_reminder_due(listing.status, listing.expires_at, today, days, reminder is not None)
+    ]
     for listing in due:
         session.add(ExpiryReminder(listing_id=listing.id, expires_at=listing.expires_at))
-        expiring = ListingExpiring(listing_id=listing.id, organisation_id=listing.organisation_id,
-                                   revision=listing.revision, title=listing.title, kind=listing.kind,  # type: ignore[arg-type]
-                                   expires_at=listing.expires_at)
-        add_event(session, topics.LISTINGS, new_event("listing.expiring", expiring, producer=PRODUCER,
-                                                      key=listing.id))
+        expiring = ListingExpiring(
+            listing_id=listing.id,
+            organisation_id=listing.organisation_id,
+            revision=listing.revision,
+            title=listing.title,
+            kind=listing.kind,  # type: ignore[arg-type]
+            expires_at=listing.expires_at,
+        )
+        add_event(session, topics.LISTINGS, new_event("listing.expiring", expiring, producer=PRODUCER, key=listing.id))
     session.commit()
     return len(due)
 
@@ -458,8 +521,7 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
         else:
             unit = normalise_unit(data.quantity.unit)
             if unit is None:
-                raise RuleBroken("quantity.unit", f"Unité « {data.quantity.unit} » inconnue : "
-                                                  f"{', '.join(UNITS)}.")
+                raise RuleBroken("quantity.unit", f"Unité « {data.quantity.unit} » inconnue : {', '.join(UNITS)}.")
             listing.quantity_value, listing.quantity_unit = data.quantity.value, unit
     if {"quantity", "frequency"} & given:
         check_flow(listing.quantity_unit, listing.frequency)
@@ -479,18 +541,23 @@ def apply_fields(listing: Listing, data: ListingCreate | ListingUpdate, today: d
     if "price" in given:
         listing.price = data.price or None
     if {"days", "months"} & given:
-        listing.days, listing.months = check_calendar(data.days if "days" in given else listing.days,
-                                                      data.months if "months" in given else listing.months)
+        listing.days, listing.months = check_calendar(
+            data.days if "days" in given else listing.days, data.months if "months" in given else listing.months
+        )
     if {"transport_by", "transport_means"} & given:
         listing.transport_by, listing.transport_means = check_transport(
             data.transport_by if "transport_by" in given else listing.transport_by,
-            data.transport_means if "transport_means" in given else listing.transport_means)
+            data.transport_means if "transport_means" in given else listing.transport_means,
+        )
     if "private_fields" in given:
         listing.private_fields = sorted(set(data.private_fields or []))
     if {"available_from", "expires_at"} & given or isinstance(data, ListingCreate):
         available_from = data.available_from if "available_from" in given else listing.available_from
-        expires_at = data.expires_at if "expires_at" in given else (
-            None if isinstance(data, ListingCreate) else listing.expires_at)
+        expires_at = (
+            data.expires_at
+            if "expires_at" in given
+            else (None if isinstance(data, ListingCreate) else listing.expires_at)
+        )
         listing.available_from, listing.expires_at = check_dates(available_from, expires_at, today)
 
 
@@ -500,8 +567,11 @@ def check_site(session: Session, org: Organisation, site_id: str | None) -> str 
         return None
     site = session.get(Site, site_id)
     if site is None or site.organisation_id != org.id:
-        raise RuleBroken("site_id", f"Site « {site_id} » inconnu de votre organisation : choisissez l'un de ses "
-                                    "sites (GET /api/v1/organisations/me/sites), ou aucun pour son adresse.")
+        raise RuleBroken(
+            "site_id",
+            f"Site « {site_id} » inconnu de votre organisation : choisissez l'un de ses "
+            "sites (GET /api/v1/organisations/me/sites), ou aucun pour son adresse.",
+        )
     return site_id
 
 
@@ -511,13 +581,18 @@ def check_counterpart(session: Session, org: Organisation, listing: Listing, cou
     if counterpart_id is None:
         return None
     other = session.get(Listing, counterpart_id)
-    if other is None or other.organisation_id != org.id or other.id == listing.id \
-            or other.status not in LIVE_STATUSES:
-        raise RuleBroken("counterpart_id", f"Annonce « {counterpart_id} » inconnue parmi les annonces en ligne de "
-                                           "votre organisation : l'échange se fait contre l'une d'elles.")
+    if other is None or other.organisation_id != org.id or other.id == listing.id or other.status not in LIVE_STATUSES:
+        raise RuleBroken(
+            "counterpart_id",
+            f"Annonce « {counterpart_id} » inconnue parmi les annonces en ligne de "
+            "votre organisation : l'échange se fait contre l'une d'elles.",
+        )
     if other.kind != LISTING_COMPLEMENT[listing.kind]:
-        raise RuleBroken("counterpart_id", "Un échange se fait entre une offre et un besoin, ou un prêt et une "
-                                           f"mutualisation : « {other.title} » ne complète pas cette annonce.")
+        raise RuleBroken(
+            "counterpart_id",
+            "Un échange se fait entre une offre et un besoin, ou un prêt et une "
+            f"mutualisation : « {other.title} » ne complète pas cette annonce.",
+        )
     return counterpart_id
 
 
@@ -532,16 +607,37 @@ def stage_snapshot(session: Session, event_type: str, listing: Listing, org: Org
     diagnostic is held (matched, its proposals shown to no party until its organisation confirms)."""
     place = place_of(session, listing, org)
     snapshot = ListingSnapshot(
-        listing_id=listing.id, organisation_id=org.id, revision=listing.revision, kind=listing.kind,  # type: ignore[arg-type]
-        title=listing.title, description=listing.description, ewc_code=listing.ewc_code,
-        category=listing.category, quantity_value=listing.quantity_value, quantity_unit=listing.quantity_unit,
-        frequency=listing.frequency, radius_km=listing.radius_km,  # type: ignore[arg-type]
-        available_from=listing.available_from, expires_at=listing.expires_at,
-        commune=place.commune, postcode=place.postcode, insee=place.insee, lat=place.lat, lon=place.lon,
-        waste_status=listing.waste_status, abp_category=listing.abp_category,
-        organic_farming=listing.organic_farming, private_fields=list(listing.private_fields),
-        terms=listing.terms, price=listing.price, held=listing.status == "draft",
-        transport_by=listing.transport_by, transport_means=listing.transport_means, days=list(listing.days),
-        months=list(listing.months), counterpart_id=listing.counterpart_id,
-        **{name: getattr(listing, name) for name in QUALITIES})
+        listing_id=listing.id,
+        organisation_id=org.id,
+        revision=listing.revision,
+        kind=listing.kind,  # type: ignore[arg-type]
+        title=listing.title,
+        description=listing.description,
+        ewc_code=listing.ewc_code,
+        category=listing.category,
+        quantity_value=listing.quantity_value,
+        quantity_unit=listing.quantity_unit,
+        frequency=listing.frequency,  # type: ignore[arg-type]
+        radius_km=listing.radius_km,
+        available_from=listing.available_from,
+        expires_at=listing.expires_at,
+        commune=place.commune,
+        postcode=place.postcode,
+        insee=place.insee,
+        lat=place.lat,
+        lon=place.lon,
+        waste_status=listing.waste_status,
+        abp_category=listing.abp_category,
+        organic_farming=listing.organic_farming,
+        private_fields=list(listing.private_fields),
+        terms=listing.terms,
+        price=listing.price,
+        held=listing.status == "draft",
+        transport_by=listing.transport_by,
+        transport_means=listing.transport_means,
+        days=list(listing.days),
+        months=list(listing.months),
+        counterpart_id=listing.counterpart_id,
+        **{name: getattr(listing, name) for name in QUALITIES},
+    )
     add_event(session, topics.LISTINGS, new_event(event_type, snapshot, producer=PRODUCER, key=listing.id))

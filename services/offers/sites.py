@@ -24,17 +24,27 @@ class SiteInUse(Exception):
 
 def sites_of(session: Session, org: Organisation) -> list[SitePublic]:
     """The organisation's address first (id None), then its other sites by name, each with its active listings."""
-    counts = dict(session.exec(select(Listing.site_id, func.count()).where(
-        Listing.organisation_id == org.id, Listing.status == "active").group_by(Listing.site_id)).all())
-    first = SitePublic(id=None, name=org.name, active_listings=counts.get(None, 0),
-                       **{k: getattr(org, k) for k in ("siret", *LOCATION_FIELDS, "location_approximation")})
+    counts = dict(
+        session.exec(
+            select(Listing.site_id, func.count())
+            .where(Listing.organisation_id == org.id, Listing.status == "active")
+            .group_by(Listing.site_id)
+        ).all()
+    )
+    first = SitePublic(
+        id=None,
+        name=org.name,
+        active_listings=counts.get(None, 0),
+        **{k: getattr(org, k) for k in ("siret", *LOCATION_FIELDS, "location_approximation")},
+    )
     others = session.exec(select(Site).where(Site.organisation_id == org.id).order_by(Site.name)).all()
     return [first, *(public(site, counts.get(site.id, 0)) for site in others)]
 
 
 def public(site: Site, active_listings: int = 0) -> SitePublic:
-    return SitePublic(**site.model_dump(include=set(SitePublic.model_fields) - {"active_listings"}),
-                      active_listings=active_listings)
+    return SitePublic(
+        **site.model_dump(include=set(SitePublic.model_fields) - {"active_listings"}), active_listings=active_listings
+    )
 
 
 def add_site(session: Session, org: Organisation, data: SiteCreate, gazetteer: Gazetteer) -> tuple[Site, bool]:
@@ -54,11 +64,18 @@ def add_site(session: Session, org: Organisation, data: SiteCreate, gazetteer: G
         raise RuleBroken.all_of(problems)  # type: ignore[misc]
     same_name = named(session, org, data.name)
     if same_name is not None:
-        if (same_name.insee, same_name.lat, same_name.lon, same_name.siret) == (site.insee, site.lat, site.lon,
-                                                                                  site.siret):
+        if (same_name.insee, same_name.lat, same_name.lon, same_name.siret) == (
+            site.insee,
+            site.lat,
+            site.lon,
+            site.siret,
+        ):
             return same_name, False
-        raise RuleBroken("name", f"Votre organisation a déjà un site nommé « {same_name.name} » : choisissez un "
-                                 "autre nom, ou modifiez celui-là.")
+        raise RuleBroken(
+            "name",
+            f"Votre organisation a déjà un site nommé « {same_name.name} » : choisissez un "
+            "autre nom, ou modifiez celui-là.",
+        )
     session.add(site)
     session.commit()
     session.refresh(site)
@@ -67,8 +84,14 @@ def add_site(session: Session, org: Organisation, data: SiteCreate, gazetteer: G
 
 def named(session: Session, org: Organisation, name: str) -> Site | None:
     wanted = " ".join(name.split()).casefold()
-    return next((s for s in session.exec(select(Site).where(Site.organisation_id == org.id)).all()
-                 if " ".join(s.name.split()).casefold() == wanted), None)
+    return next(
+        (
+            s
+            for s in session.exec(select(Site).where(Site.organisation_id == org.id)).all()
+            if " ".join(s.name.split()).casefold() == wanted
+        ),
+        None,
+    )
 
 
 def own_site(session: Session, org: Organisation, site_id: str) -> Site:
@@ -95,8 +118,9 @@ def update_site(session: Session, org: Organisation, site_id: str, data: SiteUpd
     session.add(site)
     if moved:
         session.flush()
-        for listing in session.exec(select(Listing).where(Listing.site_id == site.id,
-                                                          Listing.status == "active")).all():
+        for listing in session.exec(
+            select(Listing).where(Listing.site_id == site.id, Listing.status == "active")
+        ).all():
             stage_revision(session, listing, org, "listing.updated")
     session.commit()
     session.refresh(site)
@@ -115,4 +139,3 @@ def delete_site(session: Session, org: Organisation, site_id: str) -> None:
         session.add(listing)
     session.delete(site)
     session.commit()
-

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class HBar:
     label: str
-    value_text: str           # shown at the end of the bar
-    note: str                 # shown after it (e.g. a conversion rate), may be empty
-    y: float                  # top of the label line
+    value_text: str  # shown at the end of the bar
+    note: str  # shown after it (e.g. a conversion rate), may be empty
+    y: float  # top of the label line
     bar_y: float
     width: float
     height: float
@@ -36,8 +36,15 @@ class HBarChart:
     bars: list[HBar]
 
 
-def hbars(items: Sequence[tuple[str, float, str, str]], *, width: float = 320.0, bar_height: float = 14.0,
-          label_height: float = 17.0, gap: float = 10.0, value_room: float = 110.0) -> HBarChart:
+def hbars(
+    items: Sequence[tuple[str, float, str, str]],
+    *,
+    width: float = 320.0,
+    bar_height: float = 14.0,
+    label_height: float = 17.0,
+    gap: float = 10.0,
+    value_room: float = 110.0,
+) -> HBarChart:
     """One bar per (label, value, value text, note), its label on the line above, longest = full width.
 
     Negative values are drawn as empty bars (these charts count things); `value_room` is kept on
@@ -50,8 +57,17 @@ def hbars(items: Sequence[tuple[str, float, str, str]], *, width: float = 320.0,
     y = top
     for label, value, value_text, note in items:
         length = span * value / biggest if biggest > 0 and value > 0 else 0.0
-        bars.append(HBar(label=label, value_text=value_text, note=note, y=y + label_height - 4.0,
-                         bar_y=y + label_height, width=max(length, 0.0), height=bar_height))
+        bars.append(
+            HBar(
+                label=label,
+                value_text=value_text,
+                note=note,
+                y=y + label_height - 4.0,
+                bar_y=y + label_height,
+                width=max(length, 0.0),
+                height=bar_height,
+            )
+        )
         y += label_height + bar_height + gap
     return HBarChart(width=width, height=y - gap + top, left=0.0, bars=bars)
 
@@ -63,8 +79,8 @@ def hbars(items: Sequence[tuple[str, float, str, str]], *, width: float = 320.0,
 
 @dataclass(frozen=True)
 class Column:
-    label: str                # x-axis label (may be empty: not every month is labelled)
-    title: str                # full label and value, for the tooltip
+    label: str  # x-axis label (may be empty: not every month is labelled)
+    title: str  # full label and value, for the tooltip
     x: float
     y: float
     width: float
@@ -104,9 +120,18 @@ def nice_step(span: float, count: int = 4) -> float:
     return float(10.0 * magnitude)
 
 
-def columns(points: Sequence[tuple[str, str, float]], *, tick_text: Callable[[float], str] = str,
-            width: float = 380.0, height: float = 200.0, left: float = 42.0, right: float = 4.0,
-            top: float = 8.0, bottom: float = 24.0, max_labels: int = 12) -> ColumnChart:
+def columns(
+    points: Sequence[tuple[str, str, float]],
+    *,
+    tick_text: Callable[[float], str] = str,
+    width: float = 380.0,
+    height: float = 200.0,
+    left: float = 42.0,
+    right: float = 4.0,
+    top: float = 8.0,
+    bottom: float = 24.0,
+    max_labels: int = 12,
+) -> ColumnChart:
     """Columns for (short label, tooltip title, value), with round ticks; negative values go below zero."""
     values = [value for _, _, value in points]
     high = max([0.0, *values])
@@ -134,7 +159,26 @@ def columns(points: Sequence[tuple[str, str, float]], *, tick_text: Callable[[fl
     cols = []
     for index, (label, title, v) in enumerate(points):
         y = y_of(max(v, 0.0))
-        cols.append(Column(label=label if index % every == 0 else "", title=title, x=left + index * slot + slot * 0.15,
-                           y=y, width=slot * 0.7, height=abs(y_of(v) - zero_y), negative=v < 0))
-    return ColumnChart(width=width, height=height, left=left, right=width - right, top=plot_top, bottom=plot_bottom,
-                       zero_y=zero_y, label_y=height - bottom + 15.0, columns=cols, ticks=ticks)
+        cols.append(
+            Column(
+                label=label if index % every == 0 else "",
+                title=title,
+                x=left + index * slot + slot * 0.15,
+                y=y,
+                width=slot * 0.7,
+                height=abs(y_of(v) - zero_y),
+                negative=v < 0,
+            )
+        )
+    return ColumnChart(
+        width=width,
+        height=height,
+        left=left,
+        right=width - right,
+        top=plot_top,
+        bottom=plot_bottom,
+        zero_y=zero_y,
+        label_y=height - bottom + 15.0,
+        columns=cols,
+        ticks=ticks,
+    )

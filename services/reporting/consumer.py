@@ -39,7 +39,8 @@ from shared.units import quantity_text
 def on_organisation(session: Session, envelope: Envelope, payload: Payload) -> None:
     assert isinstance(payload, OrganisationProfile)
     row = session.get(KnownOrganisation, payload.organisation_id) or KnownOrganisation(
-        organisation_id=payload.organisation_id, kind=payload.kind, registered_at=envelope.occurred_at)
+        organisation_id=payload.organisation_id, kind=payload.kind, registered_at=envelope.occurred_at
+    )
     row.name, row.kind, row.insee, row.siret = payload.name, payload.kind, payload.insee, payload.siret
     row.confirmed = payload.confirmed
     session.add(row)
@@ -65,14 +66,23 @@ def on_listing(session: Session, envelope: Envelope, payload: Payload) -> None:
     if row is not None and row.revision >= payload.revision:
         return  # late, older revision
     kind = payload.kind if isinstance(payload, ListingSnapshot) else (row.kind if row else "offer")
-    row = row or KnownListing(listing_id=payload.listing_id, organisation_id=payload.organisation_id, kind=kind,
-                              revision=payload.revision, active=True, published_at=envelope.occurred_at)
+    row = row or KnownListing(
+        listing_id=payload.listing_id,
+        organisation_id=payload.organisation_id,
+        kind=kind,
+        revision=payload.revision,
+        active=True,
+        published_at=envelope.occurred_at,
+    )
     row.kind, row.revision, row.active = kind, payload.revision, isinstance(payload, ListingSnapshot)
     if isinstance(payload, ListingSnapshot):
         row.title, row.insee, row.waste_status = payload.title, payload.insee, payload.waste_status
         row.category, row.ewc_code, row.transport_means = payload.category, payload.ewc_code, payload.transport_means
-        row.quantity_text = None if "quantity" in payload.private_fields else quantity_text(
-            payload.quantity_value, payload.quantity_unit, payload.frequency)
+        row.quantity_text = (
+            None
+            if "quantity" in payload.private_fields
+            else quantity_text(payload.quantity_value, payload.quantity_unit, payload.frequency)
+        )
     session.add(row)
 
 
@@ -83,16 +93,24 @@ def on_match_proposed(session: Session, envelope: Envelope, payload: Payload) ->
             known.held, known.proposed_at = False, envelope.occurred_at
             session.add(known)
         return
-    session.add(KnownMatch(match_id=payload.match_id, status="proposed", proposed_at=envelope.occurred_at,
-                           obligations=[o.model_dump() for o in payload.obligations], kind=payload.kind,
-                           score=payload.score, distance_km=payload.distance_km, explanation=payload.explanation,
-                           held=payload.held))
+    session.add(
+        KnownMatch(
+            match_id=payload.match_id,
+            status="proposed",
+            proposed_at=envelope.occurred_at,
+            obligations=[o.model_dump() for o in payload.obligations],
+            kind=payload.kind,
+            score=payload.score,
+            distance_km=payload.distance_km,
+            explanation=payload.explanation,
+            held=payload.held,
+        )
+    )
     listing_of: dict[str, str] = {}
     for party in payload.parties:
         listing_of.setdefault(party.organisation_id, party.listing_id)
     for organisation_id, listing_id in listing_of.items():
-        session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id,
-                                     listing_id=listing_id))
+        session.add(MatchParticipant(match_id=payload.match_id, organisation_id=organisation_id, listing_id=listing_id))
 
 
 def forget_matches(session: Session, match_ids: list[str]) -> None:
@@ -113,6 +131,7 @@ def conclude(status: str) -> Handler:
             row = KnownMatch(match_id=payload.match_id, status=status, proposed_at=envelope.occurred_at)
         row.status, row.concluded_at = status, envelope.occurred_at
         session.add(row)
+
     return on_match_concluded
 
 
@@ -140,9 +159,12 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
         if not match.held:
             match.explanation = ""  # it named the organisation's listing
             session.add(match)
-    for model, column in ((KnownListing, KnownListing.organisation_id), (AccessLog, AccessLog.owner_organisation_id),
-                          (WorkshopParticipant, WorkshopParticipant.organisation_id),
-                          (Animateur, Animateur.organisation_id)):
+    for model, column in (
+        (KnownListing, KnownListing.organisation_id),
+        (AccessLog, AccessLog.owner_organisation_id),
+        (WorkshopParticipant, WorkshopParticipant.organisation_id),
+        (Animateur, Animateur.organisation_id),
+    ):
         session.exec(delete(model).where(col(column) == org_id))
     for entry in session.exec(select(AccessLog).where(AccessLog.reader_organisation_id == org_id)):
         entry.reader_name, entry.reader_user_id = ERASED_NAME, None
@@ -154,8 +176,10 @@ def on_organisation_erased(session: Session, _envelope: Envelope, payload: Paylo
     forget_sent(session, org_id, row.name if row is not None else "")  # e.g. the weekly summary that named it
     if row is None:
         return
-    counted = len(matches) > len(held) or session.exec(
-        select(SynergyParty).where(SynergyParty.organisation_id == org_id)).first() is not None
+    counted = (
+        len(matches) > len(held)
+        or session.exec(select(SynergyParty).where(SynergyParty.organisation_id == org_id)).first() is not None
+    )
     if counted:  # its commune keeps its synergies in the territory's figures; it is no actor any more
         row.name, row.siret, row.confirmed = ERASED_NAME, None, False
         session.add(row)

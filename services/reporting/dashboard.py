@@ -38,12 +38,25 @@ TILES: tuple[tuple[str, str, str], ...] = (
     ("jobs", "Emplois", "emplois"),
     ("organisations_engaged", "Organisations engagées", "organisations"),
 )
-TILE_DESCRIPTIONS = {**ind.LABELS_FR,
-                     "organisations_engaged": "Organisations parties à une synergie existant en fin de période"}
+TILE_DESCRIPTIONS = {
+    **ind.LABELS_FR,
+    "organisations_engaged": "Organisations parties à une synergie existant en fin de période",
+}
 # Columns of the per-synergy figures (table of the export, and the method section), in order.
-SYNERGY_FIGURES = ("tonnes_diverted", "virgin_material_substituted_t", "truck_trips_avoided", "km_avoided",
-                   "co2e_transport_t", "co2e_materials_t", "co2e_total_t", "euros_disposal_avoided",
-                   "euros_purchase_avoided", "euros_shared_saving", "euros_saved", "jobs")
+SYNERGY_FIGURES = (
+    "tonnes_diverted",
+    "virgin_material_substituted_t",
+    "truck_trips_avoided",
+    "km_avoided",
+    "co2e_transport_t",
+    "co2e_materials_t",
+    "co2e_total_t",
+    "euros_disposal_avoided",
+    "euros_purchase_avoided",
+    "euros_shared_saving",
+    "euros_saved",
+    "jobs",
+)
 
 
 class PeriodError(ValueError):
@@ -56,6 +69,7 @@ class PeriodError(ValueError):
 
 def parse_period(first: str | None, last: str | None, today: date) -> report.Period:
     """The period of the form (`AAAA-MM-JJ` dates, both included); this calendar year by default."""
+
     def parse(name: str, raw: str | None, default: date) -> date:
         if raw is None or not raw.strip():
             return default
@@ -63,15 +77,17 @@ def parse_period(first: str | None, last: str | None, today: date) -> report.Per
             return date.fromisoformat(raw.strip())
         except ValueError:
             label = "de début" if name == "from" else "de fin"
-            raise PeriodError(name, f"Date {label} illisible « {raw.strip()} » : attendu AAAA-MM-JJ, "
-                                    "par exemple 2025-01-31.") from None
+            raise PeriodError(
+                name, f"Date {label} illisible « {raw.strip()} » : attendu AAAA-MM-JJ, par exemple 2025-01-31."
+            ) from None
 
     start = parse("from", first, date(today.year, 1, 1))
     end = parse("to", last, today)
     for name, day in (("from", start), ("to", end)):
         if report.out_of_range(day):
-            raise PeriodError(name, f"Les tableaux de bord vont du {report.FIRST_DAY:%d/%m/%Y} au "
-                                    f"{report.LAST_DAY:%d/%m/%Y}.")
+            raise PeriodError(
+                name, f"Les tableaux de bord vont du {report.FIRST_DAY:%d/%m/%Y} au {report.LAST_DAY:%d/%m/%Y}."
+            )
     if start > end:
         raise PeriodError("from", "La date de début suit la date de fin.")
     if len(month_starts(start, end, limit=MAX_MONTHS + 1)) > MAX_MONTHS:
@@ -136,8 +152,10 @@ class Dashboard:
     def actor_kinds(self) -> list[tuple[str, str, int]]:
         """(kind, French label, how many) of the territory's actors on the map, the most numerous first."""
         counts = Counter(m.kind for m in self.map.markers if m.kind != "gisement")
-        return [(kind, ORGANISATION_KINDS.get(kind, kind), n)
-                for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))]
+        return [
+            (kind, ORGANISATION_KINDS.get(kind, kind), n)
+            for kind, n in sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        ]
 
     @property
     def funnel_by_kind(self) -> tuple[list[str], list[tuple[str, list[int]]]]:
@@ -147,8 +165,10 @@ class Dashboard:
         kinds = Counter[str]()
         for step in steps:
             kinds.update(step["by_kind"])
-        rows = [(ORGANISATION_KINDS.get(kind, kind), [step["by_kind"].get(kind, 0) for step in steps])
-                for kind, _ in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))]
+        rows = [
+            (ORGANISATION_KINDS.get(kind, kind), [step["by_kind"].get(kind, 0) for step in steps])
+            for kind, _ in sorted(kinds.items(), key=lambda item: (-item[1], item[0]))
+        ]
         return [str(step["label"]) for step in steps], rows
 
     @property
@@ -169,13 +189,25 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
     for name, title, unit in TILES:
         if name == "organisations_engaged":
             now, before = float(impact[name]), float(previous_engaged)
-            change = ind.Change(current=now, previous=before, difference=now - before,
-                                percent=None if before == 0 else (now - before) / abs(before) * 100.0)
+            change = ind.Change(
+                current=now,
+                previous=before,
+                difference=now - before,
+                percent=None if before == 0 else (now - before) / abs(before) * 100.0,
+            )
         else:
             change = impact["change"][name]
-        tiles.append({"name": name, "title": title, "unit": unit, "description": TILE_DESCRIPTIONS[name],
-                      "value": change.current, "previous": change.previous,
-                      "trend": display.trend(change.percent, change.difference)})
+        tiles.append(
+            {
+                "name": name,
+                "title": title,
+                "unit": unit,
+                "description": TILE_DESCRIPTIONS[name],
+                "value": change.current,
+                "previous": change.previous,
+                "trend": display.trend(change.percent, change.difference),
+            }
+        )
 
     monthly = []
     for start in month_starts(period.first, period.last):
@@ -185,8 +217,10 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
 
     steps = report.funnel(session, territory, period)["steps"]
     stages = [{"stage": s, "label": STAGE_LABELS[s], "count": impact["synergies_by_stage"][s]} for s in STAGES]
-    statuses = [{"status": s, "label": WASTE_STATUSES.get(s, "non déclaré"), "count": count}
-                for s, count in impact["exchanges_by_status"].items()]
+    statuses = [
+        {"status": s, "label": WASTE_STATUSES.get(s, "non déclaré"), "count": count}
+        for s, count in impact["exchanges_by_status"].items()
+    ]
     declared = supply_statuses(session, [s for s in synergies if s.synergy_type == "substitution"])
 
     counted = {trace["synergy_id"] for trace in current.trace}
@@ -197,35 +231,57 @@ def build(session: Session, territory: Territory, period: report.Period, gazette
         if opened_on > period.last and synergy.synergy_id not in counted:
             continue  # opened after the period, with nothing counted in it
         own = [flow for flow in flows if flow.synergy_id == synergy.synergy_id]
-        rows.append(SynergyRow(
-            synergy_id=synergy.synergy_id, resource=synergy.resource, synergy_type=synergy.synergy_type,
-            type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type),
-            parties=names.get(synergy.synergy_id, []), stage=synergy.stage, stage_label=STAGE_LABELS[synergy.stage],
-            opened_on=opened_on, figures=ind.indicators(own, period.first, period.end, factors=factors),
-            status_label="" if synergy.synergy_id not in declared
-            else WASTE_STATUSES.get(declared[synergy.synergy_id] or "", "non déclaré")))
+        rows.append(
+            SynergyRow(
+                synergy_id=synergy.synergy_id,
+                resource=synergy.resource,
+                synergy_type=synergy.synergy_type,
+                type_label=TYPE_LABELS.get(synergy.synergy_type, synergy.synergy_type),
+                parties=names.get(synergy.synergy_id, []),
+                stage=synergy.stage,
+                stage_label=STAGE_LABELS[synergy.stage],
+                opened_on=opened_on,
+                figures=ind.indicators(own, period.first, period.end, factors=factors),
+                status_label=""
+                if synergy.synergy_id not in declared
+                else WASTE_STATUSES.get(declared[synergy.synergy_id] or "", "non déclaré"),
+            )
+        )
 
     resources = {s.synergy_id: s.resource for s in synergies}
     method = [method_line(trace, resources, factors) for trace in current.trace]
     cited = sorted({source for trace in current.trace for source in trace["sources"]})
     return Dashboard(
-        territory=territory, period=period, previous_period=period.previous(), impact=impact, current=current,
-        tiles=tiles, monthly=monthly, funnel=steps, stages=stages, statuses=statuses,
-        outcomes=impact["proposal_outcomes"], synergies=rows,
-        map=territory_map(session, territory, gazetteer), method=method,
+        territory=territory,
+        period=period,
+        previous_period=period.previous(),
+        impact=impact,
+        current=current,
+        tiles=tiles,
+        monthly=monthly,
+        funnel=steps,
+        stages=stages,
+        statuses=statuses,
+        outcomes=impact["proposal_outcomes"],
+        synergies=rows,
+        map=territory_map(session, territory, gazetteer),
+        method=method,
         sources=[factors.sources[key] for key in cited],
         unconverted=[resources.get(s, s) for s in current.unconverted],
-        missing_factors=[resources.get(s, s) for s in current.missing_factors], factors_version=factors.version)
+        missing_factors=[resources.get(s, s) for s in current.missing_factors],
+        factors_version=factors.version,
+    )
 
 
 def organisation_names(session: Session, synergy_ids: list[str]) -> dict[str, list[str]]:
     """The parties of each synergy, by name (they accepted each other, or the animateur named them in a piste)."""
     if not synergy_ids:
         return {}
-    rows = session.exec(select(SynergyParty.synergy_id, KnownOrganisation.name)
-                        .join(KnownOrganisation,
-                              col(KnownOrganisation.organisation_id) == col(SynergyParty.organisation_id))
-                        .where(col(SynergyParty.synergy_id).in_(synergy_ids))).all()
+    rows = session.exec(
+        select(SynergyParty.synergy_id, KnownOrganisation.name)
+        .join(KnownOrganisation, col(KnownOrganisation.organisation_id) == col(SynergyParty.organisation_id))
+        .where(col(SynergyParty.synergy_id).in_(synergy_ids))
+    ).all()
     names: dict[str, list[str]] = {}
     for synergy_id, name in rows:
         names.setdefault(synergy_id, []).append(name)
@@ -249,25 +305,37 @@ def method_line(trace: dict[str, Any], resources: dict[str, str], factors: ind.F
         "counted_to": counted_to,
         "months": trace["months"],
         "once": trace["period"] == "once",
-        "quantity": trace["quantity"], "unit": trace["unit"], "period": trace["period"],
-        "tonnes": trace["tonnes"], "tonnes_basis": trace["tonnes_basis"],
-        "truck_trips_avoided": trace["truck_trips_avoided"], "km_avoided": trace["km_avoided"],
-        "co2e_transport_t": trace["co2e_transport_t"], "co2e_materials_t": trace["co2e_materials_t"],
-        "euros_saved": trace["euros_saved"], "jobs": trace["jobs"],
+        "quantity": trace["quantity"],
+        "unit": trace["unit"],
+        "period": trace["period"],
+        "tonnes": trace["tonnes"],
+        "tonnes_basis": trace["tonnes_basis"],
+        "truck_trips_avoided": trace["truck_trips_avoided"],
+        "km_avoided": trace["km_avoided"],
+        "co2e_transport_t": trace["co2e_transport_t"],
+        "co2e_materials_t": trace["co2e_materials_t"],
+        "euros_saved": trace["euros_saved"],
+        "jobs": trace["jobs"],
         "vehicles": vehicles,
-        "material": None if material is None else {"key": material.key, "label": material.label_fr,
-                                                   "kgco2e_saved_per_t": material.kgco2e_saved_per_t},
+        "material": None
+        if material is None
+        else {"key": material.key, "label": material.label_fr, "kgco2e_saved_per_t": material.kgco2e_saved_per_t},
         "missing_factors": trace["missing_factors"],
-        "sources": [{"id": key, "name": factors.sources[key].name, "identifier": factors.sources[key].identifier}
-                    for key in trace["sources"] if key in factors.sources],
+        "sources": [
+            {"id": key, "name": factors.sources[key].name, "identifier": factors.sources[key].identifier}
+            for key in trace["sources"]
+            if key in factors.sources
+        ],
     }
 
 
-def territory_communes(session: Session, territory: Territory,
-                       gazetteer: Gazetteer) -> list[tuple[str, str, float, float]]:
+def territory_communes(
+    session: Session, territory: Territory, gazetteer: Gazetteer
+) -> list[tuple[str, str, float, float]]:
     """The territory's communes as a map places them: (INSEE code, name, lat, lon), by code."""
-    codes = session.exec(select(TerritoryCommune.insee)
-                         .where(TerritoryCommune.territory_id == territory.territory_id)).all()
+    codes = session.exec(
+        select(TerritoryCommune.insee).where(TerritoryCommune.territory_id == territory.territory_id)
+    ).all()
     places = [place for place in (gazetteer.by_insee(code) for code in sorted(codes)) if place is not None]
     return [(place.insee, place.name, place.lat, place.lon) for place in places]
 
@@ -280,14 +348,30 @@ def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) 
     communes = territory_communes(session, territory, gazetteer)
     names = {insee: name for insee, name, _, _ in communes}
     members = territory_actors(session, territory)
-    orgs = session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))
-                        .order_by(col(KnownOrganisation.name))).all() if members else []
+    orgs = (
+        session.exec(
+            select(KnownOrganisation)
+            .where(col(KnownOrganisation.organisation_id).in_(list(members)))
+            .order_by(col(KnownOrganisation.name))
+        ).all()
+        if members
+        else []
+    )
     markers = [(org.insee or "", org.kind, f"{org.name} — {names.get(org.insee or '', '')}") for org in orgs]
     home = {org.organisation_id: org.insee for org in orgs}
-    offers = session.exec(select(KnownListing).where(
-        KnownListing.kind == "offer", col(KnownListing.active).is_(True),
-        col(KnownListing.organisation_id).in_(list(members))).order_by(col(KnownListing.title))).all() \
-        if members else []
+    offers = (
+        session.exec(
+            select(KnownListing)
+            .where(
+                KnownListing.kind == "offer",
+                col(KnownListing.active).is_(True),
+                col(KnownListing.organisation_id).in_(list(members)),
+            )
+            .order_by(col(KnownListing.title))
+        ).all()
+        if members
+        else []
+    )
     for offer in offers:
         where = offer.insee or home.get(offer.organisation_id) or ""
         markers.append((where, "gisement", f"Gisement : {offer.title} — {names.get(where, '')}"))
@@ -296,16 +380,42 @@ def territory_map(session: Session, territory: Territory, gazetteer: Gazetteer) 
 
 def figures(dash: Dashboard) -> dict[str, Any]:
     """The charts of the dashboard and the report, placed in their viewBoxes with French labels."""
-    km = charts.columns([(display.month(m["month"], short=True),
-                          f"{display.month(m['month'])} : {display.number(m['km_avoided'])} km",
-                          m["km_avoided"]) for m in dash.monthly], tick_text=display.number)
-    co2e = charts.columns([(display.month(m["month"], short=True),
-                            f"{display.month(m['month'])} : {display.number(m['co2e_total_t'])} t CO2e",
-                            m["co2e_total_t"]) for m in dash.monthly], tick_text=display.number)
-    funnel = charts.hbars([(step["label"].capitalize(), step["count"], display.number(step["count"]),
-                            "" if step["rate_from_previous"] is None
-                            else f"({display.percent(step['rate_from_previous'] * 100)})")
-                           for step in dash.funnel], value_room=90.0)
-    stages = charts.hbars([(stage["label"].capitalize(), stage["count"], display.number(stage["count"]), "")
-                           for stage in dash.stages], value_room=40.0)
+    km = charts.columns(
+        [
+            (
+                display.month(m["month"], short=True),
+                f"{display.month(m['month'])} : {display.number(m['km_avoided'])} km",
+                m["km_avoided"],
+            )
+            for m in dash.monthly
+        ],
+        tick_text=display.number,
+    )
+    co2e = charts.columns(
+        [
+            (
+                display.month(m["month"], short=True),
+                f"{display.month(m['month'])} : {display.number(m['co2e_total_t'])} t CO2e",
+                m["co2e_total_t"],
+            )
+            for m in dash.monthly
+        ],
+        tick_text=display.number,
+    )
+    funnel = charts.hbars(
+        [
+            (
+                step["label"].capitalize(),
+                step["count"],
+                display.number(step["count"]),
+                "" if step["rate_from_previous"] is None else f"({display.percent(step['rate_from_previous'] * 100)})",
+            )
+            for step in dash.funnel
+        ],
+        value_room=90.0,
+    )
+    stages = charts.hbars(
+        [(stage["label"].capitalize(), stage["count"], display.number(stage["count"]), "") for stage in dash.stages],
+        value_room=40.0,
+    )
     return {"km": km, "co2e": co2e, "funnel": funnel, "stages": stages, "map": dash.map}

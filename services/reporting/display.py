@@ -12,10 +12,21 @@ from datetime import date
 
 from shared.units import format_number
 
-MONTHS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-             "novembre", "décembre")
-MONTHS_SHORT_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
-                   "déc.")
+MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+MONTHS_SHORT_FR = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 NARROW_NBSP = "\u202f"
 
 
@@ -42,18 +53,38 @@ def trend(percent_change: float | None, difference: float) -> dict[str, str]:
     """
     if percent_change is None:
         if difference == 0:
-            return {"arrow": "=", "text": "inchangé", "direction": "flat",
-                    "sentence": "inchangé par rapport à la période précédente"}
-        return {"arrow": "—", "text": "nouveau", "direction": "new",
-                "sentence": "rien à comparer : la période précédente était à zéro"}
+            return {
+                "arrow": "=",
+                "text": "inchangé",
+                "direction": "flat",
+                "sentence": "inchangé par rapport à la période précédente",
+            }
+        return {
+            "arrow": "—",
+            "text": "nouveau",
+            "direction": "new",
+            "sentence": "rien à comparer : la période précédente était à zéro",
+        }
     if difference > 0:
-        return {"arrow": "▲", "text": f"+{percent(percent_change)}", "direction": "up",
-                "sentence": f"en hausse de {percent(percent_change)} par rapport à la période précédente"}
+        return {
+            "arrow": "▲",
+            "text": f"+{percent(percent_change)}",
+            "direction": "up",
+            "sentence": f"en hausse de {percent(percent_change)} par rapport à la période précédente",
+        }
     if difference < 0:
-        return {"arrow": "▼", "text": percent(percent_change), "direction": "down",
-                "sentence": f"en baisse de {percent(abs(percent_change))} par rapport à la période précédente"}
-    return {"arrow": "=", "text": percent(0.0), "direction": "flat",
-            "sentence": "inchangé par rapport à la période précédente"}
+        return {
+            "arrow": "▼",
+            "text": percent(percent_change),
+            "direction": "down",
+            "sentence": f"en baisse de {percent(abs(percent_change))} par rapport à la période précédente",
+        }
+    return {
+        "arrow": "=",
+        "text": percent(0.0),
+        "direction": "flat",
+        "sentence": "inchangé par rapport à la période précédente",
+    }
 
 
 def day(value: date | None) -> str:

@@ -18,8 +18,14 @@ from reporting import display
 from reporting import indicators as ind
 from reporting.dashboard import SYNERGY_FIGURES, Dashboard
 
-CSV_HEADER = ("Synergie", "Type", "Étape actuelle", "Parties", "Ouverte le",
-              *(ind.LABELS_FR[name] for name in SYNERGY_FIGURES))
+CSV_HEADER = (
+    "Synergie",
+    "Type",
+    "Étape actuelle",
+    "Parties",
+    "Ouverte le",
+    *(ind.LABELS_FR[name] for name in SYNERGY_FIGURES),
+)
 
 
 def synergies_csv(dash: Dashboard) -> bytes:
@@ -28,12 +34,20 @@ def synergies_csv(dash: Dashboard) -> bytes:
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
     for row in dash.synergies:
-        writer.writerow([display.csv_text(row.resource), row.type_label, row.stage_label,
-                         display.csv_text(", ".join(row.parties)), display.day(row.opened_on),
-                         *(display.csv_number(getattr(row.figures, name)) for name in SYNERGY_FIGURES)])
+        writer.writerow(
+            [
+                display.csv_text(row.resource),
+                row.type_label,
+                row.stage_label,
+                display.csv_text(", ".join(row.parties)),
+                display.day(row.opened_on),
+                *(display.csv_number(getattr(row.figures, name)) for name in SYNERGY_FIGURES),
+            ]
+        )
     period = f"Total du {display.day(dash.period.first)} au {display.day(dash.period.last)}"
-    writer.writerow([period, "", "", "", "",
-                     *(display.csv_number(getattr(dash.current, name)) for name in SYNERGY_FIGURES)])
+    writer.writerow(
+        [period, "", "", "", "", *(display.csv_number(getattr(dash.current, name)) for name in SYNERGY_FIGURES)]
+    )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 

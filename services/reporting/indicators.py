@@ -100,7 +100,7 @@ class Fuel:
 class Vehicle:
     key: str
     label_fr: str
-    kgco2e_per_km: float | None      # None: no cited factor, km counted but no CO2e
+    kgco2e_per_km: float | None  # None: no cited factor, km counted but no CO2e
     fuel: str | None
     litres_per_km: float | None
     sources: tuple[str, ...]
@@ -111,7 +111,7 @@ class Vehicle:
 class Material:
     key: str
     label_fr: str
-    kgco2e_saved_per_t: float        # virgin − substitute
+    kgco2e_saved_per_t: float  # virgin − substitute
     virgin_kgco2e_per_t: float
     substitute_kgco2e_per_t: float
     virgin_row: str
@@ -210,8 +210,14 @@ def _source(key: str, table: Any) -> Source:
     year = table.get("year")
     if isinstance(year, bool) or not isinstance(year, int) or not 1900 <= year <= 2100:
         raise FactorsError(f"sources.{key}: `year` must be a year")
-    return Source(id=key, name=e.text("name"), identifier=e.text("identifier"), year=year, url=e.text("url"),
-                  status=e.text("status"))
+    return Source(
+        id=key,
+        name=e.text("name"),
+        identifier=e.text("identifier"),
+        year=year,
+        url=e.text("url"),
+        status=e.text("status"),
+    )
 
 
 def _fuel(key: str, table: Any, sources: Mapping[str, Source]) -> Fuel:
@@ -230,8 +236,15 @@ def _vehicle(key: str, table: Any, sources: Mapping[str, Source], fuels: Mapping
     e.unit("kgCO2e/km")
     label = e.text("label_fr")
     if not e.has("value"):
-        return Vehicle(key=key, label_fr=label, kgco2e_per_km=None, fuel=None, litres_per_km=None, sources=(),
-                       status=e.text("status"))
+        return Vehicle(
+            key=key,
+            label_fr=label,
+            kgco2e_per_km=None,
+            fuel=None,
+            litres_per_km=None,
+            sources=(),
+            status=e.text("status"),
+        )
     value = e.number("value")
     fuel_key = e.text("fuel")
     if fuel_key not in fuels:
@@ -242,9 +255,15 @@ def _vehicle(key: str, table: Any, sources: Mapping[str, Source], fuels: Mapping
         raise FactorsError(f"vehicles.{key}: litres_per_km × fuel = {derived}, not `value` = {value}")
     e.text("consumption_row")
     consumption_source = e.source("consumption_source", sources)
-    return Vehicle(key=key, label_fr=label, kgco2e_per_km=value, fuel=fuel_key, litres_per_km=litres,
-                   sources=(consumption_source, fuels[fuel_key].source),
-                   status=table.get("status") if isinstance(table.get("status"), str) else None)
+    return Vehicle(
+        key=key,
+        label_fr=label,
+        kgco2e_per_km=value,
+        fuel=fuel_key,
+        litres_per_km=litres,
+        sources=(consumption_source, fuels[fuel_key].source),
+        status=table.get("status") if isinstance(table.get("status"), str) else None,
+    )
 
 
 def _material(key: str, table: Any, sources: Mapping[str, Source]) -> Material:
@@ -257,10 +276,18 @@ def _material(key: str, table: Any, sources: Mapping[str, Source]) -> Material:
     if e.has("density_t_per_m3"):
         density = e.number("density_t_per_m3")
         density_source = e.source("density_source", sources)
-    return Material(key=key, label_fr=e.text("label_fr"), kgco2e_saved_per_t=value, virgin_kgco2e_per_t=virgin,
-                    substitute_kgco2e_per_t=substitute, virgin_row=e.text("virgin_row"),
-                    substitute_row=e.text("substitute_row"), source=e.source("source", sources),
-                    density_t_per_m3=density, density_source=density_source)
+    return Material(
+        key=key,
+        label_fr=e.text("label_fr"),
+        kgco2e_saved_per_t=value,
+        virgin_kgco2e_per_t=virgin,
+        substitute_kgco2e_per_t=substitute,
+        virgin_row=e.text("virgin_row"),
+        substitute_row=e.text("substitute_row"),
+        source=e.source("source", sources),
+        density_t_per_m3=density,
+        density_source=density_source,
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -272,7 +299,7 @@ def _material(key: str, table: Any, sources: Mapping[str, Source]) -> Material:
 class Transport:
     trips_per_month: float
     km_per_trip: float
-    vehicle: str            # key in factors.toml [vehicles], e.g. "articulated_40t"
+    vehicle: str  # key in factors.toml [vehicles], e.g. "articulated_40t"
 
     def __post_init__(self) -> None:
         for name in ("trips_per_month", "km_per_trip"):
@@ -288,27 +315,28 @@ class Transport:
 @dataclass(frozen=True)
 class Flow:
     synergy_id: str
-    synergy_type: str       # "substitution" | "mutualisation"
-    material: str | None    # key in factors.toml [materials], or None
-    quantity: float         # per `period`
-    unit: str               # shared.units code
-    period: str             # "week" | "month" | "year" | "once"
+    synergy_type: str  # "substitution" | "mutualisation"
+    material: str | None  # key in factors.toml [materials], or None
+    quantity: float  # per `period`
+    unit: str  # shared.units code
+    period: str  # "week" | "month" | "year" | "once"
     start: date
-    end: date | None        # exclusive; None = still running
+    end: date | None  # exclusive; None = still running
     transport_before: Transport | None = None
     transport_after: Transport | None = None
-    disposal_cost_avoided_eur: float = 0.0    # per year (or in total, for a "once" flow)
-    purchase_cost_avoided_eur: float = 0.0    # per year (or in total, for a "once" flow)
-    shared_cost_saving_eur: float = 0.0       # per year, mutualisation (or in total, for a "once" flow)
-    jobs: float = 0.0                         # created or kept, not prorated
-    diverted_from_disposal: bool = True       # the resource was waste going to landfill/incineration
-    substitutes_virgin: bool = True           # it replaces a virgin material at the receiver
-    density_t_per_unit: float | None = None   # tonnes per unit of `unit` (m3, l, m2, unit, pallet)
+    disposal_cost_avoided_eur: float = 0.0  # per year (or in total, for a "once" flow)
+    purchase_cost_avoided_eur: float = 0.0  # per year (or in total, for a "once" flow)
+    shared_cost_saving_eur: float = 0.0  # per year, mutualisation (or in total, for a "once" flow)
+    jobs: float = 0.0  # created or kept, not prorated
+    diverted_from_disposal: bool = True  # the resource was waste going to landfill/incineration
+    substitutes_virgin: bool = True  # it replaces a virgin material at the receiver
+    density_t_per_unit: float | None = None  # tonnes per unit of `unit` (m3, l, m2, unit, pallet)
 
     def __post_init__(self) -> None:
         if self.synergy_type not in SYNERGY_TYPES:
-            raise ValueError(f"{self.synergy_id}: synergy_type must be one of {SYNERGY_TYPES}, "
-                             f"not {self.synergy_type!r}")
+            raise ValueError(
+                f"{self.synergy_id}: synergy_type must be one of {SYNERGY_TYPES}, not {self.synergy_type!r}"
+            )
         if self.period not in PERIODS:
             raise ValueError(f"{self.synergy_id}: period must be one of {PERIODS}, not {self.period!r}")
         if not math.isfinite(self.quantity) or self.quantity < 0:
@@ -316,7 +344,8 @@ class Flow:
         if self.end is not None and self.end < self.start:
             raise ValueError(f"{self.synergy_id}: end {self.end} is before start {self.start}")
         if self.density_t_per_unit is not None and not (
-                math.isfinite(self.density_t_per_unit) and self.density_t_per_unit > 0):
+            math.isfinite(self.density_t_per_unit) and self.density_t_per_unit > 0
+        ):
             raise ValueError(f"{self.synergy_id}: density_t_per_unit must be positive")
         for name in ("disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "shared_cost_saving_eur", "jobs"):
             if not math.isfinite(getattr(self, name)):
@@ -332,20 +361,20 @@ class Flow:
 class Indicators:
     """Figures of one flow or of a set of flows over a period. Units are in the field names."""
 
-    tonnes_diverted: float = 0.0                  # t diverted from landfill/incineration
-    virgin_material_substituted_t: float = 0.0    # t of virgin material replaced (substitution only)
-    truck_trips_avoided: float = 0.0              # trips before − trips after (may be negative)
-    km_avoided: float = 0.0                       # vehicle-km before − after (may be negative)
-    co2e_transport_t: float = 0.0                 # t CO2e, transport before − after
-    co2e_materials_t: float = 0.0                 # t CO2e, virgin material replaced
-    co2e_total_t: float = 0.0                     # transport + materials
+    tonnes_diverted: float = 0.0  # t diverted from landfill/incineration
+    virgin_material_substituted_t: float = 0.0  # t of virgin material replaced (substitution only)
+    truck_trips_avoided: float = 0.0  # trips before − trips after (may be negative)
+    km_avoided: float = 0.0  # vehicle-km before − after (may be negative)
+    co2e_transport_t: float = 0.0  # t CO2e, transport before − after
+    co2e_materials_t: float = 0.0  # t CO2e, virgin material replaced
+    co2e_total_t: float = 0.0  # transport + materials
     euros_disposal_avoided: float = 0.0
     euros_purchase_avoided: float = 0.0
     euros_shared_saving: float = 0.0
-    euros_saved: float = 0.0                      # disposal + purchase + shared
-    jobs: float = 0.0                             # created or kept
+    euros_saved: float = 0.0  # disposal + purchase + shared
+    jobs: float = 0.0  # created or kept
     flows_counted: int = 0
-    unconverted: list[str] = field(default_factory=list)      # synergy ids whose quantity is not in tonnes
+    unconverted: list[str] = field(default_factory=list)  # synergy ids whose quantity is not in tonnes
     missing_factors: list[str] = field(default_factory=list)  # synergy ids with a CO2e left out: no cited factor
     trace: list[dict[str, Any]] = field(default_factory=list)  # one dict per counted flow
 
@@ -354,10 +383,12 @@ class Indicators:
             return NotImplemented
         numbers: dict[str, Any] = {name: getattr(self, name) + getattr(other, name) for name in NUMERIC_FIELDS}
         numbers["flows_counted"] = self.flows_counted + other.flows_counted
-        return Indicators(**numbers,
-                          unconverted=_unique([*self.unconverted, *other.unconverted]),
-                          missing_factors=_unique([*self.missing_factors, *other.missing_factors]),
-                          trace=[*self.trace, *other.trace])
+        return Indicators(
+            **numbers,
+            unconverted=_unique([*self.unconverted, *other.unconverted]),
+            missing_factors=_unique([*self.missing_factors, *other.missing_factors]),
+            trace=[*self.trace, *other.trace],
+        )
 
     def figures(self) -> dict[str, float]:
         """The numeric indicators by field name (what `compare` compares)."""
@@ -365,7 +396,8 @@ class Indicators:
 
 
 NUMERIC_FIELDS: tuple[str, ...] = tuple(
-    f.name for f in fields(Indicators) if f.name not in ("flows_counted", "unconverted", "missing_factors", "trace"))
+    f.name for f in fields(Indicators) if f.name not in ("flows_counted", "unconverted", "missing_factors", "trace")
+)
 
 # What the animateur reads in a report (French), by field.
 LABELS_FR: dict[str, str] = {
@@ -398,8 +430,8 @@ NISP_NAMES: dict[str, str] = {
 class Change:
     current: float
     previous: float
-    difference: float           # current − previous
-    percent: float | None       # difference / |previous| × 100; None when previous is 0
+    difference: float  # current − previous
+    percent: float | None  # difference / |previous| × 100; None when previous is 0
 
 
 def compare(current: Indicators, previous: Indicators) -> dict[str, Change]:
@@ -413,8 +445,12 @@ def compare(current: Indicators, previous: Indicators) -> dict[str, Change]:
     for name, value in now.items():
         old = before[name]
         difference = value - old
-        changes[name] = Change(current=value, previous=old, difference=difference,
-                               percent=None if old == 0 else difference / abs(old) * 100.0)
+        changes[name] = Change(
+            current=value,
+            previous=old,
+            difference=difference,
+            percent=None if old == 0 else difference / abs(old) * 100.0,
+        )
     return changes
 
 
@@ -490,10 +526,9 @@ def annual(flow: Flow, *, factors: Factors | None = None) -> Indicators:
     return _measure(flow, factors, months=None if flow.period == "once" else 12.0, counted=None)
 
 
-def _measure(flow: Flow, factors: Factors, *, months: float | None,
-             counted: tuple[date, date] | None) -> Indicators:
+def _measure(flow: Flow, factors: Factors, *, months: float | None, counted: tuple[date, date] | None) -> Indicators:
     """Figures of one flow for `months` calendar months of operation (None: a one-off flow, in full)."""
-    if months is None:                      # "once": everything counts one time
+    if months is None:  # "once": everything counts one time
         year_share, quantity, transport_times = 1.0, flow.quantity, 1.0
     else:
         year_share = months / 12.0
@@ -514,8 +549,11 @@ def _measure(flow: Flow, factors: Factors, *, months: float | None,
     co2e_materials = 0.0
     if virgin:
         if material is None:
-            missing.append(f"material {flow.material!r}: no cited substitution factor" if flow.material
-                           else "material not given: no substitution factor")
+            missing.append(
+                f"material {flow.material!r}: no cited substitution factor"
+                if flow.material
+                else "material not given: no substitution factor"
+            )
         else:
             co2e_materials = virgin * material.kgco2e_saved_per_t / 1000.0
             sources.add(material.source)

@@ -58,22 +58,31 @@ def check_move(current: str, target: str, reason: str | None) -> None:
         raise LifecycleError("stage", f"La synergie est déjà à l'étape « {STAGE_LABELS[current]} ».")
     if target == "abandoned":
         if reason not in ABANDON_REASONS:
-            raise LifecycleError("reason", "Indiquez la raison de l'abandon : "
-                                 + ", ".join(f"{label} (« {code} »)" for code, label in ABANDON_REASONS.items())
-                                 + ".")
+            raise LifecycleError(
+                "reason",
+                "Indiquez la raison de l'abandon : "
+                + ", ".join(f"{label} (« {code} »)" for code, label in ABANDON_REASONS.items())
+                + ".",
+            )
         return
     if reason is not None:
         raise LifecycleError("reason", "Une raison ne s'indique que pour un abandon.")
     if target == "ended" and current != "operating":
-        raise LifecycleError("stage", "Une synergie se termine après avoir fonctionné : passez-la d'abord "
-                             "« en fonctionnement », ou abandonnez-la.")
+        raise LifecycleError(
+            "stage",
+            "Une synergie se termine après avoir fonctionné : passez-la d'abord "
+            "« en fonctionnement », ou abandonnez-la.",
+        )
     if STAGES.index(target) < STAGES.index(current):
-        raise LifecycleError("stage", f"Une synergie ne revient pas en arrière (de « {STAGE_LABELS[current]} » "
-                             f"à « {STAGE_LABELS[target]} »).")
+        raise LifecycleError(
+            "stage",
+            f"Une synergie ne revient pas en arrière (de « {STAGE_LABELS[current]} » à « {STAGE_LABELS[target]} »).",
+        )
 
 
 def next_stages(current: str) -> list[str]:
     """The stages `current` may move to, in order (`abandoned` last, with a reason): what `check_move` allows."""
+
     def allowed(target: str) -> bool:
         try:
             check_move(current, target, "other" if target == "abandoned" else None)
@@ -104,12 +113,20 @@ QUIET_AFTER = timedelta(weeks=6)
 # What to do next at each open stage: the short checklist the reminder carries.
 NEXT_STEPS = {
     "detected": ("Prendre contact et se rencontrer", "Visiter le site ou échanger un échantillon"),
-    "studied": ("Tester un échantillon", "Convenir des conditions : quantités, prix, transport, statut réglementaire",
-                "Passer la synergie « contractualisée » une fois l'accord signé"),
-    "contractualised": ("Signer la convention", "Organiser la première livraison",
-                        "Enregistrer le flux dans Boucle (quantités, trajets)"),
-    "operating": ("Faire le premier bilan : quantités, coûts, trajets évités",
-                  "Mettre à jour le flux dans Boucle si les quantités ont changé"),
+    "studied": (
+        "Tester un échantillon",
+        "Convenir des conditions : quantités, prix, transport, statut réglementaire",
+        "Passer la synergie « contractualisée » une fois l'accord signé",
+    ),
+    "contractualised": (
+        "Signer la convention",
+        "Organiser la première livraison",
+        "Enregistrer le flux dans Boucle (quantités, trajets)",
+    ),
+    "operating": (
+        "Faire le premier bilan : quantités, coûts, trajets évités",
+        "Mettre à jour le flux dans Boucle si les quantités ont changé",
+    ),
 }
 
 

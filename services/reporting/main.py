@@ -35,10 +35,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     every = settings.summary_check_seconds
     # Each territory's weekly summary for its animateur, once per ISO week; synergies quiet for weeks, one
     # reminder to their parties and animateurs per quiet spell; what is past its retention goes.
-    runtime.every("summaries", every,
-                  lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc))
-    runtime.every("reminders", every, lambda session: stage_due_reminders(session, datetime.now(timezone.utc),
-                                                                         quiet_after))
+    runtime.every(
+        "summaries", every, lambda session: stage_due_summaries(session, send_hour_utc=settings.summary_send_hour_utc)
+    )
+    runtime.every(
+        "reminders", every, lambda session: stage_due_reminders(session, datetime.now(timezone.utc), quiet_after)
+    )
     runtime.every("retention", every, lambda session: purge_old_accesses(session, datetime.now(timezone.utc)))
     app = FastAPI(title="Boucle — rapports", version="1", lifespan=runtime.lifespan)
     speak_french(app)  # never pydantic's English
@@ -47,7 +49,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer, signer = Gazetteer.load(), LinkSigner(settings.secret_key)
     authenticate = RemoteAuthenticator(settings.offers_url)
     app.include_router(build_router(runtime, authenticate, gazetteer, signer))
-    app.include_router(build_workshop_router(runtime, authenticate, gazetteer,
-                                             FamilyReader(settings.service_url("matching"))))
+    app.include_router(
+        build_workshop_router(runtime, authenticate, gazetteer, FamilyReader(settings.service_url("matching")))
+    )
     app.include_router(build_link_router(runtime, signer, gazetteer))
     return app

@@ -239,7 +239,23 @@ class WorkshopChoice(SQLModel, table=True):
     decided_at: datetime
 
 
-TABLES: list[type[SQLModel]] = [KnownOrganisation, KnownListing, KnownMatch, MatchParticipant, Territory,
-                                TerritoryCommune, Animateur, Synergy, SynergyParty, SynergyMove, SynergyFlow,
-                                SynergyReminder, Prospect, TerritorySummarySent, AccessLog, Workshop,
-                                WorkshopParticipant, WorkshopChoice]
+TABLES: list[type[SQLModel]] = [
+    KnownOrganisation,
+    KnownListing,
+    KnownMatch,
+    MatchParticipant,
+    Territory,
+    TerritoryCommune,
+    Animateur,
+    Synergy,
+    SynergyParty,
+    SynergyMove,
+    SynergyFlow,
+    SynergyReminder,
+    Prospect,
+    TerritorySummarySent,
+    AccessLog,
+    Workshop,
+    WorkshopParticipant,
+    WorkshopChoice,
+]

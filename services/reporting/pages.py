@@ -11,7 +11,6 @@ when the territory changes hands or its animateur is demoted.
 The token sits in the URL, so the answers are neither cached nor sent on as a referrer.
 """
 
-
 from datetime import date
 from typing import Annotated
 
@@ -41,8 +40,9 @@ def sign_dashboard_link(signer: LinkSigner, territory: Territory, user_id: str) 
 def environment() -> Environment:
     """Reporting's templates over the shared layout, with the French formats of `display` as filters."""
     env = page_environment("reporting")
-    env.filters.update(number=display.number, percent=display.percent, day=display.day,
-                       long_day=display.long_day, month=display.month)
+    env.filters.update(
+        number=display.number, percent=display.percent, day=display.day, long_day=display.long_day, month=display.month
+    )
     return env
 
 
@@ -68,10 +68,15 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         except InvalidLink as exc:
             raise LinkRefused(400, str(exc)) from exc
         territory = session.get(Territory, territory_id)
-        if (territory is None or territory.animateur_organisation_id != organisation_id
-                or territory.status != APPROVED or not still_animates(session, organisation_id, user_id)):
-            raise LinkRefused(403, "Ce lien ne donne plus accès à ce territoire : demandez-en un nouveau à "
-                                   "l'animateur du territoire.")
+        if (
+            territory is None
+            or territory.animateur_organisation_id != organisation_id
+            or territory.status != APPROVED
+            or not still_animates(session, organisation_id, user_id)
+        ):
+            raise LinkRefused(
+                403, "Ce lien ne donne plus accès à ce territoire : demandez-en un nouveau à l'animateur du territoire."
+            )
         return territory
 
     def still_animates(session: Session, organisation_id: str, user_id: object) -> bool:
@@ -91,30 +96,49 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         try:
             period = dashboard.parse_period(first, last, date.today())
         except dashboard.PeriodError as exc:
-            return page("pages/dashboard.html", 400, title=f"Tableau de bord — {territory.name}", dash=None,
-                        period_error=exc, form={"from": first or "", "to": last or ""},
-                        links={"self": f"/liens/{LINK_KIND}/{token}"})
+            return page(
+                "pages/dashboard.html",
+                400,
+                title=f"Tableau de bord — {territory.name}",
+                dash=None,
+                period_error=exc,
+                form={"from": first or "", "to": last or ""},
+                links={"self": f"/liens/{LINK_KIND}/{token}"},
+            )
         return dashboard.build(session, territory, period, gazetteer)
 
     def log_export(session: Session, dash: dashboard.Dashboard, what: str) -> None:
         """An export names the parties of the synergies it holds: each is told in its access log."""
         owners = {o for row in dash.synergies for o in synergies.party_ids(session, row.synergy_id)}
         animateur = session.get(KnownOrganisation, dash.territory.animateur_organisation_id)
-        access.record_access(session, owners=owners, reader_organisation_id=dash.territory.animateur_organisation_id,
-                             reader_name=animateur.name if animateur else "l'animateur du territoire", what=what,
-                             territory_id=dash.territory.territory_id)
+        access.record_access(
+            session,
+            owners=owners,
+            reader_organisation_id=dash.territory.animateur_organisation_id,
+            reader_name=animateur.name if animateur else "l'animateur du territoire",
+            what=what,
+            territory_id=dash.territory.territory_id,
+        )
         session.commit()
 
     def links(token: str, dash: dashboard.Dashboard) -> dict[str, str]:
         query = f"from={dash.period.first.isoformat()}&to={dash.period.last.isoformat()}"
         base = f"/liens/{LINK_KIND}/{token}"
-        return {"self": base, "csv": f"{base}/export.csv?{query}", "report": f"{base}/rapport?{query}",
-                "pdf": f"{base}/rapport.pdf?{query}"}
+        return {
+            "self": base,
+            "csv": f"{base}/export.csv?{query}",
+            "report": f"{base}/rapport?{query}",
+            "pdf": f"{base}/rapport.pdf?{query}",
+        }
 
     def report_html(dash: dashboard.Dashboard) -> str:
         return env.get_template("pages/report.html").render(
-            title=f"Bilan des synergies — {dash.territory.name}", dash=dash, charts=dashboard.figures(dash),
-            today=date.today(), printed=True)
+            title=f"Bilan des synergies — {dash.territory.name}",
+            dash=dash,
+            charts=dashboard.figures(dash),
+            today=date.today(),
+            printed=True,
+        )
 
     def file_name(kind: str, dash: dashboard.Dashboard, extension: str) -> str:
         return f"boucle-{kind}-{dash.period.first.isoformat()}-{dash.period.last.isoformat()}.{extension}"
@@ -125,9 +149,14 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         dash = resolve(session, token, first, last)
         if isinstance(dash, Response):
             return dash
-        return page("pages/dashboard.html", title=f"Tableau de bord — {dash.territory.name}", dash=dash,
-                    charts=dashboard.figures(dash), links=links(token, dash),
-                    form={"from": dash.period.first.isoformat(), "to": dash.period.last.isoformat()})
+        return page(
+            "pages/dashboard.html",
+            title=f"Tableau de bord — {dash.territory.name}",
+            dash=dash,
+            charts=dashboard.figures(dash),
+            links=links(token, dash),
+            form={"from": dash.period.first.isoformat(), "to": dash.period.last.isoformat()},
+        )
 
     @router.get(f"/liens/{LINK_KIND}/{{token}}/export.csv")
     def export_csv(token: str, session: SessionDep, first: FromQ = None, last: ToQ = None) -> Response:
@@ -136,8 +165,11 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         if isinstance(dash, Response):
             return dash
         log_export(session, dash, "export CSV des synergies")
-        return Response(exports.synergies_csv(dash), media_type="text/csv; charset=utf-8", headers={
-            **PRIVATE, "Content-Disposition": f'attachment; filename="{file_name("synergies", dash, "csv")}"'})
+        return Response(
+            exports.synergies_csv(dash),
+            media_type="text/csv; charset=utf-8",
+            headers={**PRIVATE, "Content-Disposition": f'attachment; filename="{file_name("synergies", dash, "csv")}"'},
+        )
 
     @router.get(f"/liens/{LINK_KIND}/{{token}}/rapport", response_class=HTMLResponse)
     def printable(token: str, session: SessionDep, first: FromQ = None, last: ToQ = None) -> Response:
@@ -154,7 +186,10 @@ def build_link_router(runtime: ServiceRuntime, signer: LinkSigner, gazetteer: Ga
         if isinstance(dash, Response):
             return dash
         log_export(session, dash, "bilan PDF pour le comité de pilotage")
-        return Response(exports.pdf(report_html(dash)), media_type="application/pdf", headers={
-            **PRIVATE, "Content-Disposition": f'inline; filename="{file_name("bilan", dash, "pdf")}"'})
+        return Response(
+            exports.pdf(report_html(dash)),
+            media_type="application/pdf",
+            headers={**PRIVATE, "Content-Disposition": f'inline; filename="{file_name("bilan", dash, "pdf")}"'},
+        )
 
     return router

@@ -65,9 +65,10 @@ def figures(engine: Engine, first: date, last: date) -> dict[str, dict[str, Any]
     """Impact and funnel of every territory, as the API would answer them."""
     period = report.Period(first, last)
     with Session(engine) as session:
-        return {t.territory_id: {"impact": report.impact(session, t, period),
-                                 "funnel": report.funnel(session, t, period)}
-                for t in session.exec(select(Territory)).all()}
+        return {
+            t.territory_id: {"impact": report.impact(session, t, period), "funnel": report.funnel(session, t, period)}
+            for t in session.exec(select(Territory)).all()
+        }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     live, rebuilt = (figures(e, args.period_from, args.period_to) for e in (source, target))
     if live != rebuilt:
-        print("Les indicateurs reconstruits diffèrent :", json.dumps({"live": live, "rebuilt": rebuilt},
-                                                                      ensure_ascii=False, indent=1, default=str))
+        print(
+            "Les indicateurs reconstruits diffèrent :",
+            json.dumps({"live": live, "rebuilt": rebuilt}, ensure_ascii=False, indent=1, default=str),
+        )
         return 1
     print(f"Indicateurs identiques pour {len(live)} territoire(s).")
     return 0

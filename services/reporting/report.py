@@ -31,11 +31,14 @@ from reporting.synergies import aware, supply_statuses, territory_actors, territ
 from shared.nomenclatures import WASTE_STATUSES
 
 LISTING_KINDS = ("offer", "need", "share", "pool")
-FUNNEL_STEPS = ("contacted", "met", "registered", "with_listing", "with_match", "with_accepted_match",
-                "with_contract")
+FUNNEL_STEPS = ("contacted", "met", "registered", "with_listing", "with_match", "with_accepted_match", "with_contract")
 FUNNEL_LABELS = {
-    "contacted": "contactées", "met": "rencontrées", "registered": "inscrites", "with_listing": "avec une annonce",
-    "with_match": "avec une mise en relation", "with_accepted_match": "avec une mise en relation acceptée",
+    "contacted": "contactées",
+    "met": "rencontrées",
+    "registered": "inscrites",
+    "with_listing": "avec une annonce",
+    "with_match": "avec une mise en relation",
+    "with_accepted_match": "avec une mise en relation acceptée",
     "with_contract": "avec une synergie contractualisée",
 }
 
@@ -103,24 +106,35 @@ def flow_of(row: SynergyFlow, synergy: Synergy, ended_on: date | None) -> ind.Fl
         return ind.Transport(raw["trips_per_month"], raw["km_per_trip"], raw["vehicle"]) if raw else None
 
     return ind.Flow(
-        synergy_id=synergy.synergy_id, synergy_type=synergy.synergy_type,
-        material=data.get("material") or synergy.material, quantity=data["quantity"], unit=data["unit"],
-        period=data["period"], start=date.fromisoformat(data["start"]), end=end,
-        transport_before=leg(data.get("transport_before")), transport_after=leg(data.get("transport_after")),
+        synergy_id=synergy.synergy_id,
+        synergy_type=synergy.synergy_type,
+        material=data.get("material") or synergy.material,
+        quantity=data["quantity"],
+        unit=data["unit"],
+        period=data["period"],
+        start=date.fromisoformat(data["start"]),
+        end=end,
+        transport_before=leg(data.get("transport_before")),
+        transport_after=leg(data.get("transport_after")),
         disposal_cost_avoided_eur=data.get("disposal_cost_avoided_eur", 0.0),
         purchase_cost_avoided_eur=data.get("purchase_cost_avoided_eur", 0.0),
-        shared_cost_saving_eur=data.get("shared_cost_saving_eur", 0.0), jobs=data.get("jobs", 0.0),
+        shared_cost_saving_eur=data.get("shared_cost_saving_eur", 0.0),
+        jobs=data.get("jobs", 0.0),
         diverted_from_disposal=data.get("diverted_from_disposal", True),
         substitutes_virgin=data.get("substitutes_virgin", True),
-        density_t_per_unit=data.get("density_t_per_unit"))
+        density_t_per_unit=data.get("density_t_per_unit"),
+    )
 
 
 def ended_on(session: Session, synergy: Synergy) -> date | None:
     """The day a synergy reached a final stage, if it did."""
     if synergy.stage not in FINAL_STAGES:
         return None
-    move = session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id,
-                                                  col(SynergyMove.to_stage).in_(FINAL_STAGES))).first()
+    move = session.exec(
+        select(SynergyMove).where(
+            SynergyMove.synergy_id == synergy.synergy_id, col(SynergyMove.to_stage).in_(FINAL_STAGES)
+        )
+    ).first()
     return aware(move.at).date() if move else None
 
 
@@ -128,8 +142,9 @@ def flows_for(session: Session, synergies: list[Synergy]) -> list[ind.Flow]:
     by_id = {s.synergy_id: s for s in synergies}
     if not by_id:
         return []
-    rows = session.exec(select(SynergyFlow).where(col(SynergyFlow.synergy_id).in_(list(by_id)))
-                        .order_by(col(SynergyFlow.recorded_at))).all()
+    rows = session.exec(
+        select(SynergyFlow).where(col(SynergyFlow.synergy_id).in_(list(by_id))).order_by(col(SynergyFlow.recorded_at))
+    ).all()
     endings = {s.synergy_id: ended_on(session, s) for s in synergies}
     return [flow_of(row, by_id[row.synergy_id], endings[row.synergy_id]) for row in rows]
 
@@ -151,20 +166,30 @@ def synergy_impact(flows: list[ind.Flow], today: date) -> dict[str, Any] | None:
     cited = ind.default_factors().sources
     keys = sorted({key for row in to_date.trace + yearly.trace for key in row.get("sources", ()) if key in cited})
     sources = [{"name": cited[key].name, "url": cited[key].url} for key in keys]
-    return {"since": since, "figures": [{"field": name, "label": ind.LABELS_FR[name],
-                                         "yearly": round(getattr(yearly, name), WHOLE.get(name, 1)),
-                                         "to_date": round(getattr(to_date, name), WHOLE.get(name, 1))}
-                                        for name in SYNERGY_FIGURES],
-            "sources": sources, "unconverted": bool(to_date.unconverted),
-            "missing_factors": bool(to_date.missing_factors)}
+    return {
+        "since": since,
+        "figures": [
+            {
+                "field": name,
+                "label": ind.LABELS_FR[name],
+                "yearly": round(getattr(yearly, name), WHOLE.get(name, 1)),
+                "to_date": round(getattr(to_date, name), WHOLE.get(name, 1)),
+            }
+            for name in SYNERGY_FIGURES
+        ],
+        "sources": sources,
+        "unconverted": bool(to_date.unconverted),
+        "missing_factors": bool(to_date.missing_factors),
+    }
 
 
 def stage_at(session: Session, synergy: Synergy, moment: datetime) -> str | None:
     """The synergy's stage at `moment` (None when it did not exist yet), from its history."""
     if aware(synergy.opened_at) >= moment:
         return None
-    moves = session.exec(select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id)
-                         .order_by(col(SynergyMove.at))).all()
+    moves = session.exec(
+        select(SynergyMove).where(SynergyMove.synergy_id == synergy.synergy_id).order_by(col(SynergyMove.at))
+    ).all()
     stage = "detected"
     for m in moves:
         if aware(m.at) < moment:
@@ -187,14 +212,39 @@ def impact(session: Session, territory: Territory, period: Period) -> dict[str, 
     statuses = supply_statuses(session, [s for s in existing if s.synergy_type == "substitution"])
     by_status = Counter(status or "undeclared" for status in statuses.values())
     members = territory_actors(session, territory)
-    engaged = set(session.exec(select(SynergyParty.organisation_id).where(
-        col(SynergyParty.synergy_id).in_([s.synergy_id for s in existing]))).all()) if existing else set()
-    registered = [o for o in session.exec(select(KnownOrganisation).where(
-        col(KnownOrganisation.organisation_id).in_(list(members)))).all()
-        if aware(o.registered_at) < end_moment] if members else []
-    active = Counter(session.exec(select(KnownListing.kind).where(
-        col(KnownListing.active).is_(True), col(KnownListing.organisation_id).in_(list(members)))).all()) \
-        if members else Counter()
+    engaged = (
+        set(
+            session.exec(
+                select(SynergyParty.organisation_id).where(
+                    col(SynergyParty.synergy_id).in_([s.synergy_id for s in existing])
+                )
+            ).all()
+        )
+        if existing
+        else set()
+    )
+    registered = (
+        [
+            o
+            for o in session.exec(
+                select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))
+            ).all()
+            if aware(o.registered_at) < end_moment
+        ]
+        if members
+        else []
+    )
+    active = (
+        Counter(
+            session.exec(
+                select(KnownListing.kind).where(
+                    col(KnownListing.active).is_(True), col(KnownListing.organisation_id).in_(list(members))
+                )
+            ).all()
+        )
+        if members
+        else Counter()
+    )
     matched = _matches_in(session, members, period)
     outcomes = proposal_outcomes(session, members, period)
     return {
@@ -226,13 +276,20 @@ def _plain(values: ind.Indicators) -> dict[str, Any]:
 def _matches_in(session: Session, members: set[str], period: Period) -> int:
     if not members:
         return 0
-    ids = set(session.exec(select(MatchParticipant.match_id)
-                           .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
+    ids = set(
+        session.exec(
+            select(MatchParticipant.match_id).where(col(MatchParticipant.organisation_id).in_(list(members)))
+        ).all()
+    )
     if not ids:
         return 0
-    return sum(1 for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)),
-                                                                col(KnownMatch.held).is_(False))).all()
-               if period.contains(aware(m.proposed_at)))
+    return sum(
+        1
+        for m in session.exec(
+            select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)), col(KnownMatch.held).is_(False))
+        ).all()
+        if period.contains(aware(m.proposed_at))
+    )
 
 
 def proposal_outcomes(session: Session, members: set[str], period: Period) -> dict[str, Any]:
@@ -242,46 +299,89 @@ def proposal_outcomes(session: Session, members: set[str], period: Period) -> di
     opportunities detected become synergies; a few percent elsewhere)."""
     if not members:
         return {"proposed": 0, "accepted": 0, "contracted": 0, "accepted_share": None, "contracted_share": None}
-    ids = set(session.exec(select(MatchParticipant.match_id)
-                           .where(col(MatchParticipant.organisation_id).in_(list(members)))).all())
-    proposed = [m for m in session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)),
-                                                                 col(KnownMatch.held).is_(False))).all()
-                if period.contains(aware(m.proposed_at))] if ids else []
+    ids = set(
+        session.exec(
+            select(MatchParticipant.match_id).where(col(MatchParticipant.organisation_id).in_(list(members)))
+        ).all()
+    )
+    proposed = (
+        [
+            m
+            for m in session.exec(
+                select(KnownMatch).where(col(KnownMatch.match_id).in_(list(ids)), col(KnownMatch.held).is_(False))
+            ).all()
+            if period.contains(aware(m.proposed_at))
+        ]
+        if ids
+        else []
+    )
     accepted = [m.match_id for m in proposed if m.status == "accepted"]
-    contracted = session.exec(select(Synergy).where(col(Synergy.match_id).in_(accepted),
-                                                    col(Synergy.contractualised_at).is_not(None))).all() \
-        if accepted else []
+    contracted = (
+        session.exec(
+            select(Synergy).where(col(Synergy.match_id).in_(accepted), col(Synergy.contractualised_at).is_not(None))
+        ).all()
+        if accepted
+        else []
+    )
     count = len(proposed)
-    return {"proposed": count, "accepted": len(accepted), "contracted": len(contracted),
-            "accepted_share": round(len(accepted) / count, 3) if count else None,
-            "contracted_share": round(len(contracted) / count, 3) if count else None}
+    return {
+        "proposed": count,
+        "accepted": len(accepted),
+        "contracted": len(contracted),
+        "accepted_share": round(len(accepted) / count, 3) if count else None,
+        "contracted_share": round(len(contracted) / count, 3) if count else None,
+    }
 
 
 def funnel(session: Session, territory: Territory, period: Period) -> dict[str, Any]:
     """Organisations reaching each step within the period (contacts and meetings recorded by the animateur)."""
     prospects = session.exec(select(Prospect).where(Prospect.territory_id == territory.territory_id)).all()
     members = territory_actors(session, territory)
-    orgs = session.exec(select(KnownOrganisation).where(
-        col(KnownOrganisation.organisation_id).in_(list(members)))).all() if members else []
-    listings = session.exec(select(KnownListing).where(
-        col(KnownListing.organisation_id).in_(list(members)))).all() if members else []
-    participations = session.exec(select(MatchParticipant, KnownMatch).join(
-        KnownMatch, col(KnownMatch.match_id) == col(MatchParticipant.match_id)).where(
-        col(MatchParticipant.organisation_id).in_(list(members)), col(KnownMatch.held).is_(False))).all() \
-        if members else []
-    contracted = session.exec(select(SynergyParty, Synergy).join(
-        Synergy, col(Synergy.synergy_id) == col(SynergyParty.synergy_id)).where(
-        col(SynergyParty.organisation_id).in_(list(members)))).all() if members else []
+    orgs = (
+        session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))).all()
+        if members
+        else []
+    )
+    listings = (
+        session.exec(select(KnownListing).where(col(KnownListing.organisation_id).in_(list(members)))).all()
+        if members
+        else []
+    )
+    participations = (
+        session.exec(
+            select(MatchParticipant, KnownMatch)
+            .join(KnownMatch, col(KnownMatch.match_id) == col(MatchParticipant.match_id))
+            .where(col(MatchParticipant.organisation_id).in_(list(members)), col(KnownMatch.held).is_(False))
+        ).all()
+        if members
+        else []
+    )
+    contracted = (
+        session.exec(
+            select(SynergyParty, Synergy)
+            .join(Synergy, col(Synergy.synergy_id) == col(SynergyParty.synergy_id))
+            .where(col(SynergyParty.organisation_id).in_(list(members)))
+        ).all()
+        if members
+        else []
+    )
     # The organisations at each step from registration on, to count them by kind (company, farm, CUMA…).
     reached: dict[str, set[str]] = {
         "registered": {o.organisation_id for o in orgs if period.contains(aware(o.registered_at))},
-        "with_listing": {li.organisation_id for li in listings
-                         if li.published_at and period.contains(aware(li.published_at))},
+        "with_listing": {
+            li.organisation_id for li in listings if li.published_at and period.contains(aware(li.published_at))
+        },
         "with_match": {p.organisation_id for p, m in participations if period.contains(aware(m.proposed_at))},
-        "with_accepted_match": {p.organisation_id for p, m in participations if m.status == "accepted"
-                                and m.concluded_at and period.contains(aware(m.concluded_at))},
-        "with_contract": {p.organisation_id for p, s in contracted
-                          if s.contractualised_at and period.contains(aware(s.contractualised_at))},
+        "with_accepted_match": {
+            p.organisation_id
+            for p, m in participations
+            if m.status == "accepted" and m.concluded_at and period.contains(aware(m.concluded_at))
+        },
+        "with_contract": {
+            p.organisation_id
+            for p, s in contracted
+            if s.contractualised_at and period.contains(aware(s.contractualised_at))
+        },
     }
     counts = {
         "contacted": sum(1 for p in prospects if period.contains(p.contacted_on)),
@@ -294,8 +394,18 @@ def funnel(session: Session, territory: Territory, period: Period) -> dict[str, 
     for step in FUNNEL_STEPS:
         rate = round(counts[step] / previous, 3) if previous else None
         by_kind = Counter(kind_of.get(org, "other") for org in reached.get(step, ()))
-        steps.append({"step": step, "label": FUNNEL_LABELS[step], "count": counts[step], "rate_from_previous": rate,
-                      "by_kind": dict(sorted(by_kind.items()))})
+        steps.append(
+            {
+                "step": step,
+                "label": FUNNEL_LABELS[step],
+                "count": counts[step],
+                "rate_from_previous": rate,
+                "by_kind": dict(sorted(by_kind.items())),
+            }
+        )
         previous = counts[step]
-    return {"territory": {"id": territory.territory_id, "name": territory.name},
-            "period": {"from": period.first.isoformat(), "to": period.last.isoformat()}, "steps": steps}
+    return {
+        "territory": {"id": territory.territory_id, "name": territory.name},
+        "period": {"from": period.first.isoformat(), "to": period.last.isoformat()},
+        "steps": steps,
+    }

@@ -68,8 +68,11 @@ class TerritoryOut(BaseModel):
     status: str = Field(description="approved, pending (a platform admin decides) or refused")
     status_label: str
     animateur_name: str = ""  # the collectivité, for the platform admin deciding a claim
-    disputes: str | None = Field(default=None, description="pending claim of an EPCI another collectivité "
-                                 "animates: that territory's name (approving it needs `transfer`)")
+    disputes: str | None = Field(
+        default=None,
+        description="pending claim of an EPCI another collectivité "
+        "animates: that territory's name (approving it needs `transfer`)",
+    )
 
 
 class CommunePoint(BaseModel):
@@ -88,7 +91,8 @@ class TerritoryPreview(BaseModel):
     disputes: str | None = Field(description="the territory already animating this EPCI, if any")
     communes: list[CommunePoint]
     map: dict[str, Any] = Field(
-        description="the communes projected for a drawing: width, height, communes [{x, y, title}]")
+        description="the communes projected for a drawing: width, height, communes [{x, y, title}]"
+    )
 
 
 class OwnTerritoryOut(BaseModel):
@@ -105,8 +109,11 @@ class ClaimDecision(Strict):
     """A platform admin's decision on a territory claimed outside the collectivité's own EPCI or commune."""
 
     approved: bool
-    transfer: bool = Field(default=False, description="approve a disputed EPCI: the collectivité that animates it "
-                           "loses it (its territory becomes `transferred`)")
+    transfer: bool = Field(
+        default=False,
+        description="approve a disputed EPCI: the collectivité that animates it "
+        "loses it (its territory becomes `transferred`)",
+    )
 
 
 class TransportIn(Strict):
@@ -315,14 +322,16 @@ class AccessOut(BaseModel):
 
 # --- workshops (ateliers de partage des ressources) ------------------------------------------------------------
 
+
 class WorkshopCreate(Strict):
     """An atelier: its title, day and place, and the territory's actors taking part."""
 
     title: str = Field(min_length=2, max_length=160)
     held_on: Day
     place: str | None = Field(default=None, max_length=160)
-    participants: list[str] = Field(min_length=2, max_length=300, description="organisation ids, actors of the "
-                                    "territory")
+    participants: list[str] = Field(
+        min_length=2, max_length=300, description="organisation ids, actors of the territory"
+    )
 
 
 class WorkshopChoiceIn(Strict):

@@ -49,29 +49,59 @@ def build(session: Session, territory: Territory, now: datetime) -> TerritoryWee
         return moment is not None and since <= aware(moment) < now
 
     members = territory_actors(session, territory)
-    organisations = session.exec(select(KnownOrganisation).where(
-        col(KnownOrganisation.organisation_id).in_(list(members)))).all() if members else []
-    listings = session.exec(select(KnownListing).where(
-        col(KnownListing.organisation_id).in_(list(members)))).all() if members else []
-    match_ids = set(session.exec(select(MatchParticipant.match_id).where(
-        col(MatchParticipant.organisation_id).in_(list(members)))).all()) if members else set()
-    matches = session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(match_ids)))).all() \
-        if match_ids else []
+    organisations = (
+        session.exec(select(KnownOrganisation).where(col(KnownOrganisation.organisation_id).in_(list(members)))).all()
+        if members
+        else []
+    )
+    listings = (
+        session.exec(select(KnownListing).where(col(KnownListing.organisation_id).in_(list(members)))).all()
+        if members
+        else []
+    )
+    match_ids = (
+        set(
+            session.exec(
+                select(MatchParticipant.match_id).where(col(MatchParticipant.organisation_id).in_(list(members)))
+            ).all()
+        )
+        if members
+        else set()
+    )
+    matches = (
+        session.exec(select(KnownMatch).where(col(KnownMatch.match_id).in_(list(match_ids)))).all() if match_ids else []
+    )
     synergies = {s.synergy_id: s for s in territory_synergies(session, territory.territory_id)}
-    moves = session.exec(select(SynergyMove).where(col(SynergyMove.synergy_id).in_(list(synergies)))
-                         .order_by(col(SynergyMove.at))).all() if synergies else []
+    moves = (
+        session.exec(
+            select(SynergyMove).where(col(SynergyMove.synergy_id).in_(list(synergies))).order_by(col(SynergyMove.at))
+        ).all()
+        if synergies
+        else []
+    )
     return TerritoryWeeklySummary(
-        territory_id=territory.territory_id, territory_name=territory.name,
-        animateur_organisation_id=territory.animateur_organisation_id, week=iso_week(now),
-        period_from=since.date(), period_to=(now - timedelta(microseconds=1)).date(),
+        territory_id=territory.territory_id,
+        territory_name=territory.name,
+        animateur_organisation_id=territory.animateur_organisation_id,
+        week=iso_week(now),
+        period_from=since.date(),
+        period_to=(now - timedelta(microseconds=1)).date(),
         new_organisations=sorted(o.name for o in organisations if recent(o.registered_at)),
         new_listings=dict(Counter(li.kind for li in listings if recent(li.published_at))),
         matches_proposed=sum(1 for m in matches if recent(m.proposed_at)),
         matches_accepted=sum(1 for m in matches if m.status == "accepted" and recent(m.concluded_at)),
         synergies_opened=sum(1 for s in synergies.values() if recent(s.opened_at)),
-        synergy_moves=[SummaryMove(resource=synergies[m.synergy_id].resource, from_stage=m.from_stage,  # type: ignore[arg-type]
-                                   to_stage=m.to_stage, by=m.actor_name)  # type: ignore[arg-type]
-                       for m in moves if recent(m.at)])
+        synergy_moves=[
+            SummaryMove(
+                resource=synergies[m.synergy_id].resource,
+                from_stage=m.from_stage,  # type: ignore[arg-type]
+                to_stage=m.to_stage,  # type: ignore[arg-type]
+                by=m.actor_name,
+            )
+            for m in moves
+            if recent(m.at)
+        ],
+    )
 
 
 def stage_due_summaries(session: Session, now: datetime | None = None, send_hour_utc: int = 7) -> int:
@@ -86,8 +116,11 @@ def stage_due_summaries(session: Session, now: datetime | None = None, send_hour
         if territory.territory_id in sent:
             continue
         summary = build(session, territory, now)
-        add_event(session, topics.TERRITORIES, new_event("territory.weekly_summary", summary, producer="reporting",
-                                                         key=territory.territory_id))
+        add_event(
+            session,
+            topics.TERRITORIES,
+            new_event("territory.weekly_summary", summary, producer="reporting", key=territory.territory_id),
+        )
         session.add(TerritorySummarySent(territory_id=territory.territory_id, week=week, staged_at=now))
         try:
             session.commit()

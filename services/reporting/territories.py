@@ -15,9 +15,12 @@ APPROVED = "approved"
 PENDING = "pending"
 REFUSED = "refused"
 TRANSFERRED = "transferred"  # its EPCI was handed to the collectivité that disputed it
-STATUS_LABELS = {APPROVED: "validé", PENDING: "en attente de validation par l'équipe de la plateforme",
-                 REFUSED: "refusé par l'équipe de la plateforme",
-                 TRANSFERRED: "retiré par l'équipe de la plateforme, qui a confié l'EPCI à une autre collectivité"}
+STATUS_LABELS = {
+    APPROVED: "validé",
+    PENDING: "en attente de validation par l'équipe de la plateforme",
+    REFUSED: "refusé par l'équipe de la plateforme",
+    TRANSFERRED: "retiré par l'équipe de la plateforme, qui a confié l'EPCI à une autre collectivité",
+}
 ANIMATEUR_ROLE = "animateur"
 DECIDER_ROLE = "platform_admin"
 
@@ -27,8 +30,15 @@ def siren_of(siret: str | None) -> str | None:
     return siret[:9] if siret and len(siret) == 14 and siret.isdigit() else None
 
 
-def claim_status(*, siret: str | None, insee: str | None, epci: str | None, communes: Iterable[str],
-                 epci_of: Mapping[str, str | None], epci_taken: bool = False) -> str:
+def claim_status(
+    *,
+    siret: str | None,
+    insee: str | None,
+    epci: str | None,
+    communes: Iterable[str],
+    epci_of: Mapping[str, str | None],
+    epci_taken: bool = False,
+) -> str:
     """APPROVED when the collectivité claims what it is, else PENDING (a platform admin decides).
 
     `epci_of` gives each commune's EPCI SIREN (the official table); `communes` are the territory's. An EPCI is

@@ -44,8 +44,9 @@ class Answer:
 class Backend:
     """One visitor's calls to the services, with their cookie; `csrf` is added to unsafe calls."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: Settings, session: str | None,
-                 client_address: str | None = None):
+    def __init__(
+        self, client: httpx.AsyncClient, settings: Settings, session: str | None, client_address: str | None = None
+    ):
         self.client = client
         self.settings = settings
         self.session = session
@@ -62,14 +63,27 @@ class Backend:
             headers["X-Forwarded-For"] = self.client_address
         return headers
 
-    async def call(self, method: str, service: ServiceName, path: str, *, json: Any = None,
-                   params: dict[str, Any] | None = None, headers: dict[str, str] | None = None,
-                   files: dict[str, tuple[str, bytes, str]] | None = None) -> Answer:
+    async def call(
+        self,
+        method: str,
+        service: ServiceName,
+        path: str,
+        *,
+        json: Any = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        files: dict[str, tuple[str, bytes, str]] | None = None,
+    ) -> Answer:
         """`method` on `/api/v1<path>` of `service`; `files`: a multipart body (name → file name, content, type)."""
         try:
-            response = await self.client.request(method, f"{self.settings.service_url(service)}/api/v1{path}",
-                                                 json=json, params=params, files=files,
-                                                 headers={**self.headers(method), **(headers or {})})
+            response = await self.client.request(
+                method,
+                f"{self.settings.service_url(service)}/api/v1{path}",
+                json=json,
+                params=params,
+                files=files,
+                headers={**self.headers(method), **(headers or {})},
+            )
         except httpx.HTTPError:
             return Answer(503, {"detail": UNAVAILABLE}, httpx.Headers())
         try:

@@ -48,8 +48,11 @@ def signup_body(form: Mapping[str, Any]) -> dict[str, Any]:
         "commune": optional(form, "commune"),
         "contact_email": text(form, "contact_email") or email,
     }
-    body: dict[str, Any] = {"organisation": {k: v for k, v in organisation.items() if v is not None},
-                            "name": text(form, "name"), "email": email}
+    body: dict[str, Any] = {
+        "organisation": {k: v for k, v in organisation.items() if v is not None},
+        "name": text(form, "name"),
+        "email": email,
+    }
     password = form.get("password") if isinstance(form.get("password"), str) else ""
     if password:
         body["password"] = password
@@ -107,23 +110,50 @@ def quantity_of(value: float | str | None, unit: str) -> dict[str, Any] | None:
     return {"value": value, "unit": unit} if unit else {"value": value}
 
 
-FLOW_FORM_FIELDS = ("quantity", "unit", "period", "start", "end", "material", "transport_before", "transport_after",
-                    "disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs")
-FLOW_FIELDS = (*FLOW_FORM_FIELDS, "density_t_per_unit", "shared_cost_saving_eur", "diverted_from_disposal",
-               "substitutes_virgin", "shared_what", "members", "note")  # what `PUT …/flows/{id}` takes
+FLOW_FORM_FIELDS = (
+    "quantity",
+    "unit",
+    "period",
+    "start",
+    "end",
+    "material",
+    "transport_before",
+    "transport_after",
+    "disposal_cost_avoided_eur",
+    "purchase_cost_avoided_eur",
+    "jobs",
+)
+FLOW_FIELDS = (
+    *FLOW_FORM_FIELDS,
+    "density_t_per_unit",
+    "shared_cost_saving_eur",
+    "diverted_from_disposal",
+    "substitutes_virgin",
+    "shared_what",
+    "members",
+    "note",
+)  # what `PUT …/flows/{id}` takes
 
 
 def flow_body(form: Mapping[str, Any]) -> dict[str, Any]:
     """`POST /api/v1/synergies/{id}/flows` from the synergy page's form: a transport leg counts once its trips
     are given; empty amounts are left out."""
-    body: dict[str, Any] = {"quantity": number(text(form, "quantity")), "unit": text(form, "unit"),
-                            "period": text(form, "period") or "month", "start": text(form, "start"),
-                            "end": optional(form, "end"), "material": optional(form, "material")}
+    body: dict[str, Any] = {
+        "quantity": number(text(form, "quantity")),
+        "unit": text(form, "unit"),
+        "period": text(form, "period") or "month",
+        "start": text(form, "start"),
+        "end": optional(form, "end"),
+        "material": optional(form, "material"),
+    }
     for side in ("before", "after"):
         trips = number(text(form, f"{side}_trips"))
         if trips is not None:
-            body[f"transport_{side}"] = {"trips_per_month": trips, "km_per_trip": number(text(form, f"{side}_km")) or 0,
-                                         "vehicle": text(form, f"{side}_vehicle")}
+            body[f"transport_{side}"] = {
+                "trips_per_month": trips,
+                "km_per_trip": number(text(form, f"{side}_km")) or 0,
+                "vehicle": text(form, f"{side}_vehicle"),
+            }
     for name in ("disposal_cost_avoided_eur", "purchase_cost_avoided_eur", "jobs"):
         body[name] = number(text(form, name))
     return {k: v for k, v in body.items() if v is not None and v != ""}
@@ -147,9 +177,13 @@ def interest_body(form: Mapping[str, Any]) -> dict[str, Any] | None:
     distance = number(text(form, "distance_km"))
     if kind is None or len(resource) < 3 or not isinstance(distance, float):
         return None
-    return {"kind": kind, "title": resource[:200], "category": text(form, "resource")[:120] or None,
-            "radius_km": float(max(10, math.ceil(distance) + 5)),
-            "description": f"Publiée depuis « Explorer » : intéressé·e par « {text(form, 'title')[:150]} »."}
+    return {
+        "kind": kind,
+        "title": resource[:200],
+        "category": text(form, "resource")[:120] or None,
+        "radius_km": float(max(10, math.ceil(distance) + 5)),
+        "description": f"Publiée depuis « Explorer » : intéressé·e par « {text(form, 'title')[:150]} ».",
+    }
 
 
 def request_key(form: Mapping[str, Any]) -> str | None:
@@ -162,38 +196,76 @@ def key_reused(answer_body: Any) -> bool:
     """Offers refused the form's key as used for another listing (the page sent again after a change)."""
     detail = answer_body.get("detail") if isinstance(answer_body, dict) else None
     return isinstance(detail, list) and any(
-        isinstance(item, dict) and item.get("loc") == ["header", "Idempotency-Key"] for item in detail)
+        isinstance(item, dict) and item.get("loc") == ["header", "Idempotency-Key"] for item in detail
+    )
 
 
 def profile_body(form: Mapping[str, Any], current: Mapping[str, Any]) -> dict[str, Any]:
     """`PATCH /api/v1/organisations/me`: every field of the form; the commune only when it changed (sent again,
     a homonym could move the organisation). An emptied SIRET or NAF code is removed."""
-    body: dict[str, Any] = {"name": text(form, "organisation_name"), "kind": text(form, "kind"),
-                            "siret": optional(form, "siret"), "naf_code": optional(form, "naf_code"),
-                            "contact_email": text(form, "contact_email")}
+    body: dict[str, Any] = {
+        "name": text(form, "organisation_name"),
+        "kind": text(form, "kind"),
+        "siret": optional(form, "siret"),
+        "naf_code": optional(form, "naf_code"),
+        "contact_email": text(form, "contact_email"),
+    }
     commune = text(form, "commune")
     if commune != (current.get("commune") or ""):
         body["commune"] = commune or None
     return body
 
 
-PROFILE_FIELDS = {"name": "organisation_name", "kind": "kind", "siret": "siret", "naf_code": "naf_code",
-                  "commune": "commune", "postcode": "commune", "insee": "commune", "contact_email": "contact_email"}
-SIGNUP_FIELDS = {"organisation.name": "organisation_name", "organisation.kind": "kind",
-                 "organisation.siret": "siret", "organisation.naf_code": "naf_code",
-                 "organisation.commune": "commune", "organisation.postcode": "commune",
-                 "organisation.contact_email": "contact_email", "name": "name", "email": "email",
-                 "password": "password"}
-LISTING_FIELDS = {"kind": "kind", "title": "title", "category": "category", "quantity": "quantity_value",
-                  "quantity.value": "quantity_value", "quantity.unit": "quantity_unit", "frequency": "frequency",
-                  "radius_km": "radius_km", "description": "description", "ewc_code": "category",
-                  "private_fields": "quantity_private", "waste_status": "waste_status",
-                  "temperature_c": "temperature_c", "pressure_bar": "pressure_bar",
-                  "purity_percent": "purity_percent", "moisture_percent": "moisture_percent",
-                  "abp_category": "abp_category", "organic_farming": "organic_farming", "terms": "terms",
-                  "price": "price", "transport_by": "transport_by", "transport_means": "transport_means",
-                  "days": "days", "months": "months", "site_id": "site_id",
-                  "counterpart_id": "counterpart_id"}
+PROFILE_FIELDS = {
+    "name": "organisation_name",
+    "kind": "kind",
+    "siret": "siret",
+    "naf_code": "naf_code",
+    "commune": "commune",
+    "postcode": "commune",
+    "insee": "commune",
+    "contact_email": "contact_email",
+}
+SIGNUP_FIELDS = {
+    "organisation.name": "organisation_name",
+    "organisation.kind": "kind",
+    "organisation.siret": "siret",
+    "organisation.naf_code": "naf_code",
+    "organisation.commune": "commune",
+    "organisation.postcode": "commune",
+    "organisation.contact_email": "contact_email",
+    "name": "name",
+    "email": "email",
+    "password": "password",
+}
+LISTING_FIELDS = {
+    "kind": "kind",
+    "title": "title",
+    "category": "category",
+    "quantity": "quantity_value",
+    "quantity.value": "quantity_value",
+    "quantity.unit": "quantity_unit",
+    "frequency": "frequency",
+    "radius_km": "radius_km",
+    "description": "description",
+    "ewc_code": "category",
+    "private_fields": "quantity_private",
+    "waste_status": "waste_status",
+    "temperature_c": "temperature_c",
+    "pressure_bar": "pressure_bar",
+    "purity_percent": "purity_percent",
+    "moisture_percent": "moisture_percent",
+    "abp_category": "abp_category",
+    "organic_farming": "organic_farming",
+    "terms": "terms",
+    "price": "price",
+    "transport_by": "transport_by",
+    "transport_means": "transport_means",
+    "days": "days",
+    "months": "months",
+    "site_id": "site_id",
+    "counterpart_id": "counterpart_id",
+}
 LOGIN_FIELDS = {"email": "email", "password": "password"}
 SITE_FIELDS = {"name": "site_name", "commune": "site_commune", "postcode": "site_postcode", "siret": "site_siret"}
 COLLEAGUE_FIELDS = {"name": "colleague_name", "email": "colleague_email", "role": "colleague_role"}
@@ -214,8 +286,7 @@ def field_errors(detail: Any, fields: Mapping[str, str]) -> tuple[FieldErrors, l
             continue
         loc = [str(part) for part in item.get("loc", []) if part not in ("body", "query", "path")]
         message = french(item)
-        field = next((fields[".".join(loc[:n])] for n in range(len(loc), 0, -1) if ".".join(loc[:n]) in fields),
-                     None)
+        field = next((fields[".".join(loc[:n])] for n in range(len(loc), 0, -1) if ".".join(loc[:n]) in fields), None)
         if field is None:
             general.append(message)
         else:

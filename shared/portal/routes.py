@@ -4,7 +4,6 @@ The copy lives in the templates (`shared/templates/portal/`), the French words o
 `vocabulary`, the mapping between forms and API bodies in `forms`.
 """
 
-
 import asyncio
 import base64
 import binascii
@@ -45,9 +44,11 @@ async def around_me(centre: tuple[float, float], radius_km: float, found: list[d
     """The explore page's map: each listing at its commune's chef-lieu (never closer: a match shows no more before
     both sides accept), numbered as in the list; one whose commune is unknown is in the list only."""
     gazetteer = await asyncio.to_thread(communes)
-    places = [(place.lat, place.lon, item["kind"], item["title"], str(number))
-              for number, item in enumerate(found, start=1)
-              if (place := gazetteer.by_insee(item.get("insee") or "")) is not None]
+    places = [
+        (place.lat, place.lon, item["kind"], item["title"], str(number))
+        for number, item in enumerate(found, start=1)
+        if (place := gazetteer.by_insee(item.get("insee") or "")) is not None
+    ]
     return maps.around_map(centre, radius_km, places)
 
 
@@ -83,15 +84,23 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.post("offers", "/accounts", body)
         if answer.status == 201:
             return pages.render(v, "check_mail", "Vérifiez votre boîte mail", email=body["email"])
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.SIGNUP_FIELDS)
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.SIGNUP_FIELDS
+        )
         if not forms.text(form, "contact_email"):  # it was the user's own address: its error is said there
             errors.pop("contact_email", None)
         if not errors and not general:
             general = [answer.detail() or "Inscription impossible pour le moment, réessayez."]
         values = {k: val for k, val in form.items() if k not in ("password", "csrf_token")}
-        return pages.render(v, "signup", "Créer un compte", status=422 if answer.status < 500 else answer.status,
-                            values=values, errors=errors, general=general)
+        return pages.render(
+            v,
+            "signup",
+            "Créer un compte",
+            status=422 if answer.status < 500 else answer.status,
+            values=values,
+            errors=errors,
+            general=general,
+        )
 
     @router.get("/connexion", response_class=HTMLResponse)
     async def login_form(v: VisitDep, suite: str | None = None) -> Response:
@@ -108,11 +117,21 @@ def build_router(settings: Settings) -> APIRouter:
         if answer.status == 200:
             v.cookies = answer.cookies
             return pages.redirect(v, suite)
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.LOGIN_FIELDS)
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.LOGIN_FIELDS
+        )
         status = answer.status if answer.status in (401, 403, 429, 503) else 422
-        return pages.render(v, "login", "Se connecter", status=status, values={"email": email}, errors=errors,
-                            general=general or [answer.detail()], suite=suite, refused=answer.status)
+        return pages.render(
+            v,
+            "login",
+            "Se connecter",
+            status=status,
+            values={"email": email},
+            errors=errors,
+            general=general or [answer.detail()],
+            suite=suite,
+            refused=answer.status,
+        )
 
     @router.post("/connexion/lien", response_class=HTMLResponse)
     async def login_link(v: VisitDep) -> Response:
@@ -121,15 +140,32 @@ def build_router(settings: Settings) -> APIRouter:
         email = forms.text(form, "email")
         answer = await v.backend.post("offers", "/session/link", {"email": email})
         if answer.status == 422 or not email:
-            errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict)
-                                                 else None, {"email": "link_email"})
+            errors, general = forms.field_errors(
+                answer.body.get("detail") if isinstance(answer.body, dict) else None, {"email": "link_email"}
+            )
             if not email:
                 errors = {"link_email": "Indiquez l'adresse de votre compte."}
-            return pages.render(v, "login", "Se connecter", status=422, values={"link_email": email},
-                                errors=errors, general=general, suite="/espace")
+            return pages.render(
+                v,
+                "login",
+                "Se connecter",
+                status=422,
+                values={"link_email": email},
+                errors=errors,
+                general=general,
+                suite="/espace",
+            )
         if not answer.ok:
-            return pages.render(v, "login", "Se connecter", status=answer.status, values={"link_email": email},
-                                errors={}, general=[answer.detail()], suite="/espace")
+            return pages.render(
+                v,
+                "login",
+                "Se connecter",
+                status=answer.status,
+                values={"link_email": email},
+                errors={},
+                general=[answer.detail()],
+                suite="/espace",
+            )
         return pages.render(v, "link_sent", "Vérifiez votre boîte mail", email=email)
 
     @router.post("/deconnexion")
@@ -162,22 +198,31 @@ def build_router(settings: Settings) -> APIRouter:
         """Counts and what to do next: matches awaiting my answer, listings about to expire."""
         v.require_account()
         listings, matches, synergies, territories, suggested = await asyncio.gather(
-            v.backend.get("offers", "/listings", mine="true"), v.backend.get("matching", "/matches"),
-            v.backend.get("reporting", "/synergies"), v.backend.get("reporting", "/territories"),
-            v.backend.get("offers", "/organisations/me/suggestions"))
+            v.backend.get("offers", "/listings", mine="true"),
+            v.backend.get("matching", "/matches"),
+            v.backend.get("reporting", "/synergies"),
+            v.backend.get("reporting", "/territories"),
+            v.backend.get("offers", "/organisations/me/suggestions"),
+        )
         mine, found, joined = listing_of(listings), listing_of(matches), listing_of(synergies)
         titles = {listing["id"]: listing["title"] for listing in mine}
         soon = (date.today() + EXPIRY_SOON).isoformat()
         return pages.render(
-            v, "space", "Mon espace", titles=titles,
+            v,
+            "space",
+            "Mon espace",
+            titles=titles,
             active=[x for x in mine if x["status"] == "active"],
             waiting=[m for m in found if m["status"] == "proposed" and not m.get("my_response")],
             accepted=[m for m in found if m["status"] == "accepted"],
             open_synergies=[s for s in joined if s["stage"] not in ("ended", "abandoned")],
-            expiring=[x for x in mine if x["status"] == "expired"
-                      or (x["status"] == "active" and x["expires_at"] <= soon)],
-            territories=listing_of(territories), suggestions=listing_of(suggested),
-            unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1])
+            expiring=[
+                x for x in mine if x["status"] == "expired" or (x["status"] == "active" and x["expires_at"] <= soon)
+            ],
+            territories=listing_of(territories),
+            suggestions=listing_of(suggested),
+            unavailable=[a.detail() for a in (listings, matches, synergies) if a.status >= 500][:1],
+        )
 
     @router.post("/espace/suggestions", response_class=HTMLResponse)
     async def suggestion(v: VisitDep) -> Response:
@@ -187,31 +232,54 @@ def build_router(settings: Settings) -> APIRouter:
         form = await v.form()
         code, title = forms.text(form, "ewc_code"), forms.text(form, "title")
         if form.get("action") == "ecarter":
-            answer = await v.backend.call("POST", "offers", "/organisations/me/suggestions/dismissed",
-                                          json={"ewc_code": code})
+            answer = await v.backend.call(
+                "POST", "offers", "/organisations/me/suggestions/dismissed", json={"ewc_code": code}
+            )
             notice = "suggestion-ecartee"
         else:
             key = uuid.uuid5(uuid.NAMESPACE_URL, f"suggestion:{account['organisation']['id']}:{code}")
-            answer = await v.backend.call("POST", "offers", "/listings", headers={"Idempotency-Key": key.hex},
-                                          json={"kind": "offer", "title": title, "ewc_code": code})
+            answer = await v.backend.call(
+                "POST",
+                "offers",
+                "/listings",
+                headers={"Idempotency-Key": key.hex},
+                json={"kind": "offer", "title": title, "ewc_code": code},
+            )
             notice = "publiee"
         if answer.ok:
             return pages.redirect(v, f"/espace?avis={notice}")
-        return pages.render(v, "message", "Impossible pour l'instant", status=answer.status if answer.status >= 400
-                            else 422, message=problem_of(answer))
+        return pages.render(
+            v,
+            "message",
+            "Impossible pour l'instant",
+            status=answer.status if answer.status >= 400 else 422,
+            message=problem_of(answer),
+        )
 
     # --- my organisation: profile, colleagues, API tokens -------------------------------------------
 
     async def organisation_page(v: Visit, *, status: int = 200, **values: Any) -> Response:
         profile, users, tokens, accesses, sites = await asyncio.gather(
-            v.backend.get("offers", "/organisations/me"), v.backend.get("offers", "/organisations/me/users"),
-            v.backend.get("offers", "/organisations/me/tokens"), v.backend.get("reporting", "/access-log"),
-            v.backend.get("offers", "/organisations/me/sites"))
+            v.backend.get("offers", "/organisations/me"),
+            v.backend.get("offers", "/organisations/me/users"),
+            v.backend.get("offers", "/organisations/me/tokens"),
+            v.backend.get("reporting", "/access-log"),
+            v.backend.get("offers", "/organisations/me/sites"),
+        )
         values = {"values": {}, "errors": {}, "general": [], **values}
-        return pages.render(v, "organisation", "Mon organisation", status=status,
-                            profile=profile.body if profile.ok else {}, users=listing_of(users),
-                            tokens=listing_of(tokens), accesses=listing_of(accesses), sites=listing_of(sites),
-                            admin=users.ok, **values)
+        return pages.render(
+            v,
+            "organisation",
+            "Mon organisation",
+            status=status,
+            profile=profile.body if profile.ok else {},
+            users=listing_of(users),
+            tokens=listing_of(tokens),
+            accesses=listing_of(accesses),
+            sites=listing_of(sites),
+            admin=users.ok,
+            **values,
+        )
 
     @router.get("/organisation", response_class=HTMLResponse)
     async def organisation(v: VisitDep) -> Response:
@@ -219,14 +287,27 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         return await organisation_page(v)
 
-    async def profile_form(v: Visit, *, status: int = 200, values: dict[str, Any] | None = None,
-                           errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
+    async def profile_form(
+        v: Visit,
+        *,
+        status: int = 200,
+        values: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        general: list[str] | None = None,
+    ) -> Response:
         if values is None:
             answer = await v.backend.get("offers", "/organisations/me")
             current = answer.body if answer.ok else {}
             values = {**current, "organisation_name": current.get("name", "")}
-        return pages.render(v, "profile", "Profil de l'organisation", status=status, values=values,
-                            errors=errors or {}, general=general or [])
+        return pages.render(
+            v,
+            "profile",
+            "Profil de l'organisation",
+            status=status,
+            values=values,
+            errors=errors or {},
+            general=general or [],
+        )
 
     @router.get("/organisation/donnees.json")
     async def export_data(v: VisitDep) -> Response:
@@ -246,17 +327,27 @@ def build_router(settings: Settings) -> APIRouter:
             "synergies": ("reporting", "/synergies", {"history": "true"}),
             "consultations_de_vos_donnees": ("reporting", "/access-log", {}),
         }
-        answers = await asyncio.gather(*(v.backend.get(service, path, **params)
-                                         for service, path, params in parts.values()))
+        answers = await asyncio.gather(
+            *(v.backend.get(service, path, **params) for service, path, params in parts.values())
+        )
         if any(answer.status >= 500 for answer in answers):
             return pages.render(v, "unavailable", "Service indisponible", status=503)
-        body = {"exporte_le": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                **{key: answer.body if answer.ok else {"non_fourni": answer.detail() or "réservé aux administrateurs"}
-                   for key, answer in zip(parts, answers, strict=True)}}
+        body = {
+            "exporte_le": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            **{
+                key: answer.body if answer.ok else {"non_fourni": answer.detail() or "réservé aux administrateurs"}
+                for key, answer in zip(parts, answers, strict=True)
+            },
+        }
         name = f"boucle-donnees-{date.today().isoformat()}.json"
-        return pages.finish(v, Response(json.dumps(body, ensure_ascii=False, indent=2), media_type="application/json",
-                                        headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                 "Cache-Control": "no-store"}))
+        return pages.finish(
+            v,
+            Response(
+                json.dumps(body, ensure_ascii=False, indent=2),
+                media_type="application/json",
+                headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+            ),
+        )
 
     @router.post("/organisation/supprimer", response_class=HTMLResponse)
     async def delete_organisation(v: VisitDep) -> Response:
@@ -268,10 +359,16 @@ def build_router(settings: Settings) -> APIRouter:
         if answer.ok:
             v.cookies = answer.cookies
             return pages.redirect(v, "/?avis=organisation-supprimee")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             {"confirm": "confirm"})
-        return await organisation_page(v, status=answer.status, values={"confirm": confirm}, errors=errors,
-                                       general=general or ([] if errors else [problem_of(answer)]))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, {"confirm": "confirm"}
+        )
+        return await organisation_page(
+            v,
+            status=answer.status,
+            values={"confirm": confirm},
+            errors=errors,
+            general=general or ([] if errors else [problem_of(answer)]),
+        )
 
     @router.get("/organisation/profil", response_class=HTMLResponse)
     async def profile(v: VisitDep) -> Response:
@@ -285,33 +382,47 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         form = await v.form()
         current = await v.backend.get("offers", "/organisations/me")
-        answer = await v.backend.call("PATCH", "offers", "/organisations/me",
-                                      json=forms.profile_body(form, current.body if current.ok else {}))
+        answer = await v.backend.call(
+            "PATCH", "offers", "/organisations/me", json=forms.profile_body(form, current.body if current.ok else {})
+        )
         if answer.ok:
             return pages.redirect(v, "/organisation?avis=profil")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.PROFILE_FIELDS)
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.PROFILE_FIELDS
+        )
         if not errors and not general:
             general = [problem_of(answer)]
-        return await profile_form(v, status=422 if answer.status in (400, 422) else answer.status,
-                                  values={k: val for k, val in form.items() if k != "csrf_token"},
-                                  errors=errors, general=general)
+        return await profile_form(
+            v,
+            status=422 if answer.status in (400, 422) else answer.status,
+            values={k: val for k, val in form.items() if k != "csrf_token"},
+            errors=errors,
+            general=general,
+        )
 
     @router.post("/organisation/collegues", response_class=HTMLResponse)
     async def invite(v: VisitDep) -> Response:
         """`POST /api/v1/organisations/me/users`: the colleague confirms by an emailed link."""
         v.require_account()
         form = await v.form()
-        body = {"name": forms.text(form, "colleague_name"), "email": forms.text(form, "colleague_email"),
-                "role": forms.text(form, "colleague_role") or "member"}
+        body = {
+            "name": forms.text(form, "colleague_name"),
+            "email": forms.text(form, "colleague_email"),
+            "role": forms.text(form, "colleague_role") or "member",
+        }
         answer = await v.backend.post("offers", "/organisations/me/users", body)
         if answer.status == 201:
             return pages.redirect(v, "/organisation?avis=invitation")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.COLLEAGUE_FIELDS)
-        return await organisation_page(v, status=422 if answer.status in (409, 422) else answer.status,
-                                       values={k: val for k, val in form.items() if k != "csrf_token"},
-                                       errors=errors, general=general or [problem_of(answer)])
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.COLLEAGUE_FIELDS
+        )
+        return await organisation_page(
+            v,
+            status=422 if answer.status in (409, 422) else answer.status,
+            values={k: val for k, val in form.items() if k != "csrf_token"},
+            errors=errors,
+            general=general or [problem_of(answer)],
+        )
 
     @router.post("/organisation/collegues/{user_id}/retirer", response_class=HTMLResponse)
     async def remove_colleague(user_id: str, v: VisitDep) -> Response:
@@ -341,22 +452,37 @@ def build_router(settings: Settings) -> APIRouter:
         """`POST /api/v1/organisations/me/sites` (its administrators)."""
         v.require_account()
         form = await v.form()
-        body = {"name": forms.text(form, "site_name"), "commune": forms.optional(form, "site_commune"),
-                "postcode": forms.optional(form, "site_postcode"), "siret": forms.optional(form, "site_siret")}
+        body = {
+            "name": forms.text(form, "site_name"),
+            "commune": forms.optional(form, "site_commune"),
+            "postcode": forms.optional(form, "site_postcode"),
+            "siret": forms.optional(form, "site_siret"),
+        }
         answer = await v.backend.post("offers", "/organisations/me/sites", {k: x for k, x in body.items() if x})
         if answer.status == 201:
             return pages.redirect(v, "/organisation?avis=site")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.SITE_FIELDS)
-        return await organisation_page(v, status=422 if answer.status == 422 else answer.status,
-                                       values={k: val for k, val in form.items() if k != "csrf_token"},
-                                       errors=errors, general=general or ([] if errors else [problem_of(answer)]))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.SITE_FIELDS
+        )
+        return await organisation_page(
+            v,
+            status=422 if answer.status == 422 else answer.status,
+            values={k: val for k, val in form.items() if k != "csrf_token"},
+            errors=errors,
+            general=general or ([] if errors else [problem_of(answer)]),
+        )
 
     @router.post("/organisation/sites/{site_id}/supprimer")
     async def delete_site(site_id: str, v: VisitDep) -> Response:
         """`DELETE /api/v1/organisations/me/sites/{id}`: refused while listings are posted from it."""
-        return await act(v, "DELETE", "offers", f"/organisations/me/sites/{quote(site_id, safe='')}",
-                         "/organisation?avis=site-supprime", organisation_page)
+        return await act(
+            v,
+            "DELETE",
+            "offers",
+            f"/organisations/me/sites/{quote(site_id, safe='')}",
+            "/organisation?avis=site-supprime",
+            organisation_page,
+        )
 
     @router.post("/organisation/jetons", response_class=HTMLResponse)
     async def new_token(v: VisitDep) -> Response:
@@ -366,17 +492,28 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.post("offers", "/organisations/me/tokens", {"label": forms.text(form, "label")})
         if answer.status == 201:
             return await organisation_page(v, created=answer.body)
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             {"label": "label"})
-        return await organisation_page(v, status=422 if answer.status == 422 else answer.status,
-                                       values={"label": forms.text(form, "label")}, errors=errors,
-                                       general=general or ([] if errors else [problem_of(answer)]))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, {"label": "label"}
+        )
+        return await organisation_page(
+            v,
+            status=422 if answer.status == 422 else answer.status,
+            values={"label": forms.text(form, "label")},
+            errors=errors,
+            general=general or ([] if errors else [problem_of(answer)]),
+        )
 
     @router.post("/organisation/jetons/{token_id}/revoquer")
     async def revoke_token(token_id: str, v: VisitDep) -> Response:
         """`DELETE /api/v1/organisations/me/tokens/{id}`: refused by every service from now on."""
-        return await act(v, "DELETE", "offers", f"/organisations/me/tokens/{token_id}",
-                         "/organisation?avis=jeton-revoque", organisation_page)
+        return await act(
+            v,
+            "DELETE",
+            "offers",
+            f"/organisations/me/tokens/{token_id}",
+            "/organisation?avis=jeton-revoque",
+            organisation_page,
+        )
 
     # --- listings --------------------------------------------------------------------------------
 
@@ -384,12 +521,22 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.get("offers", "/listings", mine="true")
         order = {"active": 0, "paused": 1, "expired": 2, "withdrawn": 3}
         found = sorted(listing_of(answer), key=lambda x: order.get(x["status"], 3))
-        live = [{key: x.get(key) for key in ("id", "kind", "title", "category", "description")}
-                for x in found if x["status"] in ("active", "paused")][:100]
+        live = [
+            {key: x.get(key) for key in ("id", "kind", "title", "category", "description")}
+            for x in found
+            if x["status"] in ("active", "paused")
+        ][:100]
         reading = await v.backend.post("matching", "/resources/read", live) if live else None
         readings = {r["id"]: r for r in listing_of(reading)} if reading is not None else {}
-        return pages.render(v, "listings", "Mes annonces", status=status, listings=found, readings=readings,
-                            problem=problem or (answer.detail() if not answer.ok else None))
+        return pages.render(
+            v,
+            "listings",
+            "Mes annonces",
+            status=status,
+            listings=found,
+            readings=readings,
+            problem=problem or (answer.detail() if not answer.ok else None),
+        )
 
     @router.get("/annonces", response_class=HTMLResponse)
     async def listings(v: VisitDep) -> Response:
@@ -407,16 +554,26 @@ def build_router(settings: Settings) -> APIRouter:
         swapped against (« en échange de… »; offers checks the kinds)."""
         sites, mine = await asyncio.gather(site_choices(v), v.backend.get("offers", "/listings", mine="true"))
         kinds = vocabulary.LISTING_KINDS
-        swaps = {x["id"]: f"{kinds[x['kind']][1]} « {x['title']} »" for x in listing_of(mine)
-                 if x["status"] in ("active", "paused") and x["id"] != listing_id}
+        swaps = {
+            x["id"]: f"{kinds[x['kind']][1]} « {x['title']} »"
+            for x in listing_of(mine)
+            if x["status"] in ("active", "paused") and x["id"] != listing_id
+        }
         return {"sites": sites, "swaps": swaps}
 
     @router.get("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing_form(v: VisitDep) -> Response:
         v.require_account()
-        return pages.render(v, "listing_form", "Publier une annonce", listing=None,
-                            values={"request_id": uuid.uuid4().hex},  # no kind nor unit chosen for the user
-                            errors={}, general=[], **await choices(v))
+        return pages.render(
+            v,
+            "listing_form",
+            "Publier une annonce",
+            listing=None,
+            values={"request_id": uuid.uuid4().hex},  # no kind nor unit chosen for the user
+            errors={},
+            general=[],
+            **await choices(v),
+        )
 
     @router.post("/annonces/nouvelle", response_class=HTMLResponse)
     async def new_listing(v: VisitDep) -> Response:
@@ -427,8 +584,9 @@ def build_router(settings: Settings) -> APIRouter:
         body = forms.listing_body(form)
 
         async def publish(key: str | None) -> Answer:
-            return await v.backend.call("POST", "offers", "/listings", json=body,
-                                        headers={"Idempotency-Key": key} if key else None)
+            return await v.backend.call(
+                "POST", "offers", "/listings", json=body, headers={"Idempotency-Key": key} if key else None
+            )
 
         answer = await publish(forms.request_key(form))
         if answer.status == 422 and forms.key_reused(answer.body):
@@ -442,48 +600,80 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         answer = await v.backend.get("offers", f"/listings/{listing_id}")
         if not answer.ok or not answer.body.get("mine"):
-            return pages.render(v, "message", "Annonce introuvable", status=404,
-                                message="Cette annonce n'existe pas ou n'est pas la vôtre.")
+            return pages.render(
+                v,
+                "message",
+                "Annonce introuvable",
+                status=404,
+                message="Cette annonce n'existe pas ou n'est pas la vôtre.",
+            )
         listing = answer.body
         quantity = listing.get("quantity") or {}
-        values = {**listing, "quantity_value": shown(quantity.get("value")), "quantity_unit": quantity.get("unit", "t"),
-                  "radius_km": shown(listing.get("radius_km")),
-                  "quantity_private": "quantity" in listing.get("private_fields", []),
-                  "abp_category": shown(listing.get("abp_category")),
-                  **{name: shown(listing.get(name)) for name in ("temperature_c", "pressure_bar", "purity_percent",
-                                                                  "moisture_percent")}}
-        return pages.render(v, "listing_form", "Modifier l'annonce", listing=listing, values=values, errors={},
-                            general=[], **await choices(v, listing_id))
+        values = {
+            **listing,
+            "quantity_value": shown(quantity.get("value")),
+            "quantity_unit": quantity.get("unit", "t"),
+            "radius_km": shown(listing.get("radius_km")),
+            "quantity_private": "quantity" in listing.get("private_fields", []),
+            "abp_category": shown(listing.get("abp_category")),
+            **{
+                name: shown(listing.get(name))
+                for name in ("temperature_c", "pressure_bar", "purity_percent", "moisture_percent")
+            },
+        }
+        return pages.render(
+            v,
+            "listing_form",
+            "Modifier l'annonce",
+            listing=listing,
+            values=values,
+            errors={},
+            general=[],
+            **await choices(v, listing_id),
+        )
 
     @router.post("/annonces/{listing_id}/modifier", response_class=HTMLResponse)
     async def edit_listing(listing_id: str, v: VisitDep) -> Response:
         """`PATCH /api/v1/listings/{id}`."""
         v.require_account()
         form = await v.form()
-        answer = await v.backend.call("PATCH", "offers", f"/listings/{listing_id}",
-                                      json=forms.listing_body(form, editing=True))
+        answer = await v.backend.call(
+            "PATCH", "offers", f"/listings/{listing_id}", json=forms.listing_body(form, editing=True)
+        )
         if answer.ok:
             return pages.redirect(v, "/annonces?avis=modifiee")
         current = await v.backend.get("offers", f"/listings/{listing_id}")
-        return await listing_form_again(v, form, answer, current.body if current.ok else {"id": listing_id},
-                                  "Modifier l'annonce")
+        return await listing_form_again(
+            v, form, answer, current.body if current.ok else {"id": listing_id}, "Modifier l'annonce"
+        )
 
-    async def listing_form_again(v: Visit, form: Any, answer: Answer, listing: dict[str, Any] | None,
-                                 title: str) -> Response:
+    async def listing_form_again(
+        v: Visit, form: Any, answer: Answer, listing: dict[str, Any] | None, title: str
+    ) -> Response:
         """The form again, the visitor's values kept and the API's errors beside their fields."""
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.LISTING_FIELDS)
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.LISTING_FIELDS
+        )
         if not errors and not general:
             general = [answer.detail() or "L'annonce n'a pas pu être enregistrée, réessayez."]
         values = {k: val for k, val in form.items() if k != "csrf_token"}
         values.update(forms.calendar_of(form))
         status = 422 if answer.status in (400, 422) else answer.status
-        return pages.render(v, "listing_form", title, status=status, listing=listing, values=values,
-                            errors=errors, general=general,
-                            **await choices(v, listing.get("id") if listing else None))
+        return pages.render(
+            v,
+            "listing_form",
+            title,
+            status=status,
+            listing=listing,
+            values=values,
+            errors=errors,
+            general=general,
+            **await choices(v, listing.get("id") if listing else None),
+        )
 
-    async def act(v: Visit, method: str, service: ServiceName, path: str, done: str,
-                  refused: Callable[..., Awaitable[Response]]) -> Response:
+    async def act(
+        v: Visit, method: str, service: ServiceName, path: str, done: str, refused: Callable[..., Awaitable[Response]]
+    ) -> Response:
         """A button's action: the API call, then the page it leads to, or `refused` saying why not."""
         v.require_account()
         await v.form()
@@ -493,10 +683,12 @@ def build_router(settings: Settings) -> APIRouter:
         return await refused(v, status=answer.status, problem=problem_of(answer))
 
     # Each listing button: its API call on `/api/v1/listings/{id}` and the notice shown after.
-    listing_actions = {"renouveler": ("POST", "/renew", "renouvelee"),  # six more months
-                       "cloturer": ("DELETE", "", "cloturee"),  # withdrawn, its pending matches dropped
-                       "pause": ("POST", "/pause", "en-pause"),  # out of matching for a while
-                       "reprendre": ("POST", "/resume", "reprise")}
+    listing_actions = {
+        "renouveler": ("POST", "/renew", "renouvelee"),  # six more months
+        "cloturer": ("DELETE", "", "cloturee"),  # withdrawn, its pending matches dropped
+        "pause": ("POST", "/pause", "en-pause"),  # out of matching for a while
+        "reprendre": ("POST", "/resume", "reprise"),
+    }
 
     @router.post("/annonces/{listing_id}/{action}")
     async def listing_action(listing_id: str, action: str, v: VisitDep) -> Response:
@@ -504,24 +696,35 @@ def build_router(settings: Settings) -> APIRouter:
         if action not in listing_actions:
             return pages.render(v, "message", "Action inconnue", status=404, message="Cette action n'existe pas.")
         method, suffix, notice = listing_actions[action]
-        return await act(v, method, "offers", f"/listings/{listing_id}{suffix}", f"/annonces?avis={notice}",
-                         my_listings)
+        return await act(
+            v, method, "offers", f"/listings/{listing_id}{suffix}", f"/annonces?avis={notice}", my_listings
+        )
 
     # --- matches and synergies -------------------------------------------------------------------
 
     async def my_matches(v: Visit, *, status: int = 200, problem: str | None = None) -> Response:
         matches, listings, contacts = await asyncio.gather(
-            v.backend.get("matching", "/matches"), v.backend.get("offers", "/listings", mine="true"),
-            v.backend.get("notifications", "/notifications/contacts"))
+            v.backend.get("matching", "/matches"),
+            v.backend.get("offers", "/listings", mine="true"),
+            v.backend.get("notifications", "/notifications/contacts"),
+        )
         found = listing_of(matches)
-        waiting_first = sorted(found, key=lambda m: (m["status"] != "proposed" or bool(m.get("my_response")),
-                                                     m["status"] != "accepted"))
+        waiting_first = sorted(
+            found, key=lambda m: (m["status"] != "proposed" or bool(m.get("my_response")), m["status"] != "accepted")
+        )
         revealed: dict[str, list[dict[str, Any]]] = {}
         for contact in listing_of(contacts):
             revealed.setdefault(contact["match_id"], []).append(contact)
-        return pages.render(v, "matches", "Mes mises en relation", status=status, matches=waiting_first,
-                            titles={x["id"]: x["title"] for x in listing_of(listings)}, revealed=revealed,
-                            problem=problem or (matches.detail() if not matches.ok else None))
+        return pages.render(
+            v,
+            "matches",
+            "Mes mises en relation",
+            status=status,
+            matches=waiting_first,
+            titles={x["id"]: x["title"] for x in listing_of(listings)},
+            revealed=revealed,
+            problem=problem or (matches.detail() if not matches.ok else None),
+        )
 
     @router.get("/mises-en-relation", response_class=HTMLResponse)
     async def matches(v: VisitDep) -> Response:
@@ -535,20 +738,39 @@ def build_router(settings: Settings) -> APIRouter:
         action = {"accepter": "accept", "decliner": "decline"}.get(answer)
         if action is None:
             return pages.render(v, "message", "Réponse inconnue", status=404, message="Cette réponse n'existe pas.")
-        return await act(v, "POST", "matching", f"/matches/{match_id}/{action}",
-                         f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}", my_matches)
+        return await act(
+            v,
+            "POST",
+            "matching",
+            f"/matches/{match_id}/{action}",
+            f"/mises-en-relation?avis={'acceptee' if action == 'accept' else 'declinee'}",
+            my_matches,
+        )
 
-    async def my_synergies(v: Visit, *, status: int = 200, refused: dict[str, str] | None = None,
-                           refused_flows: dict[str, str] | None = None) -> Response:
+    async def my_synergies(
+        v: Visit,
+        *,
+        status: int = 200,
+        refused: dict[str, str] | None = None,
+        refused_flows: dict[str, str] | None = None,
+    ) -> Response:
         answer, options = await asyncio.gather(
             v.backend.get("reporting", "/synergies", history="true"),  # the notes of each move, the impact
-            v.backend.get("reporting", "/reports/factors"))
+            v.backend.get("reporting", "/reports/factors"),
+        )
         found = listing_of(answer)
-        return pages.render(v, "synergies", "Mes synergies", status=status, synergies=found,
-                            refused=refused or {}, refused_flows=refused_flows or {},
-                            flow_request_ids={s["id"]: uuid.uuid4().hex for s in found},
-                            flow_options=options.body if options.ok else {"vehicles": {}, "materials": {}},
-                            problem=answer.detail() if not answer.ok else None)
+        return pages.render(
+            v,
+            "synergies",
+            "Mes synergies",
+            status=status,
+            synergies=found,
+            refused=refused or {},
+            refused_flows=refused_flows or {},
+            flow_request_ids={s["id"]: uuid.uuid4().hex for s in found},
+            flow_options=options.body if options.ok else {"vehicles": {}, "materials": {}},
+            problem=answer.detail() if not answer.ok else None,
+        )
 
     @router.get("/synergies", response_class=HTMLResponse)
     async def synergies(v: VisitDep) -> Response:
@@ -561,8 +783,11 @@ def build_router(settings: Settings) -> APIRouter:
         """`POST /api/v1/synergies/{id}/stage`; a refusal is said in the synergy's own card."""
         v.require_account()
         form = await v.form()
-        body = {"stage": forms.text(form, "stage"), "reason": forms.optional(form, "reason"),
-                "note": forms.optional(form, "note")}
+        body = {
+            "stage": forms.text(form, "stage"),
+            "reason": forms.optional(form, "reason"),
+            "note": forms.optional(form, "note"),
+        }
         answer = await v.backend.post("reporting", f"/synergies/{synergy_id}/stage", body)
         if answer.ok:
             return pages.redirect(v, "/synergies?avis=etape")
@@ -576,8 +801,13 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         form = await v.form()
         key = forms.request_key(form)
-        answer = await v.backend.call("POST", "reporting", f"/synergies/{synergy_id}/flows", json=forms.flow_body(form),
-                                      headers={"Idempotency-Key": key} if key else None)
+        answer = await v.backend.call(
+            "POST",
+            "reporting",
+            f"/synergies/{synergy_id}/flows",
+            json=forms.flow_body(form),
+            headers={"Idempotency-Key": key} if key else None,
+        )
         if answer.ok:
             return pages.redirect(v, f"/synergies?avis=flux#s-{synergy_id}")
         status = 422 if answer.status in (400, 409, 422) else answer.status
@@ -592,10 +822,16 @@ def build_router(settings: Settings) -> APIRouter:
         flows = synergy.body.get("flows", []) if synergy.ok and isinstance(synergy.body, dict) else []
         recorded = next((flow for flow in flows if flow.get("flow_id") == flow_id), None)
         if recorded is None:
-            return pages.render(v, "message", "Flux introuvable", status=404,
-                                message="Ce flux n'existe pas sur cette synergie, ou vous n'y avez pas accès.")
-        answer = await v.backend.call("PUT", "reporting", f"/synergies/{synergy_id}/flows/{flow_id}",
-                                      json=forms.corrected_flow(form, recorded))
+            return pages.render(
+                v,
+                "message",
+                "Flux introuvable",
+                status=404,
+                message="Ce flux n'existe pas sur cette synergie, ou vous n'y avez pas accès.",
+            )
+        answer = await v.backend.call(
+            "PUT", "reporting", f"/synergies/{synergy_id}/flows/{flow_id}", json=forms.corrected_flow(form, recorded)
+        )
         if answer.ok:
             return pages.redirect(v, f"/synergies?avis=flux-corrige#s-{synergy_id}")
         status = 422 if answer.status in (400, 409, 422) else answer.status
@@ -608,20 +844,40 @@ def build_router(settings: Settings) -> APIRouter:
         """`GET /api/v1/resources/nearby` around my organisation: what others offer and seek, as far as a match
         shows it before both sides accept."""
         v.require_account()
-        values = {"q": q.strip()[:120], "type": type if type in vocabulary.LISTING_KINDS else "",
-                  "rayon": rayon if rayon in EXPLORE_RADII else "50"}
+        values = {
+            "q": q.strip()[:120],
+            "type": type if type in vocabulary.LISTING_KINDS else "",
+            "rayon": rayon if rayon in EXPLORE_RADII else "50",
+        }
         me = await v.backend.get("offers", "/organisations/me")
         where = me.body if me.ok and isinstance(me.body, dict) else {}
         if where.get("lat") is None or where.get("lon") is None:
-            return pages.render(v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII,
-                                found=None, located=False)
-        answer = await v.backend.get("matching", "/resources/nearby", lat=where["lat"], lon=where["lon"],
-                                     radius_km=values["rayon"], kind=values["type"] or None, q=values["q"] or None)
+            return pages.render(
+                v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII, found=None, located=False
+            )
+        answer = await v.backend.get(
+            "matching",
+            "/resources/nearby",
+            lat=where["lat"],
+            lon=where["lon"],
+            radius_km=values["rayon"],
+            kind=values["type"] or None,
+            q=values["q"] or None,
+        )
         found = listing_of(answer)
         chart = await around_me((where["lat"], where["lon"]), float(values["rayon"]), found)
-        return pages.render(v, "explore", "Explorer autour de moi", values=values, radii=EXPLORE_RADII,
-                            found=found, located=True, commune=where.get("commune"), map=chart,
-                            problem=answer.detail() if not answer.ok else None)
+        return pages.render(
+            v,
+            "explore",
+            "Explorer autour de moi",
+            values=values,
+            radii=EXPLORE_RADII,
+            found=found,
+            located=True,
+            commune=where.get("commune"),
+            map=chart,
+            problem=answer.detail() if not answer.ok else None,
+        )
 
     @router.post("/explorer/interet", response_class=HTMLResponse)
     async def interested(v: VisitDep) -> Response:
@@ -633,14 +889,24 @@ def build_router(settings: Settings) -> APIRouter:
         form = await v.form()
         body = forms.interest_body(form)
         if body is None:
-            return pages.render(v, "message", "Annonce introuvable", status=422,
-                                message="Cette annonce ne peut pas recevoir d'intérêt : revenez à la page Explorer.")
+            return pages.render(
+                v,
+                "message",
+                "Annonce introuvable",
+                status=422,
+                message="Cette annonce ne peut pas recevoir d'intérêt : revenez à la page Explorer.",
+            )
         key = uuid.uuid5(uuid.NAMESPACE_URL, f"interet:{account['organisation']['id']}:{forms.text(form, 'id')}")
         answer = await v.backend.call("POST", "offers", "/listings", json=body, headers={"Idempotency-Key": key.hex})
         if answer.status == 201:
             return pages.redirect(v, "/annonces?avis=interet")
-        return pages.render(v, "message", "Impossible de publier", status=answer.status if answer.status >= 400
-                            else 422, message=problem_of(answer))
+        return pages.render(
+            v,
+            "message",
+            "Impossible de publier",
+            status=answer.status if answer.status >= 400 else 422,
+            message=problem_of(answer),
+        )
 
     # --- preferences -----------------------------------------------------------------------------
 
@@ -649,9 +915,14 @@ def build_router(settings: Settings) -> APIRouter:
         """How each kind of message reaches me: at once, in a digest, or not at all."""
         v.require_account()
         answer = await v.backend.get("notifications", "/notifications/preferences")
-        return pages.render(v, "preferences", "Mes préférences de notification",
-                            preferences=answer.body if answer.ok else {}, errors={},
-                            problem=answer.detail() if not answer.ok else None)
+        return pages.render(
+            v,
+            "preferences",
+            "Mes préférences de notification",
+            preferences=answer.body if answer.ok else {},
+            errors={},
+            problem=answer.detail() if not answer.ok else None,
+        )
 
     @router.post("/preferences", response_class=HTMLResponse)
     async def preferences(v: VisitDep) -> Response:
@@ -662,11 +933,19 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.call("PUT", "notifications", "/notifications/preferences", json=changes)
         if answer.ok:
             return pages.redirect(v, "/preferences?avis=preferences")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             {kind: kind for kind in vocabulary.MESSAGE_KINDS})
-        return pages.render(v, "preferences", "Mes préférences de notification", status=422 if errors else
-                            answer.status, preferences=changes, errors=errors,
-                            problem=" ".join(general) or (answer.detail() if not errors else None))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None,
+            {kind: kind for kind in vocabulary.MESSAGE_KINDS},
+        )
+        return pages.render(
+            v,
+            "preferences",
+            "Mes préférences de notification",
+            status=422 if errors else answer.status,
+            preferences=changes,
+            errors=errors,
+            problem=" ".join(general) or (answer.detail() if not errors else None),
+        )
 
     # --- the animateur's area ---------------------------------------------------------------------
 
@@ -677,15 +956,27 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         return await animation_page(v)
 
-    async def animation_page(v: Visit, *, status: int = 200, values: dict[str, str] | None = None,
-                             errors: dict[str, str] | None = None, general: list[str] | None = None,
-                             preview: dict[str, Any] | None = None) -> Response:
+    async def animation_page(
+        v: Visit,
+        *,
+        status: int = 200,
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        general: list[str] | None = None,
+        preview: dict[str, Any] | None = None,
+    ) -> Response:
         answer = await v.backend.get("reporting", "/territories")
         territories = listing_of(answer)
         if not territories and v.role not in vocabulary.ANIMATION_ROLES:  # a collectivité asks for the role
             asked = await v.backend.get("offers", "/role-requests")
-            return pages.render(v, "role_request", "Animer le territoire de votre collectivité", status=status,
-                                requests=listing_of(asked), general=general or [])
+            return pages.render(
+                v,
+                "role_request",
+                "Animer le territoire de votre collectivité",
+                status=status,
+                requests=listing_of(asked),
+                general=general or [],
+            )
         views = []
         for territory in territories:
             if territory.get("status") != "approved":
@@ -693,27 +984,44 @@ def build_router(settings: Settings) -> APIRouter:
                 continue
             actors, synergies = await asyncio.gather(
                 v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
-                v.backend.get("reporting", "/synergies", territory=territory["id"]))
+                v.backend.get("reporting", "/synergies", territory=territory["id"]),
+            )
             views.append({**territory, "actors": listing_of(actors), "synergies": listing_of(synergies)})
         if views:  # the listings of its actors the engine cannot place: the animateur teaches it their words
             unplaced = await v.backend.get("matching", "/matches/unplaced")
             unknown = {u["listing_id"]: u for u in listing_of(unplaced)}
             for view in views:
-                view["unplaced"] = [{**unknown[listing["listing_id"]], "organisation": actor["name"]}
-                                    for actor in view["actors"] for listing in actor.get("listings", [])
-                                    if listing["listing_id"] in unknown]
+                view["unplaced"] = [
+                    {**unknown[listing["listing_id"]], "organisation": actor["name"]}
+                    for actor in view["actors"]
+                    for listing in actor.get("listings", [])
+                    if listing["listing_id"] in unknown
+                ]
         own = await v.backend.get("reporting", "/territories/own") if v.role == "animateur" else None
         claims = await v.backend.get("reporting", "/territories/claims") if v.role == "platform_admin" else None
         role_requests = await v.backend.get("offers", "/role-requests") if v.role == "platform_admin" else None
         own_body = own.body if own is not None and own.ok and isinstance(own.body, dict) else None
         mine = own_body or {}
-        defaults = {"territory_name": f"Territoire de {mine['commune_name']}" if mine.get("commune_name") else "",
-                    "scope": "epci" if mine.get("epci") else "communes", "communes": mine.get("commune_insee") or ""}
-        return pages.render(v, "animation", "Animation du territoire", status=status, territories=views,
-                            own=own_body, claims=listing_of(claims) if claims is not None else [],
-                            role_requests=listing_of(role_requests) if role_requests is not None else [],
-                            values=values or defaults, errors=errors or {}, general=general or [], preview=preview,
-                            problem=answer.detail() if not answer.ok else None)
+        defaults = {
+            "territory_name": f"Territoire de {mine['commune_name']}" if mine.get("commune_name") else "",
+            "scope": "epci" if mine.get("epci") else "communes",
+            "communes": mine.get("commune_insee") or "",
+        }
+        return pages.render(
+            v,
+            "animation",
+            "Animation du territoire",
+            status=status,
+            territories=views,
+            own=own_body,
+            claims=listing_of(claims) if claims is not None else [],
+            role_requests=listing_of(role_requests) if role_requests is not None else [],
+            values=values or defaults,
+            errors=errors or {},
+            general=general or [],
+            preview=preview,
+            problem=answer.detail() if not answer.ok else None,
+        )
 
     # --- diagnostics ---------------------------------------------------------------------------------
 
@@ -721,8 +1029,13 @@ def build_router(settings: Settings) -> APIRouter:
         v.require_account()
         if v.role in vocabulary.ANIMATION_ROLES:
             return None
-        return pages.render(v, "message", "Réservé à l'animateur", status=403,
-                            message="Seul l'animateur d'un territoire importe des diagnostics.")
+        return pages.render(
+            v,
+            "message",
+            "Réservé à l'animateur",
+            status=403,
+            message="Seul l'animateur d'un territoire importe des diagnostics.",
+        )
 
     @router.get("/animation/diagnostics", response_class=HTMLResponse)
     async def diagnostics_page(v: VisitDep) -> Response:
@@ -734,10 +1047,22 @@ def build_router(settings: Settings) -> APIRouter:
     async def diagnostics_view(v: Visit, *, status: int = 200, **values: Any) -> Response:
         """The page, with the organisations imported so far and where their consent stands."""
         answer = await v.backend.get("offers", "/diagnostics/organisations")
-        held = [piste for territory in await animated_territories(v) for piste in listing_of(
-            await v.backend.get("reporting", f"/territories/{quote(territory['id'], safe='')}/held-pistes"))]
-        return pages.render(v, "diagnostics", "Importer des diagnostics", status=status,
-                            organisations=listing_of(answer), held_pistes=held, **values)
+        held = [
+            piste
+            for territory in await animated_territories(v)
+            for piste in listing_of(
+                await v.backend.get("reporting", f"/territories/{quote(territory['id'], safe='')}/held-pistes")
+            )
+        ]
+        return pages.render(
+            v,
+            "diagnostics",
+            "Importer des diagnostics",
+            status=status,
+            organisations=listing_of(answer),
+            held_pistes=held,
+            **values,
+        )
 
     @router.post("/animation/diagnostics", response_class=HTMLResponse)
     async def diagnostics_upload(v: VisitDep) -> Response:
@@ -756,19 +1081,25 @@ def build_router(settings: Settings) -> APIRouter:
         elif isinstance(upload, StarletteUpload) and upload.filename:
             name, content = upload.filename, await upload.read()
         else:
-            return await diagnostics_view(v, status=422, preview=None, file=None,
-                                          problem="Choisissez le fichier des diagnostics (.xlsx ou .csv).")
+            return await diagnostics_view(
+                v, status=422, preview=None, file=None, problem="Choisissez le fichier des diagnostics (.xlsx ou .csv)."
+            )
         files = {"fichier": (name, content, "application/octet-stream")}
         importing = bool(kept) and form.get("action") == "importer"
-        answer = await v.backend.call("POST", "offers", "/diagnostics" if importing else "/diagnostics/apercu",
-                                      files=files)
+        answer = await v.backend.call(
+            "POST", "offers", "/diagnostics" if importing else "/diagnostics/apercu", files=files
+        )
         if importing and answer.ok and isinstance(answer.body, dict):
             return await diagnostics_view(v, preview=None, file=None, imported=answer.body)
         body = answer.body if isinstance(answer.body, dict) else {}
         preview = body.get("preview") if importing else body if answer.ok else None
-        return await diagnostics_view(v, status=200 if answer.ok else answer.status, preview=preview,
-                                      problem=None if preview else problem_of(answer),
-                                      file={"name": name, "content": base64.b64encode(content).decode()})
+        return await diagnostics_view(
+            v,
+            status=200 if answer.ok else answer.status,
+            preview=preview,
+            problem=None if preview else problem_of(answer),
+            file={"name": name, "content": base64.b64encode(content).decode()},
+        )
 
     @router.post("/animation/diagnostics/revues", response_class=HTMLResponse)
     async def diagnostics_reviews(v: VisitDep) -> Response:
@@ -778,8 +1109,14 @@ def build_router(settings: Settings) -> APIRouter:
         await v.form()
         answer = await v.backend.call("POST", "offers", "/diagnostics/revues")
         asked = answer.body.get("asked", []) if answer.ok and isinstance(answer.body, dict) else None
-        return await diagnostics_view(v, status=200 if answer.ok else answer.status, preview=None, file=None,
-                                      asked=asked, problem=None if answer.ok else problem_of(answer))
+        return await diagnostics_view(
+            v,
+            status=200 if answer.ok else answer.status,
+            preview=None,
+            file=None,
+            asked=asked,
+            problem=None if answer.ok else problem_of(answer),
+        )
 
     # --- workshops (ateliers de partage des ressources) --------------------------------------------------
 
@@ -794,18 +1131,32 @@ def build_router(settings: Settings) -> APIRouter:
             return refused
         return await workshops_view(v)
 
-    async def workshops_view(v: Visit, *, status: int = 200, values: dict[str, Any] | None = None,
-                             errors: dict[str, str] | None = None, general: list[str] | None = None) -> Response:
+    async def workshops_view(
+        v: Visit,
+        *,
+        status: int = 200,
+        values: dict[str, Any] | None = None,
+        errors: dict[str, str] | None = None,
+        general: list[str] | None = None,
+    ) -> Response:
         territories = await animated_territories(v)
         views = []
         for territory in territories:
             actors, held = await asyncio.gather(
                 v.backend.get("reporting", f"/territories/{territory['id']}/actors"),
-                v.backend.get("reporting", f"/territories/{territory['id']}/workshops"))
+                v.backend.get("reporting", f"/territories/{territory['id']}/workshops"),
+            )
             views.append({**territory, "actors": listing_of(actors), "workshops": listing_of(held)})
-        return pages.render(v, "workshops", "Ateliers de partage des ressources", status=status, territories=views,
-                            values=values or {"held_on": date.today().isoformat(), "request_id": uuid.uuid4().hex},
-                            errors=errors or {}, general=general or [])
+        return pages.render(
+            v,
+            "workshops",
+            "Ateliers de partage des ressources",
+            status=status,
+            territories=views,
+            values=values or {"held_on": date.today().isoformat(), "request_id": uuid.uuid4().hex},
+            errors=errors or {},
+            general=general or [],
+        )
 
     @router.post("/animation/ateliers", response_class=HTMLResponse)
     async def create_workshop(v: VisitDep) -> Response:
@@ -814,25 +1165,45 @@ def build_router(settings: Settings) -> APIRouter:
             return refused
         form = await v.form()
         chosen = [value for value in form.getlist("participants") if isinstance(value, str)]
-        values = {"title": forms.text(form, "title"), "held_on": forms.text(form, "held_on"),
-                  "place": forms.text(form, "place"), "participants": chosen, "request_id": uuid.uuid4().hex}
+        values = {
+            "title": forms.text(form, "title"),
+            "held_on": forms.text(form, "held_on"),
+            "place": forms.text(form, "place"),
+            "participants": chosen,
+            "request_id": uuid.uuid4().hex,
+        }
         path = f"/territories/{quote(forms.text(form, 'territory_id'), safe='')}/workshops"
 
         async def prepare(key: str | None) -> Answer:  # the page's id as Idempotency-Key: a double click, one workshop
-            return await v.backend.call("POST", "reporting", path, headers={"Idempotency-Key": key} if key else None,
-                                        json={"title": values["title"], "held_on": values["held_on"],
-                                              "place": values["place"] or None, "participants": chosen})
+            return await v.backend.call(
+                "POST",
+                "reporting",
+                path,
+                headers={"Idempotency-Key": key} if key else None,
+                json={
+                    "title": values["title"],
+                    "held_on": values["held_on"],
+                    "place": values["place"] or None,
+                    "participants": chosen,
+                },
+            )
 
         answer = await prepare(forms.request_key(form))
         if answer.status == 422 and forms.key_reused(answer.body):
             answer = await prepare(uuid.uuid4().hex)
         if answer.ok and isinstance(answer.body, dict):
             return pages.redirect(v, f"/animation/ateliers/{answer.body['id']}?avis=atelier")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             {"title": "title", "held_on": "held_on", "place": "place",
-                                              "participants": "participants"})
-        return await workshops_view(v, status=answer.status, values=values, errors=errors,
-                                    general=general or ([] if errors else [problem_of(answer)]))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None,
+            {"title": "title", "held_on": "held_on", "place": "place", "participants": "participants"},
+        )
+        return await workshops_view(
+            v,
+            status=answer.status,
+            values=values,
+            errors=errors,
+            general=general or ([] if errors else [problem_of(answer)]),
+        )
 
     @router.get("/animation/ateliers/{workshop_id}", response_class=HTMLResponse)
     async def workshop_page(workshop_id: str, v: VisitDep) -> Response:
@@ -845,8 +1216,13 @@ def build_router(settings: Settings) -> APIRouter:
     async def workshop_view(v: Visit, workshop_id: str, *, status: int = 200, problem: str | None = None) -> Response:
         answer = await v.backend.get("reporting", f"/workshops/{quote(workshop_id, safe='')}")
         if not answer.ok or not isinstance(answer.body, dict):
-            return pages.render(v, "message", "Atelier introuvable", status=answer.status if answer.status >= 400
-                                else 502, message=problem_of(answer))
+            return pages.render(
+                v,
+                "message",
+                "Atelier introuvable",
+                status=answer.status if answer.status >= 400 else 502,
+                message=problem_of(answer),
+            )
         return pages.render(v, "workshop", answer.body["title"], status=status, view=answer.body, problem=problem)
 
     @router.post("/animation/ateliers/{workshop_id}/choix", response_class=HTMLResponse)
@@ -857,9 +1233,12 @@ def build_router(settings: Settings) -> APIRouter:
         form = await v.form()
         matches = [value for value in form.getlist("matches") if isinstance(value, str)]
         choice = forms.text(form, "choice")
-        answer = await v.backend.call("POST", "reporting", f"/workshops/{quote(workshop_id, safe='')}/choices",
-                                      json={"matches": matches, "choice": choice,
-                                            "note": forms.text(form, "note") or None})
+        answer = await v.backend.call(
+            "POST",
+            "reporting",
+            f"/workshops/{quote(workshop_id, safe='')}/choices",
+            json={"matches": matches, "choice": choice, "note": forms.text(form, "note") or None},
+        )
         if answer.ok:
             anchor = f"#piste-{matches[0]}" if matches else ""
             return pages.redirect(v, f"/animation/ateliers/{quote(workshop_id, safe='')}?avis=choix-{choice}{anchor}")
@@ -880,9 +1259,19 @@ def build_router(settings: Settings) -> APIRouter:
             found = await v.backend.get("offers", "/epci", q=values["epci_name"] or "-", limit=2)
             named = listing_of(found)
             if len(named) != 1:
-                return await animation_page(v, status=422, values=values, errors={"epci_name": (
-                    "Choisissez l'intercommunalité dans la liste proposée : tapez quelques mots de son nom ou le "
-                    "nom d'une de ses communes." if values["epci_name"] else REQUIRED)})
+                return await animation_page(
+                    v,
+                    status=422,
+                    values=values,
+                    errors={
+                        "epci_name": (
+                            "Choisissez l'intercommunalité dans la liste proposée : tapez quelques mots de son nom "
+                            "ou le nom d'une de ses communes."
+                            if values["epci_name"]
+                            else REQUIRED
+                        )
+                    },
+                )
             body["epci"], values["epci_name"] = named[0]["siren"], named[0]["value"]
         else:
             body["communes"] = [code for code in values["communes"].replace(",", " ").split() if code]
@@ -894,10 +1283,16 @@ def build_router(settings: Settings) -> APIRouter:
             answer = await v.backend.post("reporting", "/territories", body)
             if answer.status == 201:
                 return pages.redirect(v, "/animation?avis=territoire")
-        errors, general = forms.field_errors(answer.body.get("detail") if isinstance(answer.body, dict) else None,
-                                             forms.TERRITORY_FIELDS)
-        return await animation_page(v, status=422 if answer.status in (409, 422) else answer.status, values=values,
-                                    errors=errors, general=general or ([] if errors else [problem_of(answer)]))
+        errors, general = forms.field_errors(
+            answer.body.get("detail") if isinstance(answer.body, dict) else None, forms.TERRITORY_FIELDS
+        )
+        return await animation_page(
+            v,
+            status=422 if answer.status in (409, 422) else answer.status,
+            values=values,
+            errors=errors,
+            general=general or ([] if errors else [problem_of(answer)]),
+        )
 
     @router.post("/animation/role")
     async def request_animateur_role(v: VisitDep) -> Response:
@@ -909,8 +1304,16 @@ def build_router(settings: Settings) -> APIRouter:
             return pages.redirect(v, "/animation?avis=role-demande")
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
 
-    async def decide(v: Visit, decision: str, words: tuple[str, str], service: ServiceName, path: str,
-                     field: str, notices: tuple[str, str], **more: bool) -> Response:
+    async def decide(
+        v: Visit,
+        decision: str,
+        words: tuple[str, str],
+        service: ServiceName,
+        path: str,
+        field: str,
+        notices: tuple[str, str],
+        **more: bool,
+    ) -> Response:
         """A platform team's yes or no (`words`: the page's two verbs), then the animation page with its notice."""
         v.require_account()
         await v.form()
@@ -925,8 +1328,15 @@ def build_router(settings: Settings) -> APIRouter:
     @router.post("/animation/roles/{request_id}/{decision}")
     async def decide_role_request(request_id: str, decision: str, v: VisitDep) -> Response:
         """`POST /api/v1/role-requests/{id}/decision`: the platform's team grants or refuses the role."""
-        return await decide(v, decision, ("accorder", "refuser"), "offers", f"/role-requests/{request_id}/decision",
-                            "granted", ("role-accorde", "role-refuse"))
+        return await decide(
+            v,
+            decision,
+            ("accorder", "refuser"),
+            "offers",
+            f"/role-requests/{request_id}/decision",
+            "granted",
+            ("role-accorde", "role-refuse"),
+        )
 
     @router.post("/animation/lecons", response_class=HTMLResponse)
     async def teach(v: VisitDep) -> Response:
@@ -937,11 +1347,20 @@ def build_router(settings: Settings) -> APIRouter:
         found = await v.backend.get("matching", "/resources", q=label, limit=5) if label else None
         node = next((r["id"] for r in listing_of(found) if r["label"] == label), None) if found else None
         if node is None:
-            return await animation_page(v, status=422, general=[
-                f"Ressource « {label} » inconnue : choisissez-la dans la liste proposée en tapant."
-                if label else "Indiquez la ressource que désignent ces mots."])
-        answer = await v.backend.post("matching", "/resources/teachings", {
-            "phrase": forms.text(form, "phrase"), "node_id": node, "listing_id": forms.optional(form, "listing_id")})
+            return await animation_page(
+                v,
+                status=422,
+                general=[
+                    f"Ressource « {label} » inconnue : choisissez-la dans la liste proposée en tapant."
+                    if label
+                    else "Indiquez la ressource que désignent ces mots."
+                ],
+            )
+        answer = await v.backend.post(
+            "matching",
+            "/resources/teachings",
+            {"phrase": forms.text(form, "phrase"), "node_id": node, "listing_id": forms.optional(form, "listing_id")},
+        )
         if answer.ok:
             return pages.redirect(v, "/animation?avis=lecon")
         return await animation_page(v, status=answer.status, general=[problem_of(answer)])
@@ -952,10 +1371,25 @@ def build_router(settings: Settings) -> APIRouter:
         dispute by handing the EPCI over (« transferer »)."""
         path = f"/territories/{territory_id}/decision"
         if decision == "transferer":
-            return await decide(v, "valider", ("valider", "refuser"), "reporting", path, "approved",
-                                ("territoire-transfere", "territoire-refuse"), transfer=True)
-        return await decide(v, decision, ("valider", "refuser"), "reporting", path, "approved",
-                            ("territoire-valide", "territoire-refuse"))
+            return await decide(
+                v,
+                "valider",
+                ("valider", "refuser"),
+                "reporting",
+                path,
+                "approved",
+                ("territoire-transfere", "territoire-refuse"),
+                transfer=True,
+            )
+        return await decide(
+            v,
+            decision,
+            ("valider", "refuser"),
+            "reporting",
+            path,
+            "approved",
+            ("territoire-valide", "territoire-refuse"),
+        )
 
     @router.post("/animation/tableau")
     async def dashboard(v: VisitDep) -> Response:
@@ -966,8 +1400,9 @@ def build_router(settings: Settings) -> APIRouter:
         answer = await v.backend.post("reporting", f"/territories/{territory}/dashboard-link")
         if answer.ok and isinstance(answer.body, dict) and "url" in answer.body:
             return pages.redirect(v, answer.body["url"])
-        return pages.render(v, "message", "Tableau de bord indisponible", status=answer.status,
-                            message=problem_of(answer))
+        return pages.render(
+            v, "message", "Tableau de bord indisponible", status=answer.status, message=problem_of(answer)
+        )
 
     return router
 

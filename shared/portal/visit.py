@@ -74,8 +74,12 @@ class Visit:
 
 async def open_visit(request: Request, settings: Settings) -> Visit:
     """Who is there: `GET /api/v1/session` with their cookie (no cookie, no call)."""
-    backend = Backend(request.app.state.client, settings, request.cookies.get(SESSION_COOKIE),
-                      request.client.host if request.client else None)
+    backend = Backend(
+        request.app.state.client,
+        settings,
+        request.cookies.get(SESSION_COOKIE),
+        request.client.host if request.client else None,
+    )
     account, cookies = None, []
     if backend.session:
         answer = await backend.get("offers", "/session")
@@ -95,8 +99,12 @@ async def open_visit(request: Request, settings: Settings) -> Visit:
 
 def page_templates() -> Environment:
     """The portal's templates (`shared/templates/portal/`) over the shared base layout."""
-    env = Environment(loader=PackageLoader("shared", "templates"), autoescape=select_autoescape(),
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("shared", "templates"),
+        autoescape=select_autoescape(),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters["date_fr"] = date_fr
     env.filters["number_fr"] = lambda value: format_number(float(value)) if value is not None else ""
     env.filters["decimal_fr"] = decimal_fr
@@ -111,15 +119,29 @@ class Pages:
     def __init__(self, settings: Settings):
         self.env = page_templates()
         self.env.globals["operator"] = {  # the legal pages' details; « à renseigner » until the operator sets them
-            name: getattr(settings, name) or "" for name in (
-                "operator_name", "operator_address", "operator_email", "publication_director", "host_name",
-                "host_address", "dpo_email")}
+            name: getattr(settings, name) or ""
+            for name in (
+                "operator_name",
+                "operator_address",
+                "operator_email",
+                "publication_director",
+                "host_name",
+                "host_address",
+                "dpo_email",
+            )
+        }
         self.secure = settings.secure_cookies  # as the session cookie is
 
     def render(self, visit: Visit, name: str, title: str, *, status: int = 200, **values: Any) -> Response:
         html = self.env.get_template(f"portal/{name}.html").render(
-            title=title, account=visit.account, role=visit.role, csrf=visit.form_token,
-            here=visit.request.url.path, notice=visit.request.query_params.get("avis"), **values)
+            title=title,
+            account=visit.account,
+            role=visit.role,
+            csrf=visit.form_token,
+            here=visit.request.url.path,
+            notice=visit.request.query_params.get("avis"),
+            **values,
+        )
         return self.finish(visit, HTMLResponse(html, status_code=status))
 
     def redirect(self, visit: Visit, url: str) -> Response:
@@ -127,8 +149,9 @@ class Pages:
 
     def finish(self, visit: Visit, response: Response) -> Response:
         if visit.new_form_cookie:
-            response.set_cookie(FORM_COOKIE, visit.new_form_cookie, httponly=True, secure=self.secure,
-                                samesite="strict", path="/")
+            response.set_cookie(
+                FORM_COOKIE, visit.new_form_cookie, httponly=True, secure=self.secure, samesite="strict", path="/"
+            )
         for cookie in visit.cookies:
             response.headers.append("set-cookie", cookie)
         return response

@@ -13,12 +13,15 @@ SIRET_INVALID = "Ce SIRET n'est pas valide : vérifiez les 14 chiffres (la clé 
 
 
 # code → (what the owner says, short name in lists)
-LISTING_KINDS = {kind: (says, nomenclatures.LISTING_KINDS[kind].capitalize()) for kind, says in {
-    "offer": "J'ai un surplus à donner ou vendre",
-    "need": "J'ai un besoin",
-    "share": "Je prête un équipement ou un local",
-    "pool": "Je cherche à mutualiser",
-}.items()}
+LISTING_KINDS = {
+    kind: (says, nomenclatures.LISTING_KINDS[kind].capitalize())
+    for kind, says in {
+        "offer": "J'ai un surplus à donner ou vendre",
+        "need": "J'ai un besoin",
+        "share": "Je prête un équipement ou un local",
+        "pool": "Je cherche à mutualiser",
+    }.items()
+}
 LISTING_KIND_HINTS = {
     "offer": "Chutes, coproduits, chaleur, palettes… ce qui vous coûte à jeter.",
     "need": "Une matière, de l'énergie ou un service que vous achetez aujourd'hui.",
@@ -26,13 +29,24 @@ LISTING_KIND_HINTS = {
     "pool": "Collecte groupée, achats en commun, emploi partagé avec vos voisins.",
 }
 
-FREQUENCIES = {"once": "En une fois", "daily": "Chaque jour", "weekly": "Chaque semaine", "monthly": "Chaque mois",
-               "yearly": "Chaque année", "continuous": "En continu (débit : kW, m³/h, t/h)",
-               "seasonal": "Sur une saison"}
+FREQUENCIES = {
+    "once": "En une fois",
+    "daily": "Chaque jour",
+    "weekly": "Chaque semaine",
+    "monthly": "Chaque mois",
+    "yearly": "Chaque année",
+    "continuous": "En continu (débit : kW, m³/h, t/h)",
+    "seasonal": "Sur une saison",
+}
 UNIT_LABELS = {code: plural for code, (_singular, plural) in UNITS.items()}
 
-LISTING_STATUSES = {"draft": "À confirmer", "active": "En ligne", "paused": "En pause", "withdrawn": "Clôturée",
-                    "expired": "Expirée"}
+LISTING_STATUSES = {
+    "draft": "À confirmer",
+    "active": "En ligne",
+    "paused": "En pause",
+    "withdrawn": "Clôturée",
+    "expired": "Expirée",
+}
 # The buttons of a listing, by its status: (action in the URL, label, button style, label for screen readers).
 _RENEW = ("renouveler", "Renouveler 6 mois", "secondary", "Renouveler « {title} » pour six mois")
 _CLOSE = ("cloturer", "Clôturer", "danger", "Clôturer « {title} »")
@@ -41,14 +55,30 @@ LISTING_ACTIONS = {
     "paused": [("reprendre", "Remettre en ligne", "", "Remettre « {title} » en ligne"), _RENEW, _CLOSE],
     "expired": [_RENEW],
 }
-MATCH_STATUSES = {"proposed": "Proposée", "accepted": "Acceptée par tous", "declined": "Déclinée",
-                  "retracted": "Retirée"}
+MATCH_STATUSES = {
+    "proposed": "Proposée",
+    "accepted": "Acceptée par tous",
+    "declined": "Déclinée",
+    "retracted": "Retirée",
+}
 
 STAGES = ("detected", "studied", "contractualised", "operating", "ended")
-STAGE_LABELS = {"detected": "Détectée", "studied": "À l'étude", "contractualised": "Contractualisée",
-                "operating": "En fonctionnement", "ended": "Terminée", "abandoned": "Abandonnée"}
-ABANDON_REASONS = {"regulatory": "Réglementaire", "economic": "Économique", "logistic": "Logistique",
-                   "technical": "Technique", "lost_interest": "Perte d'intérêt", "other": "Autre"}
+STAGE_LABELS = {
+    "detected": "Détectée",
+    "studied": "À l'étude",
+    "contractualised": "Contractualisée",
+    "operating": "En fonctionnement",
+    "ended": "Terminée",
+    "abandoned": "Abandonnée",
+}
+ABANDON_REASONS = {
+    "regulatory": "Réglementaire",
+    "economic": "Économique",
+    "logistic": "Logistique",
+    "technical": "Technique",
+    "lost_interest": "Perte d'intérêt",
+    "other": "Autre",
+}
 
 SYNERGY_TYPES = {"substitution": "Échange de matières", "mutualisation": "Mutualisation"}
 
@@ -62,11 +92,14 @@ MESSAGE_KINDS = {
     "synergy_quiet": "Une de vos synergies n'avance plus depuis des semaines",
     "weekly_summary": "Résumé de la semaine du territoire (animateurs)",
 }
-MODES = {"instant": "Tout de suite", "daily": "Un résumé par jour", "weekly": "Un résumé par semaine",
-         "off": "Jamais"}
+MODES = {"instant": "Tout de suite", "daily": "Un résumé par jour", "weekly": "Un résumé par semaine", "off": "Jamais"}
 
-ROLES = {"member": "Membre", "org_admin": "Administrateur", "animateur": "Animateur du territoire",
-         "platform_admin": "Administrateur de Boucle"}
+ROLES = {
+    "member": "Membre",
+    "org_admin": "Administrateur",
+    "animateur": "Animateur du territoire",
+    "platform_admin": "Administrateur de Boucle",
+}
 ANIMATION_ROLES = ("animateur", "platform_admin")
 COLLEAGUE_ROLES = {"member": "Membre : publie et répond", "org_admin": "Administrateur : gère aussi les accès"}
 

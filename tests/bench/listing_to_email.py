@@ -33,9 +33,15 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        stack = Stack(Path(tmp), Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
-                                                     **{f"{s}_DATABASE_URL": "" for s in
-                                                        ("OFFERS", "MATCHING", "NOTIFICATIONS", "REPORTING")}})
+        stack = Stack(
+            Path(tmp),
+            Ports.free(),
+            env={
+                "KAFKA_BOOTSTRAP_SERVERS": "",
+                "SMTP_HOST": "",
+                **{f"{s}_DATABASE_URL": "" for s in ("OFFERS", "MATCHING", "NOTIFICATIONS", "REPORTING")},
+            },
+        )
         try:
             stack.start()
             stack.wait_healthy(consumers_joined=True)
@@ -46,8 +52,13 @@ def main() -> None:
 
 def watch_matches(bootstrap: str, seen: dict[str, float], stop: threading.Event) -> None:
     """Record when each listing first appears in a `match.proposed` event."""
-    consumer = KafkaConsumer(topics.MATCHES, bootstrap_servers=bootstrap, auto_offset_reset="latest",
-                             enable_auto_commit=False, fetch_max_wait_ms=50)
+    consumer = KafkaConsumer(
+        topics.MATCHES,
+        bootstrap_servers=bootstrap,
+        auto_offset_reset="latest",
+        enable_auto_commit=False,
+        fetch_max_wait_ms=50,
+    )
     while not stop.is_set():
         for records in consumer.poll(timeout_ms=100).values():
             for record in records:
@@ -67,12 +78,24 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
     time.sleep(2)  # the watcher's partitions are assigned
     tokens = []
     for i in range(pairs):
-        supplier = client.post("/api/v1/organisations", json={
-            "name": f"Fournisseur {i}", "kind": "company", "commune": "Dijon",
-            "contact_email": f"offre{i}@bench.example"}).json()["token"]
-        buyer = client.post("/api/v1/organisations", json={
-            "name": f"Preneur {i}", "kind": "company", "commune": "Chenôve",
-            "contact_email": f"besoin{i}@bench.example"}).json()["token"]
+        supplier = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": f"Fournisseur {i}",
+                "kind": "company",
+                "commune": "Dijon",
+                "contact_email": f"offre{i}@bench.example",
+            },
+        ).json()["token"]
+        buyer = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": f"Preneur {i}",
+                "kind": "company",
+                "commune": "Chenôve",
+                "contact_email": f"besoin{i}@bench.example",
+            },
+        ).json()["token"]
         tokens.append((supplier, buyer))
 
     posted_at: dict[str, float] = {}
@@ -83,8 +106,11 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
         category = f"lot{i}"  # a resource of its own per pair: exactly one match each (on text)
         for token, kind in ((supplier, "offer"), (buyer, "need")):
             t0 = time.time()
-            answer = client.post("/api/v1/listings", headers={"Authorization": f"Bearer {token}"},
-                                 json={"kind": kind, "title": f"Lot {i}", "category": category})
+            answer = client.post(
+                "/api/v1/listings",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"kind": kind, "title": f"Lot {i}", "category": category},
+            )
             api_latencies.append(time.time() - t0)
             assert answer.status_code == 201, answer.text
         need_ids[str(i)] = answer.json()["id"]
@@ -104,18 +130,28 @@ def run(stack: Stack, pairs: int, rate: float) -> None:
     stop.set()
     watcher.join()
     to_match = [matched_at[need_ids[i]] - posted_at[i] for i in posted_at if need_ids[i] in matched_at]
-    latencies = [arrived[f"{side}{i}@bench.example"] - posted_at[str(i)]
-                 for i in range(pairs) for side in ("offre", "besoin") if f"{side}{i}@bench.example" in arrived]
+    latencies = [
+        arrived[f"{side}{i}@bench.example"] - posted_at[str(i)]
+        for i in range(pairs)
+        for side in ("offre", "besoin")
+        if f"{side}{i}@bench.example" in arrived
+    ]
     print(f"pairs: {pairs}, posted in {posting:.1f}s ({2 * pairs / posting:.1f} listings/s)")
     print(f"emails received: {len(latencies)}/{2 * pairs}")
-    print(f"API POST /listings: p50 {1000 * statistics.median(api_latencies):.0f} ms, "
-          f"p95 {1000 * percentile(api_latencies, 95):.0f} ms")
+    print(
+        f"API POST /listings: p50 {1000 * statistics.median(api_latencies):.0f} ms, "
+        f"p95 {1000 * percentile(api_latencies, 95):.0f} ms"
+    )
     if to_match:
-        print(f"need posted → match.proposed on the topic ({len(to_match)}/{pairs}): "
-              f"p50 {1000 * statistics.median(to_match):.0f} ms, p95 {1000 * percentile(to_match, 95):.0f} ms")
+        print(
+            f"need posted → match.proposed on the topic ({len(to_match)}/{pairs}): "
+            f"p50 {1000 * statistics.median(to_match):.0f} ms, p95 {1000 * percentile(to_match, 95):.0f} ms"
+        )
     if latencies:
-        print(f"need posted → alert accepted by SMTP: p50 {1000 * statistics.median(latencies):.0f} ms, "
-              f"p95 {1000 * percentile(latencies, 95):.0f} ms, max {1000 * max(latencies):.0f} ms")
+        print(
+            f"need posted → alert accepted by SMTP: p50 {1000 * statistics.median(latencies):.0f} ms, "
+            f"p95 {1000 * percentile(latencies, 95):.0f} ms, max {1000 * max(latencies):.0f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -74,9 +74,15 @@ def register_pairs(client: httpx.Client, pairs: int) -> list[tuple[str, str]]:
     def one(i: int) -> tuple[str, str]:
         tokens = []
         for side, commune in (("offre", "Dijon"), ("besoin", "Chenôve")):
-            answer = client.post("/api/v1/organisations", json={
-                "name": f"Charge {side} {i}", "kind": "company", "commune": commune,
-                "contact_email": f"{side}{i}@load.example"})
+            answer = client.post(
+                "/api/v1/organisations",
+                json={
+                    "name": f"Charge {side} {i}",
+                    "kind": "company",
+                    "commune": commune,
+                    "contact_email": f"{side}{i}@load.example",
+                },
+            )
             answer.raise_for_status()
             tokens.append(answer.json()["token"])
         return tokens[0], tokens[1]
@@ -111,8 +117,10 @@ def load(gateway: str, mailbox: str, broker: str, services: list[str], rate: flo
     tokens = register_pairs(client, pairs)
     run, stop = Run(), threading.Event()
     matched_at: dict[str, float] = {}
-    threads = [threading.Thread(target=watch_matches, args=(broker, matched_at, stop)),
-               threading.Thread(target=scrape_lag, args=(services, run, stop))]
+    threads = [
+        threading.Thread(target=watch_matches, args=(broker, matched_at, stop)),
+        threading.Thread(target=scrape_lag, args=(services, run, stop)),
+    ]
     for thread in threads:
         thread.start()
     time.sleep(2)
@@ -138,8 +146,11 @@ def load(gateway: str, mailbox: str, broker: str, services: list[str], rate: flo
     expected = {f"{side}{i}@load.example" for i in run.need_posted for side in ("offre", "besoin")}
     store_deadline, arrived = time.time() + 180, {}
     while time.time() < store_deadline:
-        arrived = {m["to"]: datetime.fromisoformat(m["received_at"]).timestamp()
-                   for m in httpx.get(f"{mailbox}/api/messages", timeout=120).json() if m["to"] in expected}
+        arrived = {
+            m["to"]: datetime.fromisoformat(m["received_at"]).timestamp()
+            for m in httpx.get(f"{mailbox}/api/messages", timeout=120).json()
+            if m["to"] in expected
+        }
         if len(arrived) >= len(expected):
             break
         time.sleep(5)
@@ -148,9 +159,11 @@ def load(gateway: str, mailbox: str, broker: str, services: list[str], rate: flo
         thread.join()
 
     to_match = [matched_at[run.need_ids[i]] - at for i, at in run.need_posted.items() if run.need_ids[i] in matched_at]
-    to_email = [max(arrived[f"offre{i}@load.example"], arrived[f"besoin{i}@load.example"]) - at
-                for i, at in run.need_posted.items()
-                if f"offre{i}@load.example" in arrived and f"besoin{i}@load.example" in arrived]
+    to_email = [
+        max(arrived[f"offre{i}@load.example"], arrived[f"besoin{i}@load.example"]) - at
+        for i, at in run.need_posted.items()
+        if f"offre{i}@load.example" in arrived and f"besoin{i}@load.example" in arrived
+    ]
     missing = len(expected) - len(arrived)
     dlq = dead_lettered(services)
 
@@ -161,8 +174,10 @@ def load(gateway: str, mailbox: str, broker: str, services: list[str], rate: flo
     print(f"API POST /listings: p95 {ms(run.api, 95)}, p99 {ms(run.api, 99)}")
     print(f"need → match.proposed ({len(to_match)}/{pairs}): p95 {ms(to_match, 95)}, p99 {ms(to_match, 99)}")
     print(f"need → both emails accepted ({len(to_email)}/{pairs}): p95 {ms(to_email, 95)}, p99 {ms(to_email, 99)}")
-    print("largest consumer lag seen: " + ", ".join(f"{url.rsplit(':', 1)[-1]} {lag:.0f}"
-                                                    for url, lag in run.max_lag.items()))
+    print(
+        "largest consumer lag seen: "
+        + ", ".join(f"{url.rsplit(':', 1)[-1]} {lag:.0f}" for url, lag in run.max_lag.items())
+    )
     print(f"errors: {len(run.errors)} API, {dlq:.0f} dead-lettered, {missing} emails missing")
     for error in run.errors[:10]:
         print("  ", error)
@@ -203,8 +218,12 @@ def main() -> None:
     parser.add_argument("--url", help="a running gateway (default: start a stack of its own)")
     parser.add_argument("--mailbox", default="http://127.0.0.1:8025")
     parser.add_argument("--broker", default="127.0.0.1:9092")
-    parser.add_argument("--database", choices=("postgresql", "sqlite"), default="postgresql",
-                        help="the services' databases, for a stack of its own (default: PostgreSQL, as in production)")
+    parser.add_argument(
+        "--database",
+        choices=("postgresql", "sqlite"),
+        default="postgresql",
+        help="the services' databases, for a stack of its own (default: PostgreSQL, as in production)",
+    )
     parser.add_argument("--var-dir", help="keep the stack's logs there (default: a temporary directory)")
     args = parser.parse_args()
     if args.url:
@@ -218,8 +237,14 @@ def main() -> None:
         try:
             stack.start()
             stack.wait_healthy(consumers_joined=True)
-            load(stack.url("gateway"), f"http://127.0.0.1:{stack.ports.mailbox}", stack.bootstrap_servers,
-                 [stack.url(s) for s in SERVICES], args.rate, args.seconds)
+            load(
+                stack.url("gateway"),
+                f"http://127.0.0.1:{stack.ports.mailbox}",
+                stack.bootstrap_servers,
+                [stack.url(s) for s in SERVICES],
+                args.rate,
+                args.seconds,
+            )
         finally:
             stack.stop()
 

@@ -43,11 +43,21 @@ def synthetic_listings(n: int, seed: int = 7) -> list[ListingInput]:
         title = rng.choice((node.label, *node.synonyms))
         place = rng.choice(places)
         unit, frequency = rng.choice(UNITS)
-        listings.append(ListingInput(
-            listing_id=f"L{i}", organisation_id=f"O{rng.randrange(n // 3 + 1)}", kind=kind,  # type: ignore[arg-type]
-            title=title[:1].upper() + title[1:], quantity_value=round(rng.uniform(0.5, 40), 1) if unit else None,
-            quantity_unit=unit, frequency=frequency, lat=place.lat, lon=place.lon, commune=place.name,  # type: ignore[arg-type]
-            expires_at=TODAY + timedelta(days=rng.randrange(10, 360))))
+        listings.append(
+            ListingInput(
+                listing_id=f"L{i}",
+                organisation_id=f"O{rng.randrange(n // 3 + 1)}",
+                kind=kind,  # type: ignore[arg-type]
+                title=title[:1].upper() + title[1:],
+                quantity_value=round(rng.uniform(0.5, 40), 1) if unit else None,
+                quantity_unit=unit,
+                frequency=frequency,
+                lat=place.lat,
+                lon=place.lon,
+                commune=place.name,  # type: ignore[arg-type]
+                expires_at=TODAY + timedelta(days=rng.randrange(10, 360)),
+            )
+        )
     return listings
 
 
@@ -73,7 +83,7 @@ def main() -> None:
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     listings = synthetic_listings(args.listings + args.new)
-    base, new = listings[:args.listings], listings[args.listings:]
+    base, new = listings[: args.listings], listings[args.listings :]
     engine = Engine(Knowledge.load(), today=TODAY)
     started = time.perf_counter()
     for listing in base:
@@ -91,19 +101,25 @@ def main() -> None:
     engine_seconds = time.perf_counter() - started
 
     naive = []
-    for listing in new[:args.naive]:
+    for listing in new[: args.naive]:
         t0 = time.perf_counter()
         naive_fits(engine, listing)
         naive.append(time.perf_counter() - t0)
 
     ms = 1000
-    print(f"listings indexed: {len(engine.index):,} (loaded in {load_seconds:.1f}s); "
-          f"memory: +{(rss_loaded - rss_before) / 1024:.0f} MB resident")
-    print(f"engine, {len(new)} new listings: p50 {ms * statistics.median(latencies):.2f} ms, "
-          f"p99 {ms * percentile(latencies, 99):.2f} ms, max {ms * max(latencies):.2f} ms, "
-          f"{len(new) / engine_seconds:.0f} listings/s, {proposals} proposals")
-    print(f"naive scan, {len(naive)} listings: p50 {ms * statistics.median(naive):.1f} ms, "
-          f"p99 {ms * percentile(naive, 99):.1f} ms")
+    print(
+        f"listings indexed: {len(engine.index):,} (loaded in {load_seconds:.1f}s); "
+        f"memory: +{(rss_loaded - rss_before) / 1024:.0f} MB resident"
+    )
+    print(
+        f"engine, {len(new)} new listings: p50 {ms * statistics.median(latencies):.2f} ms, "
+        f"p99 {ms * percentile(latencies, 99):.2f} ms, max {ms * max(latencies):.2f} ms, "
+        f"{len(new) / engine_seconds:.0f} listings/s, {proposals} proposals"
+    )
+    print(
+        f"naive scan, {len(naive)} listings: p50 {ms * statistics.median(naive):.1f} ms, "
+        f"p99 {ms * percentile(naive, 99):.1f} ms"
+    )
     print(f"speed-up at p50: {statistics.median(naive) / statistics.median(latencies):.0f}x")
 
 

@@ -36,9 +36,15 @@ class Console:
         self.allowed.add((url, status))
 
     def unexpected(self) -> list[str]:
-        return [e for e in self.errors
-                if not any(e == f"Failed to load resource: the server responded with a status of {status} "
-                                f"({STATUS_TEXT[status]}) ({url})" for url, status in self.allowed)]
+        return [
+            e
+            for e in self.errors
+            if not any(
+                e == f"Failed to load resource: the server responded with a status of {status} "
+                f"({STATUS_TEXT[status]}) ({url})"
+                for url, status in self.allowed
+            )
+        ]
 
 
 STATUS_TEXT = {422: "Unprocessable Entity", 403: "Forbidden", 404: "Not Found"}

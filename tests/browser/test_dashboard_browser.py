@@ -85,7 +85,8 @@ def test_figures_map_and_method_are_on_screen(browser_page: Page, dashboard_url:
     expect(page.get_by_role("heading", name="Méthode et sources")).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("Flux comptabilisés"))).to_contain_text("articulated_40t")
     expect(page.get_by_role("link", name="Export CSV des synergies")).to_have_attribute(
-        "href", re.compile(r"/export\.csv\?from=2025-01-01&to=2025-12-31$"))
+        "href", re.compile(r"/export\.csv\?from=2025-01-01&to=2025-12-31$")
+    )
     page.screenshot(path=SCREENSHOT, full_page=True)
     assert errors == []
 
@@ -113,15 +114,17 @@ def test_a_bad_date_is_explained_next_to_the_form(browser_page: Page, dashboard_
 
 
 def test_on_a_phone(chromium_browser, dashboard_url: str) -> None:
-    context = chromium_browser.new_context(locale="fr-FR", viewport={"width": 375, "height": 812},
-                                           device_scale_factor=2, is_mobile=True, has_touch=True)
+    context = chromium_browser.new_context(
+        locale="fr-FR", viewport={"width": 375, "height": 812}, device_scale_factor=2, is_mobile=True, has_touch=True
+    )
     try:
         page = context.new_page()
         errors = watch_console(page)
         page.goto(f"{dashboard_url}?{YEAR_2025}")
         expect(page.locator('[data-indicator="km_avoided"] .figure')).to_be_visible()
         expect(page.get_by_role("img", name=re.compile("Carte du territoire")).locator(".marker")).to_have_count(
-            ACTORS + GISEMENTS)
+            ACTORS + GISEMENTS
+        )
         # Nothing wider than the screen but the tables, which scroll inside their own box.
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
         page.screenshot(path=PHONE_SCREENSHOT, full_page=True)

@@ -31,8 +31,10 @@ from tests.conftest import account_link, appoint, signed_up, wait_until
 def copies_of(stack: Stack, name: str, email: str) -> tuple[int, int]:
     """How many contacts notifications keeps at `email`, and organisations reporting knows by `name`."""
     found = []
-    for service, sql, value in (("notifications", "SELECT count(*) FROM contact WHERE email = :v", email),
-                                ("reporting", "SELECT count(*) FROM known_organisation WHERE name = :v", name)):
+    for service, sql, value in (
+        ("notifications", "SELECT count(*) FROM contact WHERE email = :v", email),
+        ("reporting", "SELECT count(*) FROM known_organisation WHERE name = :v", name),
+    ):
         engine = make_engine(stack.env[f"{service.upper()}_DATABASE_URL"])
         try:
             with engine.connect() as connection:
@@ -45,8 +47,9 @@ def copies_of(stack: Stack, name: str, email: str) -> tuple[int, int]:
 EXAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "diagnostics_bertranges.csv"
 
 
-def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_visitor: Callable[..., Page],
-                                                          console: Console, tmp_path: Path) -> None:
+def test_the_animateur_imports_the_territorys_diagnostics(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console, tmp_path: Path
+) -> None:
     """Issue 17, points 1 and 2: the template downloaded, a broken file previewed with each error under its cell and
     nothing imported, the corrected file imported (31 organisations of the Bertranges), the same file again changing
     nothing; an invited company confirms from its emailed link (its flows go online), another refuses (it is gone).
@@ -54,9 +57,18 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     gateway = portal.url("gateway")
     email = f"animation-{time.monotonic_ns()}@bertranges-diagnostics.example"
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Syndicat mixte des diagnostics", "kind": "public_body",
-                                             "commune": "La Charité-sur-Loire", "contact_email": email},
-                            "Claire Diagnostic", email)
+        session = signed_up(
+            portal,
+            client,
+            {
+                "name": "Syndicat mixte des diagnostics",
+                "kind": "public_body",
+                "commune": "La Charité-sur-Loire",
+                "contact_email": email,
+            },
+            "Claire Diagnostic",
+            email,
+        )
     appoint(portal, email)
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
@@ -69,8 +81,9 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
 
     example = EXAMPLE.read_text(encoding="utf-8-sig")
     broken = tmp_path / "diagnostics-a-corriger.csv"
-    broken.write_text(example.replace(";Prémery;", ";Prémerie;", 1).replace("90000001000018", "90000001000019", 1),
-                      encoding="utf-8")
+    broken.write_text(
+        example.replace(";Prémery;", ";Prémerie;", 1).replace("90000001000018", "90000001000019", 1), encoding="utf-8"
+    )
     page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(broken)
     page.get_by_role("button", name="Voir l'aperçu").click()
     expect(page.get_by_role("alert")).to_contain_text("2 erreurs : rien ne sera importé")
@@ -92,8 +105,9 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     for imported_before in (False, True):
         page.get_by_label("Fichier des diagnostics", exact=True).set_input_files(right)
         page.get_by_role("button", name="Voir l'aperçu").click()
-        expect(page.get_by_role("status")).to_have_text("31 organisations et 67 flux, aucune erreur. Rien n'est "
-                                                        "encore écrit.")
+        expect(page.get_by_role("status")).to_have_text(
+            "31 organisations et 67 flux, aucune erreur. Rien n'est encore écrit."
+        )
         shot(page, "diagnostics-apercu")
         page.get_by_role("button", name="Importer 31 organisations et 67 flux").click()
         done = page.get_by_role("status")
@@ -105,14 +119,16 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
             shot(page, "diagnostics-importes")
     imported = page.get_by_role("table", name=re.compile("^Organisations importées"))
     expect(imported.get_by_role("row", name=re.compile("Scierie du Val de Nièvre"))).to_contain_text(
-        "invitée, sans réponse")
+        "invitée, sans réponse"
+    )
 
     # The sawmill's boss opens the invitation: its flows, nothing shown to anyone yet; confirms.
     invited = new_visitor()
     invited.goto(account_link(portal, "scierie@diagnostic.boucle.example"))
     expect(invited.get_by_role("heading", level=1)).to_have_text("Le bilan de flux de votre organisation")
-    expect(invited.locator("main")).to_contain_text("Vous avez en trop : Sciure de bois brut (chêne, douglas), 40 t "
-                                                    "par mois")
+    expect(invited.locator("main")).to_contain_text(
+        "Vous avez en trop : Sciure de bois brut (chêne, douglas), 40 t par mois"
+    )
     assert [v["id"] for v in Axe().run(invited).response["violations"] if v["impact"] in ("serious", "critical")] == []
     shot(invited, "diagnostic-invitation")
     invited.set_viewport_size(PHONE)
@@ -142,8 +158,10 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     engine = make_engine(portal.env["OFFERS_DATABASE_URL"])
     try:
         with engine.begin() as connection:
-            connection.execute(text("UPDATE organisation SET diagnosed_on = :day WHERE name = :name"),
-                               {"day": date.today() - timedelta(days=730), "name": "Scierie du Val de Nièvre"})
+            connection.execute(
+                text("UPDATE organisation SET diagnosed_on = :day WHERE name = :name"),
+                {"day": date.today() - timedelta(days=730), "name": "Scierie du Val de Nièvre"},
+            )
     finally:
         engine.dispose()
     page.goto(gateway + "/animation/diagnostics")
@@ -159,8 +177,9 @@ def test_the_animateur_imports_the_territorys_diagnostics(portal: Stack, new_vis
     assert console.unexpected() == []
 
 
-def test_the_animateur_runs_a_workshop_of_the_territorys_actors(portal: Stack, new_visitor: Callable[..., Page],
-                                                               console: Console) -> None:
+def test_the_animateur_runs_a_workshop_of_the_territorys_actors(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     """Issue 17, points 2 and 4: the demo's animateur sees the pistes held for the organisations still invited, then
     prepares a workshop of the Bertranges' actors (the sawmill confirmed above among them), projects the pistes among
     them on the map, keeps one with a note, merges two, and downloads the summary for the participants; nothing

@@ -30,6 +30,7 @@ from tests.e2e.test_notifications import link, messages_to, post, register
 
 GAZETTEER = Gazetteer.load()
 
+
 def until_shown(page: Page, url: str, locator: Callable[[], object], timeout: float = 30) -> None:
     """Reload `url` until what `locator()` finds is there (matching and notifications work in the background)."""
 
@@ -40,8 +41,17 @@ def until_shown(page: Page, url: str, locator: Callable[[], object], timeout: fl
     wait_until(shown, timeout=timeout, interval=0.5)
 
 
-def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: str, email: str,
-            password: str | None, screenshot: str | None = None) -> None:
+def sign_up(
+    page: Page,
+    stack: Stack,
+    *,
+    organisation: str,
+    commune: str,
+    name: str,
+    email: str,
+    password: str | None,
+    screenshot: str | None = None,
+) -> None:
     """Through the sign-up page (the one open, if it is), then the emailed link: ends signed in, on « Mon espace »."""
     if not page.url.endswith("/inscription"):
         page.goto(stack.url("gateway") + "/inscription")
@@ -65,9 +75,20 @@ def sign_up(page: Page, stack: Stack, *, organisation: str, commune: str, name: 
     expect(page.get_by_role("heading", level=1)).to_have_text("Mon espace")
 
 
-def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: str, quantity: str = "",
-                 frequency: str | None = None, description: str = "", unit: str = "t", terms: str | None = None,
-                 price: str = "") -> None:
+def post_listing(
+    page: Page,
+    stack: Stack,
+    *,
+    kind: str,
+    title: str,
+    resource: str,
+    quantity: str = "",
+    frequency: str | None = None,
+    description: str = "",
+    unit: str = "t",
+    terms: str | None = None,
+    price: str = "",
+) -> None:
     page.goto(stack.url("gateway") + "/annonces/nouvelle")
     page.get_by_label(kind).check()
     page.get_by_label("Titre").fill(title)
@@ -89,8 +110,9 @@ def post_listing(page: Page, stack: Stack, *, kind: str, title: str, resource: s
     expect(page.get_by_role("heading", name=title)).to_be_visible()
 
 
-def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_visitor: Callable[..., Page],
-                                                           console: Console) -> None:
+def test_two_companies_from_sign_up_to_each_others_contact(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     gateway = portal.url("gateway")
     dupont = new_visitor()
     dupont.goto(gateway + "/")
@@ -112,9 +134,16 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     expect(dupont.locator("#siret-error")).to_be_hidden()
     dupont.get_by_label("Code NAF (APE)").fill("17.21A")
     shot(dupont, "inscription")
-    sign_up(dupont, portal, organisation="Cartonnerie Dupont", commune="Nuits-Saint-Georges (21700)",
-            name="Jeanne Dupont", email="jeanne@cartonnerie-dupont.example", password=PASSWORD,
-            screenshot="verifiez-votre-boite-mail")
+    sign_up(
+        dupont,
+        portal,
+        organisation="Cartonnerie Dupont",
+        commune="Nuits-Saint-Georges (21700)",
+        name="Jeanne Dupont",
+        email="jeanne@cartonnerie-dupont.example",
+        password=PASSWORD,
+        screenshot="verifiez-votre-boite-mail",
+    )
     shot(dupont, "espace")
 
     # Posting an offer: the resource from the taxonomy as one types, its usual radius shown.
@@ -124,18 +153,41 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     dupont.get_by_label("Ressource").fill("Carton ondulé")
     expect(dupont.locator("#radius_km-hint")).to_have_text(re.compile(r"Par défaut : 50 km"))
     shot(dupont, "annonce-nouvelle")
-    post_listing(dupont, portal, kind="J'ai un surplus à donner ou vendre", title="Chutes de carton ondulé",
-                 resource="Carton ondulé", quantity="2", frequency="Chaque mois", terms="À débattre",
-                 price="20 € la tonne, enlèvement à l'usine")
+    post_listing(
+        dupont,
+        portal,
+        kind="J'ai un surplus à donner ou vendre",
+        title="Chutes de carton ondulé",
+        resource="Carton ondulé",
+        quantity="2",
+        frequency="Chaque mois",
+        terms="À débattre",
+        price="20 € la tonne, enlèvement à l'usine",
+    )
     expect(dupont.get_by_text("2 t, chaque mois")).to_be_visible()
     shot(dupont, "annonces")
 
     # A second company, without a password: its emailed link signs it in.
     martin = new_visitor()
-    sign_up(martin, portal, organisation="Emballages Martin", commune="Beaune (21200)", name="Paul Martin",
-            email="paul@emballages-martin.example", password=None)
-    post_listing(martin, portal, kind="J'ai un besoin", title="Carton pour calage", resource="Carton ondulé",
-                 quantity="1,5", frequency="Chaque mois", description="Plaques d'au moins 60 cm, livrées à l'atelier.")
+    sign_up(
+        martin,
+        portal,
+        organisation="Emballages Martin",
+        commune="Beaune (21200)",
+        name="Paul Martin",
+        email="paul@emballages-martin.example",
+        password=None,
+    )
+    post_listing(
+        martin,
+        portal,
+        kind="J'ai un besoin",
+        title="Carton pour calage",
+        resource="Carton ondulé",
+        quantity="1,5",
+        frequency="Chaque mois",
+        description="Plaques d'au moins 60 cm, livrées à l'atelier.",
+    )
 
     # Both see the match, the other side anonymous, with the French explanation.
     accept = "Accepter la mise en relation"
@@ -165,10 +217,12 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     until_shown(dupont, gateway + "/mises-en-relation", lambda: dupont.locator(".contact").count())
     expect(dupont.locator(".contact")).to_contain_text("Emballages Martin")
     expect(dupont.locator(".contact").get_by_role("link", name="paul@emballages-martin.example")).to_have_attribute(
-        "href", "mailto:paul@emballages-martin.example")
+        "href", "mailto:paul@emballages-martin.example"
+    )
     # what the form promised: the description and the exact quantity, once both agreed
     expect(dupont.locator(".description")).to_have_text(
-        "Sa description : Plaques d'au moins 60 cm, livrées à l'atelier.")
+        "Sa description : Plaques d'au moins 60 cm, livrées à l'atelier."
+    )
     expect(dupont.locator("main")).to_contain_text("— 1,5 t par mois")
     shot(dupont, "mises-en-relation-coordonnees")
     until_shown(martin, gateway + "/mises-en-relation", lambda: martin.locator(".contact").count())
@@ -181,7 +235,8 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     until_shown(dupont, gateway + "/synergies", lambda: dupont.locator(".card").count())
     synergy = dupont.locator(".card").first
     expect(synergy.get_by_role("list", name="Étapes de la synergie").locator("[aria-current=step]")).to_have_text(
-        "Détectée")
+        "Détectée"
+    )
     expect(synergy).to_contain_text("Avec : Emballages Martin")
     shot(dupont, "synergies")
 
@@ -201,8 +256,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     synergy.get_by_role("button", name="Changer d'étape").click()
     expect(dupont.get_by_role("status")).to_contain_text("L'étape de la synergie est enregistrée")
     expect(dupont.locator(".card").first.locator("[aria-current=step]")).to_have_text("À l'étude")
-    until_shown(martin, gateway + "/synergies",
-                lambda: martin.locator("[aria-current=step]", has_text="À l'étude").count())
+    until_shown(
+        martin, gateway + "/synergies", lambda: martin.locator("[aria-current=step]", has_text="À l'étude").count()
+    )
     expect(martin.locator(".notes")).to_contain_text("Cartonnerie Dupont")
     expect(martin.locator(".notes")).to_contain_text("(à l'étude) : Essai de 3 palettes en janvier")
 
@@ -255,8 +311,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     shot(dupont, "preferences")
     dupont.get_by_role("button", name="Enregistrer mes préférences").click()
     expect(dupont.get_by_role("status")).to_have_text("Vos préférences sont enregistrées.")
-    expect(dupont.get_by_role("group", name="Une mise en relation vous est proposée")
-           .get_by_label("Un résumé par jour")).to_be_checked()
+    expect(
+        dupont.get_by_role("group", name="Une mise en relation vous est proposée").get_by_label("Un résumé par jour")
+    ).to_be_checked()
 
     # My organisation: its profile, and an API token shown once.
     dupont.goto(gateway + "/organisation")
@@ -265,8 +322,10 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     dupont.get_by_role("button", name="Créer un jeton").click()
     expect(dupont.get_by_role("status")).to_contain_text("il ne sera plus jamais affiché")
     token = dupont.get_by_role("status").locator("code").text_content() or ""
-    assert web.get(f"{gateway}/api/v1/organisations/me",
-                     headers={"Authorization": f"Bearer {token}"}).json()["name"] == "Cartonnerie Dupont"
+    assert (
+        web.get(f"{gateway}/api/v1/organisations/me", headers={"Authorization": f"Bearer {token}"}).json()["name"]
+        == "Cartonnerie Dupont"
+    )
     shot(dupont, "organisation")
 
     # The profile: a bad NAF code is said beside its field; a good one is saved.
@@ -311,8 +370,9 @@ def test_two_companies_from_sign_up_to_each_others_contact(portal: Stack, new_vi
     assert console.unexpected() == []
 
 
-def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor: Callable[..., Page],
-                                                      console: Console) -> None:
+def test_bad_values_are_explained_beside_their_fields(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     gateway = portal.url("gateway")
     page = new_visitor()
     page.goto(gateway + "/inscription")
@@ -322,7 +382,8 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     for label in ("Nom de l'organisation", "Commune", "Votre nom", "Votre adresse email"):
         expect(page.get_by_label(label)).to_have_attribute("aria-invalid", "true")
     expect(page.get_by_label("Nom de l'organisation")).to_have_accessible_description(
-        re.compile("Ce champ est obligatoire"))
+        re.compile("Ce champ est obligatoire")
+    )
     page.get_by_label("Nom de l'organisation").fill("Scierie Girard")
     page.get_by_label("SIRET").fill("12345678901234")
     page.get_by_label("Commune").fill("Beaune")
@@ -332,8 +393,10 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
     page.get_by_role("button", name="Créer mon compte").click()
     console.allow(gateway + "/inscription", 422)
     expect(page.get_by_role("alert")).to_contain_text("Quelque chose ne va pas")
-    for label, message in (("SIRET", "SIRET « 12345678901234 » invalide"),
-                           ("Votre adresse email", "Adresse email invalide")):
+    for label, message in (
+        ("SIRET", "SIRET « 12345678901234 » invalide"),
+        ("Votre adresse email", "Adresse email invalide"),
+    ):
         field = page.get_by_label(label)
         expect(field).to_have_attribute("aria-invalid", "true")
         expect(field).to_have_accessible_description(re.compile(message))
@@ -367,32 +430,69 @@ def test_bad_values_are_explained_beside_their_fields(portal: Stack, new_visitor
 
 def signed_up_session(stack: Stack) -> str:
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        return signed_up(stack, client, {"name": "Scierie Girard", "kind": "company", "commune": "Beaune",
-                                         "contact_email": "scierie@girard.example"}, "Luc Girard",
-                         f"luc-{time.monotonic_ns()}@girard.example")
+        return signed_up(
+            stack,
+            client,
+            {
+                "name": "Scierie Girard",
+                "kind": "company",
+                "commune": "Beaune",
+                "contact_email": "scierie@girard.example",
+            },
+            "Luc Girard",
+            f"luc-{time.monotonic_ns()}@girard.example",
+        )
 
 
-def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: Stack, new_visitor: Callable[..., Page],
-                                                                      console: Console) -> None:
+def test_the_animateur_declares_the_territory_and_opens_its_dashboard(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     gateway = portal.url("gateway")
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Communauté de communes de la Côte", "kind": "public_body",
-                                             "commune": "Beaune", "contact_email": "animation@cc-cote.example"},
-                            "Anne Animatrice", "anne@cc-cote.example")
+        session = signed_up(
+            portal,
+            client,
+            {
+                "name": "Communauté de communes de la Côte",
+                "kind": "public_body",
+                "commune": "Beaune",
+                "contact_email": "animation@cc-cote.example",
+            },
+            "Anne Animatrice",
+            "anne@cc-cote.example",
+        )
         cookie = {"Cookie": f"boucle_session={session}"}
         csrf = {**cookie, "X-CSRF-Token": client.get("/api/v1/session", headers=cookie).json()["csrf_token"]}
-        communes = [p["insee"] for q in ("Beaune", "Nuits-Saint-Georges")
-                    for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()]
-        bernard = signed_up(portal, client, {"name": "Menuiserie Bernard", "kind": "company", "commune": "Beaune",
-                                             "contact_email": "bernard@menuiserie.example"},
-                            "Marc Bernard", "marc@menuiserie-bernard.example")
+        communes = [
+            p["insee"]
+            for q in ("Beaune", "Nuits-Saint-Georges")
+            for p in client.get("/api/v1/communes", params={"q": q, "limit": 1}).json()
+        ]
+        bernard = signed_up(
+            portal,
+            client,
+            {
+                "name": "Menuiserie Bernard",
+                "kind": "company",
+                "commune": "Beaune",
+                "contact_email": "bernard@menuiserie.example",
+            },
+            "Marc Bernard",
+            "marc@menuiserie-bernard.example",
+        )
         bernard_cookie = {"Cookie": f"boucle_session={bernard}"}
         bernard_account = client.get("/api/v1/session", headers=bernard_cookie).json()
-        posted = client.post("/api/v1/listings", headers={**bernard_cookie, "X-CSRF-Token": bernard_account[
-            "csrf_token"]}, json={"kind": "offer", "title": "Sciure de chêne", "category": "Sciure de bois"})
+        posted = client.post(
+            "/api/v1/listings",
+            headers={**bernard_cookie, "X-CSRF-Token": bernard_account["csrf_token"]},
+            json={"kind": "offer", "title": "Sciure de chêne", "category": "Sciure de bois"},
+        )
         assert posted.status_code == 201, posted.text
-        odd = client.post("/api/v1/listings", headers={**bernard_cookie, "X-CSRF-Token": bernard_account[
-            "csrf_token"]}, json={"kind": "offer", "title": "Galons de passementerie dorée"})
+        odd = client.post(
+            "/api/v1/listings",
+            headers={**bernard_cookie, "X-CSRF-Token": bernard_account["csrf_token"]},
+            json={"kind": "offer", "title": "Galons de passementerie dorée"},
+        )
         assert odd.status_code == 201, odd.text
         team = platform_admin(portal, client)
 
@@ -407,18 +507,19 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     expect(page.locator("main")).to_contain_text("en attente de l'équipe de la plateforme")
     shot(page, "animation-demande-de-role")
     admin = new_visitor()
-    admin.context.add_cookies([{"name": "boucle_session", "url": gateway,
-                                "value": team["Cookie"].split("=", 1)[1]}])
+    admin.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": team["Cookie"].split("=", 1)[1]}])
     admin.goto(gateway + "/animation")
     roles = admin.get_by_role("table", name="Demandes de rôle en attente")
     expect(roles.get_by_role("row", name=re.compile("Anne Animatrice"))).to_contain_text(
-        "Communauté de communes de la Côte")
+        "Communauté de communes de la Côte"
+    )
     shot(admin, "animation-demandes-de-role")
     admin.get_by_role("button", name="Accorder à Anne Animatrice").click()
     expect(admin.get_by_role("status")).to_contain_text("Rôle accordé")
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        wait_until(lambda: client.get("/api/v1/territories/own", headers=cookie).json().get("commune_name"),
-                   timeout=20)  # reporting knows who animates the collectivité
+        wait_until(
+            lambda: client.get("/api/v1/territories/own", headers=cookie).json().get("commune_name"), timeout=20
+        )  # reporting knows who animates the collectivité
 
     # Anne declares two communes from the page: beyond her own, so the platform's team validates them.
     page.goto(gateway + "/animation")
@@ -437,8 +538,9 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     expect(preview).to_contain_text("CC de Gevrey-Chambertin et de Nuits-Saint-Georges")
     expect(preview).to_contain_text("attendra la validation de l'équipe de la plateforme")
     members = GAZETTEER.by_epci(str(GAZETTEER.by_name("Nuits-Saint-Georges")[0].epci))
-    expect(preview.get_by_role("img", name="Carte du territoire Côte de Beaune et de Nuits")
-           .locator("circle.commune")).to_have_count(len(members))
+    expect(
+        preview.get_by_role("img", name="Carte du territoire Côte de Beaune et de Nuits").locator("circle.commune")
+    ).to_have_count(len(members))
     shot(page, "animation-apercu-du-territoire")
     expect(page.get_by_role("table", name=re.compile("Acteurs du territoire"))).to_have_count(0)
     page.get_by_label("Des communes, par leur code INSEE").check()
@@ -450,27 +552,44 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     admin.goto(gateway + "/animation")
     claims = admin.get_by_role("table", name="Demandes en attente", exact=True)
     expect(claims.get_by_role("row", name=re.compile("Côte de Beaune et de Nuits"))).to_contain_text(
-        "Communauté de communes de la Côte")
+        "Communauté de communes de la Côte"
+    )
     shot(admin, "animation-demandes")
     admin.get_by_role("button", name="Valider « Côte de Beaune et de Nuits »").click()
     expect(admin.get_by_role("status")).to_contain_text("Territoire validé")
 
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        wait_until(lambda: client.post("/api/v1/synergies", headers=csrf, json={
-            "synergy_type": "mutualisation", "resource": "Collecte mutualisée de palettes",
-            "parties": [bernard_account["organisation"]["id"]], "notes": "Atelier du 12 mars"}).status_code == 201,
-                   timeout=20)
+        wait_until(
+            lambda: (
+                client.post(
+                    "/api/v1/synergies",
+                    headers=csrf,
+                    json={
+                        "synergy_type": "mutualisation",
+                        "resource": "Collecte mutualisée de palettes",
+                        "parties": [bernard_account["organisation"]["id"]],
+                        "notes": "Atelier du 12 mars",
+                    },
+                ).status_code
+                == 201
+            ),
+            timeout=20,
+        )
 
     page.goto(gateway + "/espace")
     page.get_by_role("link", name=re.compile("acteurs, annonces, pistes")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Animation du territoire")
-    until_shown(page, gateway + "/animation",
-                lambda: page.get_by_role("row", name=re.compile("Menuiserie Bernard.*Sciure de chêne")).count())
+    until_shown(
+        page,
+        gateway + "/animation",
+        lambda: page.get_by_role("row", name=re.compile("Menuiserie Bernard.*Sciure de chêne")).count(),
+    )
     actors = page.get_by_role("table", name=re.compile("Acteurs du territoire"))
     expect(actors.get_by_role("row", name=re.compile("Menuiserie Bernard"))).to_contain_text("Beaune")
     pistes = page.get_by_role("table", name=re.compile("Pistes et synergies"))
     expect(pistes.get_by_role("row", name=re.compile("Collecte mutualisée de palettes"))).to_contain_text(
-        "piste d'atelier")
+        "piste d'atelier"
+    )
     shot(page, "animation")
     # A listing Boucle cannot place: Anne tells it what its words name (issue 14, point 5).
     lesson = page.get_by_role("form", name="Apprendre à Boucle « Galons de passementerie dorée »")
@@ -480,8 +599,11 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     lesson.get_by_label("désignent la ressource").fill("Chutes de tissu")
     lesson.get_by_role("button", name="Apprendre à Boucle").click()
     expect(page.get_by_role("status")).to_contain_text("Boucle lit désormais ces mots ainsi")
-    until_shown(page, gateway + "/animation", lambda: 1 - page.get_by_role(
-        "form", name=re.compile("Apprendre à Boucle « Galons")).count())
+    until_shown(
+        page,
+        gateway + "/animation",
+        lambda: 1 - page.get_by_role("form", name=re.compile("Apprendre à Boucle « Galons")).count(),
+    )
     # The collectivité animates, it is not one of its actors (issue 15).
     expect(actors).not_to_contain_text("Communauté de communes de la Côte")
     # At 375 px the tables reflow, each cell under its column's name, nothing hidden sideways.
@@ -493,7 +615,8 @@ def test_the_animateur_declares_the_territory_and_opens_its_dashboard(portal: St
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert "Commune : " in page.evaluate(
         "getComputedStyle(document.querySelector('table.reflow td[data-label=Commune]'), '::before').content"
-        ".replace(/\"/g, '')")
+        ".replace(/\"/g, '')"
+    )
     shot(page, "telephone-animation")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Ouvrir le tableau de bord").click()
@@ -555,12 +678,24 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     page = new_visitor()
     session = signed_up_session(portal)
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
-    post_listing(page, portal, kind="Je prête un équipement ou un local", title="Broyeur de végétaux",
-                 resource="Broyeur", quantity="8", frequency="Chaque semaine")
+    post_listing(
+        page,
+        portal,
+        kind="Je prête un équipement ou un local",
+        title="Broyeur de végétaux",
+        resource="Broyeur",
+        quantity="8",
+        frequency="Chaque semaine",
+    )
     # Each listing says how Boucle reads it; one it cannot place says so, and what to choose (issue 16).
     expect(page.locator(".card", has_text="Broyeur de végétaux")).to_contain_text("Boucle y lit : Broyeur de végétaux")
-    post_listing(page, portal, kind="J'ai un surplus à donner ou vendre", title="Bobines de fil bouclette mohair",
-                 resource="mohair")
+    post_listing(
+        page,
+        portal,
+        kind="J'ai un surplus à donner ou vendre",
+        title="Bobines de fil bouclette mohair",
+        resource="mohair",
+    )
     odd = page.locator(".card", has_text="Bobines de fil bouclette mohair")
     expect(odd.get_by_role("note")).to_contain_text("Boucle ne reconnaît pas cette ressource")
     expect(odd.get_by_role("note")).to_contain_text("par exemple :")
@@ -588,8 +723,9 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
     expect(page.get_by_role("status")).to_contain_text("Votre annonce est en pause")
     card = page.locator(".card", has_text="Broyeur de végétaux thermique")
     expect(card).to_contain_text("En pause")
-    mine = web.get(f"{gateway}/api/v1/listings", params={"mine": "true"},
-                     headers={"Cookie": f"boucle_session={session}"}).json()
+    mine = web.get(
+        f"{gateway}/api/v1/listings", params={"mine": "true"}, headers={"Cookie": f"boucle_session={session}"}
+    ).json()
     assert [x["status"] for x in mine if x["title"] == "Broyeur de végétaux thermique"] == ["paused"]
     card.get_by_role("button", name="Remettre « Broyeur de végétaux thermique » en ligne").click()
     expect(page.get_by_role("status")).to_contain_text("de nouveau en ligne")
@@ -604,20 +740,34 @@ def test_edit_then_close_a_listing(portal: Stack, new_visitor: Callable[..., Pag
 def company_session(stack: Stack, name: str, commune: str, person: str, domain: str) -> str:
     """The session cookie of a company signed up through the API and confirmed by its emailed link."""
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        return signed_up(stack, client, {"name": name, "kind": "company", "commune": commune,
-                                         "contact_email": f"contact@{domain}.example"}, person,
-                         f"equipe-{time.monotonic_ns()}@{domain}.example")
+        return signed_up(
+            stack,
+            client,
+            {"name": name, "kind": "company", "commune": commune, "contact_email": f"contact@{domain}.example"},
+            person,
+            f"equipe-{time.monotonic_ns()}@{domain}.example",
+        )
 
 
 PAGES = {  # what a visitor, then a signed-in company, opens; each checked by axe and shot at 1280 and 375 px
     "anonymous": ["/", "/inscription", "/connexion", "/etat", "/page-inconnue"],
-    "company": ["/espace", "/annonces/nouvelle", "/annonces", "/mises-en-relation", "/synergies", "/preferences",
-                "/organisation", "/organisation/profil", "/animation"],
+    "company": [
+        "/espace",
+        "/annonces/nouvelle",
+        "/annonces",
+        "/mises-en-relation",
+        "/synergies",
+        "/preferences",
+        "/organisation",
+        "/organisation/profil",
+        "/animation",
+    ],
 }
 
 
-def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Callable[..., Page],
-                                                console: Console) -> None:
+def test_every_page_passes_axe_and_fits_a_phone(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     """No serious or critical accessibility violation (axe-core, through axe-playwright-python) on any page of
     the portal, and nothing wider than a 375 px phone (issue 16)."""
     gateway = portal.url("gateway")
@@ -634,8 +784,11 @@ def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Call
             assert answer is not None and answer.status in (200, 404), (path, answer and answer.status)
             if answer.status == 404:
                 console.allow(gateway + path, 404)
-            serious = [f"{v['id']} ({v['impact']}) : {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-                       for v in axe.run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+            serious = [
+                f"{v['id']} ({v['impact']}) : {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+                for v in axe.run(page).response["violations"]
+                if v["impact"] in ("serious", "critical")
+            ]
             if serious:
                 found[path] = serious
             name = path.strip("/").replace("/", "-") or "accueil"
@@ -647,8 +800,9 @@ def test_every_page_passes_axe_and_fits_a_phone(portal: Stack, new_visitor: Call
     assert console.unexpected() == []
 
 
-def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_visitor: Callable[..., Page],
-                                                             console: Console) -> None:
+def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     """Issue 16: what a link in an email opens — log in, answer a match, renew or close a listing, unsubscribe — is in
     the portal's look, with no serious accessibility violation, and fits a 375 px phone; each page is shot at both
     widths. A GET only shows (mail scanners follow links): each page offers its action as a button."""
@@ -658,20 +812,36 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
         # In Rodez, where no other test of the shared stack posts: its listings match none of theirs.
         sawmill = register(client, "Scierie des Courriels", "Rodez", "12000")
         boiler = register(client, "Chaufferie des Courriels", "Rodez", "12000")
-        post(client, sawmill, kind="offer", title="Plaquettes de scierie sèches", category="plaquettes forestières",
-             expires_at=str(soon), quantity={"value": 30, "unit": "t"}, frequency="monthly")
+        post(
+            client,
+            sawmill,
+            kind="offer",
+            title="Plaquettes de scierie sèches",
+            category="plaquettes forestières",
+            expires_at=str(soon),
+            quantity={"value": 30, "unit": "t"},
+            frequency="monthly",
+        )
         post(client, boiler, kind="need", title="Plaquettes pour chaudière bois", category="plaquettes forestières")
         [reminder] = wait_until(lambda: messages_to(portal, sawmill, "Votre annonce « "), timeout=30)
         [alert] = wait_until(lambda: messages_to(portal, boiler, "Nouvelle piste"), timeout=30)
         email = f"courriel-{time.monotonic_ns()}@chaufferie.example"
-        signed_up(portal, client, {"name": "Chaufferie Connectée", "kind": "company", "commune": "Rodez",
-                                   "contact_email": email}, "Camille Courriel", email)
+        signed_up(
+            portal,
+            client,
+            {"name": "Chaufferie Connectée", "kind": "company", "commune": "Rodez", "contact_email": email},
+            "Camille Courriel",
+            email,
+        )
         seen = {m["id"] for m in mailbox(portal) if m["to"] == email}  # the confirmation, used
         assert client.post("/api/v1/session/link", json={"email": email}).status_code == 202
     login = account_link(portal, email, seen)
-    opened = {"compte": (login, "Me connecter"), "reponse": (link(alert, "reponse"), "Accepter la mise en relation"),
-              "annonce": (link(reminder, "annonce"), "Renouveler pour 6 mois"),
-              "desabonnement": (link(alert, "desabonnement"), "Me désabonner")}
+    opened = {
+        "compte": (login, "Me connecter"),
+        "reponse": (link(alert, "reponse"), "Accepter la mise en relation"),
+        "annonce": (link(reminder, "annonce"), "Renouveler pour 6 mois"),
+        "desabonnement": (link(alert, "desabonnement"), "Me désabonner"),
+    }
     axe = Axe()
     found: dict[str, list[str]] = {}
     page = new_visitor()
@@ -681,8 +851,11 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
         assert answer is not None and answer.status == 200, (kind, answer and answer.status)
         expect(page.get_by_role("banner").get_by_role("link", name="Boucle", exact=True)).to_be_visible()
         expect(page.get_by_role("button", name=re.compile(action))).to_be_visible()
-        serious = [f"{v['id']} ({v['impact']}) : {v['help']}" for v in axe.run(page).response["violations"]
-                   if v["impact"] in ("serious", "critical")]
+        serious = [
+            f"{v['id']} ({v['impact']}) : {v['help']}"
+            for v in axe.run(page).response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
         if serious:
             found[kind] = serious
         shot(page, f"lien-{kind}")
@@ -693,8 +866,9 @@ def test_pages_opened_from_an_email_pass_axe_and_fit_a_phone(portal: Stack, new_
     assert console.unexpected() == []
 
 
-def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Callable[..., Page],
-                                                  console: Console) -> None:
+def test_a_company_explores_what_exists_around_it(
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     """Issue 16, point 5: what others offer and seek nearby, as a match shows it before acceptance — never who."""
     gateway = portal.url("gateway")
     session = company_session(portal, "Jardinerie Curieuse", "Beaune", "Inès Curieuse", "jardinerie-curieuse")
@@ -732,22 +906,33 @@ def test_a_company_explores_what_exists_around_it(portal: Stack, new_visitor: Ca
     page.reload()
     page.locator(".card", has_text="Sciure de chêne").get_by_role("button", name="Ça m'intéresse").click()
     expect(page.get_by_role("heading", name="Sciure de bois")).to_have_count(1)
-    until_shown(page, gateway + "/mises-en-relation",
-                lambda: page.locator(".card", has_text="Sciure de chêne").count())
+    until_shown(page, gateway + "/mises-en-relation", lambda: page.locator(".card", has_text="Sciure de chêne").count())
     expect(page.locator("main")).not_to_contain_text("Menuiserie Bernard")  # still anonymous
     shot(page, "explorer-interet")
     assert console.unexpected() == []
 
 
 def test_a_company_confirms_or_discards_the_flows_of_its_activity_in_one_click(
-        portal: Stack, new_visitor: Callable[..., Page], console: Console) -> None:
+    portal: Stack, new_visitor: Callable[..., Page], console: Console
+) -> None:
     """Issue 17, point 3: a sawmill that signs up with its NAF code is offered sawdust, bark and packaging rather than
     a blank form; one click publishes one, another sets one aside for good. In Mende, where no other test posts."""
     gateway = portal.url("gateway")
     email = f"equipe-{time.monotonic_ns()}@scierie-lozere.example"
     with httpx.Client(base_url=gateway, timeout=30) as client:
-        session = signed_up(portal, client, {"name": "Scierie de Lozère", "kind": "company", "commune": "Mende",
-                                             "naf_code": "16.10A", "contact_email": email}, "Lou Sciage", email)
+        session = signed_up(
+            portal,
+            client,
+            {
+                "name": "Scierie de Lozère",
+                "kind": "company",
+                "commune": "Mende",
+                "naf_code": "16.10A",
+                "contact_email": email,
+            },
+            "Lou Sciage",
+            email,
+        )
     page = new_visitor()
     page.context.add_cookies([{"name": "boucle_session", "url": gateway, "value": session}])
     page.goto(gateway + "/espace")
@@ -760,7 +945,8 @@ def test_a_company_confirms_or_discards_the_flows_of_its_activity_in_one_click(
     shot(page, "telephone-espace-flux-typiques")
     page.set_viewport_size({"width": 1280, "height": 900})
     typical.get_by_role("form", name="« Sciure, copeaux et chutes de bois »").get_by_role(
-        "button", name="Publier cette offre").click()
+        "button", name="Publier cette offre"
+    ).click()
     expect(page).to_have_url(re.compile(r"/espace\?avis=publiee$"))
     typical.get_by_role("form", name="« Écorces »").get_by_role("button", name="Pas chez nous").click()
     expect(page.get_by_role("status")).to_contain_text("ce flux ne vous sera plus suggéré")

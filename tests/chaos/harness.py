@@ -85,11 +85,18 @@ class ListingStream:
 
     def register(self) -> None:
         """Before any fault: every organisation registered, its token kept."""
+
         def one(side: str, commune: str, n: int) -> Organisation:
             address = f"{side}{n}@{self.tag}.example"
-            answer = self.client.post("/api/v1/organisations", json={
-                "name": f"Chaos {side} {self.tag} {n}", "kind": "company", "commune": commune,
-                "contact_email": address})
+            answer = self.client.post(
+                "/api/v1/organisations",
+                json={
+                    "name": f"Chaos {side} {self.tag} {n}",
+                    "kind": "company",
+                    "commune": commune,
+                    "contact_email": address,
+                },
+            )
             assert answer.status_code == 201, answer.text
             return Organisation(answer.json()["id"], address, answer.json()["token"])
 
@@ -106,16 +113,19 @@ class ListingStream:
             with self.gate:
                 assert self.gate.wait_for(lambda: pair.index < self.opened, max(0.0, deadline - time.monotonic()))
             title, resource = f"Lot {self.tag} {pair.index}", f"{self.tag}{pair.index}"
-            pair.offer_id = self.post(self.suppliers[pair.offer_org], {
-                "kind": "offer", "title": title, "category": resource}, deadline)
-            pair.need_id = self.post(self.buyers[pair.need_org], {
-                "kind": "need", "title": title, "category": resource}, deadline)
+            pair.offer_id = self.post(
+                self.suppliers[pair.offer_org], {"kind": "offer", "title": title, "category": resource}, deadline
+            )
+            pair.need_id = self.post(
+                self.buyers[pair.need_org], {"kind": "need", "title": title, "category": resource}, deadline
+            )
 
         with ThreadPoolExecutor(WORKERS) as pool:
             list(pool.map(one, self.items))
 
     def start(self, deadline_s: float = 300.0) -> threading.Thread:
         """`post_all` in a thread of its own (the test injects faults meanwhile); join it, then `check_posted`."""
+
         def run() -> None:
             try:
                 self.post_all(deadline_s)
@@ -156,9 +166,14 @@ class ListingStream:
 
     def expected_emails(self) -> set[tuple[frozenset[str], str]]:
         """(the match's listings, recipient): each organisation told of each of its matches."""
-        return {item for p in self.items
-                for item in ((frozenset((p.offer_id, p.need_id)), self.suppliers[p.offer_org].email),
-                             (frozenset((p.offer_id, p.need_id)), self.buyers[p.need_org].email))}
+        return {
+            item
+            for p in self.items
+            for item in (
+                (frozenset((p.offer_id, p.need_id)), self.suppliers[p.offer_org].email),
+                (frozenset((p.offer_id, p.need_id)), self.buyers[p.need_org].email),
+            )
+        }
 
     def recipients(self) -> set[str]:
         return {o.email for o in (*self.suppliers, *self.buyers)}
@@ -194,8 +209,9 @@ class ServiceDatabases:
 def matches(dbs: ServiceDatabases) -> dict[str, frozenset[str]]:
     """Matching's matches: id → its listings."""
     members: dict[str, set[str]] = {}
-    for match_id, listing_id in dbs.rows("matching", "SELECT m.id, mm.listing_id FROM match m "
-                                                     "JOIN match_member mm ON mm.match_id = m.id"):
+    for match_id, listing_id in dbs.rows(
+        "matching", "SELECT m.id, mm.listing_id FROM match m JOIN match_member mm ON mm.match_id = m.id"
+    ):
         members.setdefault(match_id, set()).add(listing_id)
     return {k: frozenset(v) for k, v in members.items()}
 
@@ -222,8 +238,9 @@ class Sink:
             if path not in self.seen:
                 with path.open("rb") as file:
                     headers = _HEADERS.parse(file)
-                self.seen[path] = Received(str(headers["To"]), str(headers["Message-ID"]),
-                                           str(headers["X-Boucle-Kind"]))
+                self.seen[path] = Received(
+                    str(headers["To"]), str(headers["Message-ID"]), str(headers["X-Boucle-Kind"])
+                )
         return list(self.seen.values())
 
 
@@ -242,8 +259,9 @@ def quiet(stack: Stack, dbs: ServiceDatabases) -> bool:
             metrics = web.get(f"{stack.url(service)}/metrics", timeout=5).text
         except httpx.HTTPError:
             return False
-        lags = [float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines()
-                if line.startswith("boucle_consumer_lag{")]
+        lags = [
+            float(line.rsplit(" ", 1)[1]) for line in metrics.splitlines() if line.startswith("boucle_consumer_lag{")
+        ]
         if service != "offers" and (not lags or any(lags)):
             return False
     return not dbs.scalar("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'pending'")
@@ -261,14 +279,16 @@ def settle(stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: ListingStrea
     """Wait for as many distinct emails as expected, then for the whole stack to be idle (so a late
     duplicate would show)."""
     expected, ours = len(stream.expected_emails()), stream.recipients()
-    wait_until(lambda: len({m.message_id for m in sink.messages() if m.to in ours}) >= expected, timeout,
-               f"{expected} emails")
+    wait_until(
+        lambda: len({m.message_id for m in sink.messages() if m.to in ours}) >= expected, timeout, f"{expected} emails"
+    )
     wait_until(lambda: quiet(stack, dbs), 60, "the stack idle")
     time.sleep(1.0)  # one more poll of every consumer and of the mailer
 
 
-def check_exactly_once(stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: ListingStream, *,
-                       resent_at_most: int = 0) -> None:
+def check_exactly_once(
+    stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: ListingStream, *, resent_at_most: int = 0
+) -> None:
     """Each expected match proposed once, and only those; each email once; reporting counts each once.
 
     `resent_at_most`: SMTP has no two-phase commit, so a mailer killed -9 may send again a message
@@ -280,7 +300,8 @@ def check_exactly_once(stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: 
     assert len(found) == len(set(found.values())), "a pair proposed twice"
     assert set(found.values()) == stream.expected_matches(), (
         f"missing {len(stream.expected_matches() - set(found.values()))}, "
-        f"unexpected {len(set(found.values()) - stream.expected_matches())}")
+        f"unexpected {len(set(found.values()) - stream.expected_matches())}"
+    )
     # the topic: one match.proposed (one event id) per match; a relay retry repeats the same event id
     proposed: dict[str, set[str]] = {}
     for event in events(stack.bootstrap_servers, topics.MATCHES):
@@ -293,25 +314,36 @@ def check_exactly_once(stack: Stack, dbs: ServiceDatabases, sink: Sink, stream: 
     by_match = emails_by_match(dbs, sink, stream, found)
     assert set(by_match) == stream.expected_emails(), (
         f"missing {len(stream.expected_emails() - set(by_match))}, "
-        f"unexpected {len(set(by_match) - stream.expected_emails())}")
+        f"unexpected {len(set(by_match) - stream.expected_emails())}"
+    )
     twice = {key: ids for key, ids in by_match.items() if len(set(ids)) > 1}
     assert not twice, f"two different emails for the same match and recipient: {twice}"
     copies = [ids for ids in by_match.values() if len(ids) > 1]
     assert len(copies) <= resent_at_most and all(len(ids) == 2 for ids in copies), (
-        f"{len(copies)} messages received more than once: {copies}")
-    statuses = Counter(status for (status,) in dbs.rows(
-        "notifications", "SELECT status FROM outgoing_email WHERE organisation_id IN "
-        f"({', '.join(repr(o) for o in stream.organisations())})"))
+        f"{len(copies)} messages received more than once: {copies}"
+    )
+    statuses = Counter(
+        status
+        for (status,) in dbs.rows(
+            "notifications",
+            "SELECT status FROM outgoing_email WHERE organisation_id IN "
+            f"({', '.join(repr(o) for o in stream.organisations())})",
+        )
+    )
     assert statuses == {"sent": len(stream.expected_emails())}, statuses
 
     # reporting: every organisation, listing and match of the run once
     assert reporting_counts(dbs, stream) == {
-        "organisations": len(stream.organisations()), "listings": 2 * stream.pairs, "matches": stream.pairs,
-        "participants": 2 * stream.pairs}
+        "organisations": len(stream.organisations()),
+        "listings": 2 * stream.pairs,
+        "matches": stream.pairs,
+        "participants": 2 * stream.pairs,
+    }
 
 
-def emails_by_match(dbs: ServiceDatabases, sink: Sink, stream: ListingStream,
-                    found: dict[str, frozenset[str]]) -> dict[tuple[frozenset[str], str], list[str]]:
+def emails_by_match(
+    dbs: ServiceDatabases, sink: Sink, stream: ListingStream, found: dict[str, frozenset[str]]
+) -> dict[tuple[frozenset[str], str], list[str]]:
     """(the match's listings, recipient) → the Message-IDs the sink received for it, one per copy.
 
     The Message-ID is `<outgoing_email.id@boucle>`; that row's dedup_key names the match."""
@@ -333,7 +365,9 @@ def reporting_counts(dbs: ServiceDatabases, stream: ListingStream) -> dict[str, 
         return sum(1 for (x,) in dbs.rows("reporting", sql) if x in wanted)
 
     ours = set(matches(dbs))
-    return {"organisations": count("SELECT organisation_id FROM known_organisation", stream.organisations()),
-            "listings": count("SELECT listing_id FROM known_listing", stream.listings()),
-            "matches": count("SELECT match_id FROM reported_match", ours),
-            "participants": count("SELECT match_id FROM match_participant", ours)}
+    return {
+        "organisations": count("SELECT organisation_id FROM known_organisation", stream.organisations()),
+        "listings": count("SELECT listing_id FROM known_listing", stream.listings()),
+        "matches": count("SELECT match_id FROM reported_match", ours),
+        "participants": count("SELECT match_id FROM match_participant", ours),
+    }

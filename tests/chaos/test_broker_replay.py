@@ -32,25 +32,38 @@ EFFECTS = {
 
 def replay_all(stack: Stack) -> dict[str, int]:
     """The documented command, run as an operator would, with the services' environment."""
-    done = subprocess.run([sys.executable, "-m", "shared.replay", "--all"], env=stack.env, capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.replay", "--all"],
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     counts = dict(line.split(": ") for line in done.stdout.splitlines())
     return {service: int(text.split()[0]) for service, text in counts.items()}
 
 
 def snapshot(dbs: ServiceDatabases) -> dict[str, list[tuple]]:
-    return {table: sorted(map(repr, dbs.rows(service, f"SELECT * FROM {table}")))  # type: ignore[misc]
-            for service, tables in EFFECTS.items() for table in tables}
+    return {
+        table: sorted(map(repr, dbs.rows(service, f"SELECT * FROM {table}")))  # type: ignore[misc]
+        for service, tables in EFFECTS.items()
+        for table in tables
+    }
 
 
 def duplicates_dropped(stack: Stack) -> int:
-    return sum(web.get(f"{stack.url(s)}/healthz", timeout=5).json()["consumer"]["duplicates"]
-               for s in SERVICES if s != "offers")
+    return sum(
+        web.get(f"{stack.url(s)}/healthz", timeout=5).json()["consumer"]["duplicates"]
+        for s in SERVICES
+        if s != "offers"
+    )
 
 
 @pytest.mark.timeout(600)
 def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_changes_nothing(
-        tmp_path: Path, databases: Databases) -> None:
+    tmp_path: Path, databases: Databases
+) -> None:
     # Kafka's own 6 s consumer session, not the test stacks' 2 s: with the shorter one, a consumer that rejoins the
     # restarted broker sooner was twice seen to miss rewinding a partition whose log was lost (rewind_lost_logs).
     stack = make_stack(tmp_path, databases, "postgresql", KAFKA_SESSION_TIMEOUT_MS="6000")
@@ -72,8 +85,14 @@ def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_ch
         stream.check_posted()
 
         # The restart did lose events: what the relays had published before it is not on the topic.
-        wait_until(lambda: all(not dbs.scalar(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")  # type: ignore[union-attr]
-                               for s in SERVICES), 60, "outboxes published")
+        wait_until(
+            lambda: all(
+                not dbs.scalar(s, "SELECT count(*) FROM outbox WHERE sent_at IS NULL")  # type: ignore[union-attr]
+                for s in SERVICES
+            ),
+            60,
+            "outboxes published",
+        )
         on_topic = [e for e in events(bootstrap, topics.LISTINGS) if e.type == "listing.published"]
         assert len(on_topic) < 2 * PAIRS
 
@@ -92,8 +111,7 @@ def test_broker_restart_then_replay_restores_everything_and_a_second_delivery_ch
         matches = dbs.scalar("matching", "SELECT count(*) FROM outbox WHERE type LIKE 'match.%'")
         expected_again = 2 * outbox["listing"] + 2 * outbox["organisation"] + 2 * matches
         assert set(outbox) == {"listing", "organisation"} and matches == PAIRS
-        wait_until(lambda: duplicates_dropped(stack) - dropped >= expected_again, 120,
-                   "every event seen a second time")
+        wait_until(lambda: duplicates_dropped(stack) - dropped >= expected_again, 120, "every event seen a second time")
         settle(stack, dbs, sink, stream)
         assert snapshot(dbs) == before
         check_exactly_once(stack, dbs, sink, stream)

@@ -41,8 +41,11 @@ def test_postgresql_restarted_mid_stream_and_smtp_down_meanwhile_lose_and_repeat
     try:
         postgres.start()
         db_env = {f"{s.upper()}_DATABASE_URL": postgres.create(f"boucle_{s}") for s in SERVICES}
-        stack = Stack(tmp_path, Ports.free(), env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "",
-                                                   "MAILER_MAX_BACKOFF_SECONDS": "2", **db_env})
+        stack = Stack(
+            tmp_path,
+            Ports.free(),
+            env={"KAFKA_BOOTSTRAP_SERVERS": "", "SMTP_HOST": "", "MAILER_MAX_BACKOFF_SECONDS": "2", **db_env},
+        )
         stack.start()
         stack.wait_healthy(consumers_joined=True)
         dbs = ServiceDatabases(stack)
@@ -59,8 +62,12 @@ def test_postgresql_restarted_mid_stream_and_smtp_down_meanwhile_lose_and_repeat
 
         # While SMTP is away the work goes on: every match proposed, both its emails queued and tried.
         tried = "SELECT count(*) FROM outgoing_email WHERE attempts > 0"
-        wait_until(lambda: dbs.scalar("notifications", tried) >= 2 * PAIRS,  # type: ignore[union-attr]
-                   120, "every email queued and tried during the outage", interval=0.2)
+        wait_until(
+            lambda: dbs.scalar("notifications", tried) >= 2 * PAIRS,  # type: ignore[union-attr]
+            120,
+            "every email queued and tried during the outage",
+            interval=0.2,
+        )
         assert dbs.scalar("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'") == 0
 
         stack.start_mailsink()  # same port, same store

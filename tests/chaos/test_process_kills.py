@@ -54,8 +54,12 @@ def check_the_rest_is_served(stack: Stack, down: str, token: str) -> None:
         if other != down:
             assert web.get(f"{stack.url(other)}/readyz").status_code == 200, other
     auth = {"Authorization": f"Bearer {token}"}
-    route = {"offers": "/api/v1/listings", "matching": "/api/v1/matches",
-             "notifications": "/api/v1/notifications", "reporting": "/api/v1/synergies"}
+    route = {
+        "offers": "/api/v1/listings",
+        "matching": "/api/v1/matches",
+        "notifications": "/api/v1/notifications",
+        "reporting": "/api/v1/synergies",
+    }
     answered = {service: web.get(f"{gateway}{path}", headers=auth) for service, path in route.items()}
     gone = answered.pop(down)
     assert gone.status_code == 503 and "momentanément indisponible" in gone.json()["detail"], gone.text
@@ -65,8 +69,7 @@ def check_the_rest_is_served(stack: Stack, down: str, token: str) -> None:
 
 
 @pytest.mark.timeout(900)
-def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path,
-                                                                   databases: Databases) -> None:
+def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path, databases: Databases) -> None:
     stack = make_stack(tmp_path, databases, "postgresql")
     dbs: ServiceDatabases | None = None
     try:
@@ -88,8 +91,10 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
             ("gateway", posted),
             ("matching", share("matching", "SELECT count(*) FROM match", PAIRS)),
             ("notifications", share("notifications", "SELECT count(*) FROM outgoing_email", 2 * PAIRS)),
-            ("notifications-mailer",
-             share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS)),
+            (
+                "notifications-mailer",
+                share("notifications", "SELECT count(*) FROM outgoing_email WHERE status = 'sent'", 2 * PAIRS),
+            ),
         ]
         stream.close_gate()
         thread = stream.start(deadline_s=600)
@@ -98,8 +103,12 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
             wave_end = (wave + 1) / len(kills)
             stream.open_until((wave + 1) * WAVE)
             threshold = wave_end - 0.75 / len(kills)
-            wait_until(lambda: progress() >= threshold or stream.failure, 300, f"{name}: {threshold:.0%} done",  # noqa: B023
-                       interval=0.05)
+            wait_until(
+                lambda: progress() >= threshold or stream.failure,  # noqa: B023
+                300,
+                f"{name}: {threshold:.0%} done",
+                interval=0.05,
+            )
             done_at_kill[name] = (progress(), wave_end)
             stack.kill_process(name)
             if name in SERVICES:
@@ -110,8 +119,10 @@ def test_each_process_killed_mid_stream_loses_and_repeats_nothing(tmp_path: Path
         # Each kill hit its process in the middle of its wave's work, not after it.
         assert all(done < wave_end for done, wave_end in done_at_kill.values()), done_at_kill
         assert stream.retries > 0  # offers and the gateway were away while the client posted
-        print(f"done at each kill (and the end of its wave): {done_at_kill}; {stream.retries} attempts without 201, "
-              f"{stream.replayed} answered by the listing an earlier attempt had published")
+        print(
+            f"done at each kill (and the end of its wave): {done_at_kill}; {stream.retries} attempts without 201, "
+            f"{stream.replayed} answered by the listing an earlier attempt had published"
+        )
 
         settle(stack, dbs, sink, stream, timeout=300)
         check_exactly_once(stack, dbs, sink, stream, resent_at_most=SMTP_CONNECTIONS)

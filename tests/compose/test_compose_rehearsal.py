@@ -30,8 +30,16 @@ from tests.e2e.test_walking_skeleton import register
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT = "boucle-rehearsal"  # not "boucle": a deployment of the machine's own stays untouched
-COMPOSE = ["docker", "compose", "-p", PROJECT, "-f", str(ROOT / "deploy/compose.yaml"),
-           "-f", str(ROOT / "deploy/compose.local.yaml")]
+COMPOSE = [
+    "docker",
+    "compose",
+    "-p",
+    PROJECT,
+    "-f",
+    str(ROOT / "deploy/compose.yaml"),
+    "-f",
+    str(ROOT / "deploy/compose.local.yaml"),
+]
 # What deploy/compose.local.yaml listens on: the broker, PostgreSQL, the sink (SMTP, mailbox), the services, the mailer.
 PORTS = (19092, 15432, 11025, 18025, 8000, 8001, 8002, 8003, 8004, 9100)
 SERVICES = ("offers", "matching", "notifications", "notifications-mailer", "reporting", "gateway")
@@ -60,8 +68,9 @@ class Deployment:
         return f"{PROJECT}-{service}-1"
 
     def inspect(self, service: str, template: str) -> str:
-        return subprocess.run(["docker", "inspect", "-f", template, self.container(service)], capture_output=True,
-                              text=True, check=True).stdout.strip()
+        return subprocess.run(
+            ["docker", "inspect", "-f", template, self.container(service)], capture_output=True, text=True, check=True
+        ).stdout.strip()
 
 
 LOOPBACK = {"0100007F", "00000000000000000000000001000000"}  # 127.0.0.1 and ::1 as /proc/net/tcp* write them
@@ -95,9 +104,14 @@ def taken(port: int) -> bool:
 def deployment() -> Iterator[Deployment]:
     busy = [port for port in PORTS if taken(port)]
     assert not busy, f"ports already in use on this machine, needed by deploy/compose.local.yaml: {busy}"
-    env = {**os.environ, "POSTGRES_PASSWORD": secrets.token_hex(16),
-           **{name: secrets.token_hex(32) for name in
-              ("BOUCLE_SECRET_KEY", "BOUCLE_ACCOUNT_LINK_SECRET", "BOUCLE_INTERNAL_TOKEN")}}
+    env = {
+        **os.environ,
+        "POSTGRES_PASSWORD": secrets.token_hex(16),
+        **{
+            name: secrets.token_hex(32)
+            for name in ("BOUCLE_SECRET_KEY", "BOUCLE_ACCOUNT_LINK_SECRET", "BOUCLE_INTERNAL_TOKEN")
+        },
+    }
     deployment = Deployment(env)
     deployment.var_dir.mkdir(parents=True, exist_ok=True)
     try:
@@ -109,7 +123,8 @@ def deployment() -> Iterator[Deployment]:
         yield deployment
     finally:
         (deployment.var_dir / "compose.log").write_text(
-            subprocess.run([*COMPOSE, "logs", "--no-color"], env=env, capture_output=True, text=True).stdout)
+            subprocess.run([*COMPOSE, "logs", "--no-color"], env=env, capture_output=True, text=True).stdout
+        )
         subprocess.run([*COMPOSE, "down", "--volumes"], env=env, capture_output=True, timeout=300)
 
 
@@ -123,8 +138,9 @@ def post_listings(client: httpx.Client, *listings: tuple[dict[str, str], dict]) 
 def test_every_container_runs_as_non_root_with_its_health_check_green(deployment: Deployment) -> None:
     for service in (*SERVICES, "kafka", "postgres", "mailpit"):
         assert deployment.inspect(service, "{{.State.Status}}") == "running", service
-        uid = subprocess.run(["docker", "exec", deployment.container(service), "id", "-u"], capture_output=True,
-                             text=True, check=True).stdout.strip()
+        uid = subprocess.run(
+            ["docker", "exec", deployment.container(service), "id", "-u"], capture_output=True, text=True, check=True
+        ).stdout.strip()
         assert uid != "0", service
     for service in (*SERVICES, "kafka", "postgres", "mailpit"):
         assert deployment.inspect(service, "{{.State.Health.Status}}") == "healthy", service
@@ -138,43 +154,94 @@ def test_a_company_journey_through_the_containers(deployment: Deployment) -> Non
     with httpx.Client(base_url=deployment.url("gateway"), timeout=30) as client:
         # The collectivité, its animateur (a role given by the platform's command line, in the offers container)
         # and its territory.
-        answer = client.post("/api/v1/organisations", json={
-            "name": "Communauté de communes de la Côte", "kind": "public_body", "commune": "Beaune",
-            "contact_email": "animation@cc-cote.example"})
+        answer = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Communauté de communes de la Côte",
+                "kind": "public_body",
+                "commune": "Beaune",
+                "contact_email": "animation@cc-cote.example",
+            },
+        )
         assert answer.status_code == 201, answer.text
         collectivite = {"Authorization": f"Bearer {answer.json()['token']}"}
-        animateur = animateur_of(deployment, client, collectivite,  # type: ignore[arg-type]
-                                 f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example")
-        territory = declared_territory(deployment, client, animateur,  # type: ignore[arg-type]
-                                       {"name": "Côte de Beaune et de Nuits",
-                                        "communes": [insee("Beaune"), insee("Nuits-Saint-Georges")]})
+        animateur = animateur_of(
+            deployment,
+            client,
+            collectivite,  # type: ignore[arg-type]
+            f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example",
+        )
+        territory = declared_territory(
+            deployment,
+            client,
+            animateur,  # type: ignore[arg-type]
+            {"name": "Côte de Beaune et de Nuits", "communes": [insee("Beaune"), insee("Nuits-Saint-Georges")]},
+        )
 
         # Two companies, an offer and a need: both are emailed the match, both accept.
         _, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
         _, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
-        post_listings(client, (dupont, {"kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
-                                        "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly",
-                                        "radius_km": 40}),
-                      (martin, {"kind": "need", "title": "Carton pour calage", "category": "Cartons",
-                                "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"}))
+        post_listings(
+            client,
+            (
+                dupont,
+                {
+                    "kind": "offer",
+                    "title": "Chutes de carton ondulé",
+                    "category": "carton",
+                    "quantity": {"value": 2, "unit": "t"},
+                    "frequency": "monthly",
+                    "radius_km": 40,
+                },
+            ),
+            (
+                martin,
+                {
+                    "kind": "need",
+                    "title": "Carton pour calage",
+                    "category": "Cartons",
+                    "quantity": {"value": 1.5, "unit": "t"},
+                    "frequency": "monthly",
+                },
+            ),
+        )
         parties = {"dupont@carton.example", "martin@emballages.example"}
-        wait_until(lambda: parties <= {m["to"] for m in mailbox(deployment)  # type: ignore[arg-type]
-                                       if m["subject"].startswith("Nouvelle piste de synergie")}, timeout=60)
+        wait_until(
+            lambda: (
+                parties
+                <= {
+                    m["to"]
+                    for m in mailbox(deployment)  # type: ignore[arg-type]
+                    if m["subject"].startswith("Nouvelle piste de synergie")
+                }
+            ),
+            timeout=60,
+        )
         accepted_match(client, dupont, martin)
 
         # The synergy, its flow recorded by the animateur, and the territory's dashboard.
         synergy = wait_until(lambda: client.get("/api/v1/synergies", headers=martin).json(), timeout=60)[0]  # type: ignore[index]
-        moved = client.post(f"/api/v1/synergies/{synergy['id']}/stage", headers=animateur,
-                            json={"stage": "contractualised", "flow": CARDBOARD_FLOW})
+        moved = client.post(
+            f"/api/v1/synergies/{synergy['id']}/stage",
+            headers=animateur,
+            json={"stage": "contractualised", "flow": CARDBOARD_FLOW},
+        )
         assert moved.status_code == 200, moved.text
-        report = wait_until(lambda: client.get("/api/v1/reports/impact", headers=animateur, params={
-            "territory": territory["id"], "from": "2025-01-01", "to": "2025-12-31"}).json(), timeout=30)
+        report = wait_until(
+            lambda: client.get(
+                "/api/v1/reports/impact",
+                headers=animateur,
+                params={"territory": territory["id"], "from": "2025-01-01", "to": "2025-12-31"},
+            ).json(),
+            timeout=30,
+        )
         assert report["indicators"]["truck_trips_avoided"] == 36  # type: ignore[index]
         assert report["indicators"]["km_avoided"] == 12960  # type: ignore[index]
         link = client.post(f"/api/v1/territories/{territory['id']}/dashboard-link", headers=animateur)
         assert link.status_code == 200, link.text
-        page = client.get(httpx.URL(link.json()["url"]).raw_path.decode(), params={"from": "2025-01-01",
-                                                                                    "to": "2025-12-31"})
+        page = client.get(
+            httpx.URL(link.json()["url"]).raw_path.decode(), params={"from": "2025-01-01", "to": "2025-12-31"}
+        )
         km = re.search(r'data-indicator="km_avoided">.*?<span class="figure">([^<]*)</span>', page.text, re.S)
         assert page.status_code == 200 and km is not None and km.group(1) == "12\u202f960"
 
@@ -188,19 +255,43 @@ def test_stopping_and_starting_a_service_container_loses_nothing(deployment: Dep
         _, giver = register(client, "Menuiserie Roux", "Quimper", ours[0])
         _, taker = register(client, "Élevage Perrin", "Quimper", ours[1])
         deployment.compose("stop", "notifications")
-        post_listings(client, (giver, {"kind": "offer", "title": "Copeaux de bois brut", "category": "copeaux",
-                                       "quantity": {"value": 3, "unit": "t"}, "frequency": "monthly",
-                                       "radius_km": 30}),
-                      (taker, {"kind": "need", "title": "Litière pour bovins", "category": "copeaux",
-                               "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly"}))
+        post_listings(
+            client,
+            (
+                giver,
+                {
+                    "kind": "offer",
+                    "title": "Copeaux de bois brut",
+                    "category": "copeaux",
+                    "quantity": {"value": 3, "unit": "t"},
+                    "frequency": "monthly",
+                    "radius_km": 30,
+                },
+            ),
+            (
+                taker,
+                {
+                    "kind": "need",
+                    "title": "Litière pour bovins",
+                    "category": "copeaux",
+                    "quantity": {"value": 2, "unit": "t"},
+                    "frequency": "monthly",
+                },
+            ),
+        )
         matches = wait_until(lambda: client.get("/api/v1/matches", headers=taker).json(), timeout=60)
         assert len(matches) == 1  # type: ignore[arg-type]
         deployment.compose("start", "notifications")
 
         def alerts() -> list[dict]:
-            return sorted((m for m in mailbox(deployment)  # type: ignore[arg-type]
-                           if m["to"] in ours and m["subject"].startswith("Nouvelle piste de synergie")),
-                          key=lambda m: m["to"])
+            return sorted(
+                (
+                    m
+                    for m in mailbox(deployment)  # type: ignore[arg-type]
+                    if m["to"] in ours and m["subject"].startswith("Nouvelle piste de synergie")
+                ),
+                key=lambda m: m["to"],
+            )
 
         # Its consumer joins the group again after Kafka's session (production settings), then catches up.
         wait_until(lambda: len(alerts()) >= 2, timeout=120)

@@ -21,8 +21,14 @@ from shared.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-PORTS = {"gateway": 8000, "offers": 8001, "matching": 8002, "notifications": 8003, "reporting": 8004,
-         "notifications-mailer": 9100}  # the mailer's port serves only /metrics and /healthz
+PORTS = {
+    "gateway": 8000,
+    "offers": 8001,
+    "matching": 8002,
+    "notifications": 8003,
+    "reporting": 8004,
+    "notifications-mailer": 9100,
+}  # the mailer's port serves only /metrics and /healthz
 PROCESSES = list(PORTS)
 KNOWN_SETTINGS = {field.alias for field in Settings.model_fields.values() if field.alias}
 KUBERNETES_VERSION = "1.30.0"
@@ -33,8 +39,9 @@ def compose() -> dict:
 
 
 def manifests() -> list[dict]:
-    return [doc for path in sorted((DEPLOY / "k8s").glob("*.yaml"))
-            for doc in yaml.safe_load_all(path.read_text()) if doc]
+    return [
+        doc for path in sorted((DEPLOY / "k8s").glob("*.yaml")) for doc in yaml.safe_load_all(path.read_text()) if doc
+    ]
 
 
 def of_kind(kind: str) -> dict[str, dict]:
@@ -42,8 +49,18 @@ def of_kind(kind: str) -> dict[str, dict]:
 
 
 def test_compose_file_follows_the_compose_specification() -> None:
-    result = subprocess.run([sys.executable, "-m", "check_jsonschema", "--builtin-schema", "vendor.compose-spec",
-                             str(DEPLOY / "compose.yaml")], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "check_jsonschema",
+            "--builtin-schema",
+            "vendor.compose-spec",
+            str(DEPLOY / "compose.yaml"),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -74,9 +91,18 @@ def test_the_account_link_key_is_offers_alone_and_the_internal_token_offers_and_
     holders = {name for name in PROCESSES if "BOUCLE_ACCOUNT_LINK_SECRET" in services[name]["environment"]}
     assert holders == {"offers"}
     assert {name for name in PROCESSES if "BOUCLE_INTERNAL_TOKEN" in services[name]["environment"]} == {
-        "offers", "notifications", "notifications-mailer"}
-    secrets_of = {doc["metadata"]["name"]: {ref["secretRef"]["name"] for ref in doc["spec"]["template"]["spec"][
-        "containers"][0].get("envFrom", []) if "secretRef" in ref} for doc in of_kind("Deployment").values()}
+        "offers",
+        "notifications",
+        "notifications-mailer",
+    }
+    secrets_of = {
+        doc["metadata"]["name"]: {
+            ref["secretRef"]["name"]
+            for ref in doc["spec"]["template"]["spec"]["containers"][0].get("envFrom", [])
+            if "secretRef" in ref
+        }
+        for doc in of_kind("Deployment").values()
+    }
     secrets = of_kind("Secret")
     for name, refs in secrets_of.items():
         keys = set().union(*(set(secrets[ref]["stringData"]) for ref in refs))
@@ -110,21 +136,28 @@ def test_the_installed_package_holds_every_package_of_the_code() -> None:
     list is missing from every image (matching.engine and shared.portal once were)."""
     config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
     folders = {name: ROOT / folder for name, folder in config["package-dir"].items()}
-    found = {".".join((name, *init.parent.relative_to(folder).parts))
-             for name, folder in folders.items() for init in folder.rglob("__init__.py")
-             if "migrations" not in init.parts}
+    found = {
+        ".".join((name, *init.parent.relative_to(folder).parts))
+        for name, folder in folders.items()
+        for init in folder.rglob("__init__.py")
+        if "migrations" not in init.parts
+    }
     assert set(config["packages"]) == found
 
 
 # The images whose process needs more than the shared library; the others install requirements.lock.
-IMAGE_LOCKS = {"offers": "requirements-offers.lock", "matching": "requirements-matching.lock",
-               "reporting": "requirements-reporting.lock"}
+IMAGE_LOCKS = {
+    "offers": "requirements-offers.lock",
+    "matching": "requirements-matching.lock",
+    "reporting": "requirements-reporting.lock",
+}
 
 
 def locked(path: Path) -> dict[str, str]:
     """name → version of a lock file written by `make lock`; every pin carries the hashes of its files."""
-    entries = re.findall(r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)",
-                         path.read_text(), flags=re.M)
+    entries = re.findall(
+        r"^([A-Za-z0-9_.-]+)==(\S+) \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", path.read_text(), flags=re.M
+    )
     pins = [line for line in path.read_text().splitlines() if re.match(r"[A-Za-z0-9_.-]+==", line)]
     assert len(entries) == len(pins), "a pin without its hashes: run `make lock`"
     return {name.lower().replace("_", "-"): version for name, version, _ in entries}
@@ -143,8 +176,9 @@ def test_the_locks_hold_every_pin_of_pyproject_and_each_image_locks_only_what_it
     runtime = pinned(project["dependencies"])
     extras = {extra: pinned(requirements) for extra, requirements in project["optional-dependencies"].items()}
     development = locked(ROOT / "requirements-dev.lock")
-    assert {name: development.get(name) for extra in extras.values() for name in runtime | extra} == \
-        {name: version for extra in extras.values() for name, version in (runtime | extra).items()}
+    assert {name: development.get(name) for extra in extras.values() for name in runtime | extra} == {
+        name: version for extra in extras.values() for name, version in (runtime | extra).items()
+    }
     shared = locked(ROOT / "requirements.lock")
     assert {name: shared.get(name) for name in runtime} == runtime
     for lock in {"requirements.lock", *IMAGE_LOCKS.values()}:
@@ -171,8 +205,11 @@ def test_deployments_are_probed_for_readiness_and_liveness_apart_and_ask_for_res
         container = deployments[name]["spec"]["template"]["spec"]["containers"][0]
         assert container["ports"][0]["containerPort"] == port
         paths = {probe: container[probe]["httpGet"]["path"] for probe in ("readinessProbe", "livenessProbe")}
-        expected = {"readinessProbe": "/healthz", "livenessProbe": "/healthz"} if name == "notifications-mailer" \
+        expected = (
+            {"readinessProbe": "/healthz", "livenessProbe": "/healthz"}
+            if name == "notifications-mailer"
             else {"readinessProbe": "/readyz", "livenessProbe": "/livez"}
+        )
         assert paths == expected, name
         assert {"cpu", "memory"} <= set(container["resources"]["requests"])
 
@@ -195,8 +232,16 @@ def restricted_violations(pod: dict) -> list[str]:
         found.append("host namespaces")
     if any("hostPath" in volume for volume in pod.get("volumes", [])):
         found.append("hostPath volume")
-    allowed_volumes = {"configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
-                       "projected", "secret"}
+    allowed_volumes = {
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    }
     for volume in pod.get("volumes", []):
         if not set(volume) - {"name"} <= allowed_volumes:
             found.append(f"volume type of {volume['name']}")
@@ -232,4 +277,7 @@ def test_every_pod_passes_the_restricted_security_profile_which_the_namespace_en
     assert not any(violations.values()), violations
     # The check itself refuses what the standard refuses.
     assert restricted_violations({"securityContext": {"runAsNonRoot": True}, "containers": [{"name": "x"}]}) == [
-        "x: allowPrivilegeEscalation not false", "x: capabilities not dropped", "x: seccompProfile None"]
+        "x: allowPrivilegeEscalation not false",
+        "x: capabilities not dropped",
+        "x: seccompProfile None",
+    ]

@@ -23,10 +23,21 @@ def address() -> str:
 
 
 def sign_up(client: httpx.Client, email: str, name: str = "Scierie Roux") -> dict[str, str]:
-    answer = client.post("/api/v1/accounts", json={
-        "organisation": {"name": name, "kind": "company", "commune": "Dole", "postcode": "39100",
-                         "contact_email": f"contact-{email}"},
-        "name": "Jean Roux", "email": email, "password": PASSWORD})
+    answer = client.post(
+        "/api/v1/accounts",
+        json={
+            "organisation": {
+                "name": name,
+                "kind": "company",
+                "commune": "Dole",
+                "postcode": "39100",
+                "contact_email": f"contact-{email}",
+            },
+            "name": "Jean Roux",
+            "email": email,
+            "password": PASSWORD,
+        },
+    )
     assert answer.status_code == 201, answer.text
     return answer.json()
 
@@ -102,8 +113,9 @@ def test_sign_up_confirm_by_email_then_the_cookie_and_its_csrf_token_work_in_eve
         assert refused.status_code == 403 and refused.json() == {"detail": "Jeton CSRF manquant ou invalide."}
         bad_token = {**cookie_only, "X-CSRF-Token": "devine"}
         assert client.put("/api/v1/notifications/preferences", headers=bad_token, json=prefs).status_code == 403
-        assert client.get("/api/v1/notifications/preferences", headers=cookie_only).json()["match_proposed"] == \
-            "instant"
+        assert (
+            client.get("/api/v1/notifications/preferences", headers=cookie_only).json()["match_proposed"] == "instant"
+        )
         changed = client.put("/api/v1/notifications/preferences", headers=user, json=prefs)
         assert changed.status_code == 200 and changed.json()["match_proposed"] == "daily"
         assert client.get("/api/v1/matches", headers=cookie_only).status_code == 200
@@ -157,16 +169,35 @@ def test_a_forwarded_for_header_sent_by_a_client_changes_nothing(stack: Stack) -
         logged_in(client, stack, target, name="Ferme Morel")
         for i in range(5):  # guesses at other accounts, each posing as the victim's address
             spoofed = {"X-Forwarded-For": "203.0.113.9"}
-            assert client.post("/api/v1/session", headers=spoofed, json={
-                "email": f"personne{i}-{target}", "password": "pas le bon"}).status_code == 401
-        mine = client.post("/api/v1/session", headers={"X-Forwarded-For": "203.0.113.9"},
-                           json={"email": victim, "password": PASSWORD})
+            assert (
+                client.post(
+                    "/api/v1/session",
+                    headers=spoofed,
+                    json={"email": f"personne{i}-{target}", "password": "pas le bon"},
+                ).status_code
+                == 401
+            )
+        mine = client.post(
+            "/api/v1/session", headers={"X-Forwarded-For": "203.0.113.9"}, json={"email": victim, "password": PASSWORD}
+        )
         assert mine.status_code == 200  # the victim, from the address the attacker posed as
         for i in range(5):  # one account, a new address per try
-            assert client.post("/api/v1/session", headers={"X-Forwarded-For": f"198.51.100.{i + 1}"}, json={
-                "email": target, "password": "pas le bon"}).status_code == 401
-        assert client.post("/api/v1/session", headers={"X-Forwarded-For": "198.51.100.99"},
-                           json={"email": target, "password": PASSWORD}).status_code == 429
+            assert (
+                client.post(
+                    "/api/v1/session",
+                    headers={"X-Forwarded-For": f"198.51.100.{i + 1}"},
+                    json={"email": target, "password": "pas le bon"},
+                ).status_code
+                == 401
+            )
+        assert (
+            client.post(
+                "/api/v1/session",
+                headers={"X-Forwarded-For": "198.51.100.99"},
+                json={"email": target, "password": PASSWORD},
+            ).status_code
+            == 429
+        )
 
 
 def test_a_revoked_api_token_is_refused_everywhere(stack: Stack) -> None:
@@ -183,11 +214,15 @@ def test_a_revoked_api_token_is_refused_everywhere(stack: Stack) -> None:
         assert revoked.status_code == 200 and revoked.json()["revoked_at"]
         # Writes ask offers every time: refused at once, in every service.
         assert client.post("/api/v1/listings", headers=bearer, json=LISTING).status_code == 401
-        assert client.put("/api/v1/notifications/preferences", headers=bearer,
-                          json={"match_proposed": "off"}).status_code == 401
+        assert (
+            client.put("/api/v1/notifications/preferences", headers=bearer, json={"match_proposed": "off"}).status_code
+            == 401
+        )
         assert client.post("/api/v1/matches/any/accept", headers=bearer).status_code == 401
-        assert client.post("/api/v1/territories", headers=bearer, json={"name": "X", "epci": "200070464"}
-                           ).status_code == 401
+        assert (
+            client.post("/api/v1/territories", headers=bearer, json={"name": "X", "epci": "200070464"}).status_code
+            == 401
+        )
         # Reads elsewhere may be answered from a few seconds' cache, then no more.
         for path in reads:
             wait_until(lambda path=path: client.get(path, headers=bearer).status_code == 401, timeout=15)
@@ -210,8 +245,10 @@ def test_a_user_of_one_organisation_never_acts_for_another(stack: Stack) -> None
         # A's cookie with B's CSRF token is refused in offers and in the other services.
         crossed = {"Cookie": a["Cookie"], "X-CSRF-Token": b["X-CSRF-Token"]}
         assert client.post("/api/v1/listings", headers=crossed, json=LISTING).status_code == 403
-        assert client.put("/api/v1/notifications/preferences", headers=crossed,
-                          json={"match_proposed": "off"}).status_code == 403
+        assert (
+            client.put("/api/v1/notifications/preferences", headers=crossed, json={"match_proposed": "off"}).status_code
+            == 403
+        )
         me_a = client.get("/api/v1/organisations/me", headers=a).json()
         me_b = client.get("/api/v1/organisations/me", headers=b).json()
         assert me_a["id"] != me_b["id"] and me_a["role"] == me_b["role"] == "org_admin"
@@ -224,8 +261,9 @@ def test_a_stranger_s_invitation_reserves_nothing_and_the_portal_shows_it_pendin
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         squatter = logged_in(client, stack, address(), name="Squatteur Indélicat")
         victim = address()
-        invited = client.post("/api/v1/organisations/me/users", headers=squatter,
-                              json={"name": "Léa Petit", "email": victim})
+        invited = client.post(
+            "/api/v1/organisations/me/users", headers=squatter, json={"name": "Léa Petit", "email": victim}
+        )
         assert invited.status_code == 201, invited.text
         [invitation] = wait_until(lambda: emails_to(stack, victim, "Vous êtes invité"), timeout=20)
         assert "Squatteur Indélicat vous invite à la rejoindre sur Boucle" in invitation["text"]
@@ -245,8 +283,12 @@ def test_a_stranger_s_invitation_reserves_nothing_and_the_portal_shows_it_pendin
         page = client.get("/organisation", headers=portal)
         assert "invitation envoyée, valable jusqu'au" in page.text
         assert "Annuler l'invitation de Léa Petit" in page.text
-        withdrawn = client.post(f"/organisation/collegues/{invited.json()['id']}/retirer", headers=portal,
-                                data={"csrf_token": form_token(page), "invitation": "1"}, follow_redirects=False)
+        withdrawn = client.post(
+            f"/organisation/collegues/{invited.json()['id']}/retirer",
+            headers=portal,
+            data={"csrf_token": form_token(page), "invitation": "1"},
+            follow_redirects=False,
+        )
         assert withdrawn.status_code == 303 and withdrawn.headers["location"] == "/organisation?avis=invitation-annulee"
         page = client.get("/organisation?avis=invitation-annulee", headers=portal)
         assert "Invitation annulée" in page.text and "Léa Petit" not in page.text
@@ -260,8 +302,10 @@ def test_an_invitation_does_not_tell_whether_the_address_has_an_account(stack: S
         curious = logged_in(client, stack, address(), name="Curieux et Fils")
         known, unknown = address(), address()
         logged_in(client, stack, known, name="Scierie Connue")
-        answers = [client.post("/api/v1/organisations/me/users", headers=curious,
-                               json={"name": "Quelqu'un", "email": email}) for email in (known, unknown)]
+        answers = [
+            client.post("/api/v1/organisations/me/users", headers=curious, json={"name": "Quelqu'un", "email": email})
+            for email in (known, unknown)
+        ]
         assert [a.status_code for a in answers] == [201, 201], answers[0].text
         assert sorted(answers[0].json()) == sorted(answers[1].json())
         assert [(a.json()["confirmed"], a.json()["role"]) for a in answers] == [(False, "member")] * 2
@@ -279,23 +323,49 @@ def test_an_invitation_does_not_tell_whether_the_address_has_an_account(stack: S
 def test_every_service_refuses_bad_input_in_french(stack: Stack) -> None:
     """Issue 16, point 2: a 422 of any service names the field at fault in French, never pydantic's English."""
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        made = client.post("/api/v1/organisations", json={"name": "Scierie Française", "kind": "company",
-                                                          "commune": "Dijon", "contact_email": "fr@scierie.example"})
+        made = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Scierie Française",
+                "kind": "company",
+                "commune": "Dijon",
+                "contact_email": "fr@scierie.example",
+            },
+        )
         assert made.status_code == 201, made.text
         bearer = {"Authorization": f"Bearer {made.json()['token']}"}
         bad = [  # (service, method, path, body or query, the field, words of its French message)
             ("offers", "POST", "/api/v1/listings", {"kind": "offer", "title": "ab"}, ["body", "title"], "3"),
-            ("matching", "POST", "/api/v1/resources/read", [{"id": "x", "kind": "gift", "title": "Sciure"}],
-             ["body", 0, "kind"], "Valeur inconnue"),
+            (
+                "matching",
+                "POST",
+                "/api/v1/resources/read",
+                [{"id": "x", "kind": "gift", "title": "Sciure"}],
+                ["body", 0, "kind"],
+                "Valeur inconnue",
+            ),
             ("matching", "GET", "/api/v1/resources/nearby", {"lat": "nord", "lon": 4.8}, ["query", "lat"], "nombre"),
-            ("notifications", "PUT", "/api/v1/notifications/preferences", {"match_proposed": "hourly"},
-             ["body", "match_proposed"], "Mode « hourly » inconnu"),
-            ("reporting", "POST", "/api/v1/territories/preview", {"name": "T", "communes": ["21054"]},
-             ["body", "name"], "2 caractères"),
+            (
+                "notifications",
+                "PUT",
+                "/api/v1/notifications/preferences",
+                {"match_proposed": "hourly"},
+                ["body", "match_proposed"],
+                "Mode « hourly » inconnu",
+            ),
+            (
+                "reporting",
+                "POST",
+                "/api/v1/territories/preview",
+                {"name": "T", "communes": ["21054"]},
+                ["body", "name"],
+                "2 caractères",
+            ),
         ]
         for service, method, path, data, field, words in bad:
-            answer = client.request(method, path, headers=bearer, **({"params": data} if method == "GET" else
-                                                                     {"json": data}))
+            answer = client.request(
+                method, path, headers=bearer, **({"params": data} if method == "GET" else {"json": data})
+            )
             assert answer.status_code == 422, (service, path, answer.text)
             details = answer.json()["detail"]
             assert any(d["loc"] == field and words in d["msg"] for d in details), (service, path, details)

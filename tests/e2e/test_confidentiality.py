@@ -19,15 +19,35 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
         secret_id, secret = register(client, "Fonderie Discrète", "Dole", "fonderie@discrete.example")
         open_id, public = register(client, "Menuiserie Ouverte", "Tavaux", "menuiserie@ouverte.example")
         buyer_id, buyer = register(client, "Pépinière du Doubs", "Tavaux", "pepiniere@doubs.example")
-        private = client.post("/api/v1/listings", headers=secret, json={
-            "kind": "offer", "title": "Sable de fonderie", "category": "sable de fonderie",
-            "quantity": {"value": 37, "unit": "t"}, "frequency": "monthly", "private_fields": ["quantity"]})
+        private = client.post(
+            "/api/v1/listings",
+            headers=secret,
+            json={
+                "kind": "offer",
+                "title": "Sable de fonderie",
+                "category": "sable de fonderie",
+                "quantity": {"value": 37, "unit": "t"},
+                "frequency": "monthly",
+                "private_fields": ["quantity"],
+            },
+        )
         assert private.status_code == 201, private.text
-        client.post("/api/v1/listings", headers=public, json={
-            "kind": "offer", "title": "Sciure de bois", "category": "sciure",
-            "quantity": {"value": 3, "unit": "t"}, "frequency": "monthly"})
-        client.post("/api/v1/listings", headers=buyer, json={"kind": "need", "title": "Sable pour substrat",
-                                                             "category": "sable de fonderie"})
+        client.post(
+            "/api/v1/listings",
+            headers=public,
+            json={
+                "kind": "offer",
+                "title": "Sciure de bois",
+                "category": "sciure",
+                "quantity": {"value": 3, "unit": "t"},
+                "frequency": "monthly",
+            },
+        )
+        client.post(
+            "/api/v1/listings",
+            headers=buyer,
+            json={"kind": "need", "title": "Sable pour substrat", "category": "sable de fonderie"},
+        )
 
         # The owner sees its quantity and what it keeps private; others see neither quantity nor band.
         own = client.get(f"/api/v1/listings/{private.json()['id']}", headers=secret).json()
@@ -44,8 +64,11 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
 
         # The animateur sees the territory's listings, without the private quantity, and each read is logged.
         def actors() -> list[dict]:  # this test's (the run's stack has others in these communes)
-            found = [a for a in client.get(f"/api/v1/territories/{territory}/actors", headers=cc).json()
-                     if a["organisation_id"] in (secret_id, open_id, buyer_id)]
+            found = [
+                a
+                for a in client.get(f"/api/v1/territories/{territory}/actors", headers=cc).json()
+                if a["organisation_id"] in (secret_id, open_id, buyer_id)
+            ]
             return found if sum(len(a["listings"]) for a in found) >= 3 else []
 
         listings = {li["title"]: li for a in wait_until(actors, timeout=15) for li in a["listings"]}  # type: ignore[union-attr]
@@ -56,5 +79,6 @@ def test_a_quantity_kept_private_is_shown_to_no_one_and_the_animateur_reads_are_
         assert "liste des acteurs" in log[0]["what"]
         assert client.get("/api/v1/access-log", headers=cc).json() == []  # the reader's own data was not read
         assert {e["reader"] for e in client.get("/api/v1/access-log", headers=public).json()} == {
-            "Communauté de communes de la Côte"}
+            "Communauté de communes de la Côte"
+        }
         assert open_id != secret_id

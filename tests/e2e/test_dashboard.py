@@ -43,25 +43,63 @@ def build_scenario(stack: Stack, client: httpx.Client) -> dict[str, Any]:
     martin_id, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
     bernard_id, _ = register(client, "Menuiserie Bernard", "Beaune", "bernard@menuiserie.example")
     _, sawmill = register(client, "Scierie Voisine", "Beaune", "scierie@voisine.example")
-    client.post("/api/v1/listings", headers=dupont, json={
-        "kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
-        "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40})
-    client.post("/api/v1/listings", headers=martin, json={
-        "kind": "need", "title": "Carton pour calage", "category": "Cartons",
-        "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"})
+    client.post(
+        "/api/v1/listings",
+        headers=dupont,
+        json={
+            "kind": "offer",
+            "title": "Chutes de carton ondulé",
+            "category": "carton",
+            "quantity": {"value": 2, "unit": "t"},
+            "frequency": "monthly",
+            "radius_km": 40,
+        },
+    )
+    client.post(
+        "/api/v1/listings",
+        headers=martin,
+        json={
+            "kind": "need",
+            "title": "Carton pour calage",
+            "category": "Cartons",
+            "quantity": {"value": 1.5, "unit": "t"},
+            "frequency": "monthly",
+        },
+    )
     accepted_match(client, dupont, martin)
-    sawdust = client.post("/api/v1/listings", headers=sawmill, json={
-        "kind": "offer", "title": "Sciure de hêtre", "category": "bois",
-        "quantity": {"value": 7, "unit": "t"}, "frequency": "monthly"})
+    sawdust = client.post(
+        "/api/v1/listings",
+        headers=sawmill,
+        json={
+            "kind": "offer",
+            "title": "Sciure de hêtre",
+            "category": "bois",
+            "quantity": {"value": 7, "unit": "t"},
+            "frequency": "monthly",
+        },
+    )
     assert sawdust.status_code == 201, sawdust.text
 
     synergy = wait_until(lambda: client.get("/api/v1/synergies", headers=martin).json(), timeout=15)[0]  # type: ignore[index]
     for body in ({"stage": "contractualised", "flow": CARDBOARD_FLOW}, {"stage": "operating"}):
         moved = client.post(f"/api/v1/synergies/{synergy['id']}/stage", headers=cc, json=body)
         assert moved.status_code == 200, moved.text
-    wait_until(lambda: client.post("/api/v1/synergies", headers=cc, json={
-        "synergy_type": "mutualisation", "resource": "Collecte mutualisée de palettes",
-        "parties": [martin_id, bernard_id], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=15)
+    wait_until(
+        lambda: (
+            client.post(
+                "/api/v1/synergies",
+                headers=cc,
+                json={
+                    "synergy_type": "mutualisation",
+                    "resource": "Collecte mutualisée de palettes",
+                    "parties": [martin_id, bernard_id],
+                    "notes": "Atelier du 12 mars",
+                },
+            ).status_code
+            == 201
+        ),
+        timeout=15,
+    )
 
     link = client.post(f"/api/v1/territories/{territory}/dashboard-link", headers=cc)
     assert link.status_code == 200, link.text
@@ -103,15 +141,22 @@ def test_dashboard_shows_the_figures_of_2025(stack: Stack, scenario: dict[str, A
     html = page.text
     assert "Tableau de bord — Côte de Beaune et de Nuits" in html
     # 3 trips a month of 360 km for the 12 months of 2025 → 36 trips, 12 960 km; 24 t of cardboard.
-    tile = {name: re.search(rf'data-indicator="{name}">.*?<span class="figure">([^<]*)</span>', html, re.S)
-            for name in ("km_avoided", "truck_trips_avoided", "tonnes_diverted", "co2e_total_t", "euros_saved")}
+    tile = {
+        name: re.search(rf'data-indicator="{name}">.*?<span class="figure">([^<]*)</span>', html, re.S)
+        for name in ("km_avoided", "truck_trips_avoided", "tonnes_diverted", "co2e_total_t", "euros_saved")
+    }
     figures = {name: match.group(1) for name, match in tile.items() if match}
-    assert figures == {"km_avoided": f"12{NNBSP}960", "truck_trips_avoided": "36", "tonnes_diverted": "24",
-                       "co2e_total_t": "16,3", "euros_saved": f"7{NNBSP}200"}
+    assert figures == {
+        "km_avoided": f"12{NNBSP}960",
+        "truck_trips_avoided": "36",
+        "tonnes_diverted": "24",
+        "co2e_total_t": "16,3",
+        "euros_saved": f"7{NNBSP}200",
+    }
     assert "▲" not in html.split('data-indicator="km_avoided"')[1].split("</li>")[0]  # 2024 had nothing: « nouveau »
     assert "nouveau" in html.split('data-indicator="km_avoided"')[1].split("</li>")[0]
     # Month by month: 1 080 km in each month of the year.
-    assert html.count(f"<td class=\"num\">1{NNBSP}080</td>") == 12
+    assert html.count(f'<td class="num">1{NNBSP}080</td>') == 12
     assert html.count('class="column"') == 24  # two charts of 12 months
     # The synergy, its parties and its trace back to the factors and their sources.
     assert "Chutes de carton ondulé" in html and "Cartonnerie Dupont, Emballages Martin" in html
@@ -211,19 +256,34 @@ def test_tampered_or_foreign_tokens_are_refused(stack: Stack, scenario: dict[str
             assert refused.status_code == 400 and "Lien invalide" in refused.text, suffix
             assert "n&#39;est pas valide" in refused.text and "Chutes de carton" not in refused.text
         # Another collectivité, animating another territory: its own link opens its own dashboard only.
-        other = client.post("/api/v1/organisations", json={
-            "name": "Dijon Métropole", "kind": "public_body", "commune": "Dijon",
-            "contact_email": "animation@dijon.example"}).json()
+        other = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Dijon Métropole",
+                "kind": "public_body",
+                "commune": "Dijon",
+                "contact_email": "animation@dijon.example",
+            },
+        ).json()
         other_headers = {"Authorization": f"Bearer {other['token']}"}
         other_animateur = animateur_of(stack, client, other_headers, "anne@dijon.example")
-        other_territory = declared_territory(stack, client, other_animateur, {"name": "Dijon",
-                                                                              "communes": [insee("Dijon")]})
+        other_territory = declared_territory(
+            stack, client, other_animateur, {"name": "Dijon", "communes": [insee("Dijon")]}
+        )
         assert other_territory["status"] == "approved"  # its own commune: no one needs to approve it
-        assert client.post(f"/api/v1/territories/{scenario['territory']}/dashboard-link",
-                           headers=other_animateur).status_code == 404
+        assert (
+            client.post(
+                f"/api/v1/territories/{scenario['territory']}/dashboard-link", headers=other_animateur
+            ).status_code
+            == 404
+        )
         # The collectivité's API token is not its animateur: no link (the territory is the animateur's to open).
-        assert client.post(f"/api/v1/territories/{other_territory['id']}/dashboard-link",
-                           headers=other_headers).status_code == 403
+        assert (
+            client.post(
+                f"/api/v1/territories/{other_territory['id']}/dashboard-link", headers=other_headers
+            ).status_code
+            == 403
+        )
         own = client.post(f"/api/v1/territories/{other_territory['id']}/dashboard-link", headers=other_animateur)
         own_page = client.get(path_of(own.json()["url"]), params={**YEAR_2025, "territory": scenario["territory"]})
         assert own_page.status_code == 200 and "Tableau de bord — Dijon" in own_page.text

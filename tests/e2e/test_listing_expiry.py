@@ -30,8 +30,14 @@ def test_owner_is_reminded_once_and_renews_from_the_email(stack: Stack) -> None:
     soon = date.today() + timedelta(days=5)
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         owner = register(client, "Menuiserie Blanc", "Vesoul", "70000")
-        listing_id = post(client, owner, kind="offer", title="Palettes bois EUR", expires_at=str(soon),
-                          quantity={"value": 40, "unit": "pallet"})
+        listing_id = post(
+            client,
+            owner,
+            kind="offer",
+            title="Palettes bois EUR",
+            expires_at=str(soon),
+            quantity={"value": 40, "unit": "pallet"},
+        )
 
         [reminder] = wait_until(lambda: messages_to(stack, owner, REMINDER), timeout=20)
         assert reminder["subject"] == f"Votre annonce « Palettes bois EUR » expire le {soon:%d/%m/%Y}"
@@ -61,7 +67,8 @@ def test_owner_is_reminded_once_and_renews_from_the_email(stack: Stack) -> None:
         notes = client.get("/api/v1/notifications", headers={"Authorization": owner["auth"]}).json()
         assert sorted(n["title"] for n in notes if n["kind"] == "listing_expiring") == [
             f"Votre annonce « Palettes bois EUR » expire le {soon:%d/%m/%Y}",
-            f"Votre annonce « Sciure pour litière » expire le {soon - timedelta(days=2):%d/%m/%Y}"]
+            f"Votre annonce « Sciure pour litière » expire le {soon - timedelta(days=2):%d/%m/%Y}",
+        ]
 
         done = web.post(renew, data={"action": "renew"})
         renewed_until = date.today() + timedelta(days=182)
@@ -82,8 +89,11 @@ def test_tampered_or_foreign_listing_links_are_refused(stack: Stack) -> None:
         genuine = link(reminder, "annonce")
 
         tampered = genuine[:-4] + ("AAAA" if not genuine.endswith("AAAA") else "BBBB")
-        for answer in (web.get(tampered), web.post(tampered, data={"action": "close"}),
-                       client.get("/liens/annonce/pas-un-jeton")):
+        for answer in (
+            web.get(tampered),
+            web.post(tampered, data={"action": "close"}),
+            client.get("/liens/annonce/pas-un-jeton"),
+        ):
             assert answer.status_code == 400 and "Lien invalide" in answer.text
         # Signed with the platform's key, but for A: it cannot act on B's listing.
         signer = LinkSigner(TEST_STACK_ENV["BOUCLE_SECRET_KEY"])

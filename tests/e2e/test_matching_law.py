@@ -28,8 +28,14 @@ def test_catering_waste_never_feeds_pigs_and_goes_to_the_digester_with_its_paper
         digester = register(client, "Méthanisation d'Arpajon", "Arpajon-sur-Cère", "15130")
         post(client, pigs, kind="need", title="Restes alimentaires pour nourrir nos porcs")
         post(client, digester, kind="need", title="Biodéchets pour notre méthaniseur")
-        post(client, canteen, kind="offer", title="Restes de repas de la cantine",
-             quantity={"value": 300, "unit": "kg"}, frequency="weekly")
+        post(
+            client,
+            canteen,
+            kind="offer",
+            title="Restes de repas de la cantine",
+            quantity={"value": 300, "unit": "kg"},
+            frequency="weekly",
+        )
 
         [match] = wait_until(lambda: matches(client, digester), timeout=20)
         assert obligations(match) == {"abp_commercial_document", "abp_approved_establishment", "waste_register"}
@@ -69,8 +75,15 @@ def test_a_need_for_a_product_gets_no_declared_waste_and_the_waste_comes_with_it
         builder = register(client, "Maçonnerie de Vézac", "Vézac", "15130")
         post(client, roads, kind="need", title="Granulats de béton concassé pour sous-couche", waste_status="produit")
         post(client, builder, kind="need", title="Granulats de béton concassé pour sous-couche")
-        post(client, demolition, kind="offer", title="Granulats de béton concassé", waste_status="déchet",
-             quantity={"value": 20, "unit": "t"}, frequency="once")
+        post(
+            client,
+            demolition,
+            kind="offer",
+            title="Granulats de béton concassé",
+            waste_status="déchet",
+            quantity={"value": 20, "unit": "t"},
+            frequency="once",
+        )
 
         [match] = wait_until(lambda: matches(client, builder), timeout=20)
         assert obligations(match) == {"waste_register", "transporter_declaration"}
@@ -84,11 +97,19 @@ def test_a_pellet_boiler_gets_no_sawdust_a_henhouse_does(stack: Stack) -> None:
         hens = register(client, "Ferme avicole de Sansac", "Sansac-de-Marmiesse", "15130")
         post(client, school, kind="need", title="Combustible pour chaudière à granulés")
         post(client, hens, kind="need", title="Sciure pour litière de poulailler")
-        post(client, sawmill, kind="offer", title="Sciure de bois humide", quantity={"value": 2, "unit": "t"},
-             frequency="monthly")
+        post(
+            client,
+            sawmill,
+            kind="offer",
+            title="Sciure de bois humide",
+            quantity={"value": 2, "unit": "t"},
+            frequency="monthly",
+        )
 
-        [match] = wait_until(lambda: [m for m in matches(client, hens)
-                                      if m["counterpart"]["title"] == "Sciure de bois humide"], timeout=20)
+        [match] = wait_until(
+            lambda: [m for m in matches(client, hens) if m["counterpart"]["title"] == "Sciure de bois humide"],
+            timeout=20,
+        )
         assert "by_product_conditions" in obligations(match)  # sawmill sawdust: a by-product to document
         assert "Sciure de bois humide" not in [m["counterpart"]["title"] for m in matches(client, school)]
         assert client.get("/api/v1/matches", headers=auth(school)).status_code == 200

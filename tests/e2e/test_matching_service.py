@@ -17,8 +17,10 @@ from tests.conftest import mailbox, platform_admin, wait_until
 
 def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:
     email = f"{uuid.uuid4().hex[:8]}@example.fr"
-    answer = client.post("/api/v1/organisations", json={"name": name, "kind": "company", "commune": commune,
-                                                        "postcode": postcode, "contact_email": email})
+    answer = client.post(
+        "/api/v1/organisations",
+        json={"name": name, "kind": "company", "commune": commune, "postcode": postcode, "contact_email": email},
+    )
     assert answer.status_code == 201, answer.text
     return {"Authorization": f"Bearer {answer.json()['token']}", "email": email}
 
@@ -41,10 +43,22 @@ def test_substitution_is_explained_answered_and_never_proposed_again_once_declin
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         sawmill = register(client, "Scierie du Haut-Jura", "Saint-Claude", "39200")
         farm = register(client, "Ferme des Tilleuls", "Moirans-en-Montagne", "39260")
-        post(client, sawmill, kind="offer", title="Sciure de bois sec non traité",
-             quantity={"value": 3, "unit": "t"}, frequency="monthly")
-        need = post(client, farm, kind="need", title="Cherche litière pour poulailler",
-                    quantity={"value": 1, "unit": "t"}, frequency="monthly")
+        post(
+            client,
+            sawmill,
+            kind="offer",
+            title="Sciure de bois sec non traité",
+            quantity={"value": 3, "unit": "t"},
+            frequency="monthly",
+        )
+        need = post(
+            client,
+            farm,
+            kind="need",
+            title="Cherche litière pour poulailler",
+            quantity={"value": 1, "unit": "t"},
+            frequency="monthly",
+        )
 
         [match] = wait_until(lambda: matches(client, farm), timeout=20)
         assert match["listing_id"] == need and match["kind"] == "pair"
@@ -59,8 +73,13 @@ def test_substitution_is_explained_answered_and_never_proposed_again_once_declin
         assert declined.json()["status"] == "declined"
         again = client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(farm))
         assert again.status_code == 409
-        assert client.post(f"/api/v1/matches/{match['id']}/accept", headers=auth(register(
-            client, "Intrus", "Saint-Claude", "39200"))).status_code == 404
+        assert (
+            client.post(
+                f"/api/v1/matches/{match['id']}/accept",
+                headers=auth(register(client, "Intrus", "Saint-Claude", "39200")),
+            ).status_code
+            == 404
+        )
 
         # The need changes: the declined pair stays declined; a new supplier is proposed.
         client.patch(f"/api/v1/listings/{need}", headers=auth(farm), json={"title": "Litière pour volailles"})
@@ -99,8 +118,14 @@ def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) ->
 
         def nearby() -> list[str]:
             """The marc matching shows the gardener around Voiteur (active listings of its index)."""
-            return [n["id"] for n in client.get("/api/v1/resources/nearby", headers=auth(gardener), params={
-                "lat": voiteur.lat, "lon": voiteur.lon, "radius_km": 5, "q": "marc"}).json()]
+            return [
+                n["id"]
+                for n in client.get(
+                    "/api/v1/resources/nearby",
+                    headers=auth(gardener),
+                    params={"lat": voiteur.lat, "lon": voiteur.lon, "radius_km": 5, "q": "marc"},
+                ).json()
+            ]
 
         assert offer in nearby()
 
@@ -110,8 +135,9 @@ def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) ->
         assert offer not in [x["id"] for x in client.get("/api/v1/listings", headers=auth(gardener)).json()]
         again = client.post(f"/api/v1/listings/{offer}/pause", headers=auth(cellar))
         assert again.status_code == 409 and "en pause" in again.text
-        edited = client.patch(f"/api/v1/listings/{offer}", headers=auth(cellar),
-                              json={"title": "Marc de raisin égrappé pour compost"})
+        edited = client.patch(
+            f"/api/v1/listings/{offer}", headers=auth(cellar), json={"title": "Marc de raisin égrappé pour compost"}
+        )
         assert edited.status_code == 200 and edited.json()["status"] == "paused"
         assert client.post(f"/api/v1/listings/{offer}/resume", headers=auth(gardener)).status_code == 404
 
@@ -132,8 +158,9 @@ def test_a_paused_listing_is_hidden_and_unmatched_until_resumed(stack: Stack) ->
         resumed = client.post(f"/api/v1/listings/{offer}/resume", headers=auth(cellar))
         assert resumed.status_code == 200 and resumed.json()["status"] == "active"
         wait_until(lambda: len(matches(client, latecomer)) == 2, timeout=20)
-        assert [m["id"] for m in matches(client, gardener) if m["counterpart"]["title"].startswith("Marc de raisin é")
-                ] == [first]  # not proposed twice
+        assert [
+            m["id"] for m in matches(client, gardener) if m["counterpart"]["title"].startswith("Marc de raisin é")
+        ] == [first]  # not proposed twice
         assert client.post(f"/api/v1/listings/{offer}/resume", headers=auth(cellar)).status_code == 409
 
 
@@ -143,13 +170,16 @@ def test_three_neighbours_asking_for_the_same_equipment_get_one_grouped_match(st
         for gardener in gardeners:
             post(client, gardener, kind="pool", title="Broyeur de végétaux à partager quelques jours par mois")
         # Two already share it (issue 14); the third joins them: the group of three replaces the group of two.
-        wait_until(lambda: [m for m in matches(client, gardeners[0]) if "3 organisations" in m["explanation"]],
-                   timeout=20)
+        wait_until(
+            lambda: [m for m in matches(client, gardeners[0]) if "3 organisations" in m["explanation"]], timeout=20
+        )
         [group] = matches(client, gardeners[0])
         assert group["kind"] == "group" and len(group["members"]) == 2 and "3 organisations" in group["explanation"]
         emails = {g["email"] for g in gardeners}
-        wait_until(lambda: emails <= {m["to"] for m in mailbox(stack)
-                                      if m["subject"].startswith("Mutualisation possible")}, timeout=20)
+        wait_until(
+            lambda: emails <= {m["to"] for m in mailbox(stack) if m["subject"].startswith("Mutualisation possible")},
+            timeout=20,
+        )
 
 
 def test_a_listing_the_engine_cannot_place_is_flagged_for_review(stack: Stack) -> None:
@@ -157,8 +187,12 @@ def test_a_listing_the_engine_cannot_place_is_flagged_for_review(stack: Stack) -
         weaver = register(client, "Tissage du Revermont", "Saint-Amour", "39160")
         listing = post(client, weaver, kind="offer", title="Bobines de fil bouclette mohair")
         team = platform_admin(stack, client)
-        flagged = wait_until(lambda: [u for u in client.get("/api/v1/matches/unplaced", headers=team).json()
-                                      if u["listing_id"] == listing], timeout=20)
+        flagged = wait_until(
+            lambda: [
+                u for u in client.get("/api/v1/matches/unplaced", headers=team).json() if u["listing_id"] == listing
+            ],
+            timeout=20,
+        )
         assert flagged[0]["title"] == "Bobines de fil bouclette mohair"
         # Not a company's to browse (issue 18: every organisation read every unplaced listing).
         assert client.get("/api/v1/matches/unplaced", headers=auth(weaver)).status_code == 403
@@ -171,12 +205,33 @@ def test_heat_in_kilowatts_all_year_round_goes_where_its_temperature_is_enough(s
         plant = register(client, "Fonderie du Velay", "Le Puy-en-Velay", "43000")
         greenhouse = register(client, "Serres d'Espaly", "Espaly-Saint-Marcel", "43000")
         dryer = register(client, "Séchoir à lentilles d'Aiguilhe", "Aiguilhe", "43000")
-        post(client, greenhouse, kind="need", title="Chauffage de serres", quantity={"value": 200, "unit": "kW"},
-             frequency="seasonal", temperature_c=45)
-        post(client, dryer, kind="need", title="Chaleur de séchage", quantity={"value": 200, "unit": "kW"},
-             frequency="continuous", temperature_c=90)
-        post(client, plant, kind="offer", title="Chaleur fatale de compresseurs", quantity={"value": 500, "unit": "kW"},
-             frequency="continuous", temperature_c=60)
+        post(
+            client,
+            greenhouse,
+            kind="need",
+            title="Chauffage de serres",
+            quantity={"value": 200, "unit": "kW"},
+            frequency="seasonal",
+            temperature_c=45,
+        )
+        post(
+            client,
+            dryer,
+            kind="need",
+            title="Chaleur de séchage",
+            quantity={"value": 200, "unit": "kW"},
+            frequency="continuous",
+            temperature_c=90,
+        )
+        post(
+            client,
+            plant,
+            kind="offer",
+            title="Chaleur fatale de compresseurs",
+            quantity={"value": 500, "unit": "kW"},
+            frequency="continuous",
+            temperature_c=60,
+        )
 
         [match] = wait_until(lambda: matches(client, greenhouse), timeout=20)
         assert "Qualité : 60 °C pour 45 °C demandés" in match["explanation"]
@@ -193,8 +248,10 @@ def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(
         offer = post(client, spinner, kind="offer", title="Rouleaux de passepoil satiné")
         post(client, workshop, kind="need", title="Chutes de tissu pour atelier créatif")
         team = platform_admin(stack, client)
-        wait_until(lambda: offer in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced",
-                                                                         headers=team).json()}, timeout=20)
+        wait_until(
+            lambda: offer in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced", headers=team).json()},
+            timeout=20,
+        )
         passepoil = "Rouleaux de passepoil satiné"
 
         def offered() -> list[str]:  # the stack is shared: the workshop may match other files' listings
@@ -212,14 +269,16 @@ def test_the_animateur_teaches_a_phrase_and_the_listings_holding_it_are_matched(
         wait_until(lambda: passepoil in offered(), timeout=20)
         # On the shared stacks the fallback by meaning may have matched it on a guess first, which leaves it among
         # the unplaced: the lesson, re-indexing it by rule, takes it out.
-        wait_until(lambda: offer not in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced",
-                                                                               headers=team).json()}, timeout=20)
-        again = client.post("/api/v1/resources/teachings", headers=team,
-                            json={**lesson, "phrase": "Passepoil  SATINÉ"})
+        wait_until(
+            lambda: offer not in {u["listing_id"] for u in client.get("/api/v1/matches/unplaced", headers=team).json()},
+            timeout=20,
+        )
+        again = client.post("/api/v1/resources/teachings", headers=team, json={**lesson, "phrase": "Passepoil  SATINÉ"})
         assert again.status_code == 201 and again.json()["id"] == taught.json()["id"]
         exported = client.get("/api/v1/resources/teachings", headers=team).json()
         assert [(t["phrase"], t["node_id"]) for t in exported if t["listing_id"] == offer] == [
-            ("passepoil satiné", "textile_offcuts")]
+            ("passepoil satiné", "textile_offcuts")
+        ]
 
 
 def test_a_match_says_who_carries_and_with_what(stack: Stack) -> None:
@@ -227,8 +286,14 @@ def test_a_match_says_who_carries_and_with_what(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         dairy = register(client, "Fromagerie d'Arbois", "Arbois", "39600")
         farm = register(client, "Porcherie de Mesnay", "Mesnay", "39600")
-        post(client, dairy, kind="offer", title="Lactosérum de fromagerie", transport_by="giver",
-             transport_means="tanker")
+        post(
+            client,
+            dairy,
+            kind="offer",
+            title="Lactosérum de fromagerie",
+            transport_by="giver",
+            transport_means="tanker",
+        )
         post(client, farm, kind="need", title="Lactosérum pour nos porcs", transport_by="giver")
         [match] = wait_until(lambda: matches(client, farm), timeout=20)
         assert (match["counterpart"]["transport_by"], match["counterpart"]["transport_means"]) == ("giver", "tanker")

@@ -15,8 +15,10 @@ from tests.conftest import mailbox, wait_until
 
 def register(client: httpx.Client, name: str, commune: str, postcode: str) -> dict[str, str]:
     email = f"{uuid.uuid4().hex[:8]}@example.fr"
-    answer = client.post("/api/v1/organisations", json={"name": name, "kind": "company", "commune": commune,
-                                                        "postcode": postcode, "contact_email": email})
+    answer = client.post(
+        "/api/v1/organisations",
+        json={"name": name, "kind": "company", "commune": commune, "postcode": postcode, "contact_email": email},
+    )
     assert answer.status_code == 201, answer.text
     return {"auth": f"Bearer {answer.json()['token']}", "email": email, "name": name}
 
@@ -46,11 +48,23 @@ def test_answer_by_email_link_then_contacts_are_revealed_to_both(stack: Stack) -
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         brewery = register(client, "Brasserie du Lion", "Vesoul", "70000")
         farm = register(client, "GAEC des Prés", "Navenne", "70000")
-        post(client, brewery, kind="offer", title="Drêches de brasserie fraîches",
-             description="Enlèvement le mardi, benne de 10 m³ à quai.",
-             quantity={"value": 4, "unit": "t"}, frequency="weekly")
-        post(client, farm, kind="need", title="Aliment pour vaches laitières",
-             quantity={"value": 2, "unit": "t"}, frequency="weekly")
+        post(
+            client,
+            brewery,
+            kind="offer",
+            title="Drêches de brasserie fraîches",
+            description="Enlèvement le mardi, benne de 10 m³ à quai.",
+            quantity={"value": 4, "unit": "t"},
+            frequency="weekly",
+        )
+        post(
+            client,
+            farm,
+            kind="need",
+            title="Aliment pour vaches laitières",
+            quantity={"value": 2, "unit": "t"},
+            frequency="weekly",
+        )
 
         [alert] = wait_until(lambda: messages_to(stack, farm, "Nouvelle piste"), timeout=20)
         assert "Brasserie du Lion" not in alert["text"]  # anonymous until both accept
@@ -113,18 +127,24 @@ def test_one_click_unsubscribe_stops_email_but_not_in_app_notifications(stack: S
         [alert] = wait_until(lambda: messages_to(stack, shop, "Nouvelle piste"), timeout=20)
         unsubscribe = header(alert, "List-Unsubscribe").strip().strip("<>")
         assert "Me désabonner" in web.get(unsubscribe).text
-        done = web.post(unsubscribe, content=b"List-Unsubscribe=One-Click",
-                          headers={"content-type": "application/x-www-form-urlencoded"})
+        done = web.post(
+            unsubscribe,
+            content=b"List-Unsubscribe=One-Click",
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
         # the link switches off the kind of its email, new pistes, and no other (issue 18)
-        assert done.status_code == 200 and "vous ne recevrez plus les alertes de nouvelles pistes de synergie" \
-            in done.text
+        assert (
+            done.status_code == 200 and "vous ne recevrez plus les alertes de nouvelles pistes de synergie" in done.text
+        )
         prefs = client.get("/api/v1/notifications/preferences", headers={"Authorization": shop["auth"]}).json()
         assert prefs["match_proposed"] == "off"
         assert {mode for kind, mode in prefs.items() if kind != "match_proposed"} == {"instant"}
 
         post(client, register(client, "Cartonnages Roy", "Gray", "70100"), kind="offer", title="Carton ondulé")
-        wait_until(lambda: len(client.get("/api/v1/notifications", headers={"Authorization": shop["auth"]}).json())
-                   == 2, timeout=20)
+        wait_until(
+            lambda: len(client.get("/api/v1/notifications", headers={"Authorization": shop["auth"]}).json()) == 2,
+            timeout=20,
+        )
         assert len(messages_to(stack, shop, "Nouvelle piste")) == 1  # no new email
 
 

@@ -27,10 +27,14 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         _, a = register(client, "Brasserie du Canal", "Dijon", "brasserie@canal.example")
         _, b = register(client, "Ferme du Plateau", "Chenôve", "plateau@ferme.example")
-        client.post("/api/v1/listings", headers=a, json={"kind": "offer", "title": "Drêches de brasserie",
-                                                         "category": "drêches", "radius_km": 30})
-        client.post("/api/v1/listings", headers=b, json={"kind": "need", "title": "Aliment pour bovins",
-                                                         "category": "drêches"})
+        client.post(
+            "/api/v1/listings",
+            headers=a,
+            json={"kind": "offer", "title": "Drêches de brasserie", "category": "drêches", "radius_km": 30},
+        )
+        client.post(
+            "/api/v1/listings", headers=b, json={"kind": "need", "title": "Aliment pour bovins", "category": "drêches"}
+        )
         wait_until(lambda: any(m["to"] == "plateau@ferme.example" for m in mailbox(stack)), timeout=20)
 
     matching = web.get(f"{stack.url('matching')}/metrics").text
@@ -53,8 +57,11 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     assert metric(gateway, "boucle_gateway_request_seconds_count", route="api:listings") >= 2
 
     # Logs: one JSON object per line, stamped in UTC ISO 8601, the applied events named by their ids.
-    lines = [json.loads(line) for line in (stack.var_dir / "log" / "matching.log").read_text().splitlines()
-             if line.startswith("{")]
+    lines = [
+        json.loads(line)
+        for line in (stack.var_dir / "log" / "matching.log").read_text().splitlines()
+        if line.startswith("{")
+    ]
     applied = [line for line in lines if line.get("message") == "event applied"]
     assert applied and all(line["service"] == "matching" and line["event_id"] for line in applied)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+00:00", line["time"]) for line in lines)
@@ -65,8 +72,11 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
     web.get(f"{stack.url('gateway')}/liens/compte/{token}")
 
     def access_lines() -> list[dict]:
-        return [json.loads(line) for line in (stack.var_dir / "log" / "offers.log").read_text().splitlines()
-                if line.startswith("{") and '"uvicorn.access"' in line]
+        return [
+            json.loads(line)
+            for line in (stack.var_dir / "log" / "offers.log").read_text().splitlines()
+            if line.startswith("{") and '"uvicorn.access"' in line
+        ]
 
     wait_until(lambda: any("/liens/compte/…" in line["message"] for line in access_lines()), timeout=10)
     assert not any(token in line["message"] or "127.0.0.1" in line["message"] for line in access_lines())
@@ -80,9 +90,13 @@ def test_metrics_logs_and_status_page_follow_a_listing_to_its_email(stack: Stack
 def test_the_gateway_never_lets_a_path_climb_to_a_service_s_internal_routes(stack: Stack) -> None:
     """Issue 18, finding 7: `/api/v1/listings/%2e%2e/%2e%2e/%2e%2e/metrics` reached offers' /metrics."""
     gateway = stack.url("gateway")
-    for path in ("/api/v1/listings/%2e%2e/%2e%2e/%2e%2e/metrics", "/api/v1/matches/%2E%2E/%2E%2E/healthz",
-                 "/api/v1/listings/%2e%2e%2f%2e%2e%2f%2e%2e%2fmetrics",
-                 "/api/v1/listings/%01", "/liens/reponse/%2e%2e/%2e%2e/metrics"):
+    for path in (
+        "/api/v1/listings/%2e%2e/%2e%2e/%2e%2e/metrics",
+        "/api/v1/matches/%2E%2E/%2E%2E/healthz",
+        "/api/v1/listings/%2e%2e%2f%2e%2e%2f%2e%2e%2fmetrics",
+        "/api/v1/listings/%01",
+        "/liens/reponse/%2e%2e/%2e%2e/metrics",
+    ):
         answer = web.get(gateway + path, timeout=10)
         assert answer.status_code == 404, (path, answer.status_code)
         assert "boucle_" not in answer.text and "process_" not in answer.text  # no metrics leaked
@@ -100,16 +114,21 @@ def test_each_service_s_api_documentation_loads_its_openapi_document_through_the
 def test_a_body_too_large_is_refused_before_anyone_buffers_it(stack: Stack) -> None:
     """Issue 18, finding 9: a 100 MB body was buffered by the gateway and echoed back in the 422."""
     gateway = stack.url("gateway")
-    declared = web.post(f"{gateway}/api/v1/listings", content=b"x" * (2 * 1024 * 1024),
-                          headers={"content-type": "application/json"}, timeout=10)
+    declared = web.post(
+        f"{gateway}/api/v1/listings",
+        content=b"x" * (2 * 1024 * 1024),
+        headers={"content-type": "application/json"},
+        timeout=10,
+    )
     assert declared.status_code == 413 and declared.json()["detail"].startswith("Requête trop volumineuse")
 
     def chunks():  # no Content-Length: counted as it comes
         for _ in range(40):
             yield b"y" * 65536
 
-    streamed = web.post(f"{gateway}/api/v1/listings", content=chunks(),
-                          headers={"content-type": "application/json"}, timeout=10)
+    streamed = web.post(
+        f"{gateway}/api/v1/listings", content=chunks(), headers={"content-type": "application/json"}, timeout=10
+    )
     assert streamed.status_code == 413 and "yyyy" not in streamed.text
     small = web.post(f"{gateway}/api/v1/listings", json={"kind": "offer"}, timeout=10)
     assert small.status_code == 401  # an ordinary body still reaches offers

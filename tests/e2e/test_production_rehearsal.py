@@ -34,15 +34,31 @@ WRONG = "pas le bon mot de passe"
 def production_env() -> dict[str, str]:
     """deploy's ConfigMap, with real secrets, less what names the cluster's own machines."""
     [config] = [doc for doc in yaml.safe_load_all(DEPLOY_CONFIG.read_text()) if doc["kind"] == "ConfigMap"]
-    elsewhere = {"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_REPLICATION_FACTOR", "KAFKA_MIN_INSYNC_REPLICAS", "SMTP_HOST",
-                 "SMTP_PORT", "SMTP_STARTTLS", "FORWARDED_ALLOW_IPS", "OFFERS_URL", "MATCHING_URL", "NOTIFICATIONS_URL",
-                 "REPORTING_URL"}
+    elsewhere = {
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "KAFKA_REPLICATION_FACTOR",
+        "KAFKA_MIN_INSYNC_REPLICAS",
+        "SMTP_HOST",
+        "SMTP_PORT",
+        "SMTP_STARTTLS",
+        "FORWARDED_ALLOW_IPS",
+        "OFFERS_URL",
+        "MATCHING_URL",
+        "NOTIFICATIONS_URL",
+        "REPORTING_URL",
+    }
     env = {name: str(value) for name, value in config["data"].items() if name not in elsewhere}
     assert env["BOUCLE_ENV"] == "production" and env["NOTIFICATIONS_MAILER"] == "process"
-    return {**env, "FORWARDED_ALLOW_IPS": "127.0.0.1",  # the proxy, and no one else
-            "PASSWORD_HASH_MEMORY_KIB": "65536", "PASSWORD_HASH_TIME_COST": "3",  # argon2 at its production cost
-            **{name: secrets.token_hex(32) for name in (
-                "BOUCLE_SECRET_KEY", "BOUCLE_ACCOUNT_LINK_SECRET", "BOUCLE_INTERNAL_TOKEN")}}
+    return {
+        **env,
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",  # the proxy, and no one else
+        "PASSWORD_HASH_MEMORY_KIB": "65536",
+        "PASSWORD_HASH_TIME_COST": "3",  # argon2 at its production cost
+        **{
+            name: secrets.token_hex(32)
+            for name in ("BOUCLE_SECRET_KEY", "BOUCLE_ACCOUNT_LINK_SECRET", "BOUCLE_INTERNAL_TOKEN")
+        },
+    }
 
 
 def forwarding_proxy(upstream: str) -> Starlette:
@@ -58,8 +74,9 @@ def forwarding_proxy(upstream: str) -> Starlette:
         peer = (request.client.host if request.client else "127.0.0.0").replace("127.0.0.", "203.0.113.", 1)
         headers["x-forwarded-for"] = f"{claimed}, {peer}" if claimed else peer
         headers["x-forwarded-proto"] = "https"
-        answer = await client.request(request.method, request.url.path, params=request.query_params,
-                                      headers=headers, content=await request.body())
+        answer = await client.request(
+            request.method, request.url.path, params=request.query_params, headers=headers, content=await request.body()
+        )
         relayed = Response(answer.content, status_code=answer.status_code)
         for name, value in answer.headers.multi_items():
             if name.lower() not in HOP_BY_HOP | {"content-encoding"}:
@@ -90,12 +107,26 @@ def client_at(proxy: str, source: str) -> httpx.Client:
 def test_logins_are_throttled_per_real_client_behind_the_proxy(production: tuple[Stack, str]) -> None:
     stack, proxy = production
     with client_at(proxy, "127.0.0.2") as alice, client_at(proxy, "127.0.0.3") as mallory:
-        signed_up(stack, alice, {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
-                                 "contact_email": "contact@roux.example"}, "Alice Roux", "alice@roux.example")
+        signed_up(
+            stack,
+            alice,
+            {
+                "name": "Scierie Roux",
+                "kind": "company",
+                "commune": "Dole",
+                "postcode": "39100",
+                "contact_email": "contact@roux.example",
+            },
+            "Alice Roux",
+            "alice@roux.example",
+        )
         # Mallory guesses at other accounts, posing as Alice's address: the proxy adds Mallory's own.
         for i in range(5):
-            guess = mallory.post("/api/v1/session", headers={"X-Forwarded-For": "203.0.113.2"},
-                                 json={"email": f"personne{i}@roux.example", "password": WRONG})
+            guess = mallory.post(
+                "/api/v1/session",
+                headers={"X-Forwarded-For": "203.0.113.2"},
+                json={"email": f"personne{i}@roux.example", "password": WRONG},
+            )
             assert guess.status_code == 401, guess.text
         blocked = mallory.post("/api/v1/session", json={"email": "alice@roux.example", "password": WRONG})
         assert blocked.status_code == 429 and "réessayez" in blocked.json()["detail"]
@@ -115,9 +146,16 @@ def test_a_service_down_leaves_the_site_ready_and_its_other_pages_served(product
         with client_at(proxy, "127.0.0.4") as visitor:
             for page in ("/", "/connexion", "/inscription", "/mentions-legales"):
                 assert visitor.get(page).status_code == 200, page
-            token = visitor.post("/api/v1/organisations", json={
-                "name": "Ferme Morel", "kind": "farm", "commune": "Dole", "postcode": "39100",
-                "contact_email": "morel@ferme.example"})
+            token = visitor.post(
+                "/api/v1/organisations",
+                json={
+                    "name": "Ferme Morel",
+                    "kind": "farm",
+                    "commune": "Dole",
+                    "postcode": "39100",
+                    "contact_email": "morel@ferme.example",
+                },
+            )
             assert token.status_code == 201, token.text  # offers takes writes while matching is away
             auth = {"Authorization": f"Bearer {token.json()['token']}"}
             down = visitor.get("/api/v1/matches", headers=auth)

@@ -29,18 +29,33 @@ def test_straw_for_manure_is_proposed_once_as_a_swap_and_each_farm_answers_once(
         _, grain = register(client, f"EARL des Coteaux {suffix}", "Lectoure", grain_email)
         _, cattle = register(client, f"GAEC de la Baïse {suffix}", "Fleurance", f"elevage-{suffix}@fleurance.example")
         manure_wanted = post(client, grain, kind="need", title="Fumier pour nos parcelles", radius_km=20)
-        straw = post(client, grain, kind="offer", title="Paille de blé en bottes", radius_km=20,
-                     counterpart_id=manure_wanted, transport_by="giver", transport_means="tractor_trailer")
+        straw = post(
+            client,
+            grain,
+            kind="offer",
+            title="Paille de blé en bottes",
+            radius_km=20,
+            counterpart_id=manure_wanted,
+            transport_by="giver",
+            transport_means="tractor_trailer",
+        )
         assert client.get(f"/api/v1/listings/{straw}", headers=grain).json()["counterpart_id"] == manure_wanted
         post(client, cattle, kind="offer", title="Fumier de bovins", radius_km=20)
         post(client, cattle, kind="need", title="Paille pour la litière des vaches", radius_km=20)
-        retracted = wait_until(lambda: client.get("/api/v1/matches", headers=cattle,
-                                                  params={"status": "retracted"}).json(), timeout=30)
+        retracted = wait_until(
+            lambda: client.get("/api/v1/matches", headers=cattle, params={"status": "retracted"}).json(), timeout=30
+        )
 
         # Its manure meets the grain farm's need before its need for straw is posted: that pair is proposed, then gives
         # way to the swap once both exchanges exist.
-        [swap] = wait_until(lambda: (found := client.get("/api/v1/matches", headers=cattle).json())
-                            and all(m["kind"] == "swap" for m in found) and found, timeout=30)
+        [swap] = wait_until(
+            lambda: (
+                (found := client.get("/api/v1/matches", headers=cattle).json())
+                and all(m["kind"] == "swap" for m in found)
+                and found
+            ),
+            timeout=30,
+        )
         assert swap["kind"] == "swap" and swap["counterpart"] is None
         assert sorted(m["title"] for m in swap["members"]) == ["Fumier pour nos parcelles", "Paille de blé en bottes"]
         assert "Échange possible" in swap["explanation"] and "Coteaux" not in str(swap)
@@ -51,7 +66,9 @@ def test_straw_for_manure_is_proposed_once_as_a_swap_and_each_farm_answers_once(
 
         once = client.post(f"/api/v1/matches/{swap['id']}/accept", headers=grain)
         assert once.status_code == 200 and (once.json()["status"], once.json()["my_response"]) == (
-            "proposed", "accepted")
+            "proposed",
+            "accepted",
+        )
         both = client.post(f"/api/v1/matches/{swap['id']}/accept", headers=cattle)
         assert both.json()["status"] == "accepted"
         [synergy] = wait_until(lambda: client.get("/api/v1/synergies", headers=cattle).json(), timeout=30)

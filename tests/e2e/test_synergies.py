@@ -26,9 +26,14 @@ def stack(own_stack: Stack) -> Stack:
 
 
 CARDBOARD_FLOW = {
-    "quantity": 2, "unit": "t", "period": "month", "start": "2025-01-01", "material": "cardboard",
+    "quantity": 2,
+    "unit": "t",
+    "period": "month",
+    "start": "2025-01-01",
+    "material": "cardboard",
     "transport_before": {"trips_per_month": 3, "km_per_trip": 360, "vehicle": "articulated_40t"},
-    "disposal_cost_avoided_eur": 4800, "purchase_cost_avoided_eur": 2400,
+    "disposal_cost_avoided_eur": 4800,
+    "purchase_cost_avoided_eur": 2400,
 }
 
 
@@ -40,9 +45,15 @@ def insee(name: str) -> str:
 def animateur(stack: Stack, client: httpx.Client, communes: list[str]) -> tuple[str, dict[str, str], str]:
     """A collectivité whose animateur declares its territory (approved by the platform's team): returns its id,
     the animateur's headers (the collectivité acts through them) and the territory id."""
-    answer = client.post("/api/v1/organisations", json={
-        "name": "Communauté de communes de la Côte", "kind": "public_body", "commune": "Beaune",
-        "contact_email": "animation@cc-cote.example"})
+    answer = client.post(
+        "/api/v1/organisations",
+        json={
+            "name": "Communauté de communes de la Côte",
+            "kind": "public_body",
+            "commune": "Beaune",
+            "contact_email": "animation@cc-cote.example",
+        },
+    )
     assert answer.status_code == 201, answer.text
     org_id, headers = answer.json()["id"], {"Authorization": f"Bearer {answer.json()['token']}"}
     user = animateur_of(stack, client, headers, f"anne-{uuid.uuid4().hex[:6]}@cc-cote.example")
@@ -68,12 +79,29 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         dupont_id, dupont = register(client, "Cartonnerie Dupont", "Nuits-Saint-Georges", "dupont@carton.example")
         martin_id, martin = register(client, "Emballages Martin", "Beaune", "martin@emballages.example")
         _, stranger = register(client, "Scierie Lointaine", "Dijon", "scierie@lointaine.example")
-        client.post("/api/v1/listings", headers=dupont, json={
-            "kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
-            "quantity": {"value": 2, "unit": "t"}, "frequency": "monthly", "radius_km": 40})
-        client.post("/api/v1/listings", headers=martin, json={
-            "kind": "need", "title": "Carton pour calage", "category": "Cartons",
-            "quantity": {"value": 1.5, "unit": "t"}, "frequency": "monthly"})
+        client.post(
+            "/api/v1/listings",
+            headers=dupont,
+            json={
+                "kind": "offer",
+                "title": "Chutes de carton ondulé",
+                "category": "carton",
+                "quantity": {"value": 2, "unit": "t"},
+                "frequency": "monthly",
+                "radius_km": 40,
+            },
+        )
+        client.post(
+            "/api/v1/listings",
+            headers=martin,
+            json={
+                "kind": "need",
+                "title": "Carton pour calage",
+                "category": "Cartons",
+                "quantity": {"value": 1.5, "unit": "t"},
+                "frequency": "monthly",
+            },
+        )
         match_id = accepted_match(client, dupont, martin)
 
         # Both accepted: reporting opens the synergy at « détectée », visible to both parties.
@@ -89,8 +117,10 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
 
         # Only the parties and the territory's animateur see or move it.
         assert client.get(f"/api/v1/synergies/{sid}", headers=stranger).status_code == 404
-        assert client.post(f"/api/v1/synergies/{sid}/stage", headers=stranger,
-                           json={"stage": "studied"}).status_code == 404
+        assert (
+            client.post(f"/api/v1/synergies/{sid}/stage", headers=stranger, json={"stage": "studied"}).status_code
+            == 404
+        )
         assert client.get("/api/v1/synergies", headers=stranger).json() == []
 
         studied = client.post(f"/api/v1/synergies/{sid}/stage", headers=martin, json={"stage": "studied"})
@@ -100,23 +130,40 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert backwards.status_code == 409 and backwards.json()["detail"][0]["loc"] == ["body", "stage"]
         no_reason = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "abandoned"})
         assert no_reason.status_code == 422 and no_reason.json()["detail"][0]["loc"] == ["body", "reason"]
-        bad_vehicle = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc, json={
-            "stage": "contractualised", "flow": {**CARDBOARD_FLOW, "transport_before": {
-                "trips_per_month": 3, "km_per_trip": 360, "vehicle": "fusée"}}})
+        bad_vehicle = client.post(
+            f"/api/v1/synergies/{sid}/stage",
+            headers=cc,
+            json={
+                "stage": "contractualised",
+                "flow": {
+                    **CARDBOARD_FLOW,
+                    "transport_before": {"trips_per_month": 3, "km_per_trip": 360, "vehicle": "fusée"},
+                },
+            },
+        )
         assert bad_vehicle.status_code == 422
         assert bad_vehicle.json()["detail"][0]["loc"] == ["body", "flow", "transport_before", "vehicle"]
 
         # The animateur records the contract and its flow; the parties operate it.
-        contract = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc,
-                               json={"stage": "contractualised", "note": "Convention signée", "flow": CARDBOARD_FLOW})
+        contract = client.post(
+            f"/api/v1/synergies/{sid}/stage",
+            headers=cc,
+            json={"stage": "contractualised", "note": "Convention signée", "flow": CARDBOARD_FLOW},
+        )
         assert contract.status_code == 200, contract.text
         operating = client.post(f"/api/v1/synergies/{sid}/stage", headers=dupont, json={"stage": "operating"})
         assert operating.status_code == 200
         detail = client.get(f"/api/v1/synergies/{sid}", headers=cc).json()
         assert [(m["from_stage"], m["to_stage"]) for m in detail["history"]] == [
-            ("detected", "studied"), ("studied", "contractualised"), ("contractualised", "operating")]
+            ("detected", "studied"),
+            ("studied", "contractualised"),
+            ("contractualised", "operating"),
+        ]
         assert [m["by"] for m in detail["history"]] == [
-            "Emballages Martin", "Communauté de communes de la Côte", "Cartonnerie Dupont"]
+            "Emballages Martin",
+            "Communauté de communes de la Côte",
+            "Cartonnerie Dupont",
+        ]
         assert detail["flows"][0]["transport_before"]["km_per_trip"] == 360
         # What it avoids, for the parties as for the animateur: 3 trips of 360 km a month removed make 36 trips
         # and 12,960 km a year (issue 15, the Nuits-Saint-Georges case), with the factors' sources.
@@ -146,26 +193,40 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
 
         # Each move is emailed to the other parties and to the animateur, never to whoever made it.
         def stage_mails() -> list[tuple[str, str]] | None:
-            got = sorted((m["to"], m["subject"]) for m in mailbox(stack)
-                         if m["subject"].startswith("Synergie « Chutes de carton ondulé »"))
+            got = sorted(
+                (m["to"], m["subject"])
+                for m in mailbox(stack)
+                if m["subject"].startswith("Synergie « Chutes de carton ondulé »")
+            )
             return got if len(got) >= 6 else None
 
-        assert wait_until(stage_mails, timeout=15) == sorted([
-            ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
-            ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
-            ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
-            ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
-            ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
-            ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
-        ])
+        assert wait_until(stage_mails, timeout=15) == sorted(
+            [
+                ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
+                ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : à l'étude"),
+                ("dupont@carton.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
+                ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : contractualisée"),
+                ("martin@emballages.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
+                ("animation@cc-cote.example", "Synergie « Chutes de carton ondulé » : en fonctionnement"),
+            ]
+        )
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-        contract_mail = next(m for m in mailbox(stack) if m["to"] == "martin@emballages.example"
-                             and m["subject"].endswith("contractualisée"))
+        contract_mail = next(
+            m
+            for m in mailbox(stack)
+            if m["to"] == "martin@emballages.example" and m["subject"].endswith("contractualisée")
+        )
         text = web.get(f"{sink}/{contract_mail['id']}").json()["text"]
         assert "Communauté de communes de la Côte" in text and "Convention signée" in text
         # The animateur's weekly summary went out once for the territory.
-        summaries = wait_until(lambda: [m for m in mailbox(stack) if m["to"] == "animation@cc-cote.example"
-                                        and "votre semaine sur Boucle" in m["subject"]], timeout=15)
+        summaries = wait_until(
+            lambda: [
+                m
+                for m in mailbox(stack)
+                if m["to"] == "animation@cc-cote.example" and "votre semaine sur Boucle" in m["subject"]
+            ],
+            timeout=15,
+        )
         assert len(summaries) == 1  # type: ignore[arg-type]
         summary = web.get(f"{sink}/{summaries[0]['id']}").json()  # type: ignore[index]
         assert summary["subject"].startswith("Côte de Beaune et de Nuits : votre semaine sur Boucle")
@@ -177,8 +238,11 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         assert "Échanges de matières par statut réglementaire" in page.text and "Devenir des propositions" in page.text
 
         # 2025 as a whole: 3 trips a month of 360 km removed → 36 trips and 12,960 km avoided.
-        report = client.get("/api/v1/reports/impact", headers=cc,
-                            params={"territory": territory, "from": "2025-01-01", "to": "2025-12-31"}).json()
+        report = client.get(
+            "/api/v1/reports/impact",
+            headers=cc,
+            params={"territory": territory, "from": "2025-01-01", "to": "2025-12-31"},
+        ).json()
         assert report["indicators"]["truck_trips_avoided"] == 36
         assert report["indicators"]["km_avoided"] == 12960
         assert report["indicators"]["tonnes_diverted"] == 24
@@ -187,10 +251,20 @@ def test_synergy_from_accepted_match_to_operation_with_its_impact(stack: Stack) 
         # Stages are counted as they stood at the end of the period: this year, it operates.
         this_year = client.get("/api/v1/reports/impact", headers=cc, params={"territory": territory}).json()
         assert this_year["synergies_by_stage"]["operating"] == 1 and this_year["synergies"] == 1
-        assert this_year["exchanges_by_status"] == {"waste": 0, "by_product": 0, "end_of_waste": 0, "product": 0,
-                                                    "undeclared": 1}
-        assert this_year["proposal_outcomes"] == {"proposed": 1, "accepted": 1, "contracted": 1,
-                                                  "accepted_share": 1.0, "contracted_share": 1.0}
+        assert this_year["exchanges_by_status"] == {
+            "waste": 0,
+            "by_product": 0,
+            "end_of_waste": 0,
+            "product": 0,
+            "undeclared": 1,
+        }
+        assert this_year["proposal_outcomes"] == {
+            "proposed": 1,
+            "accepted": 1,
+            "contracted": 1,
+            "accepted_share": 1.0,
+            "contracted_share": 1.0,
+        }
         assert this_year["organisations_engaged"] == 2 and this_year["matches_proposed"] == 1
         assert this_year["organisations"] == 2  # Dijon's sawmill is outside; the collectivité is not counted
         assert this_year["active_listings"] == {"offer": 1, "need": 1, "share": 0, "pool": 0}
@@ -203,18 +277,47 @@ def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
         _, cc, territory = animateur(stack, client, [insee("Chenôve")])
         girard_id, girard = register(client, "Paysagiste Girard", "Chenôve", "girard@paysage.example")
-        farm = client.post("/api/v1/organisations", json={
-            "name": "Ferme des Combes", "kind": "farm", "commune": "Chenôve", "contact_email": "combes@ferme.example"})
+        farm = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Ferme des Combes",
+                "kind": "farm",
+                "commune": "Chenôve",
+                "contact_email": "combes@ferme.example",
+            },
+        )
         assert farm.status_code == 201, farm.text
         combes_id = farm.json()["id"]
-        wait_until(lambda: client.post("/api/v1/synergies", headers=cc, json={
-            "synergy_type": "substitution", "resource": "Broyat de déchets verts",
-            "parties": [girard_id, combes_id], "notes": "Atelier du 12 mars"}).status_code == 201, timeout=15)
+        wait_until(
+            lambda: (
+                client.post(
+                    "/api/v1/synergies",
+                    headers=cc,
+                    json={
+                        "synergy_type": "substitution",
+                        "resource": "Broyat de déchets verts",
+                        "parties": [girard_id, combes_id],
+                        "notes": "Atelier du 12 mars",
+                    },
+                ).status_code
+                == 201
+            ),
+            timeout=15,
+        )
         # A company cannot open a piste; an unknown party is named in the error.
-        assert client.post("/api/v1/synergies", headers=girard, json={
-            "synergy_type": "substitution", "resource": "x y", "parties": [combes_id]}).status_code == 403
-        unknown = client.post("/api/v1/synergies", headers=cc, json={
-            "synergy_type": "substitution", "resource": "Broyat", "parties": [combes_id, "nope"]})
+        assert (
+            client.post(
+                "/api/v1/synergies",
+                headers=girard,
+                json={"synergy_type": "substitution", "resource": "x y", "parties": [combes_id]},
+            ).status_code
+            == 403
+        )
+        unknown = client.post(
+            "/api/v1/synergies",
+            headers=cc,
+            json={"synergy_type": "substitution", "resource": "Broyat", "parties": [combes_id, "nope"]},
+        )
         assert unknown.status_code == 422 and unknown.json()["detail"][0]["loc"] == ["body", "parties", "1"]
 
         pistes = client.get("/api/v1/synergies", headers=cc, params={"territory": territory}).json()
@@ -222,18 +325,25 @@ def test_piste_by_the_animateur_and_the_funnel(stack: Stack) -> None:
         assert pistes[0]["regulatory"]["obligations"] == []
         assert pistes[0]["regulatory"]["missing"][-1].startswith("Piste ouverte par l'animateur")
         sid = pistes[0]["id"]
-        abandoned = client.post(f"/api/v1/synergies/{sid}/stage", headers=girard,
-                                json={"stage": "abandoned", "reason": "logistic"})
+        abandoned = client.post(
+            f"/api/v1/synergies/{sid}/stage", headers=girard, json={"stage": "abandoned", "reason": "logistic"}
+        )
         assert abandoned.status_code == 200 and abandoned.json()["abandon_reason"] == "logistic"
         final = client.post(f"/api/v1/synergies/{sid}/stage", headers=cc, json={"stage": "studied"})
         assert final.status_code == 409
 
         for name, met in (("Garage Roux", "2026-02-03"), ("Boulangerie Petit", None), ("Ferme des Combes", None)):
-            answer = client.post(f"/api/v1/territories/{territory}/prospects", headers=cc, json={
-                "name": name, "contacted_on": "2026-01-15", "met_on": met})
+            answer = client.post(
+                f"/api/v1/territories/{territory}/prospects",
+                headers=cc,
+                json={"name": name, "contacted_on": "2026-01-15", "met_on": met},
+            )
             assert answer.status_code == 201, answer.text
-        wrong = client.post(f"/api/v1/territories/{territory}/prospects", headers=cc, json={
-            "name": "Garage", "contacted_on": "2026-01-15", "met_on": "2025-12-01"})
+        wrong = client.post(
+            f"/api/v1/territories/{territory}/prospects",
+            headers=cc,
+            json={"name": "Garage", "contacted_on": "2026-01-15", "met_on": "2025-12-01"},
+        )
         assert wrong.status_code == 422
         # Territory filter: the cardboard synergy of the Côte (other test) is not Chenôve's.
         chenove = client.get("/api/v1/reports/impact", headers=cc, params={"territory": territory}).json()
@@ -255,18 +365,38 @@ def test_a_territory_by_epci_takes_its_communes_from_the_offline_table(stack: St
     assert beaune is not None and beaune.epci
     members = [p.insee for p in gazetteer if p.epci == beaune.epci]
     with httpx.Client(base_url=stack.url("gateway"), timeout=10) as client:
-        answer = client.post("/api/v1/organisations", json={
-            "name": "Communauté d'agglomération Beaune Côte et Sud", "kind": "public_body", "commune": "Beaune",
-            "siret": luhn_siret(f"{beaune.epci}0001"), "contact_email": "animation@beaune-agglo.example"})
+        answer = client.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Communauté d'agglomération Beaune Côte et Sud",
+                "kind": "public_body",
+                "commune": "Beaune",
+                "siret": luhn_siret(f"{beaune.epci}0001"),
+                "contact_email": "animation@beaune-agglo.example",
+            },
+        )
         token = {"Authorization": f"Bearer {answer.json()['token']}"}
         refused = client.post("/api/v1/territories", headers=token, json={"name": "Beaune", "epci": beaune.epci})
         assert refused.status_code == 403 and "animateur" in refused.json()["detail"]  # a public body is not enough
         headers = animateur_of(stack, client, token, "animation@beaune-agglo.example")
-        unknown = wait_until(lambda: (r := client.post("/api/v1/territories", headers=headers, json={
-            "name": "Nulle part", "epci": "000000000"})).status_code == 422 and r, timeout=15)
+        unknown = wait_until(
+            lambda: (
+                (
+                    r := client.post(
+                        "/api/v1/territories", headers=headers, json={"name": "Nulle part", "epci": "000000000"}
+                    )
+                ).status_code
+                == 422
+                and r
+            ),
+            timeout=15,
+        )
         assert unknown.json()["detail"][0]["loc"] == ["body", "epci"]  # type: ignore[union-attr]
-        both = client.post("/api/v1/territories", headers=headers,
-                           json={"name": "Beaune", "epci": beaune.epci, "communes": [beaune.insee]})
+        both = client.post(
+            "/api/v1/territories",
+            headers=headers,
+            json={"name": "Beaune", "epci": beaune.epci, "communes": [beaune.insee]},
+        )
         assert both.status_code == 422  # one definition or the other
         created = client.post("/api/v1/territories", headers=headers, json={"name": "Beaune", "epci": beaune.epci})
         assert created.status_code == 201 and created.json()["communes"] == len(members) > 10
@@ -288,8 +418,9 @@ def test_indicators_rebuilt_from_the_topics_equal_the_database(stack: Stack, tmp
     assert km[-1] == 12960  # the cardboard synergy, rebuilt from synergy.flow_reported alone
     today = date.today()
     this_year = rebuild.figures(rebuild.make_engine(rebuilt_url), today.replace(month=1, day=1), today)
-    stages = sorted(tuple(sorted((s, n) for s, n in f["impact"]["synergies_by_stage"].items() if n))
-                    for f in this_year.values())
+    stages = sorted(
+        tuple(sorted((s, n) for s, n in f["impact"]["synergies_by_stage"].items() if n)) for f in this_year.values()
+    )
     # The Côte (and the Beaune EPCI, which holds one of its parties) has the operating synergy, Chenôve the piste.
     assert stages == [(("abandoned", 1),), (("operating", 1),), (("operating", 1),)]
 
@@ -306,14 +437,22 @@ def test_the_animateurs_creating_posts_are_safe_to_retry(stack: Stack) -> None:
         assert first.status_code == second.status_code == 201 and first.json()["id"] == second.json()["id"]
         assert second.headers["idempotent-replayed"] == "true"
         territory = first.json()["id"]
-        assert client.post(f"/api/v1/territories/{territory}/decision", headers=platform_admin(stack, client),
-                           json={"approved": True}).status_code == 200
+        assert (
+            client.post(
+                f"/api/v1/territories/{territory}/decision",
+                headers=platform_admin(stack, client),
+                json={"approved": True},
+            ).status_code
+            == 200
+        )
         a_id, _ = register(client, "Menuiserie de Longvic", "Longvic", "menuiserie@longvic.example")
         b_id, b = register(client, "Jardins de Longvic", "Longvic", "jardins@longvic.example")
         piste = {"synergy_type": "substitution", "resource": "Sciure pour paillage", "parties": [a_id, b_id]}
         key = {**cc, "Idempotency-Key": "piste-atelier-1"}
-        made = wait_until(lambda: (r := client.post("/api/v1/synergies", headers=key, json=piste)).status_code == 201
-                          and r, timeout=15)  # retried, with its key, until reporting knows both companies
+        made = wait_until(
+            lambda: (r := client.post("/api/v1/synergies", headers=key, json=piste)).status_code == 201 and r,
+            timeout=15,
+        )  # retried, with its key, until reporting knows both companies
         replayed = client.post("/api/v1/synergies", headers=key, json=piste)
         assert replayed.status_code == 201 and replayed.json()["id"] == made.json()["id"]  # type: ignore[union-attr]
         other = client.post("/api/v1/synergies", headers=key, json={**piste, "resource": "Autre chose"})
@@ -322,8 +461,9 @@ def test_the_animateurs_creating_posts_are_safe_to_retry(stack: Stack) -> None:
         sid = replayed.json()["id"]
         flow = {**CARDBOARD_FLOW, "material": None, "start": "2026-01-01"}
         for _ in range(2):  # the answer was lost: the party sends it again
-            sent = client.post(f"/api/v1/synergies/{sid}/flows", headers={**b, "Idempotency-Key": "flux-janvier"},
-                               json=flow)
+            sent = client.post(
+                f"/api/v1/synergies/{sid}/flows", headers={**b, "Idempotency-Key": "flux-janvier"}, json=flow
+            )
             assert sent.status_code == 201, sent.text
         [recorded] = client.get(f"/api/v1/synergies/{sid}", headers=b).json()["flows"]
         # A flow is corrected later (issue 15, point 2): the latest revision holds; sent again, nothing changes.
@@ -335,12 +475,20 @@ def test_the_animateurs_creating_posts_are_safe_to_retry(stack: Stack) -> None:
         assert (now["flow_id"], now["quantity"], now["revision"]) == (recorded["flow_id"], corrected["quantity"], 2)
         assert client.put(f"/api/v1/synergies/{sid}/flows/inconnu", headers=b, json=corrected).status_code == 404
         _, outsider = register(client, "Garage de Chenôve", "Chenôve", "garage@chenove.example")
-        assert client.put(f"/api/v1/synergies/{sid}/flows/{recorded['flow_id']}", headers=outsider,
-                          json={**corrected, "quantity": 1}).status_code == 404
+        assert (
+            client.put(
+                f"/api/v1/synergies/{sid}/flows/{recorded['flow_id']}",
+                headers=outsider,
+                json={**corrected, "quantity": 1},
+            ).status_code
+            == 404
+        )
         for _ in range(2):
-            prospect = client.post(f"/api/v1/territories/{territory}/prospects", json={
-                "name": "Garage de Longvic", "contacted_on": "2026-01-15"},
-                headers={**cc, "Idempotency-Key": "contact-garage"})
+            prospect = client.post(
+                f"/api/v1/territories/{territory}/prospects",
+                json={"name": "Garage de Longvic", "contacted_on": "2026-01-15"},
+                headers={**cc, "Idempotency-Key": "contact-garage"},
+            )
             assert prospect.status_code == 201
         funnel = client.get("/api/v1/reports/funnel", headers=cc, params={"territory": territory}).json()["steps"]
         assert funnel[0]["count"] == 1

@@ -19,26 +19,50 @@ from tests.conftest import account_link, animateur_of, declared_territory, mailb
 from tests.e2e.test_synergies import insee
 from tests.e2e.test_walking_skeleton import register
 
-CARDBOARD = {"kind": "offer", "title": "Chutes de carton ondulé", "category": "carton",
-             "quantity": {"value": 37, "unit": "t"}, "frequency": "monthly", "radius_km": 60,
-             "private_fields": ["quantity"]}
+CARDBOARD = {
+    "kind": "offer",
+    "title": "Chutes de carton ondulé",
+    "category": "carton",
+    "quantity": {"value": 37, "unit": "t"},
+    "frequency": "monthly",
+    "radius_km": 60,
+    "private_fields": ["quantity"],
+}
 
 
 def need(title: str) -> dict:
-    return {"kind": "need", "title": title, "category": "carton", "quantity": {"value": 1.5, "unit": "t"},
-            "frequency": "monthly"}
+    return {
+        "kind": "need",
+        "title": title,
+        "category": "carton",
+        "quantity": {"value": 1.5, "unit": "t"},
+        "frequency": "monthly",
+    }
 
 
 def collectivite(stack: Stack, client: httpx.Client, suffix: str) -> tuple[dict[str, str], str]:
     """A collectivité of Guéret whose animateur animates Guéret, Sainte-Feyre and Bourganeuf."""
-    answer = client.post("/api/v1/organisations", json={
-        "name": f"Communauté d'agglomération du Grand Guéret {suffix}", "kind": "public_body", "commune": "Guéret",
-        "contact_email": f"animation-{suffix}@grand-gueret.example"})
+    answer = client.post(
+        "/api/v1/organisations",
+        json={
+            "name": f"Communauté d'agglomération du Grand Guéret {suffix}",
+            "kind": "public_body",
+            "commune": "Guéret",
+            "contact_email": f"animation-{suffix}@grand-gueret.example",
+        },
+    )
     assert answer.status_code == 201, answer.text
     headers = {"Authorization": f"Bearer {answer.json()['token']}"}
     user = animateur_of(stack, client, headers, f"anim-{suffix}@grand-gueret.example")
-    territory = declared_territory(stack, client, user, {
-        "name": f"Creuse centrale {suffix}", "communes": [insee("Guéret"), insee("Sainte-Feyre"), insee("Bourganeuf")]})
+    territory = declared_territory(
+        stack,
+        client,
+        user,
+        {
+            "name": f"Creuse centrale {suffix}",
+            "communes": [insee("Guéret"), insee("Sainte-Feyre"), insee("Bourganeuf")],
+        },
+    )
     return user, territory["id"]
 
 
@@ -46,32 +70,54 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
     suffix = uuid.uuid4().hex[:6]
     with httpx.Client(base_url=stack.url("gateway"), timeout=20) as client:
         anne, territory = collectivite(stack, client, suffix)
-        names = [f"Cartonnerie de la Creuse {suffix}", f"Ébénisterie de Sainte-Feyre {suffix}",
-                 f"Expéditions Bourganeuf {suffix}"]
+        names = [
+            f"Cartonnerie de la Creuse {suffix}",
+            f"Ébénisterie de Sainte-Feyre {suffix}",
+            f"Expéditions Bourganeuf {suffix}",
+        ]
         mill_id, mill = register(client, names[0], "Guéret", f"carton-{suffix}@creuse.example")
         shop_id, shop = register(client, names[1], "Sainte-Feyre", f"ebene-{suffix}@creuse.example")
         shipper_id, shipper = register(client, names[2], "Bourganeuf", f"exp-{suffix}@creuse.example")
-        absent_id, absent = register(client, f"Imprimerie absente {suffix}", "Guéret",
-                                     f"absent-{suffix}@creuse.example")
-        for headers, body in ((shop, need("Carton pour caler nos meubles")),
-                              (shipper, need("Cartons pour nos expéditions")),
-                              (absent, need("Carton pour emballer nos impressions")), (mill, CARDBOARD)):
+        absent_id, absent = register(
+            client, f"Imprimerie absente {suffix}", "Guéret", f"absent-{suffix}@creuse.example"
+        )
+        for headers, body in (
+            (shop, need("Carton pour caler nos meubles")),
+            (shipper, need("Cartons pour nos expéditions")),
+            (absent, need("Carton pour emballer nos impressions")),
+            (mill, CARDBOARD),
+        ):
             assert client.post("/api/v1/listings", headers=headers, json=body).status_code == 201
 
         # Only the territory's actors take part (once reporting has learnt of them); the answer says which one is not.
         outsider_id, _ = register(client, f"Scierie de Tulle {suffix}", "Tulle", f"tulle-{suffix}@correze.example")
         participants = [mill_id, shop_id, shipper_id]
-        wait_until(lambda: set(participants) <= {a["organisation_id"] for a in client.get(
-            f"/api/v1/territories/{territory}/actors", headers=anne).json()}, timeout=20)
-        refused = client.post(f"/api/v1/territories/{territory}/workshops", headers=anne, json={
-            "title": "Atelier ressources", "held_on": "2026-12-10", "participants": [*participants, outsider_id]})
+        wait_until(
+            lambda: (
+                set(participants)
+                <= {
+                    a["organisation_id"]
+                    for a in client.get(f"/api/v1/territories/{territory}/actors", headers=anne).json()
+                }
+            ),
+            timeout=20,
+        )
+        refused = client.post(
+            f"/api/v1/territories/{territory}/workshops",
+            headers=anne,
+            json={"title": "Atelier ressources", "held_on": "2026-12-10", "participants": [*participants, outsider_id]},
+        )
         assert refused.status_code == 422, refused.text
         assert refused.json()["detail"][0]["loc"] == ["body", "participants", "3"]
         assert "n'est pas un acteur de votre territoire" in refused.json()["detail"][0]["msg"]
 
         key = {"Idempotency-Key": uuid.uuid4().hex}
-        body = {"title": "Atelier ressources de décembre", "held_on": "2026-12-10", "place": "Salle des fêtes, Guéret",
-                "participants": participants}
+        body = {
+            "title": "Atelier ressources de décembre",
+            "held_on": "2026-12-10",
+            "place": "Salle des fêtes, Guéret",
+            "participants": participants,
+        }
         created = client.post(f"/api/v1/territories/{territory}/workshops", headers={**anne, **key}, json=body)
         assert created.status_code == 201, created.text
         workshop = created.json()
@@ -114,12 +160,16 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
 
         # The room sets one piste aside, then merges both into one shared collection; sent again, nothing new.
         first, second = (p["match_id"] for p in view["piste_list"])
-        aside = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne,
-                            json={"matches": [second], "choice": "set_aside", "note": "Trop loin pour l'instant"})
+        aside = client.post(
+            f"/api/v1/workshops/{workshop['id']}/choices",
+            headers=anne,
+            json={"matches": [second], "choice": "set_aside", "note": "Trop loin pour l'instant"},
+        )
         assert aside.status_code == 200, aside.text
         assert aside.json()[0]["choice_label"] == "écartée" and aside.json()[0]["synergy_id"] is None
-        alone = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne,
-                            json={"matches": [first], "choice": "merged"})
+        alone = client.post(
+            f"/api/v1/workshops/{workshop['id']}/choices", headers=anne, json={"matches": [first], "choice": "merged"}
+        )
         assert alone.status_code == 422 and "au moins deux pistes" in alone.json()["detail"][0]["msg"]
         choice = {"matches": [first, second], "choice": "merged", "note": "Une tournée commune de collecte"}
         merged = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne, json=choice)
@@ -128,11 +178,15 @@ def test_a_workshop_shows_the_pistes_among_its_participants_and_turns_choices_in
         assert synergy_id and {p["choice"] for p in merged.json()} == {"merged"}
         replay = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne, json=choice)
         assert replay.status_code == 200 and replay.headers["Idempotent-Replayed"] == "true"
-        kept_twice = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne,
-                                 json={"matches": [first], "choice": "kept"})
+        kept_twice = client.post(
+            f"/api/v1/workshops/{workshop['id']}/choices", headers=anne, json={"matches": [first], "choice": "kept"}
+        )
         assert kept_twice.status_code == 409 and "déjà retenue" in kept_twice.json()["detail"][0]["msg"]
-        unknown = client.post(f"/api/v1/workshops/{workshop['id']}/choices", headers=anne,
-                              json={"matches": ["pas-une-piste"], "choice": "kept"})
+        unknown = client.post(
+            f"/api/v1/workshops/{workshop['id']}/choices",
+            headers=anne,
+            json={"matches": ["pas-une-piste"], "choice": "kept"},
+        )
         assert unknown.status_code == 404
 
         # The merged piste lives in the synergy lifecycle: three parties named with their listings, the note kept.
@@ -173,19 +227,32 @@ def test_an_invited_organisations_pistes_are_held_for_the_animateur_until_it_con
         anne, territory = collectivite(stack, client, suffix)
         shipper_email = f"expe-{suffix}@sainte-feyre.example"
         shipper_id, shipper = register(client, f"Expéditions de Sainte-Feyre {suffix}", "Sainte-Feyre", shipper_email)
-        assert client.post("/api/v1/listings", headers=shipper, json={
-            "kind": "need", "title": "Palettes pour nos expéditions", "quantity": {"value": 100, "unit": "pallet"},
-            "frequency": "monthly"}).status_code == 201
+        assert (
+            client.post(
+                "/api/v1/listings",
+                headers=shipper,
+                json={
+                    "kind": "need",
+                    "title": "Palettes pour nos expéditions",
+                    "quantity": {"value": 100, "unit": "pallet"},
+                    "frequency": "monthly",
+                },
+            ).status_code
+            == 201
+        )
         emails = {"confirms": f"palettes-{suffix}@creuse.example", "refuses": f"caisses-{suffix}@creuse.example"}
         names = {"confirms": f"Palettes de la Creuse {suffix}", "refuses": f"Caisserie de Guéret {suffix}"}
-        csv = ("Organisation;SIRET;Commune;Email du contact;Sens;Ressource;Quantité;Unité;Fréquence;"
-               "Date du diagnostic\n"
-               f"{names['confirms']};;Saint-Vaury;{emails['confirms']};sortant;Palettes Europe en bon état;200;"
-               "palettes;par mois;01/12/2026\n"
-               f"{names['refuses']};;Guéret;{emails['refuses']};sortant;Palettes bois réutilisables;50;palettes;"
-               "par mois;01/12/2026\n")
-        done = client.post("/api/v1/diagnostics", headers=anne,
-                           files={"fichier": ("diagnostics.csv", csv.encode("utf-8"), "text/csv")})
+        csv = (
+            "Organisation;SIRET;Commune;Email du contact;Sens;Ressource;Quantité;Unité;Fréquence;"
+            "Date du diagnostic\n"
+            f"{names['confirms']};;Saint-Vaury;{emails['confirms']};sortant;Palettes Europe en bon état;200;"
+            "palettes;par mois;01/12/2026\n"
+            f"{names['refuses']};;Guéret;{emails['refuses']};sortant;Palettes bois réutilisables;50;palettes;"
+            "par mois;01/12/2026\n"
+        )
+        done = client.post(
+            "/api/v1/diagnostics", headers=anne, files={"fichier": ("diagnostics.csv", csv.encode("utf-8"), "text/csv")}
+        )
         assert done.status_code == 200, done.text
         assert done.json()["invited"] == 2
 
@@ -199,35 +266,70 @@ def test_an_invited_organisations_pistes_are_held_for_the_animateur_until_it_con
             assert shipper_id in {p["organisation_id"] for p in piste["parties"]} and piste["explanation"]
         parties = {p["name"]: p["organisation_id"] for piste in pistes for p in piste["parties"]}
         assert {names["confirms"], names["refuses"]} <= set(parties)
-        confirming_match = next(p["match_id"] for p in pistes
-                                if names["confirms"] in {party["name"] for party in p["parties"]})
+        confirming_match = next(
+            p["match_id"] for p in pistes if names["confirms"] in {party["name"] for party in p["parties"]}
+        )
 
         # No party knows: not the shipper's matches, not its explore map, no email, nothing in notifications.
         assert client.get("/api/v1/matches", headers=shipper).json() == []
-        nearby = client.get("/api/v1/resources/nearby", headers=shipper,
-                            params={"lat": 46.139, "lon": 1.91517, "radius_km": 30}).json()
+        nearby = client.get(
+            "/api/v1/resources/nearby", headers=shipper, params={"lat": 46.139, "lon": 1.91517, "radius_km": 30}
+        ).json()
         assert not {n["title"] for n in nearby} & {"Palettes Europe en bon état", "Palettes bois réutilisables"}
-        held_events = [event_id for event_id, value in rows(
-            stack, "matching", "SELECT event_id, value FROM outbox WHERE type = 'match.proposed'")
-            if shipper_id in bytes(value).decode()]
+        held_events = [
+            event_id
+            for event_id, value in rows(
+                stack, "matching", "SELECT event_id, value FROM outbox WHERE type = 'match.proposed'"
+            )
+            if shipper_id in bytes(value).decode()
+        ]
         assert len(held_events) == 2
-        wait_until(lambda: len(rows(stack, "notifications", "SELECT event_id FROM processed_event WHERE event_id IN "
-                                   "(:a, :b)", a=held_events[0], b=held_events[1])) == 2, timeout=20)
-        assert rows(stack, "notifications", "SELECT match_id FROM known_match WHERE match_id = :m",
-                    m=confirming_match) == []
+        wait_until(
+            lambda: (
+                len(
+                    rows(
+                        stack,
+                        "notifications",
+                        "SELECT event_id FROM processed_event WHERE event_id IN (:a, :b)",
+                        a=held_events[0],
+                        b=held_events[1],
+                    )
+                )
+                == 2
+            ),
+            timeout=20,
+        )
+        assert (
+            rows(stack, "notifications", "SELECT match_id FROM known_match WHERE match_id = :m", m=confirming_match)
+            == []
+        )
         assert [m for m in mailbox(stack) if m["to"] == shipper_email] == []
 
         # The crate maker refuses: its piste goes, and matching keeps nothing it said.
-        refusal = client.post(httpx.URL(account_link(stack, emails["refuses"])).raw_path.decode(),
-                              data={"action": "refuser"})
+        refusal = client.post(
+            httpx.URL(account_link(stack, emails["refuses"])).raw_path.decode(), data={"action": "refuser"}
+        )
         assert refusal.status_code == 200, refusal.text
         wait_until(lambda: len(held()) == 1, timeout=20)
-        wait_until(lambda: rows(stack, "matching", "SELECT title FROM indexed_listing WHERE organisation_id = :o",
-                                o=parties[names["refuses"]]) == [("",)], timeout=20)
+        wait_until(
+            lambda: (
+                rows(
+                    stack,
+                    "matching",
+                    "SELECT title FROM indexed_listing WHERE organisation_id = :o",
+                    o=parties[names["refuses"]],
+                )
+                == [("",)]
+            ),
+            timeout=20,
+        )
 
         # The pallet maker confirms: the same proposal reaches the shipper, by email too; nothing is held any more.
-        confirmed = client.post(httpx.URL(account_link(stack, emails["confirms"])).raw_path.decode(),
-                                data={"action": "confirmer"}, follow_redirects=False)
+        confirmed = client.post(
+            httpx.URL(account_link(stack, emails["confirms"])).raw_path.decode(),
+            data={"action": "confirmer"},
+            follow_redirects=False,
+        )
         assert confirmed.status_code == 303, confirmed.text
         found = wait_until(lambda: client.get("/api/v1/matches", headers=shipper).json() or None, timeout=30)
         assert isinstance(found, list) and [m["id"] for m in found] == [confirming_match]

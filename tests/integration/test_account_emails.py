@@ -47,8 +47,13 @@ def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[Mail]:  # type:
         offers = make_engine(offers_settings.database_url("offers"))
         with Session(offers) as session:
             org = Organisation(name="Scierie Roux", kind="company", contact_email="contact@scierie.example")
-            user = UserAccount(organisation_id=org.id, name="Léa Petit", email="lea@scierie.example",
-                               role="org_admin", created_at=datetime.now(timezone.utc))
+            user = UserAccount(
+                organisation_id=org.id,
+                name="Léa Petit",
+                email="lea@scierie.example",
+                role="org_admin",
+                created_at=datetime.now(timezone.utc),
+            )
             session.add(org)
             session.flush()
             session.add(user)
@@ -80,8 +85,9 @@ def requested(mail: Mail, email: str, purpose: str = "confirm") -> Envelope:
         link = new_link(session, user, purpose, datetime.now(timezone.utc))
         session.commit()
         link_id = link.id
-    payload = AccountLinkRequested(user_id=mail.user_id, organisation_id="org-a", email=email, name="Léa Petit",
-                                   purpose=purpose, link_id=link_id)  # type: ignore[arg-type]
+    payload = AccountLinkRequested(
+        user_id=mail.user_id, organisation_id="org-a", email=email, name="Léa Petit", purpose=purpose, link_id=link_id
+    )  # type: ignore[arg-type]
     return new_event("account.link_requested", payload, producer="offers", key="org-a")
 
 
@@ -103,8 +109,7 @@ def test_one_email_per_event_to_the_user_whatever_the_preferences(mail: Mail) ->
         assert session.exec(select(InAppNotification)).all() == []  # nothing to show the organisation
 
     mailer.send_due()
-    messages = wait_until(lambda: sink.to("lea@scierie.example") if len(sink.to("lea@scierie.example")) == 2
-                          else None)
+    messages = wait_until(lambda: sink.to("lea@scierie.example") if len(sink.to("lea@scierie.example")) == 2 else None)
     assert sink.to("contact@scierie.example") == []
     subjects = sorted(sink.store.get(m.id).subject for m in messages)  # type: ignore[union-attr]
     assert subjects == ["Confirmez votre adresse sur Boucle", "Votre lien de connexion à Boucle"]

@@ -26,8 +26,13 @@ from shared.outbox import OutboxMessage
 from shared.settings import Settings
 
 PASSWORD = "la sciure part le mardi"
-ORGANISATION = {"name": "Scierie Roux", "kind": "company", "commune": "Dole", "postcode": "39100",
-                "contact_email": "contact@scierie.example"}
+ORGANISATION = {
+    "name": "Scierie Roux",
+    "kind": "company",
+    "commune": "Dole",
+    "postcode": "39100",
+    "contact_email": "contact@scierie.example",
+}
 LISTING = {"kind": "offer", "title": "Sciure de bois", "category": "sciure"}
 
 
@@ -40,10 +45,14 @@ class Offers:
         self.settings = settings
         self.signer = LinkSigner(settings.account_link_key)
 
-    def sign_up(self, email: str = "jean@scierie.example", password: str | None = PASSWORD,
-                **organisation: object) -> dict[str, str]:
-        body: dict[str, object] = {"organisation": {**ORGANISATION, **organisation}, "name": "Jean Roux",
-                                   "email": email}
+    def sign_up(
+        self, email: str = "jean@scierie.example", password: str | None = PASSWORD, **organisation: object
+    ) -> dict[str, str]:
+        body: dict[str, object] = {
+            "organisation": {**ORGANISATION, **organisation},
+            "name": "Jean Roux",
+            "email": email,
+        }
         if password is not None:
             body["password"] = password
         answer = self.client.post("/api/v1/accounts", json=body)
@@ -53,15 +62,24 @@ class Offers:
     def links(self, email: str) -> list[AccountLinkRequested]:
         """The account links requested for `email`, oldest first, as notifications receives them."""
         with Session(self.engine) as session:
-            rows = session.exec(select(OutboxMessage).where(OutboxMessage.type == "account.link_requested")
-                                .order_by(OutboxMessage.id)).scalars().all()
+            rows = (
+                session.exec(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.type == "account.link_requested")
+                    .order_by(OutboxMessage.id)
+                )
+                .scalars()
+                .all()
+            )
         found = [payload_of(Envelope.from_bytes(row.value)) for row in rows]
         return [p for p in found if isinstance(p, AccountLinkRequested) and p.email == email]
 
     def link_path(self, link: AccountLinkRequested) -> str:
         """The link's path as the mailer gets it from offers when it sends the email."""
-        answer = self.client.post(f"/internal/account-links/{link.link_id}",
-                                  headers={"Authorization": f"Bearer {self.settings.internal_api_token}"})
+        answer = self.client.post(
+            f"/internal/account-links/{link.link_id}",
+            headers={"Authorization": f"Bearer {self.settings.internal_api_token}"},
+        )
         assert answer.status_code == 200, answer.text
         return httpx.URL(answer.json()["url"]).raw_path.decode()
 
@@ -74,8 +92,7 @@ class Offers:
         assert answer.status_code == 303, answer.text
         return session_cookie(answer)
 
-    def log_in(self, email: str = "jean@scierie.example", password: str = PASSWORD,
-               **headers: str) -> tuple[int, dict]:  # type: ignore[type-arg]
+    def log_in(self, email: str = "jean@scierie.example", password: str = PASSWORD, **headers: str) -> tuple[int, dict]:  # type: ignore[type-arg]
         answer = self.client.post("/api/v1/session", json={"email": email, "password": password}, headers=headers)
         return answer.status_code, answer.json()
 
@@ -114,20 +131,36 @@ class TestSignUp:
             assert user.role == "org_admin" and user.confirmed_at is None
             assert user.password_hash and user.password_hash.startswith("$argon2id$")
             assert session.get(Organisation, created["organisation_id"]) is not None
-            types = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == created["organisation_id"])
-                                 .order_by(OutboxMessage.id)).scalars().all()
+            types = (
+                session.exec(
+                    select(OutboxMessage.type)
+                    .where(OutboxMessage.key == created["organisation_id"])
+                    .order_by(OutboxMessage.id)
+                )
+                .scalars()
+                .all()
+            )
         assert types == ["organisation.registered", "account.link_requested"]  # the contact is known first
         [link] = offers.links("jean@scierie.example")
         assert (link.purpose, link.name, link.user_id) == ("confirm", "Jean Roux", created["user_id"])
         assert link.organisation_id == created["organisation_id"]
 
     def test_the_organisation_is_confirmed_by_its_first_confirmed_address_or_its_api_token(
-            self, offers: Offers) -> None:
+        self, offers: Offers
+    ) -> None:
         def profiles(organisation_id: str) -> list[tuple[str, bool]]:
             with Session(offers.engine) as session:
-                rows = session.exec(select(OutboxMessage).where(OutboxMessage.key == organisation_id,
-                                                                col(OutboxMessage.type).startswith("organisation."))
-                                    .order_by(OutboxMessage.id)).scalars().all()
+                rows = (
+                    session.exec(
+                        select(OutboxMessage)
+                        .where(
+                            OutboxMessage.key == organisation_id, col(OutboxMessage.type).startswith("organisation.")
+                        )
+                        .order_by(OutboxMessage.id)
+                    )
+                    .scalars()
+                    .all()
+                )
             found = [(row.type, payload_of(Envelope.from_bytes(row.value))) for row in rows]
             return [(kind, p.confirmed) for kind, p in found if isinstance(p, OrganisationProfile)]
 
@@ -136,8 +169,10 @@ class TestSignUp:
         offers.confirm("jean@scierie.example")
         offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
         offers.confirm("jean@scierie.example")  # a later login link confirms nothing more
-        assert profiles(created["organisation_id"]) == [("organisation.registered", False),
-                                                        ("organisation.updated", True)]
+        assert profiles(created["organisation_id"]) == [
+            ("organisation.registered", False),
+            ("organisation.updated", True),
+        ]
         by_api = offers.client.post("/api/v1/organisations", json={**ORGANISATION, "name": "Scierie Blanc"})
         assert by_api.status_code == 201, by_api.text
         assert profiles(by_api.json()["id"]) == [("organisation.registered", True)]
@@ -147,8 +182,10 @@ class TestSignUp:
         address and creates nothing; the address's owner is emailed a login link saying someone tried."""
         first = confirmed(offers, "jean@scierie.example")
         with Session(offers.engine) as session:
-            before = (session.exec(select(Organisation.id)).scalars().all(),
-                      session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all())
+            before = (
+                session.exec(select(Organisation.id)).scalars().all(),
+                session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all(),
+            )
         other = {"organisation": {**ORGANISATION, "name": "Scierie Usurpée"}, "name": "Autre", "password": PASSWORD}
         again = offers.client.post("/api/v1/accounts", json={**other, "email": "JEAN@scierie.example"})
         new = offers.client.post("/api/v1/accounts", json={**other, "email": "nouvelle@scierie.example"})
@@ -158,15 +195,21 @@ class TestSignUp:
         with Session(offers.engine) as session:  # nothing made for the known address: no user, organisation, event
             assert session.get(Organisation, again.json()["organisation_id"]) is None
             assert session.get(UserAccount, again.json()["user_id"]) is None
-            [owner] = session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example")
-                                   ).scalars().all()
+            [owner] = (
+                session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example"))
+                .scalars()
+                .all()
+            )
             assert owner.name == "Jean Roux" and owner.id == first["user_id"]
             after = session.exec(select(Organisation.id)).scalars().all()
             assert sorted(after) == sorted([*before[0], new.json()["organisation_id"]])
             types = session.exec(select(OutboxMessage.type).order_by(OutboxMessage.id)).scalars().all()
-        assert types[:len(before[1])] == before[1]
-        assert types[len(before[1]):] == ["account.link_requested",  # the owner, told
-                                          "organisation.registered", "account.link_requested"]  # the new address
+        assert types[: len(before[1])] == before[1]
+        assert types[len(before[1]) :] == [
+            "account.link_requested",  # the owner, told
+            "organisation.registered",
+            "account.link_requested",
+        ]  # the new address
         told = offers.links("jean@scierie.example")[-1]
         assert (told.purpose, told.user_id, told.name) == ("signup_attempt", first["user_id"], "Jean Roux")
         path = offers.link_path(told)
@@ -178,17 +221,30 @@ class TestSignUp:
         answering 409, Jean's own sign-up sent him a link into the stranger's organisation. The unconfirmed
         organisation is erased instead, and Jean's sign-up goes on: his link opens his own organisation."""
         squatter = offers.sign_up("jean@scierie.example", name="Scierie Usurpée")
-        own = offers.client.post("/api/v1/accounts", json={
-            "organisation": ORGANISATION, "name": "Jean Roux", "email": "jean@scierie.example", "password": PASSWORD})
+        own = offers.client.post(
+            "/api/v1/accounts",
+            json={
+                "organisation": ORGANISATION,
+                "name": "Jean Roux",
+                "email": "jean@scierie.example",
+                "password": PASSWORD,
+            },
+        )
         assert own.status_code == 201, own.text
         with Session(offers.engine) as session:
             assert session.get(Organisation, squatter["organisation_id"]) is None
             assert session.get(UserAccount, squatter["user_id"]) is None
-            [user] = session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example")
-                                  ).scalars().all()
+            [user] = (
+                session.exec(select(UserAccount).where(col(UserAccount.email) == "jean@scierie.example"))
+                .scalars()
+                .all()
+            )
             assert (user.id, user.organisation_id) == (own.json()["user_id"], own.json()["organisation_id"])
-            erased = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == squatter["organisation_id"])
-                                  ).scalars().all()
+            erased = (
+                session.exec(select(OutboxMessage.type).where(OutboxMessage.key == squatter["organisation_id"]))
+                .scalars()
+                .all()
+            )
         assert erased == ["organisation.erased"]  # the other services forget it too
         link = offers.links("jean@scierie.example")[-1]
         assert (link.purpose, link.user_id) == ("confirm", own.json()["user_id"])
@@ -196,8 +252,9 @@ class TestSignUp:
         me = offers.client.get("/api/v1/organisations/me", headers={"Cookie": cookie})
         assert me.status_code == 200 and me.json()["id"] == own.json()["organisation_id"], me.text
 
-    def test_a_known_address_costs_a_sign_up_what_a_new_one_costs(self, offers: Offers,
-                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    def test_a_known_address_costs_a_sign_up_what_a_new_one_costs(
+        self, offers: Offers, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
         """The password is hashed for a known address too (a missing hash would tell it by the time taken), and the
         owner gets no more emails than its links' quota."""
         confirmed(offers, "jean@scierie.example")
@@ -210,27 +267,47 @@ class TestSignUp:
 
         monkeypatch.setattr(accounts_service, "hash_password", counted)
         for _ in range(6):
-            answer = offers.client.post("/api/v1/accounts", json={
-                "organisation": ORGANISATION, "name": "Autre", "email": "jean@scierie.example",
-                "password": "un autre mot de passe"})
+            answer = offers.client.post(
+                "/api/v1/accounts",
+                json={
+                    "organisation": ORGANISATION,
+                    "name": "Autre",
+                    "email": "jean@scierie.example",
+                    "password": "un autre mot de passe",
+                },
+            )
             assert answer.status_code == 201
         assert hashed == ["un autre mot de passe"] * 6
         assert len(offers.links("jean@scierie.example")) == 5  # the confirmation and four: the quota
 
-    @pytest.mark.parametrize(("change", "loc", "message"), [
-        ({"password": "court"}, ["body", "password"], "12 caractères"),
-        ({"organisation": {**ORGANISATION, "commune": "Trifouillis-les-Oies", "postcode": None}},
-         ["body", "organisation", "commune"], "Aucune commune"),
-        ({"organisation": {**ORGANISATION, "siret": "12345678901234"}}, ["body", "organisation", "siret"], "SIRET"),
-        ({"email": "pas-une-adresse"}, ["body", "email"], "email"),
-        ({"role": "platform_admin"}, ["body", "role"], "Champ inconnu"),
-        ({"name": "Jean\x00Roux"}, ["body", "name"], "caractère nul"),  # PostgreSQL text cannot hold it
-        ({"organisation": {**ORGANISATION, "name": "Scierie\x00"}}, ["body", "organisation", "name"],
-         "caractère nul"),
-    ])
+    @pytest.mark.parametrize(
+        ("change", "loc", "message"),
+        [
+            ({"password": "court"}, ["body", "password"], "12 caractères"),
+            (
+                {"organisation": {**ORGANISATION, "commune": "Trifouillis-les-Oies", "postcode": None}},
+                ["body", "organisation", "commune"],
+                "Aucune commune",
+            ),
+            ({"organisation": {**ORGANISATION, "siret": "12345678901234"}}, ["body", "organisation", "siret"], "SIRET"),
+            ({"email": "pas-une-adresse"}, ["body", "email"], "email"),
+            ({"role": "platform_admin"}, ["body", "role"], "Champ inconnu"),
+            ({"name": "Jean\x00Roux"}, ["body", "name"], "caractère nul"),  # PostgreSQL text cannot hold it
+            (
+                {"organisation": {**ORGANISATION, "name": "Scierie\x00"}},
+                ["body", "organisation", "name"],
+                "caractère nul",
+            ),
+        ],
+    )
     def test_each_rule_names_its_field(self, offers: Offers, change: dict, loc: list[str], message: str) -> None:
-        body = {"organisation": ORGANISATION, "name": "Jean Roux", "email": "jean@scierie.example",
-                "password": PASSWORD, **change}
+        body = {
+            "organisation": ORGANISATION,
+            "name": "Jean Roux",
+            "email": "jean@scierie.example",
+            "password": PASSWORD,
+            **change,
+        }
         answer = offers.client.post("/api/v1/accounts", json=body)
         assert answer.status_code == 422
         assert loc in [item["loc"] for item in answer.json()["detail"]]
@@ -238,13 +315,13 @@ class TestSignUp:
         with Session(offers.engine) as session:  # nothing half-made
             assert session.exec(select(UserAccount)).first() is None
 
-
     def test_every_error_of_a_sign_up_comes_at_once(self, offers: Offers) -> None:
         """Issue 16: an empty sign-up flagged the name and the email, the commune only at the next try; a
         bad SIRET, an unknown NAF code and an unknown commune came one by one."""
-        empty = offers.client.post("/api/v1/accounts", json={"organisation": {"name": "", "kind": "company",
-                                                                             "contact_email": ""},
-                                                             "name": "", "email": ""})
+        empty = offers.client.post(
+            "/api/v1/accounts",
+            json={"organisation": {"name": "", "kind": "company", "contact_email": ""}, "name": "", "email": ""},
+        )
         assert empty.status_code == 422
         said = {tuple(item["loc"][1:]): item["msg"] for item in empty.json()["detail"]}
         assert said[("organisation", "name")] == "Ce champ est obligatoire."
@@ -252,14 +329,29 @@ class TestSignUp:
         assert ("email",) in said and ("organisation", "contact_email") in said
         assert said[("organisation", "commune")].startswith("Indiquez la commune")
 
-        wrong = offers.client.post("/api/v1/accounts", json={
-            "organisation": {**ORGANISATION, "siret": "73282932000075", "naf_code": "99.99Z",
-                             "commune": "Trifouillis-les-Oies", "postcode": None},
-            "name": "Jean Roux", "email": "jean@scierie.example", "password": "court"})
+        wrong = offers.client.post(
+            "/api/v1/accounts",
+            json={
+                "organisation": {
+                    **ORGANISATION,
+                    "siret": "73282932000075",
+                    "naf_code": "99.99Z",
+                    "commune": "Trifouillis-les-Oies",
+                    "postcode": None,
+                },
+                "name": "Jean Roux",
+                "email": "jean@scierie.example",
+                "password": "court",
+            },
+        )
         assert wrong.status_code == 422
         fields = {tuple(item["loc"][1:]) for item in wrong.json()["detail"]}
-        assert fields == {("organisation", "siret"), ("organisation", "naf_code"), ("organisation", "commune"),
-                          ("password",)}
+        assert fields == {
+            ("organisation", "siret"),
+            ("organisation", "naf_code"),
+            ("organisation", "commune"),
+            ("password",),
+        }
         with Session(offers.engine) as session:  # nothing half-made
             assert session.exec(select(UserAccount)).first() is None
 
@@ -302,8 +394,9 @@ class TestEmailedLinks:
         link = offers.links("jean@scierie.example")[-1]
         path, headers = offers.link_path(link), {}
         if tamper == "forged":  # the platform's shared secret does not sign account links
-            path = "/liens/compte/" + LinkSigner(offers.settings.secret_key).sign("account", u=link.user_id,
-                                                                                    n=offers.nonce_of(path))
+            path = "/liens/compte/" + LinkSigner(offers.settings.secret_key).sign(
+                "account", u=link.user_id, n=offers.nonce_of(path)
+            )
         elif tamper == "other_user":
             path = "/liens/compte/" + offers.signer.sign("account", u="someone-else", n=offers.nonce_of(path))
         elif tamper == "expired":
@@ -317,16 +410,18 @@ class TestEmailedLinks:
         assert "lien" in answer.text.lower()
         assert offers.log_in()[0] == 403  # still unconfirmed
 
-    @pytest.mark.parametrize("forged", [
-        {"Origin": "https://attaquant.example"},  # another site's form, from a browser without Sec-Fetch-Site
-        {"Origin": "null"},  # a sandboxed frame, or a redirect from elsewhere
-        {"Origin": "https://attaquant.example", "Sec-Fetch-Site": "same-origin"},  # a lying Sec-Fetch-Site
-        {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain, its Origin stripped
-        {"Sec-Fetch-Site": "same-site", "Origin": "http://autre.127.0.0.1.nip.io:8000"},
-        {"Origin": "http://127.0.0.1:8001"},  # the same host, another port: another origin
-    ])
-    def test_a_page_of_another_origin_cannot_log_a_visitor_in(self, offers: Offers,
-                                                             forged: dict[str, str]) -> None:
+    @pytest.mark.parametrize(
+        "forged",
+        [
+            {"Origin": "https://attaquant.example"},  # another site's form, from a browser without Sec-Fetch-Site
+            {"Origin": "null"},  # a sandboxed frame, or a redirect from elsewhere
+            {"Origin": "https://attaquant.example", "Sec-Fetch-Site": "same-origin"},  # a lying Sec-Fetch-Site
+            {"Sec-Fetch-Site": "same-site"},  # a sibling subdomain, its Origin stripped
+            {"Sec-Fetch-Site": "same-site", "Origin": "http://autre.127.0.0.1.nip.io:8000"},
+            {"Origin": "http://127.0.0.1:8001"},  # the same host, another port: another origin
+        ],
+    )
+    def test_a_page_of_another_origin_cannot_log_a_visitor_in(self, offers: Offers, forged: dict[str, str]) -> None:
         """Issue 18, low: login CSRF was refused only on `Sec-Fetch-Site: cross-site`; any foreign `Origin`, and a
         same-site request from another origin, are refused too."""
         offers.sign_up()
@@ -336,8 +431,11 @@ class TestEmailedLinks:
         assert "depuis votre messagerie, pas depuis un autre site" in answer.text
         assert offers.log_in()[0] == 403  # the link was not spent: the address is still unconfirmed
         own = offers.settings.public_url.rstrip("/")  # our own page's button, as browsers send it
-        for headers in ({"Origin": "null", "Sec-Fetch-Site": "same-origin"},  # the page is served no-referrer
-                        {"Origin": own, "Sec-Fetch-Site": "same-origin"}, {"Origin": own + "/"}):
+        for headers in (
+            {"Origin": "null", "Sec-Fetch-Site": "same-origin"},  # the page is served no-referrer
+            {"Origin": own, "Sec-Fetch-Site": "same-origin"},
+            {"Origin": own + "/"},
+        ):
             kept = offers.client.post(path, headers=headers, follow_redirects=False)
             assert kept.status_code in (303, 400), kept.text  # 400 after the first: already used
         assert offers.log_in()[0] == 200
@@ -394,9 +492,11 @@ class TestEmailedLinks:
 
 class TestPasswordLogin:
     def test_the_hash_has_the_cost_of_the_settings_and_an_older_cost_is_rehashed_at_login(
-            self, backend: str, settings_for) -> None:  # type: ignore[no-untyped-def]
+        self, backend: str, settings_for
+    ) -> None:  # type: ignore[no-untyped-def]
         """The argon2id cost is a setting (memory and passes, for a pod's limits): a hash keeps the cost it was made
         with, and a login under a new cost rewrites it with the new one."""
+
         def stored(offers: Offers) -> str:
             with Session(offers.engine) as session:
                 user = session.exec(select(UserAccount)).scalars().one()
@@ -423,8 +523,12 @@ class TestPasswordLogin:
         assert status == 200 and body["user"]["name"] == "Jean Roux"
 
     def test_malformed_credentials_are_a_422_not_a_500(self, offers: Offers) -> None:
-        for body in ({"email": "jean\x00@scierie.example", "password": PASSWORD}, {"email": "x", "password": "\x00"},
-                     {"email": "x"}, {"email": "x", "password": "p" * 1025}):
+        for body in (
+            {"email": "jean\x00@scierie.example", "password": PASSWORD},
+            {"email": "x", "password": "\x00"},
+            {"email": "x"},
+            {"email": "x", "password": "p" * 1025},
+        ):
             assert offers.client.post("/api/v1/session", json=body).status_code == 422, body
         assert offers.client.post("/api/v1/session/link", json={"email": "\x00"}).status_code == 422
 
@@ -467,19 +571,28 @@ class TestPasswordLogin:
 
         other = offers.session()
         with Session(offers.engine) as session:
-            session.exec(update(WebSession).where(col(WebSession.revoked_at).is_(None))
-                         .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)))
+            session.exec(
+                update(WebSession)
+                .where(col(WebSession.revoked_at).is_(None))
+                .values(expires_at=datetime.now(timezone.utc) - timedelta(seconds=1))
+            )
             session.commit()
         assert offers.client.get("/api/v1/listings", headers=other).status_code == 401
 
     def test_changing_the_password_ends_the_other_sessions(self, offers: Offers) -> None:
         confirmed(offers)
         here, elsewhere = offers.session(), offers.session()
-        wrong = offers.client.put("/api/v1/session/password", headers=here,
-                                  json={"password": "une toute nouvelle phrase", "current_password": "non"})
+        wrong = offers.client.put(
+            "/api/v1/session/password",
+            headers=here,
+            json={"password": "une toute nouvelle phrase", "current_password": "non"},
+        )
         assert wrong.status_code == 422 and wrong.json()["detail"][0]["loc"] == ["body", "current_password"]
-        changed = offers.client.put("/api/v1/session/password", headers=here,
-                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        changed = offers.client.put(
+            "/api/v1/session/password",
+            headers=here,
+            json={"password": "une toute nouvelle phrase", "current_password": PASSWORD},
+        )
         assert changed.status_code == 204
         assert offers.client.get("/api/v1/session", headers=here).status_code == 200
         assert offers.client.get("/api/v1/session", headers=elsewhere).status_code == 401
@@ -493,17 +606,26 @@ class TestPasswordLogin:
         offers.client.post("/api/v1/session/link", json={"email": "jean@scierie.example"})
         pending = offers.link_path(offers.links("jean@scierie.example")[-1])  # emailed
         for _ in range(5):
-            wrong = offers.client.put("/api/v1/session/password", headers=here,
-                                      json={"password": "une toute nouvelle phrase", "current_password": "non"})
+            wrong = offers.client.put(
+                "/api/v1/session/password",
+                headers=here,
+                json={"password": "une toute nouvelle phrase", "current_password": "non"},
+            )
             assert wrong.status_code == 422
-        blocked = offers.client.put("/api/v1/session/password", headers=here,
-                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        blocked = offers.client.put(
+            "/api/v1/session/password",
+            headers=here,
+            json={"password": "une toute nouvelle phrase", "current_password": PASSWORD},
+        )
         assert blocked.status_code == 429 and blocked.headers["retry-after"] == "900"
         with Session(offers.engine) as session:  # the window passes
             session.exec(update(LoginAttempt).values(attempted_at=datetime.now(timezone.utc) - timedelta(hours=1)))
             session.commit()
-        changed = offers.client.put("/api/v1/session/password", headers=here,
-                                    json={"password": "une toute nouvelle phrase", "current_password": PASSWORD})
+        changed = offers.client.put(
+            "/api/v1/session/password",
+            headers=here,
+            json={"password": "une toute nouvelle phrase", "current_password": PASSWORD},
+        )
         assert changed.status_code == 204
         used = offers.client.post(pending, follow_redirects=False)
         assert used.status_code == 400 and "set-cookie" not in used.headers  # the link died with the old password
@@ -541,14 +663,25 @@ class TestRetention:
         now = datetime.now(timezone.utc)
         old, user = now - timedelta(days=31), created["user_id"]
         with Session(offers.engine) as session:
-            session.add(LoginAttempt(email="ancien@scierie.example", address="203.0.113.5", succeeded=False,
-                                     attempted_at=old))
-            session.add(LoginLink(user_id=user, purpose="login", created_at=now - timedelta(days=2),
-                                  expires_at=now - timedelta(days=2) + timedelta(hours=1)))
-            session.add(WebSession(id="ancienne", user_id=user, csrf_token="x", created_at=old - timedelta(days=14),
-                                   expires_at=old))
-            session.add(WebSession(id="fermee", user_id=user, csrf_token="x", created_at=old, expires_at=now,
-                                   revoked_at=old))
+            session.add(
+                LoginAttempt(email="ancien@scierie.example", address="203.0.113.5", succeeded=False, attempted_at=old)
+            )
+            session.add(
+                LoginLink(
+                    user_id=user,
+                    purpose="login",
+                    created_at=now - timedelta(days=2),
+                    expires_at=now - timedelta(days=2) + timedelta(hours=1),
+                )
+            )
+            session.add(
+                WebSession(
+                    id="ancienne", user_id=user, csrf_token="x", created_at=old - timedelta(days=14), expires_at=old
+                )
+            )
+            session.add(
+                WebSession(id="fermee", user_id=user, csrf_token="x", created_at=old, expires_at=now, revoked_at=old)
+            )
             session.commit()
             assert purge_expired_traces(session, now) == 4
             assert [a.email for a in session.exec(select(LoginAttempt)).scalars()] == ["jean@scierie.example"]
@@ -565,19 +698,23 @@ class TestCookieRequests:
         cookie_only = {"Cookie": browser["Cookie"]}
         refused = offers.client.post("/api/v1/listings", headers=cookie_only, json=LISTING)
         assert refused.status_code == 403 and refused.json() == {"detail": "Jeton CSRF manquant ou invalide."}
-        assert offers.client.post("/api/v1/listings", json=LISTING,
-                                  headers={**cookie_only, "X-CSRF-Token": "devine"}).status_code == 403
+        assert (
+            offers.client.post(
+                "/api/v1/listings", json=LISTING, headers={**cookie_only, "X-CSRF-Token": "devine"}
+            ).status_code
+            == 403
+        )
         created = offers.client.post("/api/v1/listings", headers=browser, json=LISTING)
         assert created.status_code == 201
-        assert offers.client.get("/api/v1/listings?mine=true", headers=cookie_only).json()[0]["id"] == \
-            created.json()["id"]  # reads need no token
+        assert (
+            offers.client.get("/api/v1/listings?mine=true", headers=cookie_only).json()[0]["id"] == created.json()["id"]
+        )  # reads need no token
 
         token = offers.client.post("/api/v1/organisations/me/tokens", headers=browser, json={"label": "ERP"}).json()
         bearer = {"Authorization": f"Bearer {token['token']}"}
         assert offers.client.post("/api/v1/listings", headers=bearer, json=LISTING).status_code == 201
 
-    def test_organisations_me_tells_the_other_services_who_calls_and_checks_csrf_for_them(
-            self, offers: Offers) -> None:
+    def test_organisations_me_tells_the_other_services_who_calls_and_checks_csrf_for_them(self, offers: Offers) -> None:
         created = confirmed(offers)
         browser = offers.session()
         cookie_only = {"Cookie": browser["Cookie"]}
@@ -586,10 +723,16 @@ class TestCookieRequests:
         for method in ("POST", "PUT", "PATCH", "DELETE"):
             refused = offers.client.get("/api/v1/organisations/me", headers={**cookie_only, "X-Boucle-Method": method})
             assert refused.status_code == 403
-            assert offers.client.get("/api/v1/organisations/me",
-                                     headers={**browser, "X-Boucle-Method": method}).status_code == 200
-        assert offers.client.get("/api/v1/organisations/me",
-                                 headers={**cookie_only, "X-Boucle-Method": "GET"}).status_code == 200
+            assert (
+                offers.client.get(
+                    "/api/v1/organisations/me", headers={**browser, "X-Boucle-Method": method}
+                ).status_code
+                == 200
+            )
+        assert (
+            offers.client.get("/api/v1/organisations/me", headers={**cookie_only, "X-Boucle-Method": "GET"}).status_code
+            == 200
+        )
         garbage = offers.client.get("/api/v1/organisations/me", headers={"Cookie": "boucle_session=devine"})
         assert garbage.status_code == 401
 
@@ -627,15 +770,18 @@ class TestApiTokens:
 
         mine, theirs = register(), register(name="Ferme Morel")
         [their_first] = offers.client.get("/api/v1/organisations/me/tokens", headers=theirs).json()
-        assert offers.client.delete(f"/api/v1/organisations/me/tokens/{their_first['id']}",
-                                    headers=mine).status_code == 404
+        assert (
+            offers.client.delete(f"/api/v1/organisations/me/tokens/{their_first['id']}", headers=mine).status_code
+            == 404
+        )
         assert offers.client.get("/api/v1/listings", headers=theirs).status_code == 200
 
     def test_members_do_not_manage_tokens_or_users(self, offers: Offers) -> None:
         confirmed(offers)
         admin = offers.session()
-        invited = offers.client.post("/api/v1/organisations/me/users", headers=admin,
-                                     json={"name": "Léa Petit", "email": "lea@scierie.example"})
+        invited = offers.client.post(
+            "/api/v1/organisations/me/users", headers=admin, json={"name": "Léa Petit", "email": "lea@scierie.example"}
+        )
         assert invited.status_code == 201 and invited.json()["role"] == "member"
         assert invited.json()["confirmed"] is False
         link = offers.links("lea@scierie.example")[-1]
@@ -649,26 +795,32 @@ class TestApiTokens:
         member = {"Cookie": cookie, "X-CSRF-Token": csrf}
         assert offers.client.get("/api/v1/organisations/me", headers=member).json()["role"] == "member"
         assert offers.client.post("/api/v1/listings", headers=member, json=LISTING).status_code == 201
-        for method, path, body in [("GET", "/api/v1/organisations/me/tokens", None),
-                                   ("POST", "/api/v1/organisations/me/tokens", {"label": "x"}),
-                                   ("GET", "/api/v1/organisations/me/users", None),
-                                   ("POST", "/api/v1/organisations/me/users", {"name": "Zoé", "email": "z@s.example"}),
-                                   ("PATCH", "/api/v1/organisations/me", {"name": "Scierie Petit"})]:
+        for method, path, body in [
+            ("GET", "/api/v1/organisations/me/tokens", None),
+            ("POST", "/api/v1/organisations/me/tokens", {"label": "x"}),
+            ("GET", "/api/v1/organisations/me/users", None),
+            ("POST", "/api/v1/organisations/me/users", {"name": "Zoé", "email": "z@s.example"}),
+            ("PATCH", "/api/v1/organisations/me", {"name": "Scierie Petit"}),
+        ]:
             answer = offers.client.request(method, path, headers=member, json=body)
             assert answer.status_code == 403, (method, path)
             assert "administrateurs" in answer.json()["detail"]
         users = offers.client.get("/api/v1/organisations/me/users", headers=admin).json()
         assert [(u["email"], u["role"], u["confirmed"]) for u in users] == [
-            ("jean@scierie.example", "org_admin", True), ("lea@scierie.example", "member", True)]
+            ("jean@scierie.example", "org_admin", True),
+            ("lea@scierie.example", "member", True),
+        ]
 
 
 def platform_admin_session(offers: Offers) -> dict[str, str]:
     """Headers of a platform admin's session (made from the command line, signed in by its link)."""
     with Session(offers.engine) as session:
-        root, nonce = create_platform_admin(session, "root@boucle.example", "Alice Admin", "Équipe Boucle",
-                                            datetime.now(timezone.utc))
-    answer = offers.client.post(f"/liens/compte/{offers.signer.sign('account', u=root.id, n=nonce)}",
-                                follow_redirects=False)
+        root, nonce = create_platform_admin(
+            session, "root@boucle.example", "Alice Admin", "Équipe Boucle", datetime.now(timezone.utc)
+        )
+    answer = offers.client.post(
+        f"/liens/compte/{offers.signer.sign('account', u=root.id, n=nonce)}", follow_redirects=False
+    )
     cookie = session_cookie(answer)
     csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
     platform = {"Cookie": cookie, "X-CSRF-Token": csrf}
@@ -685,15 +837,17 @@ class TestRoles:
 
         platform = platform_admin_session(offers)
 
-        granted = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform,
-                                     json={"role": "animateur"})
+        granted = offers.client.post(
+            f"/api/v1/users/{created['user_id']}/role", headers=platform, json={"role": "animateur"}
+        )
         assert granted.status_code == 200 and granted.json()["role"] == "animateur"
         assert offers.client.get("/api/v1/organisations/me", headers=admin).json()["role"] == "animateur"
-        unknown = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform,
-                                     json={"role": "roi"})
+        unknown = offers.client.post(f"/api/v1/users/{created['user_id']}/role", headers=platform, json={"role": "roi"})
         assert unknown.status_code == 422
-        assert offers.client.post("/api/v1/users/nobody/role", headers=platform,
-                                  json={"role": "member"}).status_code == 404
+        assert (
+            offers.client.post("/api/v1/users/nobody/role", headers=platform, json={"role": "member"}).status_code
+            == 404
+        )
 
     def test_a_collectivite_asks_for_the_animateur_role_and_the_platform_decides(self, offers: Offers) -> None:
         """Issue 15: becoming an animateur needed a shell command. A collectivité's user asks; a platform admin
@@ -704,30 +858,42 @@ class TestRoles:
         assert asked.status_code == 201 and asked.json()["status"] == "pending"
         again = offers.client.post("/api/v1/role-requests", headers=cc, json={"role": "animateur"})
         assert again.status_code == 201 and again.json()["id"] == asked.json()["id"]  # one pending request
-        assert offers.client.post(f"/api/v1/role-requests/{asked.json()['id']}/decision", headers=cc,
-                                  json={"granted": True}).status_code == 403
+        assert (
+            offers.client.post(
+                f"/api/v1/role-requests/{asked.json()['id']}/decision", headers=cc, json={"granted": True}
+            ).status_code
+            == 403
+        )
         confirmed(offers, "marie@ferme.example", name="Ferme Morel", kind="farm")
-        farm = offers.client.post("/api/v1/role-requests", headers=offers.session("marie@ferme.example"),
-                                  json={"role": "animateur"})
+        farm = offers.client.post(
+            "/api/v1/role-requests", headers=offers.session("marie@ferme.example"), json={"role": "animateur"}
+        )
         assert farm.status_code == 422 and "collectivité" in farm.json()["detail"][0]["msg"]
         wrong = offers.client.post("/api/v1/role-requests", headers=cc, json={"role": "platform_admin"})
         assert wrong.status_code == 422 and "animateur" in wrong.json()["detail"][0]["msg"]
 
         platform = platform_admin_session(offers)
         [pending] = offers.client.get("/api/v1/role-requests", headers=platform).json()
-        assert (pending["user_email"], pending["organisation_name"]) == ("jean@scierie.example",
-                                                                          "Communauté de communes")
-        granted = offers.client.post(f"/api/v1/role-requests/{pending['id']}/decision", headers=platform,
-                                     json={"granted": True})
+        assert (pending["user_email"], pending["organisation_name"]) == (
+            "jean@scierie.example",
+            "Communauté de communes",
+        )
+        granted = offers.client.post(
+            f"/api/v1/role-requests/{pending['id']}/decision", headers=platform, json={"granted": True}
+        )
         assert granted.status_code == 200 and granted.json()["status"] == "granted"
         assert offers.client.get("/api/v1/organisations/me", headers=cc).json()["role"] == "animateur"
-        twice = offers.client.post(f"/api/v1/role-requests/{pending['id']}/decision", headers=platform,
-                                   json={"granted": False})
+        twice = offers.client.post(
+            f"/api/v1/role-requests/{pending['id']}/decision", headers=platform, json={"granted": False}
+        )
         assert twice.status_code == 409
         assert offers.client.get("/api/v1/role-requests", headers=platform).json() == []
         with Session(offers.engine) as session:  # reporting learns who animates
-            types = session.exec(select(OutboxMessage.type).where(OutboxMessage.key == created["organisation_id"])
-                                 ).scalars().all()
+            types = (
+                session.exec(select(OutboxMessage.type).where(OutboxMessage.key == created["organisation_id"]))
+                .scalars()
+                .all()
+            )
         assert "user.role_changed" in types
 
     def test_organisation_admins_act_on_their_own_users_only_and_keep_one_admin(self, offers: Offers) -> None:
@@ -736,22 +902,39 @@ class TestRoles:
         admin_a = offers.session()
         admin_b = offers.session("marie@ferme.example")
         # B's user does not exist for A.
-        assert offers.client.post(f"/api/v1/users/{b['user_id']}/role", headers=admin_a,
-                                  json={"role": "member"}).status_code == 404
+        assert (
+            offers.client.post(
+                f"/api/v1/users/{b['user_id']}/role", headers=admin_a, json={"role": "member"}
+            ).status_code
+            == 404
+        )
         last = offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a, json={"role": "member"})
         assert last.status_code == 409 and "au moins un administrateur" in str(last.json()["detail"])
-        lea = offers.client.post("/api/v1/organisations/me/users", headers=admin_a,
-                                 json={"name": "Léa Petit", "email": "lea@scierie.example"}).json()
+        lea = offers.client.post(
+            "/api/v1/organisations/me/users",
+            headers=admin_a,
+            json={"name": "Léa Petit", "email": "lea@scierie.example"},
+        ).json()
         promoted = offers.client.post(f"/api/v1/users/{lea['id']}/role", headers=admin_a, json={"role": "org_admin"})
         assert promoted.status_code == 200 and promoted.json()["role"] == "org_admin"
         # A pending invitation is nobody yet: the last administrator stays one until Léa has accepted.
-        assert offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a,
-                                  json={"role": "member"}).status_code == 409
+        assert (
+            offers.client.post(
+                f"/api/v1/users/{a['user_id']}/role", headers=admin_a, json={"role": "member"}
+            ).status_code
+            == 409
+        )
         offers.confirm("lea@scierie.example")
-        assert offers.client.post(f"/api/v1/users/{a['user_id']}/role", headers=admin_a,
-                                  json={"role": "member"}).status_code == 200
-        assert offers.client.get("/api/v1/organisations/me/users", headers=admin_b).json()[0]["email"] == \
-            "marie@ferme.example"
+        assert (
+            offers.client.post(
+                f"/api/v1/users/{a['user_id']}/role", headers=admin_a, json={"role": "member"}
+            ).status_code
+            == 200
+        )
+        assert (
+            offers.client.get("/api/v1/organisations/me/users", headers=admin_b).json()[0]["email"]
+            == "marie@ferme.example"
+        )
 
 
 class TestInvitations:
@@ -759,10 +942,12 @@ class TestInvitations:
     the invitation made reserved it: its owner could neither sign up nor be invited elsewhere. An invitation now
     makes no account until its link is used, and expires unused."""
 
-    def invite(self, offers: Offers, admin: dict[str, str], email: str, name: str = "Léa Petit",
-               role: str = "member") -> httpx.Response:
-        return offers.client.post("/api/v1/organisations/me/users", headers=admin,
-                                  json={"name": name, "email": email, "role": role})
+    def invite(
+        self, offers: Offers, admin: dict[str, str], email: str, name: str = "Léa Petit", role: str = "member"
+    ) -> httpx.Response:
+        return offers.client.post(
+            "/api/v1/organisations/me/users", headers=admin, json={"name": name, "email": email, "role": role}
+        )
 
     def accounts(self, offers: Offers, email: str) -> list[UserAccount]:
         with Session(offers.engine) as session:
@@ -813,7 +998,9 @@ class TestInvitations:
         assert lea.confirmed_at is not None
         users = offers.client.get("/api/v1/organisations/me/users", headers=scierie).json()
         assert [(u["email"], u["confirmed"], u["invited_until"]) for u in users] == [
-            ("jean@scierie.example", True, None), ("lea@scierie.example", True, None)]
+            ("jean@scierie.example", True, None),
+            ("lea@scierie.example", True, None),
+        ]
         assert offers.client.post(offers.link_path(stale_link), follow_redirects=False).status_code == 409
 
         # The squatter's invitation waits, unusable, until it expires; then it goes.
@@ -845,8 +1032,10 @@ class TestInvitations:
         assert withdrawn.status_code == 204
         assert len(offers.client.get("/api/v1/organisations/me/users", headers=admin).json()) == 1
         assert offers.client.post(path, follow_redirects=False).status_code == 400  # spent by the withdrawal
-        reissued = offers.client.post(f"/internal/account-links/{link.link_id}",
-                                      headers={"Authorization": f"Bearer {offers.settings.internal_api_token}"})
+        reissued = offers.client.post(
+            f"/internal/account-links/{link.link_id}",
+            headers={"Authorization": f"Bearer {offers.settings.internal_api_token}"},
+        )
         assert reissued.status_code == 410  # the mailer sends it no more
         assert self.accounts(offers, "lea@scierie.example") == []
 
@@ -877,17 +1066,29 @@ class TestInvitations:
         assert (known.json()["confirmed"], known.json()["role"]) == (False, "member")
         listed = offers.client.get("/api/v1/organisations/me/users", headers=scierie).json()
         assert [(u["id"], u["confirmed"], u["invited_until"] is not None) for u in listed] == [
-            (created["user_id"], True, False), (known.json()["id"], False, True), (new.json()["id"], False, True)]
+            (created["user_id"], True, False),
+            (known.json()["id"], False, True),
+            (new.json()["id"], False, True),
+        ]
         for invited in (known, new):
-            changed = offers.client.post(f"/api/v1/users/{invited.json()['id']}/role", headers=scierie,
-                                         json={"role": "org_admin"})
+            changed = offers.client.post(
+                f"/api/v1/users/{invited.json()['id']}/role", headers=scierie, json={"role": "org_admin"}
+            )
             assert changed.status_code == 200 and changed.json()["role"] == "org_admin"
         [after] = self.accounts(offers, "lea@ferme.example")  # her account is untouched
         assert (after.id, after.organisation_id, after.name, after.role) == (
-            before.id, before.organisation_id, before.name, before.role)
+            before.id,
+            before.organisation_id,
+            before.name,
+            before.role,
+        )
         told, plain = offers.links("lea@ferme.example")[-1], offers.links("paul@scierie.example")[-1]
         assert (told.purpose, told.user_id, told.organisation_id, told.name) == (
-            "invite_existing", known.json()["id"], created["organisation_id"], "Léa")
+            "invite_existing",
+            known.json()["id"],
+            created["organisation_id"],
+            "Léa",
+        )
         assert (plain.purpose, plain.user_id) == ("invite", new.json()["id"])
 
         # Her link says what to do, and makes nothing while she is the farm's.
@@ -896,20 +1097,26 @@ class TestInvitations:
         assert offers.client.post(path, follow_redirects=False).status_code == 409
         # She leaves the farm: the same link now makes her account at the sawmill, with the answered id.
         csrf = offers.client.get("/api/v1/session", headers={"Cookie": lea_cookie}).json()["csrf_token"]
-        assert offers.client.delete("/api/v1/users/me",
-                                    headers={"Cookie": lea_cookie, "X-CSRF-Token": csrf}).status_code == 204
+        assert (
+            offers.client.delete("/api/v1/users/me", headers={"Cookie": lea_cookie, "X-CSRF-Token": csrf}).status_code
+            == 204
+        )
         page = offers.client.get(path)
         assert "Scierie Roux" in page.text and "Accepter l'invitation et me connecter" in page.text
         assert offers.client.post(path, follow_redirects=False).status_code == 303
         [lea] = self.accounts(offers, "lea@ferme.example")
-        assert (lea.id, lea.organisation_id, lea.role) == (known.json()["id"], created["organisation_id"],
-                                                          "org_admin")
+        assert (lea.id, lea.organisation_id, lea.role) == (known.json()["id"], created["organisation_id"], "org_admin")
 
         # One of the organisation's own users is refused: its administrators see them listed anyway.
         mine = self.invite(offers, scierie, "LEA@ferme.example")
         assert mine.status_code == 409
-        assert mine.json()["detail"] == [{"loc": ["body", "email"], "type": "value_error",
-                                          "msg": "Cette personne fait déjà partie de votre organisation."}]
+        assert mine.json()["detail"] == [
+            {
+                "loc": ["body", "email"],
+                "type": "value_error",
+                "msg": "Cette personne fait déjà partie de votre organisation.",
+            }
+        ]
 
     def test_invitations_to_one_address_share_its_links_quota(self, offers: Offers) -> None:
         """Several organisations, or one inviting again and again, email an address no more than its quota."""
@@ -928,8 +1135,10 @@ class TestIsolation:
         user_a = offers.session()
         user_b = offers.session("marie@ferme.example")
         listing_b = offers.client.post("/api/v1/listings", headers=user_b, json=LISTING).json()["id"]
-        assert offers.client.patch(f"/api/v1/listings/{listing_b}", headers=user_a,
-                                   json={"title": "Pris"}).status_code == 404
+        assert (
+            offers.client.patch(f"/api/v1/listings/{listing_b}", headers=user_a, json={"title": "Pris"}).status_code
+            == 404
+        )
         assert offers.client.delete(f"/api/v1/listings/{listing_b}", headers=user_a).status_code == 404
         assert offers.client.post(f"/api/v1/listings/{listing_b}/renew", headers=user_a).status_code == 404
         seen = offers.client.get(f"/api/v1/listings/{listing_b}", headers=user_a).json()
@@ -945,17 +1154,25 @@ def test_a_database_from_before_keeps_its_organisations_tokens(backend: str, set
     settings = settings_for(backend, migrated=False)
     engine = make_engine(settings.database_url("offers"))
     old = MetaData()
-    columns = [Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
-               for c in Organisation.__table__.columns  # type: ignore[attr-defined]
-               if c.name not in ("confirmed_at", "imported_by", "diagnosed_on")]  # added later (offers_0009, 0011)
+    columns = [
+        Column(c.name, c.type, primary_key=c.primary_key, nullable=c.nullable)
+        for c in Organisation.__table__.columns  # type: ignore[attr-defined]
+        if c.name not in ("confirmed_at", "imported_by", "diagnosed_on")
+    ]  # added later (offers_0009, 0011)
     table = Table("organisation", old, *columns, Column("token_hash", String, nullable=False))
     Index("ix_organisation_token_hash", table.c.token_hash, unique=True)
     old.create_all(engine)
     with engine.begin() as connection:
-        connection.execute(table.insert().values(id="org-1", name="Scierie Roux", kind="company",
-                                                 contact_email="contact@scierie.example",
-                                                 token_hash=hash_token("ancien-jeton"),
-                                                 created_at=datetime(2025, 1, 6, tzinfo=timezone.utc)))
+        connection.execute(
+            table.insert().values(
+                id="org-1",
+                name="Scierie Roux",
+                kind="company",
+                contact_email="contact@scierie.example",
+                token_hash=hash_token("ancien-jeton"),
+                created_at=datetime(2025, 1, 6, tzinfo=timezone.utc),
+            )
+        )
     engine.dispose()
 
     for _ in range(2):  # and a second start changes nothing
@@ -977,8 +1194,9 @@ class TestLeaving:
     keeps an administrator, and its last user deletes the organisation instead."""
 
     def colleague(self, offers: Offers, admin: dict[str, str], email: str, role: str = "member") -> dict[str, str]:
-        invited = offers.client.post("/api/v1/organisations/me/users", headers=admin,
-                                     json={"name": "Léa Petit", "email": email, "role": role})
+        invited = offers.client.post(
+            "/api/v1/organisations/me/users", headers=admin, json={"name": "Léa Petit", "email": email, "role": role}
+        )
         assert invited.status_code == 201, invited.text
         cookie = offers.confirm(email)
         csrf = offers.client.get("/api/v1/session", headers={"Cookie": cookie}).json()["csrf_token"]
@@ -999,10 +1217,19 @@ class TestLeaving:
         removed = offers.client.delete(f"/api/v1/organisations/me/users/{paul_id}", headers=admin)
         assert removed.status_code == 204
         with Session(offers.engine) as session:
-            assert not session.exec(select(UserAccount).where(UserAccount.email.in_(  # type: ignore[attr-defined]
-                ["lea@scierie.example", "paul@scierie.example"]))).all()
-            changed = [payload_of(Envelope.from_bytes(row.value)) for row in session.exec(
-                select(OutboxMessage).where(OutboxMessage.type == "user.role_changed")).scalars()]
+            assert not session.exec(
+                select(UserAccount).where(
+                    UserAccount.email.in_(  # type: ignore[attr-defined]
+                        ["lea@scierie.example", "paul@scierie.example"]
+                    )
+                )
+            ).all()
+            changed = [
+                payload_of(Envelope.from_bytes(row.value))
+                for row in session.exec(
+                    select(OutboxMessage).where(OutboxMessage.type == "user.role_changed")
+                ).scalars()
+            ]
         assert {(c.user_id, c.role) for c in changed} >= {(lea_id, "removed"), (paul_id, "removed")}  # type: ignore[attr-defined]
         assert offers.client.delete("/api/v1/organisations/me/users/nobody", headers=admin).status_code == 404
 
@@ -1016,10 +1243,13 @@ class TestLeaving:
         assert last_admin.status_code == 409 and "dernier administrateur" in last_admin.json()["detail"]
 
 
-@pytest.mark.parametrize(("public_url", "secure"), [
-    ("https://boucle.cc-exemple.fr", True), ("http://127.0.0.1:8000", True), ("http://serveur.local:8000", False)])
+@pytest.mark.parametrize(
+    ("public_url", "secure"),
+    [("https://boucle.cc-exemple.fr", True), ("http://127.0.0.1:8000", True), ("http://serveur.local:8000", False)],
+)
 def test_the_session_cookie_is_secure_unless_the_public_url_is_plain_http_elsewhere(
-        settings_for, public_url: str, secure: bool) -> None:  # type: ignore[no-untyped-def]
+    settings_for, public_url: str, secure: bool
+) -> None:  # type: ignore[no-untyped-def]
     """Issue 19, point 5: opened as http://server:8000 from another machine, a Secure cookie is dropped by the
     browser and no one can log in; https (or loopback, where browsers accept Secure over http) keeps Secure."""
     settings = settings_for("sqlite", BOUCLE_PUBLIC_URL=public_url)
@@ -1036,13 +1266,17 @@ def test_the_session_cookie_is_secure_unless_the_public_url_is_plain_http_elsewh
 def test_the_gateway_warns_at_start_up_when_the_public_url_is_not_https(settings_for, caplog) -> None:  # type: ignore[no-untyped-def]
     from shared.gateway import create_app as create_gateway
 
-    with caplog.at_level("WARNING", logger="shared.gateway"), \
-            TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="http://serveur.local:8000"))):
+    with (
+        caplog.at_level("WARNING", logger="shared.gateway"),
+        TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="http://serveur.local:8000"))),
+    ):
         pass
     [warning] = [r.getMessage() for r in caplog.records if r.name == "shared.gateway"]
     assert "not https" in warning and "lose Secure" in warning
     caplog.clear()
-    with caplog.at_level("WARNING", logger="shared.gateway"), \
-            TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="https://boucle.cc-exemple.fr"))):
+    with (
+        caplog.at_level("WARNING", logger="shared.gateway"),
+        TestClient(create_gateway(settings_for("sqlite", BOUCLE_PUBLIC_URL="https://boucle.cc-exemple.fr"))),
+    ):
         pass
     assert not [r for r in caplog.records if r.name == "shared.gateway"]

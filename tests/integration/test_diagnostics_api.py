@@ -30,8 +30,13 @@ GAEC des Bertranges;;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;
 GAEC des Bertranges;;Champlemy;gaec@bertranges.example;partage;Épandeur à fumier;;;;02/04/2026
 EHPAD Les Tilleuls;;La Charité-sur-Loire;direction@tilleuls.example;sortant;Biodéchets de cuisine;4;t;par mois;
 """
-COLLECTIVITE = {"name": "Communauté de communes Les Bertranges", "kind": "public_body",
-                "commune": "La Charité-sur-Loire", "postcode": "58400", "contact_email": "eit@bertranges.example"}
+COLLECTIVITE = {
+    "name": "Communauté de communes Les Bertranges",
+    "kind": "public_body",
+    "commune": "La Charité-sur-Loire",
+    "postcode": "58400",
+    "contact_email": "eit@bertranges.example",
+}
 
 
 @pytest.fixture
@@ -49,8 +54,13 @@ def animateur(offers: Offers) -> dict[str, str]:
     return offers.session("claire@bertranges.example")
 
 
-def upload(offers: Offers, headers: dict[str, str], content: str, path: str = "/api/v1/diagnostics",
-           name: str = "diagnostics.csv"):  # type: ignore[no-untyped-def]
+def upload(
+    offers: Offers,
+    headers: dict[str, str],
+    content: str,
+    path: str = "/api/v1/diagnostics",
+    name: str = "diagnostics.csv",
+):  # type: ignore[no-untyped-def]
     return offers.client.post(path, headers=headers, files={"fichier": (name, content.encode("utf-8"), "text/csv")})
 
 
@@ -70,8 +80,13 @@ def events(offers: Offers) -> list[str]:
 def listing_events(offers: Offers) -> list[tuple[str, str, bool | None]]:
     """(type, listing id, held) of each listing event staged, in order (held: None for a closing event)."""
     with Session(offers.engine) as session:
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.type.startswith("listing."))
-                            .order_by(OutboxMessage.id)).scalars().all()
+        rows = (
+            session.exec(
+                select(OutboxMessage).where(OutboxMessage.type.startswith("listing.")).order_by(OutboxMessage.id)
+            )
+            .scalars()
+            .all()
+        )
         return [(row.type, row.key, json.loads(row.value)["payload"].get("held")) for row in rows]
 
 
@@ -97,8 +112,13 @@ def test_a_preview_writes_nothing_and_a_file_with_one_wrong_cell_imports_nothing
     assert "Champlemy" in wrong[4]["commune"]  # the suggestion
     refused = upload(offers, headers, broken)
     assert refused.status_code == 422
-    assert refused.json()["detail"] == [{"loc": ["body", "fichier"], "type": "value_error",
-                                         "msg": "Rien n'est importé : 2 erreur(s) à corriger dans le fichier."}]
+    assert refused.json()["detail"] == [
+        {
+            "loc": ["body", "fichier"],
+            "type": "value_error",
+            "msg": "Rien n'est importé : 2 erreur(s) à corriger dans le fichier.",
+        }
+    ]
     assert refused.json()["preview"]["rows"][2]["errors"] == wrong[4]
     assert imported(offers) == ([], []) and events(offers) == before
     # The right file, previewed: nothing written either.
@@ -110,8 +130,15 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     headers = animateur(offers)
     first = upload(offers, headers, FILE)
     assert first.status_code == 200, first.text
-    assert first.json() == {"organisations_created": 3, "organisations_updated": 0, "flows_created": 5,
-                            "flows_updated": 0, "unchanged": 0, "invited": 3, "left_alone": []}
+    assert first.json() == {
+        "organisations_created": 3,
+        "organisations_updated": 0,
+        "flows_created": 5,
+        "flows_updated": 0,
+        "unchanged": 0,
+        "invited": 3,
+        "left_alone": [],
+    }
     orgs, listings = imported(offers)
     assert sorted(o.name for o in orgs) == ["EHPAD Les Tilleuls", "GAEC des Bertranges", "Scierie du Val"]
     assert {o.confirmed_at for o in orgs} == {None}  # not actors until they confirm
@@ -127,13 +154,16 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     again = upload(offers, headers, FILE)
     assert again.json()["unchanged"] == 8 and again.json()["flows_created"] == 0 and again.json()["invited"] == 0
     assert len(listing_events(offers)) == 5  # nothing changed, nothing announced
+
     def kept(rows: list[Listing]) -> list[tuple]:  # type: ignore[type-arg]
         return sorted((x.id, x.title, x.quantity_value, x.status, str(x.expires_at)) for x in rows)
 
     assert kept(imported(offers)[1]) == kept(listings)
 
-    corrected = FILE.replace(";40;t;par mois;", ";45;t;par mois;") + \
-        "EHPAD Les Tilleuls;;La Charité-sur-Loire;direction@tilleuls.example;entrant;Cartons;;;;\n"
+    corrected = (
+        FILE.replace(";40;t;par mois;", ";45;t;par mois;")
+        + "EHPAD Les Tilleuls;;La Charité-sur-Loire;direction@tilleuls.example;entrant;Cartons;;;;\n"
+    )
     done = upload(offers, headers, corrected).json()
     assert (done["flows_updated"], done["flows_created"], done["organisations_created"]) == (1, 1, 0)
     orgs, listings = imported(offers)
@@ -141,17 +171,23 @@ def test_the_same_file_again_changes_nothing_and_a_corrected_one_updates_without
     sawdust = next(x for x in listings if x.title == "Sciure de bois brut")
     assert sawdust.quantity_value == 45 and sawdust.revision == 2
     assert [(kind, held) for kind, key, held in listing_events(offers)[5:]] == [
-        ("listing.updated", True), ("listing.published", True)]
+        ("listing.updated", True),
+        ("listing.published", True),
+    ]
     assert listing_events(offers)[5][1] == sawdust.id
 
 
 def test_site_swap_and_transport_reach_the_imported_flows(offers: Offers) -> None:
     """Issue 21, point 6: the file's « Site », « En échange de », « Qui transporte » and « Avec quoi »."""
-    done = upload(offers, animateur(offers), "Organisation;Commune;Email du contact;Sens;Ressource;Site;"
-                  "Commune du site;En échange de;Qui transporte;Avec quoi\n"
-                  "GAEC des Bertranges;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;"
-                  "Stabulation de Prémery;Prémery;PAILLE;le cédant livre;tracteur et remorque\n"
-                  "GAEC des Bertranges;Champlemy;gaec@bertranges.example;entrant;Paille;;;;;\n")
+    done = upload(
+        offers,
+        animateur(offers),
+        "Organisation;Commune;Email du contact;Sens;Ressource;Site;"
+        "Commune du site;En échange de;Qui transporte;Avec quoi\n"
+        "GAEC des Bertranges;Champlemy;gaec@bertranges.example;sortant;Fumier de bovins;"
+        "Stabulation de Prémery;Prémery;PAILLE;le cédant livre;tracteur et remorque\n"
+        "GAEC des Bertranges;Champlemy;gaec@bertranges.example;entrant;Paille;;;;;\n",
+    )
     assert done.status_code == 200 and done.json()["flows_created"] == 2, done.text
     manure, straw = sorted(imported(offers)[1], key=lambda listing: listing.kind != "offer")
     assert (manure.transport_by, manure.transport_means) == ("giver", "tractor_trailer")
@@ -159,22 +195,31 @@ def test_site_swap_and_transport_reach_the_imported_flows(offers: Offers) -> Non
     with Session(offers.engine) as session:
         site = session.get(Site, manure.site_id)
         assert site is not None and (site.name, site.commune) == ("Stabulation de Prémery", "Prémery")
-        published = [json.loads(e.value)["payload"] for e in session.exec(
-            select(OutboxMessage).where(OutboxMessage.key == manure.id)).scalars()]
+        published = [
+            json.loads(e.value)["payload"]
+            for e in session.exec(select(OutboxMessage).where(OutboxMessage.key == manure.id)).scalars()
+        ]
     assert published[-1]["insee"] == site.insee and published[-1]["counterpart_id"] == straw.id
 
 
 def test_only_an_animateur_imports_and_what_a_company_did_itself_stays_its_own(offers: Offers) -> None:
-    company = confirmed(offers, "sophie@scierie.example", name="Scierie du Val", siret="73282932000074",
-                        commune="Prémery", postcode="58700")
+    company = confirmed(
+        offers,
+        "sophie@scierie.example",
+        name="Scierie du Val",
+        siret="73282932000074",
+        commune="Prémery",
+        postcode="58700",
+    )
     assert company
     sophie = offers.session("sophie@scierie.example")
     refused = upload(offers, sophie, FILE)
     assert refused.status_code == 403 and "animateur" in refused.json()["detail"]
     done = upload(offers, animateur(offers), FILE).json()
     assert done["organisations_created"] == 2
-    assert done["left_alone"] == ["Scierie du Val est inscrite sur Boucle par elle-même : ses données et ses "
-                                  "annonces restent les siennes."]
+    assert done["left_alone"] == [
+        "Scierie du Val est inscrite sur Boucle par elle-même : ses données et ses annonces restent les siennes."
+    ]
     with Session(offers.engine) as session:
         mine = session.exec(select(Organisation).where(Organisation.siret == "73282932000074")).scalars().all()
         assert len(mine) == 1 and mine[0].imported_by is None
@@ -197,8 +242,11 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     # The sawmill's contact opens the emailed link: its flows, nothing published yet; then confirms.
     path = offers.link_path(offers.links("contact@scierie.example")[-1])
     page = offers.client.get(path)
-    assert page.status_code == 200 and "Scierie du Val" in page.text and "Communauté de communes Les Bertranges" \
-        in page.text
+    assert (
+        page.status_code == 200
+        and "Scierie du Val" in page.text
+        and "Communauté de communes Les Bertranges" in page.text
+    )
     assert "Sciure de bois brut</strong>, 40 t par mois" in page.text and "Palettes</strong>" in page.text
     confirmed_page = offers.client.post(path, data={"action": "confirmer"}, follow_redirects=False)
     assert confirmed_page.status_code == 303 and "boucle_session=" in confirmed_page.headers["set-cookie"]
@@ -212,8 +260,9 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     assert {x.status for x in listings if x.organisation_id != sawmill.id} == {"draft"}
     # Imported again, the file leaves the sawmill alone: its data are its own now.
     again = upload(offers, headers, FILE).json()
-    assert again["left_alone"] == ["Scierie du Val a confirmé son diagnostic : ses données et ses annonces sont "
-                                   "désormais les siennes."]
+    assert again["left_alone"] == [
+        "Scierie du Val a confirmé son diagnostic : ses données et ses annonces sont désormais les siennes."
+    ]
 
     # The EHPAD refuses: it is deleted, its contact, flows and events with it; one event has the others forget it.
     ehpad = next(o for o in imported(offers)[0] if o.name == "EHPAD Les Tilleuls").id
@@ -223,26 +272,37 @@ def test_an_invited_organisation_confirms_from_its_link_or_refuses_and_is_delete
     with Session(offers.engine) as session:
         assert not session.exec(select(UserAccount).where(UserAccount.email == "direction@tilleuls.example")).all()
         assert session.exec(select(OutboxMessage.type).where(OutboxMessage.key == ehpad)).scalars().all() == [
-            "organisation.erased"]
+            "organisation.erased"
+        ]
     # Its held flow leaves matching: withdrawn; the event that carried its content is gone from the outbox.
     [(_, draft)] = [(kind, key) for kind, key, _ in listing_events(offers) if kind == "listing.withdrawn"]
     assert [kind for kind, key, _ in listing_events(offers) if key == draft] == ["listing.withdrawn"]
     listed = offers.client.get("/api/v1/diagnostics/organisations", headers=headers).json()
-    assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [("GAEC des Bertranges", False, 2),
-                                                                          ("Scierie du Val", True, 2)]
+    assert [(o["name"], o["confirmed"], o["flows"]) for o in listed] == [
+        ("GAEC des Bertranges", False, 2),
+        ("Scierie du Val", True, 2),
+    ]
     assert offers.client.post(path, data={"action": "refuser"}).status_code == 400  # a link serves once
 
 
 def test_what_another_collectivite_imported_stays_as_it_imported_it(offers: Offers) -> None:
     assert upload(offers, animateur(offers), FILE).json()["organisations_created"] == 3
-    confirmed(offers, "mairie@premery.example", name="Mairie de Prémery", kind="public_body", commune="Prémery",
-              postcode="58700")
+    confirmed(
+        offers,
+        "mairie@premery.example",
+        name="Mairie de Prémery",
+        kind="public_body",
+        commune="Prémery",
+        postcode="58700",
+    )
     with Session(offers.engine) as session:
         appoint(session, "mairie@premery.example", "animateur")
     done = upload(offers, offers.session("mairie@premery.example"), FILE).json()
     assert (done["organisations_created"], done["flows_created"]) == (0, 0)
-    assert "Scierie du Val a été importée par une autre collectivité : elle reste comme celle-ci l'a importée." \
+    assert (
+        "Scierie du Val a été importée par une autre collectivité : elle reste comme celle-ci l'a importée."
         in done["left_alone"]
+    )
 
 
 def test_diagnostics_over_a_year_old_are_sent_for_review_in_one_action(offers: Offers) -> None:
@@ -282,8 +342,9 @@ def test_a_diagnostic_left_unanswered_is_erased_after_its_retention(offers: Offe
     orgs, listings = imported(offers)
     assert [o.name for o in orgs] == ["Scierie du Val"] and {x.organisation_id for x in listings} == {orgs[0].id}
     with Session(offers.engine) as session:
-        assert not session.exec(select(UserAccount).where(UserAccount.email.in_(
-            ["gaec@bertranges.example", "direction@tilleuls.example"]))).all()
+        assert not session.exec(
+            select(UserAccount).where(UserAccount.email.in_(["gaec@bertranges.example", "direction@tilleuls.example"]))
+        ).all()
     assert events(offers).count("organisation.erased") == 2
     withdrawn = [kind for kind, _, _ in listing_events(offers)].count("listing.withdrawn")
     assert withdrawn == 3  # the GAEC's two flows, the EHPAD's one

@@ -29,8 +29,12 @@ class Effect(SQLModel, table=True):
 
 
 def closed(listing_id: str) -> Envelope:
-    return new_event("listing.withdrawn", ListingClosed(listing_id=listing_id, organisation_id="o", revision=2),
-                     producer="test", key=listing_id)
+    return new_event(
+        "listing.withdrawn",
+        ListingClosed(listing_id=listing_id, organisation_id="o", revision=2),
+        producer="test",
+        key=listing_id,
+    )
 
 
 @pytest.fixture
@@ -47,14 +51,21 @@ def harness(backend: str, settings_for) -> Iterator[dict]:  # type: ignore[no-un
 
     topic = f"test.{uuid.uuid4().hex[:8]}"
     ensure_topics(settings, (topic, topics.dead_letter(topic)))
-    consumer = IdempotentConsumer(f"test-{uuid.uuid4().hex[:6]}", [topic], {"listing.withdrawn": apply},
-                                  engine, settings)
+    consumer = IdempotentConsumer(
+        f"test-{uuid.uuid4().hex[:6]}", [topic], {"listing.withdrawn": apply}, engine, settings
+    )
     stop = threading.Event()
     thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
     thread.start()
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
-    yield {"settings": settings, "engine": engine, "consumer": consumer, "topic": topic,
-           "producer": producer, "failing": failing}
+    yield {
+        "settings": settings,
+        "engine": engine,
+        "consumer": consumer,
+        "topic": topic,
+        "producer": producer,
+        "failing": failing,
+    }
     stop.set()
     thread.join(timeout=15)
     producer.close()
@@ -72,6 +83,7 @@ def send(harness: dict, value: bytes, key: str = "k") -> None:
 
 def dead_letters(harness: dict, expected: int) -> list[ConsumerRecord]:
     """The DLQ from the start, once it holds `expected` records."""
+
     def read() -> list[ConsumerRecord]:
         return read_topic(topics.dead_letter(harness["topic"]), bootstrap_servers=harness["settings"].bootstrap_servers)
 
@@ -110,8 +122,9 @@ def test_poison_and_failing_events_go_to_the_dead_letter_topic_and_the_consumer_
 
 def record(harness: dict, envelope: Envelope | bytes, offset: int) -> ConsumerRecord:
     value = envelope if isinstance(envelope, bytes) else envelope.to_bytes()
-    return ConsumerRecord(harness["topic"], 0, None, offset, 0, 0, str(offset).encode(), value, [], None,
-                          -1, len(value), -1)
+    return ConsumerRecord(
+        harness["topic"], 0, None, offset, 0, 0, str(offset).encode(), value, [], None, -1, len(value), -1
+    )
 
 
 def test_a_polled_batch_is_applied_in_one_transaction_with_a_row_per_event(harness: dict) -> None:
@@ -122,28 +135,48 @@ def test_a_polled_batch_is_applied_in_one_transaction_with_a_row_per_event(harne
         session.add(Effect(listing_id=payload.listing_id))
 
     name = f"batch-{uuid.uuid4().hex[:6]}"
-    consumer = IdempotentConsumer(name, [harness["topic"]], {"listing.withdrawn": apply},
-                                  harness["engine"], harness["settings"])
+    consumer = IdempotentConsumer(
+        name, [harness["topic"]], {"listing.withdrawn": apply}, harness["engine"], harness["settings"]
+    )
     first, twice = closed("B-1"), closed("B-twice")
-    consumer.handle_batch([record(harness, first, 0), record(harness, twice, 1),
-                           record(harness, closed("B-2"), 2), record(harness, twice, 3)])
+    consumer.handle_batch(
+        [
+            record(harness, first, 0),
+            record(harness, twice, 1),
+            record(harness, closed("B-2"), 2),
+            record(harness, twice, 3),
+        ]
+    )
     consumer.handle_batch([record(harness, first, 0)])  # redelivered after a crash
     assert len(sessions) == 3 and len(set(sessions)) == 1
     assert [effects(harness["engine"], i) for i in ("B-1", "B-twice", "B-2")] == [1, 1, 1]
     assert (consumer.applied, consumer.duplicates) == (3, 2)
     with Session(harness["engine"]) as session:
-        assert session.exec(select(func.count()).select_from(ProcessedEvent)
-                            .where(ProcessedEvent.consumer == name)).one() == 3
+        assert (
+            session.exec(select(func.count()).select_from(ProcessedEvent).where(ProcessedEvent.consumer == name)).one()
+            == 3
+        )
 
 
 def test_a_failing_event_rolls_its_batch_back_and_alone_is_dead_lettered(harness: dict) -> None:
     rollbacks: list[bool] = []
     harness["failing"]["ids"].add("B-fails")
-    consumer = IdempotentConsumer(f"batch-{uuid.uuid4().hex[:6]}", [harness["topic"]],
-                                  harness["consumer"].handlers, harness["engine"], harness["settings"],
-                                  after_rollback=lambda: rollbacks.append(True))
-    consumer.handle_batch([record(harness, closed("B-before"), 0), record(harness, b"{not json", 1),
-                           record(harness, closed("B-fails"), 2), record(harness, closed("B-after"), 3)])
+    consumer = IdempotentConsumer(
+        f"batch-{uuid.uuid4().hex[:6]}",
+        [harness["topic"]],
+        harness["consumer"].handlers,
+        harness["engine"],
+        harness["settings"],
+        after_rollback=lambda: rollbacks.append(True),
+    )
+    consumer.handle_batch(
+        [
+            record(harness, closed("B-before"), 0),
+            record(harness, b"{not json", 1),
+            record(harness, closed("B-fails"), 2),
+            record(harness, closed("B-after"), 3),
+        ]
+    )
     assert [effects(harness["engine"], i) for i in ("B-before", "B-fails", "B-after")] == [1, 0, 1]
     assert (consumer.applied, consumer.dead_lettered) == (2, 2)
     assert len(rollbacks) == 1 + harness["settings"].consumer_max_attempts  # the batch, then each attempt

@@ -10,8 +10,11 @@ from fastapi.testclient import TestClient
 from shared.gateway import create_app
 from shared.settings import Settings
 
-PAGES = {"/mentions-legales": "Mentions légales", "/confidentialite": "Politique de confidentialité",
-         "/accessibilite": "Déclaration d'accessibilité"}
+PAGES = {
+    "/mentions-legales": "Mentions légales",
+    "/confidentialite": "Politique de confidentialité",
+    "/accessibilite": "Déclaration d'accessibilité",
+}
 
 
 def pages(**settings: str) -> dict[str, str]:
@@ -33,11 +36,15 @@ def test_the_legal_pages_show_the_operator_and_say_what_is_missing() -> None:
     assert "non conforme" in unset["/accessibilite"] and "Défenseur des droits" in unset["/accessibilite"]
     assert "Télécharger nos données" in unset["/confidentialite"] and "cnil.fr" in unset["/confidentialite"]
 
-    done = pages(BOUCLE_OPERATOR_NAME="Communauté de communes Les Bertranges",
-                 BOUCLE_OPERATOR_ADDRESS="2 rue de l'Exemple, 58400 La Charité-sur-Loire",
-                 BOUCLE_OPERATOR_EMAIL="eit@bertranges.example", BOUCLE_PUBLICATION_DIRECTOR="Le président",
-                 BOUCLE_HOST_NAME="Hébergeur Exemple", BOUCLE_HOST_ADDRESS="1 quai des Serveurs, 69000 Lyon",
-                 BOUCLE_DPO_EMAIL="dpo@bertranges.example")
+    done = pages(
+        BOUCLE_OPERATOR_NAME="Communauté de communes Les Bertranges",
+        BOUCLE_OPERATOR_ADDRESS="2 rue de l'Exemple, 58400 La Charité-sur-Loire",
+        BOUCLE_OPERATOR_EMAIL="eit@bertranges.example",
+        BOUCLE_PUBLICATION_DIRECTOR="Le président",
+        BOUCLE_HOST_NAME="Hébergeur Exemple",
+        BOUCLE_HOST_ADDRESS="1 quai des Serveurs, 69000 Lyon",
+        BOUCLE_DPO_EMAIL="dpo@bertranges.example",
+    )
     assert "à renseigner" not in done["/mentions-legales"]
     assert "Communauté de communes Les Bertranges" in done["/mentions-legales"]
     assert "2 rue de l'Exemple" in done["/mentions-legales"]

@@ -35,8 +35,16 @@ def client(settings: Settings) -> Iterator[TestClient]:
 
 
 def register(client: TestClient, name: str = "Menuiserie Blanc") -> dict[str, str]:
-    answer = client.post("/api/v1/organisations", json={"name": name, "kind": "company", "commune": "Dole",
-                                                        "postcode": "39100", "contact_email": "blanc@example.fr"})
+    answer = client.post(
+        "/api/v1/organisations",
+        json={
+            "name": name,
+            "kind": "company",
+            "commune": "Dole",
+            "postcode": "39100",
+            "contact_email": "blanc@example.fr",
+        },
+    )
     assert answer.status_code == 201, answer.text
     token = answer.json()["token"]
     me = client.get("/api/v1/organisations/me", headers={"Authorization": f"Bearer {token}"}).json()
@@ -55,9 +63,11 @@ def auth(org: dict[str, str]) -> dict[str, str]:
 
 def events(client: TestClient, listing_id: str, event_type: str) -> list[dict]:
     with Session(client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.key == listing_id,
-                                                        OutboxMessage.type == event_type)
-                            .order_by(OutboxMessage.id)).all()
+        rows = session.exec(
+            select(OutboxMessage)
+            .where(OutboxMessage.key == listing_id, OutboxMessage.type == event_type)
+            .order_by(OutboxMessage.id)
+        ).all()
         return [json.loads(row.value) for row in rows]
 
 
@@ -66,8 +76,7 @@ def remind(client: TestClient, today: date = TODAY) -> int:
         return remind_expiring_listings(session, today, days=14)
 
 
-def test_owners_are_reminded_once_per_validity_period_across_restarts(settings: Settings,
-                                                                       client: TestClient) -> None:
+def test_owners_are_reminded_once_per_validity_period_across_restarts(settings: Settings, client: TestClient) -> None:
     org = register(client)
     soon = publish(client, org, expires_at=str(SOON))
     later = publish(client, org)  # six months ahead: not yet
@@ -78,8 +87,14 @@ def test_owners_are_reminded_once_per_validity_period_across_restarts(settings: 
     assert remind(client) == 0  # the next round of the worker
     [event] = events(client, soon, "listing.expiring")
     assert event["key"] == soon and event["producer"] == "offers"
-    assert event["payload"] == {"listing_id": soon, "organisation_id": org["id"], "revision": 1,
-                                "title": "Palettes bois EUR", "kind": "offer", "expires_at": str(SOON)}
+    assert event["payload"] == {
+        "listing_id": soon,
+        "organisation_id": org["id"],
+        "revision": 1,
+        "title": "Palettes bois EUR",
+        "kind": "offer",
+        "expires_at": str(SOON),
+    }
     assert events(client, later, "listing.expiring") == events(client, closed, "listing.expiring") == []
 
     with TestClient(create_app(settings)) as restarted:  # same database, new process
@@ -90,7 +105,9 @@ def test_owners_are_reminded_once_per_validity_period_across_restarts(settings: 
         assert remind(restarted) == 0
         assert remind(restarted, new_expiry - timedelta(days=10)) == 2  # the renewed one, and `later`
         assert [e["payload"]["expires_at"] for e in events(restarted, soon, "listing.expiring")] == [
-            str(SOON), str(new_expiry)]
+            str(SOON),
+            str(new_expiry),
+        ]
         assert events(restarted, soon, "listing.expiring")[1]["payload"]["revision"] == 2
 
 
@@ -135,15 +152,19 @@ def test_the_signed_page_renews_or_closes_only_the_listing_it_names(settings: Se
     assert done.status_code == 200
     assert f"en ligne jusqu'au {TODAY + timedelta(days=182):%d/%m/%Y}" in html.unescape(done.text)
     assert client.get(f"/api/v1/listings/{mine}", headers=auth(owner)).json()["expires_at"] == str(
-        TODAY + timedelta(days=182))
+        TODAY + timedelta(days=182)
+    )
 
     foreign = signer.sign("listing-renewal", l=theirs, o=owner["id"])  # org A's token on B's listing
-    for attempt in (client.get(f"/liens/annonce/{foreign}"),
-                    client.post(f"/liens/annonce/{foreign}", data={"action": "close"})):
+    for attempt in (
+        client.get(f"/liens/annonce/{foreign}"),
+        client.post(f"/liens/annonce/{foreign}", data={"action": "close"}),
+    ):
         assert attempt.status_code == 404 and "Annonce introuvable" in attempt.text
     # B's claims with the signature of A's token (`payload.timestamp.signature`, the payload maybe compressed)
-    swapped = ".".join([signer.sign("listing-renewal", l=theirs, o=other["id"]).rsplit(".", 2)[0],
-                        *token.rsplit(".", 2)[1:]])
+    swapped = ".".join(
+        [signer.sign("listing-renewal", l=theirs, o=other["id"]).rsplit(".", 2)[0], *token.rsplit(".", 2)[1:]]
+    )
     for bad in (swapped, token[:-3] + "xyz", signer.sign("match-response", l=mine, o=owner["id"]), "nimporte"):
         answer = client.post(f"/liens/annonce/{bad}", data={"action": "close"})
         assert answer.status_code == 400 and "Lien invalide" in answer.text and "pas valide" in answer.text

@@ -68,8 +68,9 @@ class Sink:
 @pytest.fixture
 def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, Engine, int]]:  # type: ignore[no-untyped-def]
     port = free_port()
-    settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                            BOUCLE_ANIMATEUR_EMAIL=ANIMATEUR_EMAIL)
+    settings = settings_for(
+        backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port, BOUCLE_ANIMATEUR_EMAIL=ANIMATEUR_EMAIL
+    )
     engine = make_engine(settings.database_url("notifications"))
     init_db(engine, [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
     with Session(engine) as session:
@@ -84,10 +85,15 @@ def mail(backend: str, settings_for, tmp_path: Path) -> Iterator[tuple[Mailer, E
 
 
 def alert(engine: Engine, organisation_id: str, match_id: str) -> None:
-    context = {"match_id": match_id, "kind": "pair", "score_percent": 80, "distance_km": 4.2,
-               "explanation": "Votre sciure peut servir de litière.",
-               "own": {"title": "Sciure de bois", "kind": "offer", "commune": "Dole", "quantity_text": None},
-               "others": [{"title": "Litière", "kind": "need", "commune": "Tavaux", "quantity_text": None}]}
+    context = {
+        "match_id": match_id,
+        "kind": "pair",
+        "score_percent": 80,
+        "distance_km": 4.2,
+        "explanation": "Votre sciure peut servir de litière.",
+        "own": {"title": "Sciure de bois", "kind": "offer", "commune": "Dole", "quantity_text": None},
+        "others": [{"title": "Litière", "kind": "need", "commune": "Tavaux", "quantity_text": None}],
+    }
     with Session(engine) as session:
         notify(session, f"match.proposed:{match_id}:{organisation_id}", organisation_id, "match_proposed", context)
         session.commit()
@@ -96,8 +102,11 @@ def alert(engine: Engine, organisation_id: str, match_id: str) -> None:
 def rows(engine: Engine, organisation_id: str) -> list[OutgoingEmail]:
     """Short transactions: SQLite lets one writer at a time, and the mailer writes too."""
     with Session(engine) as session:
-        found = session.exec(select(OutgoingEmail).where(OutgoingEmail.organisation_id == organisation_id)
-                             .order_by(OutgoingEmail.created_at)).all()
+        found = session.exec(
+            select(OutgoingEmail)
+            .where(OutgoingEmail.organisation_id == organisation_id)
+            .order_by(OutgoingEmail.created_at)
+        ).all()
         return [row.model_copy() for row in found]
 
 
@@ -177,8 +186,7 @@ def test_smtp_down_for_a_while_then_up_delivers_each_message_once(mail, tmp_path
         sink.stop()
 
 
-def test_connections_are_kept_between_batches_and_replaced_when_the_server_closed_them(
-        mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_connections_are_kept_between_batches_and_replaced_when_the_server_closed_them(mail, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     mailer, engine, port = mail
     sink = Sink(tmp_path / "mail", port).start()
     try:
@@ -193,8 +201,9 @@ def test_connections_are_kept_between_batches_and_replaced_when_the_server_close
     try:
         alert(engine, "org-a", "m-after")
         wait_until(lambda: (mailer.send_due() and False) or rows(engine, "org-a")[-1].status == "sent", timeout=15)
-        assert [m.subject for m in sink.to("roux@scierie.example")] == \
-            ["Nouvelle piste de synergie pour « Sciure de bois »"]
+        assert [m.subject for m in sink.to("roux@scierie.example")] == [
+            "Nouvelle piste de synergie pour « Sciure de bois »"
+        ]
     finally:
         sink.stop()
 
@@ -202,9 +211,28 @@ def test_connections_are_kept_between_batches_and_replaced_when_the_server_close
 def self_signed(folder: Path) -> tuple[Path, Path]:
     """A certificate for 127.0.0.1 and its key, made by openssl (the relay's own CA, as a private relay has)."""
     cert, key = folder / "relay.pem", folder / "relay.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -218,8 +246,14 @@ def test_implicit_tls_to_a_relay_whose_certificate_is_checked(settings_for, tmp_
     sink = Sink(tmp_path / "mail", port, tls=server_tls).start()
     try:
         for trusted in (False, True):
-            settings = settings_for("sqlite", "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                                    SMTP_IMPLICIT_TLS=True, SMTP_CA_FILE=str(cert) if trusted else None)
+            settings = settings_for(
+                "sqlite",
+                "notifications",
+                SMTP_HOST="127.0.0.1",
+                SMTP_PORT=port,
+                SMTP_IMPLICIT_TLS=True,
+                SMTP_CA_FILE=str(cert) if trusted else None,
+            )
             engine = make_engine(settings.database_url("notifications"))
             init_db(engine, [Contact, OutgoingEmail, Preference, KnownMatch, InAppNotification])
             with Session(engine) as session:

@@ -107,10 +107,13 @@ def test_clear_deletes_every_message(tmp_path):
         forged = client.post("/clear", headers={"Sec-Fetch-Site": "cross-site"})  # another site's form (issue 18)
         assert forged.status_code == 403 and len(client.get("/api/messages").json()) == 1
         own = str(client.base_url).rstrip("/")
-        for headers in ({"Origin": "https://attaquant.example"}, {"Origin": "null"},  # a browser without Fetch metadata
-                        {"Origin": own.replace("127.0.0.1", "localhost")},  # another origin of this machine
-                        {"Sec-Fetch-Site": "same-site"},
-                        {"Sec-Fetch-Site": "same-origin", "Origin": "https://attaquant.example"}):
+        for headers in (
+            {"Origin": "https://attaquant.example"},
+            {"Origin": "null"},  # a browser without Fetch metadata
+            {"Origin": own.replace("127.0.0.1", "localhost")},  # another origin of this machine
+            {"Sec-Fetch-Site": "same-site"},
+            {"Sec-Fetch-Site": "same-origin", "Origin": "https://attaquant.example"},
+        ):
             forged = client.post("/clear", headers=headers)
             assert forged.status_code == 403 and "Vidage refusé" in forged.text, headers
             assert len(client.get("/api/messages").json()) == 1
@@ -161,12 +164,24 @@ def wait_until_serving(base_url: str, process: subprocess.Popen) -> None:
 def test_cli_runs_smtp_and_viewer_and_stops_cleanly(tmp_path, stop_signal):
     smtp_port, http_port = free_ports(2)
     command = [
-        sys.executable, "-m", "shared.mailsink",
-        "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port),
-        "--http-port", str(http_port), "--store", str(tmp_path / "mail"),
+        sys.executable,
+        "-m",
+        "shared.mailsink",
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-port",
+        str(smtp_port),
+        "--http-port",
+        str(http_port),
+        "--store",
+        str(tmp_path / "mail"),
     ]
     process = subprocess.Popen(
-        command, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        command,
+        cwd=REPO_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     try:

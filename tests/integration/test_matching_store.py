@@ -30,9 +30,19 @@ PLACES = {"Dijon": (47.322, 5.041), "Chenôve": (47.292, 5.006), "Talant": (47.3
 
 def listing(listing_id: str, kind: str, title: str, commune: str, revision: int = 1) -> ListingSnapshot:
     lat, lon = PLACES[commune]
-    return ListingSnapshot(listing_id=listing_id, organisation_id=f"org-{listing_id}", revision=revision,
-                           kind=kind, title=title, commune=commune, lat=lat, lon=lon,  # type: ignore[arg-type]
-                           quantity_value=2, quantity_unit="t", frequency="monthly")
+    return ListingSnapshot(
+        listing_id=listing_id,
+        organisation_id=f"org-{listing_id}",
+        revision=revision,
+        kind=kind,
+        title=title,
+        commune=commune,
+        lat=lat,
+        lon=lon,  # type: ignore[arg-type]
+        quantity_value=2,
+        quantity_unit="t",
+        frequency="monthly",
+    )
 
 
 def closed(listing_id: str, revision: int) -> ListingClosed:
@@ -76,22 +86,30 @@ def outcome(engine: Engine) -> tuple[dict[str, tuple[str, list[str]]], list[tupl
         members: dict[str, list[str]] = {}
         for member in session.exec(select(MatchMember).order_by(col(MatchMember.listing_id))):
             members.setdefault(matches[member.match_id].key, []).append(f"{member.role}:{member.listing_id}")
-        events = [(row.type, matches[json.loads(row.value)["payload"]["match_id"]].key)
-                  for row in session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))]
+        events = [
+            (row.type, matches[json.loads(row.value)["payload"]["match_id"]].key)
+            for row in session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id)))
+        ]
     return {m.key: (m.status, members[m.key]) for m in matches.values()}, events
 
 
 EXPECTED = (
-    {"pair:offer-a:need-b": ("retracted", ["demand:need-b", "supply:offer-a"]),
-     "pair:offer-c:need-b": ("proposed", ["demand:need-b", "supply:offer-c"])},
-    [("match.proposed", "pair:offer-a:need-b"), ("match.retracted", "pair:offer-a:need-b"),
-     ("match.proposed", "pair:offer-c:need-b")],
+    {
+        "pair:offer-a:need-b": ("retracted", ["demand:need-b", "supply:offer-a"]),
+        "pair:offer-c:need-b": ("proposed", ["demand:need-b", "supply:offer-c"]),
+    },
+    [
+        ("match.proposed", "pair:offer-a:need-b"),
+        ("match.retracted", "pair:offer-a:need-b"),
+        ("match.proposed", "pair:offer-c:need-b"),
+    ],
 )
 
 
 @pytest.mark.parametrize("split", ["one batch", "one event per transaction", "restart half-way"])
-def test_batches_transactions_and_restarts_leave_the_same_matches(databases: Databases, backend: str,
-                                                                 split: str) -> None:
+def test_batches_transactions_and_restarts_leave_the_same_matches(
+    databases: Databases, backend: str, split: str
+) -> None:
     engine = fresh_engine(databases, backend)
     processor = MatchingProcessor(KNOWLEDGE)
     if split == "one batch":
@@ -106,13 +124,20 @@ def test_batches_transactions_and_restarts_leave_the_same_matches(databases: Dat
 
 
 @pytest.mark.parametrize("same_transaction", [True, False])
-def test_a_retracted_pair_proposed_again_keeps_its_id_with_fresh_members(databases: Databases, backend: str,
-                                                                         same_transaction: bool) -> None:
+def test_a_retracted_pair_proposed_again_keeps_its_id_with_fresh_members(
+    databases: Databases, backend: str, same_transaction: bool
+) -> None:
     engine = fresh_engine(databases, backend)
     processor = MatchingProcessor(KNOWLEDGE)
     apply(engine, processor, EVENTS[:2])  # offer-a and need-b indexed, their pair proposed
-    proposal = Proposal(key="pair:offer-a:need-b", kind="pair", listing_ids=("offer-a", "need-b"), score=0.95,
-                        explanation="Mieux qu'avant", explanations={})
+    proposal = Proposal(
+        key="pair:offer-a:need-b",
+        kind="pair",
+        listing_ids=("offer-a", "need-b"),
+        score=0.95,
+        explanation="Mieux qu'avant",
+        explanations={},
+    )
     with Session(engine) as session:
         store = SqlProposals(session, processor.listing_of)
         store.set_status(proposal.key, "retracted")

@@ -19,22 +19,36 @@ def publish_contacts_and_matches(producer: KafkaProducer, count: int) -> None:
     for i in range(count):
         for side in ("a", "b"):
             org = f"{side}{i}"
-            event = new_event("organisation.registered", OrganisationProfile(
-                organisation_id=org, name=f"Organisation {org}", kind="company", contact_email=f"{org}@faults.example"),
-                producer="offers", key=org)
+            event = new_event(
+                "organisation.registered",
+                OrganisationProfile(
+                    organisation_id=org,
+                    name=f"Organisation {org}",
+                    kind="company",
+                    contact_email=f"{org}@faults.example",
+                ),
+                producer="offers",
+                key=org,
+            )
             producer.send(topics.ORGANISATIONS, key=org.encode(), value=event.to_bytes())
     for i in range(count):
-        parties = [MatchParty(organisation_id=f"a{i}", listing_id=f"la{i}", kind="offer", title=f"Lot {i}"),
-                   MatchParty(organisation_id=f"b{i}", listing_id=f"lb{i}", kind="need", title=f"Besoin {i}")]
-        event = new_event("match.proposed", MatchProposed(match_id=f"m{i}", score=0.8, distance_km=2.0,
-                                                          explanation="Même ressource.", parties=parties),
-                          producer="matching", key=f"m{i}")
+        parties = [
+            MatchParty(organisation_id=f"a{i}", listing_id=f"la{i}", kind="offer", title=f"Lot {i}"),
+            MatchParty(organisation_id=f"b{i}", listing_id=f"lb{i}", kind="need", title=f"Besoin {i}"),
+        ]
+        event = new_event(
+            "match.proposed",
+            MatchProposed(match_id=f"m{i}", score=0.8, distance_km=2.0, explanation="Même ressource.", parties=parties),
+            producer="matching",
+            key=f"m{i}",
+        )
         producer.send(topics.MATCHES, key=event.key.encode(), value=event.to_bytes())
     producer.flush()
 
 
-def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(tmp_path: Path, databases: Databases,
-                                                                       backend: str) -> None:
+def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(
+    tmp_path: Path, databases: Databases, backend: str
+) -> None:
     stack = make_stack(tmp_path, databases, backend)
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
     try:
@@ -62,24 +76,38 @@ def test_killed_mid_batch_the_restart_sends_the_rest_and_nothing_is_lost(tmp_pat
         stack.stop()
 
 
-def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_is_sent(tmp_path: Path, databases: Databases,
-                                                                          backend: str) -> None:
+def test_a_poison_event_goes_to_the_dead_letter_topic_and_the_next_is_sent(
+    tmp_path: Path, databases: Databases, backend: str
+) -> None:
     stack = make_stack(tmp_path, databases, backend)
     try:
         stack.start(services=("notifications",), gateway=False)
         stack.wait_healthy(("notifications",), consumers_joined=True)
         bootstrap = stack.bootstrap_servers
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-        poison = new_event("match.proposed", MatchProposed(match_id="m-x", score=0.5, distance_km=1.0,
-                                                           explanation="x", parties=[]), producer="matching", key="m-x")
+        poison = new_event(
+            "match.proposed",
+            MatchProposed(match_id="m-x", score=0.5, distance_km=1.0, explanation="x", parties=[]),
+            producer="matching",
+            key="m-x",
+        )
         broken = poison.to_bytes().replace(b'"parties":[]', b'"parties":"not a list"')
         producer.send(topics.MATCHES, key=b"m-x", value=broken).get(timeout=10)
         publish_contacts_and_matches(producer, 1)
         sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
         wait_until(lambda: len(web.get(sink).json()) == 2, timeout=30)
 
-        [dead] = wait_until(lambda: [r for r in read_topic(topics.dead_letter(topics.MATCHES),  # type: ignore[union-attr]
-                                                           bootstrap_servers=bootstrap) if r.key == b"m-x"], timeout=20)
+        [dead] = wait_until(
+            lambda: [
+                r
+                for r in read_topic(
+                    topics.dead_letter(topics.MATCHES),  # type: ignore[union-attr]
+                    bootstrap_servers=bootstrap,
+                )
+                if r.key == b"m-x"
+            ],
+            timeout=20,
+        )
         assert dead.value == broken
         assert b"invalid payload" in dict(dead.headers)["error"]
         assert dict(dead.headers)["consumer"] == b"notifications"

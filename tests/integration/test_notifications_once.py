@@ -15,8 +15,9 @@ from tests import web
 from tests.conftest import Databases, mailbox, make_stack, wait_until
 
 
-def test_redelivered_and_republished_match_gives_one_email_per_side(tmp_path: Path, databases: Databases,
-                                                                    backend: str) -> None:
+def test_redelivered_and_republished_match_gives_one_email_per_side(
+    tmp_path: Path, databases: Databases, backend: str
+) -> None:
     stack = make_stack(tmp_path, databases, backend)
     try:
         stack.start(services=("notifications",), gateway=False)
@@ -26,17 +27,37 @@ def test_redelivered_and_republished_match_gives_one_email_per_side(tmp_path: Pa
         def publish(topic: str, event) -> None:  # type: ignore[no-untyped-def]
             producer.send(topic, key=event.key.encode(), value=event.to_bytes()).get(timeout=10)
 
-        for org_id, name, email in (("org-a", "Scierie Roux", "roux@scierie.example"),
-                                    ("org-b", "Élevage Morel", "morel@elevage.example")):
-            publish(topics.ORGANISATIONS, new_event("organisation.registered", OrganisationProfile(
-                organisation_id=org_id, name=name, kind="company", commune="Dole", contact_email=email),
-                producer="offers", key=org_id))
-        parties = [MatchParty(organisation_id="org-a", listing_id="l-a", kind="offer", title="Sciure de bois sec",
-                              commune="Dole", quantity_text="environ 3 t par mois"),
-                   MatchParty(organisation_id="org-b", listing_id="l-b", kind="need", title="Litière pour bovins",
-                              commune="Tavaux")]
-        proposed = MatchProposed(match_id="m-1", score=0.8, distance_km=6.2, explanation="Même ressource.",
-                                 parties=parties)
+        for org_id, name, email in (
+            ("org-a", "Scierie Roux", "roux@scierie.example"),
+            ("org-b", "Élevage Morel", "morel@elevage.example"),
+        ):
+            publish(
+                topics.ORGANISATIONS,
+                new_event(
+                    "organisation.registered",
+                    OrganisationProfile(
+                        organisation_id=org_id, name=name, kind="company", commune="Dole", contact_email=email
+                    ),
+                    producer="offers",
+                    key=org_id,
+                ),
+            )
+        parties = [
+            MatchParty(
+                organisation_id="org-a",
+                listing_id="l-a",
+                kind="offer",
+                title="Sciure de bois sec",
+                commune="Dole",
+                quantity_text="environ 3 t par mois",
+            ),
+            MatchParty(
+                organisation_id="org-b", listing_id="l-b", kind="need", title="Litière pour bovins", commune="Tavaux"
+            ),
+        ]
+        proposed = MatchProposed(
+            match_id="m-1", score=0.8, distance_km=6.2, explanation="Même ressource.", parties=parties
+        )
         event = new_event("match.proposed", proposed, producer="matching", key="m-1")
         publish(topics.MATCHES, event)
         publish(topics.MATCHES, event)  # redelivered: same event_id
@@ -60,7 +81,6 @@ def test_redelivered_and_republished_match_gives_one_email_per_side(tmp_path: Pa
 
 
 def _mailer_idle(stack) -> bool:  # type: ignore[no-untyped-def]
-
 
     engine = make_engine(stack.env["NOTIFICATIONS_DATABASE_URL"])
     try:

@@ -19,8 +19,9 @@ from tests.conftest import Databases, mailbox, make_stack, wait_until
 MATCHES = 20
 
 
-def test_two_instances_share_the_work_and_email_each_party_once(tmp_path: Path, databases: Databases,
-                                                              backend: str) -> None:
+def test_two_instances_share_the_work_and_email_each_party_once(
+    tmp_path: Path, databases: Databases, backend: str
+) -> None:
     stack = make_stack(tmp_path, databases, backend)
     try:
         stack.start(services=("notifications",), gateway=False)
@@ -38,13 +39,33 @@ def test_two_instances_share_the_work_and_email_each_party_once(tmp_path: Path, 
             for side, kind in (("fournisseur", "offer"), ("preneur", "need")):
                 org_id, email = f"org-{side}-{i}", f"{side}{i}@boucle.example"
                 expected.append(email)
-                publish_twice(topics.ORGANISATIONS, new_event("organisation.registered", OrganisationProfile(
-                    organisation_id=org_id, name=f"{side.title()} {i}", kind="company", commune="Dole",
-                    contact_email=email), producer="offers", key=org_id))
-                parties.append(MatchParty(organisation_id=org_id, listing_id=f"l-{side}-{i}", kind=kind,
-                                          title="Palettes bois", commune="Dole"))
-            proposed = MatchProposed(match_id=f"m-{i}", score=0.8, distance_km=3.0, explanation="Même ressource.",
-                                     parties=parties)
+                publish_twice(
+                    topics.ORGANISATIONS,
+                    new_event(
+                        "organisation.registered",
+                        OrganisationProfile(
+                            organisation_id=org_id,
+                            name=f"{side.title()} {i}",
+                            kind="company",
+                            commune="Dole",
+                            contact_email=email,
+                        ),
+                        producer="offers",
+                        key=org_id,
+                    ),
+                )
+                parties.append(
+                    MatchParty(
+                        organisation_id=org_id,
+                        listing_id=f"l-{side}-{i}",
+                        kind=kind,
+                        title="Palettes bois",
+                        commune="Dole",
+                    )
+                )
+            proposed = MatchProposed(
+                match_id=f"m-{i}", score=0.8, distance_km=3.0, explanation="Même ressource.", parties=parties
+            )
             publish_twice(topics.MATCHES, new_event("match.proposed", proposed, producer="matching", key=f"m-{i}"))
         producer.close()
 
@@ -60,8 +81,9 @@ def test_two_instances_share_the_work_and_email_each_party_once(tmp_path: Path, 
         received = Counter(message["to"] for message in mailbox(stack))
         assert received == Counter(expected), "each party emailed exactly once"
 
-        consumers = [web.get(f"{stack.url(name)}/healthz").json()["consumer"]
-                     for name in ("notifications", "notifications-2")]
+        consumers = [
+            web.get(f"{stack.url(name)}/healthz").json()["consumer"] for name in ("notifications", "notifications-2")
+        ]
         assert all(c["applied"] > 0 for c in consumers), f"both instances should have worked: {consumers}"
         # 3 events per match (two registrations, the proposal), each delivered twice: applied once in all
         assert sum(c["applied"] for c in consumers) == 3 * MATCHES

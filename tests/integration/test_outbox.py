@@ -32,9 +32,16 @@ def test_events_wait_in_the_outbox_while_the_broker_is_down(tmp_path: Path, data
         # …but it serves its routes (what it publishes waits in the outbox): ready, and alive.
         assert offers.get("/readyz").status_code == 200 and offers.get("/livez").json()["stalled"] == []
 
-        org = offers.post("/api/v1/organisations", json={"name": "Brasserie du Val", "kind": "company",
-                                                         "postcode": "21200", "commune": "Beaune",
-                                                         "contact_email": "val@brasserie.example"})
+        org = offers.post(
+            "/api/v1/organisations",
+            json={
+                "name": "Brasserie du Val",
+                "kind": "company",
+                "postcode": "21200",
+                "commune": "Beaune",
+                "contact_email": "val@brasserie.example",
+            },
+        )
         assert org.status_code == 201, org.text
         auth = {"Authorization": f"Bearer {org.json()['token']}"}
         first = offers.post("/api/v1/listings", headers=auth, json={"kind": "offer", "title": "Drêches de brasserie"})

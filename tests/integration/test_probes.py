@@ -35,8 +35,13 @@ def test_the_gateway_is_ready_while_every_service_is_away(settings_for) -> None:
     from shared.gateway import create_app
 
     # The services' URLs point at ports where nothing listens.
-    settings = settings_for("sqlite", OFFERS_URL="http://127.0.0.1:9", MATCHING_URL="http://127.0.0.1:9",
-                            NOTIFICATIONS_URL="http://127.0.0.1:9", REPORTING_URL="http://127.0.0.1:9")
+    settings = settings_for(
+        "sqlite",
+        OFFERS_URL="http://127.0.0.1:9",
+        MATCHING_URL="http://127.0.0.1:9",
+        NOTIFICATIONS_URL="http://127.0.0.1:9",
+        REPORTING_URL="http://127.0.0.1:9",
+    )
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200 and client.get("/livez").status_code == 200
         status = client.get("/healthz")

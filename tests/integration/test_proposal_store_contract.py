@@ -20,18 +20,38 @@ from shared.db import make_engine
 from tests.conftest import Databases
 
 LISTINGS = {
-    listing_id: ListingInput(listing_id=listing_id, organisation_id=f"org-{listing_id}", kind=kind, title=title,
-                             commune="Dijon", lat=47.32, lon=5.04, quantity_value=2, quantity_unit="t",
-                             frequency="monthly", expires_at=date(2027, 6, 1))
+    listing_id: ListingInput(
+        listing_id=listing_id,
+        organisation_id=f"org-{listing_id}",
+        kind=kind,
+        title=title,
+        commune="Dijon",
+        lat=47.32,
+        lon=5.04,
+        quantity_value=2,
+        quantity_unit="t",
+        frequency="monthly",
+        expires_at=date(2027, 6, 1),
+    )
     for listing_id, kind, title in [
-        ("offer-a", "offer", "Chutes de carton"), ("need-b", "need", "Carton pour calage"),
-        ("need-c", "need", "Carton à broyer"), ("pool-d", "pool", "Collecte de cartons"),
-        ("pool-e", "pool", "Collecte de cartons"), ("pool-f", "pool", "Collecte de cartons")]}
+        ("offer-a", "offer", "Chutes de carton"),
+        ("need-b", "need", "Carton pour calage"),
+        ("need-c", "need", "Carton à broyer"),
+        ("pool-d", "pool", "Collecte de cartons"),
+        ("pool-e", "pool", "Collecte de cartons"),
+        ("pool-f", "pool", "Collecte de cartons"),
+    ]
+}
 
 
 def pair(supply: str, demand: str, score: float = 0.8) -> Proposal:
-    return Proposal(key=f"{supply}|{demand}", kind="pair", listing_ids=(supply, demand), score=score,
-                    explanation="Carton contre calage.")
+    return Proposal(
+        key=f"{supply}|{demand}",
+        kind="pair",
+        listing_ids=(supply, demand),
+        score=score,
+        explanation="Carton contre calage.",
+    )
 
 
 def group(*members: str) -> Proposal:

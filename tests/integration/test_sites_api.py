@@ -30,8 +30,9 @@ def client(app) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
 
 def snapshots(app, listing_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
     with Session(app.state.runtime.engine) as session:
-        rows = session.exec(select(OutboxMessage).where(OutboxMessage.key == listing_id)
-                            .order_by(OutboxMessage.id)).all()
+        rows = session.exec(
+            select(OutboxMessage).where(OutboxMessage.key == listing_id).order_by(OutboxMessage.id)
+        ).all()
     return [{"type": row.type, **json.loads(row.value)["payload"]} for row in rows]
 
 
@@ -61,7 +62,9 @@ def test_a_listing_posted_from_a_site_is_placed_there_for_matching_and_for_other
 
     listed = client.get("/api/v1/organisations/me/sites", headers=cuma).json()
     assert [(s["id"], s["commune"], s["active_listings"]) for s in listed] == [
-        (None, "Gap", 1), (site["id"], "Briançon", 1)]
+        (None, "Gap", 1),
+        (site["id"], "Briançon", 1),
+    ]
 
 
 def test_a_site_moves_with_its_listings_and_the_organisation_moves_without_them(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
@@ -73,7 +76,9 @@ def test_a_site_moves_with_its_listings_and_the_organisation_moves_without_them(
     assert moved.status_code == 200, moved.text
     assert (moved.json()["commune"], moved.json()["name"]) == ("Guillestre", "Atelier de Briançon")
     assert [(e["type"], e["insee"], e["revision"]) for e in snapshots(app, listing)] == [
-        ("listing.published", "05023", 1), ("listing.updated", "05065", 2)]
+        ("listing.published", "05023", 1),
+        ("listing.updated", "05065", 2),
+    ]
 
     assert client.patch("/api/v1/organisations/me", headers=cuma, json={"commune": "Embrun"}).status_code == 200
     assert len(snapshots(app, listing)) == 2  # posted from its site, it did not move with the address
@@ -96,15 +101,18 @@ def test_a_site_with_live_listings_is_not_deleted(client: TestClient) -> None:
     assert client.delete(f"/api/v1/organisations/me/sites/{site}", headers=cuma).status_code == 404
 
 
-@pytest.mark.parametrize(("body", "field", "message"), [
-    ({"name": "Dépôt", "commune": "Trifouillis-les-Oies"}, ["body", "commune"], "Aucune commune"),
-    ({"name": "Dépôt"}, ["body", "commune"], "Indiquez la commune, le code postal ou le code INSEE du site"),
-    ({"name": "Dépôt", "commune": "Gap", "siret": "12345678901234"}, ["body", "siret"], "SIRET"),
-    ({"name": "Dépôt", "commune": "Gap", "lat": 44.5}, ["body", "lon"], "vont ensemble"),
-    ({"name": "D", "commune": "Gap"}, ["body", "name"], "2"),
-    ({"name": "Dépôt", "commune": "Gap", "surface": 3}, ["body", "surface"], "Champ inconnu"),
-    ({**BRIANCON, "commune": "Embrun"}, ["body", "name"], "déjà un site nommé « Atelier de Briançon »"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "message"),
+    [
+        ({"name": "Dépôt", "commune": "Trifouillis-les-Oies"}, ["body", "commune"], "Aucune commune"),
+        ({"name": "Dépôt"}, ["body", "commune"], "Indiquez la commune, le code postal ou le code INSEE du site"),
+        ({"name": "Dépôt", "commune": "Gap", "siret": "12345678901234"}, ["body", "siret"], "SIRET"),
+        ({"name": "Dépôt", "commune": "Gap", "lat": 44.5}, ["body", "lon"], "vont ensemble"),
+        ({"name": "D", "commune": "Gap"}, ["body", "name"], "2"),
+        ({"name": "Dépôt", "commune": "Gap", "surface": 3}, ["body", "surface"], "Champ inconnu"),
+        ({**BRIANCON, "commune": "Embrun"}, ["body", "name"], "déjà un site nommé « Atelier de Briançon »"),
+    ],
+)
 def test_each_site_rule_names_its_field(client: TestClient, body: dict, field: list[str], message: str) -> None:
     cuma = register(client, name="CUMA du Champsaur", kind="cuma", commune="Gap", postcode=None)
     assert client.post("/api/v1/organisations/me/sites", headers=cuma, json=BRIANCON).status_code == 201
@@ -122,6 +130,7 @@ def test_a_listing_names_only_a_site_of_its_own_organisation(client: TestClient)
         answer = client.post("/api/v1/listings", headers=cuma, json={**GOOD, "site_id": site_id})
         assert answer.status_code == 422 and ["body", "site_id"] in error_locations(answer)
         assert "inconnu de votre organisation" in str(answer.json()["detail"])
-    assert client.patch(f"/api/v1/organisations/me/sites/{theirs}", headers=cuma,
-                        json={"name": "Volé"}).status_code == 404
+    assert (
+        client.patch(f"/api/v1/organisations/me/sites/{theirs}", headers=cuma, json={"name": "Volé"}).status_code == 404
+    )
     assert client.delete(f"/api/v1/organisations/me/sites/{theirs}", headers=cuma).status_code == 404

@@ -33,12 +33,22 @@ def test_each_quiet_spell_reminds_the_parties_and_the_animateur_once(settings_fo
         session.add(Territory(territory_id="t1", name="Côte", animateur_organisation_id="cc", created_at=NOW))
         session.add(TerritoryCommune(territory_id="t1", insee="21054"))
         for org_id in ("a", "b"):
-            session.add(KnownOrganisation(organisation_id=org_id, name=org_id, kind="company", insee="21054",
-                                          registered_at=NOW))
+            session.add(
+                KnownOrganisation(organisation_id=org_id, name=org_id, kind="company", insee="21054", registered_at=NOW)
+            )
         quiet, busy = NOW - timedelta(weeks=7), NOW - timedelta(weeks=2)
         for synergy_id, stage, moved in (("s1", "studied", quiet), ("s2", "studied", busy), ("s3", "ended", quiet)):
-            session.add(Synergy(synergy_id=synergy_id, origin="piste", synergy_type="substitution",
-                                resource="Palettes", stage=stage, opened_at=quiet, updated_at=moved))
+            session.add(
+                Synergy(
+                    synergy_id=synergy_id,
+                    origin="piste",
+                    synergy_type="substitution",
+                    resource="Palettes",
+                    stage=stage,
+                    opened_at=quiet,
+                    updated_at=moved,
+                )
+            )
             for org_id in ("a", "b"):
                 session.add(SynergyParty(synergy_id=synergy_id, organisation_id=org_id))
         session.commit()
@@ -57,11 +67,16 @@ def test_each_quiet_spell_reminds_the_parties_and_the_animateur_once(settings_fo
         session.add(synergy)
         session.commit()
         assert stage_due_reminders(session, NOW + timedelta(days=2) + QUIET_AFTER) == 2  # s1 again, s2 now
-        reminded = [payload_of(Envelope.from_bytes(r.value)) for r in session.exec(
-            select(OutboxMessage).where(OutboxMessage.type == "synergy.quiet").order_by(OutboxMessage.id)).all()]
+        reminded = [
+            payload_of(Envelope.from_bytes(r.value))
+            for r in session.exec(
+                select(OutboxMessage).where(OutboxMessage.type == "synergy.quiet").order_by(OutboxMessage.id)
+            ).all()
+        ]
         assert sorted(r.synergy_id for r in reminded if isinstance(r, SynergyQuiet)) == ["s1", "s1", "s2"]
 
-    message = render("synergy_quiet", synergy_quiet_context(reminder), recipient_name="Anne",
-                     public_url="https://boucle.example")
+    message = render(
+        "synergy_quiet", synergy_quiet_context(reminder), recipient_name="Anne", public_url="https://boucle.example"
+    )
     assert message.subject == "À relancer : la synergie « Palettes » n'a pas avancé depuis 7 semaines"
     assert "Tester un échantillon" in message.text and "https://boucle.example/synergies#s-s1" in message.text

@@ -16,10 +16,23 @@ from shared.events import OrganisationProfile, new_event
 NOW = datetime(2026, 12, 7, 9, 0, tzinfo=timezone.utc)
 
 
-def organisation(session: Session, event_type: str, organisation_id: str, *, insee: str = "21054",
-                 kind: str = "company", confirmed: bool = True) -> None:
-    payload = OrganisationProfile(organisation_id=organisation_id, name=organisation_id, kind=kind, insee=insee,
-                                  contact_email=f"{organisation_id}@example.org", confirmed=confirmed)
+def organisation(
+    session: Session,
+    event_type: str,
+    organisation_id: str,
+    *,
+    insee: str = "21054",
+    kind: str = "company",
+    confirmed: bool = True,
+) -> None:
+    payload = OrganisationProfile(
+        organisation_id=organisation_id,
+        name=organisation_id,
+        kind=kind,
+        insee=insee,
+        contact_email=f"{organisation_id}@example.org",
+        confirmed=confirmed,
+    )
     on_organisation(session, new_event(event_type, payload, producer="offers", key=organisation_id), payload)
     session.commit()
 

@@ -16,8 +16,11 @@ from shared.settings import Settings
 
 
 def test_ensure_topics_creates_what_is_missing_with_its_retention_once(broker: Stack) -> None:
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers, KAFKA_RETENTION_DAYS="3",  # type: ignore[call-arg]
-                        KAFKA_MIN_INSYNC_REPLICAS="1")
+    settings = Settings(
+        KAFKA_BOOTSTRAP_SERVERS=broker.bootstrap_servers,
+        KAFKA_RETENTION_DAYS="3",  # type: ignore[call-arg]
+        KAFKA_MIN_INSYNC_REPLICAS="1",
+    )
     names = (f"boucle.test-{uuid.uuid4().hex[:8]}", f"boucle.test-{uuid.uuid4().hex[:8]}.dlq")
     ensure_topics(settings, names)
     ensure_topics(settings, names)  # again: nothing missing, nothing raised

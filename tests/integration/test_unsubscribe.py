@@ -28,13 +28,26 @@ from shared.links import LinkSigner
 from tests.conftest import served, wait_until
 from tests.integration.test_mailer import Sink
 
-ONE_CLICK = {"content": b"List-Unsubscribe=One-Click",  # RFC 8058: what a mail client posts, without a page
-             "headers": {"content-type": "application/x-www-form-urlencoded"}}
-ALERT = {"kind": "pair", "score_percent": 80, "distance_km": 4.2, "explanation": "Votre sciure peut servir de litière.",
-         "own": {"title": "Sciure de bois", "kind": "offer", "commune": "Dole", "quantity_text": None},
-         "others": [{"title": "Litière", "kind": "need", "commune": "Tavaux", "quantity_text": None}]}
-REMINDER = {"listing_id": "lst-1", "title": "Sciure de bois", "kind": "offer", "label": "offre",
-            "expires_at": "2027-01-10T00:00:00+00:00", "expires_on": "10/01/2027"}
+ONE_CLICK = {
+    "content": b"List-Unsubscribe=One-Click",  # RFC 8058: what a mail client posts, without a page
+    "headers": {"content-type": "application/x-www-form-urlencoded"},
+}
+ALERT = {
+    "kind": "pair",
+    "score_percent": 80,
+    "distance_km": 4.2,
+    "explanation": "Votre sciure peut servir de litière.",
+    "own": {"title": "Sciure de bois", "kind": "offer", "commune": "Dole", "quantity_text": None},
+    "others": [{"title": "Litière", "kind": "need", "commune": "Tavaux", "quantity_text": None}],
+}
+REMINDER = {
+    "listing_id": "lst-1",
+    "title": "Sciure de bois",
+    "kind": "offer",
+    "label": "offre",
+    "expires_at": "2027-01-10T00:00:00+00:00",
+    "expires_on": "10/01/2027",
+}
 
 
 def shown(answer: httpx.Response) -> str:
@@ -66,15 +79,19 @@ class World:
         """Queue one message of `kind`, send it; the path of its List-Unsubscribe link."""
         self.sent += 1
         with Session(self.engine) as session:
-            notify(session, f"test:{self.sent}:{self.organisation_id}", self.organisation_id, kind,
-                   {**context, "match_id": f"m-{self.sent}"})
+            notify(
+                session,
+                f"test:{self.sent}:{self.organisation_id}",
+                self.organisation_id,
+                kind,
+                {**context, "match_id": f"m-{self.sent}"},
+            )
             session.commit()
         self.mailer.send_due()
         return self.last_link()
 
     def last_link(self) -> str:
-        messages = wait_until(lambda: self.sink.to(self.email) if len(self.sink.to(self.email)) == self.sent
-                              else None)
+        messages = wait_until(lambda: self.sink.to(self.email) if len(self.sink.to(self.email)) == self.sent else None)
         detail = self.sink.store.get(messages[0].id).as_json()  # newest first
         [header] = [value for key, value in detail["headers"] if key.lower() == "list-unsubscribe"]
         url = header.strip().strip("<>")  # folded: a long line
@@ -87,12 +104,13 @@ def world(backend: str, settings_for, tmp_path: Path) -> Iterator[World]:  # typ
     with served(create_offers(settings_for(backend, "offers"))) as offers_url:
         offers = httpx.Client(base_url=offers_url, timeout=30)
         email = "alertes@scierie-roux.example"
-        created = offers.post("/api/v1/organisations", json={"name": "Scierie Roux", "kind": "company",
-                                                              "commune": "Dole", "contact_email": email})
+        created = offers.post(
+            "/api/v1/organisations",
+            json={"name": "Scierie Roux", "kind": "company", "commune": "Dole", "contact_email": email},
+        )
         assert created.status_code == 201, created.text
         port = free_port()
-        settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port,
-                                OFFERS_URL=offers_url)
+        settings = settings_for(backend, "notifications", SMTP_HOST="127.0.0.1", SMTP_PORT=port, OFFERS_URL=offers_url)
         app = create_notifications(settings)  # its routes alone: no consumer on the session's broker
         engine = app.state.runtime.engine
         organisation_id = created.json()["id"]
@@ -102,8 +120,15 @@ def world(backend: str, settings_for, tmp_path: Path) -> Iterator[World]:  # typ
         sink = Sink(tmp_path / "mail", port).start()
         mailer = Mailer(engine, settings)
         try:
-            yield World(TestClient(app), engine, mailer, sink, organisation_id, email,
-                        {"Authorization": f"Bearer {created.json()['token']}"})
+            yield World(
+                TestClient(app),
+                engine,
+                mailer,
+                sink,
+                organisation_id,
+                email,
+                {"Authorization": f"Bearer {created.json()['token']}"},
+            )
         finally:
             mailer.close()
             sink.stop()
@@ -119,16 +144,19 @@ def test_a_link_switches_off_the_kind_of_its_email_only(world: World) -> None:
 
     done = world.client.post(path, **ONE_CLICK)
     assert done.status_code == 200
-    assert "vous ne recevrez plus les alertes de nouvelles pistes de synergie à l'adresse de Scierie Roux" \
-        in shown(done)
+    assert "vous ne recevrez plus les alertes de nouvelles pistes de synergie à l'adresse de Scierie Roux" in shown(
+        done
+    )
     assert world.preferences() == {kind: "off" if kind == "match_proposed" else "instant" for kind in MESSAGE_KINDS}
 
     # the link of another kind's email switches off that kind, though match_proposed changed meanwhile
     reminder = world.send("listing_expiring", REMINDER)
     assert "les alertes d'expiration de vos annonces" in shown(world.client.get(reminder))
     assert world.client.post(reminder, **ONE_CLICK).status_code == 200
-    assert {kind for kind, mode in world.preferences().items() if mode == "off"} == {"match_proposed",
-                                                                                     "listing_expiring"}
+    assert {kind for kind, mode in world.preferences().items() if mode == "off"} == {
+        "match_proposed",
+        "listing_expiring",
+    }
 
 
 def test_a_link_replayed_after_the_preferences_changed_changes_nothing(world: World) -> None:
@@ -158,8 +186,13 @@ def test_a_link_replayed_after_the_preferences_changed_changes_nothing(world: Wo
 def test_a_digest_link_switches_off_the_kinds_it_gathers(world: World) -> None:
     world.set(match_proposed="daily", listing_expiring="daily")
     with Session(world.engine) as session:
-        notify(session, f"test:a:{world.organisation_id}", world.organisation_id, "match_proposed",
-               {**ALERT, "match_id": "m-a"})
+        notify(
+            session,
+            f"test:a:{world.organisation_id}",
+            world.organisation_id,
+            "match_proposed",
+            {**ALERT, "match_id": "m-a"},
+        )
         notify(session, f"test:b:{world.organisation_id}", world.organisation_id, "listing_expiring", REMINDER)
         session.commit()
         assert build_due_digests(session, datetime.now(timezone.utc) + timedelta(days=2)) == 1
@@ -169,8 +202,10 @@ def test_a_digest_link_switches_off_the_kinds_it_gathers(world: World) -> None:
     what = "les alertes de nouvelles pistes de synergie ni les alertes d'expiration de vos annonces"
     assert what in shown(world.client.get(path))
     assert world.client.post(path, **ONE_CLICK).status_code == 200
-    assert {kind for kind, mode in world.preferences().items() if mode == "off"} == {"match_proposed",
-                                                                                     "listing_expiring"}
+    assert {kind for kind, mode in world.preferences().items() if mode == "off"} == {
+        "match_proposed",
+        "listing_expiring",
+    }
 
 
 def test_links_of_before_and_forged_ones_are_refused(world: World) -> None:

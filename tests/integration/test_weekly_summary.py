@@ -37,19 +37,45 @@ def test_summary_counts_the_week_and_is_staged_once(settings_for, backend: str) 
     with Session(engine) as session:
         session.add(Territory(territory_id="t1", name="Côte", animateur_organisation_id="cc", created_at=old))
         session.add(TerritoryCommune(territory_id="t1", insee="21054"))
-        for org_id, name, at in (("cc", "CC de la Côte", old), ("a", "Ferme neuve", week_ago),
-                                 ("b", "Garage ancien", old)):
-            session.add(KnownOrganisation(organisation_id=org_id, name=name, kind="company", insee="21054",
-                                          registered_at=at))
-        session.add(KnownListing(listing_id="l1", organisation_id="a", kind="offer", revision=1, active=True,
-                                 published_at=week_ago))
-        session.add(KnownListing(listing_id="l2", organisation_id="b", kind="need", revision=1, active=True,
-                                 published_at=old))
-        session.add(Synergy(synergy_id="s1", origin="piste", synergy_type="substitution", resource="Palettes",
-                            stage="studied", opened_at=old, updated_at=week_ago))
+        for org_id, name, at in (
+            ("cc", "CC de la Côte", old),
+            ("a", "Ferme neuve", week_ago),
+            ("b", "Garage ancien", old),
+        ):
+            session.add(
+                KnownOrganisation(organisation_id=org_id, name=name, kind="company", insee="21054", registered_at=at)
+            )
+        session.add(
+            KnownListing(
+                listing_id="l1", organisation_id="a", kind="offer", revision=1, active=True, published_at=week_ago
+            )
+        )
+        session.add(
+            KnownListing(listing_id="l2", organisation_id="b", kind="need", revision=1, active=True, published_at=old)
+        )
+        session.add(
+            Synergy(
+                synergy_id="s1",
+                origin="piste",
+                synergy_type="substitution",
+                resource="Palettes",
+                stage="studied",
+                opened_at=old,
+                updated_at=week_ago,
+            )
+        )
         session.add(SynergyParty(synergy_id="s1", organisation_id="b"))
-        session.add(SynergyMove(event_id="e1", synergy_id="s1", from_stage="detected", to_stage="studied",
-                                actor_organisation_id="cc", actor_name="CC de la Côte", at=week_ago))
+        session.add(
+            SynergyMove(
+                event_id="e1",
+                synergy_id="s1",
+                from_stage="detected",
+                to_stage="studied",
+                actor_organisation_id="cc",
+                actor_name="CC de la Côte",
+                at=week_ago,
+            )
+        )
         session.commit()
 
         assert stage_due_summaries(session, MONDAY_9) == 1
@@ -62,5 +88,6 @@ def test_summary_counts_the_week_and_is_staged_once(settings_for, backend: str) 
         assert summary.new_organisations == ["Ferme neuve"]  # the collectivité and older actors are not new
         assert summary.new_listings == {"offer": 1}
         assert [(m.resource, m.to_stage, m.by) for m in summary.synergy_moves] == [
-            ("Palettes", "studied", "CC de la Côte")]
+            ("Palettes", "studied", "CC de la Côte")
+        ]
         assert stage_due_summaries(session, MONDAY_9 + timedelta(days=7)) == 1  # next week's

@@ -166,8 +166,10 @@ class Report:
         complete = sum(1 for wanted, got in pairs if wanted <= got)
         lacking = Counter(o for wanted, got in pairs for o in wanted - got)
         extra = Counter(o for wanted, got in pairs for o in got - wanted)
-        lines = [f"obligations named: {named}/{required} ({named / required if required else 1:.3f}); "
-                 f"found pairs naming all they require: {complete}/{len(pairs)}"]
+        lines = [
+            f"obligations named: {named}/{required} ({named / required if required else 1:.3f}); "
+            f"found pairs naming all they require: {complete}/{len(pairs)}"
+        ]
         lines += [f"  lacking {o:28} {n}" for o, n in lacking.most_common()]
         lines += [f"  beyond the label {o:20} {n}" for o, n in extra.most_common()]
         return lines
@@ -185,9 +187,11 @@ class Report:
         by_why = self.forbidden_by_why()
         lines += ["", f"false positives on forbidden items: {len(self.forbidden_hits)}"]
         lines += [f"  {why:24} {n}" for why, n in by_why.most_common()]
-        lines += [f"false positives across cases: {len(self.cross_case)}",
-                  f"partial groups (superset/subset of an expected group): {len(self.partial_groups)}",
-                  f"other false positives: {len(self.other_false_positives())}"]
+        lines += [
+            f"false positives across cases: {len(self.cross_case)}",
+            f"partial groups (superset/subset of an expected group): {len(self.partial_groups)}",
+            f"other false positives: {len(self.other_false_positives())}",
+        ]
 
         def section(title: str, items: list[str]) -> None:
             lines.extend(["", f"{title} ({len(items)}):"])
@@ -198,8 +202,10 @@ class Report:
         section("misses", [m.describe() for m in self.misses])
         section("false positives on forbidden items", [f.describe() for f in self.forbidden_hits])
         section("false positives across cases", [f.describe() for f in self.cross_case])
-        section("partial groups", [f"{p.describe()}  [{how} of {', '.join(e.listings)}]"
-                                   for p, e, how in self.partial_groups])
+        section(
+            "partial groups",
+            [f"{p.describe()}  [{how} of {', '.join(e.listings)}]" for p, e, how in self.partial_groups],
+        )
         section("other false positives", [f.describe() for f in self.other_false_positives()])
         return "\n".join(lines)
 
@@ -215,14 +221,25 @@ def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
     forbidden: dict[tuple, Item] = {}
     for case in cases:
         for lab in case["expected"]:
-            item = Item(lab["kind"], tuple(lab["listings"]), (case["id"],), lab.get("note", ""),
-                        family=lab.get("family") or case.get("family"),
-                        obligations=frozenset(lab["obligations"]) if "obligations" in lab else None)
+            item = Item(
+                lab["kind"],
+                tuple(lab["listings"]),
+                (case["id"],),
+                lab.get("note", ""),
+                family=lab.get("family") or case.get("family"),
+                obligations=frozenset(lab["obligations"]) if "obligations" in lab else None,
+            )
             expected[_identity(item.kind, item.listings)] = item
         for lab in case["forbidden"]:
             kind = lab.get("kind", "pair" if len(lab["listings"]) == 2 else "group")
-            item = Item(kind, tuple(lab["listings"]), (case["id"],), lab.get("note", ""), why=lab["why"],
-                        family=lab.get("family"))
+            item = Item(
+                kind,
+                tuple(lab["listings"]),
+                (case["id"],),
+                lab.get("note", ""),
+                why=lab["why"],
+                family=lab.get("family"),
+            )
             forbidden[_identity(kind, item.listings)] = item
             if kind == "pair":  # a forbidden pair is forbidden whichever way round
                 forbidden[_identity(kind, item.listings[::-1])] = item
@@ -238,9 +255,15 @@ def score(cases: list[dict[str, Any]], proposals: Iterable[Any]) -> Report:
         seen.add(key)
         report.n_proposals += 1
         ids = tuple(proposal.listing_ids)
-        item = Item(proposal.kind, ids, located(ids), getattr(proposal, "explanation", "") or "",
-                    score=getattr(proposal, "score", None), flagged=bool(getattr(proposal, "flagged", False)),
-                    obligations=frozenset(o.id for o in getattr(proposal, "obligations", ())))
+        item = Item(
+            proposal.kind,
+            ids,
+            located(ids),
+            getattr(proposal, "explanation", "") or "",
+            score=getattr(proposal, "score", None),
+            flagged=bool(getattr(proposal, "flagged", False)),
+            obligations=frozenset(o.id for o in getattr(proposal, "obligations", ())),
+        )
         if key in expected:
             item.family = expected[key].family
             report.true_positives.append(item)

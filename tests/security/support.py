@@ -22,19 +22,41 @@ from tests import web
 from tests.conftest import animateur_of, declared_territory, mailbox, wait_until
 
 # A path or query parameter named like this takes the id of an object of that kind.
-ID_PARAMETERS = {"listing_id": "listing", "match_id": "match", "notification_id": "notification",
-                 "synergy_id": "synergy", "territory_id": "territory", "prospect_id": "prospect",
-                 "token_id": "token", "user_id": "user", "territory": "territory", "request_id": "role_request",
-                 "flow_id": "flow", "workshop_id": "workshop", "site_id": "site"}
+ID_PARAMETERS = {
+    "listing_id": "listing",
+    "match_id": "match",
+    "notification_id": "notification",
+    "synergy_id": "synergy",
+    "territory_id": "territory",
+    "prospect_id": "prospect",
+    "token_id": "token",
+    "user_id": "user",
+    "territory": "territory",
+    "request_id": "role_request",
+    "flow_id": "flow",
+    "workshop_id": "workshop",
+    "site_id": "site",
+}
 
 # Routes anyone may call without a token; any other route must answer 401 to an anonymous caller.
 # Sign-up, logging in, health, the probes and metrics (checked below to hold nobody's data), and the reference data of
 # the forms (the offline commune table, the taxonomy, how the taxonomy reads a text sent), the diagnostics templates.
-PUBLIC = {("GET", "/healthz"), ("GET", "/livez"), ("GET", "/readyz"), ("GET", "/metrics"),
-          ("POST", "/api/v1/organisations"), ("POST", "/api/v1/accounts"),
-          ("POST", "/api/v1/session"), ("POST", "/api/v1/session/link"), ("GET", "/api/v1/communes"),
-          ("GET", "/api/v1/resources"), ("POST", "/api/v1/resources/read"), ("GET", "/api/v1/epci"),
-          ("GET", "/api/v1/diagnostics/modele.csv"), ("GET", "/api/v1/diagnostics/modele.xlsx")}
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/livez"),
+    ("GET", "/readyz"),
+    ("GET", "/metrics"),
+    ("POST", "/api/v1/organisations"),
+    ("POST", "/api/v1/accounts"),
+    ("POST", "/api/v1/session"),
+    ("POST", "/api/v1/session/link"),
+    ("GET", "/api/v1/communes"),
+    ("GET", "/api/v1/resources"),
+    ("POST", "/api/v1/resources/read"),
+    ("GET", "/api/v1/epci"),
+    ("GET", "/api/v1/diagnostics/modele.csv"),
+    ("GET", "/api/v1/diagnostics/modele.xlsx"),
+}
 
 
 def luhn_siret(prefix: str) -> str:
@@ -63,8 +85,9 @@ class Org:
         return [s for s in (self.name, self.email, self.siret, *self.secrets) if s]
 
 
-def register(client: httpx.Client, name: str, commune: str, email: str, *, kind: str = "company",
-             siret: str | None = None) -> Org:
+def register(
+    client: httpx.Client, name: str, commune: str, email: str, *, kind: str = "company", siret: str | None = None
+) -> Org:
     body: dict[str, Any] = {"name": name, "kind": kind, "commune": commune, "contact_email": email}
     if siret:
         body["siret"] = siret
@@ -89,6 +112,7 @@ def declare_territory(stack: Stack, client: httpx.Client, org: Org, name: str, c
 
 def match_between(client: httpx.Client, org: Org, listing_id: str, timeout: float = 30) -> str:
     """The id of the match proposed to `org` for its listing `listing_id`."""
+
     def found() -> str | None:
         for match in client.get("/api/v1/matches", headers=org.headers).json():
             if match["listing_id"] == listing_id:
@@ -105,8 +129,7 @@ def secret_key(stack: Stack) -> str:
 def messages_to(stack: Stack, email: str) -> list[dict]:
     """The full messages (subject, text, html) the stack's sink received for `email`."""
     sink = f"http://127.0.0.1:{stack.ports.mailbox}/api/messages"
-    return [web.get(f"{sink}/{m['id']}", timeout=5).json()
-            for m in mailbox(stack) if m["to"] == email]
+    return [web.get(f"{sink}/{m['id']}", timeout=5).json() for m in mailbox(stack) if m["to"] == email]
 
 
 def leaks(text: str, private: list[str]) -> list[str]:
@@ -141,8 +164,11 @@ class Operation:
 
     def required_query(self) -> dict[str, Any]:
         """A value for each required query parameter (`q` of an autocompletion…)."""
-        return {p["name"]: synthesise(p.get("schema", {}), self.components)
-                for p in self.parameters("query") if p.get("required")}
+        return {
+            p["name"]: synthesise(p.get("schema", {}), self.components)
+            for p in self.parameters("query")
+            if p.get("required")
+        }
 
     @property
     def body_schema(self) -> dict[str, Any] | None:
@@ -174,8 +200,10 @@ def path_kinds(operation: Operation) -> list[tuple[str, str]]:
     kinds = []
     for parameter in operation.parameters("path"):
         kind = ID_PARAMETERS.get(parameter["name"])
-        assert kind, (f"{operation.service} {operation.label}: path parameter « {parameter['name']} » unknown to "
-                      "tests/security/support.py ID_PARAMETERS — say which kind of object it names")
+        assert kind, (
+            f"{operation.service} {operation.label}: path parameter « {parameter['name']} » unknown to "
+            "tests/security/support.py ID_PARAMETERS — say which kind of object it names"
+        )
         kinds.append((parameter["name"], kind))
     return kinds
 
@@ -192,18 +220,28 @@ def fill_path(path: str, values: dict[str, str]) -> str:
 def sample_bodies(victims: dict[str, str]) -> dict[str, Any]:
     """Bodies that would succeed if the caller were allowed; `victims` names the parties to use."""
     return {
-        "OrganisationCreate": {"name": "Organisation de passage", "kind": "company", "commune": "Dijon",
-                               "contact_email": "passage@example.fr"},
+        "OrganisationCreate": {
+            "name": "Organisation de passage",
+            "kind": "company",
+            "commune": "Dijon",
+            "contact_email": "passage@example.fr",
+        },
         "ListingCreate": {"kind": "need", "title": "Verre plat de fenêtres déposées"},
         "ListingUpdate": {"title": "Titre changé par un intrus"},
         "TerritoryCreate": {"name": "Territoire d'un intrus", "communes": ["21054"]},
-        "PisteCreate": {"synergy_type": "substitution", "resource": "Piste d'un intrus",
-                        "parties": [victims["a"], victims["c"]]},
+        "PisteCreate": {
+            "synergy_type": "substitution",
+            "resource": "Piste d'un intrus",
+            "parties": [victims["a"], victims["c"]],
+        },
         "StageChange": {"stage": "abandoned", "reason": "other", "note": "abandon par un intrus"},
         "FlowIn": {"quantity": 9, "unit": "t", "period": "month", "start": "2025-01-01"},
         "ProspectCreate": {"name": "Prospect d'un intrus", "contacted_on": "2026-01-15"},
-        "WorkshopCreate": {"title": "Atelier d'un intrus", "held_on": "2026-12-10",
-                           "participants": [victims["a"], victims["c"]]},
+        "WorkshopCreate": {
+            "title": "Atelier d'un intrus",
+            "held_on": "2026-12-10",
+            "participants": [victims["a"], victims["c"]],
+        },
         "ProspectUpdate": {"notes": "modifié par un intrus"},
         "Changes": {"match_proposed": "off", "match_accepted": "off"},
         "TokenCreate": {"label": "Jeton d'un intrus"},

@@ -90,15 +90,28 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
     beaune, nuits = insee("Beaune"), insee("Nuits-Saint-Georges")
     d = register(client, "Communauté de communes Delta", "Beaune", "animation@delta.example", kind="public_body")
     territory = declare_territory(stack, client, d, "Territoire Delta", [beaune, nuits])
-    a = register(client, "Cartonnerie Alpha", "Nuits-Saint-Georges", "direction@alpha-secret.example",
-                 siret=luhn_siret("8123456780001"))
+    a = register(
+        client,
+        "Cartonnerie Alpha",
+        "Nuits-Saint-Georges",
+        "direction@alpha-secret.example",
+        siret=luhn_siret("8123456780001"),
+    )
     a.secrets = [*EXACT_QUANTITY, "Description confidentielle d'Alpha"]
     c = register(client, "Emballages Gamma", "Beaune", "contact@gamma-secret.example")
     b = register(client, "Bêta Industries", "Dijon", "intrus@beta.example")
 
-    cardboard = publish(client, a, kind="offer", title="Chutes de carton ondulé", category="carton",
-                        description="Description confidentielle d'Alpha", radius_km=40,
-                        quantity={"value": 31.415, "unit": "t"}, frequency="monthly")
+    cardboard = publish(
+        client,
+        a,
+        kind="offer",
+        title="Chutes de carton ondulé",
+        category="carton",
+        description="Description confidentielle d'Alpha",
+        radius_km=40,
+        quantity={"value": 31.415, "unit": "t"},
+        frequency="monthly",
+    )
     green = publish(client, a, kind="offer", title="Broyat de déchets verts", category="broyat vert")
     need = publish(client, a, kind="need", title="Sciure pour litière", category="bois")
     share = publish(client, a, kind="share", title="Presse à balles à partager")
@@ -108,10 +121,16 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
     c_cardboard = publish(client, c, kind="need", title="Carton pour calage", category="Cartons")
     c_mulch = publish(client, c, kind="need", title="Paillage pour maraîchage", category="broyat vert")
     publish(client, b, kind="need", title="Huile de friture usagée pour chaudière")
-    assert client.put("/api/v1/notifications/preferences", headers=b.headers,
-                      json={"match_proposed": "daily"}).status_code == 200
-    assert client.put("/api/v1/notifications/preferences", headers=a.headers,
-                      json={"match_proposed": "weekly"}).status_code == 200
+    assert (
+        client.put("/api/v1/notifications/preferences", headers=b.headers, json={"match_proposed": "daily"}).status_code
+        == 200
+    )
+    assert (
+        client.put(
+            "/api/v1/notifications/preferences", headers=a.headers, json={"match_proposed": "weekly"}
+        ).status_code
+        == 200
+    )
 
     m1 = match_between(client, a, cardboard)  # stays pending
     m2 = match_between(client, a, green)
@@ -136,47 +155,81 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
     for side in (a, c):
         assert client.post(f"/api/v1/matches/{m2}/accept", headers=side.headers).status_code == 200
     s1 = wait_until(lambda: client.get("/api/v1/synergies", headers=c.headers).json(), timeout=20)[0]["id"]  # type: ignore[index]
-    for body in ({"stage": "studied"},
-                 {"stage": "contractualised", "note": "Note de contrat Alpha-Gamma", "flow": CARDBOARD_FLOW}):
+    for body in (
+        {"stage": "studied"},
+        {"stage": "contractualised", "note": "Note de contrat Alpha-Gamma", "flow": CARDBOARD_FLOW},
+    ):
         assert client.post(f"/api/v1/synergies/{s1}/stage", headers=d.headers, json=body).status_code == 200
-    flow = client.post(f"/api/v1/synergies/{s1}/flows", headers=a.headers,
-                       json={**CARDBOARD_FLOW, "start": "2026-01-01", "note": "Note de flux Alpha"})
+    flow = client.post(
+        f"/api/v1/synergies/{s1}/flows",
+        headers=a.headers,
+        json={**CARDBOARD_FLOW, "start": "2026-01-01", "note": "Note de flux Alpha"},
+    )
     assert flow.status_code == 201, flow.text
-    piste = client.post("/api/v1/synergies", headers=d.headers, json={
-        "synergy_type": "mutualisation", "resource": "Presse à balles partagée", "parties": [a.id, c.id],
-        "notes": "Notes d'atelier confidentielles"})
+    piste = client.post(
+        "/api/v1/synergies",
+        headers=d.headers,
+        json={
+            "synergy_type": "mutualisation",
+            "resource": "Presse à balles partagée",
+            "parties": [a.id, c.id],
+            "notes": "Notes d'atelier confidentielles",
+        },
+    )
     assert piste.status_code == 201, piste.text
-    prospect = client.post(f"/api/v1/territories/{territory}/prospects", headers=d.headers, json={
-        "name": "Prospect confidentiel Epsilon", "contacted_on": "2026-01-15"})
+    prospect = client.post(
+        f"/api/v1/territories/{territory}/prospects",
+        headers=d.headers,
+        json={"name": "Prospect confidentiel Epsilon", "contacted_on": "2026-01-15"},
+    )
     assert prospect.status_code == 201, prospect.text
-    workshop = client.post(f"/api/v1/territories/{territory}/workshops", headers=d.headers, json={
-        "title": "Atelier confidentiel Delta", "held_on": "2026-12-10", "participants": [a.id, c.id]})
+    workshop = client.post(
+        f"/api/v1/territories/{territory}/workshops",
+        headers=d.headers,
+        json={"title": "Atelier confidentiel Delta", "held_on": "2026-12-10", "participants": [a.id, c.id]},
+    )
     assert workshop.status_code == 201, workshop.text
 
     # A's second API token and an invited colleague: objects of the accounts' routes.
     token = client.post("/api/v1/organisations/me/tokens", headers=a.headers, json={"label": "Jeton de la compta"})
     assert token.status_code == 201, token.text
-    colleague = client.post("/api/v1/organisations/me/users", headers=a.headers, json={
-        "name": "Collègue d'Alpha", "email": "collegue@alpha-secret.example"})
+    colleague = client.post(
+        "/api/v1/organisations/me/users",
+        headers=a.headers,
+        json={"name": "Collègue d'Alpha", "email": "collegue@alpha-secret.example"},
+    )
     assert colleague.status_code == 201, colleague.text
-    site = client.post("/api/v1/organisations/me/sites", headers=a.headers, json={
-        "name": "Dépôt confidentiel Alpha", "commune": "Chagny", "postcode": "71150", "siret": "73282932000082"})
+    site = client.post(
+        "/api/v1/organisations/me/sites",
+        headers=a.headers,
+        json={"name": "Dépôt confidentiel Alpha", "commune": "Chagny", "postcode": "71150", "siret": "73282932000082"},
+    )
     assert site.status_code == 201, site.text
 
     # E, a collectivité, asks for the animateur role: an object of the platform team's routes.
-    mairie = {"name": "Mairie Epsilon", "kind": "public_body", "commune": "Beaune",
-              "contact_email": "mairie@epsilon.example"}
+    mairie = {
+        "name": "Mairie Epsilon",
+        "kind": "public_body",
+        "commune": "Beaune",
+        "contact_email": "mairie@epsilon.example",
+    }
     e_cookie = {"Cookie": "boucle_session=" + signed_up(stack, client, mairie, "Eva Epsilon", "eva@epsilon.example")}
     e_session = client.get("/api/v1/session", headers=e_cookie).json()
-    e = Org(id=e_session["organisation"]["id"], name="Mairie Epsilon", email="mairie@epsilon.example", token="",
-            animateur={**e_cookie, "X-CSRF-Token": e_session["csrf_token"]})
+    e = Org(
+        id=e_session["organisation"]["id"],
+        name="Mairie Epsilon",
+        email="mairie@epsilon.example",
+        token="",
+        animateur={**e_cookie, "X-CSRF-Token": e_session["csrf_token"]},
+    )
     asked = client.post("/api/v1/role-requests", headers=e.headers, json={"role": "animateur"})
     assert asked.status_code == 201, asked.text
 
     notes_of = {}
     for org in (a, c):
-        notes_of[org.id] = wait_until(lambda org=org: client.get("/api/v1/notifications", headers=org.headers).json(),
-                                      timeout=20)
+        notes_of[org.id] = wait_until(
+            lambda org=org: client.get("/api/v1/notifications", headers=org.headers).json(), timeout=20
+        )
     assert client.post(f"/api/v1/notifications/{notes_of[a.id][-1]['id']}/read", headers=a.headers).status_code == 200
 
     world.victims = [
@@ -200,8 +253,15 @@ def build_world(stack: Stack, client: httpx.Client) -> World:
         Obj("role_request", asked.json()["id"], e, "E's request for the animateur role"),
         *(Obj("notification", n["id"], org, "notification") for org in (a, c) for n in notes_of[org.id][:2]),
     ]
-    a.secrets += ["Collègue d'Alpha", "collegue@alpha-secret.example", "Jeton de la compta", "Dépôt confidentiel Alpha",
-                  "Note de flux Alpha", "Note de contrat Alpha-Gamma", "Notes d'atelier confidentielles"]
+    a.secrets += [
+        "Collègue d'Alpha",
+        "collegue@alpha-secret.example",
+        "Jeton de la compta",
+        "Dépôt confidentiel Alpha",
+        "Note de flux Alpha",
+        "Note de contrat Alpha-Gamma",
+        "Notes d'atelier confidentielles",
+    ]
     d.secrets = ["Prospect confidentiel Epsilon", "eva@epsilon.example", "Atelier confidentiel Delta"]
     world.private_ids = {o.id for o in world.victims if not o.anonymised_read} | {a.id, c.id, d.id}
     return world
@@ -241,10 +301,22 @@ class Table:
         assert not self.failures, "\n".join(self.failures)
 
 
-def call(stack: Stack, operation: Operation, path: str, headers: dict[str, str] | None = None,
-         params: dict[str, Any] | None = None, body: Any = None) -> httpx.Response:
-    return web.request(operation.method, f"{stack.url(operation.service)}{path}", headers=headers or {},
-                         params={**operation.required_query(), **(params or {})}, json=body, timeout=30)
+def call(
+    stack: Stack,
+    operation: Operation,
+    path: str,
+    headers: dict[str, str] | None = None,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+) -> httpx.Response:
+    return web.request(
+        operation.method,
+        f"{stack.url(operation.service)}{path}",
+        headers=headers or {},
+        params={**operation.required_query(), **(params or {})},
+        json=body,
+        timeout=30,
+    )
 
 
 def first_objects(world: World, operation: Operation) -> dict[str, str]:
@@ -253,6 +325,7 @@ def first_objects(world: World, operation: Operation) -> dict[str, str]:
 
 def expired_token(stack: Stack, org: Org) -> str:
     """A token signed with the platform key, for A, whose signature date is a year old."""
+
     class YearOld(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(time.time()) - 365 * 24 * 3600
@@ -260,8 +333,9 @@ def expired_token(stack: Stack, org: Org) -> str:
     return URLSafeTimedSerializer(secret_key(stack), salt="match-response", signer=YearOld).dumps({"o": org.id})
 
 
-def test_every_route_refuses_a_missing_forged_or_expired_token(stack: Stack, world: World,
-                                                               ops: list[Operation]) -> None:
+def test_every_route_refuses_a_missing_forged_or_expired_token(
+    stack: Stack, world: World, ops: list[Operation]
+) -> None:
     a = world.a
     tampered = a.token[:-2] + ("AA" if not a.token.endswith("AA") else "BB")
     credentials = {
@@ -269,8 +343,9 @@ def test_every_route_refuses_a_missing_forged_or_expired_token(stack: Stack, wor
         "forged token": {"Authorization": f"Bearer {secrets.token_urlsafe(32)}"},
         "A's token altered": {"Authorization": f"Bearer {tampered}"},
         "expired signed token": {"Authorization": f"Bearer {expired_token(stack, a)}"},
-        "A's token, Basic scheme": {"Authorization": "Basic " + base64.b64encode(f"{a.id}:{a.token}".encode())
-                                    .decode()},
+        "A's token, Basic scheme": {
+            "Authorization": "Basic " + base64.b64encode(f"{a.id}:{a.token}".encode()).decode()
+        },
         "Bearer without token": {"Authorization": "Bearer"},
     }
     samples = sample_bodies({"a": a.id, "c": world.c.id})
@@ -281,8 +356,9 @@ def test_every_route_refuses_a_missing_forged_or_expired_token(stack: Stack, wor
         for case, headers in credentials.items():
             if operation.public and operation.method != "GET":
                 continue  # registering needs no token: nothing to refuse (checked below for leaks)
-            answer = call(stack, operation, path, headers, params={"token": a.token} if case == "no token" else None,
-                          body=body)
+            answer = call(
+                stack, operation, path, headers, params={"token": a.token} if case == "no token" else None, body=body
+            )
             problem = None
             if operation.public:
                 expected = "200, no private data"
@@ -305,17 +381,26 @@ def snapshot(client: httpx.Client, world: World) -> dict[str, Any]:
     for org in (world.a, world.c):
         state[f"{org.name} listings"] = sorted(
             (x["id"], x["status"], x["revision"], x["title"], str(x["expires_at"]))
-            for x in client.get("/api/v1/listings", headers=org.headers, params={"mine": "true"}).json())
+            for x in client.get("/api/v1/listings", headers=org.headers, params={"mine": "true"}).json()
+        )
         state[f"{org.name} matches"] = sorted(
-            (m["id"], m["status"], m["my_response"]) for m in client.get("/api/v1/matches", headers=org.headers).json())
+            (m["id"], m["status"], m["my_response"]) for m in client.get("/api/v1/matches", headers=org.headers).json()
+        )
         state[f"{org.name} read"] = sorted(
-            (n["id"], n["read"]) for n in client.get("/api/v1/notifications", headers=org.headers).json()
-            if n["id"] in {o.id for o in world.of_kind("notification")})
+            (n["id"], n["read"])
+            for n in client.get("/api/v1/notifications", headers=org.headers).json()
+            if n["id"] in {o.id for o in world.of_kind("notification")}
+        )
         state[f"{org.name} preferences"] = client.get("/api/v1/notifications/preferences", headers=org.headers).json()
     for synergy in world.of_kind("synergy"):
         got = client.get(f"/api/v1/synergies/{synergy.id}", headers=world.a.headers).json()
-        state[f"synergy {synergy.note}"] = (got["stage"], len(got["history"]), got["resource"], got["notes"],
-                                            [(f["flow_id"], f.get("revision", 1), f["quantity"]) for f in got["flows"]])
+        state[f"synergy {synergy.note}"] = (
+            got["stage"],
+            len(got["history"]),
+            got["resource"],
+            got["notes"],
+            [(f["flow_id"], f.get("revision", 1), f["quantity"]) for f in got["flows"]],
+        )
     state["A's tokens"] = client.get("/api/v1/organisations/me/tokens", headers=world.a.headers).json()
     state["A's users"] = client.get("/api/v1/organisations/me/users", headers=world.a.headers).json()
     state["territories of D"] = client.get("/api/v1/territories", headers=world.d.headers).json()
@@ -342,8 +427,14 @@ def test_b_can_neither_read_nor_change_what_is_not_its_own(stack: Stack, world: 
             # Control: the owner reads it (so a 404 to B proves a refusal, not a wrong id).
             if operation.method == "GET":
                 own = call(stack, operation, path, target.owner.headers)
-                table.add(operation.service, operation.label, f"owner, {target.note}", "200", own.status_code,
-                          None if own.status_code == 200 else own.text[:200])
+                table.add(
+                    operation.service,
+                    operation.label,
+                    f"owner, {target.note}",
+                    "200",
+                    own.status_code,
+                    None if own.status_code == 200 else own.text[:200],
+                )
             answer = call(stack, operation, path, b.headers, body=body)
             anonymised_ok = operation.method == "GET" and target.anonymised_read
             expected = "200 anonymised" if anonymised_ok else "403/404"
@@ -412,8 +503,14 @@ def test_lists_and_creations_of_b_hold_nothing_of_others(stack: Stack, world: Wo
                 problem = answer.text[:200]
             elif leaks(answer.text, [*private, *(i for i in world.private_ids if i not in (world.a.id, world.c.id))]):
                 problem = f"answer shows others' data: {answer.text[:200]}"
-            table.add(operation.service, operation.label, f"B, own ({origin} body)", "<500, nothing of others",
-                      answer.status_code, problem)
+            table.add(
+                operation.service,
+                operation.label,
+                f"B, own ({origin} body)",
+                "<500, nothing of others",
+                answer.status_code,
+                problem,
+            )
     # B's own list shows B's listing: the lists above were not empty by accident.
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
         mine = client.get("/api/v1/listings", headers=b.headers, params={"mine": "true"}).json()
@@ -442,9 +539,19 @@ def test_until_both_accept_c_sees_only_resource_band_commune_and_distance(world:
     counterparts = [m["counterpart"] for m in matches]
     assert len(counterparts) >= 2  # A's cardboard for C's cardboard (and mulch), A's green waste for C's mulch
     for counterpart in counterparts:
-        assert set(counterpart) == {"kind", "title", "commune", "quantity_approx", "distance_km", "terms",
-                                    "transport_by", "transport_means",  # who carries: said, like the terms
-                                    "description", "quantity", "price"}
+        assert set(counterpart) == {
+            "kind",
+            "title",
+            "commune",
+            "quantity_approx",
+            "distance_km",
+            "terms",
+            "transport_by",
+            "transport_means",  # who carries: said, like the terms
+            "description",
+            "quantity",
+            "price",
+        }
         assert counterpart["description"] is None and counterpart["quantity"] is None  # shown once both accept
         assert counterpart["price"] is None
         assert counterpart["commune"] == "Nuits-Saint-Georges"
@@ -476,24 +583,47 @@ def test_signed_links_act_only_on_the_object_they_were_signed_for(stack: Stack, 
             ("annonce", signer.sign("listing-renewal", l=b_listing, o=a.id), "A's link on B's listing", 404, "close"),
             ("tableau", signer.sign("dashboard", t=world.territory, o=b.id), "B's link on D's territory", 403, None),
             ("reponse", signer.sign("listing-renewal", m=m1, o=a.id), "A's link, another purpose", 400, "accept"),
-            ("reponse", tamper(signer.sign("match-response", m="x", o=b.id),
-                               signer.sign("match-response", m=m1, o=a.id)),
-             "B's signature on A's claims", 400, "accept"),
-            ("annonce", tamper(signer.sign("listing-renewal", l=b_listing, o=b.id),
-                               signer.sign("listing-renewal", l=cardboard, o=a.id)),
-             "B's signature on A's claims", 400, "close"),
-            ("tableau", tamper(signer.sign("dashboard", t="x", o=b.id),
-                               signer.sign("dashboard", t=world.territory, o=d.id)),
-             "B's signature on D's claims", 400, None),
-            ("desabonnement", tamper(signer.sign("unsubscribe", o=b.id), signer.sign("unsubscribe", o=a.id)),
-             "B's signature on A's claims", 400, "unsubscribe"),
+            (
+                "reponse",
+                tamper(signer.sign("match-response", m="x", o=b.id), signer.sign("match-response", m=m1, o=a.id)),
+                "B's signature on A's claims",
+                400,
+                "accept",
+            ),
+            (
+                "annonce",
+                tamper(
+                    signer.sign("listing-renewal", l=b_listing, o=b.id),
+                    signer.sign("listing-renewal", l=cardboard, o=a.id),
+                ),
+                "B's signature on A's claims",
+                400,
+                "close",
+            ),
+            (
+                "tableau",
+                tamper(signer.sign("dashboard", t="x", o=b.id), signer.sign("dashboard", t=world.territory, o=d.id)),
+                "B's signature on D's claims",
+                400,
+                None,
+            ),
+            (
+                "desabonnement",
+                tamper(signer.sign("unsubscribe", o=b.id), signer.sign("unsubscribe", o=a.id)),
+                "B's signature on A's claims",
+                400,
+                "unsubscribe",
+            ),
         ]
         private = [*a.private_strings(), *d.private_strings(), *world.c.private_strings()]
         for kind, token, case, expected, action in foreign:
             paths = [f"/liens/{kind}/{token}"]
             if kind == "tableau":
-                paths += [f"/liens/{kind}/{token}/export.csv", f"/liens/{kind}/{token}/rapport",
-                          f"/liens/{kind}/{token}/rapport.pdf"]
+                paths += [
+                    f"/liens/{kind}/{token}/export.csv",
+                    f"/liens/{kind}/{token}/rapport",
+                    f"/liens/{kind}/{token}/rapport.pdf",
+                ]
             for path in paths:
                 answers = [("GET", client.get(path))]
                 if action:

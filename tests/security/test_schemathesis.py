@@ -47,8 +47,15 @@ from tests.e2e.test_synergies import insee
 from tests.security.support import Org, declare_territory, operations, publish, register
 
 SEED = 20260611
-CHECKS = ("not_a_server_error", "status_code_conformance", "negative_data_rejection", "missing_required_header",
-          "content_type_conformance", "response_headers_conformance", "response_schema_conformance")
+CHECKS = (
+    "not_a_server_error",
+    "status_code_conformance",
+    "negative_data_rejection",
+    "missing_required_header",
+    "content_type_conformance",
+    "response_headers_conformance",
+    "response_schema_conformance",
+)
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -71,46 +78,86 @@ def fuzz_world(stack: Stack) -> FuzzWorld:
 def build_world(stack: Stack) -> FuzzWorld:
     """The caller (a collectivité animating a territory) and its own objects, on `stack`."""
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
-        caller = register(client, "Communauté de communes Zêta", "Beaune", "animation@zeta.example",
-                          kind="public_body")
+        caller = register(client, "Communauté de communes Zêta", "Beaune", "animation@zeta.example", kind="public_body")
         territory = declare_territory(stack, client, caller, "Territoire Zêta", [insee("Beaune")])
         company = register(client, "Menuiserie Êta", "Beaune", "contact@eta.example")
-        listing = publish(client, caller, kind="offer", title="Compost de déchets verts", category="compost",
-                          quantity={"value": 12, "unit": "t"}, frequency="yearly")
+        listing = publish(
+            client,
+            caller,
+            kind="offer",
+            title="Compost de déchets verts",
+            category="compost",
+            quantity={"value": 12, "unit": "t"},
+            frequency="yearly",
+        )
         publish(client, company, kind="need", title="Amendement organique", category="compost")
-        piste = wait_until(lambda: (r := client.post("/api/v1/synergies", headers=caller.headers, json={
-            "synergy_type": "substitution", "resource": "Compost", "parties": [company.id]})).status_code == 201
-            and r, timeout=20)  # 422 until reporting has heard of the company
+        piste = wait_until(
+            lambda: (
+                (
+                    r := client.post(
+                        "/api/v1/synergies",
+                        headers=caller.headers,
+                        json={"synergy_type": "substitution", "resource": "Compost", "parties": [company.id]},
+                    )
+                ).status_code
+                == 201
+                and r
+            ),
+            timeout=20,
+        )  # 422 until reporting has heard of the company
         assert isinstance(piste, httpx.Response)
-        prospect = client.post(f"/api/v1/territories/{territory}/prospects", headers=caller.headers,
-                               json={"name": "Garage Thêta", "contacted_on": "2026-01-15"})
+        prospect = client.post(
+            f"/api/v1/territories/{territory}/prospects",
+            headers=caller.headers,
+            json={"name": "Garage Thêta", "contacted_on": "2026-01-15"},
+        )
         assert prospect.status_code == 201, prospect.text
     # Fuzzed with the collectivité's API token, not its animateur's session (a generated `DELETE /session`
     # would log the rest of the run out): the territory's routes answer it their documented 403.
     caller.animateur = None
-    return FuzzWorld(caller, {"listing_id": listing, "territory_id": territory, "synergy_id": piste.json()["id"],
-                              "prospect_id": prospect.json()["prospect_id"]})
+    return FuzzWorld(
+        caller,
+        {
+            "listing_id": listing,
+            "territory_id": territory,
+            "synergy_id": piste.json()["id"],
+            "prospect_id": prospect.json()["prospect_id"],
+        },
+    )
 
 
 def load(stack: Stack, world: FuzzWorld, service: str, *, pinned: bool) -> Any:
     """The service's schema, configured: seed, checks, the caller's token, pinned ids if asked."""
-    config = schemathesis.Config.from_dict({
-        "seed": SEED,
-        "workers": 1,
-        "cache": {"enabled": False},
-        "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
-        # With the caller's own ids, fuzzing reaches the code behind the lookups; the coverage phase's
-        # boundary values are about validation, which the run with generated ids already covers.
-        "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": not pinned}},
-        # Correcting a flow takes the body of recording one (FlowIn), whose boundaries the coverage phase walks on
-        # `POST …/flows`: the correction is fuzzed, not walked again (about 290 cases, 16 s).
-        "operations": [{"include-path": "/api/v1/synergies/{synergy_id}/flows/{flow_id}", "include-method": "PUT",
-                        "phases": {"coverage": {"enabled": False}}}],
-        "checks": {"enabled": False, **{name: {"enabled": True} for name in CHECKS
-                                        if not (service in UNDOCUMENTED_ERRORS and name == "status_code_conformance")}},
-        "headers": world.caller.headers,
-        "parameters": {f"path.{name}": value for name, value in world.objects.items()} if pinned else {},
-    })
+    config = schemathesis.Config.from_dict(
+        {
+            "seed": SEED,
+            "workers": 1,
+            "cache": {"enabled": False},
+            "generation": {"max-examples": 25, "deterministic": True, "database": "none"},
+            # With the caller's own ids, fuzzing reaches the code behind the lookups; the coverage phase's
+            # boundary values are about validation, which the run with generated ids already covers.
+            "phases": {"stateful": {"enabled": False}, "coverage": {"enabled": not pinned}},
+            # Correcting a flow takes the body of recording one (FlowIn), whose boundaries the coverage phase walks on
+            # `POST …/flows`: the correction is fuzzed, not walked again (about 290 cases, 16 s).
+            "operations": [
+                {
+                    "include-path": "/api/v1/synergies/{synergy_id}/flows/{flow_id}",
+                    "include-method": "PUT",
+                    "phases": {"coverage": {"enabled": False}},
+                }
+            ],
+            "checks": {
+                "enabled": False,
+                **{
+                    name: {"enabled": True}
+                    for name in CHECKS
+                    if not (service in UNDOCUMENTED_ERRORS and name == "status_code_conformance")
+                },
+            },
+            "headers": world.caller.headers,
+            "parameters": {f"path.{name}": value for name, value in world.objects.items()} if pinned else {},
+        }
+    )
     schema = schemathesis.openapi.from_url(f"{stack.url(service)}/openapi.json", config=config)
     known = [applies for service_of, _, applies in KNOWN if service_of == service]
 
@@ -140,8 +187,10 @@ def run(schema: Any) -> tuple[dict[str, int], list[str]]:
                 for node in nodes:
                     if node.status == Status.FAILURE and node.failure_info is not None:
                         failure = node.failure_info.failure
-                        failures.append(f"{recorder.label} [{event.phase.value}] {node.name}: {failure.title}\n"
-                                        f"    {failure.message.strip()[:300]}\n    {node.failure_info.code_sample}")
+                        failures.append(
+                            f"{recorder.label} [{event.phase.value}] {node.name}: {failure.title}\n"
+                            f"    {failure.message.strip()[:300]}\n    {node.failure_info.code_sample}"
+                        )
         elif isinstance(event, events.NonFatalError):
             failures.append(f"{event.label}: error {event.info.title}: {event.value!r}")
         elif isinstance(event, events.FatalError):
@@ -153,14 +202,18 @@ def run(schema: Any) -> tuple[dict[str, int], list[str]]:
 
 
 def test_offers_refuses_an_offset_beyond_64_bits(stack: Stack, fuzz_world: FuzzWorld) -> None:
-    answer = web.get(f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers,
-                       params={"offset": 2**70})
+    answer = web.get(
+        f"{stack.url('offers')}/api/v1/listings", headers=fuzz_world.caller.headers, params={"offset": 2**70}
+    )
     assert answer.status_code == 422, answer.text
 
 
 def test_offers_refuses_a_null_title(stack: Stack, fuzz_world: FuzzWorld) -> None:
-    answer = web.patch(f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
-                         headers=fuzz_world.caller.headers, json={"title": None})
+    answer = web.patch(
+        f"{stack.url('offers')}/api/v1/listings/{fuzz_world.objects['listing_id']}",
+        headers=fuzz_world.caller.headers,
+        json={"title": None},
+    )
     assert answer.status_code == 422, answer.text
 
 
@@ -170,19 +223,21 @@ def test_offers_documents_the_errors_it_answers(stack: Stack, fuzz_world: FuzzWo
     withdrawn = web.post(f"{base}/api/v1/listings", headers=headers, json={"kind": "need", "title": "Bidons"})
     web.delete(f"{base}/api/v1/listings/{withdrawn.json()['id']}", headers=headers)
     seen = {
-        ("/api/v1/listings", "post"): web.post(f"{base}/api/v1/listings", headers={
-            **headers, "content-type": "application/json"}, content=b"\xff\xfe").status_code,
+        ("/api/v1/listings", "post"): web.post(
+            f"{base}/api/v1/listings", headers={**headers, "content-type": "application/json"}, content=b"\xff\xfe"
+        ).status_code,
         ("/api/v1/organisations/me", "get"): web.get(f"{base}/api/v1/organisations/me").status_code,
-        ("/api/v1/listings/{listing_id}", "get"): web.get(f"{base}/api/v1/listings/nope",
-                                                              headers=headers).status_code,
+        ("/api/v1/listings/{listing_id}", "get"): web.get(f"{base}/api/v1/listings/nope", headers=headers).status_code,
         ("/api/v1/listings/{listing_id}/renew", "post"): web.post(
-            f"{base}/api/v1/listings/{withdrawn.json()['id']}/renew", headers=headers).status_code,
+            f"{base}/api/v1/listings/{withdrawn.json()['id']}/renew", headers=headers
+        ).status_code,
     }
     bad_body = seen.pop(("/api/v1/listings", "post"))
     assert bad_body in (400, 422) and sorted(seen.values()) == [401, 404, 409]
     seen[("/api/v1/listings", "post")] = bad_body
-    undocumented = {route: status for route, status in seen.items()
-                    if str(status) not in doc[route[0]][route[1]]["responses"]}
+    undocumented = {
+        route: status for route, status in seen.items() if str(status) not in doc[route[0]][route[1]]["responses"]
+    }
     assert not undocumented, undocumented
 
 
@@ -199,8 +254,14 @@ def test_a_nul_character_in_an_id_or_a_query_is_a_4xx(stack: Stack, fuzz_world: 
         params = {p["name"]: "\x00" for p in operation.parameters("query")}
         if path == operation.path and not params:
             continue
-        answer = web.request(operation.method, f"{stack.url(service)}{path}", params=params,
-                               headers=fuzz_world.caller.headers, json=None, timeout=30)
+        answer = web.request(
+            operation.method,
+            f"{stack.url(service)}{path}",
+            params=params,
+            headers=fuzz_world.caller.headers,
+            json=None,
+            timeout=30,
+        )
         answers[operation.label] = answer.status_code
     print(f"\n{service}: {answers}")
     assert answers and all(status < 500 for status in answers.values()), answers

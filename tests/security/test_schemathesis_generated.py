@@ -26,16 +26,24 @@ def fuzz_world(stack: Stack) -> FuzzWorld:
 
 # In depth on PostgreSQL, the stricter database (a NUL in text, 64-bit integers); the targeted checks of
 # test_schemathesis.py run on both databases.
-@pytest.mark.parametrize(("service", "pinned"), [
-    ("offers", False), ("offers", True), ("matching", False), ("notifications", False), ("reporting", False),
-    ("reporting", True)], ids=lambda value: {True: "own-objects", False: "any-ids"}.get(value, value))
-def test_generated_input_gets_no_5xx_and_answers_as_documented(stack: Stack, fuzz_world: FuzzWorld, service: str,
-                                                               pinned: bool) -> None:
+@pytest.mark.parametrize(
+    ("service", "pinned"),
+    [
+        ("offers", False),
+        ("offers", True),
+        ("matching", False),
+        ("notifications", False),
+        ("reporting", False),
+        ("reporting", True),
+    ],
+    ids=lambda value: {True: "own-objects", False: "any-ids"}.get(value, value),
+)
+def test_generated_input_gets_no_5xx_and_answers_as_documented(
+    stack: Stack, fuzz_world: FuzzWorld, service: str, pinned: bool
+) -> None:
     tried, failures = run(load(stack, fuzz_world, service, pinned=pinned))
     print(f"\n{service} ({'own objects' if pinned else 'generated ids'}): {sum(tried.values())} cases")
     for label, count in sorted(tried.items()):
         print(f"  {label:70} {count:5} cases")
     assert len(tried) >= 3, tried  # the operations of the service were reached
     assert not failures, "\n".join(dict.fromkeys(failures))
-
-

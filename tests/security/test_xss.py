@@ -40,8 +40,12 @@ def stack(own_stack: Stack) -> Stack:
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 JS_URL = "javascript:alert(1)"
-FORMULAS = ('=HYPERLINK("http://evil.example","clic")', "+1+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0",
-            "@SUM(1+1)*cmd|' /C calc'!A0")
+FORMULAS = (
+    '=HYPERLINK("http://evil.example","clic")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+)
 RAW = (SCRIPT, IMG[2:])  # what must never reach a page or an email's HTML unescaped
 HANDLER_IN_TAG = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.I)  # an event handler inside a tag
 
@@ -59,25 +63,41 @@ class XssWorld:
 def xss(stack: Stack) -> XssWorld:
     with httpx.Client(base_url=stack.url("gateway"), timeout=30) as client:
         d = register(client, f"Collectivité {SCRIPT}", "Beaune", "animation@xss-d.example", kind="public_body")
-        territory = declare_territory(stack, client, d, f"Territoire {IMG}",
-                                      [insee("Beaune"), insee("Nuits-Saint-Georges")])
+        territory = declare_territory(
+            stack, client, d, f"Territoire {IMG}", [insee("Beaune"), insee("Nuits-Saint-Georges")]
+        )
         a = register(client, f"Alpha {IMG}", "Nuits-Saint-Georges", "alpha@xss-a.example")
         c = register(client, f"{FORMULAS[0]} Gamma {SCRIPT}", "Beaune", "gamma@xss-c.example")
-        listing = publish(client, a, kind="offer", title=f"{SCRIPT} Chutes de carton ondulé", category="carton",
-                          description=f"{IMG} {JS_URL}", quantity={"value": 2, "unit": "t"}, frequency="monthly")
-        need = publish(client, c, kind="need", title=f"{JS_URL} Carton pour calage", category="Cartons",
-                       description=SCRIPT)
+        listing = publish(
+            client,
+            a,
+            kind="offer",
+            title=f"{SCRIPT} Chutes de carton ondulé",
+            category="carton",
+            description=f"{IMG} {JS_URL}",
+            quantity={"value": 2, "unit": "t"},
+            frequency="monthly",
+        )
+        need = publish(
+            client, c, kind="need", title=f"{JS_URL} Carton pour calage", category="Cartons", description=SCRIPT
+        )
         match = match_between(client, c, need)
         wait_until(lambda: messages_to(stack, c.email), timeout=30)  # C's alert, with its answer link
         for side in (a, c):
             assert client.post(f"/api/v1/matches/{match}/accept", headers=side.headers).status_code == 200
         synergy = wait_until(lambda: client.get("/api/v1/synergies", headers=c.headers).json(), timeout=20)[0]  # type: ignore[index]
-        moved = client.post(f"/api/v1/synergies/{synergy['id']}/stage", headers=d.headers, json={
-            "stage": "contractualised", "note": f"{SCRIPT} {IMG}", "flow": {**CARDBOARD_FLOW, "note": IMG}})
+        moved = client.post(
+            f"/api/v1/synergies/{synergy['id']}/stage",
+            headers=d.headers,
+            json={"stage": "contractualised", "note": f"{SCRIPT} {IMG}", "flow": {**CARDBOARD_FLOW, "note": IMG}},
+        )
         assert moved.status_code == 200, moved.text
         for formula in FORMULAS:
-            piste = client.post("/api/v1/synergies", headers=d.headers, json={
-                "synergy_type": "mutualisation", "resource": formula, "parties": [c.id, a.id], "notes": IMG})
+            piste = client.post(
+                "/api/v1/synergies",
+                headers=d.headers,
+                json={"synergy_type": "mutualisation", "resource": formula, "parties": [c.id, a.id], "notes": IMG},
+            )
             assert piste.status_code == 201, piste.text
         link = client.post(f"/api/v1/territories/{territory}/dashboard-link", headers=d.headers)
         assert link.status_code == 200, link.text
@@ -96,7 +116,7 @@ def pages(stack: Stack, world: XssWorld) -> dict[str, str]:
     return {
         "matching /liens/reponse (C answers A's offer)": respond,
         "offers /liens/annonce (A's listing)": f"{gateway}/liens/annonce/"
-                                               f"{signer.sign('listing-renewal', l=world.listing, o=world.a.id)}",
+        f"{signer.sign('listing-renewal', l=world.listing, o=world.a.id)}",
         "notifications /liens/desabonnement (A)": f"{gateway}/liens/desabonnement/{unsubscribe}",
         "reporting /liens/tableau (dashboard)": f"{gateway}{world.dashboard}",
         "reporting /liens/tableau/…/rapport (printable report)": f"{gateway}{world.dashboard}/rapport",
@@ -191,8 +211,9 @@ def test_csv_neutralises_formulas_and_pdf_holds_no_script(stack: Stack, xss: Xss
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf.content))
     assert "/JavaScript" not in reader.trailer["/Root"] and "/OpenAction" not in reader.trailer["/Root"]
-    uris = [str(a.get_object().get("/A", {}).get("/URI", "")) for page in reader.pages
-            for a in page.get("/Annots") or []]
+    uris = [
+        str(a.get_object().get("/A", {}).get("/URI", "")) for page in reader.pages for a in page.get("/Annots") or []
+    ]
     assert not [u for u in uris if u.lower().startswith("javascript:")], uris
     text = re.sub(r"\s+", " ", " ".join(page.extract_text() for page in reader.pages))
     assert "onerror=alert(1)" in text  # printed as text

@@ -20,8 +20,18 @@ class TestPasswords:
         assert refused.value.field == "password"
         assert "caractères" in refused.value.message
 
-    @pytest.mark.parametrize("password", ["jean@scierie.example", "JEAN@Scierie.example ", "xxxxxxxxxxxxxx",
-                                          "123456789012", "061234567800", "abababababab", "azeazeazeaze"])
+    @pytest.mark.parametrize(
+        "password",
+        [
+            "jean@scierie.example",
+            "JEAN@Scierie.example ",
+            "xxxxxxxxxxxxxx",
+            "123456789012",
+            "061234567800",
+            "abababababab",
+            "azeazeazeaze",
+        ],
+    )
     def test_the_address_digits_alone_or_a_few_repeated_characters_are_too_easy(self, password: str) -> None:
         with pytest.raises(RuleBroken, match="trop facile"):
             accounts.check_password(password, "Jean@Scierie.example")
@@ -40,8 +50,9 @@ class TestRoles:
             accounts.check_role("superuser")
         assert refused.value.field == "role"
 
-    @pytest.mark.parametrize(("role", "allowed"), [("member", False), ("org_admin", True), ("animateur", True),
-                                                   ("platform_admin", True)])
+    @pytest.mark.parametrize(
+        ("role", "allowed"), [("member", False), ("org_admin", True), ("animateur", True), ("platform_admin", True)]
+    )
     def test_who_manages_an_organisations_tokens_and_users(self, role: str, allowed: bool) -> None:
         assert accounts.can_manage_organisation(role) is allowed
         if not allowed:
@@ -56,14 +67,17 @@ class TestRoles:
         assert accounts.check_can_grant("org_admin", "member", "org_admin", same_organisation=True) == "org_admin"
         assert accounts.check_can_grant("org_admin", "org_admin", "member", same_organisation=True) == "member"
 
-    @pytest.mark.parametrize(("actor", "current", "new_role", "same"), [
-        ("org_admin", "member", "animateur", True),  # appointing an animateur is the platform's
-        ("org_admin", "member", "platform_admin", True),
-        ("org_admin", "platform_admin", "member", True),  # nor can it dismiss one that sits in its organisation
-        ("org_admin", "member", "org_admin", False),  # another organisation's user
-        ("member", "member", "org_admin", True),
-        ("animateur", "member", "animateur", True),
-    ])
+    @pytest.mark.parametrize(
+        ("actor", "current", "new_role", "same"),
+        [
+            ("org_admin", "member", "animateur", True),  # appointing an animateur is the platform's
+            ("org_admin", "member", "platform_admin", True),
+            ("org_admin", "platform_admin", "member", True),  # nor can it dismiss one that sits in its organisation
+            ("org_admin", "member", "org_admin", False),  # another organisation's user
+            ("member", "member", "org_admin", True),
+            ("animateur", "member", "animateur", True),
+        ],
+    )
     def test_what_only_a_platform_admin_may_do(self, actor: str, current: str, new_role: str, same: bool) -> None:
         with pytest.raises(NotAllowed):
             accounts.check_can_grant(actor, current, new_role, same_organisation=same)
@@ -113,17 +127,21 @@ class TestLoginThrottling:
         assert accounts.login_blocked(0, 5)
         assert not accounts.login_blocked(4, None)  # address unknown: the email's count alone
 
-    @pytest.mark.parametrize(("forwarded", "peer", "address"), [
-        (None, "203.0.113.9", "203.0.113.9"),
-        ("198.51.100.1, 203.0.113.7", "127.0.0.1", "203.0.113.7"),  # the hop our gateway added, not the client's
-        (None, "127.0.0.1", None),  # the gateway or a test on this machine: not one client
-        ("127.0.0.1", "127.0.0.1", None),
-        (None, "::1", None),
-        (None, "testclient", None),
-        ("", None, None),
-    ])
-    def test_the_client_address_is_the_last_forwarded_hop(self, forwarded: str | None, peer: str | None,
-                                                           address: str | None) -> None:
+    @pytest.mark.parametrize(
+        ("forwarded", "peer", "address"),
+        [
+            (None, "203.0.113.9", "203.0.113.9"),
+            ("198.51.100.1, 203.0.113.7", "127.0.0.1", "203.0.113.7"),  # the hop our gateway added, not the client's
+            (None, "127.0.0.1", None),  # the gateway or a test on this machine: not one client
+            ("127.0.0.1", "127.0.0.1", None),
+            (None, "::1", None),
+            (None, "testclient", None),
+            ("", None, None),
+        ],
+    )
+    def test_the_client_address_is_the_last_forwarded_hop(
+        self, forwarded: str | None, peer: str | None, address: str | None
+    ) -> None:
         assert accounts.client_address(forwarded, peer) == address
 
 

@@ -37,7 +37,7 @@ class TestDisplay:
         assert display.csv_number(12960.0) == "12960"
         assert display.csv_number(13.88611) == "13,886"
         assert display.csv_number(-0.0001) == "0"
-        assert display.csv_text("=HYPERLINK(\"x\")") == "'=HYPERLINK(\"x\")"
+        assert display.csv_text('=HYPERLINK("x")') == '\'=HYPERLINK("x")'
         assert display.csv_text("Chutes de carton") == "Chutes de carton"
 
 
@@ -46,12 +46,15 @@ class TestPeriod:
         period = parse_period(None, "", TODAY)
         assert (period.first, period.last) == (date(2026, 1, 1), TODAY)
 
-    @pytest.mark.parametrize(("first", "last", "field", "words"), [
-        ("2025-13-01", "2025-12-31", "from", "illisible « 2025-13-01 »"),
-        ("2025-01-01", "31/12/2025", "to", "Date de fin illisible"),
-        ("2025-12-31", "2025-01-01", "from", "suit la date de fin"),
-        ("2000-01-01", "2025-12-31", "to", "dépasse 10 ans"),
-    ])
+    @pytest.mark.parametrize(
+        ("first", "last", "field", "words"),
+        [
+            ("2025-13-01", "2025-12-31", "from", "illisible « 2025-13-01 »"),
+            ("2025-01-01", "31/12/2025", "to", "Date de fin illisible"),
+            ("2025-12-31", "2025-01-01", "from", "suit la date de fin"),
+            ("2000-01-01", "2025-12-31", "to", "dépasse 10 ans"),
+        ],
+    )
     def test_refused_in_french(self, first: str, last: str, field: str, words: str) -> None:
         with pytest.raises(PeriodError) as refused:
             parse_period(first, last, TODAY)
@@ -59,14 +62,17 @@ class TestPeriod:
 
     def test_months_of_a_period(self) -> None:
         assert month_starts(date(2025, 11, 15), date(2026, 2, 1)) == [
-            date(2025, 11, 1), date(2025, 12, 1), date(2026, 1, 1), date(2026, 2, 1)]
+            date(2025, 11, 1),
+            date(2025, 12, 1),
+            date(2026, 1, 1),
+            date(2026, 2, 1),
+        ]
         assert len(month_starts(date(2016, 1, 1), date(2025, 12, 31))) == MAX_MONTHS
 
 
 class TestCharts:
     def test_horizontal_bars_scale_to_the_longest(self) -> None:
-        chart = charts.hbars([("a", 4, "4", ""), ("b", 2, "2", "(50 %)"), ("c", 0, "0", "")], width=300,
-                             value_room=100)
+        chart = charts.hbars([("a", 4, "4", ""), ("b", 2, "2", "(50 %)"), ("c", 0, "0", "")], width=300, value_room=100)
         assert [bar.width for bar in chart.bars] == [200.0, 100.0, 0.0]
         assert chart.bars[1].bar_y > chart.bars[0].bar_y and chart.height > chart.bars[-1].bar_y
 
@@ -95,5 +101,6 @@ def test_a_period_of_a_year_at_most_is_compared_with_the_same_dates_a_year_earli
     long = Period(date(2024, 1, 1), date(2025, 12, 31)).previous()  # two whole years: the two years before
     assert (long.first, long.last) == (date(2022, 1, 1), date(2023, 12, 31))
     odd = Period(date(2024, 1, 10), date(2025, 3, 5)).previous()  # neither: as many days just before
-    assert odd.last == date(2024, 1, 9) and odd.end - odd.first == Period(date(2024, 1, 10), date(2025, 3, 5)).end \
-        - date(2024, 1, 10)
+    assert odd.last == date(2024, 1, 9) and odd.end - odd.first == Period(
+        date(2024, 1, 10), date(2025, 3, 5)
+    ).end - date(2024, 1, 10)

@@ -24,8 +24,10 @@ def preview_of(csv_text: str, epci: str | None = CCLNB) -> diagnostics.Preview:
 
 
 def test_the_templates_read_back_as_a_plan_without_error() -> None:
-    for content, name in ((diagnostics_files.template_csv(), "modele.csv"),
-                          (diagnostics_files.template_xlsx(), "modele.xlsx")):
+    for content, name in (
+        (diagnostics_files.template_csv(), "modele.csv"),
+        (diagnostics_files.template_xlsx(), "modele.xlsx"),
+    ):
         headers, lines = diagnostics_files.read(content, name)
         assert headers == [column.header for column in diagnostics.COLUMNS]
         plan = diagnostics.preview(headers, lines, GAZETTEER, CCLNB, TODAY)
@@ -83,14 +85,15 @@ Scierie du Val;73282932000074;;Prémery;contact@scierie.example;sortant;sciure d
     assert len(plan.flows) == 2
 
 
-
 def test_one_contact_address_belongs_to_one_organisation() -> None:
     plan = preview_of(f"""{HEADER}
 Scierie du Val;;;Prémery;contact@val.example;sortant;Sciure;;;
 Menuiserie du Val;;;Prémery;contact@val.example;sortant;Copeaux;;;
 """)
-    assert plan.rows[1].errors == {"contact_email": "Déjà le contact d'une autre organisation (ligne 2) : une adresse "
-                                                    "ne peut être celle que d'une organisation."}
+    assert plan.rows[1].errors == {
+        "contact_email": "Déjà le contact d'une autre organisation (ligne 2) : une adresse "
+        "ne peut être celle que d'une organisation."
+    }
 
 
 def test_quantities_dates_and_confidentiality_as_people_type_them() -> None:
@@ -100,10 +103,16 @@ Laiterie;Prémery;l@laiterie.example;sortant;Lactosérum;1 200,5;m³;par an;oui;
 Laiterie;Prémery;l@laiterie.example;sortant;Chaleur fatale;150;kW;en continu;non;2026-03-15
 Laiterie;Prémery;l@laiterie.example;entrant;Eau chaude;3;kW;par mois;peut-être;31/12/2027
 """)
-    whey, heat = plan.flows[("nom:laiterie|58218", "offer", "lactoserum")], plan.flows[
-        ("nom:laiterie|58218", "offer", "chaleur fatale")]
-    assert (whey.quantity_value, whey.quantity_unit, whey.frequency, whey.quantity_private) == (1200.5, "m3", "yearly",
-                                                                                               True)
+    whey, heat = (
+        plan.flows[("nom:laiterie|58218", "offer", "lactoserum")],
+        plan.flows[("nom:laiterie|58218", "offer", "chaleur fatale")],
+    )
+    assert (whey.quantity_value, whey.quantity_unit, whey.frequency, whey.quantity_private) == (
+        1200.5,
+        "m3",
+        "yearly",
+        True,
+    )
     assert (heat.quantity_unit, heat.frequency, heat.quantity_private) == ("kw", "continuous", False)
     assert plan.organisations["nom:laiterie|58218"].diagnosed_on == date(2026, 3, 15)
     assert set(plan.rows[2].errors) == {"frequency", "private", "diagnosed_on"}
@@ -117,8 +126,9 @@ Ferme;Prémery;f@ferme.example;sortant;Fumier;le cédant livre;Tracteur et remor
 Ferme;Prémery;f@ferme.example;entrant;Paille;preneur;camion
 Ferme;Prémery;f@ferme.example;entrant;Sciure;le voisin;brouette
 """)
-    manure, straw = (plan.flows[("nom:ferme|58218", kind, title)] for kind, title in (("offer", "fumier"),
-                                                                                         ("need", "paille")))
+    manure, straw = (
+        plan.flows[("nom:ferme|58218", kind, title)] for kind, title in (("offer", "fumier"), ("need", "paille"))
+    )
     assert (manure.transport_by, manure.transport_means) == ("giver", "tractor_trailer")
     assert (straw.transport_by, straw.transport_means) == ("taker", "truck")
     assert set(plan.rows[2].errors) == {"transport_by", "transport_means"}
@@ -132,14 +142,20 @@ Ferme;Prémery;f@ferme.example;sortant;Foin;;;Fumier
 Ferme;Prémery;f@ferme.example;entrant;Paille;Hangar;Trifouillis-les-Oies;
 """)
     assert plan.rows[0].errors == {"site_commune": "Obligatoire avec un site."}
-    assert plan.rows[1].errors == {"swap": "Aucune ligne de cette organisation en sens inverse pour la ressource "
-                                           "« fumier »."}  # Fumier is an offer too: no exchange between two offers
+    assert plan.rows[1].errors == {
+        "swap": "Aucune ligne de cette organisation en sens inverse pour la ressource « fumier »."
+    }  # Fumier is an offer too: no exchange between two offers
     assert set(plan.rows[2].errors) == {"site_commune"}
 
 
-@pytest.mark.parametrize(("content", "name", "message"), [
-    (b"", "vide.csv", "vide"), (b"PK\x03\x04pas un zip", "faux.xlsx", "illisible"),
-    (b"\xd0\xcf\x11\xe0", "ancien.xls", ".xlsx ou en .csv")])
+@pytest.mark.parametrize(
+    ("content", "name", "message"),
+    [
+        (b"", "vide.csv", "vide"),
+        (b"PK\x03\x04pas un zip", "faux.xlsx", "illisible"),
+        (b"\xd0\xcf\x11\xe0", "ancien.xls", ".xlsx ou en .csv"),
+    ],
+)
 def test_a_file_that_cannot_be_read_says_why(content: bytes, name: str, message: str) -> None:
     with pytest.raises(diagnostics_files.Unreadable, match=message):
         diagnostics_files.read(content, name)
@@ -149,15 +165,41 @@ def test_excel_cells_read_as_the_animateur_sees_them() -> None:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.append(["Organisation", "SIRET", "Commune", "Email du contact", "Sens", "Ressource", "Quantité", "Unité",
-                  "Date du diagnostic"])
-    sheet.append(["Scierie", 73282932000074, "Prémery", "s@scierie.example", "sortant", "Sciure", 2.5, "t",
-                  date(2026, 3, 15)])
+    sheet.append(
+        [
+            "Organisation",
+            "SIRET",
+            "Commune",
+            "Email du contact",
+            "Sens",
+            "Ressource",
+            "Quantité",
+            "Unité",
+            "Date du diagnostic",
+        ]
+    )
+    sheet.append(
+        ["Scierie", 73282932000074, "Prémery", "s@scierie.example", "sortant", "Sciure", 2.5, "t", date(2026, 3, 15)]
+    )
     out = io.BytesIO()
     book.save(out)
     headers, lines = diagnostics_files.read(out.getvalue(), "d.xlsx")
-    assert lines == [(2, ["Scierie", "73282932000074", "Prémery", "s@scierie.example", "sortant", "Sciure", "2,5",
-                          "t", "15/03/2026"])]
+    assert lines == [
+        (
+            2,
+            [
+                "Scierie",
+                "73282932000074",
+                "Prémery",
+                "s@scierie.example",
+                "sortant",
+                "Sciure",
+                "2,5",
+                "t",
+                "15/03/2026",
+            ],
+        )
+    ]
     assert diagnostics.preview(headers, lines, GAZETTEER, CCLNB, TODAY).ok
 
 

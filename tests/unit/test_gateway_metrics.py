@@ -28,13 +28,26 @@ def test_access_lines_keep_neither_the_client_address_nor_a_signed_links_token()
 
     from shared.observability import AccessLogRedaction
 
-    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                               ("203.0.113.7:51234", "POST", "/liens/compte/eyJ1IjoiYWJjIn0.c2lnbmF0dXJl?x=1", "1.1",
-                                303), None)
+    record = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("203.0.113.7:51234", "POST", "/liens/compte/eyJ1IjoiYWJjIn0.c2lnbmF0dXJl?x=1", "1.1", 303),
+        None,
+    )
     assert AccessLogRedaction().filter(record)
     line = record.getMessage()
     assert line == '- - "POST /liens/compte/…?x=1 HTTP/1.1" 303'
-    other = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
-                              ("127.0.0.1:1", "GET", "/api/v1/listings/abc", "1.1", 200), None)
+    other = logging.LogRecord(
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:1", "GET", "/api/v1/listings/abc", "1.1", 200),
+        None,
+    )
     AccessLogRedaction().filter(other)
     assert other.getMessage() == '- - "GET /api/v1/listings/abc HTTP/1.1" 200'

@@ -27,17 +27,17 @@ REPO = Path(__file__).resolve().parents[2]
 # (lat_min, lat_max, lon_min, lon_max)
 METROPOLE = (41.3, 51.1, -5.2, 9.6)
 OVERSEAS = {
-    "971": (15.8, 18.2, -63.2, -61.0),   # Guadeloupe
-    "972": (14.3, 14.9, -61.3, -60.8),   # Martinique
-    "973": (2.1, 5.8, -54.6, -51.6),     # Guyane
-    "974": (-21.4, -20.8, 55.2, 55.9),   # La Réunion
-    "975": (46.7, 47.2, -56.5, -56.1),   # Saint-Pierre-et-Miquelon
+    "971": (15.8, 18.2, -63.2, -61.0),  # Guadeloupe
+    "972": (14.3, 14.9, -61.3, -60.8),  # Martinique
+    "973": (2.1, 5.8, -54.6, -51.6),  # Guyane
+    "974": (-21.4, -20.8, 55.2, 55.9),  # La Réunion
+    "975": (46.7, 47.2, -56.5, -56.1),  # Saint-Pierre-et-Miquelon
     "976": (-13.1, -12.6, 44.9, 45.35),  # Mayotte
-    "977": (17.8, 18.0, -63.0, -62.7),   # Saint-Barthélemy
-    "978": (18.0, 18.2, -63.2, -62.9),   # Saint-Martin
+    "977": (17.8, 18.0, -63.0, -62.7),  # Saint-Barthélemy
+    "978": (18.0, 18.2, -63.2, -62.9),  # Saint-Martin
     "986": (-14.4, -13.1, -178.3, -176.0),  # Wallis-et-Futuna
-    "987": (-28.0, -7.5, -155.0, -134.0),   # Polynésie française
-    "988": (-23.0, -19.5, 163.5, 168.5),    # Nouvelle-Calédonie
+    "987": (-28.0, -7.5, -155.0, -134.0),  # Polynésie française
+    "988": (-23.0, -19.5, 163.5, 168.5),  # Nouvelle-Calédonie
 }
 COTE_D_OR = (46.9, 48.1, 4.05, 5.55)
 
@@ -53,6 +53,7 @@ def gz() -> Gazetteer:
 
 
 # ---------------------------------------------------------------- the shipped table
+
 
 def test_table_is_compact_and_complete():
     assert DEFAULT_PATH.stat().st_size < 2_000_000
@@ -92,6 +93,7 @@ def test_table_is_sorted_and_well_formed():
 
 
 # ---------------------------------------------------------------- resolve
+
 
 def test_nuits_saint_georges_by_name_insee_and_postcode(gz):
     by_name = gz.resolve(commune="Nuits-Saint-Georges")
@@ -242,6 +244,7 @@ def test_haversine():
 
 # ---------------------------------------------------------------- the build script
 
+
 def _build_module():
     spec = importlib.util.spec_from_file_location("build_communes", REPO / "scripts" / "build_communes.py")
     module = importlib.util.module_from_spec(spec)
@@ -260,22 +263,32 @@ def test_build_script_fallback_levels(tmp_path):
 
     communes = [
         commune("21464", "Nuits-Saint-Georges", "21", ["21700"]),
-        commune("21714", "Vosne-Romanée", "21", ["21700"]),              # → code_postal
+        commune("21714", "Vosne-Romanée", "21", ["21700"]),  # → code_postal
         commune("21054", "Beaune", "21", ["21200"]),
-        commune("21001", "Petitvillage", "21", ["21999"]),                # → epci
-        commune("21002", "Ailleurs", "21", ["21998"]),                    # → departement
-        commune("21003", "Grand-Nouveau", "21", ["21997"]),               # → commune_deleguee
+        commune("21001", "Petitvillage", "21", ["21999"]),  # → epci
+        commune("21002", "Ailleurs", "21", ["21998"]),  # → departement
+        commune("21003", "Grand-Nouveau", "21", ["21997"]),  # → commune_deleguee
         commune("21003", "Ancienne", "21", [], kind="commune-deleguee", chefLieu="21003"),
-        commune("21004", "Évry-Renommée", "21", ["21996"]),               # renamed: "Evry" in GeoNames
+        commune("21004", "Évry-Renommée", "21", ["21996"]),  # renamed: "Evry" in GeoNames
         commune("69381", "Lyon 1er Arrondissement", "69", ["69001"], kind="arrondissement-municipal"),
-        commune("97101", "Abymes", "971", ["97139"]),                     # overseas by country code
+        commune("97101", "Abymes", "971", ["97139"]),  # overseas by country code
     ]
     (data / "communes.json").write_text(json.dumps(communes))
-    (data / "departements.json").write_text(json.dumps([
-        {"code": "21", "nom": "Côte-d'Or"}, {"code": "971", "nom": "Guadeloupe"}]))
-    (data / "epci.json").write_text(json.dumps([
-        {"code": "200000001", "nom": "CA Beaune Côte et Sud", "type": "CA",
-         "membres": [{"code": "21054"}, {"code": "21001"}]}]))
+    (data / "departements.json").write_text(
+        json.dumps([{"code": "21", "nom": "Côte-d'Or"}, {"code": "971", "nom": "Guadeloupe"}])
+    )
+    (data / "epci.json").write_text(
+        json.dumps(
+            [
+                {
+                    "code": "200000001",
+                    "nom": "CA Beaune Côte et Sud",
+                    "type": "CA",
+                    "membres": [{"code": "21054"}, {"code": "21001"}],
+                }
+            ]
+        )
+    )
     geonames = tmp_path / "rg_cities1000.csv"
     geonames.write_bytes(
         b"lat,lon,name,admin1,admin2,cc\r\n"
@@ -284,7 +297,8 @@ def test_build_script_fallback_levels(tmp_path):
         b"47.5,5.0,Ancienne,Bourgogne,Departement de la Cote-d'Or,FR\r\n"
         b"47.3,5.04,Evry,Bourgogne,Departement de la Cote-d'Or,FR\r\n"
         b"16.27,-61.50,Les Abymes,Guadeloupe,Guadeloupe,GP\r\n"
-        b"45.0,4.0,Beaune,Somewhere,Other,US\r\n")
+        b"45.0,4.0,Beaune,Somewhere,Other,US\r\n"
+    )
     out = tmp_path / "communes.csv.gz"
 
     build = _build_module()
@@ -297,12 +311,17 @@ def test_build_script_fallback_levels(tmp_path):
     assert gz.epci("200000001") == Epci("200000001", "CA Beaune Côte et Sud", "CA")  # epci.csv, beside
     approx = {p.insee: p.approximation for p in gz}
     assert approx == {
-        "21464": None, "21054": None, "21004": None, "97101": None,
-        "21714": "code_postal", "21001": "epci", "21002": "departement",
+        "21464": None,
+        "21054": None,
+        "21004": None,
+        "97101": None,
+        "21714": "code_postal",
+        "21001": "epci",
+        "21002": "departement",
         "21003": "commune_deleguee",
     }
     assert gz.by_insee("21714").lat == gz.by_insee("21464").lat  # only located commune of 21700
-    assert gz.by_insee("21001").lat == pytest.approx(47.02)       # its EPCI's located member
+    assert gz.by_insee("21001").lat == pytest.approx(47.02)  # its EPCI's located member
     assert gz.by_insee("21002").lat == pytest.approx((47.13683 + 47.02 + 47.5 + 47.3) / 4, abs=1e-5)
     assert gz.by_insee("21003").lat == pytest.approx(47.5)
     assert gz.by_insee("21054").epci == "200000001" and gz.by_insee("21464").epci is None

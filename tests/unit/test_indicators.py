@@ -41,16 +41,28 @@ MODULE = Path(__file__).resolve().parents[2] / "services" / "reporting" / "indic
 
 
 def flow(**overrides) -> Flow:
-    values = dict(synergy_id="S1", synergy_type="substitution", material="cardboard", quantity=2.0, unit="t",
-                  period="month", start=date(2024, 3, 1), end=None)
+    values = dict(
+        synergy_id="S1",
+        synergy_type="substitution",
+        material="cardboard",
+        quantity=2.0,
+        unit="t",
+        period="month",
+        start=date(2024, 3, 1),
+        end=None,
+    )
     values.update(overrides)
     return Flow(**values)
 
 
 def cardboard_synergy() -> Flow:
     """The Nuits-Saint-Georges case: cardboard offcuts, 3 heavy-truck trips a month of 360 km removed."""
-    return flow(synergy_id="nsg-carton", quantity=2.0, transport_before=Transport(3, 360, "articulated_40t"),
-                transport_after=None)
+    return flow(
+        synergy_id="nsg-carton",
+        quantity=2.0,
+        transport_before=Transport(3, 360, "articulated_40t"),
+        transport_after=None,
+    )
 
 
 # --- The mandatory worked check --------------------------------------------------------------
@@ -95,16 +107,19 @@ def test_cardboard_material_co2e_for_a_year():
 # --- Calendar months --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("start", "end", "months"), [
-    (date(2025, 1, 1), date(2026, 1, 1), 12.0),              # 12 whole months
-    (date(2024, 1, 1), date(2025, 1, 1), 12.0),              # leap year: still 12
-    (date(2025, 7, 1), date(2026, 1, 1), 6.0),               # July … December
-    (date(2025, 1, 16), date(2025, 2, 1), 16 / 31),          # 16 of January's 31 days
-    (date(2025, 2, 15), date(2025, 3, 1), 14 / 28),          # 14 of February's 28 days = 0.5
-    (date(2025, 1, 16), date(2025, 3, 15), 16 / 31 + 1 + 14 / 31),  # end of Jan + Feb + 14 days of March
-    (date(2025, 12, 1), date(2026, 2, 1), 2.0),              # across the new year
-    (date(2025, 5, 1), date(2025, 5, 1), 0.0),               # empty
-])
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (date(2025, 1, 1), date(2026, 1, 1), 12.0),  # 12 whole months
+        (date(2024, 1, 1), date(2025, 1, 1), 12.0),  # leap year: still 12
+        (date(2025, 7, 1), date(2026, 1, 1), 6.0),  # July … December
+        (date(2025, 1, 16), date(2025, 2, 1), 16 / 31),  # 16 of January's 31 days
+        (date(2025, 2, 15), date(2025, 3, 1), 14 / 28),  # 14 of February's 28 days = 0.5
+        (date(2025, 1, 16), date(2025, 3, 15), 16 / 31 + 1 + 14 / 31),  # end of Jan + Feb + 14 days of March
+        (date(2025, 12, 1), date(2026, 2, 1), 2.0),  # across the new year
+        (date(2025, 5, 1), date(2025, 5, 1), 0.0),  # empty
+    ],
+)
 def test_months_between(start, end, months):
     assert months_between(start, end) == pytest.approx(months, rel=1e-12)
 
@@ -145,14 +160,23 @@ def test_weekly_and_yearly_quantities():
     # 1 t/week × 52 weeks = 52 t a year
     assert annual(flow(quantity=1.0, period="week")).tonnes_diverted == 52
     # 30 t/year over a quarter: 30 × 3/12 = 7.5 t
-    quarter = indicators([flow(quantity=30.0, period="year", start=date(2025, 1, 1))],
-                         date(2025, 1, 1), date(2025, 4, 1))
+    quarter = indicators(
+        [flow(quantity=30.0, period="year", start=date(2025, 1, 1))], date(2025, 1, 1), date(2025, 4, 1)
+    )
     assert quarter.tonnes_diverted == pytest.approx(7.5, rel=1e-12)
 
 
 def test_a_once_flow_counts_in_full_in_the_period_of_its_start_date():
-    one_off = flow(synergy_id="stock", quantity=5.0, period="once", start=date(2025, 6, 10), end=None,
-                   transport_before=Transport(2, 100, "rigid_19t"), disposal_cost_avoided_eur=400.0, jobs=0.5)
+    one_off = flow(
+        synergy_id="stock",
+        quantity=5.0,
+        period="once",
+        start=date(2025, 6, 10),
+        end=None,
+        transport_before=Transport(2, 100, "rigid_19t"),
+        disposal_cost_avoided_eur=400.0,
+        jobs=0.5,
+    )
     in_period = indicators([one_off], *YEAR_2025)
     # 5 t once; 2 trips once; 2 × 100 = 200 km once; 200 km × 0.8559 = 171.18 kg = 0.17118 t CO2e; 400 €
     assert in_period.tonnes_diverted == 5
@@ -186,18 +210,28 @@ def test_volumes_need_a_density_given_with_the_flow():
     assert litres.tonnes_diverted == pytest.approx(10.8, rel=1e-12)
 
 
-@pytest.mark.parametrize(("unit", "density"), [
-    ("m3", None),      # no density, and no cited default density for cardboard
-    ("pallet", None),
-    ("mwh", 1.0),      # energy never becomes tonnes, even with a density
-    ("hour", None),
-    ("day", None),
-    ("kwh", None),
-    ("furlong", None),  # not a unit of shared/units.py
-])
+@pytest.mark.parametrize(
+    ("unit", "density"),
+    [
+        ("m3", None),  # no density, and no cited default density for cardboard
+        ("pallet", None),
+        ("mwh", 1.0),  # energy never becomes tonnes, even with a density
+        ("hour", None),
+        ("day", None),
+        ("kwh", None),
+        ("furlong", None),  # not a unit of shared/units.py
+    ],
+)
 def test_quantities_that_cannot_become_tonnes_are_reported_not_dropped(unit, density):
-    result = annual(flow(synergy_id="S-x", unit=unit, density_t_per_unit=density,
-                         transport_before=Transport(1, 10, "van_3_5t"), jobs=1.0))
+    result = annual(
+        flow(
+            synergy_id="S-x",
+            unit=unit,
+            density_t_per_unit=density,
+            transport_before=Transport(1, 10, "van_3_5t"),
+            jobs=1.0,
+        )
+    )
     assert result.unconverted == ["S-x"]
     assert result.trace[0]["unconverted_reason"]
     assert result.tonnes_diverted == 0 and result.virgin_material_substituted_t == 0
@@ -216,8 +250,9 @@ def test_flags_decide_what_the_tonnes_count_as():
 
 
 def test_a_mutualisation_replaces_no_virgin_material():
-    shared_collection = annual(flow(synergy_type="mutualisation", material="cardboard", quantity=1.0,
-                                    shared_cost_saving_eur=1800.0))
+    shared_collection = annual(
+        flow(synergy_type="mutualisation", material="cardboard", quantity=1.0, shared_cost_saving_eur=1800.0)
+    )
     # 1 t/month × 12 = 12 t diverted, but no material changes hands: no virgin substitution, no material CO2e
     assert shared_collection.tonnes_diverted == 12
     assert shared_collection.virgin_material_substituted_t == 0
@@ -248,8 +283,9 @@ def test_a_material_without_cited_factor_counts_its_tonnes_but_no_co2e():
 
 
 def test_transport_before_minus_after():
-    rerouted = annual(flow(transport_before=Transport(4, 50, "rigid_19t"),
-                           transport_after=Transport(1, 80, "van_3_5t")))
+    rerouted = annual(
+        flow(transport_before=Transport(4, 50, "rigid_19t"), transport_after=Transport(1, 80, "van_3_5t"))
+    )
     # trips: (4 − 1) × 12 = 36
     assert rerouted.truck_trips_avoided == 36
     # km: (4 × 50 − 1 × 80) = 120 km/month; × 12 = 1,440 km
@@ -268,8 +304,13 @@ def test_a_synergy_that_adds_transport_shows_negative_figures():
 
 
 def test_a_vehicle_without_cited_factor_counts_km_but_no_transport_co2e():
-    farm = annual(flow(synergy_id="S-farm", transport_before=Transport(2, 40, "articulated_40t"),
-                       transport_after=Transport(2, 15, "tractor")))
+    farm = annual(
+        flow(
+            synergy_id="S-farm",
+            transport_before=Transport(2, 40, "articulated_40t"),
+            transport_after=Transport(2, 15, "tractor"),
+        )
+    )
     # km: (2 × 40 − 2 × 15) × 12 = 50 × 12 = 600 km; trips (2 − 2) × 12 = 0
     assert farm.km_avoided == 600 and farm.truck_trips_avoided == 0
     # The tractor leg has no cited factor: no transport CO2e for the flow rather than half of it.
@@ -284,8 +325,7 @@ def test_a_vehicle_without_cited_factor_counts_km_but_no_transport_co2e():
 
 
 def test_euros_are_prorated_and_jobs_are_not():
-    saving = flow(start=date(2025, 1, 1), disposal_cost_avoided_eur=1200.0, purchase_cost_avoided_eur=600.0,
-                  jobs=2.0)
+    saving = flow(start=date(2025, 1, 1), disposal_cost_avoided_eur=1200.0, purchase_cost_avoided_eur=600.0, jobs=2.0)
     quarter = indicators([saving], date(2025, 1, 1), date(2025, 4, 1))
     # 3 months of 12: 1,200 × 3/12 = 300 €; 600 × 3/12 = 150 €; total 450 €
     assert quarter.euros_disposal_avoided == pytest.approx(300.0, rel=1e-12)
@@ -335,12 +375,22 @@ def test_every_traced_figure_names_its_flow_and_cited_sources():
         assert entry["synergy_id"] and entry["factors_version"] == factors.version
         for source in entry["sources"]:
             assert source in factors.sources
-    assert result.trace[0]["sources"] == ["fr_arrete_2012_info_co2_annex2", "fr_arrete_2017_info_ges_annex",
-                                          "uk_desnz_2023_material_use"]
+    assert result.trace[0]["sources"] == [
+        "fr_arrete_2012_info_co2_annex2",
+        "fr_arrete_2017_info_ges_annex",
+        "uk_desnz_2023_material_use",
+    ]
     assert result.trace[0]["counted_from"] == "2025-01-01" and result.trace[0]["counted_to"] == "2026-01-01"
     # The sum of the trace is the total.
-    for name in ("tonnes_diverted", "km_avoided", "co2e_transport_t", "co2e_materials_t", "co2e_total_t",
-                 "euros_saved", "jobs"):
+    for name in (
+        "tonnes_diverted",
+        "km_avoided",
+        "co2e_transport_t",
+        "co2e_materials_t",
+        "co2e_total_t",
+        "euros_saved",
+        "jobs",
+    ):
         assert math.fsum(t[name] for t in result.trace) == pytest.approx(getattr(result, name), rel=1e-12)
 
 
@@ -380,17 +430,22 @@ def _write(tmp_path: Path, text: str) -> Path:
 GOOD = FACTORS_PATH.read_text(encoding="utf-8")
 
 
-@pytest.mark.parametrize(("broken", "message"), [
-    (GOOD.replace("value = 1.07146 ", "value = 1.2 "), "litres_per_km × fuel"),
-    (GOOD.replace("value = 101.6399295", "value = 120.0"), "virgin − substitute"),
-    (GOOD.replace('source = "uk_desnz_2023_material_use"\nvirgin = 801', 'source = "nowhere"\nvirgin = 801'),
-     "unknown source"),
-    (GOOD.replace("upstream = 0.66", "upstream = 0.70"), "upstream + combustion"),
-    (GOOD.replace('status = "no cited factor"', ""), "status"),
-    (GOOD.replace("year = 2023", 'year = "2023"'), "year"),
-    ("[meta]\nversion = 'x'\n", "at least one source"),
-    ("not = toml = at all", "invalid TOML"),
-])
+@pytest.mark.parametrize(
+    ("broken", "message"),
+    [
+        (GOOD.replace("value = 1.07146 ", "value = 1.2 "), "litres_per_km × fuel"),
+        (GOOD.replace("value = 101.6399295", "value = 120.0"), "virgin − substitute"),
+        (
+            GOOD.replace('source = "uk_desnz_2023_material_use"\nvirgin = 801', 'source = "nowhere"\nvirgin = 801'),
+            "unknown source",
+        ),
+        (GOOD.replace("upstream = 0.66", "upstream = 0.70"), "upstream + combustion"),
+        (GOOD.replace('status = "no cited factor"', ""), "status"),
+        (GOOD.replace("year = 2023", 'year = "2023"'), "year"),
+        ("[meta]\nversion = 'x'\n", "at least one source"),
+        ("not = toml = at all", "invalid TOML"),
+    ],
+)
 def test_an_inconsistent_factors_file_is_refused(tmp_path, broken, message):
     assert broken != GOOD
     with pytest.raises(FactorsError, match=re.escape(message)):
@@ -398,8 +453,12 @@ def test_an_inconsistent_factors_file_is_refused(tmp_path, broken, message):
 
 
 def test_other_factors_can_be_passed_explicitly(tmp_path):
-    cheaper_truck = load_factors(_write(tmp_path, GOOD.replace("litres_per_km = 0.338", "litres_per_km = 0.3")
-                                        .replace("value = 1.07146 ", "value = 0.951 ")))
+    cheaper_truck = load_factors(
+        _write(
+            tmp_path,
+            GOOD.replace("litres_per_km = 0.338", "litres_per_km = 0.3").replace("value = 1.07146 ", "value = 0.951 "),
+        )
+    )
     # 12,960 km × 0.3 × 3.17 = 12,960 × 0.951 = 12,324.96 kg
     assert annual(cardboard_synergy(), factors=cheaper_truck).co2e_transport_t == pytest.approx(12.32496, rel=1e-12)
 
@@ -407,14 +466,17 @@ def test_other_factors_can_be_passed_explicitly(tmp_path):
 # --- Validation and purity ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("overrides", [
-    {"synergy_type": "barter"},
-    {"period": "day"},
-    {"quantity": -1.0},
-    {"quantity": math.nan},
-    {"end": date(2024, 1, 1)},          # before start 2024-03-01
-    {"density_t_per_unit": 0.0},
-])
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"synergy_type": "barter"},
+        {"period": "day"},
+        {"quantity": -1.0},
+        {"quantity": math.nan},
+        {"end": date(2024, 1, 1)},  # before start 2024-03-01
+        {"density_t_per_unit": 0.0},
+    ],
+)
 def test_invalid_flows_are_refused(overrides):
     with pytest.raises(ValueError):
         flow(**overrides)
@@ -429,9 +491,21 @@ def test_invalid_transport_and_period_are_refused():
 
 def test_the_module_imports_only_the_standard_library():
     tree = ast.parse(MODULE.read_text(encoding="utf-8"))
-    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
-    imported |= {node.module.split(".")[0] for node in ast.walk(tree)
-                 if isinstance(node, ast.ImportFrom) and node.module}
-    assert imported <= {"__future__", "calendar", "collections", "dataclasses", "datetime", "functools", "math",
-                        "pathlib", "tomllib", "typing"}
+    imported = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    imported |= {
+        node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert imported <= {
+        "__future__",
+        "calendar",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "functools",
+        "math",
+        "pathlib",
+        "tomllib",
+        "typing",
+    }

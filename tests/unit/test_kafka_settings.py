@@ -19,13 +19,22 @@ def test_a_development_broker_needs_nothing_but_its_address() -> None:
 
 
 def test_a_managed_cluster_gets_tls_and_scram_credentials() -> None:
-    settings = Settings(KAFKA_BOOTSTRAP_SERVERS="kafka.example:9093", KAFKA_SECURITY_PROTOCOL="SASL_SSL",  # type: ignore[call-arg]
-                        KAFKA_SASL_MECHANISM="SCRAM-SHA-512", KAFKA_SASL_USERNAME="boucle",
-                        KAFKA_SASL_PASSWORD="s3cret", KAFKA_SSL_CAFILE="/etc/ssl/kafka-ca.pem")
+    settings = Settings(
+        KAFKA_BOOTSTRAP_SERVERS="kafka.example:9093",
+        KAFKA_SECURITY_PROTOCOL="SASL_SSL",  # type: ignore[call-arg]
+        KAFKA_SASL_MECHANISM="SCRAM-SHA-512",
+        KAFKA_SASL_USERNAME="boucle",
+        KAFKA_SASL_PASSWORD="s3cret",
+        KAFKA_SSL_CAFILE="/etc/ssl/kafka-ca.pem",
+    )
     assert client_options(settings) == {
-        "bootstrap_servers": "kafka.example:9093", "security_protocol": "SASL_SSL",
-        "ssl_cafile": "/etc/ssl/kafka-ca.pem", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "boucle",
-        "sasl_plain_password": "s3cret"}
+        "bootstrap_servers": "kafka.example:9093",
+        "security_protocol": "SASL_SSL",
+        "ssl_cafile": "/etc/ssl/kafka-ca.pem",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "boucle",
+        "sasl_plain_password": "s3cret",
+    }
 
 
 def test_sasl_without_credentials_is_refused_at_start() -> None:
@@ -34,8 +43,12 @@ def test_sasl_without_credentials_is_refused_at_start() -> None:
 
 
 def test_production_polls_as_kafka_does_unless_told() -> None:
-    production = {"BOUCLE_ENV": "production", "BOUCLE_SECRET_KEY": "x" * 32, "BOUCLE_ACCOUNT_LINK_SECRET": "y" * 32,
-                  "BOUCLE_INTERNAL_TOKEN": "z" * 32}
+    production = {
+        "BOUCLE_ENV": "production",
+        "BOUCLE_SECRET_KEY": "x" * 32,
+        "BOUCLE_ACCOUNT_LINK_SECRET": "y" * 32,
+        "BOUCLE_INTERNAL_TOKEN": "z" * 32,
+    }
     assert Settings(**production).poll_interval_ms == 300_000  # type: ignore[arg-type]
     assert Settings(**production, KAFKA_MAX_POLL_INTERVAL_MS="60000").poll_interval_ms == 60_000  # type: ignore[arg-type]
 
@@ -53,8 +66,12 @@ def test_the_session_timeout_follows_the_poll_interval_within_kafkas_bounds_unle
 
 
 def test_topics_are_created_with_their_replicas_and_retention() -> None:
-    settings = Settings(KAFKA_REPLICATION_FACTOR="3", KAFKA_MIN_INSYNC_REPLICAS="2", KAFKA_RETENTION_DAYS="14",  # type: ignore[call-arg]
-                        KAFKA_PARTITIONS="12")
+    settings = Settings(
+        KAFKA_REPLICATION_FACTOR="3",
+        KAFKA_MIN_INSYNC_REPLICAS="2",
+        KAFKA_RETENTION_DAYS="14",  # type: ignore[call-arg]
+        KAFKA_PARTITIONS="12",
+    )
     for replayed in topics.REPLAYED:  # reporting.rebuild reads them from their first offset
         assert topic_configs(settings, replayed) == {"retention.ms": "-1", "min.insync.replicas": "2"}
     assert topic_configs(settings, topics.TERRITORIES)["retention.ms"] == str(14 * DAY_MS)

@@ -12,9 +12,25 @@ from matching.knowledge import Knowledge, KnowledgeError, Rule
 
 from shared.nomenclatures import waste_codes
 
-FAMILIES = {"paper_cardboard", "wood", "green_waste", "biowaste_food", "plastics", "metals", "minerals_inert",
-            "glass", "textiles", "chemicals_solvents", "oils_fats", "energy_heat", "water", "packaging_reuse",
-            "equipment", "services", "skills_staff"}
+FAMILIES = {
+    "paper_cardboard",
+    "wood",
+    "green_waste",
+    "biowaste_food",
+    "plastics",
+    "metals",
+    "minerals_inert",
+    "glass",
+    "textiles",
+    "chemicals_solvents",
+    "oils_fats",
+    "energy_heat",
+    "water",
+    "packaging_reuse",
+    "equipment",
+    "services",
+    "skills_staff",
+}
 FRENCH_WORDS = {"le", "la", "les", "un", "une", "des", "du", "de", "d", "l", "et", "en", "au", "aux", "à"}
 
 
@@ -114,8 +130,16 @@ def test_no_hazardous_resource_reaches_a_use_that_excludes_it(kb: Knowledge) -> 
         if node.hazardous:
             bad = [r.target for r in kb.rules_from(node.id) if kb.nodes[r.target].excludes_hazardous]
             assert bad == [], node.id
-    for use in ("animal_feed", "animal_bedding", "mulching", "soil_amendment", "irrigation", "composting",
-                "food_contact_container", "methanisation_feedstock"):
+    for use in (
+        "animal_feed",
+        "animal_bedding",
+        "mulching",
+        "soil_amendment",
+        "irrigation",
+        "composting",
+        "food_contact_container",
+        "methanisation_feedstock",
+    ):
         assert kb.nodes[use].excludes_hazardous, use
 
 
@@ -125,42 +149,51 @@ def test_every_official_ewc_code_resolves_and_no_hazardous_code_reaches_an_exclu
     official = waste_codes()
     unresolved = sorted(code for code in official if not kb.nodes_for_ewc(code))
     assert unresolved == [], f"{len(unresolved)} EWC codes resolve to no resource: {', '.join(unresolved)}"
-    unsafe = sorted({f"{code} ({node.id} → {r.target})"
-                     for code, waste in official.items() if waste.hazardous
-                     for node in kb.nodes_for_ewc(code)
-                     for r in kb.rules_from(node.id) if kb.nodes[r.target].excludes_hazardous})
+    unsafe = sorted(
+        {
+            f"{code} ({node.id} → {r.target})"
+            for code, waste in official.items()
+            if waste.hazardous
+            for node in kb.nodes_for_ewc(code)
+            for r in kb.rules_from(node.id)
+            if kb.nodes[r.target].excludes_hazardous
+        }
+    )
     assert unsafe == [], f"hazardous EWC codes reach a use that excludes hazardous waste: {', '.join(unsafe)}"
 
 
 # -- real synergies ------------------------------------------------------------------------
-@pytest.mark.parametrize(("source", "target", "conditions"), [
-    ("sawdust", "animal_bedding", {"dry", "untreated"}),
-    ("wood_shavings", "animal_bedding", {"dry", "untreated"}),
-    ("green_waste_chips", "mulching", set()),
-    ("green_waste_chips", "soil_amendment", set()),
-    ("green_waste_chips", "biomass_fuel", {"dry"}),
-    ("brewers_spent_grain", "animal_feed", set()),
-    ("whey", "animal_feed", set()),
-    ("whey", "methanisation_feedstock", set()),
-    ("glycerine", "methanisation_feedstock", set()),
-    ("grease_trap_waste", "methanisation_feedstock", set()),
-    ("food_waste", "methanisation_feedstock", set()),
-    ("waste_heat", "greenhouse_heating", set()),
-    ("waste_heat", "digester_heating", set()),
-    ("steam_surplus", "process_heating", set()),
-    ("cardboard_scraps", "packing_material", set()),
-    ("pe_film", "raw_material_recycling", set()),
-    ("concrete_rubble", "backfill", {"inert_clean"}),
-    ("glass_cullet", "glass_manufacturing", set()),
-    ("glass_cullet", "sandblasting", set()),
-    ("household_linen", "wiping_rags", set()),
-    ("used_cooking_oil", "biofuel_production", set()),
-    ("rainwater", "irrigation", set()),
-    ("ibc_containers", "water_storage", {"rinsed"}),
-    ("wood_chipper", "green_waste_shredding", set()),
-    ("spent_solvent", "solvent_regeneration", set()),
-    ("used_motor_oil", "oil_rerefining", set()),
-])
+@pytest.mark.parametrize(
+    ("source", "target", "conditions"),
+    [
+        ("sawdust", "animal_bedding", {"dry", "untreated"}),
+        ("wood_shavings", "animal_bedding", {"dry", "untreated"}),
+        ("green_waste_chips", "mulching", set()),
+        ("green_waste_chips", "soil_amendment", set()),
+        ("green_waste_chips", "biomass_fuel", {"dry"}),
+        ("brewers_spent_grain", "animal_feed", set()),
+        ("whey", "animal_feed", set()),
+        ("whey", "methanisation_feedstock", set()),
+        ("glycerine", "methanisation_feedstock", set()),
+        ("grease_trap_waste", "methanisation_feedstock", set()),
+        ("food_waste", "methanisation_feedstock", set()),
+        ("waste_heat", "greenhouse_heating", set()),
+        ("waste_heat", "digester_heating", set()),
+        ("steam_surplus", "process_heating", set()),
+        ("cardboard_scraps", "packing_material", set()),
+        ("pe_film", "raw_material_recycling", set()),
+        ("concrete_rubble", "backfill", {"inert_clean"}),
+        ("glass_cullet", "glass_manufacturing", set()),
+        ("glass_cullet", "sandblasting", set()),
+        ("household_linen", "wiping_rags", set()),
+        ("used_cooking_oil", "biofuel_production", set()),
+        ("rainwater", "irrigation", set()),
+        ("ibc_containers", "water_storage", {"rinsed"}),
+        ("wood_chipper", "green_waste_shredding", set()),
+        ("spent_solvent", "solvent_regeneration", set()),
+        ("used_motor_oil", "oil_rerefining", set()),
+    ],
+)
 def test_real_synergies_exist(kb: Knowledge, source: str, target: str, conditions: set[str]) -> None:
     found = rule(kb, source, target)
     assert found.strength >= 0.5
@@ -280,49 +313,134 @@ def test_a_small_valid_base_loads(tmp_path: Path) -> None:
     assert kb.rules_from("sawdust")[0].conditions == ("dry",)
 
 
-@pytest.mark.parametrize(("taxonomy", "conditions", "rules", "message"), [
-    pytest.param(TAXONOMY.replace('family = "wood"', 'family = "forest"'), CONDITIONS, RULES,
-                 "resource 'sawdust': unknown family 'forest'", id="unknown-family"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES + extra_rule("family:forest", "animal_bedding"),
-                 "unknown family 'forest' in `from`", id="unknown-family-in-rule"),
-    pytest.param(TAXONOMY + '\n[[uses]]\nid = "sawdust"\nlabel = "Sciure"\n', CONDITIONS, RULES,
-                 "use 'sawdust': duplicate id", id="duplicate-id"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace('to = "animal_bedding"', 'to = "animal_feed"'),
-                 "unknown node 'animal_feed' in `to`", id="unknown-target"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace('from = "sawdust"', 'from = "wood_chips"'),
-                 "unknown node 'wood_chips' in `from`", id="unknown-source"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace('conditions = ["dry"]', 'conditions = ["wet"]'),
-                 "unknown condition 'wet'", id="unknown-condition"),
-    pytest.param(TAXONOMY.replace('"030105"', '"999999"'), CONDITIONS, RULES,
-                 "EWC code '999999' is not in the official list", id="ewc-not-official"),
-    pytest.param(TAXONOMY.replace('"140603"', '"030105"'), CONDITIONS, RULES,
-                 "resource 'spent_solvent': `hazardous = true` needs at least one hazardous EWC code",
-                 id="hazardous-without-hazardous-code"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace("strength = 0.9", "strength = 0", 1),
-                 "strength 0.0 must be in (0, 1]", id="strength-zero"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace("strength = 0.9", "strength = 1.2", 1),
-                 "strength 1.2 must be in (0, 1]", id="strength-above-one"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace('"La sciure sèche fait une litière absorbante."', '"  "'),
-                 "(sawdust → animal_bedding): `why` must explain", id="empty-why"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES + extra_rule("spent_solvent", "animal_bedding"),
-                 "hazardous resource spent_solvent cannot go to use 'animal_bedding'", id="hazardous-to-excluded-use"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES + extra_rule("family:chemicals_solvents", "animal_bedding"),
-                 "hazardous resource spent_solvent cannot go to use 'animal_bedding'",
-                 id="hazardous-family-to-excluded-use"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES + extra_rule("sawdust", "sawdust"),
-                 "a resource already matches itself", id="identity-rule"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES + extra_rule("sawdust", "animal_bedding"),
-                 "duplicate rule", id="duplicate-rule"),
-    pytest.param(TAXONOMY, CONDITIONS, RULES.replace('from = "sawdust"', 'from = "animal_bedding"')
-                 .replace('to = "animal_bedding"', 'to = "solvent_regeneration"'),
-                 "`from` must be a resource or family:<id>", id="rule-from-a-use"),
-    pytest.param(TAXONOMY.replace('label = "Sciure de bois"', 'lable = "Sciure de bois"'), CONDITIONS, RULES,
-                 "resource 'sawdust': unknown key(s) lable", id="misspelt-key"),
-    pytest.param(TAXONOMY, CONDITIONS + "\n[conditions.wet\n", RULES, "conditions.toml: invalid TOML",
-                 id="invalid-toml"),
-])
-def test_inconsistent_files_are_refused_with_a_precise_message(tmp_path: Path, taxonomy: str, conditions: str,
-                                                               rules: str, message: str) -> None:
+@pytest.mark.parametrize(
+    ("taxonomy", "conditions", "rules", "message"),
+    [
+        pytest.param(
+            TAXONOMY.replace('family = "wood"', 'family = "forest"'),
+            CONDITIONS,
+            RULES,
+            "resource 'sawdust': unknown family 'forest'",
+            id="unknown-family",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES + extra_rule("family:forest", "animal_bedding"),
+            "unknown family 'forest' in `from`",
+            id="unknown-family-in-rule",
+        ),
+        pytest.param(
+            TAXONOMY + '\n[[uses]]\nid = "sawdust"\nlabel = "Sciure"\n',
+            CONDITIONS,
+            RULES,
+            "use 'sawdust': duplicate id",
+            id="duplicate-id",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace('to = "animal_bedding"', 'to = "animal_feed"'),
+            "unknown node 'animal_feed' in `to`",
+            id="unknown-target",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace('from = "sawdust"', 'from = "wood_chips"'),
+            "unknown node 'wood_chips' in `from`",
+            id="unknown-source",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace('conditions = ["dry"]', 'conditions = ["wet"]'),
+            "unknown condition 'wet'",
+            id="unknown-condition",
+        ),
+        pytest.param(
+            TAXONOMY.replace('"030105"', '"999999"'),
+            CONDITIONS,
+            RULES,
+            "EWC code '999999' is not in the official list",
+            id="ewc-not-official",
+        ),
+        pytest.param(
+            TAXONOMY.replace('"140603"', '"030105"'),
+            CONDITIONS,
+            RULES,
+            "resource 'spent_solvent': `hazardous = true` needs at least one hazardous EWC code",
+            id="hazardous-without-hazardous-code",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace("strength = 0.9", "strength = 0", 1),
+            "strength 0.0 must be in (0, 1]",
+            id="strength-zero",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace("strength = 0.9", "strength = 1.2", 1),
+            "strength 1.2 must be in (0, 1]",
+            id="strength-above-one",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace('"La sciure sèche fait une litière absorbante."', '"  "'),
+            "(sawdust → animal_bedding): `why` must explain",
+            id="empty-why",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES + extra_rule("spent_solvent", "animal_bedding"),
+            "hazardous resource spent_solvent cannot go to use 'animal_bedding'",
+            id="hazardous-to-excluded-use",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES + extra_rule("family:chemicals_solvents", "animal_bedding"),
+            "hazardous resource spent_solvent cannot go to use 'animal_bedding'",
+            id="hazardous-family-to-excluded-use",
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES + extra_rule("sawdust", "sawdust"),
+            "a resource already matches itself",
+            id="identity-rule",
+        ),
+        pytest.param(
+            TAXONOMY, CONDITIONS, RULES + extra_rule("sawdust", "animal_bedding"), "duplicate rule", id="duplicate-rule"
+        ),
+        pytest.param(
+            TAXONOMY,
+            CONDITIONS,
+            RULES.replace('from = "sawdust"', 'from = "animal_bedding"').replace(
+                'to = "animal_bedding"', 'to = "solvent_regeneration"'
+            ),
+            "`from` must be a resource or family:<id>",
+            id="rule-from-a-use",
+        ),
+        pytest.param(
+            TAXONOMY.replace('label = "Sciure de bois"', 'lable = "Sciure de bois"'),
+            CONDITIONS,
+            RULES,
+            "resource 'sawdust': unknown key(s) lable",
+            id="misspelt-key",
+        ),
+        pytest.param(
+            TAXONOMY, CONDITIONS + "\n[conditions.wet\n", RULES, "conditions.toml: invalid TOML", id="invalid-toml"
+        ),
+    ],
+)
+def test_inconsistent_files_are_refused_with_a_precise_message(
+    tmp_path: Path, taxonomy: str, conditions: str, rules: str, message: str
+) -> None:
     with pytest.raises(KnowledgeError) as raised:
         Knowledge.load(write(tmp_path, taxonomy, conditions, rules))
     assert message in str(raised.value)

@@ -6,10 +6,17 @@ import pytest
 from reporting.lifecycle import LifecycleError, check_move, event_type_for, may_act, next_stages
 
 
-@pytest.mark.parametrize(("current", "target"), [
-    ("detected", "studied"), ("studied", "contractualised"), ("contractualised", "operating"),
-    ("operating", "ended"), ("detected", "contractualised"), ("detected", "operating"),
-])
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [
+        ("detected", "studied"),
+        ("studied", "contractualised"),
+        ("contractualised", "operating"),
+        ("operating", "ended"),
+        ("detected", "contractualised"),
+        ("detected", "operating"),
+    ],
+)
 def test_forward_moves_are_allowed_even_skipping_stages(current: str, target: str) -> None:
     check_move(current, target, None)
 
@@ -19,18 +26,21 @@ def test_any_open_synergy_can_be_abandoned_with_a_reason(current: str) -> None:
     check_move(current, "abandoned", "economic")
 
 
-@pytest.mark.parametrize(("current", "target", "reason", "field"), [
-    ("studied", "detected", None, "stage"),            # no going back
-    ("operating", "contractualised", None, "stage"),
-    ("studied", "ended", None, "stage"),               # ends only after operating
-    ("ended", "operating", None, "stage"),             # final
-    ("abandoned", "studied", None, "stage"),
-    ("studied", "studied", None, "stage"),             # no-op
-    ("studied", "flying", None, "stage"),              # unknown
-    ("studied", "abandoned", None, "reason"),          # abandon needs a reason…
-    ("studied", "abandoned", "boredom", "reason"),     # …from the list
-    ("studied", "operating", "economic", "reason"),    # a reason only for an abandon
-])
+@pytest.mark.parametrize(
+    ("current", "target", "reason", "field"),
+    [
+        ("studied", "detected", None, "stage"),  # no going back
+        ("operating", "contractualised", None, "stage"),
+        ("studied", "ended", None, "stage"),  # ends only after operating
+        ("ended", "operating", None, "stage"),  # final
+        ("abandoned", "studied", None, "stage"),
+        ("studied", "studied", None, "stage"),  # no-op
+        ("studied", "flying", None, "stage"),  # unknown
+        ("studied", "abandoned", None, "reason"),  # abandon needs a reason…
+        ("studied", "abandoned", "boredom", "reason"),  # …from the list
+        ("studied", "operating", "economic", "reason"),  # a reason only for an abandon
+    ],
+)
 def test_forbidden_moves_name_the_field_at_fault(current: str, target: str, reason: str | None, field: str) -> None:
     with pytest.raises(LifecycleError) as caught:
         check_move(current, target, reason)
@@ -50,11 +60,15 @@ def test_only_parties_and_the_territory_animateur_may_act() -> None:
     assert not may_act("c", ["a", "b"], ["cc"])
 
 
-@pytest.mark.parametrize(("current", "expected"), [
-    ("detected", ["studied", "contractualised", "operating", "abandoned"]),
-    ("contractualised", ["operating", "abandoned"]),
-    ("operating", ["ended", "abandoned"]),  # it ends only once it has operated
-    ("ended", []), ("abandoned", []),
-])
+@pytest.mark.parametrize(
+    ("current", "expected"),
+    [
+        ("detected", ["studied", "contractualised", "operating", "abandoned"]),
+        ("contractualised", ["operating", "abandoned"]),
+        ("operating", ["ended", "abandoned"]),  # it ends only once it has operated
+        ("ended", []),
+        ("abandoned", []),
+    ],
+)
 def test_next_stages_are_the_moves_the_lifecycle_allows(current: str, expected: list[str]) -> None:
     assert next_stages(current) == expected

@@ -16,8 +16,9 @@ def test_a_link_round_trips_its_claims() -> None:
 def test_tampered_foreign_purpose_other_secret_and_expired_links_are_refused() -> None:
     signer = LinkSigner("a-secret-of-sixteen-chars")
     token = signer.sign("match-response", m="match-1", o="org-a")
-    forged = token.replace(token.split(".")[0], LinkSigner("x" * 16).sign("match-response", m="match-1",
-                                                                             o="org-b").split(".")[0])
+    forged = token.replace(
+        token.split(".")[0], LinkSigner("x" * 16).sign("match-response", m="match-1", o="org-b").split(".")[0]
+    )
     for purpose, candidate, verifier in [
         ("match-response", forged, signer),  # claims changed, signature kept
         ("unsubscribe", token, signer),  # a link made for something else

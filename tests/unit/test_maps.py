@@ -17,8 +17,7 @@ def test_projection_keeps_distances_true_east_west() -> None:
     (x1, y1), (x2, y2) = project(*beaune), project(*nuits)
     assert y2 < y1 and x2 > x1  # north is up, east is right
     ratio = (x2 - x1) / (y1 - y2)
-    assert ratio == pytest.approx((4.9490 - 4.8400) * math.cos(math.radians(47.082)) / (47.1380 - 47.0260),
-                                  rel=1e-3)
+    assert ratio == pytest.approx((4.9490 - 4.8400) * math.cos(math.radians(47.082)) / (47.1380 - 47.0260), rel=1e-3)
     for x, y in ((x1, y1), (x2, y2)):
         assert 20 - 1e-6 <= x <= 340 + 1e-6 and 20 - 1e-6 <= y <= project.height - 20 + 1e-6
 
@@ -31,8 +30,13 @@ def test_one_commune_sits_in_the_middle() -> None:
 def test_markers_placed_at_their_commune_and_spread() -> None:
     chart = maps.territory_map(
         [("21054", "Beaune", 47.026, 4.84), ("21464", "Nuits-Saint-Georges", 47.138, 4.949)],
-        [("21054", "actor", "Martin"), ("21054", "actor", "Bernard"), ("21464", "gisement", "Carton"),
-         ("75056", "actor", "Hors du territoire")])
+        [
+            ("21054", "actor", "Martin"),
+            ("21054", "actor", "Bernard"),
+            ("21464", "gisement", "Carton"),
+            ("75056", "actor", "Hors du territoire"),
+        ],
+    )
     assert [m.title for m in chart.markers] == ["Martin", "Bernard", "Carton"]
     beaune = next(c for c in chart.communes if c.title == "Beaune")
     martin, bernard = chart.markers[:2]
@@ -56,9 +60,15 @@ def test_around_a_place_the_search_circle_fills_the_box_and_distances_are_true()
 
 
 def test_around_a_place_markers_of_one_commune_are_spread_and_none_falls_outside_the_circle() -> None:
-    chart = maps.around_map(BEAUNE, 10, [(47.1380, 4.9490, "offer", "Carton", "1"),
-                                         (47.1380, 4.9490, "need", "Palettes", "2"),
-                                         (47.3220, 5.0415, "offer", "Dijon, 36 km", "3")])
+    chart = maps.around_map(
+        BEAUNE,
+        10,
+        [
+            (47.1380, 4.9490, "offer", "Carton", "1"),
+            (47.1380, 4.9490, "need", "Palettes", "2"),
+            (47.3220, 5.0415, "offer", "Dijon, 36 km", "3"),
+        ],
+    )
     carton, palettes, dijon = chart.markers
     assert (carton.x, carton.y) != (palettes.x, palettes.y)
     assert math.dist((carton.x, carton.y), (palettes.x, palettes.y)) == pytest.approx(18.0, abs=0.05)

@@ -137,11 +137,20 @@ def engine(knowledge: Knowledge) -> Engine:
     return Engine(knowledge, today=TODAY)
 
 
-def listing(listing_id: str, kind: str, title: str, *, org: str | None = None, at: tuple[float, float] = NUITS,
-            **extra: object) -> ListingInput:
-    return ListingInput(listing_id=listing_id, organisation_id=org or f"org-{listing_id}", kind=kind,  # type: ignore[arg-type]
-                        title=title, lat=at[0], lon=at[1], commune=extra.pop("commune", None),  # type: ignore[arg-type]
-                        expires_at=extra.pop("expires_at", TODAY + timedelta(days=180)), **extra)  # type: ignore[arg-type]
+def listing(
+    listing_id: str, kind: str, title: str, *, org: str | None = None, at: tuple[float, float] = NUITS, **extra: object
+) -> ListingInput:
+    return ListingInput(
+        listing_id=listing_id,
+        organisation_id=org or f"org-{listing_id}",
+        kind=kind,  # type: ignore[arg-type]
+        title=title,
+        lat=at[0],
+        lon=at[1],
+        commune=extra.pop("commune", None),  # type: ignore[arg-type]
+        expires_at=extra.pop("expires_at", TODAY + timedelta(days=180)),
+        **extra,
+    )  # type: ignore[arg-type]
 
 
 # -- free text ---------------------------------------------------------------------------
@@ -173,14 +182,35 @@ def test_a_title_resolves_to_nodes_and_an_explicit_code_wins(engine: Engine) -> 
 
 # -- pairs -------------------------------------------------------------------------------
 def test_substitution_with_a_concrete_french_explanation(engine: Engine) -> None:
-    engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=2, quantity_unit="t",
-                         frequency="monthly", commune="Nuits-Saint-Georges"))
-    [proposal] = engine.apply(listing("n1", "need", "Matériau de calage", at=BEAUNE, quantity_value=1.5,
-                                      quantity_unit="t", frequency="monthly", commune="Beaune")).proposed
+    engine.apply(
+        listing(
+            "o1",
+            "offer",
+            "Chutes de carton",
+            quantity_value=2,
+            quantity_unit="t",
+            frequency="monthly",
+            commune="Nuits-Saint-Georges",
+        )
+    )
+    [proposal] = engine.apply(
+        listing(
+            "n1",
+            "need",
+            "Matériau de calage",
+            at=BEAUNE,
+            quantity_value=1.5,
+            quantity_unit="t",
+            frequency="monthly",
+            commune="Beaune",
+        )
+    ).proposed
     assert proposal.kind == "pair" and proposal.listing_ids == ("o1", "n1")
     assert 0 < proposal.score <= 1 and proposal.distance_km == 15.0  # 14.8 km, shown to the km
-    assert proposal.explanations["o1"].startswith("Votre « Chutes de carton » (2 t par mois) peut servir de "
-                                                  "« calage » pour une organisation située à 15 km (Beaune)")
+    assert proposal.explanations["o1"].startswith(
+        "Votre « Chutes de carton » (2 t par mois) peut servir de "
+        "« calage » pour une organisation située à 15 km (Beaune)"
+    )
     assert "environ 2 t par mois" in proposal.explanations["n1"]
     assert "remplacent le calage acheté" in proposal.explanation
 
@@ -217,18 +247,36 @@ def test_heat_too_cold_quantity_too_small_and_expired_are_refused(engine: Engine
     engine.apply(listing("h1", "offer", "Eau chaude 30°C"))
     assert engine.apply(listing("n1", "need", "Chaleur 90°C pour serre", at=(47.14, 4.95))).proposed == []
     engine.apply(listing("o1", "offer", "Carton", quantity_value=10, quantity_unit="kg", frequency="yearly"))
-    assert engine.apply(listing("n2", "need", "Carton", at=BEAUNE, quantity_value=5, quantity_unit="t",
-                                frequency="monthly")).proposed == []
+    assert (
+        engine.apply(
+            listing("n2", "need", "Carton", at=BEAUNE, quantity_value=5, quantity_unit="t", frequency="monthly")
+        ).proposed
+        == []
+    )
     engine.apply(listing("o2", "offer", "Carton", expires_at=TODAY - timedelta(days=1)))
     engine.apply(listing("o3", "offer", "Carton", available_from=TODAY + timedelta(days=90)))
-    assert engine.apply(listing("n3", "need", "Carton", at=BEAUNE, expires_at=TODAY + timedelta(days=30),
-                                quantity_value=1, quantity_unit="t", frequency="monthly")).proposed == []
+    assert (
+        engine.apply(
+            listing(
+                "n3",
+                "need",
+                "Carton",
+                at=BEAUNE,
+                expires_at=TODAY + timedelta(days=30),
+                quantity_value=1,
+                quantity_unit="t",
+                frequency="monthly",
+            )
+        ).proposed
+        == []
+    )
 
 
 def test_volume_is_converted_with_the_density_for_coverage(engine: Engine) -> None:
     engine.apply(listing("o1", "offer", "Carton", quantity_value=20, quantity_unit="m3", frequency="monthly"))
-    [proposal] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t",
-                                      frequency="monthly")).proposed
+    [proposal] = engine.apply(
+        listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t", frequency="monthly")
+    ).proposed
     assert "couvrirait environ la moitié du besoin" in proposal.explanations["n1"]  # 20 m3 × 50 kg/m3 = 1 t
 
 
@@ -292,25 +340,29 @@ def test_pool_requests_for_the_same_equipment_form_one_growing_group(engine: Eng
 
 def test_small_producers_of_the_same_waste_are_offered_a_shared_collection(engine: Engine) -> None:
     for i, at in enumerate([(47.13, 4.95), (47.15, 4.97), (47.13, 4.95)]):  # two at the same address
-        proposed = engine.apply(listing(f"o{i}", "offer", "Chutes de carton", at=at, quantity_value=500,
-                                        quantity_unit="kg", frequency="monthly")).proposed
+        proposed = engine.apply(
+            listing(
+                f"o{i}", "offer", "Chutes de carton", at=at, quantity_value=500, quantity_unit="kg", frequency="monthly"
+            )
+        ).proposed
     [group] = proposed
     assert group.kind == "group" and group.listing_ids == ("o0", "o1", "o2")
     assert "collecte mutualisée" in group.explanation
-    big = engine.apply(listing("big", "offer", "Carton", at=(47.14, 4.96), quantity_value=40, quantity_unit="t",
-                               frequency="monthly"))
+    big = engine.apply(
+        listing("big", "offer", "Carton", at=(47.14, 4.96), quantity_value=40, quantity_unit="t", frequency="monthly")
+    )
     assert big.proposed == []  # a big producer has its own collection
 
 
 def test_several_partial_offers_are_shown_to_cover_a_need_together(engine: Engine) -> None:
     engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t", frequency="monthly"))
     engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t", frequency="monthly"))
-    [second] = engine.apply(listing("o2", "offer", "Carton", at=DIJON, quantity_value=1.2, quantity_unit="t",
-                                    frequency="monthly")).proposed
+    [second] = engine.apply(
+        listing("o2", "offer", "Carton", at=DIJON, quantity_value=1.2, quantity_unit="t", frequency="monthly")
+    ).proposed
     # 60 % and 100 %, in quarters: a percentage of a need shown in a band would give the offer's quantity
     assert "couvrirait environ la moitié du besoin" in second.explanations["n1"]
     assert "2 offres ensemble en couvriraient presque tout" in second.explanations["n1"]
-
 
 
 def test_a_share_is_not_proposed_to_a_pool_asking_for_much_more_than_it_lends(engine: Engine) -> None:
@@ -377,10 +429,20 @@ def test_a_link_dropped_while_its_listing_was_out_of_the_index_makes_no_swap(eng
 
 
 def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(engine: Engine) -> None:
-    engine.apply(listing("o1", "offer", "Chutes de carton", quantity_value=1, quantity_unit="t",
-                         frequency="monthly", quantity_private=True))
-    [proposal] = engine.apply(listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t",
-                                      frequency="monthly")).proposed
+    engine.apply(
+        listing(
+            "o1",
+            "offer",
+            "Chutes de carton",
+            quantity_value=1,
+            quantity_unit="t",
+            frequency="monthly",
+            quantity_private=True,
+        )
+    )
+    [proposal] = engine.apply(
+        listing("n1", "need", "Carton", at=BEAUNE, quantity_value=2, quantity_unit="t", frequency="monthly")
+    ).proposed
     assert proposal.explanations["o1"].startswith("Votre « Chutes de carton » (1 t par mois)")  # its owner's
     to_need = proposal.explanations["n1"]
     assert "propose « Chutes de carton », qui peut" in to_need  # no band after the title
@@ -391,15 +453,29 @@ def test_a_quantity_kept_private_appears_in_no_explanation_for_the_other_side(en
 def test_distances_are_shown_to_the_km_and_a_private_quantity_leaves_the_score_alone(engine: Engine) -> None:
     """Trilateration and read-back: a distance to 0.1 km, or a score moving with a private quantity, would betray
     a site's place or a quantity kept private (penetration test, issue 18)."""
-    engine.apply(listing("n1", "need", "Carton", at=(47.1400, 4.9530), quantity_value=2, quantity_unit="t",
-                         frequency="monthly"))
+    engine.apply(
+        listing("n1", "need", "Carton", at=(47.1400, 4.9530), quantity_value=2, quantity_unit="t", frequency="monthly")
+    )
     scores = []
     for tonnes in (0.5, 1.5):
-        engine.apply(listing(f"o{tonnes}", "offer", "Chutes de carton", org=f"org-{tonnes}", quantity_value=tonnes,
-                             quantity_unit="t", frequency="monthly", quantity_private=True))
+        engine.apply(
+            listing(
+                f"o{tonnes}",
+                "offer",
+                "Chutes de carton",
+                org=f"org-{tonnes}",
+                quantity_value=tonnes,
+                quantity_unit="t",
+                frequency="monthly",
+                quantity_private=True,
+            )
+        )
         [proposal] = engine.store.open_of(f"o{tonnes}")
         scores.append(proposal.score)
     assert scores[0] == scores[1]
-    [near] = [p for p in engine.apply(listing("n2", "need", "Carton pour calage", org="org-n2", at=(47.1380, 4.9500)))
-              .proposed if p.listing_ids[0] == "o0.5"]
+    [near] = [
+        p
+        for p in engine.apply(listing("n2", "need", "Carton pour calage", org="org-n2", at=(47.1380, 4.9500))).proposed
+        if p.listing_ids[0] == "o0.5"
+    ]
     assert near.distance_km == 1.0 and "moins d'1 km" in near.explanations["o0.5"]

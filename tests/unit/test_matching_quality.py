@@ -102,8 +102,12 @@ def test_ewc_codes_are_official(exam) -> None:
     codes = [row["ewc_code"] for case in cases for row in case["listings"] if row["ewc_code"]]
     assert codes
     assert [c for c in codes if c not in official] == []
-    hazardous = {row["listing_id"] for case in cases for row in case["listings"]
-                 if row["ewc_code"] and official[row["ewc_code"]].hazardous}
+    hazardous = {
+        row["listing_id"]
+        for case in cases
+        for row in case["listings"]
+        if row["ewc_code"] and official[row["ewc_code"]].hazardous
+    }
     for case in cases:
         for item in case["forbidden"]:
             if item["why"] == "hazardous":
@@ -121,8 +125,16 @@ def test_the_exam_is_big_enough(exam) -> None:
     families = Counter(item["family"] for item in expected)
     assert set(build_cases.FAMILIES) <= set(families), set(build_cases.FAMILIES) - set(families)
     whys = Counter(item["why"] for item in forbidden)
-    for why in ("wrong_family", "too_far", "hazardous", "quantity_too_small", "expired", "not_available_in_time",
-                "same_organisation", "condition_contradicted"):
+    for why in (
+        "wrong_family",
+        "too_far",
+        "hazardous",
+        "quantity_too_small",
+        "expired",
+        "not_available_in_time",
+        "same_organisation",
+        "condition_contradicted",
+    ):
         assert whys[why] >= 2, why
 
 
@@ -141,13 +153,16 @@ def test_scoring_counts_every_unexpected_proposal_against_precision(exam) -> Non
     def proposal(kind, ids):
         return SimpleNamespace(kind=kind, listing_ids=tuple(ids), score=0.5, explanation="", flagged=False)
 
-    report = score(cases, [
-        proposal("pair", pair["listings"]),
-        proposal("pair", pair["listings"]),  # returned twice: counted once
-        proposal("group", group["listings"][:-1]),  # a subset: partial, and a false positive
-        proposal("pair", forbidden["listings"]),
-        proposal("pair", (a, b)),  # across cases
-    ])
+    report = score(
+        cases,
+        [
+            proposal("pair", pair["listings"]),
+            proposal("pair", pair["listings"]),  # returned twice: counted once
+            proposal("group", group["listings"][:-1]),  # a subset: partial, and a false positive
+            proposal("pair", forbidden["listings"]),
+            proposal("pair", (a, b)),  # across cases
+        ],
+    )
     assert report.tp == 1 and report.fp == 3
     assert report.precision == pytest.approx(0.25)
     assert report.recall == pytest.approx(1 / report.n_expected)

@@ -59,13 +59,15 @@ def offer_and_need(offer: str, need_title: str) -> list:
 
 def test_coproducts_and_uses_from_the_domain_catalogues() -> None:
     """Issue 14, round 3: families the knowledge base lacked, written as people write them."""
-    for offer, need_title in (("pulpes de betteraves surpressées", "fourrage humide pour troupeau laitier"),
-                              ("crème de levure de bière", "soupe pour nos porcs à l'engraissement"),
-                              ("lies et bourbes", "prestations viniques : marcs et lies à distiller"),
-                              ("coques de noix sèches", "combustible pour chaudière à plaquettes"),
-                              ("gypse de désulfuration", "gypse pour fabrication de plaques de plâtre"),
-                              ("chutes de hêtre non traité", "bois pour notre fumoir"),
-                              ("atelier mécanique avec fosse", "entretien courant de nos véhicules")):
+    for offer, need_title in (
+        ("pulpes de betteraves surpressées", "fourrage humide pour troupeau laitier"),
+        ("crème de levure de bière", "soupe pour nos porcs à l'engraissement"),
+        ("lies et bourbes", "prestations viniques : marcs et lies à distiller"),
+        ("coques de noix sèches", "combustible pour chaudière à plaquettes"),
+        ("gypse de désulfuration", "gypse pour fabrication de plaques de plâtre"),
+        ("chutes de hêtre non traité", "bois pour notre fumoir"),
+        ("atelier mécanique avec fosse", "entretien courant de nos véhicules"),
+    ):
         assert offer_and_need(offer, need_title), (offer, need_title)
 
 
@@ -82,10 +84,18 @@ def test_pool_requests_for_a_material_group_with_its_collection_service() -> Non
 
     engine = Engine(Knowledge.load(), today=date(2026, 12, 7))
     standing = {}
-    for n, title in enumerate(("Collecte mutualisée des cartons", "cartons : collecte groupée sur la zone ?",
-                               "cherche solution collective pour nos cartons")):
-        changes = engine.apply(ListingInput(listing_id=f"p{n}", organisation_id=f"o{n}", kind="pool", title=title,
-                                            lat=47.32 + n / 500, lon=5.04))
+    for n, title in enumerate(
+        (
+            "Collecte mutualisée des cartons",
+            "cartons : collecte groupée sur la zone ?",
+            "cherche solution collective pour nos cartons",
+        )
+    ):
+        changes = engine.apply(
+            ListingInput(
+                listing_id=f"p{n}", organisation_id=f"o{n}", kind="pool", title=title, lat=47.32 + n / 500, lon=5.04
+            )
+        )
         for key in changes.retracted:
             standing.pop(key)
         standing.update((p.key, p) for p in changes.proposed)
@@ -123,12 +133,26 @@ def test_the_law_holds_for_an_engine_that_was_taught() -> None:
     from matching.knowledge.law import Regulation
 
     base = Knowledge.load()
-    taught = Engine(base.taught([("textile_offcuts", "fil bouclette mohair")]), today=date(2026, 12, 7),
-                    regulation=Regulation.load(base))
+    taught = Engine(
+        base.taught([("textile_offcuts", "fil bouclette mohair")]),
+        today=date(2026, 12, 7),
+        regulation=Regulation.load(base),
+    )
     at = {"lat": 47.32, "lon": 5.04}
-    taught.upsert(ListingInput(listing_id="o", organisation_id="a", kind="offer", title="Carton ondulé",
-                               quantity_value=2, quantity_unit="t", frequency="monthly", **at))
-    [proposal] = taught.upsert(ListingInput(listing_id="n", organisation_id="b", kind="need", title="Carton ondulé",
-                                            **at))
+    taught.upsert(
+        ListingInput(
+            listing_id="o",
+            organisation_id="a",
+            kind="offer",
+            title="Carton ondulé",
+            quantity_value=2,
+            quantity_unit="t",
+            frequency="monthly",
+            **at,
+        )
+    )
+    [proposal] = taught.upsert(
+        ListingInput(listing_id="n", organisation_id="b", kind="need", title="Carton ondulé", **at)
+    )
     assert {o.id for o in proposal.obligations} == {"waste_register", "transporter_declaration"}
     assert MatchingProcessor(base).regulation.obligations  # what every engine of the service is given

@@ -23,11 +23,18 @@ from shared.units import normalise_unit, quantity_text
 TODAY = date(2026, 11, 23)
 
 
-@pytest.mark.parametrize(("siret", "valid"), [
-    ("73282932000074", True), ("73282932000075", False), ("35600000000048", True), ("35600000000001", True),
-    ("35600000000002", False), ("1234", False),
-    ("7328293200007A", False),
-])
+@pytest.mark.parametrize(
+    ("siret", "valid"),
+    [
+        ("73282932000074", True),
+        ("73282932000075", False),
+        ("35600000000048", True),
+        ("35600000000001", True),
+        ("35600000000002", False),
+        ("1234", False),
+        ("7328293200007A", False),
+    ],
+)
 def test_siret_checksum(siret: str, valid: bool) -> None:
     assert siret_is_valid(siret) is valid
 
@@ -63,8 +70,10 @@ def test_dates_more_than_two_years_ahead_are_refused() -> None:
     two_years = TODAY + timedelta(days=730)
     assert check_dates(None, two_years, TODAY) == (None, two_years)
     assert check_dates(two_years, None, TODAY) == (two_years, two_years + timedelta(days=182))
-    for available_from, expires_at, field in ((None, date(9999, 12, 31), "expires_at"),
-                                              (two_years + timedelta(days=1), None, "available_from")):
+    for available_from, expires_at, field in (
+        (None, date(9999, 12, 31), "expires_at"),
+        (two_years + timedelta(days=1), None, "available_from"),
+    ):
         with pytest.raises(RuleBroken, match="deux ans") as broken:
             check_dates(available_from, expires_at, TODAY)
         assert broken.value.field == field
@@ -80,18 +89,22 @@ def test_radius_bounds_and_lifecycle() -> None:
         check_transition("withdrawn", "modifier")
 
 
-@pytest.mark.parametrize(("status", "days_left", "already_reminded", "due"), [
-    ("active", 20, False, False),  # not yet
-    ("active", 14, False, True),  # the first day of the window
-    ("active", 3, False, True),
-    ("active", 0, False, True),  # expires tonight
-    ("active", 3, True, False),  # reminded for this expiry date already
-    ("active", -1, False, False),  # past: it expires instead
-    ("withdrawn", 3, False, False),
-    ("expired", 3, False, False),
-])
-def test_expiry_reminder_is_due_once_within_the_window(status: str, days_left: int, already_reminded: bool,
-                                                      due: bool) -> None:
+@pytest.mark.parametrize(
+    ("status", "days_left", "already_reminded", "due"),
+    [
+        ("active", 20, False, False),  # not yet
+        ("active", 14, False, True),  # the first day of the window
+        ("active", 3, False, True),
+        ("active", 0, False, True),  # expires tonight
+        ("active", 3, True, False),  # reminded for this expiry date already
+        ("active", -1, False, False),  # past: it expires instead
+        ("withdrawn", 3, False, False),
+        ("expired", 3, False, False),
+    ],
+)
+def test_expiry_reminder_is_due_once_within_the_window(
+    status: str, days_left: int, already_reminded: bool, due: bool
+) -> None:
     expires_at = TODAY + timedelta(days=days_left)
     assert expiry_reminder_due(status, expires_at, TODAY, 14, already_reminded) is due
 
@@ -111,12 +124,20 @@ def test_renewal_gives_six_months_from_today_and_only_active_or_expired_listings
     assert broken.value.field == "status"
 
 
-@pytest.mark.parametrize(("status", "action", "allowed"), [
-    ("active", "mettre en pause", True), ("paused", "mettre en pause", False),
-    ("paused", "reprendre", True), ("active", "reprendre", False), ("expired", "reprendre", False),
-    ("paused", "modifier", True), ("paused", "retirer", True), ("expired", "mettre en pause", False),
-    ("withdrawn", "reprendre", False),
-])
+@pytest.mark.parametrize(
+    ("status", "action", "allowed"),
+    [
+        ("active", "mettre en pause", True),
+        ("paused", "mettre en pause", False),
+        ("paused", "reprendre", True),
+        ("active", "reprendre", False),
+        ("expired", "reprendre", False),
+        ("paused", "modifier", True),
+        ("paused", "retirer", True),
+        ("expired", "mettre en pause", False),
+        ("withdrawn", "reprendre", False),
+    ],
+)
 def test_a_listing_is_paused_and_resumed_only_from_the_right_state(status: str, action: str, allowed: bool) -> None:
     if allowed:
         check_transition(status, action)

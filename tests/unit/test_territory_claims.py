@@ -13,8 +13,9 @@ EPCI_OF = {place.insee: place.epci for place in GAZETTEER}
 BEAUNE_AGGLO_SIRET = f"{BEAUNE.epci}00019"
 
 
-def status(*, siret: str | None = None, insee: str | None = None, epci: str | None = None,
-           communes: list[str] | None = None) -> str:
+def status(
+    *, siret: str | None = None, insee: str | None = None, epci: str | None = None, communes: list[str] | None = None
+) -> str:
     return claim_status(siret=siret, insee=insee, epci=epci, communes=communes or [], epci_of=EPCI_OF)
 
 
@@ -52,5 +53,14 @@ def test_an_animateur_acts_only_where_every_party_lies_in_its_territory() -> Non
 
 
 def test_an_epci_another_collectivite_animates_is_a_dispute_the_platform_settles() -> None:
-    assert claim_status(siret=BEAUNE_AGGLO_SIRET, insee=BEAUNE.insee, epci=BEAUNE.epci, communes=[],
-                        epci_of=EPCI_OF, epci_taken=True) == PENDING
+    assert (
+        claim_status(
+            siret=BEAUNE_AGGLO_SIRET,
+            insee=BEAUNE.insee,
+            epci=BEAUNE.epci,
+            communes=[],
+            epci_of=EPCI_OF,
+            epci_taken=True,
+        )
+        == PENDING
+    )

@@ -6,17 +6,23 @@ import pytest
 from matching.engine.explain import transport_note
 
 
-@pytest.mark.parametrize(("giver", "taker", "said"), [
-    ((None, None), (None, None), None),
-    (("giver", "tanker"), (None, None), "Transport : le cédant livre (citerne)."),
-    ((None, None), ("taker", "tractor_trailer"), "Transport : le preneur vient chercher (tracteur et remorque)."),
-    (("either", None), ("taker", "van"), "Transport : le preneur vient chercher (utilitaire)."),
-    (("giver", None), ("either", None), "Transport : le cédant livre."),
-    (("either", None), ("either", "truck"), "Transport : à convenir entre vous (camion ou porteur)."),
-    (("taker", None), ("giver", None), "Transport à organiser : le cédant ne livre pas et le preneur ne vient pas "
-                                       "chercher."),
-    (("giver", "truck"), ("giver", None), "Transport : le cédant livre (camion ou porteur)."),
-])
+@pytest.mark.parametrize(
+    ("giver", "taker", "said"),
+    [
+        ((None, None), (None, None), None),
+        (("giver", "tanker"), (None, None), "Transport : le cédant livre (citerne)."),
+        ((None, None), ("taker", "tractor_trailer"), "Transport : le preneur vient chercher (tracteur et remorque)."),
+        (("either", None), ("taker", "van"), "Transport : le preneur vient chercher (utilitaire)."),
+        (("giver", None), ("either", None), "Transport : le cédant livre."),
+        (("either", None), ("either", "truck"), "Transport : à convenir entre vous (camion ou porteur)."),
+        (
+            ("taker", None),
+            ("giver", None),
+            "Transport à organiser : le cédant ne livre pas et le preneur ne vient pas chercher.",
+        ),
+        (("giver", "truck"), ("giver", None), "Transport : le cédant livre (camion ou porteur)."),
+    ],
+)
 def test_the_match_says_who_carries_as_both_sides_said_it(giver: tuple, taker: tuple, said: str | None) -> None:
     assert transport_note(*giver, *taker) == said
 

@@ -71,8 +71,9 @@ class InMemoryProposals:
         return self.known.get(key)
 
     def open_of(self, listing_id: str) -> list[Known]:
-        return [self.known[k] for k in sorted(self.by_listing.get(listing_id, ()))
-                if self.known[k].status == "proposed"]
+        return [
+            self.known[k] for k in sorted(self.by_listing.get(listing_id, ())) if self.known[k].status == "proposed"
+        ]
 
     def add(self, proposal: Proposal) -> None:
         self.known[proposal.key] = Known(proposal.key, "proposed", proposal.score, proposal.listing_ids)
@@ -102,8 +103,14 @@ def within(a: Profile, b: Profile, radius_km: float) -> bool:
 class Engine:
     """Matches listings as they come; one instance holds the index of active listings."""
 
-    def __init__(self, knowledge: Knowledge, today: date | None = None, store: ProposalStore | None = None,
-                 regulation: Regulation | None = None, guess: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        today: date | None = None,
+        store: ProposalStore | None = None,
+        regulation: Regulation | None = None,
+        guess: Callable[[str], str | None] | None = None,
+    ):
         self.knowledge = knowledge
         self.resolver = Resolver(knowledge, regulation, guess)
         self.law = self.resolver.law
@@ -179,9 +186,15 @@ class Engine:
         ids = {profile.listing.counterpart_id, *self._named_by.get(profile.id, ())} - {None}
         found = [self.index.profiles.get(i) for i in sorted(ids)]
         # (`_named_by` may hold a listing that no longer names it: removed from the index directly, it kept its entry)
-        return [p for p in found if p is not None and p.listing.organisation_id == profile.listing.organisation_id
-                and p.listing.kind == COMPLEMENT[profile.listing.kind] and p.active_on(self.today)
-                and (p.id == profile.listing.counterpart_id or p.listing.counterpart_id == profile.id)]
+        return [
+            p
+            for p in found
+            if p is not None
+            and p.listing.organisation_id == profile.listing.organisation_id
+            and p.listing.kind == COMPLEMENT[profile.listing.kind]
+            and p.active_on(self.today)
+            and (p.id == profile.listing.counterpart_id or p.listing.counterpart_id == profile.id)
+        ]
 
     def swap_back(self, fit: PairFit) -> PairFit | None:
         """The best exchange the other way between the two organisations of `fit`, when either of them said that its
@@ -200,11 +213,17 @@ class Engine:
         first, second = sorted(((out.supply.id, out.demand.id), (back.supply.id, back.demand.id)))
         general, per_listing = swap_explanations(self.knowledge, out, back)
         obligations = {o.id: o for o in (*out.obligations, *back.obligations)}
-        return Proposal(key=f"swap:{':'.join((*first, *second))}", kind="swap", listing_ids=(*first, *second),
-                        score=round((out.score + back.score) / 2, 3), explanation=general, explanations=per_listing,
-                        distance_km=shown_km(max(out.distance_km, back.distance_km)),
-                        flagged=out.text_only or out.guessed or back.text_only or back.guessed,
-                        obligations=tuple(obligations.values()))
+        return Proposal(
+            key=f"swap:{':'.join((*first, *second))}",
+            kind="swap",
+            listing_ids=(*first, *second),
+            score=round((out.score + back.score) / 2, 3),
+            explanation=general,
+            explanations=per_listing,
+            distance_km=shown_km(max(out.distance_km, back.distance_km)),
+            flagged=out.text_only or out.guessed or back.text_only or back.guessed,
+            obligations=tuple(obligations.values()),
+        )
 
     # -- pairs ----------------------------------------------------------------------
     def candidate_keys(self, profile: Profile) -> set[str]:
@@ -266,10 +285,17 @@ class Engine:
 
     def _pair(self, fit: PairFit, combined: tuple[int, float] | None = None) -> Proposal:
         general, per_side = pair_explanations(self.knowledge, fit, combined)
-        return Proposal(key=pair_key(fit), kind="pair",
-                        listing_ids=(fit.supply.id, fit.demand.id), score=fit.score, explanation=general,
-                        explanations=per_side, distance_km=shown_km(fit.distance_km),
-                        flagged=fit.text_only or fit.guessed, obligations=fit.obligations)
+        return Proposal(
+            key=pair_key(fit),
+            kind="pair",
+            listing_ids=(fit.supply.id, fit.demand.id),
+            score=fit.score,
+            explanation=general,
+            explanations=per_side,
+            distance_km=shown_km(fit.distance_km),
+            flagged=fit.text_only or fit.guessed,
+            obligations=fit.obligations,
+        )
 
     # -- groups (mutualisation) -------------------------------------------------------
     def group_for(self, profile: Profile) -> Proposal | None:
@@ -294,8 +320,11 @@ class Engine:
             filed = self._nodes_by_pooling_key.get(key, {key}) if purpose == "pool" else {key}
             for other_id in sorted(self.index.near(filed, listing.kind, listing.lat, listing.lon, radius)):  # type: ignore[arg-type]
                 other = self.index.profiles[other_id]
-                if other.id == profile.id or other.listing.organisation_id in seen_orgs \
-                        or not other.active_on(self.today):
+                if (
+                    other.id == profile.id
+                    or other.listing.organisation_id in seen_orgs
+                    or not other.active_on(self.today)
+                ):
                     continue
                 if purpose == "collection" and not self._small_waste(other):
                     continue
@@ -321,12 +350,20 @@ class Engine:
         ids = tuple(sorted(m.id for m in members))
         # A shared collection moves each producer's waste: what the law asks of any of them, once.
         obligations = {o.id: o for m in members for o in self.law.obligations(m.traits, frozenset())}
-        general, per_member = group_explanations(self.knowledge, purpose, node, members,
-                                                 float(max(1, math.ceil(spread))), tuple(obligations.values()))
+        general, per_member = group_explanations(
+            self.knowledge, purpose, node, members, float(max(1, math.ceil(spread))), tuple(obligations.values())
+        )
         score = round(min(1.0, 0.55 + 0.1 * len(members) + 0.15 * (1 - spread / radius)), 3)
-        return Proposal(key=f"group:{purpose}:{key}:{'|'.join(ids)}", kind="group", listing_ids=ids, score=score,
-                        explanation=general, explanations=per_member, distance_km=shown_km(spread),
-                        obligations=tuple(obligations.values()))
+        return Proposal(
+            key=f"group:{purpose}:{key}:{'|'.join(ids)}",
+            kind="group",
+            listing_ids=ids,
+            score=score,
+            explanation=general,
+            explanations=per_member,
+            distance_km=shown_km(spread),
+            obligations=tuple(obligations.values()),
+        )
 
     def _small_waste(self, profile: Profile) -> bool:
         """A producer of waste small enough to gain from a shared collection."""
@@ -382,13 +419,21 @@ class Engine:
 
     def _pair_stands(self, supply_id: str, demand_id: str) -> bool:
         supply, demand = self.index.profiles.get(supply_id), self.index.profiles.get(demand_id)
-        return supply is not None and demand is not None \
+        return (
+            supply is not None
+            and demand is not None
             and pair_fit(self.knowledge, self.law, supply, demand, self.today) is not None
+        )
 
     def _swap_stands(self, ids: tuple[str, ...]) -> bool:
         """Both exchanges still fit, and one organisation still says one of its listings goes for the other."""
         if not (self._pair_stands(ids[0], ids[1]) and self._pair_stands(ids[2], ids[3])):
             return False
-        linked = {frozenset((p.id, q)) for p in map(self.index.profiles.get, ids) if p is not None
-                  for q in [p.listing.counterpart_id] if q}
+        linked = {
+            frozenset((p.id, q))
+            for p in map(self.index.profiles.get, ids)
+            if p is not None
+            for q in [p.listing.counterpart_id]
+            if q
+        }
         return frozenset((ids[0], ids[3])) in linked or frozenset((ids[1], ids[2])) in linked

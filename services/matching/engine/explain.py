@@ -27,7 +27,8 @@ def share(value: float) -> str:
     if value < 0.125:
         return "une petite part"
     return {1: "environ un quart", 2: "environ la moitié", 3: "environ les trois quarts"}.get(
-        round(value * 4), "presque tout")
+        round(value * 4), "presque tout"
+    )
 
 
 def amount(profile: Profile, *, approximate: bool) -> str:
@@ -46,8 +47,9 @@ def use_phrase(knowledge: Knowledge, fit: PairFit) -> str | None:
     return None
 
 
-def pair_explanations(knowledge: Knowledge, fit: PairFit,
-                      combined: tuple[int, float] | None = None) -> tuple[str, dict[str, str]]:
+def pair_explanations(
+    knowledge: Knowledge, fit: PairFit, combined: tuple[int, float] | None = None
+) -> tuple[str, dict[str, str]]:
     """(general sentence, {listing id: sentence for its owner}); `combined` = (offers, share of the
     need they cover together) when several partial offers add up."""
     s, d = fit.supply, fit.demand
@@ -64,26 +66,38 @@ def pair_explanations(knowledge: Knowledge, fit: PairFit,
         why = " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
     elif fit.guessed:
         guessed = [p for p in (s, d) if p.guessed]
-        why = (" Boucle ne connaît pas « " + " », « ".join(p.listing.category or p.listing.title for p in guessed)
-               + " » : elle l'a rapproché par le sens des mots, sans règle connue ; l'animateur le vérifiera.")
+        why = (
+            " Boucle ne connaît pas « "
+            + " », « ".join(p.listing.category or p.listing.title for p in guessed)
+            + " » : elle l'a rapproché par le sens des mots, sans règle connue ; l'animateur le vérifiera."
+        )
     check += calendar_sentence(s.listing)
     check += legal_sentence(fit.obligations)
     covered = ""
     if fit.coverage is not None and fit.coverage < 1 and not s.listing.quantity_private:  # a share betrays it
         covered = f" Cela couvrirait {share(fit.coverage)} du besoin."
         if combined is not None:
-            covered += (f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
-                        f"{share(combined[1])}.")
+            covered += (
+                f" Avec les autres offres proposées, {combined[0]} offres ensemble en couvriraient "
+                f"{share(combined[1])}."
+            )
 
     serves = f"peut {use} pour" if use else "peut répondre à"
-    to_supply = (f"Votre « {s.listing.title} »{amount(s, approximate=False)} "
-                 + (f"peut {use} pour une organisation située {where} qui en cherche" if use else
-                    f"peut intéresser une organisation située {where} qui en cherche")
-                 + f"{amount(d, approximate=True)}.")
-    to_demand = (f"Une organisation située à {km(fit.distance_km)}"
-                 + (f" ({s.listing.commune})" if s.listing.commune else "")
-                 + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui {serves} "
-                 f"votre besoin « {d.listing.title} »{amount(d, approximate=False)}.")
+    to_supply = (
+        f"Votre « {s.listing.title} »{amount(s, approximate=False)} "
+        + (
+            f"peut {use} pour une organisation située {where} qui en cherche"
+            if use
+            else f"peut intéresser une organisation située {where} qui en cherche"
+        )
+        + f"{amount(d, approximate=True)}."
+    )
+    to_demand = (
+        f"Une organisation située à {km(fit.distance_km)}"
+        + (f" ({s.listing.commune})" if s.listing.commune else "")
+        + f" propose « {s.listing.title} »{amount(s, approximate=True)}, qui {serves} "
+        f"votre besoin « {d.listing.title} »{amount(d, approximate=False)}."
+    )
     general = f"« {s.listing.title} » {serves} « {d.listing.title} » {where}.{why}{check}"
     return general, {s.id: f"{to_supply}{why}{check}", d.id: f"{to_demand}{covered}{why}{check}"}
 
@@ -93,16 +107,26 @@ def legal_sentence(obligations: tuple[Obligation, ...]) -> str:
     return f" Ce que la loi demande : {', '.join(o.title for o in obligations)}." if obligations else ""
 
 
-def group_explanations(knowledge: Knowledge, purpose: str, node_id: str, members: list[Profile],
-                       spread_km: float, obligations: tuple[Obligation, ...] = ()) -> tuple[str, dict[str, str]]:
+def group_explanations(
+    knowledge: Knowledge,
+    purpose: str,
+    node_id: str,
+    members: list[Profile],
+    spread_km: float,
+    obligations: tuple[Obligation, ...] = (),
+) -> tuple[str, dict[str, str]]:
     label = knowledge.nodes[node_id].label
     n = len(members)
     if purpose == "collection":
-        general = (f"{n} organisations à {km(spread_km)} au plus les unes des autres ont « {label} » à évacuer : "
-                   "une collecte mutualisée réduirait les trajets de camions et les coûts.")
+        general = (
+            f"{n} organisations à {km(spread_km)} au plus les unes des autres ont « {label} » à évacuer : "
+            "une collecte mutualisée réduirait les trajets de camions et les coûts."
+        )
     else:
-        general = (f"{n} organisations à {km(spread_km)} au plus les unes des autres cherchent « {label} » : "
-                   "une mutualisation (achat, location ou service en commun) partagerait les coûts.")
+        general = (
+            f"{n} organisations à {km(spread_km)} au plus les unes des autres cherchent « {label} » : "
+            "une mutualisation (achat, location ou service en commun) partagerait les coûts."
+        )
     general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}
 
@@ -113,16 +137,19 @@ def calendar_sentence(supply: ListingInput) -> str:
     months = [MONTHS[int(m)] for m in (supply.months or "").split(",") if m.isdigit() and int(m) in MONTHS]
     if not days and not months:
         return ""
+
     def listed(items: list[str]) -> str:
         return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} et {items[-1]}"
 
-    when = ", ".join(filter(None, (listed([f"le {d}" for d in days]) if days else "",
-                                   f"en {listed(months)}" if months else "")))
+    when = ", ".join(
+        filter(None, (listed([f"le {d}" for d in days]) if days else "", f"en {listed(months)}" if months else ""))
+    )
     return f" Disponible {when}."
 
 
-def transport_note(giver_by: str | None, giver_means: str | None, taker_by: str | None,
-                   taker_means: str | None) -> str | None:
+def transport_note(
+    giver_by: str | None, giver_means: str | None, taker_by: str | None, taker_means: str | None
+) -> str | None:
     """Who carries between the giving side (offer, share) and the taking side (need, pool), as each said it: one
     sentence for both, or None when neither said. When the giver will not deliver and the taker will not fetch,
     the pair is still proposed (a carrier may be found), but the sentence says so first."""
@@ -146,10 +173,13 @@ def swap_explanations(knowledge: Knowledge, out: PairFit, back: PairFit) -> tupl
     general_back, per_back = pair_explanations(knowledge, back)
     per_listing: dict[str, str] = {}
     for gives, gets in ((out, back), (back, out)):
-        head = (f"Échange possible avec une organisation située à {km(max(out.distance_km, back.distance_km))} : "
-                f"votre « {gives.supply.listing.title} » contre son « {gets.supply.listing.title} ». ")
+        head = (
+            f"Échange possible avec une organisation située à {km(max(out.distance_km, back.distance_km))} : "
+            f"votre « {gives.supply.listing.title} » contre son « {gets.supply.listing.title} ». "
+        )
         per_listing[gives.supply.id] = head + per_out.get(gives.supply.id, per_back.get(gives.supply.id, ""))
         per_listing[gets.demand.id] = head + per_out.get(gets.demand.id, per_back.get(gets.demand.id, ""))
-    general = (f"Échange : « {out.supply.listing.title} » contre « {back.supply.listing.title} ». "
-               f"{general_out} {general_back}")
+    general = (
+        f"Échange : « {out.supply.listing.title} » contre « {back.supply.listing.title} ». {general_out} {general_back}"
+    )
     return general, per_listing

@@ -80,8 +80,11 @@ def substitution(knowledge: Knowledge, supply: Profile, demand: Profile) -> tupl
 
 def specified_families(knowledge: Knowledge, demand: Profile) -> set[str]:
     """Families in which the demand names a resource."""
-    return {knowledge.nodes[n].family for n in demand.nodes  # type: ignore[misc]
-            if knowledge.nodes[n].kind == "resource" and knowledge.nodes[n].family}
+    return {
+        knowledge.nodes[n].family  # type: ignore[misc]
+        for n in demand.nodes
+        if knowledge.nodes[n].kind == "resource" and knowledge.nodes[n].family
+    }
 
 
 def temperatures_clash(supply: Profile, demand: Profile) -> bool:
@@ -95,8 +98,11 @@ def temperatures_clash(supply: Profile, demand: Profile) -> bool:
 
 
 # quality field → (French name, unit, the need's value is a minimum (True) or a maximum)
-QUALITIES = {"pressure_bar": ("pression", "bar", True), "purity_percent": ("pureté", "%", True),
-             "moisture_percent": ("humidité", "%", False)}
+QUALITIES = {
+    "pressure_bar": ("pression", "bar", True),
+    "purity_percent": ("pureté", "%", True),
+    "moisture_percent": ("humidité", "%", False),
+}
 
 
 def qualities_fit(supply: Profile, demand: Profile) -> tuple[bool, tuple[str, ...], tuple[str, ...]]:
@@ -116,8 +122,9 @@ def qualities_fit(supply: Profile, demand: Profile) -> tuple[bool, tuple[str, ..
         else:
             met.append(f"{label} {format_number(offered)} {unit} pour {format_number(wanted)} {unit} {bound}")
     if supply.temperature is not None and demand.listing.temperature_c is not None:
-        met.insert(0, f"{format_number(supply.temperature)} °C pour {format_number(demand.temperature or 0)} °C "
-                      "demandés")
+        met.insert(
+            0, f"{format_number(supply.temperature)} °C pour {format_number(demand.temperature or 0)} °C demandés"
+        )
     return False, tuple(met), tuple(to_check)
 
 
@@ -137,12 +144,29 @@ def text_similarity(a: Profile, b: Profile) -> float:
 
 # Where a resource the knowledge base did not recognise (placed by the meaning of its words) is never proposed: what
 # the law reads there depends on what the resource really is (matching.knowledge.regulation's contexts).
-GUESS_BARRED_CONTEXTS = frozenset({
-    "feeds_farmed_animals", "abp_processing", "not_abp_registered", "on_farmland", "pasture", "home_gardens",
-    "contact_sensitive", "sensitive_premises", "food_contact", "food_process_water", "personal_hygiene",
-    "animal_bedding", "general_public", "road_transport_fuel", "outdoor_watering",
-    "medicinal_use", "crop_protection", "direct_food_contact", "toy_making",
-})
+GUESS_BARRED_CONTEXTS = frozenset(
+    {
+        "feeds_farmed_animals",
+        "abp_processing",
+        "not_abp_registered",
+        "on_farmland",
+        "pasture",
+        "home_gardens",
+        "contact_sensitive",
+        "sensitive_premises",
+        "food_contact",
+        "food_process_water",
+        "personal_hygiene",
+        "animal_bedding",
+        "general_public",
+        "road_transport_fuel",
+        "outdoor_watering",
+        "medicinal_use",
+        "crop_protection",
+        "direct_food_contact",
+        "toy_making",
+    }
+)
 
 
 def calendars_clash(supply: ListingInput, demand: ListingInput) -> bool:
@@ -211,11 +235,26 @@ def pair_fit(knowledge: Knowledge, law: Law, supply: Profile, demand: Profile, t
     closeness = 1 - distance / limit if limit else 1.0
     # A quantity kept private must not be read back from the score: its coverage counts as unknown.
     weighed = None if s.quantity_private or d.quantity_private else covered
-    score = 0.5 * strength + 0.25 * closeness + 0.2 * (weighed if weighed is not None else 0.6) \
+    score = (
+        0.5 * strength
+        + 0.25 * closeness
+        + 0.2 * (weighed if weighed is not None else 0.6)
         + 0.05 * freshness(supply, demand, today)
-    return PairFit(supply, demand, strength, rule, unmet, round(distance, 1), covered,
-                   round(min(1.0, max(0.0, score)), 3), text_only, law.obligations(supply.traits, contexts),
-                   qualities, to_check)
+    )
+    return PairFit(
+        supply,
+        demand,
+        strength,
+        rule,
+        unmet,
+        round(distance, 1),
+        covered,
+        round(min(1.0, max(0.0, score)), 3),
+        text_only,
+        law.obligations(supply.traits, contexts),
+        qualities,
+        to_check,
+    )
 
 
 def freshness(supply: Profile, demand: Profile, today: date) -> float:

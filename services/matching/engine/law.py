@@ -32,8 +32,12 @@ class Obligation:
     texts: tuple[LegalText, ...]
 
     def as_dict(self) -> dict[str, object]:
-        return {"id": self.id, "title": self.title, "label": self.label,
-                "texts": [{"title": t.title, "url": t.url} for t in self.texts]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "label": self.label,
+            "texts": [{"title": t.title, "url": t.url} for t in self.texts],
+        }
 
 
 class Law:
@@ -46,12 +50,21 @@ class Law:
         self.context_words = Vocabulary((c.id, p) for c in regulation.contexts.values() for p in c.phrases)
         self.weak_words = Vocabulary((c.id, p) for c in regulation.contexts.values() for p in c.weak_phrases)
         # use → the contexts it puts a resource in, looked up for every pair a rule makes
-        self.use_contexts = {use: frozenset(c.id for c in regulation.contexts.values() if use in c.uses)
-                             for c in regulation.contexts.values() for use in c.uses}
+        self.use_contexts = {
+            use: frozenset(c.id for c in regulation.contexts.values() if use in c.uses)
+            for c in regulation.contexts.values()
+            for use in c.uses
+        }
 
     # -- reading listings --------------------------------------------------------------------
-    def offer_traits(self, listing: ListingInput, nodes: tuple[str, ...], text_tokens: list[str],
-                     hazardous: bool, mass_per_load_kg: float | None) -> frozenset[str]:
+    def offer_traits(
+        self,
+        listing: ListingInput,
+        nodes: tuple[str, ...],
+        text_tokens: list[str],
+        hazardous: bool,
+        mass_per_load_kg: float | None,
+    ) -> frozenset[str]:
         """What the law sees in an offer (or a share: a collection service says what it collects): from its
         resource, its words and what it declares."""
         found: set[str] = set()
@@ -60,8 +73,11 @@ class Law:
         said = self._said(self.trait_words, text_tokens)
         primary = nodes[0] if nodes else None  # « soude en fûts » is soda, not a drum that held it
         for trait in self.regulation.traits.values():
-            if node_set & trait.nodes or families & trait.families \
-                    or (trait.id in said and (not trait.within or primary in trait.within)):
+            if (
+                node_set & trait.nodes
+                or families & trait.families
+                or (trait.id in said and (not trait.within or primary in trait.within))
+            ):
                 found.add(trait.id)
         if listing.abp_category in (1, 2, 3):  # a declared category replaces what the text suggests
             found -= {"abp_category_1", "abp_category_2", "abp_category_3"}
@@ -115,8 +131,11 @@ class Law:
     def _said(words: Vocabulary, text_tokens: list[str]) -> set[str]:
         """Ids whose phrases the text says exactly (a typo's neighbour, « soude » for « soupe », would
         forbid at random), not negated (« sans viande » is no meat)."""
-        return {hit.node_id for hit in words.find(text_tokens)
-                if hit.exact and (hit.start == 0 or text_tokens[hit.start - 1] not in NEGATIONS)}
+        return {
+            hit.node_id
+            for hit in words.find(text_tokens)
+            if hit.exact and (hit.start == 0 or text_tokens[hit.start - 1] not in NEGATIONS)
+        }
 
     # -- judging a pair ----------------------------------------------------------------------
     def contexts_for(self, demand_contexts: frozenset[str], target: str | None) -> frozenset[str]:
@@ -125,8 +144,12 @@ class Law:
     def forbids(self, traits: frozenset[str], contexts: frozenset[str]) -> Prohibition | None:
         """The first prohibition the exchange falls under, or None."""
         for rule in self.regulation.prohibitions:
-            if not traits & rule.supply_any or traits & rule.supply_none or contexts & rule.demand_none \
-                    or not rule.demand_all <= contexts:
+            if (
+                not traits & rule.supply_any
+                or traits & rule.supply_none
+                or contexts & rule.demand_none
+                or not rule.demand_all <= contexts
+            ):
                 continue
             if not rule.demand_any or contexts & rule.demand_any:
                 return rule
@@ -144,8 +167,9 @@ class Law:
         return tuple(found.values())
 
 
-def mass_per_load_kg(value: float | None, unit: str | None, frequency: str | None,
-                     density_kg_m3: float | None) -> float | None:
+def mass_per_load_kg(
+    value: float | None, unit: str | None, frequency: str | None, density_kg_m3: float | None
+) -> float | None:
     """The quantity per collection in kg (a yearly amount is taken as twelve collections; a litre of
     unknown density as a kilogram); None when it is no mass or volume, or a rate."""
     if unit in RATE_UNITS:
@@ -154,5 +178,3 @@ def mass_per_load_kg(value: float | None, unit: str | None, frequency: str | Non
     if amount is None or amount.dimension != "mass":
         return None
     return amount.amount / COLLECTIONS_PER_YEAR.get(frequency or "", 1.0)
-
-

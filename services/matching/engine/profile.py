@@ -16,8 +16,12 @@ from shared.nomenclatures import normalise_ewc, waste_codes
 
 DEFAULT_RADIUS_KM = 30.0
 # As tokens (« dangereux » reads « dangereu »), in every gender and number.
-HAZARD_WORDS = frozenset(tokens("dangereux dangereuse dangereuses toxique toxiques amiante contaminé contaminée "
-                                "contaminés contaminées pollué polluée pollués polluées"))
+HAZARD_WORDS = frozenset(
+    tokens(
+        "dangereux dangereuse dangereuses toxique toxiques amiante contaminé contaminée "
+        "contaminés contaminées pollué polluée pollués polluées"
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,20 @@ class Profile:
 class Resolver:
     """Turns listings into profiles; built once from the knowledge base."""
 
-    def __init__(self, knowledge: Knowledge, regulation: Regulation | None = None,
-                 guess: Callable[[str], str | None] | None = None):
+    def __init__(
+        self,
+        knowledge: Knowledge,
+        regulation: Regulation | None = None,
+        guess: Callable[[str], str | None] | None = None,
+    ):
         """`guess`: for a listing none of whose phrases the knowledge base knows, the node nearest in meaning
         (matching.meaning), or None; without it, such a listing is matched on its text alone."""
         self.knowledge = knowledge
         self.guess = guess
         self.law = Law(knowledge, regulation or Regulation.load(knowledge))
-        self.vocabulary = Vocabulary((node.id, phrase) for node in knowledge.nodes.values()
-                                     for phrase in (node.label, *node.synonyms))
+        self.vocabulary = Vocabulary(
+            (node.id, phrase) for node in knowledge.nodes.values() for phrase in (node.label, *node.synonyms)
+        )
         marks = [(f"+{c.id}", p) for c in knowledge.conditions.values() for p in c.positive]
         marks += [(f"-{c.id}", p) for c in knowledge.conditions.values() for p in c.negative]
         self.condition_words = Vocabulary(marks)
@@ -124,9 +133,13 @@ class Resolver:
         text_tokens = tokens(text)
         words = set(text_tokens) | set(tokens(listing.category))
         official = waste_codes().get(code) if code else None
-        hazardous = bool(official and official.hazardous) or (bool(node_objs) and node_objs[0].hazardous) \
-            or any(w in HAZARD_WORDS and (i == 0 or text_tokens[i - 1] not in NEGATIONS)
-                   for i, w in enumerate(text_tokens))
+        hazardous = (
+            bool(official and official.hazardous)
+            or (bool(node_objs) and node_objs[0].hazardous)
+            or any(
+                w in HAZARD_WORDS and (i == 0 or text_tokens[i - 1] not in NEGATIONS) for i, w in enumerate(text_tokens)
+            )
+        )
         density = next((n.density_kg_m3 for n in node_objs if n.density_kg_m3), None)
         words -= NEGATIONS
         radius = listing.radius_km or (self.knowledge.radius_km(nodes[0]) if nodes else DEFAULT_RADIUS_KM)
@@ -138,24 +151,36 @@ class Resolver:
         else:
             traits, contexts = frozenset(), self.law.need_contexts(listing, tuple(nodes), text_tokens)
         return Profile(
-            listing=listing, nodes=tuple(nodes), families=families, hazardous=hazardous,
+            listing=listing,
+            nodes=tuple(nodes),
+            families=families,
+            hazardous=hazardous,
             excludes_hazardous=any(n.excludes_hazardous for n in node_objs),
-            asserted=asserted, contradicted=contradicted, temperature=stated_temperature,
+            asserted=asserted,
+            contradicted=contradicted,
+            temperature=stated_temperature,
             flow=yearly_flow(listing.quantity_value, listing.quantity_unit, listing.frequency, density),
-            radius_km=radius, words=frozenset(words),
+            radius_km=radius,
+            words=frozenset(words),
             mentioned=self.also_named(text_tokens, node_objs, hazardous) | frozenset(nodes),
-            traits=traits, contexts=contexts, guessed=guessed)
+            traits=traits,
+            contexts=contexts,
+            guessed=guessed,
+        )
 
     def also_named(self, text_tokens: list[str], chosen: list[Node], hazardous: bool) -> frozenset[str]:
         """Nodes named inside the text's longer phrases that it really is: « chutes de carton »
         is carton (same family, same hazard), « huile de friture usagée » is no motor oil."""
         families = {n.family for n in chosen}
-        return frozenset(n for n in self.vocabulary.mentioned(text_tokens)
-                         if self.knowledge.nodes[n].family in families
-                         and self.knowledge.nodes[n].hazardous == hazardous)
+        return frozenset(
+            n
+            for n in self.vocabulary.mentioned(text_tokens)
+            if self.knowledge.nodes[n].family in families and self.knowledge.nodes[n].hazardous == hazardous
+        )
 
-    def conditions(self, text: str, temperature: float | None = None,
-                   frequency: str | None = None) -> tuple[frozenset[str], frozenset[str]]:
+    def conditions(
+        self, text: str, temperature: float | None = None, frequency: str | None = None
+    ) -> tuple[frozenset[str], frozenset[str]]:
         """Conditions asserted and contradicted; a negation flips a word: « sans agrafes », « non traité ».
         A stated temperature or frequency settles the conditions that have a threshold or a frequency."""
         asserted: set[str] = set()

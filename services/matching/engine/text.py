@@ -8,22 +8,112 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-STOPWORDS = frozenset({
-    "a", "au", "aux", "avec", "ce", "ces", "cet", "cette", "chez", "d", "de", "des", "du", "en", "et", "l",
-    "la", "le", "les", "leur", "un", "une", "pour", "par", "sur", "sous", "ou", "dans", "notre", "nos", "votre",
-    "vos", "son", "sa", "ses", "tout", "tous", "toute", "toutes", "tres", "plus", "moins", "environ", "cherche",
-    "cherchons", "recherche", "recherchons", "besoin", "besoins", "propose", "proposons", "disponible",
-    "disponibles", "donne", "donnons", "vend", "vendons", "cede", "cedons", "offre", "offrons", "stock", "lot",
-    "lots", "quantite", "qualite", "avons", "dispose",
-})
+STOPWORDS = frozenset(
+    {
+        "a",
+        "au",
+        "aux",
+        "avec",
+        "ce",
+        "ces",
+        "cet",
+        "cette",
+        "chez",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "leur",
+        "un",
+        "une",
+        "pour",
+        "par",
+        "sur",
+        "sous",
+        "ou",
+        "dans",
+        "notre",
+        "nos",
+        "votre",
+        "vos",
+        "son",
+        "sa",
+        "ses",
+        "tout",
+        "tous",
+        "toute",
+        "toutes",
+        "tres",
+        "plus",
+        "moins",
+        "environ",
+        "cherche",
+        "cherchons",
+        "recherche",
+        "recherchons",
+        "besoin",
+        "besoins",
+        "propose",
+        "proposons",
+        "disponible",
+        "disponibles",
+        "donne",
+        "donnons",
+        "vend",
+        "vendons",
+        "cede",
+        "cedons",
+        "offre",
+        "offrons",
+        "stock",
+        "lot",
+        "lots",
+        "quantite",
+        "qualite",
+        "avons",
+        "dispose",
+    }
+)
 
 # Words kept as they are: folding their final s/x would merge them with another word.
-NO_FOLD = frozenset({"gaz", "bus", "jus", "pois", "bois", "mais", "tapis", "lys", "os", "chaux", "croix", "paix",
-                     "prix", "noix", "poix", "fax", "flux", "inox", "plexi", "silex", "latex", "pyrex", "dechets"})
+NO_FOLD = frozenset(
+    {
+        "gaz",
+        "bus",
+        "jus",
+        "pois",
+        "bois",
+        "mais",
+        "tapis",
+        "lys",
+        "os",
+        "chaux",
+        "croix",
+        "paix",
+        "prix",
+        "noix",
+        "poix",
+        "fax",
+        "flux",
+        "inox",
+        "plexi",
+        "silex",
+        "latex",
+        "pyrex",
+        "dechets",
+    }
+)
 
 # A minus sign after a digit is a range (« 0-4 °C » reads 4), not a negative temperature.
-TEMPERATURE = re.compile(r"((?<![\d\s])-?\d{1,3}|(?<=\s)-?\d{1,3}|^-?\d{1,3})\s*(?:°|degr[eé]s?\b|deg\b)",
-                         re.IGNORECASE)
+TEMPERATURE = re.compile(
+    r"((?<![\d\s])-?\d{1,3}|(?<=\s)-?\d{1,3}|^-?\d{1,3})\s*(?:°|degr[eé]s?\b|deg\b)", re.IGNORECASE
+)
 STEAM_WORDS = frozenset({"vapeur", "vapeurs"})
 
 
@@ -80,11 +170,15 @@ def context_flags(text: str | None) -> tuple[list[str], list[bool]]:
 NEGATIONS = frozenset(tokens("sans non pas aucun aucune ni exempt"))
 
 # Title words that name no thing: what is done with it, how much, which part (« chutes de … », « collecte de … »).
-GENERIC_TITLE_WORDS = frozenset(tokens(
-    "chute déchet reste résidu rebut surplus excédent fin lot don vente achat collecte enlèvement évacuation reprise "
-    "récupération recyclage valorisation traitement location prêt mise disposition partage mutualisation besoin "
-    "recherche matière matériel materiaux produit produits service aide appui capacité place espace source "
-    "apport fourniture livraison gisement ancien ancienne vieux vieille neuf bon petit grand gros"))
+GENERIC_TITLE_WORDS = frozenset(
+    tokens(
+        "chute déchet reste résidu rebut surplus excédent fin lot don vente achat collecte enlèvement évacuation "
+        "reprise "
+        "récupération recyclage valorisation traitement location prêt mise disposition partage mutualisation besoin "
+        "recherche matière matériel materiaux produit produits service aide appui capacité place espace source "
+        "apport fourniture livraison gisement ancien ancienne vieux vieille neuf bon petit grand gros"
+    )
+)
 
 
 def title_head(title_tokens: list[str]) -> str | None:
@@ -105,7 +199,7 @@ def temperature_c(text: str | None) -> int | None:
 
 
 def edits1(word: str) -> set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 @dataclass(frozen=True)
@@ -179,7 +273,7 @@ class Vocabulary:
         i = 0
         while i < len(corrected):
             for length in range(min(self.max_len, len(corrected) - i), 0, -1):
-                window = corrected[i:i + length]
+                window = corrected[i : i + length]
                 if any(w is None for w, _ in window):
                     continue
                 key = tuple(w for w, _ in window if w is not None)

@@ -123,8 +123,10 @@ class Knowledge:
                 extra[node_id].append(phrase)
         if not extra:
             return self
-        nodes = {node_id: replace(node, synonyms=(*node.synonyms, *extra[node_id])) if node_id in extra else node
-                 for node_id, node in self.nodes.items()}
+        nodes = {
+            node_id: replace(node, synonyms=(*node.synonyms, *extra[node_id])) if node_id in extra else node
+            for node_id, node in self.nodes.items()
+        }
         return Knowledge(families=self.families, nodes=nodes, conditions=self.conditions, rules=self.rules)
 
     def rules_from(self, node_id: str) -> list[Rule]:
@@ -161,10 +163,14 @@ class Knowledge:
         the same thing. Only equipment and services, and only a use no other resource serves as well."""
         if node.kind != "resource" or node.family not in POOLED_AS_THEIR_USE:
             return set()
-        return {rule.target for rule in self._from.get(node.id, ())
-                if rule.strength >= SOLE_USE_STRENGTH and self.nodes[rule.target].kind == "use"
-                and self.nodes[rule.target].family in POOLED_AS_THEIR_USE
-                and [r.source for r in self._to.get(rule.target, ()) if r.strength >= SOLE_USE_STRENGTH] == [node.id]}
+        return {
+            rule.target
+            for rule in self._from.get(node.id, ())
+            if rule.strength >= SOLE_USE_STRENGTH
+            and self.nodes[rule.target].kind == "use"
+            and self.nodes[rule.target].family in POOLED_AS_THEIR_USE
+            and [r.source for r in self._to.get(rule.target, ()) if r.strength >= SOLE_USE_STRENGTH] == [node.id]
+        }
 
     def radius_km(self, node_id: str) -> float:
         """How far the node sensibly travels: its family's default (a use without family: 30 km)."""
@@ -180,6 +186,7 @@ def _default() -> Knowledge:
 
 
 # -- reading and validation -----------------------------------------------------------------
+
 
 def _load(directory: Path) -> Knowledge:
     taxonomy, conditions_doc, rules_doc = (_read(directory / name) for name in FILES)
@@ -295,15 +302,26 @@ def _nodes(doc: Mapping[str, Any], families: dict[str, Family]) -> dict[str, Nod
                 raise KnowledgeError(f"{entry.where}: `density_kg_m3` must be positive")
             hazardous = entry.flag("hazardous")
             if hazardous and not any(official[code].hazardous for code in ewc):
-                raise KnowledgeError(f"{entry.where}: `hazardous = true` needs at least one hazardous EWC code "
-                                     f"(marked * in the list), got {list(ewc) or 'none'}")
+                raise KnowledgeError(
+                    f"{entry.where}: `hazardous = true` needs at least one hazardous EWC code "
+                    f"(marked * in the list), got {list(ewc) or 'none'}"
+                )
             collects = entry.text("collects", required=False)
             if collects is not None and collects not in families:
                 raise KnowledgeError(f"{entry.where}: unknown family {collects!r} in `collects`")
             nodes[node_id] = Node(
-                id=node_id, kind=kind, label=entry.text("label") or "", synonyms=entry.texts("synonyms"),  # type: ignore[arg-type]
-                family=family, ewc=ewc, density_kg_m3=density, energy=entry.flag("energy"),
-                hazardous=hazardous, excludes_hazardous=entry.flag("excludes_hazardous"), collects=collects)
+                id=node_id,
+                kind=kind,  # type: ignore[arg-type]
+                label=entry.text("label") or "",
+                synonyms=entry.texts("synonyms"),
+                family=family,
+                ewc=ewc,
+                density_kg_m3=density,
+                energy=entry.flag("energy"),
+                hazardous=hazardous,
+                excludes_hazardous=entry.flag("excludes_hazardous"),
+                collects=collects,
+            )
     if not nodes:
         raise KnowledgeError("taxonomy.toml: no [[resources]] nor [[uses]]")
     return nodes
@@ -321,13 +339,19 @@ def _conditions(doc: Mapping[str, Any]) -> dict[str, Condition]:
         if not positive and not negative:
             raise KnowledgeError(f"{entry.where}: needs `positive` or `negative` words")
         conditions[_identifier(entry.where, condition_id)] = Condition(
-            condition_id, entry.text("label") or "", positive, negative,
-            entry.number("min_temperature_c", required=False), entry.texts("frequencies"))
+            condition_id,
+            entry.text("label") or "",
+            positive,
+            negative,
+            entry.number("min_temperature_c", required=False),
+            entry.texts("frequencies"),
+        )
     return conditions
 
 
-def _rules(doc: Mapping[str, Any], families: dict[str, Family], nodes: dict[str, Node],
-           conditions: dict[str, Condition]) -> list[Rule]:
+def _rules(
+    doc: Mapping[str, Any], families: dict[str, Family], nodes: dict[str, Node], conditions: dict[str, Condition]
+) -> list[Rule]:
     tables = doc.get("rules", [])
     if not isinstance(tables, list):
         raise KnowledgeError("rules.toml: `rules` must be an array of tables [[rules]]")
@@ -359,8 +383,10 @@ def _rules(doc: Mapping[str, Any], families: dict[str, Family], nodes: dict[str,
         if nodes[target].excludes_hazardous:
             hazardous = [n.id for n in sources if n.hazardous]
             if hazardous:
-                raise KnowledgeError(f"{entry.where}: hazardous resource {', '.join(hazardous)} cannot go to "
-                                     f"use {target!r}, which excludes hazardous waste")
+                raise KnowledgeError(
+                    f"{entry.where}: hazardous resource {', '.join(hazardous)} cannot go to "
+                    f"use {target!r}, which excludes hazardous waste"
+                )
         rules.append(Rule(source, target, strength, rule_conditions, why.strip()))
     return rules
 

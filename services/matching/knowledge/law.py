@@ -21,9 +21,17 @@ __all__ = ["Context", "LegalText", "ObligationRule", "Prohibition", "Regulation"
 FILE = "regulation.toml"
 RULE_FAMILIES = ("animal_by_products", "waste_on_land", "waste_status", "fitness_for_use")
 # Traits and contexts the engine derives from a listing's fields, not from the file.
-DERIVED_TRAITS = frozenset({"hazardous", "organic_allowed", "load_over_0_5t", "load_over_0_1t",
-                            *(f"declared_{s}" for s in WASTE_STATUSES), *(f"status_{s}" for s in WASTE_STATUSES),
-                            *(f"abp_category_{n}" for n in (1, 2, 3))})
+DERIVED_TRAITS = frozenset(
+    {
+        "hazardous",
+        "organic_allowed",
+        "load_over_0_5t",
+        "load_over_0_1t",
+        *(f"declared_{s}" for s in WASTE_STATUSES),
+        *(f"status_{s}" for s in WASTE_STATUSES),
+        *(f"abp_category_{n}" for n in (1, 2, 3)),
+    }
+)
 DERIVED_CONTEXTS = frozenset({"organic_farm", *(f"requires_{s}" for s in WASTE_STATUSES)})
 
 
@@ -126,31 +134,54 @@ def _load(knowledge: Knowledge, directory: Path) -> Regulation:
     prohibitions, obligations = [], []
     for position, table in enumerate(_array(doc, "prohibitions"), start=1):
         entry = _Entry(f"{FILE} [[prohibitions]] #{position}", table)
-        entry.unknown_keys({"id", "family", "supply_any", "supply_none", "demand_any", "demand_none", "demand_all",
-                            "why", "texts"})
+        entry.unknown_keys(
+            {"id", "family", "supply_any", "supply_none", "demand_any", "demand_none", "demand_all", "why", "texts"}
+        )
         family = entry.text("family") or ""
         if family not in RULE_FAMILIES:
             raise KnowledgeError(f"{entry.where}: `family` must be one of {', '.join(RULE_FAMILIES)}")
-        supply_any, supply_none, demand_any, demand_none = (_refs(entry, key, ids, kind) for key, ids, kind in (
-            ("supply_any", trait_ids, "trait"), ("supply_none", trait_ids, "trait"),
-            ("demand_any", context_ids, "context"), ("demand_none", context_ids, "context")))
+        supply_any, supply_none, demand_any, demand_none = (
+            _refs(entry, key, ids, kind)
+            for key, ids, kind in (
+                ("supply_any", trait_ids, "trait"),
+                ("supply_none", trait_ids, "trait"),
+                ("demand_any", context_ids, "context"),
+                ("demand_none", context_ids, "context"),
+            )
+        )
         demand_all = _refs(entry, "demand_all", context_ids, "context")
         if not supply_any or not (demand_any or demand_none or demand_all):
             raise KnowledgeError(f"{entry.where}: needs `supply_any`, and `demand_any`, `demand_all` or `demand_none`")
-        prohibitions.append(Prohibition(_identifier(entry.where, entry.text("id") or ""), family, supply_any,
-                                        supply_none, demand_any, demand_none, entry.text("why") or "",
-                                        _cited(entry, texts), demand_all))
+        prohibitions.append(
+            Prohibition(
+                _identifier(entry.where, entry.text("id") or ""),
+                family,
+                supply_any,
+                supply_none,
+                demand_any,
+                demand_none,
+                entry.text("why") or "",
+                _cited(entry, texts),
+                demand_all,
+            )
+        )
     for position, table in enumerate(_array(doc, "obligations"), start=1):
         entry = _Entry(f"{FILE} [[obligations]] #{position}", table)
         entry.unknown_keys({"id", "title", "label", "supply_all", "supply_none", "demand_any", "texts"})
         supply_all = _refs(entry, "supply_all", trait_ids, "trait")
         if not supply_all:
             raise KnowledgeError(f"{entry.where}: needs `supply_all`")
-        obligations.append(ObligationRule(
-            _identifier(entry.where, entry.text("id") or ""), entry.text("title") or "", entry.text("label") or "",
-            supply_all,
-            _refs(entry, "supply_none", trait_ids, "trait"), _refs(entry, "demand_any", context_ids, "context"),
-            _cited(entry, texts)))
+        obligations.append(
+            ObligationRule(
+                _identifier(entry.where, entry.text("id") or ""),
+                entry.text("title") or "",
+                entry.text("label") or "",
+                supply_all,
+                _refs(entry, "supply_none", trait_ids, "trait"),
+                _refs(entry, "demand_any", context_ids, "context"),
+                _cited(entry, texts),
+            )
+        )
     return Regulation(texts, usual, not_waste, traits, contexts, tuple(prohibitions), tuple(obligations))
 
 
@@ -202,8 +233,14 @@ def _traits(doc: Mapping[str, Any], knowledge: Knowledge) -> dict[str, Trait]:
         if not (nodes or families or phrases or implied_by):
             raise KnowledgeError(f"{entry.where}: needs `nodes`, `families`, `phrases` or `implied_by`")
         traits[_identifier(entry.where, trait_id)] = Trait(
-            trait_id, entry.text("label") or "", nodes, families, phrases,
-            _known(entry.where, entry.texts("within"), knowledge.nodes, "node"), implied_by)
+            trait_id,
+            entry.text("label") or "",
+            nodes,
+            families,
+            phrases,
+            _known(entry.where, entry.texts("within"), knowledge.nodes, "node"),
+            implied_by,
+        )
     return traits
 
 
@@ -216,8 +253,13 @@ def _contexts(doc: Mapping[str, Any], knowledge: Knowledge) -> dict[str, Context
         if any(knowledge.nodes[u].kind != "use" for u in uses):
             raise KnowledgeError(f"{entry.where}: `uses` must name uses of taxonomy.toml")
         contexts[_identifier(entry.where, context_id)] = Context(
-            context_id, entry.text("label") or "", uses, entry.texts("phrases"), entry.texts("weak_phrases"),
-            _known(entry.where, entry.texts("weak_unless_nodes"), knowledge.nodes, "node"))
+            context_id,
+            entry.text("label") or "",
+            uses,
+            entry.texts("phrases"),
+            entry.texts("weak_phrases"),
+            _known(entry.where, entry.texts("weak_unless_nodes"), knowledge.nodes, "node"),
+        )
     return contexts
 
 
@@ -225,8 +267,9 @@ def _refs(entry: _Entry, key: str, known: set[str] | frozenset[str], kind: str) 
     return _known(f"{entry.where} `{key}`", entry.texts(key), known, kind)
 
 
-def _known(where: str, ids: tuple[str, ...], known: Mapping[str, Any] | set[str] | frozenset[str],
-           kind: str) -> frozenset[str]:
+def _known(
+    where: str, ids: tuple[str, ...], known: Mapping[str, Any] | set[str] | frozenset[str], kind: str
+) -> frozenset[str]:
     unknown = [i for i in ids if i not in known]
     if unknown:
         raise KnowledgeError(f"{where}: unknown {kind} {', '.join(map(repr, unknown))}")

@@ -21,7 +21,8 @@ depends_on: str | Sequence[str] | None = None
 metadata = sa.MetaData()
 
 indexed_listing = sa.Table(
-    "indexed_listing", metadata,
+    "indexed_listing",
+    metadata,
     sa.Column("listing_id", sa.String(), nullable=False),
     sa.Column("seq", sa.Integer(), nullable=False),
     sa.Column("organisation_id", sa.String(), nullable=False),
@@ -42,12 +43,13 @@ indexed_listing = sa.Table(
     sa.Column("commune", sa.String(), nullable=True),
     sa.Column("lat", sa.Float(), nullable=True),
     sa.Column("lon", sa.Float(), nullable=True),
-    sa.PrimaryKeyConstraint("listing_id")
+    sa.PrimaryKeyConstraint("listing_id"),
 )
 sa.Index("ix_indexed_listing_organisation_id", indexed_listing.c.organisation_id)
 sa.Index("ix_indexed_listing_seq", indexed_listing.c.seq)
 match = sa.Table(
-    "match", metadata,
+    "match",
+    metadata,
     sa.Column("id", sa.String(), nullable=False),
     sa.Column("key", sa.String(), nullable=False),
     sa.Column("kind", sa.String(), nullable=False),
@@ -58,11 +60,12 @@ match = sa.Table(
     sa.Column("status", sa.String(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("key")
+    sa.UniqueConstraint("key"),
 )
 sa.Index("ix_match_status", match.c.status)
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("topic", sa.String(), nullable=False),
@@ -71,19 +74,21 @@ outbox = sa.Table(
     sa.Column("value", sa.LargeBinary(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Index("ix_outbox_event_id", outbox.c.event_id, unique=True)
 sa.Index("ix_outbox_sent_at", outbox.c.sent_at)
 processed_event = sa.Table(
-    "processed_event", metadata,
+    "processed_event",
+    metadata,
     sa.Column("consumer", sa.String(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("consumer", "event_id")
+    sa.PrimaryKeyConstraint("consumer", "event_id"),
 )
 match_member = sa.Table(
-    "match_member", metadata,
+    "match_member",
+    metadata,
     sa.Column("match_id", sa.String(), nullable=False),
     sa.Column("listing_id", sa.String(), nullable=False),
     sa.Column("organisation_id", sa.String(), nullable=False),
@@ -91,7 +96,7 @@ match_member = sa.Table(
     sa.Column("explanation", sa.String(), nullable=False),
     sa.Column("response", sa.String(), nullable=True),
     sa.ForeignKeyConstraint(["match_id"], ["match.id"]),
-    sa.PrimaryKeyConstraint("match_id", "listing_id")
+    sa.PrimaryKeyConstraint("match_id", "listing_id"),
 )
 sa.Index("ix_match_member_listing_id", match_member.c.listing_id)
 sa.Index("ix_match_member_organisation_id", match_member.c.organisation_id)

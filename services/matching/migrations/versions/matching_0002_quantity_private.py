@@ -19,8 +19,9 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("indexed_listing", sa.Column("quantity_private", sa.Boolean(), nullable=False,
-                                               server_default=sa.false()))
+    op.add_column(
+        "indexed_listing", sa.Column("quantity_private", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:

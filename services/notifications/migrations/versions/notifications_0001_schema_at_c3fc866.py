@@ -21,15 +21,17 @@ depends_on: str | Sequence[str] | None = None
 metadata = sa.MetaData()
 
 contact = sa.Table(
-    "contact", metadata,
+    "contact",
+    metadata,
     sa.Column("organisation_id", sa.String(), nullable=False),
     sa.Column("name", sa.String(), nullable=False),
     sa.Column("email", sa.String(), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("organisation_id")
+    sa.PrimaryKeyConstraint("organisation_id"),
 )
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("topic", sa.String(), nullable=False),
@@ -38,12 +40,13 @@ outbox = sa.Table(
     sa.Column("value", sa.LargeBinary(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Index("ix_outbox_event_id", outbox.c.event_id, unique=True)
 sa.Index("ix_outbox_sent_at", outbox.c.sent_at)
 outgoing_email = sa.Table(
-    "outgoing_email", metadata,
+    "outgoing_email",
+    metadata,
     sa.Column("id", sa.String(), nullable=False),
     sa.Column("dedup_key", sa.String(), nullable=False),
     sa.Column("organisation_id", sa.String(), nullable=False),
@@ -57,17 +60,18 @@ outgoing_email = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint("id"),
-    sa.UniqueConstraint("dedup_key")
+    sa.UniqueConstraint("dedup_key"),
 )
 sa.Index("ix_outgoing_email_next_attempt_at", outgoing_email.c.next_attempt_at)
 sa.Index("ix_outgoing_email_organisation_id", outgoing_email.c.organisation_id)
 sa.Index("ix_outgoing_email_status", outgoing_email.c.status)
 processed_event = sa.Table(
-    "processed_event", metadata,
+    "processed_event",
+    metadata,
     sa.Column("consumer", sa.String(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("consumer", "event_id")
+    sa.PrimaryKeyConstraint("consumer", "event_id"),
 )
 
 

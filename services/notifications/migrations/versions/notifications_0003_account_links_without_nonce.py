@@ -24,11 +24,17 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     connection = op.get_bind()
-    emails = sa.table("outgoing_email", sa.column("id", sa.String()), sa.column("kind", sa.String()),
-                      sa.column("context", sa.JSON()), sa.column("status", sa.String()),
-                      sa.column("last_error", sa.String()))
+    emails = sa.table(
+        "outgoing_email",
+        sa.column("id", sa.String()),
+        sa.column("kind", sa.String()),
+        sa.column("context", sa.JSON()),
+        sa.column("status", sa.String()),
+        sa.column("last_error", sa.String()),
+    )
     for email_id, context, status in connection.execute(
-            sa.select(emails.c.id, emails.c.context, emails.c.status).where(emails.c.kind == "account_link")).all():
+        sa.select(emails.c.id, emails.c.context, emails.c.status).where(emails.c.kind == "account_link")
+    ).all():
         values = context if isinstance(context, dict) else json.loads(context or "{}")
         if "nonce" not in values:
             continue

@@ -22,7 +22,8 @@ depends_on: str | Sequence[str] | None = None
 metadata = sa.MetaData()
 
 organisation = sa.Table(
-    "organisation", metadata,
+    "organisation",
+    metadata,
     sa.Column("id", sa.String(), nullable=False),
     sa.Column("name", sa.String(), nullable=False),
     sa.Column("kind", sa.String(), nullable=False),
@@ -38,14 +39,15 @@ organisation = sa.Table(
     sa.Column("contact_email", sa.String(), nullable=False),
     sa.Column("token_hash", sa.String(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Index("ix_organisation_epci", organisation.c.epci)
 sa.Index("ix_organisation_insee", organisation.c.insee)
 sa.Index("ix_organisation_siret", organisation.c.siret)
 sa.Index("ix_organisation_token_hash", organisation.c.token_hash, unique=True)
 outbox = sa.Table(
-    "outbox", metadata,
+    "outbox",
+    metadata,
     sa.Column("id", sa.Integer(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("topic", sa.String(), nullable=False),
@@ -54,19 +56,21 @@ outbox = sa.Table(
     sa.Column("value", sa.LargeBinary(), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Index("ix_outbox_event_id", outbox.c.event_id, unique=True)
 sa.Index("ix_outbox_sent_at", outbox.c.sent_at)
 processed_event = sa.Table(
-    "processed_event", metadata,
+    "processed_event",
+    metadata,
     sa.Column("consumer", sa.String(), nullable=False),
     sa.Column("event_id", sa.String(), nullable=False),
     sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint("consumer", "event_id")
+    sa.PrimaryKeyConstraint("consumer", "event_id"),
 )
 listing = sa.Table(
-    "listing", metadata,
+    "listing",
+    metadata,
     sa.Column("id", sa.String(), nullable=False),
     sa.Column("organisation_id", sa.String(), nullable=False),
     sa.Column("kind", sa.String(), nullable=False),
@@ -85,18 +89,19 @@ listing = sa.Table(
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(["organisation_id"], ["organisation.id"]),
-    sa.PrimaryKeyConstraint("id")
+    sa.PrimaryKeyConstraint("id"),
 )
 sa.Index("ix_listing_kind", listing.c.kind)
 sa.Index("ix_listing_organisation_id", listing.c.organisation_id)
 sa.Index("ix_listing_status", listing.c.status)
 expiry_reminder = sa.Table(
-    "expiry_reminder", metadata,
+    "expiry_reminder",
+    metadata,
     sa.Column("listing_id", sa.String(), nullable=False),
     sa.Column("expires_at", sa.Date(), nullable=False),
     sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(["listing_id"], ["listing.id"]),
-    sa.PrimaryKeyConstraint("listing_id", "expires_at")
+    sa.PrimaryKeyConstraint("listing_id", "expires_at"),
 )
 
 

@@ -22,12 +22,21 @@ depends_on: str | Sequence[str] | None = None
 
 FIRST_TOKEN_LABEL = "Jeton d'inscription"  # offers.accounts_service.FIRST_TOKEN_LABEL when this was written
 
-organisation = sa.table("organisation", sa.column("id", sa.String()), sa.column("token_hash", sa.String()),
-                        sa.column("created_at", sa.DateTime(timezone=True)))
-api_token = sa.table("api_token", sa.column("id", sa.String()), sa.column("organisation_id", sa.String()),
-                     sa.column("token_hash", sa.String()), sa.column("label", sa.String()),
-                     sa.column("created_at", sa.DateTime(timezone=True)),
-                     sa.column("revoked_at", sa.DateTime(timezone=True)))
+organisation = sa.table(
+    "organisation",
+    sa.column("id", sa.String()),
+    sa.column("token_hash", sa.String()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+api_token = sa.table(
+    "api_token",
+    sa.column("id", sa.String()),
+    sa.column("organisation_id", sa.String()),
+    sa.column("token_hash", sa.String()),
+    sa.column("label", sa.String()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("revoked_at", sa.DateTime(timezone=True)),
+)
 
 
 def upgrade() -> None:
@@ -100,9 +109,16 @@ def upgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.select(organisation.c.id, organisation.c.token_hash, organisation.c.created_at)).all()
     for organisation_id, token_hash, created_at in rows:
-        bind.execute(api_token.insert().values(id=str(uuid.uuid4()), organisation_id=organisation_id,
-                                               token_hash=token_hash, label=FIRST_TOKEN_LABEL,
-                                               created_at=created_at, revoked_at=None))
+        bind.execute(
+            api_token.insert().values(
+                id=str(uuid.uuid4()),
+                organisation_id=organisation_id,
+                token_hash=token_hash,
+                label=FIRST_TOKEN_LABEL,
+                created_at=created_at,
+                revoked_at=None,
+            )
+        )
     op.drop_index("ix_organisation_token_hash", table_name="organisation")
     op.drop_column("organisation", "token_hash")  # SQLite 3.35+ drops it in place (organisation is referenced)
 
@@ -112,9 +128,13 @@ def downgrade() -> None:
     organisation without one keeps none); its other tokens, users and sessions are lost."""
     op.add_column("organisation", sa.Column("token_hash", sa.String(), nullable=True))
     bind = op.get_bind()
-    oldest = (sa.select(api_token.c.token_hash).where(api_token.c.organisation_id == organisation.c.id,
-                                                      api_token.c.revoked_at.is_(None))
-              .order_by(api_token.c.created_at).limit(1).scalar_subquery())
+    oldest = (
+        sa.select(api_token.c.token_hash)
+        .where(api_token.c.organisation_id == organisation.c.id, api_token.c.revoked_at.is_(None))
+        .order_by(api_token.c.created_at)
+        .limit(1)
+        .scalar_subquery()
+    )
     bind.execute(organisation.update().values(token_hash=oldest))
     op.create_index("ix_organisation_token_hash", "organisation", ["token_hash"], unique=True)
     for table in ("api_token", "login_link", "login_attempt", "web_session", "user_account"):

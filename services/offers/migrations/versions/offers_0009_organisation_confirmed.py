@@ -20,10 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.add_column("organisation", sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
     # Registered through the API (no user): confirmed when registered; else when its first user confirmed.
-    op.execute("UPDATE organisation SET confirmed_at = CASE"
-               " WHEN NOT EXISTS (SELECT 1 FROM user_account u WHERE u.organisation_id = organisation.id)"
-               " THEN created_at"
-               " ELSE (SELECT MIN(u.confirmed_at) FROM user_account u WHERE u.organisation_id = organisation.id) END")
+    op.execute(
+        "UPDATE organisation SET confirmed_at = CASE"
+        " WHEN NOT EXISTS (SELECT 1 FROM user_account u WHERE u.organisation_id = organisation.id)"
+        " THEN created_at"
+        " ELSE (SELECT MIN(u.confirmed_at) FROM user_account u WHERE u.organisation_id = organisation.id) END"
+    )
 
 
 def downgrade() -> None:

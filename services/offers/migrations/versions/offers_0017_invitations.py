@@ -28,16 +28,29 @@ depends_on: str | Sequence[str] | None = None
 INVITATION_LIFETIME = timedelta(days=7)  # offers.accounts.INVITATION_LIFETIME when written
 FOREIGN_KEY = "fk_login_link_invitation_id_invitation"
 
-invitation = sa.table("invitation", sa.column("id", sa.String()), sa.column("organisation_id", sa.String()),
-                      sa.column("email", sa.String()), sa.column("name", sa.String()), sa.column("role", sa.String()),
-                      sa.column("created_at", sa.DateTime(timezone=True)),
-                      sa.column("expires_at", sa.DateTime(timezone=True)))
-user_account = sa.table("user_account", sa.column("id", sa.String()), sa.column("organisation_id", sa.String()),
-                        sa.column("email", sa.String()), sa.column("name", sa.String()), sa.column("role", sa.String()),
-                        sa.column("confirmed_at", sa.DateTime(timezone=True)),
-                        sa.column("created_at", sa.DateTime(timezone=True)))
-organisation = sa.table("organisation", sa.column("id", sa.String()),
-                        sa.column("confirmed_at", sa.DateTime(timezone=True)))
+invitation = sa.table(
+    "invitation",
+    sa.column("id", sa.String()),
+    sa.column("organisation_id", sa.String()),
+    sa.column("email", sa.String()),
+    sa.column("name", sa.String()),
+    sa.column("role", sa.String()),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+    sa.column("expires_at", sa.DateTime(timezone=True)),
+)
+user_account = sa.table(
+    "user_account",
+    sa.column("id", sa.String()),
+    sa.column("organisation_id", sa.String()),
+    sa.column("email", sa.String()),
+    sa.column("name", sa.String()),
+    sa.column("role", sa.String()),
+    sa.column("confirmed_at", sa.DateTime(timezone=True)),
+    sa.column("created_at", sa.DateTime(timezone=True)),
+)
+organisation = sa.table(
+    "organisation", sa.column("id", sa.String()), sa.column("confirmed_at", sa.DateTime(timezone=True))
+)
 login_link = sa.table("login_link", sa.column("user_id", sa.String()), sa.column("invitation_id", sa.String()))
 web_session = sa.table("web_session", sa.column("user_id", sa.String()))
 role_request = sa.table("role_request", sa.column("user_id", sa.String()))
@@ -68,22 +81,46 @@ def upgrade() -> None:
 def move_pending_invitations() -> None:
     connection = op.get_bind()
     pending = connection.execute(
-        sa.select(user_account.c.id, user_account.c.organisation_id, user_account.c.email, user_account.c.name,
-                  user_account.c.role, user_account.c.created_at)
+        sa.select(
+            user_account.c.id,
+            user_account.c.organisation_id,
+            user_account.c.email,
+            user_account.c.name,
+            user_account.c.role,
+            user_account.c.created_at,
+        )
         .join(organisation, organisation.c.id == user_account.c.organisation_id)
-        .where(user_account.c.confirmed_at.is_(None), organisation.c.confirmed_at.is_not(None),
-               user_account.c.role.in_(["member", "org_admin"]),
-               ~sa.exists().where(web_session.c.user_id == user_account.c.id),
-               ~sa.exists().where(role_request.c.user_id == user_account.c.id))).all()
+        .where(
+            user_account.c.confirmed_at.is_(None),
+            organisation.c.confirmed_at.is_not(None),
+            user_account.c.role.in_(["member", "org_admin"]),
+            ~sa.exists().where(web_session.c.user_id == user_account.c.id),
+            ~sa.exists().where(role_request.c.user_id == user_account.c.id),
+        )
+    ).all()
     if not pending:
         return
     ids = [row.id for row in pending]
-    connection.execute(invitation.insert(), [
-        {"id": row.id, "organisation_id": row.organisation_id, "email": row.email, "name": row.name,
-         "role": row.role, "created_at": row.created_at, "expires_at": row.created_at + INVITATION_LIFETIME}
-        for row in pending])
-    connection.execute(login_link.update().where(login_link.c.user_id.in_(ids))
-                       .values(invitation_id=login_link.c.user_id, user_id=None))
+    connection.execute(
+        invitation.insert(),
+        [
+            {
+                "id": row.id,
+                "organisation_id": row.organisation_id,
+                "email": row.email,
+                "name": row.name,
+                "role": row.role,
+                "created_at": row.created_at,
+                "expires_at": row.created_at + INVITATION_LIFETIME,
+            }
+            for row in pending
+        ],
+    )
+    connection.execute(
+        login_link.update()
+        .where(login_link.c.user_id.in_(ids))
+        .values(invitation_id=login_link.c.user_id, user_id=None)
+    )
     connection.execute(user_account.delete().where(user_account.c.id.in_(ids)))
 
 

@@ -25,8 +25,11 @@ def upgrade() -> None:
     op.add_column("territory", sa.Column("status", sa.String(), nullable=False, server_default="approved"))
     op.add_column("territory", sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True))
     op.create_index("ix_territory_status", "territory", ["status"])
-    op.create_table("animateur", sa.Column("user_id", sa.String(), primary_key=True),
-                    sa.Column("organisation_id", sa.String(), nullable=False))
+    op.create_table(
+        "animateur",
+        sa.Column("user_id", sa.String(), primary_key=True),
+        sa.Column("organisation_id", sa.String(), nullable=False),
+    )
     op.create_index("ix_animateur_organisation_id", "animateur", ["organisation_id"])
 
 

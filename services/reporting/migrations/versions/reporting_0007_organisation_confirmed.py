@@ -18,8 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.add_column("known_organisation", sa.Column("confirmed", sa.Boolean(), nullable=False,
-                                                  server_default=sa.true()))
+    op.add_column("known_organisation", sa.Column("confirmed", sa.Boolean(), nullable=False, server_default=sa.true()))
 
 
 def downgrade() -> None:
