@@ -294,6 +294,14 @@ def test_a_title_naming_the_thing_the_other_title_starts_with_is_enough_text(eng
     assert proposal.key == "pair:o1:n1" and proposal.flagged and "animateur" in proposal.explanation
 
 
+def test_a_stated_category_names_the_thing_in_place_of_the_title(engine: Engine) -> None:
+    """Two lots of different stated resources do not meet because their titles start alike."""
+    engine.apply(listing("o1", "offer", "Lot essai 12", category="essai12"))
+    assert engine.apply(listing("n1", "need", "Lot essai 13", category="essai13", at=BEAUNE)).proposed == []
+    [proposal] = engine.apply(listing("n2", "need", "Lot essai 12", category="essai12", at=BEAUNE)).proposed
+    assert proposal.key == "pair:o1:n2"
+
+
 def test_a_title_word_that_names_no_thing_is_not_enough_text(engine: Engine) -> None:
     """« Chutes », « collecte », « lot »… say how much or what is done, not what: two kinds of scraps do not meet."""
     engine.apply(listing("o1", "offer", "Chutes de polyamide teinté"))

@@ -130,11 +130,13 @@ def qualities_fit(supply: Profile, demand: Profile) -> tuple[bool, tuple[str, ..
 
 def text_similarity(a: Profile, b: Profile) -> float:
     """Shared words over all words; at least `HEAD_SIMILARITY` when either title names the thing the other's title
-    starts with (« ardoises de dépose » and « ardoises anciennes pour la chapelle »)."""
+    starts with (« ardoises de dépose » and « ardoises anciennes pour la chapelle »), unless both state categories
+    that have no word in common."""
     if not a.words or not b.words:
         return 0.0
     shared = len(a.words & b.words) / len(a.words | b.words)
-    if shared < HEAD_SIMILARITY:
+    categories = [set(tokens(p.listing.category)) for p in (a, b)]
+    if shared < HEAD_SIMILARITY and not (all(categories) and not categories[0] & categories[1]):
         a_title, b_title = tokens(a.listing.title), tokens(b.listing.title)
         head_a, head_b = title_head(a_title), title_head(b_title)
         if (head_a and head_a in b_title) or (head_b and head_b in a_title):
