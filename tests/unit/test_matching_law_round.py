@@ -7,55 +7,12 @@ regulatory base, so that the test fails if the law stops applying; each rule has
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
-from matching.engine import Engine
 from matching.engine.model import ListingInput
 from matching.knowledge import Knowledge
 from matching.knowledge.law import Regulation
 
-TODAY = date(2026, 12, 2)
-AURILLAC = (44.926, 2.440)
-YTRAC = (44.911, 2.365)  # 6 km away
-
-
-def offer(title: str, **fields: object) -> ListingInput:
-    values: dict = {
-        "listing_id": "offer",
-        "organisation_id": "giver",
-        "kind": "offer",
-        "title": title,
-        "lat": AURILLAC[0],
-        "lon": AURILLAC[1],
-        **fields,
-    }
-    return ListingInput(**values)
-
-
-def need(title: str, **fields: object) -> ListingInput:
-    values: dict = {
-        "listing_id": "need",
-        "organisation_id": "taker",
-        "kind": "need",
-        "title": title,
-        "lat": YTRAC[0],
-        "lon": YTRAC[1],
-        **fields,
-    }
-    return ListingInput(**values)
-
-
-def proposals(supply: ListingInput, demand: ListingInput, *, law: bool = True) -> list:
-    engine = Engine(Knowledge.load(), today=TODAY, regulation=None if law else Regulation.empty())
-    engine.upsert(demand)
-    return engine.upsert(supply)
-
-
-def obligation_ids(supply: ListingInput, demand: ListingInput) -> set[str]:
-    [proposal] = proposals(supply, demand)
-    return {o.id for o in proposal.obligations}
-
+from tests.unit.test_matching_law import need, obligation_ids, offer, proposals
 
 OXYGEN = offer("Oxygène industriel en bouteilles (surplus)")
 SULFUR = offer("Soufre de désulfuration")
