@@ -135,12 +135,15 @@ def text_similarity(a: Profile, b: Profile) -> float:
     if not a.words or not b.words:
         return 0.0
     shared = len(a.words & b.words) / len(a.words | b.words)
-    categories = [set(tokens(p.listing.category)) for p in (a, b)]
-    if shared < HEAD_SIMILARITY and not (all(categories) and not categories[0] & categories[1]):
-        a_title, b_title = tokens(a.listing.title), tokens(b.listing.title)
-        head_a, head_b = title_head(a_title), title_head(b_title)
-        if (head_a and head_a in b_title) or (head_b and head_b in a_title):
-            return HEAD_SIMILARITY
+    if shared >= HEAD_SIMILARITY:
+        return shared
+    a_category, b_category = set(tokens(a.listing.category)), set(tokens(b.listing.category))
+    if a_category and b_category and not a_category & b_category:
+        return shared
+    a_title, b_title = tokens(a.listing.title), tokens(b.listing.title)
+    head_a, head_b = title_head(a_title), title_head(b_title)
+    if (head_a and head_a in b_title) or (head_b and head_b in a_title):
+        return HEAD_SIMILARITY
     return shared
 
 

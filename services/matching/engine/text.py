@@ -173,8 +173,8 @@ NEGATIONS = frozenset(tokens("sans non pas aucun aucune ni exempt"))
 GENERIC_TITLE_WORDS = frozenset(
     tokens(
         "chute déchet reste résidu rebut surplus excédent fin lot don vente achat collecte enlèvement évacuation "
-        "reprise "
-        "récupération recyclage valorisation traitement location prêt mise disposition partage mutualisation besoin "
+        "reprise récupération recyclage valorisation traitement location prêt mise disposition partage "
+        "mutualisation besoin "
         "recherche matière matériel materiaux produit produits service aide appui capacité place espace source "
         "apport fourniture livraison gisement ancien ancienne vieux vieille neuf bon petit grand gros"
     )
