@@ -123,13 +123,12 @@ def authenticate(session: Session, request: Request, response: Response, method:
     return Authenticated(logged.principal, logged)
 
 
-def auth_dependency(runtime: ServiceRuntime):  # type: ignore[no-untyped-def]
+def authenticated(request: Request, response: Response, session: SessionDep) -> Authenticated:
     """FastAPI dependency: the caller of this request, by its own method."""
+    return authenticate(session, request, response, request.method)
 
-    def authenticated(request: Request, response: Response, session: SessionDep) -> Authenticated:
-        return authenticate(session, request, response, request.method)
 
-    return authenticated
+AuthDep = Annotated[Authenticated, Depends(authenticated)]
 
 
 def session_info(logged: service.LoggedIn) -> SessionInfo:
@@ -185,7 +184,6 @@ def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRo
     router = APIRouter(
         prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)], responses=problems(400)
     )  # an unreadable body, or a NUL in the address
-    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
     def logged_in(auth: Authenticated) -> service.LoggedIn:
         if auth.logged is None:

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from offers import service, sites
 from offers.accounts import NotAllowed, check_can_manage_organisation
-from offers.accounts_api import METHOD_HEADER, Authenticated, auth_dependency, authenticate, rule_error
+from offers.accounts_api import METHOD_HEADER, AuthDep, Authenticated, authenticate, rule_error
 from offers.domain import RuleBroken
 from offers.models import (
     Listing,
@@ -47,8 +47,6 @@ def build_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(
         prefix="/api/v1", responses=problems(400, 401, 403, 404, 409), dependencies=[Depends(refuse_nul)]
     )
-
-    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
 
     def current_organisation(auth: AuthDep, session: SessionDep) -> Organisation:
         org = session.get(Organisation, auth.principal.organisation_id)

@@ -3,13 +3,13 @@
 from datetime import date, datetime, timezone
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, HTTPException, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlmodel import Session, col, func, select
 
 from offers import diagnostics, diagnostics_files, diagnostics_service
-from offers.accounts_api import Authenticated, auth_dependency
+from offers.accounts_api import AuthDep, Authenticated
 from offers.diagnostics_service import import_diagnostics
 from offers.models import Listing, Organisation
 from shared.geo import Gazetteer
@@ -85,7 +85,6 @@ def preview_out(plan: diagnostics.Preview) -> PreviewOut:
 
 def build_diagnostics_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
     router = APIRouter(prefix="/api/v1/diagnostics", tags=["diagnostics"], responses=problems(401, 403))
-    AuthDep = Annotated[Authenticated, Depends(auth_dependency(runtime))]
     FileDep = Annotated[UploadFile, File(description="le fichier des diagnostics, .xlsx ou .csv")]
 
     def importer(auth: Authenticated, session: Session) -> Organisation:
