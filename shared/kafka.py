@@ -40,9 +40,11 @@ def make_producer(settings: Settings) -> KafkaProducer:
         acks="all",
         max_in_flight_requests_per_connection=1,
         linger_ms=2,
-        # Fail fast when the broker is away: the outbox keeps the event and retries.
+        # Fail fast when the broker is away: the outbox keeps the event and retries with a new producer. (After the
+        # embedded broker restarts without its topics, the old producer retries until this delivery timeout: at 15 s,
+        # every event posted meanwhile waited that long.)
         request_timeout_ms=5_000,
-        delivery_timeout_ms=15_000,
+        delivery_timeout_ms=6_000,
         max_block_ms=5_000,
     )
 

@@ -7,12 +7,6 @@ import csv
 import io
 from datetime import date, datetime
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from offers.diagnostics import COLUMN, COLUMNS, EXAMPLES, MAX_ROWS
 from shared.nomenclatures import ORGANISATION_KINDS
 from shared.units import FREQUENCY_LABELS, UNITS
@@ -59,6 +53,8 @@ def read_xlsx(content: bytes) -> tuple[list[str], Lines]:
 
 
 def xlsx_lines(content: bytes) -> tuple[list[str], Lines]:
+    from openpyxl import load_workbook  # here, not at the top: openpyxl and numpy cost every offers process 0.25 s
+
     book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     try:
         sheet = book.worksheets[0]
@@ -128,6 +124,12 @@ def template_csv() -> bytes:
 def template_xlsx() -> bytes:
     """The template: the columns (each explained in a comment, lists to choose from), the example rows, and a sheet
     « Aide » saying what each column holds."""
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None
