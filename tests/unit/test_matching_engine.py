@@ -341,9 +341,21 @@ def test_pool_requests_for_the_same_equipment_form_one_growing_group(engine: Eng
     changes = engine.apply(listing("p4", "pool", "Broyeur", at=(47.14, 4.92)))
     [grown] = [p for p in changes.proposed if p.kind == "group"]
     assert grown.listing_ids == ("p1", "p2", "p3", "p4") and changes.retracted == [group.key]
-    assert engine.apply(listing("far", "pool", "Broyeur", at=BEAUNE)).proposed == []  # 15 km: not a neighbour
+    # A shredder travels as far as its users say: 15 km away joins; within 10 km only, it does not.
+    assert engine.apply(listing("near", "pool", "Broyeur", at=BEAUNE, radius_km=10)).proposed == []
+    farther = engine.apply(listing("far", "pool", "Broyeur", at=BEAUNE))
+    [larger] = [p for p in farther.proposed if p.kind == "group"]
+    assert larger.listing_ids == ("far", "p1", "p2", "p3", "p4") and farther.retracted == [grown.key]
     shares = engine.apply(listing("s1", "share", "Broyeur disponible le lundi", at=(47.13, 4.95))).proposed
-    assert {p.listing_ids[1] for p in shares} == {"p1", "p2", "p3", "p4", "far"}
+    assert {p.listing_ids[1] for p in shares} == {"p1", "p2", "p3", "p4", "far"}  # not beyond near's 10 km
+
+
+def test_a_pooled_collection_of_a_material_stays_among_neighbours(engine: Engine) -> None:
+    """A truck goes round the members of a shared collection: 10 km apart at most, whatever their radii."""
+    engine.apply(listing("c1", "pool", "Collecte groupée de cartons"))
+    [pair] = engine.apply(listing("c2", "pool", "Carton : collecte en commun", at=(47.15, 4.97))).proposed
+    assert pair.listing_ids == ("c1", "c2")
+    assert engine.apply(listing("c3", "pool", "Collecte de cartons", at=BEAUNE, radius_km=50)).proposed == []
 
 
 def test_small_producers_of_the_same_waste_are_offered_a_shared_collection(engine: Engine) -> None:

@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Protocol
 
 from matching.engine.explain import group_explanations, pair_explanations, shown_km, swap_explanations
@@ -26,7 +27,8 @@ from matching.engine.index import ListingIndex
 from matching.engine.model import COMPLEMENT, ListingInput, Proposal
 from matching.engine.profile import Profile, Resolver
 from matching.engine.quantities import coverage
-from matching.knowledge import Knowledge
+from matching.engine.text import request_head, tokens
+from matching.knowledge import FAMILY_PREFIX, Knowledge
 from matching.knowledge.law import Regulation
 
 __all__ = ["Changes", "Engine", "InMemoryProposals", "ListingInput", "Proposal", "ProposalStore"]
@@ -37,7 +39,8 @@ SMALL_PRODUCER_KG_PER_YEAR = 24_000  # below 2 t a month, a producer gains from 
 # Two organisations asking for the same pooled service already share it (issue 14); a shared collection of small
 # producers' waste starts at three (two are better served by a pair with a collector).
 MIN_GROUP = {"pool": 2, "collection": 3}
-GROUP_RADIUS_KM = 10.0  # neighbours: a business park, a commune and its surroundings
+GROUP_RADIUS_KM = 10.0  # neighbours: a business park, a commune and its surroundings (one truck's round)
+WORDS_GROUP_KEY = "mots"  # pool requests grouped by the words of their titles (`Engine._same_request`)
 NOT_COLLECTED = frozenset({"energy_heat", "water", "equipment", "services", "skills_staff"})
 
 
@@ -93,6 +96,11 @@ class Changes:
 
 def pair_key(fit: PairFit) -> str:
     return f"pair:{fit.supply.id}:{fit.demand.id}"
+
+
+def reach(a: Profile, b: Profile, cap: float) -> bool:
+    """Two members of a group are within both their radii of each other, and within `cap`."""
+    return within(a, b, min(a.radius_km, b.radius_km, cap))
 
 
 def within(a: Profile, b: Profile, radius_km: float) -> bool:
@@ -301,41 +309,111 @@ class Engine:
     def group_for(self, profile: Profile) -> Proposal | None:
         """A pooling group around `profile`: pool requests for the same thing, or small producers.
 
-        Members are neighbours (all within `GROUP_RADIUS_KM` of each other), one listing per
-        organisation, sharing a taxonomy node with `profile`.
+        Members are one listing per organisation, sharing with `profile` what they ask to pool (a taxonomy node, or
+        for a pool request of a service, a piece of equipment, a skill or a room, what `_same_request` reads in their
+        titles), and all within reach of each other (`_reach`). Of the groups it could join, the largest.
         """
         listing = profile.listing
-        if not profile.placed:
-            return None
         if listing.kind == "pool":
             purpose = "pool"
-        elif listing.kind == "offer" and self._small_waste(profile):
+        elif listing.kind == "offer" and profile.placed and self._small_waste(profile):
             purpose = "collection"
         else:
             return None
-        radius = min(profile.radius_km, GROUP_RADIUS_KM)
+        best: tuple[str, str | None, list[Profile], float] | None = None  # key, node, members, radius
         for node, key in self._group_keys(profile, purpose):
-            members = [profile]
-            seen_orgs = {listing.organisation_id}
-            filed = self._nodes_by_pooling_key.get(key, {key}) if purpose == "pool" else {key}
-            for other_id in sorted(self.index.near(filed, listing.kind, listing.lat, listing.lon, radius)):  # type: ignore[arg-type]
-                other = self.index.profiles[other_id]
-                if (
-                    other.id == profile.id
-                    or other.listing.organisation_id in seen_orgs
-                    or not other.active_on(self.today)
-                ):
-                    continue
-                if purpose == "collection" and not self._small_waste(other):
-                    continue
-                if purpose == "pool" and key not in {k for n in other.nodes for k in self.knowledge.pooling_keys(n)}:
-                    continue
-                if all(within(m, other, radius) for m in members):
-                    members.append(other)
-                    seen_orgs.add(other.listing.organisation_id)
-            if len(members) >= MIN_GROUP[purpose]:
-                return self._group(purpose, key, node, members, radius)
-        return None
+            cap = self._reach(purpose, key)
+            if purpose == "pool":
+                filed = self._nodes_by_pooling_key.get(key, {key})
+                members = self._members(profile, purpose, filed, cap, partial(self._asks_for, key=key))
+            else:
+                members = self._members(profile, purpose, {key}, cap, lambda a, b: True)
+            if len(members) >= MIN_GROUP[purpose] and (best is None or len(members) > len(best[2])):
+                best = (key, node, members, min(profile.radius_km, cap))
+        if purpose == "pool" and not self._material_pool(profile):
+            members = self._members(profile, purpose, None, math.inf, self._same_request)
+            if len(members) >= MIN_GROUP[purpose] and (best is None or len(members) > len(best[2])):
+                best = (WORDS_GROUP_KEY, None, members, profile.radius_km)
+        if best is None:
+            return None
+        return self._group(purpose, *best)
+
+    def _members(
+        self,
+        profile: Profile,
+        purpose: str,
+        filed: set[str] | None,
+        cap: float,
+        together: Callable[[Profile, Profile], bool],
+    ) -> list[Profile]:
+        """`profile` and the listings of its kind filed under `filed` (None: sharing a word with it), one per
+        organisation, each within reach of every other member and grouped `together` with each."""
+        listing = profile.listing
+        if listing.lat is None or listing.lon is None:
+            return [profile]
+        if filed is None:
+            found = self.index.sharing_words(profile.words, listing.kind, unplaced_only=False)
+        else:
+            found = self.index.near(filed, listing.kind, listing.lat, listing.lon, min(profile.radius_km, cap))
+        candidates = [
+            other
+            for other in (self.index.profiles.get(other_id) for other_id in sorted(found))
+            if other is not None
+            and other.id != profile.id
+            and other.active_on(self.today)
+            and not (purpose == "collection" and not self._small_waste(other))
+            and reach(profile, other, cap)
+            and together(profile, other)
+        ]
+
+        def fits(a: Profile, b: Profile) -> bool:
+            return reach(a, b, cap) and together(a, b)
+
+        # Those that fit most others first: one nearby member with a short radius must not keep out the rest.
+        fitting = {other.id: sum(fits(other, o) for o in candidates) for other in candidates}
+        candidates.sort(key=lambda other: -fitting[other.id])
+        members = [profile]
+        seen_orgs = {listing.organisation_id}
+        for other in candidates:
+            if other.listing.organisation_id not in seen_orgs and all(fits(m, other) for m in members):
+                members.append(other)
+                seen_orgs.add(other.listing.organisation_id)
+        return members
+
+    @staticmethod
+    def _reach(purpose: str, key: str) -> float:
+        """How far apart a group's members may be, besides their own radii: neighbours when a truck goes round them
+        (a shared collection of small producers, a pool of a material: its collection or purchase in common);
+        otherwise as far as their radii say (a pooled service, a piece of equipment, a skill or a room travels, or its
+        users do, across a whole intercommunalité)."""
+        return GROUP_RADIUS_KM if purpose == "collection" or key.startswith(FAMILY_PREFIX) else math.inf
+
+    def _asks_for(self, _: Profile, other: Profile, key: str) -> bool:
+        """A pool request asks to share what `key` names (`Knowledge.pooling_keys`)."""
+        return key in self._pooling_keys(other)
+
+    def _pooling_keys(self, profile: Profile) -> set[str]:
+        return {key for node in profile.nodes for key in self.knowledge.pooling_keys(node)}
+
+    def _material_pool(self, profile: Profile) -> bool:
+        """A pool request for a material (its collection or purchase in common), grouped on the material alone."""
+        return any(key.startswith(FAMILY_PREFIX) for key in self._pooling_keys(profile))
+
+    def _same_request(self, a: Profile, b: Profile) -> bool:
+        """Two pool requests for a service, a piece of equipment, a skill or a room ask for the same thing: the
+        knowledge base files them under a same key, or it cannot place one of them and what either title is about
+        (« contrôle des aires de jeux », « vérification des jeux d'enfants ») is named in the other's title. Requests
+        are phrased as the service asked, in words the knowledge base often does not know; where it places both, it
+        knows better than their words (a negative cold room is no positive one)."""
+        if self._material_pool(b):
+            return False
+        if self._pooling_keys(a) & self._pooling_keys(b):
+            return True
+        if a.placed and b.placed:
+            return False
+        a_title, b_title = tokens(a.listing.title), tokens(b.listing.title)
+        head_a, head_b = request_head(a_title), request_head(b_title)
+        return bool((head_a and head_a in b_title) or (head_b and head_b in a_title))
 
     def _group_keys(self, profile: Profile, purpose: str) -> list[tuple[str, str]]:
         """(node, key) to group on, in the profile's order: pool requests on what they ask to share
@@ -345,7 +423,7 @@ class Engine:
         pairs = [(node, key) for node in profile.nodes for key in sorted(self.knowledge.pooling_keys(node))]
         return list(dict.fromkeys(pairs))
 
-    def _group(self, purpose: str, key: str, node: str, members: list[Profile], radius: float) -> Proposal:
+    def _group(self, purpose: str, key: str, node: str | None, members: list[Profile], radius: float) -> Proposal:
         spread = max(distance_km(a, b) or 0.0 for a in members for b in members)
         ids = tuple(sorted(m.id for m in members))
         # A shared collection moves each producer's waste: what the law asks of any of them, once.
@@ -362,6 +440,7 @@ class Engine:
             explanation=general,
             explanations=per_member,
             distance_km=shown_km(spread),
+            flagged=node is None,
             obligations=tuple(obligations.values()),
         )
 
@@ -379,6 +458,8 @@ class Engine:
         if known is not None and not (known.status == "retracted" and proposal.score >= known.score + CLEARLY_BETTER):
             return  # never twice; declined stays declined; a retracted pair returns only clearly better
         if proposal.kind == "group":
+            if any(set(k.listing_ids) == set(proposal.listing_ids) for k in self._open_groups_within(proposal)):
+                return  # the same members, already told (grouped then on another of what they ask)
             self._supersede_groups(proposal, changes)
         if proposal.kind == "swap":  # its two exchanges, proposed as pairs before one said « en échange de »
             ids = proposal.listing_ids
@@ -389,14 +470,23 @@ class Engine:
         self.store.add(proposal)
         changes.proposed.append(proposal)
 
-    def _supersede_groups(self, group: Proposal, changes: Changes) -> None:
-        """A grown group replaces the smaller open groups of the same purpose and resource."""
-        prefix = group.key.rsplit(":", 1)[0] + ":"
+    def _open_groups_within(self, group: Proposal) -> list[Known]:
+        """The open groups of the same purpose whose members are all in `group`, whatever they were grouped on (one
+        listing asks for one thing: the same listings grouped twice are the same request)."""
+        prefix = ":".join(group.key.split(":", 2)[:2]) + ":"
         members = set(group.listing_ids)
-        for listing_id in group.listing_ids:
-            for known in self.store.open_of(listing_id):
-                if known.key.startswith(prefix) and known.key != group.key and set(known.listing_ids) <= members:
-                    self._retract(known.key, changes)
+        found = {
+            known.key: known
+            for listing_id in group.listing_ids
+            for known in self.store.open_of(listing_id)
+            if known.key.startswith(prefix) and known.key != group.key and set(known.listing_ids) <= members
+        }
+        return list(found.values())
+
+    def _supersede_groups(self, group: Proposal, changes: Changes) -> None:
+        """A grown group replaces the smaller open groups it contains."""
+        for known in self._open_groups_within(group):
+            self._retract(known.key, changes)
 
     def _retract(self, key: str, changes: Changes) -> None:
         self.store.set_status(key, "retracted")

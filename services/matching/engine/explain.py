@@ -110,12 +110,13 @@ def legal_sentence(obligations: tuple[Obligation, ...]) -> str:
 def group_explanations(
     knowledge: Knowledge,
     purpose: str,
-    node_id: str,
+    node_id: str | None,
     members: list[Profile],
     spread_km: float,
     obligations: tuple[Obligation, ...] = (),
 ) -> tuple[str, dict[str, str]]:
-    label = knowledge.nodes[node_id].label
+    """What a group is told; `node_id` None: pool requests grouped by their words (the first one's title names it)."""
+    label = knowledge.nodes[node_id].label if node_id else members[0].listing.title
     n = len(members)
     if purpose == "collection":
         general = (
@@ -127,6 +128,8 @@ def group_explanations(
             f"{n} organisations à {km(spread_km)} au plus les unes des autres cherchent « {label} » : "
             "une mutualisation (achat, location ou service en commun) partagerait les coûts."
         )
+    if node_id is None:
+        general += " Rapprochement fait sur le texte des annonces : l'animateur le vérifiera."
     general += legal_sentence(obligations)
     return general, {p.id: f"Votre annonce « {p.listing.title} » : {general}" for p in members}
 

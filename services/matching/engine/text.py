@@ -181,6 +181,31 @@ GENERIC_TITLE_WORDS = frozenset(
 )
 
 
+# What a pool request asks done, rather than to what: « contrôle annuel des aires de jeux », « destruction des nids de
+# frelons », « groupage vers le Québec », « quelqu'un pour gérer nos réseaux sociaux » (and the prepositions the stop
+# words let through).
+SERVICE_WORDS = frozenset(
+    tokens(
+        "contrôle vérification inspection entretien maintenance nettoyage destruction enlever lutte intervention "
+        "expédition expédier envoi envoyer export exporter transport transporter groupage tournée campagne "
+        "mesure mesurer évaluation évaluer étude diagnostic audit conseil accompagnement suivi formation former "
+        "commande commander groupement groupé groupée gestion gérer prestation prestataire contrat marché "
+        "location louer réparation réparer organiser organisation faire trouver chercher quelqu "
+        "annuel annuelle commun commune partagé partagée mutualisé mutualisée temps partiel plein "
+        "vers chez avec sans entre"
+    )
+)
+
+
+def request_head(title_tokens: list[str]) -> str | None:
+    """The first word of a pool request's title that names what the service is for, past what is asked done
+    (« contrôle annuel des aires de jeux » → « aire »), if any."""
+    return next(
+        (w for w in title_tokens if w not in GENERIC_TITLE_WORDS | SERVICE_WORDS and len(w) >= 3 and w.isalpha()),
+        None,
+    )
+
+
 def title_head(title_tokens: list[str]) -> str | None:
     """The first word of a title that names a thing (« ardoises anciennes à réemployer » → « ardoise »), if any."""
     return next((w for w in title_tokens if w not in GENERIC_TITLE_WORDS and len(w) >= 4 and w.isalpha()), None)

@@ -25,7 +25,16 @@ from typing import Any, Literal
 
 from shared.nomenclatures import waste_codes
 
-__all__ = ["DEFAULT_USE_RADIUS_KM", "Condition", "Family", "Knowledge", "KnowledgeError", "Node", "Rule"]
+__all__ = [
+    "DEFAULT_USE_RADIUS_KM",
+    "FAMILY_PREFIX",
+    "Condition",
+    "Family",
+    "Knowledge",
+    "KnowledgeError",
+    "Node",
+    "Rule",
+]
 
 HERE = Path(__file__).parent
 FILES = ("taxonomy.toml", "conditions.toml", "rules.toml")
