@@ -1,8 +1,10 @@
 """The animateur's dashboard behind a signed link, through the gateway: page, CSV export, PDF report.
 
-One scenario per stack (SQLite, then PostgreSQL): a territory of two communes, the cardboard synergy of
+One scenario on a PostgreSQL stack of its own: a territory of two communes, the cardboard synergy of
 Nuits-Saint-Georges (3 heavy-truck trips a month of 360 km removed from 2025-01-01), a piste from a
-workshop, and a sawmill whose offer was never matched.
+workshop, and a sawmill whose offer was never matched. The same scenario runs on SQLite in
+tests/browser/test_dashboard_browser.py, whose figures on screen come from the same queries: one stack per database
+for the dashboard, not two (each costs the suite some 25 s).
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from shared.settings import DEV_SECRET
 from tests.conftest import animateur_of, declared_territory, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, animateur, insee
 from tests.e2e.test_walking_skeleton import register
+
+
+pytestmark = pytest.mark.parametrize("own_stack", ["postgresql"], indirect=True)
 
 
 @pytest.fixture(scope="module")
