@@ -18,6 +18,7 @@ from sqlmodel import Session
 from offers import accounts, diagnostics_service, erasure
 from offers import accounts_service as service
 from offers.accounts import NotAllowed, Principal
+from offers.deps import GazetteerDep
 from offers.domain import RuleBroken
 from offers.models import (
     AccountCreate,
@@ -44,7 +45,6 @@ from offers.models import (
     UserPublic,
 )
 from offers.service import NotFound, drafts
-from shared.geo import Gazetteer
 from shared.http import SESSION_COOKIE, bearer_token, from_another_origin, problems, refuse_nul
 from shared.links import InvalidLink, LinkSigner
 from shared.pages import page_environment
@@ -179,243 +179,262 @@ def rule_error(exc: RuleBroken, where: str = "body") -> HTTPException:
     )
 
 
-def build_account_router(runtime: ServiceRuntime, gazetteer: Gazetteer) -> APIRouter:
-    """Sign-up, login and logout, emailed login links, API tokens, users and roles."""
-    router = APIRouter(
-        prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)], responses=problems(400)
-    )  # an unreadable body, or a NUL in the address
+# Sign-up (routes of `account_router`), login and logout, emailed login links, API tokens, users and roles.
+account_router = APIRouter(
+    prefix="/api/v1", tags=["comptes"], dependencies=[Depends(refuse_nul)], responses=problems(400)
+)  # an unreadable body, or a NUL in the address
 
-    def logged_in(auth: Authenticated) -> service.LoggedIn:
-        if auth.logged is None:
-            raise HTTPException(401, detail="Aucune session ouverte : connectez-vous.")
-        return auth.logged
 
-    @router.post("/accounts", status_code=201, response_model=AccountCreated)
-    def sign_up(data: AccountCreate, session: SessionDep) -> AccountCreated:
-        """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`.
+def logged_in(auth: Authenticated) -> service.LoggedIn:
+    if auth.logged is None:
+        raise HTTPException(401, detail="Aucune session ouverte : connectez-vous.")
+    return auth.logged
 
-        An address that already has an account gets the same answer, and nothing is created: its owner is emailed
-        that someone tried, with a login link (whether an address has an account is not told here)."""
-        try:
-            created = service.sign_up(session, data, gazetteer, now())
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
-        return AccountCreated(organisation_id=created.organisation_id, user_id=created.user_id)
 
-    @router.post("/session", response_model=SessionInfo, responses=problems(401, 403, 429))
-    def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
-        """Log in with email and password: sets the session cookie; answer 401, 403 (address not confirmed:
-        the link is sent again) or 429 (5 failures in 15 minutes for this email or this client)."""
-        address = accounts.client_address(
-            request.headers.get("x-forwarded-for"), request.client.host if request.client else None
-        )
-        try:
-            logged = service.log_in(session, data.email, data.password, address, now())
-        except service.Throttled as exc:
-            raise HTTPException(
-                429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
-            ) from exc
-        except service.Unconfirmed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except service.LoginRefused as exc:
-            raise HTTPException(401, detail=str(exc)) from exc
-        set_session_cookie(response, logged.token or "")
-        return session_info(logged)
+@account_router.post("/accounts", status_code=201, response_model=AccountCreated)
+def sign_up(data: AccountCreate, session: SessionDep, gazetteer: GazetteerDep) -> AccountCreated:
+    """Sign up: a new organisation and its administrator; a confirmation link is emailed to `email`.
 
-    @router.post("/session/link", status_code=202)
-    def request_link(data: LinkRequest, session: SessionDep) -> dict[str, str]:
-        """Email a login link to this address if it has an account; the answer is the same either way."""
-        service.request_login_link(session, data.email, now())
-        return {"detail": "Si un compte existe pour cette adresse, un lien de connexion vient d'y être envoyé."}
+    An address that already has an account gets the same answer, and nothing is created: its owner is emailed
+    that someone tried, with a login link (whether an address has an account is not told here)."""
+    try:
+        created = service.sign_up(session, data, gazetteer, now())
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+    return AccountCreated(organisation_id=created.organisation_id, user_id=created.user_id)
 
-    @router.get("/session", response_model=SessionInfo, responses=problems(401))
-    def current(auth: AuthDep) -> SessionInfo:
-        """The logged-in user, its organisation and the session's CSRF token (cookie only)."""
-        return session_info(logged_in(auth))
 
-    @router.delete("/session", status_code=204, responses=problems(401, 403))
-    def log_out(auth: AuthDep, session: SessionDep) -> Response:
-        """Log out: the session ends everywhere and the cookie is cleared."""
-        service.log_out(session, logged_in(auth).web, now())
-        response = Response(status_code=204)
-        delete_session_cookie(response)
-        return response
-
-    @router.delete("/organisations/me", status_code=204, responses=problems(401, 403))
-    def delete_organisation(
-        confirm: Annotated[str, Query(max_length=300, description="the organisation's name, typed again")],
-        auth: AuthDep,
-        session: SessionDep,
-    ) -> Response:
-        """Delete my organisation (its administrators, in person): its users, tokens, listings and events go; every
-        service forgets it (`organisation.erased`), and the territory's figures keep its synergies, anonymous. The
-        session ends and its cookie is cleared."""
-        try:
-            erasure.erase_own(session, logged_in(auth).principal, confirm)
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except RuleBroken as exc:
-            raise rule_error(exc, where="query") from exc
-        response = Response(status_code=204)
-        delete_session_cookie(response)
-        return response
-
-    @router.delete("/users/me", status_code=204, responses=problems(401, 409))
-    def leave(auth: AuthDep, session: SessionDep) -> Response:
-        """Delete my account (in person): my sessions, links and traces go; my organisation stays. The last user
-        deletes the organisation instead, the last administrator names another first (409)."""
-        principal = logged_in(auth).principal
-        try:
-            erasure.remove_user(session, principal, principal.user_id or "")
-        except service.Conflict as exc:
-            raise HTTPException(409, detail=exc.message) from exc
-        response = Response(status_code=204)
-        delete_session_cookie(response)
-        return response
-
-    @router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))
-    def remove_colleague(user_id: str, auth: AuthDep, session: SessionDep) -> Response:
-        """Remove a colleague from my organisation, or withdraw a pending invitation (its administrators, or an API
-        token of it)."""
-        try:
-            if service.pending_invitation(session, auth.principal, user_id, now()) is not None:
-                service.cancel_invitation(session, auth.principal, user_id, now())
-                return Response(status_code=204)
-            erasure.remove_user(session, auth.principal, user_id)
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except NotFound as exc:
-            raise HTTPException(404, detail="Utilisateur introuvable.") from exc
-        except service.Conflict as exc:
-            raise HTTPException(409, detail=exc.message) from exc
-        return Response(status_code=204)
-
-    @router.put("/session/password", status_code=204, responses=problems(401, 403, 429))
-    def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
-        """Set a password (or change it: `current_password` then required, throttled as a login: 429 after 5
-        failures in 15 minutes); the user's other sessions and unused login links end."""
-        try:
-            service.change_password(session, logged_in(auth), data.password, data.current_password, now())
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
-        except service.Throttled as exc:
-            raise HTTPException(
-                429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
-            ) from exc
-        return Response(status_code=204)
-
-    @router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=problems(401, 403))
-    def tokens(auth: AuthDep, session: SessionDep) -> list[TokenPublic]:
-        """The organisation's API tokens, revoked ones included (administrators only)."""
-        try:
-            return [token_public(row) for row in service.list_tokens(session, auth.principal)]
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-
-    @router.post("/organisations/me/tokens", status_code=201, response_model=TokenCreated, responses=problems(401, 403))
-    def create_token(data: TokenCreate, auth: AuthDep, session: SessionDep) -> TokenCreated:
-        """A new API token for the organisation, shown this once (administrators only)."""
-        try:
-            row, token = service.create_token(session, auth.principal, data.label)
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        return TokenCreated(id=row.id, label=row.label, token=token)
-
-    @router.delete("/organisations/me/tokens/{token_id}", response_model=TokenPublic, responses=problems(401, 403, 404))
-    def revoke_token(token_id: str, auth: AuthDep, session: SessionDep) -> TokenPublic:
-        """Revoke an API token: every service refuses it from now on (administrators only)."""
-        try:
-            return token_public(service.revoke_token(session, auth.principal, token_id, now()))
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except NotFound as exc:
-            raise HTTPException(404, detail="Jeton introuvable.") from exc
-
-    @router.get("/organisations/me/users", response_model=list[UserPublic], responses=problems(401, 403))
-    def users(auth: AuthDep, session: SessionDep) -> list[UserPublic]:
-        """The organisation's users, then its pending invitations (administrators only)."""
-        try:
-            users = service.list_users(session, auth.principal)
-            invitations = service.list_invitations(session, auth.principal, now())
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        return [*map(user_public, users), *map(user_public, invitations)]
-
-    @router.post(
-        "/organisations/me/users", status_code=201, response_model=UserPublic, responses=problems(401, 403, 409)
+@account_router.post("/session", response_model=SessionInfo, responses=problems(401, 403, 429))
+def log_in(data: Credentials, request: Request, response: Response, session: SessionDep) -> SessionInfo:
+    """Log in with email and password: sets the session cookie; answer 401, 403 (address not confirmed:
+    the link is sent again) or 429 (5 failures in 15 minutes for this email or this client)."""
+    address = accounts.client_address(
+        request.headers.get("x-forwarded-for"), request.client.host if request.client else None
     )
-    def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
-        """Invite a colleague (member or org_admin): a pending invitation, valid a week, whose emailed link makes
-        their account and logs them in; its `id` is then the user's. Inviting again sends it anew.
+    try:
+        logged = service.log_in(session, data.email, data.password, address, now())
+    except service.Throttled as exc:
+        raise HTTPException(
+            429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
+        ) from exc
+    except service.Unconfirmed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except service.LoginRefused as exc:
+        raise HTTPException(401, detail=str(exc)) from exc
+    set_session_cookie(response, logged.token or "")
+    return session_info(logged)
 
-        An address that already has an account in another organisation gets the same answer (whether an address has
-        an account is not told here): its owner is emailed that a user belongs to one organisation, and that the
-        link makes the new account once the other is deleted. 409 only for one of the organisation's own users."""
-        try:
-            invitation = service.invite_user(session, auth.principal, data, now())
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
-        return user_public(invitation)
 
-    @router.post("/users/{user_id}/role", response_model=UserPublic, responses=problems(401, 403, 404, 409))
-    def set_role(user_id: str, data: RoleChange, auth: AuthDep, session: SessionDep) -> UserPublic:
-        """Change a user's role: a platform admin any user's and any role (animateur, platform_admin…);
-        an organisation's administrator its own users' between member and org_admin (and its pending
-        invitations')."""
-        try:
-            return user_public(service.set_member_role(session, auth.principal, user_id, data.role, now()))
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except NotFound as exc:
-            raise HTTPException(404, detail="Utilisateur introuvable.") from exc
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
+@account_router.post("/session/link", status_code=202)
+def request_link(data: LinkRequest, session: SessionDep) -> dict[str, str]:
+    """Email a login link to this address if it has an account; the answer is the same either way."""
+    service.request_login_link(session, data.email, now())
+    return {"detail": "Si un compte existe pour cette adresse, un lien de connexion vient d'y être envoyé."}
 
-    def role_request_public(session: Session, request: RoleRequest) -> RoleRequestPublic:
-        user, org = session.get(UserAccount, request.user_id), session.get(Organisation, request.organisation_id)
-        return RoleRequestPublic(
-            **request.model_dump(),
-            user_name=user.name if user else "",
-            user_email=user.email if user else "",
-            organisation_name=org.name if org else "",
-        )
 
-    @router.post("/role-requests", status_code=201, response_model=RoleRequestPublic, responses=problems(401, 403))
-    def request_role(data: RoleRequestCreate, auth: AuthDep, session: SessionDep) -> RoleRequestPublic:
-        """A collectivité's user asks the platform's team for the animateur role (again: the pending request)."""
-        try:
-            made = service.request_role(session, auth.principal, data.role, now())
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
-        return role_request_public(session, made)
+@account_router.get("/session", response_model=SessionInfo, responses=problems(401))
+def current(auth: AuthDep) -> SessionInfo:
+    """The logged-in user, its organisation and the session's CSRF token (cookie only)."""
+    return session_info(logged_in(auth))
 
-    @router.get("/role-requests", response_model=list[RoleRequestPublic], responses=problems(401))
-    def role_requests(auth: AuthDep, session: SessionDep) -> list[RoleRequestPublic]:
-        """Pending requests for a platform admin; the caller's own otherwise."""
-        return [role_request_public(session, r) for r in service.role_requests(session, auth.principal)]
 
-    @router.post(
-        "/role-requests/{request_id}/decision", response_model=RoleRequestPublic, responses=problems(401, 403, 404, 409)
+@account_router.delete("/session", status_code=204, responses=problems(401, 403))
+def log_out(auth: AuthDep, session: SessionDep) -> Response:
+    """Log out: the session ends everywhere and the cookie is cleared."""
+    service.log_out(session, logged_in(auth).web, now())
+    response = Response(status_code=204)
+    delete_session_cookie(response)
+    return response
+
+
+@account_router.delete("/organisations/me", status_code=204, responses=problems(401, 403))
+def delete_organisation(
+    confirm: Annotated[str, Query(max_length=300, description="the organisation's name, typed again")],
+    auth: AuthDep,
+    session: SessionDep,
+) -> Response:
+    """Delete my organisation (its administrators, in person): its users, tokens, listings and events go; every
+    service forgets it (`organisation.erased`), and the territory's figures keep its synergies, anonymous. The
+    session ends and its cookie is cleared."""
+    try:
+        erasure.erase_own(session, logged_in(auth).principal, confirm)
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except RuleBroken as exc:
+        raise rule_error(exc, where="query") from exc
+    response = Response(status_code=204)
+    delete_session_cookie(response)
+    return response
+
+
+@account_router.delete("/users/me", status_code=204, responses=problems(401, 409))
+def leave(auth: AuthDep, session: SessionDep) -> Response:
+    """Delete my account (in person): my sessions, links and traces go; my organisation stays. The last user
+    deletes the organisation instead, the last administrator names another first (409)."""
+    principal = logged_in(auth).principal
+    try:
+        erasure.remove_user(session, principal, principal.user_id or "")
+    except service.Conflict as exc:
+        raise HTTPException(409, detail=exc.message) from exc
+    response = Response(status_code=204)
+    delete_session_cookie(response)
+    return response
+
+
+@account_router.delete("/organisations/me/users/{user_id}", status_code=204, responses=problems(401, 403, 404, 409))
+def remove_colleague(user_id: str, auth: AuthDep, session: SessionDep) -> Response:
+    """Remove a colleague from my organisation, or withdraw a pending invitation (its administrators, or an API
+    token of it)."""
+    try:
+        if service.pending_invitation(session, auth.principal, user_id, now()) is not None:
+            service.cancel_invitation(session, auth.principal, user_id, now())
+            return Response(status_code=204)
+        erasure.remove_user(session, auth.principal, user_id)
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, detail="Utilisateur introuvable.") from exc
+    except service.Conflict as exc:
+        raise HTTPException(409, detail=exc.message) from exc
+    return Response(status_code=204)
+
+
+@account_router.put("/session/password", status_code=204, responses=problems(401, 403, 429))
+def change_password(data: PasswordChange, auth: AuthDep, session: SessionDep) -> Response:
+    """Set a password (or change it: `current_password` then required, throttled as a login: 429 after 5
+    failures in 15 minutes); the user's other sessions and unused login links end."""
+    try:
+        service.change_password(session, logged_in(auth), data.password, data.current_password, now())
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+    except service.Throttled as exc:
+        raise HTTPException(
+            429, detail=str(exc), headers={"Retry-After": str(int(accounts.LOGIN_WINDOW.total_seconds()))}
+        ) from exc
+    return Response(status_code=204)
+
+
+@account_router.get("/organisations/me/tokens", response_model=list[TokenPublic], responses=problems(401, 403))
+def tokens(auth: AuthDep, session: SessionDep) -> list[TokenPublic]:
+    """The organisation's API tokens, revoked ones included (administrators only)."""
+    try:
+        return [token_public(row) for row in service.list_tokens(session, auth.principal)]
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+
+
+@account_router.post(
+    "/organisations/me/tokens", status_code=201, response_model=TokenCreated, responses=problems(401, 403)
+)
+def create_token(data: TokenCreate, auth: AuthDep, session: SessionDep) -> TokenCreated:
+    """A new API token for the organisation, shown this once (administrators only)."""
+    try:
+        row, token = service.create_token(session, auth.principal, data.label)
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    return TokenCreated(id=row.id, label=row.label, token=token)
+
+
+@account_router.delete(
+    "/organisations/me/tokens/{token_id}", response_model=TokenPublic, responses=problems(401, 403, 404)
+)
+def revoke_token(token_id: str, auth: AuthDep, session: SessionDep) -> TokenPublic:
+    """Revoke an API token: every service refuses it from now on (administrators only)."""
+    try:
+        return token_public(service.revoke_token(session, auth.principal, token_id, now()))
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, detail="Jeton introuvable.") from exc
+
+
+@account_router.get("/organisations/me/users", response_model=list[UserPublic], responses=problems(401, 403))
+def users(auth: AuthDep, session: SessionDep) -> list[UserPublic]:
+    """The organisation's users, then its pending invitations (administrators only)."""
+    try:
+        users = service.list_users(session, auth.principal)
+        invitations = service.list_invitations(session, auth.principal, now())
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    return [*map(user_public, users), *map(user_public, invitations)]
+
+
+@account_router.post(
+    "/organisations/me/users", status_code=201, response_model=UserPublic, responses=problems(401, 403, 409)
+)
+def invite(data: UserInvite, auth: AuthDep, session: SessionDep) -> UserPublic:
+    """Invite a colleague (member or org_admin): a pending invitation, valid a week, whose emailed link makes
+    their account and logs them in; its `id` is then the user's. Inviting again sends it anew.
+
+    An address that already has an account in another organisation gets the same answer (whether an address has
+    an account is not told here): its owner is emailed that a user belongs to one organisation, and that the
+    link makes the new account once the other is deleted. 409 only for one of the organisation's own users."""
+    try:
+        invitation = service.invite_user(session, auth.principal, data, now())
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+    return user_public(invitation)
+
+
+@account_router.post("/users/{user_id}/role", response_model=UserPublic, responses=problems(401, 403, 404, 409))
+def set_role(user_id: str, data: RoleChange, auth: AuthDep, session: SessionDep) -> UserPublic:
+    """Change a user's role: a platform admin any user's and any role (animateur, platform_admin…);
+    an organisation's administrator its own users' between member and org_admin (and its pending
+    invitations')."""
+    try:
+        return user_public(service.set_member_role(session, auth.principal, user_id, data.role, now()))
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, detail="Utilisateur introuvable.") from exc
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+
+
+def role_request_public(session: Session, request: RoleRequest) -> RoleRequestPublic:
+    user, org = session.get(UserAccount, request.user_id), session.get(Organisation, request.organisation_id)
+    return RoleRequestPublic(
+        **request.model_dump(),
+        user_name=user.name if user else "",
+        user_email=user.email if user else "",
+        organisation_name=org.name if org else "",
     )
-    def decide_role_request(
-        request_id: str, data: RoleDecision, auth: AuthDep, session: SessionDep
-    ) -> RoleRequestPublic:
-        """A platform admin grants or refuses a role request; granted, the user's role changes at once."""
-        try:
-            decided = service.decide_role_request(session, auth.principal, request_id, data.granted, now())
-        except NotAllowed as exc:
-            raise HTTPException(403, detail=str(exc)) from exc
-        except NotFound as exc:
-            raise HTTPException(404, detail="Demande introuvable.") from exc
-        except RuleBroken as exc:
-            raise rule_error(exc) from exc
-        return role_request_public(session, decided)
 
-    return router
+
+@account_router.post("/role-requests", status_code=201, response_model=RoleRequestPublic, responses=problems(401, 403))
+def request_role(data: RoleRequestCreate, auth: AuthDep, session: SessionDep) -> RoleRequestPublic:
+    """A collectivité's user asks the platform's team for the animateur role (again: the pending request)."""
+    try:
+        made = service.request_role(session, auth.principal, data.role, now())
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+    return role_request_public(session, made)
+
+
+@account_router.get("/role-requests", response_model=list[RoleRequestPublic], responses=problems(401))
+def role_requests(auth: AuthDep, session: SessionDep) -> list[RoleRequestPublic]:
+    """Pending requests for a platform admin; the caller's own otherwise."""
+    return [role_request_public(session, r) for r in service.role_requests(session, auth.principal)]
+
+
+@account_router.post(
+    "/role-requests/{request_id}/decision", response_model=RoleRequestPublic, responses=problems(401, 403, 404, 409)
+)
+def decide_role_request(request_id: str, data: RoleDecision, auth: AuthDep, session: SessionDep) -> RoleRequestPublic:
+    """A platform admin grants or refuses a role request; granted, the user's role changes at once."""
+    try:
+        decided = service.decide_role_request(session, auth.principal, request_id, data.granted, now())
+    except NotAllowed as exc:
+        raise HTTPException(403, detail=str(exc)) from exc
+    except NotFound as exc:
+        raise HTTPException(404, detail="Demande introuvable.") from exc
+    except RuleBroken as exc:
+        raise rule_error(exc) from exc
+    return role_request_public(session, decided)
 
 
 def account_link_url(settings: Settings, signer: LinkSigner, user_id: str, nonce: str) -> str:

@@ -12,15 +12,16 @@ from typing import Any
 from fastapi import FastAPI
 from sqlmodel import Session
 
+from offers import api
 from offers.accounts import SIGNED_LINK_LIFETIME
 from offers.accounts_api import (
+    account_router,
     build_account_link_router,
-    build_account_router,
     build_internal_router,
     use_cookie_security,
 )
 from offers.accounts_service import purge_expired_traces, use_password_cost
-from offers.api import build_link_router, build_router
+from offers.api import build_link_router
 from offers.communes import build_commune_router
 from offers.diagnostics_api import build_diagnostics_router
 from offers.diagnostics_service import purge_unanswered_invitations
@@ -79,12 +80,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     gazetteer = Gazetteer.load()
     speak_french(app, partial(organisation_checks, gazetteer))  # never pydantic's English, every error at once
     app.state.runtime = runtime
+    app.state.gazetteer = gazetteer  # offers.deps
     app.include_router(health_router(runtime))
-    app.include_router(build_router(runtime, gazetteer))
+    app.include_router(api.router)
     app.include_router(build_commune_router(gazetteer))
     app.include_router(build_diagnostics_router(runtime, gazetteer))
     app.include_router(build_link_router(runtime, LinkSigner(settings.secret_key)))
-    app.include_router(build_account_router(runtime, gazetteer))
+    app.include_router(account_router)
     account_links = LinkSigner(settings.account_link_key, int(SIGNED_LINK_LIFETIME.total_seconds()))
     app.include_router(build_account_link_router(runtime, account_links))
     app.include_router(build_internal_router(runtime, account_links))
