@@ -26,7 +26,6 @@ from tests.conftest import animateur_of, declared_territory, wait_until
 from tests.e2e.test_synergies import CARDBOARD_FLOW, accepted_match, animateur, insee
 from tests.e2e.test_walking_skeleton import register
 
-
 pytestmark = pytest.mark.parametrize("own_stack", ["postgresql"], indirect=True)
 
 
