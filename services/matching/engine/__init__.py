@@ -458,9 +458,11 @@ class Engine:
         if known is not None and not (known.status == "retracted" and proposal.score >= known.score + CLEARLY_BETTER):
             return  # never twice; declined stays declined; a retracted pair returns only clearly better
         if proposal.kind == "group":
-            if any(set(k.listing_ids) == set(proposal.listing_ids) for k in self._open_groups_within(proposal)):
+            contained = self._open_groups_within(proposal)
+            if any(set(k.listing_ids) == set(proposal.listing_ids) for k in contained):
                 return  # the same members, already told (grouped then on another of what they ask)
-            self._supersede_groups(proposal, changes)
+            for known in contained:  # a grown group replaces the smaller open groups it contains
+                self._retract(known.key, changes)
         if proposal.kind == "swap":  # its two exchanges, proposed as pairs before one said « en échange de »
             ids = proposal.listing_ids
             for key in (f"pair:{ids[0]}:{ids[1]}", f"pair:{ids[2]}:{ids[3]}"):
@@ -482,11 +484,6 @@ class Engine:
             if known.key.startswith(prefix) and known.key != group.key and set(known.listing_ids) <= members
         }
         return list(found.values())
-
-    def _supersede_groups(self, group: Proposal, changes: Changes) -> None:
-        """A grown group replaces the smaller open groups it contains."""
-        for known in self._open_groups_within(group):
-            self._retract(known.key, changes)
 
     def _retract(self, key: str, changes: Changes) -> None:
         self.store.set_status(key, "retracted")
